@@ -1,0 +1,5 @@
+//! The `lockscope` command.
+
+fn main() {
+    println!("lockscope {}", env!("CARGO_PKG_VERSION"));
+}

@@ -1,0 +1,154 @@
+//! Every offline analysis, one module each, behind one entry point:
+//! [`analyze`].
+//!
+//! The driver reads each trace once, streaming. For every event it shows the
+//! event to each [`Analysis`] together with the [`Replay`] state *before*
+//! the event, then applies the event to the state. At the end of each trace
+//! every analysis reports its per-trace findings ([`Analysis::end_trace`]);
+//! after the last trace, cross-trace findings ([`Analysis::finish`]), such
+//! as a lock-order inversion split across two test processes.
+
+use crate::report::{Finding, LockStats, Report, TraceSummary};
+use crate::state::Replay;
+use crate::trace::{Event, EventSource, TraceError, TraceMeta};
+
+mod config;
+
+pub use config::Config;
+
+/// What an analysis sees with each event.
+#[derive(Debug)]
+pub struct Context<'a> {
+    /// Which input (0-based, in the order given to [`analyze`]).
+    pub trace: usize,
+    /// The input's name as given.
+    pub trace_name: &'a str,
+    /// The event's 0-based index in its trace.
+    pub index: u64,
+    /// The trace's tables as read so far (every id in the event is valid).
+    pub meta: &'a TraceMeta,
+    /// Replay state before the event.
+    pub state: &'a Replay,
+    pub config: &'a Config,
+}
+
+/// One analysis: a visitor over the event stream.
+pub trait Analysis {
+    /// Sees one event with the state before it.
+    fn on_event(&mut self, cx: &Context<'_>, ev: &Event);
+
+    /// The end of one trace: `cx.state` is the final state and `cx.index`
+    /// the number of events. Returns the findings of this trace.
+    fn end_trace(&mut self, cx: &Context<'_>) -> Vec<Finding>;
+
+    /// After the last trace: findings that need every trace.
+    fn finish(&mut self, _config: &Config) -> Finished {
+        Finished::default()
+    }
+}
+
+/// What [`Analysis::finish`] returns: cross-trace findings, statistics and
+/// limits hit.
+#[derive(Debug, Default)]
+pub struct Finished {
+    pub findings: Vec<Finding>,
+    pub stats: Vec<LockStats>,
+    pub limits: Vec<String>,
+}
+
+/// One named input for [`analyze`].
+pub struct Input<'a> {
+    pub name: String,
+    pub source: Box<dyn EventSource + 'a>,
+}
+
+impl std::fmt::Debug for Input<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Input")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The analyses `config` enables, in report order.
+pub fn default_analyses(_config: &Config) -> Vec<Box<dyn Analysis>> {
+    Vec::new()
+}
+
+/// Runs every analysis over `inputs`, one streaming pass each.
+///
+/// Returns an error only when an input cannot be read; what the analyses
+/// find is in the [`Report`].
+pub fn analyze(inputs: Vec<Input<'_>>, config: &Config) -> Result<Report, TraceError> {
+    let mut analyses = default_analyses(config);
+    let mut report = Report::default();
+    for (trace, mut input) in inputs.into_iter().enumerate() {
+        let summary = run_trace(trace, &mut input, config, &mut analyses, &mut report)?;
+        report.traces.push(summary);
+    }
+    for analysis in &mut analyses {
+        let done = analysis.finish(config);
+        report.findings.extend(done.findings);
+        report.stats.extend(done.stats);
+        report.limits.extend(done.limits);
+    }
+    report.sort();
+    Ok(report)
+}
+
+fn run_trace(
+    trace: usize,
+    input: &mut Input<'_>,
+    config: &Config,
+    analyses: &mut [Box<dyn Analysis>],
+    report: &mut Report,
+) -> Result<TraceSummary, TraceError> {
+    let mut state = Replay::new();
+    let mut index = 0u64;
+    let (mut first_time, mut last_time) = (None, 0);
+    while let Some(ev) = input.source.next_event()? {
+        let cx = Context {
+            trace,
+            trace_name: &input.name,
+            index,
+            meta: input.source.meta(),
+            state: &state,
+            config,
+        };
+        for analysis in analyses.iter_mut() {
+            analysis.on_event(&cx, &ev);
+        }
+        state.apply(index, &ev);
+        first_time.get_or_insert(ev.time);
+        last_time = ev.time;
+        index += 1;
+    }
+    let meta = input.source.meta();
+    let cx = Context {
+        trace,
+        trace_name: &input.name,
+        index,
+        meta,
+        state: &state,
+        config,
+    };
+    for analysis in analyses.iter_mut() {
+        let mut found = analysis.end_trace(&cx);
+        for f in &mut found {
+            f.trace.get_or_insert_with(|| input.name.clone());
+        }
+        report.findings.extend(found);
+    }
+    Ok(TraceSummary {
+        name: input.name.clone(),
+        format: meta.format.as_str().to_owned(),
+        events: index,
+        threads: meta.threads.len() as u64,
+        primitives: meta.primitives.len() as u64,
+        vars: meta.vars.len() as u64,
+        clock: meta.header.clock.as_str().to_owned(),
+        first_time: first_time.unwrap_or(0),
+        last_time,
+        warnings: meta.warnings.clone(),
+    })
+}

@@ -1,0 +1,294 @@
+//! The trace's tables: header, threads, primitives, variables, sites,
+//! backtraces and notes. Events refer into them by dense id.
+//!
+//! A reader fills these tables as declarations stream by, so their size is
+//! bounded by the number of distinct threads, primitives, variables and
+//! sites, never by the number of events.
+
+use std::fmt;
+
+use super::event::{BacktraceId, NoteId, ObjId, PrimitiveKind, SiteId, ThreadId, VarId};
+
+/// The trace format version this build reads and writes.
+pub const FORMAT_VERSION: FormatVersion = FormatVersion { major: 1, minor: 0 };
+
+/// The format identifier in every lockscope trace header.
+pub const FORMAT_NAME: &str = "lockscope-trace";
+
+/// `major.minor`: a reader accepts any minor of its major and refuses a newer
+/// major.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FormatVersion {
+    pub major: u32,
+    pub minor: u32,
+}
+
+impl fmt::Display for FormatVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+/// Which encoding a trace was read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceFormat {
+    /// lockscope JSON Lines (what the runtime writes).
+    JsonLines,
+    /// lockscope single JSON document `{"header": ..., "events": [...]}`.
+    JsonDocument,
+    /// RAPID's STD text format.
+    Std,
+}
+
+impl SourceFormat {
+    /// A short name for reports (`jsonl`, `json`, `std`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceFormat::JsonLines => "jsonl",
+            SourceFormat::JsonDocument => "json",
+            SourceFormat::Std => "std",
+        }
+    }
+}
+
+/// The unit of [`Event::time`](super::Event::time).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClockUnit {
+    /// Nanoseconds since the trace started.
+    Nanoseconds,
+    /// No clock: time is the event's position in the trace (STD).
+    Sequence,
+}
+
+impl ClockUnit {
+    /// The wire name (`ns`, `seq`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClockUnit::Nanoseconds => "ns",
+            ClockUnit::Sequence => "seq",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ns" => Some(ClockUnit::Nanoseconds),
+            "seq" => Some(ClockUnit::Sequence),
+            _ => None,
+        }
+    }
+}
+
+/// The header record: what produced the trace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    pub version: FormatVersion,
+    /// The traced program's command line, if known.
+    pub command: Vec<String>,
+    pub pid: Option<u32>,
+    /// Wall-clock start, RFC 3339 (`2026-11-22T04:50:44.123Z`), if known.
+    pub start_time: Option<String>,
+    pub clock: ClockUnit,
+}
+
+impl Default for Header {
+    fn default() -> Self {
+        Header {
+            version: FORMAT_VERSION,
+            command: Vec::new(),
+            pid: None,
+            start_time: None,
+            clock: ClockUnit::Nanoseconds,
+        }
+    }
+}
+
+/// A source location.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Site {
+    /// A Rust source location, as `#[track_caller]` gives it.
+    Source {
+        file: String,
+        line: u32,
+        column: u32,
+    },
+    /// An opaque location id (STD's integer location field).
+    Label(String),
+}
+
+impl fmt::Display for Site {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Site::Source { file, line, column } => write!(f, "{file}:{line}:{column}"),
+            Site::Label(label) => write!(f, "loc {label}"),
+        }
+    }
+}
+
+/// A thread's declaration.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ThreadInfo {
+    /// The identifier the file used (`7`, `T1`).
+    pub label: String,
+    /// The thread's name, if it has one.
+    pub name: Option<String>,
+    pub parent: Option<ThreadId>,
+    /// Where it was spawned.
+    pub spawn_site: Option<SiteId>,
+}
+
+impl ThreadInfo {
+    /// The name if there is one, else the label.
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.label)
+    }
+}
+
+/// A primitive's declaration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrimitiveInfo {
+    /// The identifier the file used (`12`, `L2`).
+    pub label: String,
+    pub kind: PrimitiveKind,
+    pub name: Option<String>,
+    /// Where it was created.
+    pub site: Option<SiteId>,
+    /// A semaphore's initial permits; a barrier's party count.
+    pub permits: Option<u32>,
+    /// An explicit lock-order rank set by the user, if any.
+    pub rank: Option<u64>,
+}
+
+impl PrimitiveInfo {
+    /// The name if there is one, else the label.
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.label)
+    }
+}
+
+/// A tracked variable's declaration.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VarInfo {
+    pub label: String,
+    pub name: Option<String>,
+    /// Where it was created.
+    pub site: Option<SiteId>,
+}
+
+impl VarInfo {
+    /// The name if there is one, else the label.
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.label)
+    }
+}
+
+/// A free-text note written into the trace (for example the runtime's
+/// report of a live deadlock).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    /// What kind of note: `deadlock`, `lock_order`, ...
+    pub kind: String,
+    pub text: String,
+}
+
+/// Everything in a trace except its events.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceMeta {
+    pub header: Header,
+    pub format: SourceFormat,
+    pub threads: Vec<ThreadInfo>,
+    pub primitives: Vec<PrimitiveInfo>,
+    pub vars: Vec<VarInfo>,
+    pub sites: Vec<Site>,
+    /// Symbolized frames, outermost last.
+    pub backtraces: Vec<Vec<String>>,
+    pub notes: Vec<Note>,
+    /// Problems the reader recovered from (a truncated last line, ...),
+    /// already formatted as `file:line:col: message`.
+    pub warnings: Vec<String>,
+}
+
+impl TraceMeta {
+    /// Empty tables for a trace read from `format`.
+    pub fn new(format: SourceFormat) -> Self {
+        TraceMeta {
+            header: Header::default(),
+            format,
+            threads: Vec::new(),
+            primitives: Vec::new(),
+            vars: Vec::new(),
+            sites: Vec::new(),
+            backtraces: Vec::new(),
+            notes: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn thread(&self, id: ThreadId) -> &ThreadInfo {
+        &self.threads[id.index()]
+    }
+
+    pub fn primitive(&self, id: ObjId) -> &PrimitiveInfo {
+        &self.primitives[id.index()]
+    }
+
+    pub fn var(&self, id: VarId) -> &VarInfo {
+        &self.vars[id.index()]
+    }
+
+    pub fn site(&self, id: SiteId) -> &Site {
+        &self.sites[id.index()]
+    }
+
+    pub fn backtrace(&self, id: BacktraceId) -> &[String] {
+        &self.backtraces[id.index()]
+    }
+
+    pub fn note(&self, id: NoteId) -> &Note {
+        &self.notes[id.index()]
+    }
+
+    /// Appends a thread and returns its id.
+    pub fn push_thread(&mut self, info: ThreadInfo) -> ThreadId {
+        self.threads.push(info);
+        ThreadId(dense(self.threads.len()))
+    }
+
+    /// Appends a primitive and returns its id.
+    pub fn push_primitive(&mut self, info: PrimitiveInfo) -> ObjId {
+        self.primitives.push(info);
+        ObjId(dense(self.primitives.len()))
+    }
+
+    /// Appends a variable and returns its id.
+    pub fn push_var(&mut self, info: VarInfo) -> VarId {
+        self.vars.push(info);
+        VarId(dense(self.vars.len()))
+    }
+
+    /// Appends a site and returns its id.
+    pub fn push_site(&mut self, site: Site) -> SiteId {
+        self.sites.push(site);
+        SiteId(dense(self.sites.len()))
+    }
+
+    /// Appends a backtrace and returns its id.
+    pub fn push_backtrace(&mut self, frames: Vec<String>) -> BacktraceId {
+        self.backtraces.push(frames);
+        BacktraceId(dense(self.backtraces.len()))
+    }
+
+    /// Appends a note and returns its id.
+    pub fn push_note(&mut self, note: Note) -> NoteId {
+        self.notes.push(note);
+        NoteId(dense(self.notes.len()))
+    }
+}
+
+/// The id of the element just pushed onto a table of `len` elements.
+///
+/// Tables are bounded by distinct threads, primitives, variables and sites;
+/// more than `u32::MAX` of any is not a trace this build can hold.
+fn dense(len: usize) -> u32 {
+    u32::try_from(len - 1).expect("more than u32::MAX entries in a trace table")
+}

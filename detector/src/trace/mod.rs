@@ -1,0 +1,38 @@
+//! The one definition of lockscope's trace format (v1), its readers and its
+//! writers. The wire spec is `docs/trace-format.md`.
+//!
+//! - [`Event`] / [`EventKind`]: the in-memory event model.
+//! - [`TraceMeta`]: header and declaration tables events refer into.
+//! - [`EventSource`]: a streaming reader; [`open`] and [`from_reader`] detect
+//!   the format (JSON Lines, JSON document, RAPID STD; optionally gzipped)
+//!   from the content, never from the file name.
+//! - Writers: JSON Lines, JSON document, STD.
+
+mod error;
+mod event;
+mod meta;
+
+pub use error::{Position, TraceError, TraceErrorKind};
+pub use event::{
+    BacktraceId, Event, EventKind, LockMode, NoteId, ObjId, PrimitiveKind, SiteId, ThreadId, VarId,
+};
+pub use meta::{
+    ClockUnit, FormatVersion, Header, Note, PrimitiveInfo, Site, SourceFormat, ThreadInfo,
+    TraceMeta, VarInfo, FORMAT_NAME, FORMAT_VERSION,
+};
+
+/// A streaming trace reader.
+///
+/// Declarations (threads, primitives, variables, sites, ...) are added to
+/// [`meta`](EventSource::meta) as they are read, so after an event is
+/// returned every id it holds is valid in `meta()`.
+pub trait EventSource {
+    /// The tables read so far.
+    fn meta(&self) -> &TraceMeta;
+
+    /// The next event, `Ok(None)` at the end of the input.
+    ///
+    /// A truncated last line is not an error: it adds a warning to
+    /// [`TraceMeta::warnings`] and ends the stream.
+    fn next_event(&mut self) -> Result<Option<Event>, TraceError>;
+}

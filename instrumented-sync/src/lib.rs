@@ -1,0 +1,1 @@
+//! Drop-in instrumented locks and primitives that record a lockscope trace.
