@@ -1,1 +1,3 @@
 //! Drop-in instrumented locks and primitives that record a lockscope trace.
+
+pub mod meta;

@@ -10,12 +10,14 @@
 
 mod error;
 mod event;
+mod memory;
 mod meta;
 
 pub use error::{Position, TraceError, TraceErrorKind};
 pub use event::{
     BacktraceId, Event, EventKind, LockMode, NoteId, ObjId, PrimitiveKind, SiteId, ThreadId, VarId,
 };
+pub use memory::MemorySource;
 pub use meta::{
     ClockUnit, FormatVersion, Header, Note, PrimitiveInfo, Site, SourceFormat, ThreadInfo,
     TraceMeta, VarInfo, FORMAT_NAME, FORMAT_VERSION,
