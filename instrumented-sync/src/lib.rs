@@ -1,3 +1,4 @@
 //! Drop-in instrumented locks and primitives that record a lockscope trace.
 
+pub mod live;
 pub mod meta;

@@ -45,7 +45,8 @@ impl PrimitiveMeta {
     #[track_caller]
     pub fn new(kind: PrimitiveKind, name: Option<&'static str>) -> Self {
         let meta = Self::new_const(kind, name);
-        meta.id.store(NEXT_ID.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
+        meta.id
+            .store(NEXT_ID.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
         meta
     }
 
@@ -67,7 +68,10 @@ impl PrimitiveMeta {
     #[cold]
     fn assign_id(&self) -> u64 {
         let fresh = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        match self.id.compare_exchange(0, fresh, Ordering::Relaxed, Ordering::Relaxed) {
+        match self
+            .id
+            .compare_exchange(0, fresh, Ordering::Relaxed, Ordering::Relaxed)
+        {
             Ok(_) => fresh,
             Err(winner) => winner,
         }
