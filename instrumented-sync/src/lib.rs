@@ -2,3 +2,4 @@
 
 pub mod live;
 pub mod meta;
+pub mod thread_id;
