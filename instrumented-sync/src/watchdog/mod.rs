@@ -17,7 +17,9 @@
 //! A deadlock is therefore reported one to two intervals after it forms
 //! (100 to 200 ms by default). With the `panic` action the deadlocked
 //! threads are marked and panic with the report the next time their wait
-//! loop calls [`crate::live::check_abort`].
+//! loop calls [`crate::live::check_abort`]. The first one to panic
+//! releases its locks while unwinding, which may let the others get what
+//! they wait for: those continue (their mark is cleared), the rest panic.
 //!
 //! The watchdog never uses an instrumented lock.
 //!
@@ -148,12 +150,12 @@ fn cycles(stable: &[&(Arc<Slot>, Blocked)]) -> Vec<Vec<u64>> {
         if let Err(c) = g.add_edge(from, to) {
             // The cycle from -> to -> ... -> from; keep its threads, starting
             // with `to`'s side so each thread's wait follows its holder.
-            let mut threads: Vec<u64> = std::iter::once(from)
-                .chain(c.path)
+            let threads: Vec<u64> = c
+                .path
+                .into_iter()
                 .filter(|n| n & THREAD != 0)
                 .map(|n| n & !THREAD)
                 .collect();
-            threads.dedup();
             found.push(threads);
         }
     };
