@@ -8,11 +8,16 @@
 //!   from the content, never from the file name.
 //! - Writers: JSON Lines, JSON document, STD.
 
+mod detect;
 mod error;
 mod event;
+mod lines;
 mod memory;
 mod meta;
+mod std_line;
+mod std_read;
 
+pub use detect::{from_reader, open};
 pub use error::{Position, TraceError, TraceErrorKind};
 pub use event::{
     BacktraceId, Event, EventKind, LockMode, NoteId, ObjId, PrimitiveKind, SiteId, ThreadId, VarId,
@@ -22,6 +27,7 @@ pub use meta::{
     ClockUnit, FormatVersion, Header, Note, PrimitiveInfo, Site, SourceFormat, ThreadInfo,
     TraceMeta, VarInfo, FORMAT_NAME, FORMAT_VERSION,
 };
+pub use std_read::StdReader;
 
 /// A streaming trace reader.
 ///
