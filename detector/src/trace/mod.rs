@@ -11,6 +11,8 @@
 mod detect;
 mod error;
 mod event;
+mod json_out;
+mod json_write;
 mod lines;
 mod memory;
 mod meta;
@@ -22,6 +24,7 @@ pub use error::{Position, TraceError, TraceErrorKind};
 pub use event::{
     BacktraceId, Event, EventKind, LockMode, NoteId, ObjId, PrimitiveKind, SiteId, ThreadId, VarId,
 };
+pub use json_write::{JsonDocWriter, JsonLinesWriter};
 pub use memory::MemorySource;
 pub use meta::{
     ClockUnit, FormatVersion, Header, Note, PrimitiveInfo, Site, SourceFormat, ThreadInfo,
