@@ -24,7 +24,7 @@ use std::path::Path;
 use flate2::read::MultiGzDecoder;
 
 use super::std_line::{parse_line, quote};
-use super::{EventSource, StdReader};
+use super::{EventSource, JsonLinesReader, StdReader};
 use super::{Position, TraceError, TraceErrorKind};
 
 /// How many leading bytes detection may look at.
@@ -77,10 +77,11 @@ fn open_detected(
         }
         Detected::Gzip => return Err(unknown(name, "gzip nested too deep".into())),
         Detected::Std => Box::new(StdReader::new(name, input)),
-        Detected::JsonLines | Detected::JsonDocument => {
+        Detected::JsonLines => Box::new(JsonLinesReader::new(name, input)?),
+        Detected::JsonDocument => {
             return Err(unknown(
                 name,
-                "lockscope JSON, whose readers are not in this build yet".into(),
+                "a lockscope JSON document, whose reader is not in this build yet".into(),
             ))
         }
     })

@@ -11,13 +11,16 @@
 mod detect;
 mod error;
 mod event;
+mod json_decode;
 mod json_out;
 mod json_write;
+mod jsonl;
 mod lines;
 mod memory;
 mod meta;
 mod std_line;
 mod std_read;
+mod wire;
 
 pub use detect::{from_reader, open};
 pub use error::{Position, TraceError, TraceErrorKind};
@@ -25,6 +28,7 @@ pub use event::{
     BacktraceId, Event, EventKind, LockMode, NoteId, ObjId, PrimitiveKind, SiteId, ThreadId, VarId,
 };
 pub use json_write::{JsonDocWriter, JsonLinesWriter};
+pub use jsonl::JsonLinesReader;
 pub use memory::MemorySource;
 pub use meta::{
     ClockUnit, FormatVersion, Header, Note, PrimitiveInfo, Site, SourceFormat, ThreadInfo,
