@@ -177,4 +177,48 @@ mod tests {
         assert!(xml.contains("name=\"no data races\"") || !xml.contains("no data race"));
         assert!(xml.contains("name=\"no starved threads\""), "{xml}");
     }
+
+    #[test]
+    fn output_parses_back() {
+        use quick_xml::events::Event as E;
+        let report = sample();
+        let verdict = Gate::default().judge(&report);
+        let root = Root::new("/repo".into());
+        let cx = Ctx {
+            report: &report,
+            verdict: &verdict,
+            root: &root,
+            verbose: false,
+            quiet: false,
+        };
+        let xml = render(&cx);
+        let mut reader = quick_xml::Reader::from_str(&xml);
+        let (mut cases, mut failures, mut skipped) = (0, 0, 0);
+        let mut failure_text = String::new();
+        let mut in_failure = false;
+        loop {
+            match reader.read_event().expect("well-formed JUnit XML") {
+                E::Eof => break,
+                E::Start(e) | E::Empty(e) => match e.name().as_ref() {
+                    b"testcase" => cases += 1,
+                    b"failure" => {
+                        failures += 1;
+                        in_failure = true;
+                    }
+                    b"skipped" => skipped += 1,
+                    _ => {}
+                },
+                E::CData(t) if in_failure => {
+                    failure_text.push_str(&String::from_utf8_lossy(&t.into_inner()));
+                    in_failure = false;
+                }
+                _ => {}
+            }
+        }
+        assert_eq!((cases, failures, skipped), (13, 4, 1));
+        assert!(
+            failure_text.starts_with("error[deadlock]"),
+            "{failure_text}"
+        );
+    }
 }

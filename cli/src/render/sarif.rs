@@ -238,6 +238,36 @@ mod tests {
         assert!(r0["partialFingerprints"]["lockscope/v1"].is_string());
     }
 
+    /// The vendored schema: a documented subset of the official SARIF 2.1.0
+    /// schema (see its `description`), since the official file cannot be
+    /// downloaded here.
+    fn validator() -> jsonschema::Validator {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/sarif-2.1.0-subset.schema.json"
+        );
+        let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        jsonschema::draft7::new(&schema).expect("schema compiles")
+    }
+
+    #[test]
+    fn output_validates_against_the_sarif_schema() {
+        let v = validator();
+        let log = log();
+        let errors: Vec<String> = v
+            .iter_errors(&log)
+            .map(|e| format!("{e} at {}", e.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+        // The schema is strict enough to catch a misspelt level or property.
+        let mut bad = log.clone();
+        bad["runs"][0]["results"][0]["level"] = json!("fatal");
+        assert!(!v.is_valid(&bad));
+        let mut bad = log;
+        bad["runs"][0]["results"][0]["fingerprint"] = json!("x");
+        assert!(!v.is_valid(&bad));
+    }
+
     #[test]
     fn label_only_sites_fall_back_to_the_trace_file() {
         let log = log();
