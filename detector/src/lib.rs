@@ -15,6 +15,7 @@
 //! [`analysis::analyze`].
 
 pub mod analysis;
+pub mod graph;
 pub mod report;
 pub mod state;
 pub mod trace;

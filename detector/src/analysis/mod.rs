@@ -13,6 +13,11 @@ use crate::state::Replay;
 use crate::trace::{Event, EventSource, TraceError, TraceMeta};
 
 mod config;
+pub mod deadlock;
+mod describe;
+#[cfg(test)]
+#[allow(dead_code)] // Shared by every analysis's tests; each uses a part.
+pub(crate) mod testkit;
 
 pub use config::Config;
 
@@ -72,7 +77,7 @@ impl std::fmt::Debug for Input<'_> {
 
 /// The analyses `config` enables, in report order.
 pub fn default_analyses(_config: &Config) -> Vec<Box<dyn Analysis>> {
-    Vec::new()
+    vec![Box::new(deadlock::Deadlocks)]
 }
 
 /// Runs every analysis over `inputs`, one streaming pass each.
