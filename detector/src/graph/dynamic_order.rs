@@ -74,6 +74,11 @@ pub struct DynamicOrder {
     edges: HashSet<(usize, usize)>,
     next_ord: u64,
     epoch: u64,
+    /// Scratch buffers reused by every search (no allocation per edge).
+    stack: Vec<usize>,
+    fwd: Vec<usize>,
+    bwd: Vec<usize>,
+    pool: Vec<u64>,
 }
 
 impl DynamicOrder {
@@ -86,6 +91,10 @@ impl DynamicOrder {
             edges: HashSet::new(),
             next_ord: 0,
             epoch: 0,
+            stack: Vec::new(),
+            fwd: Vec::new(),
+            bwd: Vec::new(),
+            pool: Vec::new(),
         }
     }
 
@@ -149,14 +158,18 @@ impl DynamicOrder {
         }
         let (lb, ub) = (self.slots[t].ord, self.slots[f].ord);
         if ub > lb {
-            let mut fwd = Vec::new();
+            let mut fwd = std::mem::take(&mut self.fwd);
+            fwd.clear();
             if self.search(t, ub, true, &mut fwd) {
+                self.fwd = fwd;
                 let path = self.bfs(t, f, lb, ub).expect("the search reached `from`");
                 return Err(ClosesCycle { path });
             }
-            let mut bwd = Vec::new();
+            let mut bwd = std::mem::take(&mut self.bwd);
+            bwd.clear();
             self.search(f, lb, false, &mut bwd);
-            self.reorder(bwd, fwd);
+            self.reorder(&mut bwd, &mut fwd);
+            (self.fwd, self.bwd) = (fwd, bwd);
         }
         self.edges.insert((f, t));
         self.slots[f].out.push(t);
@@ -207,9 +220,12 @@ impl DynamicOrder {
     fn search(&mut self, start: usize, bound: u64, forward: bool, seen: &mut Vec<usize>) -> bool {
         self.epoch += 1;
         let epoch = self.epoch;
-        let mut stack = vec![start];
+        let mut stack = std::mem::take(&mut self.stack);
+        stack.clear();
+        stack.push(start);
         self.slots[start].mark = epoch;
-        while let Some(n) = stack.pop() {
+        let mut reached = false;
+        'walk: while let Some(n) = stack.pop() {
             seen.push(n);
             let degree = if forward {
                 self.slots[n].out.len()
@@ -224,7 +240,8 @@ impl DynamicOrder {
                 };
                 let ord = self.slots[m].ord;
                 if forward && ord == bound {
-                    return true;
+                    reached = true;
+                    break 'walk;
                 }
                 let inside = if forward { ord < bound } else { ord > bound };
                 if inside && self.slots[m].mark != epoch {
@@ -233,7 +250,8 @@ impl DynamicOrder {
                 }
             }
         }
-        false
+        self.stack = stack;
+        reached
     }
 
     /// Breadth-first shortest path `f -> ... -> t` through nodes whose order
@@ -266,14 +284,17 @@ impl DynamicOrder {
 
     /// Gives the backward set, then the forward set, the pooled order values
     /// of both in ascending order, each set keeping its relative order.
-    fn reorder(&mut self, mut bwd: Vec<usize>, mut fwd: Vec<usize>) {
+    fn reorder(&mut self, bwd: &mut [usize], fwd: &mut [usize]) {
         bwd.sort_unstable_by_key(|&n| self.slots[n].ord);
         fwd.sort_unstable_by_key(|&n| self.slots[n].ord);
-        let mut pool: Vec<u64> = bwd.iter().chain(&fwd).map(|&n| self.slots[n].ord).collect();
+        let mut pool = std::mem::take(&mut self.pool);
+        pool.clear();
+        pool.extend(bwd.iter().chain(fwd.iter()).map(|&n| self.slots[n].ord));
         pool.sort_unstable();
-        for (n, ord) in bwd.into_iter().chain(fwd).zip(pool) {
+        for (&n, &ord) in bwd.iter().chain(fwd.iter()).zip(&pool) {
             self.slots[n].ord = ord;
         }
+        self.pool = pool;
     }
 }
 
