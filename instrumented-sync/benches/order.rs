@@ -6,6 +6,8 @@
 //! - `first_time_edge/N`: with N fresh locks, lock pairs (i, j), i < j, in
 //!   a fixed shuffled order: every pair is an edge the checker has never
 //!   seen (throughput = pairs, so the time shown is per first-time edge).
+//!   `*_reversed` takes each pair as (j, i): every edge goes against
+//!   creation order, lockscope's initial topological order.
 //! - `watchdog`: a lock-heavy loop with the watchdog off, then idle.
 //!
 //! `LiveMutex` below is parking_lot's mutex calling the `live` hooks the

@@ -20,8 +20,10 @@
 //!
 //! # Performance
 //! Every node carries an order value with `ord(u) < ord(v)` for each edge
-//! `u -> v`. An edge that agrees with the order costs two hash look-ups and
-//! an insert, whatever the graph size. An edge against the order searches
+//! `u -> v`; a new node starts at its own id, so when ids follow the
+//! order most edges will take (lockscope's lock ids are creation order)
+//! those edges need no search. An edge that agrees with the order costs
+//! two hash look-ups and an insert, whatever the graph size. An edge against the order searches
 //! only the affected region: nodes reachable from `to` whose order is below
 //! `from`'s, and nodes reaching `from` whose order is above `to`'s, then
 //! re-labels just those nodes. Removing a node costs its degree.
@@ -72,8 +74,9 @@ pub struct DynamicOrder {
     slots: Vec<Slot>,
     free: Vec<usize>,
     edges: HashSet<(usize, usize)>,
-    next_ord: u64,
     epoch: u64,
+    /// Order values in use (unique per node).
+    ords: HashSet<u64>,
     /// Scratch buffers reused by every search (no allocation per edge).
     stack: Vec<usize>,
     fwd: Vec<usize>,
@@ -89,8 +92,8 @@ impl DynamicOrder {
             slots: Vec::new(),
             free: Vec::new(),
             edges: HashSet::new(),
-            next_ord: 0,
             epoch: 0,
+            ords: HashSet::new(),
             stack: Vec::new(),
             fwd: Vec::new(),
             bwd: Vec::new(),
@@ -121,7 +124,7 @@ impl DynamicOrder {
         }
     }
 
-    /// Adds `id` (a no-op if present); it goes last in the order.
+    /// Adds `id` (a no-op if present) at position `id` in the order.
     pub fn add_node(&mut self, id: u64) {
         self.slot_of(id);
     }
@@ -131,6 +134,7 @@ impl DynamicOrder {
         let Some(s) = self.index.remove(&id) else {
             return;
         };
+        self.ords.remove(&self.slots[s].ord);
         let out = std::mem::take(&mut self.slots[s].out);
         let inc = std::mem::take(&mut self.slots[s].inc);
         for t in out {
@@ -191,14 +195,21 @@ impl DynamicOrder {
         if let Some(&s) = self.index.get(&id) {
             return s;
         }
+        // Start at the id's own value; a value still used (by a node that
+        // took it over in a re-ordering after `id` was removed) moves the
+        // new node to the next free value: any free value is valid for a
+        // node without edges.
+        let mut ord = id;
+        while !self.ords.insert(ord) {
+            ord = ord.wrapping_add(1);
+        }
         let slot = Slot {
             id,
-            ord: self.next_ord,
+            ord,
             out: Vec::new(),
             inc: Vec::new(),
             mark: 0,
         };
-        self.next_ord += 1;
         let s = match self.free.pop() {
             Some(s) => {
                 self.slots[s] = slot;
@@ -303,6 +314,9 @@ mod tests {
     use super::*;
 
     fn ords_respect_edges(g: &DynamicOrder) -> bool {
+        let live: Vec<u64> = g.index.values().map(|&s| g.slots[s].ord).collect();
+        let unique: HashSet<u64> = live.iter().copied().collect();
+        assert_eq!(unique.len(), live.len(), "order values are unique");
         g.edges
             .iter()
             .all(|&(f, t)| g.slots[f].ord < g.slots[t].ord)
