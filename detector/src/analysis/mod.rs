@@ -15,6 +15,8 @@ use crate::trace::{Event, EventSource, TraceError, TraceMeta};
 mod config;
 pub mod deadlock;
 mod describe;
+pub mod feasibility;
+pub mod lock_order;
 #[cfg(test)]
 #[allow(dead_code)] // Shared by every analysis's tests; each uses a part.
 pub(crate) mod testkit;
@@ -77,7 +79,10 @@ impl std::fmt::Debug for Input<'_> {
 
 /// The analyses `config` enables, in report order.
 pub fn default_analyses(_config: &Config) -> Vec<Box<dyn Analysis>> {
-    vec![Box::new(deadlock::Deadlocks)]
+    vec![
+        Box::new(deadlock::Deadlocks),
+        Box::new(lock_order::LockOrder::new()),
+    ]
 }
 
 /// Runs every analysis over `inputs`, one streaming pass each.
