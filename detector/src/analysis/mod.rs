@@ -15,6 +15,7 @@ use crate::trace::{Event, EventSource, TraceError, TraceMeta};
 mod config;
 pub mod deadlock;
 mod describe;
+pub mod discipline;
 pub mod feasibility;
 pub mod lock_order;
 #[cfg(test)]
@@ -82,6 +83,7 @@ pub fn default_analyses(_config: &Config) -> Vec<Box<dyn Analysis>> {
     vec![
         Box::new(deadlock::Deadlocks),
         Box::new(lock_order::LockOrder::new()),
+        Box::new(discipline::Discipline::default()),
     ]
 }
 
