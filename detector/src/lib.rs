@@ -16,6 +16,7 @@
 
 pub mod analysis;
 pub mod clock;
+pub mod graph;
 pub mod report;
 pub mod state;
 pub mod trace;

@@ -13,6 +13,12 @@ use crate::state::Replay;
 use crate::trace::{Event, EventSource, TraceError, TraceMeta};
 
 mod config;
+pub mod deadlock;
+mod describe;
+#[cfg(test)]
+#[allow(dead_code)] // Shared by every analysis's tests; each uses a part.
+pub(crate) mod testkit;
+
 mod histogram;
 mod wording;
 
@@ -79,7 +85,7 @@ impl std::fmt::Debug for Input<'_> {
 
 /// The analyses `config` enables, in report order.
 pub fn default_analyses(_config: &Config) -> Vec<Box<dyn Analysis>> {
-    let mut analyses: Vec<Box<dyn Analysis>> = Vec::new();
+    let mut analyses: Vec<Box<dyn Analysis>> = vec![Box::new(deadlock::Deadlocks)];
     // Issue items 5-7: contention statistics and starvation, lost updates,
     // data races.
     analyses.extend([

@@ -8,20 +8,33 @@
 //!   from the content, never from the file name.
 //! - Writers: JSON Lines, JSON document, STD.
 
+mod detect;
 mod error;
 mod event;
+mod json_decode;
+mod json_out;
+mod json_write;
+mod jsonl;
+mod lines;
 mod memory;
 mod meta;
+mod std_line;
+mod std_read;
+mod wire;
 
+pub use detect::{from_reader, open};
 pub use error::{Position, TraceError, TraceErrorKind};
 pub use event::{
     BacktraceId, Event, EventKind, LockMode, NoteId, ObjId, PrimitiveKind, SiteId, ThreadId, VarId,
 };
+pub use json_write::{JsonDocWriter, JsonLinesWriter};
+pub use jsonl::JsonLinesReader;
 pub use memory::MemorySource;
 pub use meta::{
     ClockUnit, FormatVersion, Header, Note, PrimitiveInfo, Site, SourceFormat, ThreadInfo,
     TraceMeta, VarInfo, FORMAT_NAME, FORMAT_VERSION,
 };
+pub use std_read::StdReader;
 
 /// A streaming trace reader.
 ///

@@ -1,0 +1,569 @@
+//! Turns decoded JSON [`Record`]s into meta-table entries and [`Event`]s:
+//! the semantics shared by the JSON Lines and JSON document readers.
+//!
+//! File ids are mapped to dense ids in order of first appearance; the file
+//! id is kept as the entry's `label`. A declaration of an id already known
+//! updates that entry (so a thread first seen in an event, or as another
+//! thread's parent, can be declared later). An event naming an unknown
+//! thread declares it implicitly; an unknown primitive, variable, site,
+//! backtrace or note is an error.
+//!
+//! Errors come back as [`FieldError`]: the kind and the field whose value is
+//! at fault, which the reader turns into a `file:line:column`.
+//!
+//! # Performance
+//! One hash lookup per id in the event (foldhash over `u64`).
+
+use hashbrown::HashMap;
+
+use super::wire::{field_offset, json_error_offset, json_message, Record, RECORD_TYPES};
+use super::{
+    BacktraceId, ClockUnit, Event, EventKind, FormatVersion, Header, LockMode, Note, NoteId, ObjId,
+    Position, PrimitiveInfo, PrimitiveKind, Site, SiteId, SourceFormat, ThreadId, ThreadInfo,
+    TraceError, TraceErrorKind, TraceMeta, VarId, VarInfo, FORMAT_NAME, FORMAT_VERSION,
+};
+
+/// A decoding error and the field it is about (`None`: the whole record).
+#[derive(Debug)]
+pub(crate) struct FieldError {
+    pub field: Option<&'static str>,
+    pub kind: TraceErrorKind,
+}
+
+fn missing(record: &str, field: &'static str) -> FieldError {
+    FieldError {
+        field: None,
+        kind: TraceErrorKind::MissingField {
+            record: record.to_owned(),
+            field,
+        },
+    }
+}
+
+fn bad(field: &'static str, found: &str, expected: &str) -> FieldError {
+    FieldError {
+        field: Some(field),
+        kind: TraceErrorKind::BadValue {
+            field,
+            found: format!("{found:?}"),
+            expected: expected.to_owned(),
+        },
+    }
+}
+
+fn req<T>(value: Option<T>, record: &str, field: &'static str) -> Result<T, FieldError> {
+    value.ok_or_else(|| missing(record, field))
+}
+
+/// File id -> dense id, per table.
+#[derive(Debug, Default)]
+struct Ids {
+    threads: HashMap<u64, u32>,
+    prims: HashMap<u64, u32>,
+    vars: HashMap<u64, u32>,
+    sites: HashMap<u64, u32>,
+    backtraces: HashMap<u64, u32>,
+    notes: HashMap<u64, u32>,
+}
+
+fn lookup(
+    map: &HashMap<u64, u32>,
+    id: Option<u64>,
+    record: &str,
+    field: &'static str,
+    what: &'static str,
+) -> Result<u32, FieldError> {
+    let id = req(id, record, field)?;
+    map.get(&id).copied().ok_or(FieldError {
+        field: Some(field),
+        kind: TraceErrorKind::Undeclared { what, id },
+    })
+}
+
+/// The decoding state of one JSON trace.
+#[derive(Debug)]
+pub(crate) struct Decoder {
+    pub meta: TraceMeta,
+    ids: Ids,
+    last_time: u64,
+    warned_time: bool,
+}
+
+impl Decoder {
+    pub fn new(format: SourceFormat) -> Self {
+        Decoder {
+            meta: TraceMeta::new(format),
+            ids: Ids::default(),
+            last_time: 0,
+            warned_time: false,
+        }
+    }
+
+    /// Reads the header record into `meta.header`.
+    pub fn header(&mut self, rec: Record<'_>) -> Result<(), FieldError> {
+        let format = req(rec.format, "header", "format")?;
+        if format != FORMAT_NAME {
+            return Err(bad("format", &format, &format!("{FORMAT_NAME:?}")));
+        }
+        let text = req(rec.version, "header", "version")?;
+        let version = parse_version(&text)
+            .ok_or_else(|| bad("version", &text, "\"MAJOR.MINOR\", such as \"1.0\""))?;
+        if version.major > FORMAT_VERSION.major {
+            return Err(FieldError {
+                field: Some("version"),
+                kind: TraceErrorKind::UnsupportedVersion {
+                    found: version,
+                    supported: FORMAT_VERSION,
+                },
+            });
+        }
+        if version.major < FORMAT_VERSION.major {
+            return Err(bad("version", &text, "1.x"));
+        }
+        let clock = match rec.clock {
+            None => ClockUnit::Nanoseconds,
+            Some(c) => ClockUnit::parse(&c).ok_or_else(|| bad("clock", &c, "\"ns\" or \"seq\""))?,
+        };
+        self.meta.header = Header {
+            version,
+            command: rec.command.unwrap_or_default(),
+            pid: rec.pid,
+            start_time: rec.start_time,
+            clock,
+        };
+        Ok(())
+    }
+
+    /// Decodes one record after the header: a declaration (`Ok(None)`) or an
+    /// event.
+    pub fn record(&mut self, rec: Record<'_>) -> Result<Option<Event>, FieldError> {
+        let Some(ty) = rec.ty.clone() else {
+            return Err(missing("a", "type"));
+        };
+        match &*ty {
+            "header" => Err(bad(
+                "type",
+                "header",
+                "a single header, as the first record",
+            )),
+            "site" => self.site(rec).map(|()| None),
+            "thread" => self.thread(rec).map(|()| None),
+            "primitive" => self.primitive(rec).map(|()| None),
+            "var" => self.var(rec).map(|()| None),
+            "backtrace" => self.backtrace(rec).map(|()| None),
+            "note_text" => self.note(rec).map(|()| None),
+            ty => self.event(ty, &rec).map(Some),
+        }
+    }
+
+    /// Keeps times non-decreasing: an event earlier than the one before it
+    /// gets the previous time. Returns `(found, previous)` the first time.
+    pub fn order_time(&mut self, ev: &mut Event) -> Option<(u64, u64)> {
+        self.order_time_inner(ev)
+    }
+
+    /// The warning for an out-of-order time at `at`.
+    pub fn time_warning(at: &Position, (found, previous): (u64, u64)) -> String {
+        format!(
+            "{at}: time {found} is earlier than the previous event's {previous}; events keep \
+             their file order and such times are raised to the previous one (only the first \
+             is reported)"
+        )
+    }
+
+    fn order_time_inner(&mut self, ev: &mut Event) -> Option<(u64, u64)> {
+        if ev.time >= self.last_time {
+            self.last_time = ev.time;
+            return None;
+        }
+        let found = ev.time;
+        ev.time = self.last_time;
+        (!std::mem::replace(&mut self.warned_time, true)).then_some((found, self.last_time))
+    }
+
+    /// The dense id of thread `id`, declaring it if it is new.
+    fn thread_ref(&mut self, id: u64) -> ThreadId {
+        if let Some(&dense) = self.ids.threads.get(&id) {
+            return ThreadId(dense);
+        }
+        let dense = self.meta.push_thread(ThreadInfo {
+            label: id.to_string(),
+            ..ThreadInfo::default()
+        });
+        self.ids.threads.insert(id, dense.0);
+        dense
+    }
+
+    fn site_ref(&self, id: Option<u64>, record: &str) -> Result<Option<SiteId>, FieldError> {
+        id.map(|id| lookup(&self.ids.sites, Some(id), record, "site", "site").map(SiteId))
+            .transpose()
+    }
+
+    fn site(&mut self, rec: Record<'_>) -> Result<(), FieldError> {
+        let id = req(rec.id, "site", "id")?;
+        let site = match (rec.file, rec.label) {
+            (Some(file), _) => Site::Source {
+                file,
+                line: req(rec.line, "site", "line")?,
+                column: rec.column.unwrap_or(0),
+            },
+            (None, Some(label)) => Site::Label(label),
+            (None, None) => return Err(missing("site", "label")),
+        };
+        match self.ids.sites.get(&id) {
+            Some(&dense) => self.meta.sites[dense as usize] = site,
+            None => {
+                let dense = self.meta.push_site(site);
+                self.ids.sites.insert(id, dense.0);
+            }
+        }
+        Ok(())
+    }
+
+    fn thread(&mut self, rec: Record<'_>) -> Result<(), FieldError> {
+        let id = req(rec.id, "thread", "id")?;
+        let spawn_site = self.site_ref(rec.site, "thread")?;
+        let parent = rec.parent.map(|p| self.thread_ref(p));
+        let dense = self.thread_ref(id);
+        let info = &mut self.meta.threads[dense.index()];
+        info.name = rec.name.or(info.name.take());
+        info.parent = parent.or(info.parent);
+        info.spawn_site = spawn_site.or(info.spawn_site);
+        Ok(())
+    }
+
+    fn primitive(&mut self, rec: Record<'_>) -> Result<(), FieldError> {
+        let id = req(rec.id, "primitive", "id")?;
+        let kind = req(rec.kind, "primitive", "kind")?;
+        let kind = PrimitiveKind::parse(&kind).ok_or_else(|| {
+            let names: Vec<&str> = PrimitiveKind::ALL.iter().map(|k| k.as_str()).collect();
+            bad("kind", &kind, &format!("one of {}", names.join(", ")))
+        })?;
+        let info = PrimitiveInfo {
+            label: id.to_string(),
+            kind,
+            name: rec.name,
+            site: self.site_ref(rec.site, "primitive")?,
+            permits: rec.permits,
+            rank: rec.rank,
+        };
+        match self.ids.prims.get(&id) {
+            Some(&dense) => self.meta.primitives[dense as usize] = info,
+            None => {
+                let dense = self.meta.push_primitive(info);
+                self.ids.prims.insert(id, dense.0);
+            }
+        }
+        Ok(())
+    }
+
+    fn var(&mut self, rec: Record<'_>) -> Result<(), FieldError> {
+        let id = req(rec.id, "var", "id")?;
+        let info = VarInfo {
+            label: id.to_string(),
+            name: rec.name,
+            site: self.site_ref(rec.site, "var")?,
+        };
+        match self.ids.vars.get(&id) {
+            Some(&dense) => self.meta.vars[dense as usize] = info,
+            None => {
+                let dense = self.meta.push_var(info);
+                self.ids.vars.insert(id, dense.0);
+            }
+        }
+        Ok(())
+    }
+
+    fn backtrace(&mut self, rec: Record<'_>) -> Result<(), FieldError> {
+        let id = req(rec.id, "backtrace", "id")?;
+        let frames = rec.frames.unwrap_or_default();
+        match self.ids.backtraces.get(&id) {
+            Some(&dense) => self.meta.backtraces[dense as usize] = frames,
+            None => {
+                let dense = self.meta.push_backtrace(frames);
+                self.ids.backtraces.insert(id, dense.0);
+            }
+        }
+        Ok(())
+    }
+
+    fn note(&mut self, rec: Record<'_>) -> Result<(), FieldError> {
+        let id = req(rec.id, "note_text", "id")?;
+        let note = Note {
+            kind: req(rec.kind, "note_text", "kind")?.into_owned(),
+            text: req(rec.text, "note_text", "text")?,
+        };
+        match self.ids.notes.get(&id) {
+            Some(&dense) => self.meta.notes[dense as usize] = note,
+            None => {
+                let dense = self.meta.push_note(note);
+                self.ids.notes.insert(id, dense.0);
+            }
+        }
+        Ok(())
+    }
+
+    fn event(&mut self, ty: &str, rec: &Record<'_>) -> Result<Event, FieldError> {
+        // The thread field comes first in a record: intern it first.
+        let thread = rec.thread.map(|t| self.thread_ref(t));
+        let kind = self.kind(ty, rec)?;
+        let thread = req(thread, ty, "thread")?;
+        let time = req(rec.t, ty, "t")?;
+        let site = self.site_ref(rec.site, ty)?;
+        let backtrace = rec
+            .bt
+            .map(|b| lookup(&self.ids.backtraces, Some(b), ty, "bt", "backtrace"))
+            .transpose()?
+            .map(BacktraceId);
+        Ok(Event {
+            time,
+            thread,
+            site,
+            backtrace,
+            kind,
+        })
+    }
+
+    fn obj(&self, rec: &Record<'_>, ty: &str, field: &'static str) -> Result<ObjId, FieldError> {
+        let id = match field {
+            "condvar" => rec.condvar,
+            "mutex" => rec.mutex,
+            _ => rec.obj,
+        };
+        lookup(&self.ids.prims, id, ty, field, "primitive").map(ObjId)
+    }
+
+    fn var_ref(&self, rec: &Record<'_>, ty: &str) -> Result<VarId, FieldError> {
+        lookup(&self.ids.vars, rec.var, ty, "var", "variable").map(VarId)
+    }
+
+    fn child(&mut self, rec: &Record<'_>, ty: &str) -> Result<ThreadId, FieldError> {
+        Ok(self.thread_ref(req(rec.child, ty, "child")?))
+    }
+
+    fn kind(&mut self, ty: &str, rec: &Record<'_>) -> Result<EventKind, FieldError> {
+        use EventKind as K;
+        let mode = |field: &'static str, value: &Option<std::borrow::Cow<'_, str>>| {
+            let value = req(value.as_deref(), ty, field)?;
+            LockMode::parse(value)
+                .ok_or_else(|| bad(field, value, "one of exclusive, shared, upgradable"))
+        };
+        Ok(match ty {
+            "thread_start" => K::ThreadStart {
+                parent: rec.parent.map(|p| self.thread_ref(p)),
+            },
+            "thread_exit" => K::ThreadExit,
+            "fork" => K::Fork {
+                child: self.child(rec, ty)?,
+            },
+            "join_request" => K::JoinRequest {
+                child: self.child(rec, ty)?,
+            },
+            "join" => K::Join {
+                child: self.child(rec, ty)?,
+            },
+            "request" => K::Request {
+                obj: self.obj(rec, ty, "obj")?,
+                mode: mode("mode", &rec.mode)?,
+            },
+            "acquired" => K::Acquired {
+                obj: self.obj(rec, ty, "obj")?,
+                mode: mode("mode", &rec.mode)?,
+                depth: rec.depth.unwrap_or(1),
+            },
+            "try_failed" => K::TryFailed {
+                obj: self.obj(rec, ty, "obj")?,
+                mode: mode("mode", &rec.mode)?,
+            },
+            "released" => K::Released {
+                obj: self.obj(rec, ty, "obj")?,
+                mode: mode("mode", &rec.mode)?,
+            },
+            "upgraded" => K::Upgraded {
+                obj: self.obj(rec, ty, "obj")?,
+            },
+            "downgraded" => K::Downgraded {
+                obj: self.obj(rec, ty, "obj")?,
+                to: mode("to", &rec.to)?,
+            },
+            "cond_wait" => K::CondWait {
+                condvar: self.obj(rec, ty, "condvar")?,
+                mutex: self.obj(rec, ty, "mutex")?,
+            },
+            "cond_woken" => K::CondWoken {
+                condvar: self.obj(rec, ty, "condvar")?,
+                mutex: self.obj(rec, ty, "mutex")?,
+                timed_out: rec.timed_out.unwrap_or(false),
+            },
+            "notify" => K::Notify {
+                condvar: self.obj(rec, ty, "condvar")?,
+                all: rec.all.unwrap_or(false),
+                woken: rec.woken.unwrap_or(0),
+            },
+            "sem_acquired" => K::SemAcquired {
+                obj: self.obj(rec, ty, "obj")?,
+                permits: rec.permits.unwrap_or(1),
+            },
+            "sem_released" => K::SemReleased {
+                obj: self.obj(rec, ty, "obj")?,
+                permits: rec.permits.unwrap_or(1),
+            },
+            "event_set" => K::EventSet {
+                obj: self.obj(rec, ty, "obj")?,
+            },
+            "event_clear" => K::EventClear {
+                obj: self.obj(rec, ty, "obj")?,
+            },
+            "event_wait" => K::EventWait {
+                obj: self.obj(rec, ty, "obj")?,
+            },
+            "event_woken" => K::EventWoken {
+                obj: self.obj(rec, ty, "obj")?,
+                timed_out: rec.timed_out.unwrap_or(false),
+            },
+            "barrier_wait" => K::BarrierWait {
+                obj: self.obj(rec, ty, "obj")?,
+            },
+            "barrier_passed" => K::BarrierPassed {
+                obj: self.obj(rec, ty, "obj")?,
+                leader: rec.leader.unwrap_or(false),
+            },
+            "read" => K::Read {
+                var: self.var_ref(rec, ty)?,
+            },
+            "write" => K::Write {
+                var: self.var_ref(rec, ty)?,
+            },
+            "update" => K::Update {
+                var: self.var_ref(rec, ty)?,
+            },
+            "begin" => K::Begin,
+            "end" => K::End,
+            "note" => K::Note {
+                note: lookup(&self.ids.notes, rec.note, ty, "note", "note").map(NoteId)?,
+            },
+            _ => {
+                return Err(FieldError {
+                    field: Some("type"),
+                    kind: TraceErrorKind::UnknownEvent {
+                        found: ty.to_owned(),
+                        expected: RECORD_TYPES,
+                    },
+                })
+            }
+        })
+    }
+}
+
+/// The position of byte `offset` of a record that starts at `line`,
+/// `column` of the input (column in characters, 1-based).
+pub(crate) fn position_in(
+    file: &str,
+    bytes: &[u8],
+    offset: usize,
+    line: u64,
+    column: u64,
+) -> Position {
+    let upto = &bytes[..offset.min(bytes.len())];
+    let past_end = offset.saturating_sub(bytes.len()) as u64;
+    let chars = |b: &[u8]| b.iter().filter(|&&c| (c & 0xC0) != 0x80).count() as u64;
+    let (line, column) = match memchr::memrchr(b'\n', upto) {
+        None => (line, column + chars(upto)),
+        Some(nl) => {
+            let newlines = memchr::memchr_iter(b'\n', upto).count() as u64;
+            (line + newlines, 1 + chars(&upto[nl + 1..]))
+        }
+    };
+    Position {
+        file: file.to_owned(),
+        line,
+        column: column + past_end,
+    }
+}
+
+/// A [`FieldError`] in the record `bytes` (starting at `line`, `column`) as
+/// a positioned error: at the faulty field's value, else at the record.
+pub(crate) fn field_error(
+    file: &str,
+    bytes: &[u8],
+    line: u64,
+    column: u64,
+    e: FieldError,
+) -> TraceError {
+    TraceError::new(field_position(file, bytes, line, column, e.field), e.kind)
+}
+
+/// Where the value of `field` is in the record `bytes` (starting at `line`,
+/// `column`); the record's `{` if `field` is `None` or absent.
+pub(crate) fn field_position(
+    file: &str,
+    bytes: &[u8],
+    line: u64,
+    column: u64,
+    field: Option<&str>,
+) -> Position {
+    let start = bytes.iter().position(|&b| b == b'{').unwrap_or(0);
+    let offset = field.and_then(|f| field_offset(bytes, f)).unwrap_or(start);
+    position_in(file, bytes, offset, line, column)
+}
+
+/// A serde_json error in the record `bytes` (starting at `line`, `column`).
+pub(crate) fn json_error(
+    file: &str,
+    bytes: &[u8],
+    line: u64,
+    column: u64,
+    err: &serde_json::Error,
+) -> TraceError {
+    let offset = json_error_offset(bytes, err);
+    let kind = TraceErrorKind::Json {
+        message: json_message(err),
+    };
+    TraceError::new(position_in(file, bytes, offset, line, column), kind)
+}
+
+/// Parses `MAJOR.MINOR`.
+fn parse_version(text: &str) -> Option<FormatVersion> {
+    let (major, minor) = text.split_once('.')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(major) || !digits(minor) {
+        return None;
+    }
+    Some(FormatVersion {
+        major: major.parse().ok()?,
+        minor: minor.parse().ok()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_parse_as_major_minor() {
+        assert_eq!(
+            parse_version("1.7"),
+            Some(FormatVersion { major: 1, minor: 7 })
+        );
+        assert_eq!(parse_version("1"), None);
+        assert_eq!(parse_version("1.x"), None);
+        assert_eq!(parse_version("+1.0"), None);
+    }
+
+    #[test]
+    fn times_are_clamped_and_warned_once() {
+        let mut d = Decoder::new(SourceFormat::JsonLines);
+        let ev = |t| Event {
+            time: t,
+            thread: ThreadId(0),
+            site: None,
+            backtrace: None,
+            kind: EventKind::Begin,
+        };
+        assert_eq!(d.order_time(&mut ev(5)), None);
+        let mut e = ev(3);
+        assert_eq!(d.order_time(&mut e), Some((3, 5)));
+        assert_eq!(e.time, 5);
+        assert_eq!(d.order_time(&mut ev(1)), None);
+    }
+}

@@ -1,0 +1,296 @@
+//! The JSON record encoder shared by the JSON Lines and JSON document
+//! writers: one function per record type of `docs/trace-format.md`,
+//! formatting straight into a buffered writer.
+//!
+//! # Performance
+//! Integers go through `itoa`, fixed keys are byte literals, strings are
+//! escaped by serde_json; no intermediate `Value` is built. An event record
+//! is one short run of `write_all` calls into a `BufWriter`.
+
+use std::io::{self, BufWriter, Write};
+
+use super::{
+    BacktraceId, Event, EventKind, Header, Note, NoteId, ObjId, PrimitiveInfo, Site, SiteId,
+    ThreadId, VarId, FORMAT_NAME,
+};
+
+/// How dense ids become the integers written in the file.
+pub(crate) trait FileIds {
+    fn thread(&self, id: ThreadId) -> u64;
+    fn obj(&self, id: ObjId) -> u64;
+    fn var(&self, id: VarId) -> u64;
+    fn site(&self, id: SiteId) -> u64;
+    fn backtrace(&self, id: BacktraceId) -> u64;
+    fn note(&self, id: NoteId) -> u64;
+}
+
+/// The file id is the dense id (what the runtime's recorder passes).
+#[derive(Debug)]
+pub(crate) struct SameIds;
+
+impl FileIds for SameIds {
+    fn thread(&self, id: ThreadId) -> u64 {
+        id.0.into()
+    }
+    fn obj(&self, id: ObjId) -> u64 {
+        id.0.into()
+    }
+    fn var(&self, id: VarId) -> u64 {
+        id.0.into()
+    }
+    fn site(&self, id: SiteId) -> u64 {
+        id.0.into()
+    }
+    fn backtrace(&self, id: BacktraceId) -> u64 {
+        id.0.into()
+    }
+    fn note(&self, id: NoteId) -> u64 {
+        id.0.into()
+    }
+}
+
+/// Writes JSON objects field by field.
+#[derive(Debug)]
+pub(crate) struct JsonOut<W: Write> {
+    out: BufWriter<W>,
+}
+
+impl<W: Write> JsonOut<W> {
+    pub fn new(out: W) -> Self {
+        JsonOut {
+            out: BufWriter::with_capacity(64 * 1024, out),
+        }
+    }
+
+    pub fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.out.write_all(bytes)
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    pub fn into_inner(self) -> io::Result<W> {
+        self.out.into_inner().map_err(|e| e.into_error())
+    }
+
+    /// `{"type":"<ty>"` (or `{` without a type when `ty` is empty).
+    fn open(&mut self, ty: &str) -> io::Result<()> {
+        if ty.is_empty() {
+            return self.raw(b"{");
+        }
+        self.raw(b"{\"type\":\"")?;
+        self.raw(ty.as_bytes())?;
+        self.raw(b"\"")
+    }
+
+    fn key(&mut self, key: &str) -> io::Result<()> {
+        self.raw(b",\"")?;
+        self.raw(key.as_bytes())?;
+        self.raw(b"\":")
+    }
+
+    fn u64(&mut self, key: &str, v: u64) -> io::Result<()> {
+        self.key(key)?;
+        self.raw(itoa::Buffer::new().format(v).as_bytes())
+    }
+
+    fn opt_u64(&mut self, key: &str, v: Option<u64>) -> io::Result<()> {
+        v.map_or(Ok(()), |v| self.u64(key, v))
+    }
+
+    fn bool(&mut self, key: &str, v: bool) -> io::Result<()> {
+        self.key(key)?;
+        self.raw(if v { b"true" } else { b"false" })
+    }
+
+    fn str(&mut self, key: &str, v: &str) -> io::Result<()> {
+        self.key(key)?;
+        serde_json::to_writer(&mut self.out, v).map_err(io::Error::from)
+    }
+
+    /// A wire name that needs no escaping (`exclusive`, `mutex`).
+    fn name(&mut self, key: &str, v: &str) -> io::Result<()> {
+        self.key(key)?;
+        self.raw(b"\"")?;
+        self.raw(v.as_bytes())?;
+        self.raw(b"\"")
+    }
+
+    fn opt_str(&mut self, key: &str, v: Option<&str>) -> io::Result<()> {
+        v.map_or(Ok(()), |v| self.str(key, v))
+    }
+
+    /// The header object; `ty` is `"header"` in JSON Lines, empty in a
+    /// document's `"header"` member.
+    pub fn header(&mut self, ty: &str, h: &Header) -> io::Result<()> {
+        self.open(ty)?;
+        if ty.is_empty() {
+            // No leading comma before the first key of a type-less object.
+            self.raw(b"\"format\":\"")?;
+        } else {
+            self.raw(b",\"format\":\"")?;
+        }
+        self.raw(FORMAT_NAME.as_bytes())?;
+        self.raw(b"\"")?;
+        self.str("version", &h.version.to_string())?;
+        self.key("command")?;
+        serde_json::to_writer(&mut self.out, &h.command).map_err(io::Error::from)?;
+        self.opt_u64("pid", h.pid.map(u64::from))?;
+        self.opt_str("start_time", h.start_time.as_deref())?;
+        self.name("clock", h.clock.as_str())?;
+        self.raw(b"}")
+    }
+
+    pub fn site(&mut self, id: u64, site: &Site) -> io::Result<()> {
+        self.open("site")?;
+        self.u64("id", id)?;
+        match site {
+            Site::Source { file, line, column } => {
+                self.str("file", file)?;
+                self.u64("line", (*line).into())?;
+                self.u64("column", (*column).into())?;
+            }
+            Site::Label(label) => self.str("label", label)?,
+        }
+        self.raw(b"}")
+    }
+
+    /// A thread declaration; `name` overrides `info.name` (write_trace keeps
+    /// a non-numeric label there).
+    pub fn thread(
+        &mut self,
+        id: u64,
+        name: Option<&str>,
+        parent: Option<u64>,
+        site: Option<u64>,
+    ) -> io::Result<()> {
+        self.open("thread")?;
+        self.u64("id", id)?;
+        self.opt_str("name", name)?;
+        self.opt_u64("parent", parent)?;
+        self.opt_u64("site", site)?;
+        self.raw(b"}")
+    }
+
+    pub fn primitive(
+        &mut self,
+        id: u64,
+        info: &PrimitiveInfo,
+        name: Option<&str>,
+        site: Option<u64>,
+    ) -> io::Result<()> {
+        self.open("primitive")?;
+        self.u64("id", id)?;
+        self.name("kind", info.kind.as_str())?;
+        self.opt_str("name", name)?;
+        self.opt_u64("site", site)?;
+        self.opt_u64("permits", info.permits.map(u64::from))?;
+        self.opt_u64("rank", info.rank)?;
+        self.raw(b"}")
+    }
+
+    pub fn var(&mut self, id: u64, name: Option<&str>, site: Option<u64>) -> io::Result<()> {
+        self.open("var")?;
+        self.u64("id", id)?;
+        self.opt_str("name", name)?;
+        self.opt_u64("site", site)?;
+        self.raw(b"}")
+    }
+
+    pub fn backtrace(&mut self, id: u64, frames: &[String]) -> io::Result<()> {
+        self.open("backtrace")?;
+        self.u64("id", id)?;
+        self.key("frames")?;
+        serde_json::to_writer(&mut self.out, frames).map_err(io::Error::from)?;
+        self.raw(b"}")
+    }
+
+    pub fn note(&mut self, id: u64, note: &Note) -> io::Result<()> {
+        self.open("note_text")?;
+        self.u64("id", id)?;
+        self.str("kind", &note.kind)?;
+        self.str("text", &note.text)?;
+        self.raw(b"}")
+    }
+
+    pub fn event(&mut self, ev: &Event, ids: &impl FileIds) -> io::Result<()> {
+        self.open(ev.kind.type_name())?;
+        self.u64("t", ev.time)?;
+        self.u64("thread", ids.thread(ev.thread))?;
+        self.event_fields(&ev.kind, ids)?;
+        self.opt_u64("site", ev.site.map(|s| ids.site(s)))?;
+        self.opt_u64("bt", ev.backtrace.map(|b| ids.backtrace(b)))?;
+        self.raw(b"}")
+    }
+
+    fn event_fields(&mut self, kind: &EventKind, ids: &impl FileIds) -> io::Result<()> {
+        match *kind {
+            EventKind::ThreadStart { parent } => {
+                self.opt_u64("parent", parent.map(|p| ids.thread(p)))
+            }
+            EventKind::ThreadExit | EventKind::Begin | EventKind::End => Ok(()),
+            EventKind::Fork { child }
+            | EventKind::JoinRequest { child }
+            | EventKind::Join { child } => self.u64("child", ids.thread(child)),
+            EventKind::Request { obj, mode }
+            | EventKind::TryFailed { obj, mode }
+            | EventKind::Released { obj, mode } => {
+                self.u64("obj", ids.obj(obj))?;
+                self.name("mode", mode.as_str())
+            }
+            EventKind::Acquired { obj, mode, depth } => {
+                self.u64("obj", ids.obj(obj))?;
+                self.name("mode", mode.as_str())?;
+                self.u64("depth", depth.into())
+            }
+            EventKind::Upgraded { obj }
+            | EventKind::EventSet { obj }
+            | EventKind::EventClear { obj }
+            | EventKind::EventWait { obj }
+            | EventKind::BarrierWait { obj } => self.u64("obj", ids.obj(obj)),
+            EventKind::Downgraded { obj, to } => {
+                self.u64("obj", ids.obj(obj))?;
+                self.name("to", to.as_str())
+            }
+            EventKind::CondWait { condvar, mutex } => {
+                self.u64("condvar", ids.obj(condvar))?;
+                self.u64("mutex", ids.obj(mutex))
+            }
+            EventKind::CondWoken {
+                condvar,
+                mutex,
+                timed_out,
+            } => {
+                self.u64("condvar", ids.obj(condvar))?;
+                self.u64("mutex", ids.obj(mutex))?;
+                self.bool("timed_out", timed_out)
+            }
+            EventKind::Notify {
+                condvar,
+                all,
+                woken,
+            } => {
+                self.u64("condvar", ids.obj(condvar))?;
+                self.bool("all", all)?;
+                self.u64("woken", woken.into())
+            }
+            EventKind::SemAcquired { obj, permits } | EventKind::SemReleased { obj, permits } => {
+                self.u64("obj", ids.obj(obj))?;
+                self.u64("permits", permits.into())
+            }
+            EventKind::EventWoken { obj, timed_out } => {
+                self.u64("obj", ids.obj(obj))?;
+                self.bool("timed_out", timed_out)
+            }
+            EventKind::BarrierPassed { obj, leader } => {
+                self.u64("obj", ids.obj(obj))?;
+                self.bool("leader", leader)
+            }
+            EventKind::Read { var } | EventKind::Write { var } | EventKind::Update { var } => {
+                self.u64("var", ids.var(var))
+            }
+            EventKind::Note { note } => self.u64("note", ids.note(note)),
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! The JSON records of the wire format as serde sees them, and the helpers
+//! that turn serde_json's errors and field positions into
+//! `file:line:column` positions.
+//!
+//! One flat [`Record`] covers every record type: every field is optional
+//! here and the decoder (`json_decode`) says which ones each `"type"`
+//! requires. Unknown fields are ignored (forward compatibility within a
+//! major version). Strings that are usually short and unescaped borrow from
+//! the input.
+//!
+//! # Performance
+//! serde's derived field matching, no `Value` tree; one `Record` per line.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+
+/// Every record `"type"`: the event types (as [`EventKind::TYPE_NAMES`]),
+/// then the header and declaration types.
+///
+/// [`EventKind::TYPE_NAMES`]: super::EventKind::TYPE_NAMES
+pub(crate) const RECORD_TYPES: &[&str] = &[
+    "thread_start",
+    "thread_exit",
+    "fork",
+    "join_request",
+    "join",
+    "request",
+    "acquired",
+    "try_failed",
+    "released",
+    "upgraded",
+    "downgraded",
+    "cond_wait",
+    "cond_woken",
+    "notify",
+    "sem_acquired",
+    "sem_released",
+    "event_set",
+    "event_clear",
+    "event_wait",
+    "event_woken",
+    "barrier_wait",
+    "barrier_passed",
+    "read",
+    "write",
+    "update",
+    "begin",
+    "end",
+    "note",
+    "header",
+    "site",
+    "thread",
+    "primitive",
+    "var",
+    "backtrace",
+    "note_text",
+];
+
+/// One JSON record, any type. Field meanings: `docs/trace-format.md`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Record<'a> {
+    #[serde(rename = "type", borrow)]
+    pub ty: Option<Cow<'a, str>>,
+
+    // header
+    #[serde(borrow)]
+    pub format: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub version: Option<Cow<'a, str>>,
+    pub command: Option<Vec<String>>,
+    pub pid: Option<u32>,
+    pub start_time: Option<String>,
+    #[serde(borrow)]
+    pub clock: Option<Cow<'a, str>>,
+
+    // declarations
+    pub id: Option<u64>,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    pub label: Option<String>,
+    pub name: Option<String>,
+    pub parent: Option<u64>,
+    #[serde(borrow)]
+    pub kind: Option<Cow<'a, str>>,
+    pub permits: Option<u32>,
+    pub rank: Option<u64>,
+    pub frames: Option<Vec<String>>,
+    pub text: Option<String>,
+
+    // events
+    pub t: Option<u64>,
+    pub thread: Option<u64>,
+    pub site: Option<u64>,
+    pub bt: Option<u64>,
+    pub obj: Option<u64>,
+    #[serde(borrow)]
+    pub mode: Option<Cow<'a, str>>,
+    pub depth: Option<u32>,
+    pub condvar: Option<u64>,
+    pub mutex: Option<u64>,
+    pub timed_out: Option<bool>,
+    pub all: Option<bool>,
+    pub woken: Option<u32>,
+    pub var: Option<u64>,
+    pub child: Option<u64>,
+    pub leader: Option<bool>,
+    #[serde(borrow)]
+    pub to: Option<Cow<'a, str>>,
+    pub note: Option<u64>,
+}
+
+/// serde_json's message without its own " at line L column C" suffix.
+pub(crate) fn json_message(err: &serde_json::Error) -> String {
+    let full = err.to_string();
+    let suffix = format!(" at line {} column {}", err.line(), err.column());
+    full.strip_suffix(&suffix).unwrap_or(&full).to_owned()
+}
+
+/// The byte offset of serde_json's error position inside `bytes`
+/// (serde_json counts 1-based lines and byte columns).
+pub(crate) fn json_error_offset(bytes: &[u8], err: &serde_json::Error) -> usize {
+    let mut offset = 0;
+    for _ in 1..err.line() {
+        match memchr::memchr(b'\n', &bytes[offset..]) {
+            Some(i) => offset += i + 1,
+            None => break,
+        }
+    }
+    (offset + err.column().saturating_sub(1)).min(bytes.len())
+}
+
+/// The byte offset of the value of top-level key `field` in the JSON
+/// object `bytes`, if it is there. Used only to point errors at a field.
+pub(crate) fn field_offset(bytes: &[u8], field: &str) -> Option<usize> {
+    let mut i = bytes.iter().position(|&b| b == b'{')? + 1;
+    loop {
+        i = skip_ws(bytes, i);
+        if bytes.get(i) != Some(&b'"') {
+            return None;
+        }
+        let key_end = skip_string(bytes, i)?;
+        let key = &bytes[i + 1..key_end - 1];
+        i = skip_ws(bytes, key_end);
+        if bytes.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_ws(bytes, i + 1);
+        if key == field.as_bytes() {
+            return Some(i);
+        }
+        i = skip_ws(bytes, skip_value(bytes, i)?);
+        if bytes.get(i) != Some(&b',') {
+            return None;
+        }
+        i += 1;
+    }
+}
+
+fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
+    while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    i
+}
+
+/// The offset just past the string starting at `i` (a `"`).
+fn skip_string(bytes: &[u8], mut i: usize) -> Option<usize> {
+    i += 1;
+    loop {
+        match bytes.get(i)? {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+}
+
+/// The offset just past the value starting at `i`.
+fn skip_value(bytes: &[u8], mut i: usize) -> Option<usize> {
+    match bytes.get(i)? {
+        b'"' => skip_string(bytes, i),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            loop {
+                match bytes.get(i)? {
+                    b'"' => {
+                        i = skip_string(bytes, i)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        _ => {
+            while bytes
+                .get(i)
+                .is_some_and(|b| !matches!(b, b',' | b'}' | b']') && !b.is_ascii_whitespace())
+            {
+                i += 1;
+            }
+            Some(i)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::EventKind;
+
+    #[test]
+    fn record_types_start_with_every_event_type() {
+        assert_eq!(&RECORD_TYPES[..28], &EventKind::TYPE_NAMES[..]);
+    }
+
+    #[test]
+    fn finds_top_level_fields_only() {
+        let rec = br#"{"type":"x","nested":{"obj":1,"s":"a\"b"},"arr":[1,{"obj":2}], "obj" : 3}"#;
+        let at = field_offset(rec, "obj").unwrap();
+        assert_eq!(rec[at], b'3');
+        assert_eq!(field_offset(rec, "type"), Some(8));
+        assert_eq!(field_offset(rec, "missing"), None);
+    }
+
+    #[test]
+    fn error_offsets_follow_serde_positions() {
+        let text = b"{\"a\":1,\n \"b\": tru}";
+        let err = serde_json::from_slice::<serde_json::Value>(text).unwrap_err();
+        let at = json_error_offset(text, &err);
+        assert!(at > 8 && at <= text.len(), "{at}");
+        assert!(!json_message(&err).contains(" at line "));
+    }
+}
