@@ -2,12 +2,14 @@
 //! finding counts; run it under `/usr/bin/time -v` for the peak RSS.
 //!
 //! ```text
+//! analyze_file PATH                     # any trace lockscope reads (STD, JSON Lines, ...)
 //! analyze_file --synth EVENTS           # the benchmark's generated trace, in memory
 //! analyze_file --write-std PATH EVENTS  # write that trace as STD text, then exit
 //! ```
 //!
-//! The generated trace streams from its generator, so peak RSS is the
-//! analyses' state, not the trace.
+//! For the benchmark figure: `--write-std /tmp/synth.std 5000000`, then
+//! `/usr/bin/time -v analyze_file /tmp/synth.std`. Both the reader and the
+//! generator stream, so peak RSS is the analyses' state, not the trace.
 
 use std::time::Instant;
 
@@ -41,11 +43,16 @@ fn main() {
                 .unwrap_or_else(|e| usage(&format!("cannot write {path}: {e}")));
             println!("wrote {written} events to {path}");
         }
-        _ => usage("expected --synth EVENTS or --write-std PATH EVENTS"),
+        [path] if !path.starts_with("--") => {
+            let source = lockscope_detector::trace::open(std::path::Path::new(path))
+                .unwrap_or_else(|e| usage(&e.to_string()));
+            run(path, source);
+        }
+        _ => usage("expected PATH, --synth EVENTS or --write-std PATH EVENTS"),
     }
 }
 
-fn run(name: &str, source: Box<dyn EventSource>) {
+fn run(name: &str, source: Box<dyn EventSource + '_>) {
     let start = Instant::now();
     let input = Input {
         name: name.to_owned(),
@@ -73,6 +80,6 @@ fn run(name: &str, source: Box<dyn EventSource>) {
 
 fn usage(problem: &str) -> ! {
     eprintln!("analyze_file: {problem}");
-    eprintln!("usage: analyze_file --synth EVENTS | --write-std PATH EVENTS");
+    eprintln!("usage: analyze_file PATH | --synth EVENTS | --write-std PATH EVENTS");
     std::process::exit(2)
 }
