@@ -1,10 +1,14 @@
 //! Throughput of the offline analyses over the 5M-event synthetic trace
-//! (8 threads, 64 locks, 20k variables, fixed seed; see `support/synth.rs`),
-//! with baselines in the same run: generating the events alone, generating
-//! plus replay state, then each data analysis alone, then the whole
-//! `analyze` over `default_analyses`.
+//! (8 threads, 64 locks, 20k variables, fixed seed; see `support/synth.rs`).
 //!
-//! `cargo bench -p lockscope-detector --bench analyze`
+//! The headline pair reads the trace as STD text from a temp file: the STD
+//! reader alone (parse-only baseline), then the whole `analyze` over
+//! `default_analyses` through that reader. A second group streams the
+//! events from the generator, to show each analysis's own cost: generating
+//! alone, generating plus replay state, each data analysis alone, all
+//! default analyses.
+//!
+//! `cargo bench -p lockscope-detector --bench analyze -- --measurement-time 10`
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use lockscope_detector::analysis::contention::Contention;
@@ -55,8 +59,38 @@ fn drive(mut src: impl EventSource, analyses: &mut [Box<dyn Analysis>]) -> u64 {
     index + found as u64
 }
 
-fn bench(c: &mut Criterion) {
-    let mut g = c.benchmark_group("analyze_5M");
+fn std_file(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("synth.std");
+    let file = std::fs::File::create(&path).expect("temp file");
+    let written = synth::write_std(synth::Params::benchmark(EVENTS), file).expect("write STD");
+    let mut g = c.benchmark_group("std_5M");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(written));
+    g.bench_function("baseline: STD reader alone", |b| {
+        b.iter(|| {
+            let mut src = lockscope_detector::trace::open(&path).expect("open");
+            let mut n = 0u64;
+            while src.next_event().expect("read").is_some() {
+                n += 1;
+            }
+            n
+        })
+    });
+    g.bench_function("STD reader + analyze (default_analyses)", |b| {
+        b.iter(|| {
+            let input = Input {
+                name: "synth.std".to_owned(),
+                source: lockscope_detector::trace::open(&path).expect("open"),
+            };
+            analyze(vec![input], &Config::default()).expect("read")
+        })
+    });
+    g.finish();
+}
+
+fn in_memory(c: &mut Criterion) {
+    let mut g = c.benchmark_group("generated_5M");
     g.sample_size(10);
     g.throughput(Throughput::Elements(EVENTS));
     g.bench_function("baseline: generate only", |b| {
@@ -93,5 +127,5 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+criterion_group!(benches, std_file, in_memory);
 criterion_main!(benches);

@@ -290,7 +290,6 @@ impl EventSource for Synth {
 }
 
 /// Writes the trace of `p` as RAPID STD text (`T1|acq(L2)|86`).
-#[allow(dead_code)] // the bench reads the generated trace back through the STD reader
 pub fn write_std(p: Params, out: impl Write) -> io::Result<u64> {
     let mut out = io::BufWriter::with_capacity(1 << 16, out);
     let mut synth = Synth::new(p);
