@@ -47,6 +47,7 @@ fn deadlock() -> Finding {
             (1, "lock(L2);".into()),
             (0, "lock(L2);".into()),
             (1, "lock(L1);".into()),
+            (0, "*** DEADLOCK ***".into()),
         ],
     });
     f.trace = Some("bank.jsonl".into());
