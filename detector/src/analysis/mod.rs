@@ -19,6 +19,14 @@ mod describe;
 #[allow(dead_code)] // Shared by every analysis's tests; each uses a part.
 pub(crate) mod testkit;
 
+mod histogram;
+mod wording;
+
+// Issue items 5-7: contention, lost updates, data races.
+pub mod contention;
+pub mod lost_update;
+pub mod race;
+
 pub use config::Config;
 
 /// What an analysis sees with each event.
@@ -77,7 +85,15 @@ impl std::fmt::Debug for Input<'_> {
 
 /// The analyses `config` enables, in report order.
 pub fn default_analyses(_config: &Config) -> Vec<Box<dyn Analysis>> {
-    vec![Box::new(deadlock::Deadlocks)]
+    let mut analyses: Vec<Box<dyn Analysis>> = vec![Box::new(deadlock::Deadlocks)];
+    // Issue items 5-7: contention statistics and starvation, lost updates,
+    // data races.
+    analyses.extend([
+        Box::new(contention::Contention::new()) as Box<dyn Analysis>,
+        Box::new(lost_update::LostUpdates::new()),
+        Box::new(race::Races::new()),
+    ]);
+    analyses
 }
 
 /// Runs every analysis over `inputs`, one streaming pass each.

@@ -6,9 +6,13 @@
 //! - [`cycles`]: bounded, shortest-first enumeration of elementary cycles on
 //!   a dense graph; the lock-order analysis uses it on the lock-order graph.
 //!
+//! - [`dynamic_order`]: an incremental topological order (Pearce-Kelly)
+//!   that the runtime's live lock-order check keeps as edges arrive.
+//!
 //! Nothing here knows about traces: nodes are plain integers.
 
 pub mod cycles;
+pub mod dynamic_order;
 pub mod wait_for;
 
 pub use wait_for::{WaitForGraph, WaitNode};
