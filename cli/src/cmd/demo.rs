@@ -25,7 +25,8 @@ use crate::sites::Root;
 pub const SHOWN_GROUPS: usize = 3;
 
 fn default_root() -> PathBuf {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).to_path_buf()
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    root.canonicalize().unwrap_or_else(|_| root.to_path_buf())
 }
 
 fn list(dir: &Path, ext: &str) -> CliResult<Vec<PathBuf>> {
@@ -123,7 +124,7 @@ fn section(
             quiet: false,
         };
         for line in render::text::render(&cx).lines() {
-            let _ = writeln!(out, "      {line}");
+            let _ = writeln!(out, "{}", format!("      {line}").trim_end());
         }
         let groups = render::groups(&report).len();
         if groups > SHOWN_GROUPS {

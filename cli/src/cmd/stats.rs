@@ -4,7 +4,7 @@
 //! from `analyze`. Per thread (`--by thread`), this module sums one
 //! streaming replay: for each thread, the lock acquisitions it made (first
 //! acquisitions only, not re-entries), how many had to wait (its request
-//! found another thread holding the lock), the waits (request to
+//! found another thread holding the lock), the waits of those (request to
 //! acquisition) and the holds (acquisition to release).
 //!
 //! # Limitations
@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use lockscope_detector::state::Replay;
+use lockscope_detector::state::{Replay, WaitTarget};
 use lockscope_detector::trace::EventKind;
 
 use crate::args::{Global, StatsArgs, StatsBy};
@@ -42,7 +42,7 @@ pub fn run(args: &StatsArgs, global: &Global) -> CliResult<u8> {
         s.push('\n');
         s
     } else if rows.is_empty() {
-        "no lock was acquired in these traces\n".to_owned()
+        "no lock statistics: no lock was acquired in these traces\n".to_owned()
     } else {
         let first = if args.by == StatsBy::Thread {
             "thread"
@@ -82,12 +82,14 @@ fn by_thread(specs: &[InputSpec], quiet: bool) -> CliResult<(Vec<Row>, String)> 
                     row.acquisitions += 1;
                     if contended.remove(&t.0) == Some(true) {
                         row.contended += 1;
-                    }
-                    let th = state.thread(t);
-                    if let Some(b) = th.blocked.filter(|b| matches!(b.on, lockscope_detector::state::WaitTarget::Lock { obj: o, .. } if o == obj)) {
-                        let wait = ev.time.saturating_sub(b.time);
-                        row.wait_total += wait;
-                        row.wait_max = row.wait_max.max(wait);
+                        let waited = state.thread(t).blocked.filter(
+                            |b| matches!(b.on, WaitTarget::Lock { obj: o, .. } if o == obj),
+                        );
+                        if let Some(b) = waited {
+                            let wait = ev.time.saturating_sub(b.time);
+                            row.wait_total += wait;
+                            row.wait_max = row.wait_max.max(wait);
+                        }
                     }
                 }
                 EventKind::Released { obj, .. } => {
