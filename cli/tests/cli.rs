@@ -432,6 +432,26 @@ fn run_reports_a_failing_command_and_never_exits_0() {
 }
 
 #[test]
+fn run_defaults_to_a_fresh_dir_under_target() {
+    let dir = workdir();
+    std::fs::write(dir.path().join("Cargo.toml"), "[package]\n").unwrap();
+    let copy = format!("cp '{}' \"$LOCKSCOPE_TRACE\"", data("Transfer.std"));
+    for _ in 0..2 {
+        lockscope()
+            .current_dir(dir.path())
+            .args(["run", "--allow=all", "--"])
+            .args(sh(&copy))
+            .assert()
+            .code(0)
+            .stderr(predicate::str::contains("target/lockscope-runs/run-"));
+    }
+    let runs = std::fs::read_dir(dir.path().join("target/lockscope-runs"))
+        .unwrap()
+        .count();
+    assert_eq!(runs, 2, "each run gets its own directory");
+}
+
+#[test]
 fn demo_runs_on_the_bundled_data() {
     lockscope()
         .arg("demo")

@@ -36,6 +36,16 @@ pub fn run(args: &StatsArgs, global: &Global) -> CliResult<u8> {
         }
         StatsBy::Thread => by_thread(&specs, global.quiet)?,
     };
+    // Rows of several traces are told apart by their trace's file name.
+    let traces: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.trace.as_str()).collect();
+    if traces.len() > 1 {
+        for r in &mut rows {
+            let file = std::path::Path::new(&r.trace)
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned());
+            r.name = format!("{}:{}", file.unwrap_or_default(), r.name);
+        }
+    }
     stats::sort(&mut rows, args.sort, args.top);
     let out = if args.json {
         let mut s = serde_json::to_string_pretty(&rows).unwrap_or_default();

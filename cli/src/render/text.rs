@@ -462,4 +462,10 @@ mod tests {
     fn quiet_prints_only_the_summary() {
         assert_eq!(plain(false, true).lines().count(), 2);
     }
+
+    /// The whole layout, reviewed as `snapshots/*.snap`.
+    #[test]
+    fn snapshot_of_the_sample_report() {
+        insta::assert_snapshot!(plain(false, false));
+    }
 }
