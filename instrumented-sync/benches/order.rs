@@ -10,9 +10,10 @@
 //!   creation order, lockscope's initial topological order.
 //! - `watchdog`: a lock-heavy loop with the watchdog off, then idle.
 //!
-//! `LiveMutex` below is parking_lot's mutex calling the `live` hooks the
-//! way lockscope's primitives do, without the trace recorder: it measures
-//! the live checks alone. Run: `cargo bench -p lockscope-sync --bench order`.
+//! `lockscope_mutex` is `lockscope_sync::Mutex` with no trace open (the
+//! live checks plus the recorder's "is a trace open?" load). `LiveMutex`
+//! below is parking_lot's mutex calling the `live` hooks the way
+//! lockscope's primitives do, without the recorder: the live checks alone. Run: `cargo bench -p lockscope-sync --bench order`.
 
 // tracing-mutex 0.3.3 marks its `parkinglot` module deprecated under that
 // feature name, which benches/locks.rs enables; the types are the same.
@@ -27,6 +28,7 @@ use lockscope_detector::trace::{LockMode, PrimitiveKind};
 use lockscope_sync::live::{self, Wait};
 use lockscope_sync::meta::PrimitiveMeta;
 use lockscope_sync::policy::{self, Policy};
+use lockscope_sync::prelude::Named;
 
 struct LiveMutex {
     inner: parking_lot::Mutex<()>,
@@ -106,6 +108,16 @@ fn nested_pair(c: &mut Criterion) {
     let mut g = c.benchmark_group("nested_pair");
     let (a, b) = (parking_lot::Mutex::new(()), parking_lot::Mutex::new(()));
     g.bench_function("parking_lot", |bch| {
+        bch.iter(|| {
+            let _a = black_box(&a).lock();
+            let _b = black_box(&b).lock();
+        })
+    });
+    let (a, b) = (
+        lockscope_sync::Mutex::named("a", ()),
+        lockscope_sync::Mutex::named("b", ()),
+    );
+    g.bench_function("lockscope_mutex", |bch| {
         bch.iter(|| {
             let _a = black_box(&a).lock();
             let _b = black_box(&b).lock();

@@ -121,12 +121,22 @@ fn report_into(ts: &ThreadState, found: Vec<LiveFinding>) -> bool {
 }
 
 /// The thread releases `lock`.
+#[inline]
 pub(crate) fn released(ts: &ThreadState, lock: &PrimitiveMeta) {
     if !lock.kind().is_lock() {
         return;
     }
     let id = lock.id();
     let mut held = ts.held.borrow_mut();
+    if let Some(top) = held.last_mut().filter(|h| h.info.id == id) {
+        // The usual, nested case.
+        if top.depth > 1 {
+            top.depth -= 1;
+        } else {
+            held.pop();
+        }
+        return;
+    }
     if let Some(i) = held.iter().rposition(|h| h.info.id == id) {
         if held[i].depth > 1 {
             held[i].depth -= 1;
