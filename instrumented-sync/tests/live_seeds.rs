@@ -225,3 +225,29 @@ fn scenario_8_a_condition_never_notified_is_reported() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert!(found[0].report.contains("`cond`"), "{}", found[0].report);
 }
+
+#[test]
+fn upgrading_while_readers_hold_is_neither_self_deadlock_nor_deadlock() {
+    let _s = serial();
+    let found = capture(Policy::default(), true);
+    let rw = Arc::new(RwLock::named("config", 0));
+    let reading = Arc::new(Barrier::new(2));
+    let (r, b) = (rw.clone(), reading.clone());
+    let reader = thread::spawn(move || {
+        let _g = r.read();
+        b.wait();
+        // Longer than two watchdog scans.
+        thread::sleep(Duration::from_millis(400));
+    });
+    reading.wait();
+    let upgradable = rw.upgradable_read();
+    let mut w = lockscope_sync::RwLockUpgradableReadGuard::upgrade(upgradable);
+    *w += 1;
+    drop(w);
+    reader.join().unwrap();
+    assert!(
+        found.lock().unwrap().is_empty(),
+        "{:#?}",
+        found.lock().unwrap()
+    );
+}

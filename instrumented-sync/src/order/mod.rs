@@ -12,9 +12,10 @@
 //!   hash-set look-up and no global lock.
 //!
 //! Before blocking on a lock the thread already holds: a non-reentrant
-//! mutex, a write lock, or a read upgraded in place is a self-deadlock,
-//! reported at once; a recursive read while a writer waits is the
-//! recursive-read hazard.
+//! mutex, anything under its own write lock, a write under its own read,
+//! or a second upgradable read is a self-deadlock, reported at once; a
+//! second read while a writer waits is the recursive-read hazard. Upgrading
+//! an upgradable read is not a finding.
 //!
 //! # Limitations
 //! Semaphores, events, condvars and barriers are not part of the lock order.
@@ -48,18 +49,23 @@ pub(crate) fn before_lock(
     let id = lock.id();
     let held = ts.held.borrow();
     let h = held.iter().rev().find(|h| h.info.id == id)?;
-    match lock.kind() {
-        PrimitiveKind::ReentrantMutex => None,
-        PrimitiveKind::RwLock if h.mode == LockMode::Shared && mode == LockMode::Shared => {
-            registry::someone_waits_for(id, LockMode::Exclusive, ts.thread)
-                .then(|| report::recursive_read((ts.thread, ts.slot.name.as_deref()), h, site))
+    use LockMode::{Exclusive, Shared, Upgradable};
+    let thread = (ts.thread, ts.slot.name.as_deref());
+    match (lock.kind(), h.mode, mode) {
+        (PrimitiveKind::Mutex, ..)
+        | (PrimitiveKind::RwLock, Exclusive, _)
+        | (PrimitiveKind::RwLock, Shared, Exclusive)
+        | (PrimitiveKind::RwLock, Upgradable, Upgradable) => {
+            Some(report::self_deadlock(thread, h, mode, site))
         }
-        PrimitiveKind::Mutex | PrimitiveKind::RwLock => Some(report::self_deadlock(
-            (ts.thread, ts.slot.name.as_deref()),
-            h,
-            mode,
-            site,
-        )),
+        // A second read (or a read under an upgradable read) only blocks
+        // behind a waiting writer, which waits for this thread: the hazard.
+        (PrimitiveKind::RwLock, Shared | Upgradable, Shared) => {
+            registry::someone_waits_for(id, Exclusive, ts.thread)
+                .then(|| report::recursive_read(thread, h, site))
+        }
+        // Upgrading (waits for the readers), an upgradable read under a
+        // read, reentrant re-entry: nothing wrong by itself.
         _ => None,
     }
 }

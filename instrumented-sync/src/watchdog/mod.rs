@@ -40,6 +40,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lockscope_detector::graph::{WaitForGraph, WaitNode};
+use lockscope_detector::trace::LockMode;
 
 use crate::policy::{self, Action, LiveFinding};
 use registry::{Blocked, Slot, WaitDesc};
@@ -143,7 +144,12 @@ fn cycles(stable: &[&(Arc<Slot>, Blocked)]) -> Vec<Vec<u64>> {
     for (slot, b) in stable {
         let t = slot.thread;
         for h in &b.held {
-            g.held_by(h.info.id, t);
+            // Upgrading waits for the other readers, not for itself.
+            let upgrading = matches!(b.on, WaitDesc::Lock { lock, mode: LockMode::Exclusive }
+                if lock.id == h.info.id && h.mode == LockMode::Upgradable);
+            if !upgrading {
+                g.held_by(h.info.id, t);
+            }
         }
         match b.on {
             WaitDesc::Lock { lock, .. } => g.waits(t, lock.id),
