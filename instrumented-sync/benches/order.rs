@@ -194,6 +194,39 @@ fn first_time_edge(c: &mut Criterion) {
         );
         edges(
             &mut g,
+            "lockscope_mutex",
+            n,
+            &many,
+            || lockscope_sync::Mutex::named("m", ()),
+            |a, b| {
+                let _a = a.lock();
+                let _b = b.lock();
+            },
+        );
+        edges(
+            &mut g,
+            "lockscope_live_reversed",
+            n,
+            &many,
+            LiveMutex::new,
+            |a, b| {
+                let _b = b.lock();
+                let _a = a.lock();
+            },
+        );
+        edges(
+            &mut g,
+            "tracing_mutex_reversed",
+            n,
+            &many,
+            || tracing_mutex::parkinglot::tracing::Mutex::new(()),
+            |a, b| {
+                let _b = b.lock();
+                let _a = a.lock();
+            },
+        );
+        edges(
+            &mut g,
             "tracing_mutex",
             n,
             &many,
@@ -218,11 +251,12 @@ fn first_time_edge(c: &mut Criterion) {
     g.finish();
 }
 
-/// A lock-heavy loop: 64 nested pairs over 8 locks.
+/// A lock-heavy loop: 64 nested pairs over 8 locks, always lower index
+/// first (a consistent order).
 fn lock_heavy(locks: &[LiveMutex]) {
     for i in 0..64 {
-        let _a = locks[i % 8].lock();
-        let _b = locks[(i % 8 + 1).min(7)].lock();
+        let _a = locks[i % 4].lock();
+        let _b = locks[4 + i % 4].lock();
     }
 }
 

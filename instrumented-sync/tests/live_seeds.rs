@@ -9,7 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use lockscope_sync::order::acquire::acquire;
-use lockscope_sync::policy::{self, Action, FindingKind, LiveFinding, Policy};
+use lockscope_sync::policy::{self, Action, FindingKind, LiveFinding, Policy, StallScope};
 use lockscope_sync::prelude::*;
 use lockscope_sync::{acquire, Condvar, Event, Mutex, ReentrantMutex, RwLock};
 
@@ -189,7 +189,7 @@ fn scenario_6_sorted_acquisition_never_deadlocks_and_flags_violations() {
 #[test]
 fn scenario_7_an_event_never_set_is_reported() {
     let _s = serial();
-    let found = capture(Policy::default(), true);
+    let found = capture(Policy::default().stall_scope(StallScope::Registered), true);
     let ev = Arc::new(Event::named("server_started"));
     let e = ev.clone();
     let client = thread::spawn(move || e.wait());
@@ -208,7 +208,7 @@ fn scenario_7_an_event_never_set_is_reported() {
 #[test]
 fn scenario_8_a_condition_never_notified_is_reported() {
     let _s = serial();
-    let found = capture(Policy::default(), true);
+    let found = capture(Policy::default().stall_scope(StallScope::Registered), true);
     let pair = Arc::new((Mutex::named("m", false), Condvar::named("cond")));
     let p = pair.clone();
     let waiter = thread::spawn(move || {
@@ -229,7 +229,7 @@ fn scenario_8_a_condition_never_notified_is_reported() {
 #[test]
 fn upgrading_while_readers_hold_is_neither_self_deadlock_nor_deadlock() {
     let _s = serial();
-    let found = capture(Policy::default(), true);
+    let found = capture(Policy::default().stall_scope(StallScope::Registered), true);
     let rw = Arc::new(RwLock::named("config", 0));
     let reading = Arc::new(Barrier::new(2));
     let (r, b) = (rw.clone(), reading.clone());

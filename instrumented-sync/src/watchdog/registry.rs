@@ -45,6 +45,8 @@ pub struct Blocked {
 #[derive(Debug)]
 pub struct Slot {
     pub thread: u64,
+    /// The OS thread id, where the platform tells it (Linux).
+    pub os_tid: Option<u64>,
     pub name: Option<Arc<str>>,
     pub blocked: Mutex<Option<Blocked>>,
     epoch: AtomicUsize,
@@ -77,6 +79,7 @@ static BLOCKED: AtomicUsize = AtomicUsize::new(0);
 pub fn register(thread: u64) -> Arc<Slot> {
     let slot = Arc::new(Slot {
         thread,
+        os_tid: os_tid(),
         name: std::thread::current().name().map(Arc::from),
         blocked: Mutex::new(None),
         epoch: AtomicUsize::new(0),
@@ -125,4 +128,22 @@ pub fn thread_label(thread: u64, name: Option<&str>) -> String {
         Some(n) => format!("thread `{n}` ({thread})"),
         None => format!("thread {thread}"),
     }
+}
+
+/// The calling thread's OS id: Linux's `/proc/thread-self` names it.
+pub fn os_tid() -> Option<u64> {
+    let link = std::fs::read_link("/proc/thread-self").ok()?;
+    link.file_name()?.to_str()?.parse().ok()
+}
+
+/// Whether the process has threads that are neither in `slots` nor
+/// `except` (`true` when the platform cannot tell).
+pub fn unregistered_threads(slots: &[Arc<Slot>], except: Option<u64>) -> bool {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return true;
+    };
+    let known: std::collections::HashSet<u64> = slots.iter().filter_map(|s| s.os_tid).collect();
+    tasks
+        .filter_map(|t| t.ok()?.file_name().to_str()?.parse::<u64>().ok())
+        .any(|tid| Some(tid) != except && !known.contains(&tid))
 }
