@@ -39,7 +39,7 @@ pub mod registry;
 pub mod report;
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -50,7 +50,6 @@ use crate::policy::{self, Action, LiveFinding, StallScope};
 use registry::{Blocked, Slot, WaitDesc};
 
 static STARTED: AtomicBool = AtomicBool::new(false);
-static WATCHDOG_TID: AtomicU64 = AtomicU64::new(0);
 
 /// Starts the watchdog thread if the policy wants one and it is not running.
 #[inline]
@@ -78,7 +77,7 @@ fn start() {
 type Seen = HashSet<(u64, u64)>;
 
 fn run() {
-    WATCHDOG_TID.store(registry::os_tid().unwrap_or(0), Ordering::Relaxed);
+    registry::mark_internal();
     let mut seen = Seen::new();
     let mut reported = HashSet::<Vec<(u64, u64)>>::new();
     loop {
@@ -130,7 +129,7 @@ fn scan(
     let all_blocked = !stable.is_empty()
         && stable.len() == slots.len()
         && (policy::policy().stall() == StallScope::Registered
-            || !registry::unregistered_threads(&slots, Some(WATCHDOG_TID.load(Ordering::Relaxed))));
+            || !registry::unregistered_threads(&slots));
     if all_blocked && stable.iter().any(|(s, _)| !in_cycle.contains(&s.thread)) {
         let mut key: Vec<(u64, u64)> = stable.iter().map(|(s, b)| (s.thread, b.epoch)).collect();
         key.sort_unstable();

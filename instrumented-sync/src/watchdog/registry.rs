@@ -73,6 +73,16 @@ impl Slot {
 }
 
 static SLOTS: Mutex<Vec<Arc<Slot>>> = Mutex::new(Vec::new());
+/// OS ids of lockscope's own service threads (watchdog, recorder writer).
+static INTERNAL: Mutex<Vec<u64>> = Mutex::new(Vec::new());
+
+/// Marks the calling thread as one of lockscope's own: it never wakes a
+/// user thread, so it does not keep a stall from being reported.
+pub fn mark_internal() {
+    if let Some(tid) = os_tid() {
+        INTERNAL.lock().push(tid);
+    }
+}
 static BLOCKED: AtomicUsize = AtomicUsize::new(0);
 
 /// Registers the calling thread (lockscope id `thread`).
@@ -137,13 +147,14 @@ pub fn os_tid() -> Option<u64> {
 }
 
 /// Whether the process has threads that are neither in `slots` nor
-/// `except` (`true` when the platform cannot tell).
-pub fn unregistered_threads(slots: &[Arc<Slot>], except: Option<u64>) -> bool {
+/// lockscope's own (`true` when the platform cannot tell).
+pub fn unregistered_threads(slots: &[Arc<Slot>]) -> bool {
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
         return true;
     };
-    let known: std::collections::HashSet<u64> = slots.iter().filter_map(|s| s.os_tid).collect();
+    let mut known: std::collections::HashSet<u64> = slots.iter().filter_map(|s| s.os_tid).collect();
+    known.extend(INTERNAL.lock().iter().copied());
     tasks
         .filter_map(|t| t.ok()?.file_name().to_str()?.parse::<u64>().ok())
-        .any(|tid| Some(tid) != except && !known.contains(&tid))
+        .any(|tid| !known.contains(&tid))
 }
