@@ -2,6 +2,7 @@
 //! and the exit codes 0 (gate passed), 1 (gate failed) and 2 (usage or
 //! input error), on the bundled RAPID benchmark traces.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use assert_cmd::Command;
@@ -291,6 +292,68 @@ fn info_reads_every_bundled_trace() {
     assert_eq!(deadlock["threads"], 3);
     assert_eq!(deadlock["locks"], 2);
     assert_eq!(deadlock["format"], "std");
+}
+
+#[test]
+fn convert_round_trips_through_every_format() {
+    let dir = workdir();
+    let p = |n: &str| dir.path().join(n);
+    lockscope()
+        .arg("convert")
+        .arg(data("Bensalem.std"))
+        .arg(p("a.jsonl"))
+        .assert()
+        .code(0);
+    lockscope()
+        .arg("convert")
+        .arg(p("a.jsonl"))
+        .arg(p("b.json.gz"))
+        .assert()
+        .code(0);
+    lockscope()
+        .arg("convert")
+        .arg(p("b.json.gz"))
+        .arg(p("c.std"))
+        .assert()
+        .code(0);
+    let info = |path: PathBuf| {
+        let out = lockscope()
+            .arg("info")
+            .arg("--json")
+            .arg(path)
+            .assert()
+            .code(0)
+            .get_output()
+            .stdout
+            .clone();
+        let v = json_of(&out);
+        (
+            v[0]["events"].clone(),
+            v[0]["threads"].clone(),
+            v[0]["locks"].clone(),
+            v[0]["format"].clone(),
+        )
+    };
+    let (e0, t0, l0, _) = info(PathBuf::from(data("Bensalem.std")));
+    assert_eq!(
+        info(p("a.jsonl")),
+        (e0.clone(), t0.clone(), l0.clone(), "jsonl".into())
+    );
+    assert_eq!(
+        info(p("b.json.gz")),
+        (e0.clone(), t0.clone(), l0.clone(), "json".into())
+    );
+    assert_eq!(info(p("c.std")), (e0, t0, l0, "std".into()));
+    lockscope()
+        .args(["convert", &data("Deadlock.std"), "out.txt"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("pass --to"));
+    lockscope()
+        .args(["convert", &data("Deadlock.std"), "-", "--to", "std"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("|acq("));
 }
 
 #[test]
