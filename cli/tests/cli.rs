@@ -521,7 +521,9 @@ fn demo_runs_on_the_bundled_data() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("StringBuffer.std"))
-        .stdout(predicate::str::contains("jigsaw.std"));
+        .stdout(predicate::str::contains("jigsaw.std"))
+        .stdout(predicate::str::contains("error[deadlock]"))
+        .stdout(predicate::str::contains("*** DEADLOCK ***"));
     let empty = workdir();
     lockscope()
         .args(["demo", "--data"])
