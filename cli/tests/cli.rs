@@ -37,12 +37,20 @@ fn json_of(out: &[u8]) -> Value {
 #[test]
 fn analyze_clean_trace_exits_0() {
     let dir = workdir();
+    std::fs::write(dir.path().join("clean.jsonl"), tiny_jsonl("acquired")).unwrap();
     lockscope()
         .current_dir(dir.path())
-        .args(["analyze", &data("Transfer.std"), "--allow", "all"])
+        .args(["analyze", "clean.jsonl"])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("in 1 trace\ngate: passed"));
+        .stdout("no findings in 1 trace\ngate: passed (0 denied)\n");
+    // Warnings report but do not fail.
+    lockscope()
+        .current_dir(dir.path())
+        .args(["analyze", &data("Bensalem.std"), "--warn=all"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("warning[potential_deadlock]"));
 }
 
 #[test]
@@ -552,6 +560,41 @@ fn completions_and_man_page_are_generated() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("Examples:"));
+}
+
+#[test]
+fn quiet_verbose_and_output_file() {
+    let dir = workdir();
+    let run = |extra: &[&str]| {
+        let out = lockscope()
+            .current_dir(dir.path())
+            .arg("analyze")
+            .arg(data("Bensalem.std"))
+            .args(extra)
+            .assert()
+            .code(1)
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).unwrap()
+    };
+    let quiet = run(&["-q"]);
+    assert_eq!(quiet.lines().count(), 2, "{quiet}");
+    let normal = run(&[]);
+    let verbose = run(&["-v"]);
+    assert!(verbose.lines().count() >= normal.lines().count());
+    assert!(normal.ends_with(&quiet), "the summary closes every report");
+    let file = dir.path().join("report.txt");
+    let mut cmd = Command::cargo_bin("lockscope").unwrap();
+    cmd.current_dir(dir.path())
+        .args(["analyze", &data("Bensalem.std"), "--color=always", "-o"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stdout("");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(!text.contains('\u{1b}'), "no escape codes in files: {text}");
+    assert!(text.ends_with(&quiet), "{text}");
 }
 
 #[test]
