@@ -263,6 +263,62 @@ fn malformed_trace_names_file_line_and_column() {
         .stderr(predicate::str::contains("panicked").not());
 }
 
+/// Scenario 1 of the seeds: 100 threads each read x, then each write x - 1.
+fn hundred_lost_updates() -> String {
+    let mut lines = vec![
+        r#"{"type":"header","format":"lockscope-trace","version":"1.0","clock":"ns"}"#.to_owned(),
+        r#"{"type":"site","id":0,"file":"examples/lost_update.rs","line":8,"column":20}"#
+            .to_owned(),
+        r#"{"type":"site","id":1,"file":"examples/lost_update.rs","line":10,"column":9}"#
+            .to_owned(),
+        r#"{"type":"var","id":0,"name":"x"}"#.to_owned(),
+    ];
+    for i in 1..=100 {
+        lines.push(format!(
+            r#"{{"type":"thread","id":{i},"name":"worker-{i}"}}"#
+        ));
+    }
+    for (op, site, t0) in [("read", 0, 0), ("write", 1, 100)] {
+        for i in 1..=100 {
+            lines.push(format!(
+                r#"{{"type":"{op}","t":{},"thread":{i},"var":0,"site":{site}}}"#,
+                t0 + i
+            ));
+        }
+    }
+    lines.join("\n") + "\n"
+}
+
+#[test]
+fn many_findings_with_one_fingerprint_are_grouped_but_counted() {
+    let dir = workdir();
+    std::fs::write(dir.path().join("lu.jsonl"), hundred_lost_updates()).unwrap();
+    let out = lockscope()
+        .current_dir(dir.path())
+        .args(["analyze", "lu.jsonl", "--allow", "data_race"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text.matches("error[lost_update]").count(), 1, "{text}");
+    assert!(text.contains("... and 98 more like this"), "{text}");
+    assert!(text.contains("  1. worker-"), "the three accesses: {text}");
+    assert!(text.contains("at examples/lost_update.rs:10:9"), "{text}");
+    assert!(text.contains("99 lost updates"), "{text}");
+    let json = lockscope()
+        .current_dir(dir.path())
+        .args(["analyze", "lu.jsonl", "-f", "json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let v = json_of(&json);
+    assert_eq!(v["summary"]["by_kind"]["lost_update"], 99);
+}
+
 #[test]
 fn stdin_is_read_with_dash() {
     let dir = workdir();

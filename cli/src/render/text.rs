@@ -245,7 +245,7 @@ fn race(out: &mut String, cx: &Ctx<'_>, f: &Finding) {
         let _ = writeln!(out, "    {}", cx.root.relative_site_in(n));
     }
     let summary = match f.notes.iter().find_map(|n| n.strip_prefix("SUMMARY: ")) {
-        Some(s) => s.to_owned(),
+        Some(s) => cx.root.relative_site_in(s),
         None => {
             let site = current
                 .first()
