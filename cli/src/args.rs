@@ -70,8 +70,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
-    /// Print the man page (roff).
-    Man,
+    /// Print the man page (roff), or write one page per command into a directory.
+    Man(ManArgs),
 }
 
 /// Which findings fail the build, and how they are reported.
@@ -251,6 +251,14 @@ pub struct DemoArgs {
     /// the source tree lockscope was built from).
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write lockscope.1 and lockscope-COMMAND.1 pages into DIR instead of
+    /// printing lockscope.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

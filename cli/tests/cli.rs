@@ -611,6 +611,20 @@ fn completions_and_man_page_are_generated() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains(".TH lockscope"));
+    let dir = workdir();
+    lockscope()
+        .args(["man", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    for (page, title) in [
+        ("lockscope.1", ".TH lockscope 1"),
+        ("lockscope-analyze.1", ".TH lockscope-analyze 1"),
+        ("lockscope-run.1", ".TH lockscope-run 1"),
+    ] {
+        let text = std::fs::read_to_string(dir.path().join(page)).unwrap();
+        assert!(text.contains(title), "{page}: {text}");
+    }
     lockscope()
         .arg("--help")
         .assert()
