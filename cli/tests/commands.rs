@@ -1,0 +1,249 @@
+//! The other commands end to end: info (and stdin), convert, stats, graph,
+//! demo, completions and the man page.
+
+mod common;
+
+use std::path::PathBuf;
+
+use predicates::prelude::*;
+
+use common::{data, json_of, lockscope, workdir};
+
+#[test]
+fn info_reads_every_bundled_trace() {
+    let out = lockscope()
+        .args([
+            "info",
+            "--json",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/std"),
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let v = json_of(&out);
+    let infos = v.as_array().unwrap();
+    assert_eq!(infos.len(), 13);
+    let deadlock = infos
+        .iter()
+        .find(|i| i["name"].as_str().unwrap().ends_with("/Deadlock.std"))
+        .unwrap();
+    assert_eq!(deadlock["events"], 39);
+    assert_eq!(deadlock["threads"], 3);
+    assert_eq!(deadlock["locks"], 2);
+    assert_eq!(deadlock["format"], "std");
+}
+
+#[test]
+fn convert_round_trips_through_every_format() {
+    let dir = workdir();
+    let p = |n: &str| dir.path().join(n);
+    lockscope()
+        .arg("convert")
+        .arg(data("Bensalem.std"))
+        .arg(p("a.jsonl"))
+        .assert()
+        .code(0);
+    lockscope()
+        .arg("convert")
+        .arg(p("a.jsonl"))
+        .arg(p("b.json.gz"))
+        .assert()
+        .code(0);
+    lockscope()
+        .arg("convert")
+        .arg(p("b.json.gz"))
+        .arg(p("c.std"))
+        .assert()
+        .code(0);
+    let info = |path: PathBuf| {
+        let out = lockscope()
+            .arg("info")
+            .arg("--json")
+            .arg(path)
+            .assert()
+            .code(0)
+            .get_output()
+            .stdout
+            .clone();
+        let v = json_of(&out);
+        (
+            v[0]["events"].clone(),
+            v[0]["threads"].clone(),
+            v[0]["locks"].clone(),
+            v[0]["format"].clone(),
+        )
+    };
+    let (e0, t0, l0, _) = info(PathBuf::from(data("Bensalem.std")));
+    assert_eq!(
+        info(p("a.jsonl")),
+        (e0.clone(), t0.clone(), l0.clone(), "jsonl".into())
+    );
+    assert_eq!(
+        info(p("b.json.gz")),
+        (e0.clone(), t0.clone(), l0.clone(), "json".into())
+    );
+    assert_eq!(info(p("c.std")), (e0, t0, l0, "std".into()));
+    lockscope()
+        .args(["convert", &data("Deadlock.std"), "out.txt"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("pass --to"));
+    lockscope()
+        .args(["convert", &data("Deadlock.std"), "-", "--to", "std"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("|acq("));
+}
+
+#[test]
+fn stats_table_by_lock_and_thread() {
+    lockscope()
+        .args([
+            "stats",
+            &data("Account.std"),
+            "--sort",
+            "acquisitions",
+            "--top",
+            "3",
+        ])
+        .assert()
+        .code(0)
+        .stdout(
+            predicate::str::starts_with("lock ")
+                .or(predicate::str::contains("no lock was acquired")),
+        );
+    let out = lockscope()
+        .args(["stats", &data("Deadlock.std"), "--by", "thread", "--json"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let rows = json_of(&out);
+    let total: u64 = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["acquisitions"].as_u64().unwrap())
+        .sum();
+    assert!(total > 0, "{rows}");
+}
+
+#[test]
+fn graph_formats_mark_the_cycle() {
+    let dot = lockscope()
+        .args(["graph", &data("Deadlock.std")])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let dot = String::from_utf8(dot).unwrap();
+    assert!(dot.starts_with("digraph \"lock-order\""), "{dot}");
+    assert!(
+        dot.contains("color=red"),
+        "the L1/L2 cycle is highlighted: {dot}"
+    );
+    let json = lockscope()
+        .args(["graph", &data("Deadlock.std"), "-f", "json"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let v = json_of(&json);
+    assert_eq!(v["cycles"].as_array().unwrap().len(), 1);
+    let svg = lockscope()
+        .args(["graph", &data("Deadlock.std"), "-f", "svg"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    assert!(String::from_utf8(svg).unwrap().starts_with("<svg"));
+    let wf = lockscope()
+        .args([
+            "graph",
+            &data("StringBuffer.std"),
+            "--wait-for",
+            "-f",
+            "json",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let v = json_of(&wf);
+    assert_eq!(v["kind"], "wait-for");
+    assert_eq!(v["cycles"].as_array().unwrap().len(), 1, "{v}");
+}
+
+#[test]
+fn demo_runs_on_the_bundled_data() {
+    lockscope()
+        .arg("demo")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("StringBuffer.std"))
+        .stdout(predicate::str::contains("jigsaw.std"))
+        .stdout(predicate::str::contains("error[deadlock]"))
+        .stdout(predicate::str::contains("*** DEADLOCK ***"));
+    let empty = workdir();
+    lockscope()
+        .args(["demo", "--data"])
+        .arg(empty.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no bundled *.std traces"));
+}
+
+#[test]
+fn completions_and_man_page_are_generated() {
+    for shell in ["bash", "zsh", "fish"] {
+        lockscope()
+            .args(["completions", shell])
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains("analyze"));
+    }
+    lockscope()
+        .arg("man")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(".TH lockscope"));
+    let dir = workdir();
+    lockscope()
+        .args(["man", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    for (page, title) in [
+        ("lockscope.1", ".TH lockscope 1"),
+        ("lockscope-analyze.1", ".TH lockscope-analyze 1"),
+        ("lockscope-run.1", ".TH lockscope-run 1"),
+    ] {
+        let text = std::fs::read_to_string(dir.path().join(page)).unwrap();
+        assert!(text.contains(title), "{page}: {text}");
+    }
+    lockscope()
+        .arg("--help")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Examples:"));
+}
+
+#[test]
+fn stdin_is_read_with_dash() {
+    let dir = workdir();
+    lockscope()
+        .current_dir(dir.path())
+        .args(["info", "-"])
+        .pipe_stdin(data("Deadlock.std"))
+        .unwrap()
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("events:            39"));
+}
