@@ -15,6 +15,8 @@
 //! [`analysis::analyze`].
 
 pub mod analysis;
+pub mod clock;
+pub mod graph;
 pub mod report;
 pub mod state;
 pub mod trace;

@@ -16,15 +16,50 @@
 //! [`released`] before the real unlock. A primitive's `Drop` calls
 //! [`dropped`] so the lock-order graph forgets it.
 //!
+//! Condvar waits: the primitive calls [`before_block`] with
+//! [`Wait::Condvar`] while it still holds the mutex's guard and *not*
+//! [`released`]/[`acquired`] for the mutex; the checks treat the mutex as
+//! released until [`wait_ended`], which the primitive calls once the mutex
+//! is re-acquired.
+//!
+//! Timed operations (`try_lock_for`, `wait_timeout`, `Event::wait(timeout)`)
+//! call [`before_block_timed`] instead of [`before_block`]: a timed wait
+//! gives up by itself, so the watchdog never counts it as deadlocked.
+//!
+//! Waking deadlocked threads: while blocked, a primitive waits in slices of
+//! at most [`block_slice`] (for a lock: `try_lock_for(slice)` in a loop; for
+//! a park: `park_timeout`) and calls [`check_abort`] after each slice that
+//! did not end the wait. When the watchdog finds the thread deadlocked and
+//! the policy says `panic`, [`check_abort`] panics with the report, so a
+//! test fails instead of hanging. The primitive must not hold the resource
+//! it is waiting for when it calls [`check_abort`].
+//!
+//! Panics: [`before_block`] panics for a self-deadlock (policy `panic`);
+//! [`acquired`] panics for a lock-order inversion when the lock-order policy
+//! is `panic` (the lock is then held: call it where unwinding releases it,
+//! or keep that policy off for such primitives).
+//!
+//! Findings are written into the trace through the [`TraceSink`] the
+//! recorder installs with [`set_trace_sink`].
+//!
 //! This file is the contract between the primitives (`mutex`, `rwlock`, ...)
 //! and the live checks (`order`, `watchdog`); the checks' state lives in
 //! their own modules.
 
 use std::panic::Location;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use lockscope_detector::trace::LockMode;
 
 use crate::meta::PrimitiveMeta;
+use crate::policy::{self, Action, LiveFinding};
+use crate::thread_state::{self, LockInfo, ThreadState};
+use crate::watchdog::{
+    self,
+    registry::{Blocked, WaitDesc},
+};
 
 /// What a thread is about to block on.
 #[derive(Clone, Copy, Debug)]
@@ -52,7 +87,79 @@ pub enum Wait<'a> {
 /// The calling thread is about to block on `wait` at `site`.
 #[inline]
 pub fn before_block(wait: Wait<'_>, site: &'static Location<'static>) {
-    let _ = (wait, site);
+    block(wait, site, None);
+}
+
+/// [`before_block`] for a wait that gives up after `timeout`.
+#[inline]
+pub fn before_block_timed(wait: Wait<'_>, site: &'static Location<'static>, timeout: Duration) {
+    block(wait, site, Some(Instant::now() + timeout));
+}
+
+fn block(wait: Wait<'_>, site: &'static Location<'static>, deadline: Option<Instant>) {
+    if let Wait::Lock { lock, mode } = wait {
+        let finding = thread_state::with(|ts| crate::order::before_lock(ts, lock, mode, site));
+        if let Some(f) = finding.flatten() {
+            // Before publishing: a `panic` action leaves nothing behind.
+            dispatch(f);
+        }
+    }
+    thread_state::with(|ts| {
+        if let Wait::Condvar { mutex, .. } = wait {
+            let id = mutex.id();
+            let mut held = ts.held.borrow_mut();
+            if let Some(i) = held.iter().rposition(|h| h.info.id == id) {
+                ts.stash.borrow_mut().push(held.remove(i));
+            }
+        }
+        publish(ts, wait, site, deadline);
+    });
+    watchdog::ensure_running();
+}
+
+fn publish(
+    ts: &ThreadState,
+    wait: Wait<'_>,
+    site: &'static Location<'static>,
+    deadline: Option<Instant>,
+) {
+    let on = match wait {
+        Wait::Lock { lock, mode } => WaitDesc::Lock {
+            lock: LockInfo::of(lock),
+            mode,
+        },
+        Wait::Condvar { condvar, mutex } => WaitDesc::Condvar {
+            condvar: LockInfo::of(condvar),
+            mutex: LockInfo::of(mutex),
+        },
+        Wait::Semaphore { semaphore } => WaitDesc::Semaphore(LockInfo::of(semaphore)),
+        Wait::Event { event } => WaitDesc::Event(LockInfo::of(event)),
+        Wait::Barrier { barrier } => WaitDesc::Barrier(LockInfo::of(barrier)),
+        Wait::Join { thread } => WaitDesc::Join(thread),
+    };
+    let backtrace =
+        policy::backtraces().then(|| Arc::new(std::backtrace::Backtrace::force_capture()));
+    ts.slot.publish(Blocked {
+        on,
+        site,
+        epoch: 0,
+        since: Instant::now(),
+        deadline,
+        held: ts.held.borrow().clone(),
+        backtrace,
+    });
+    ts.blocked.set(true);
+}
+
+/// Ends a published block, if any.
+#[inline]
+fn unblock(ts: &ThreadState) {
+    if ts.blocked.replace(false) {
+        ts.slot.unpublish();
+        // Out of the wait after all (another deadlocked thread panicked and
+        // released what this one waited for): no panic owed any more.
+        ts.slot.doomed.store(false, Ordering::Relaxed);
+    }
 }
 
 /// The calling thread took `lock` in `mode` at `site`; `blocking` is false
@@ -67,23 +174,117 @@ pub fn acquired(
     blocking: bool,
     site: &'static Location<'static>,
 ) {
-    let _ = (lock, mode, blocking, site);
+    let findings = thread_state::with(|ts| {
+        unblock(ts);
+        crate::order::acquired(ts, lock, mode, blocking, site)
+    });
+    for f in findings.into_iter().flatten() {
+        dispatch(f);
+    }
 }
 
 /// The wait announced by [`before_block`] ended without [`acquired`] (a
 /// condvar, event, barrier wait or join returned, or a timed or try
 /// operation gave up).
 #[inline]
-pub fn wait_ended() {}
+pub fn wait_ended() {
+    thread_state::with(|ts| {
+        unblock(ts);
+        let mut stash = ts.stash.borrow_mut();
+        if !stash.is_empty() {
+            ts.held.borrow_mut().append(&mut stash);
+        }
+    });
+}
 
 /// The calling thread is about to release `lock` (held in `mode`).
 #[inline]
 pub fn released(lock: &PrimitiveMeta, mode: LockMode) {
-    let _ = (lock, mode);
+    let _ = mode;
+    thread_state::with(|ts| crate::order::released(ts, lock));
 }
 
 /// `prim` is being dropped: forget it.
 #[inline]
 pub fn dropped(prim: &PrimitiveMeta) {
-    let _ = prim;
+    if prim.kind().is_lock() {
+        crate::order::learned::forget(prim.id());
+    }
+}
+
+/// How long a blocked primitive may wait before calling [`check_abort`]
+/// again: `None` when no watchdog runs (block without slices).
+#[inline]
+pub fn block_slice() -> Option<Duration> {
+    Some(Duration::from_millis(50))
+}
+
+/// Called by a blocked primitive between wait slices: panics with the
+/// deadlock report if the watchdog found this thread deadlocked (policy
+/// `panic`). Cheap: one thread-local read and one atomic load.
+#[inline]
+pub fn check_abort() {
+    let verdict = thread_state::with(|ts| {
+        if ts.slot.doomed.swap(false, Ordering::AcqRel) {
+            unblock(ts);
+            ts.slot.verdict.lock().take()
+        } else {
+            None
+        }
+    });
+    if let Some(report) = verdict.flatten() {
+        panic!("{report}");
+    }
+}
+
+/// Where findings go in the trace: installed by the recorder.
+#[derive(Clone, Copy, Debug)]
+pub struct TraceSink {
+    /// Writes a note event of `kind` (`lock_order`, `deadlock`, ...) with
+    /// `text`. May be called from the watchdog thread, which has no
+    /// lockscope thread id of its own.
+    pub note: fn(kind: &str, text: &str),
+    /// Flushes buffered events to the trace file.
+    pub flush: fn(),
+}
+
+static SINK: OnceLock<TraceSink> = OnceLock::new();
+
+/// Installs the recorder's sink (the first call wins).
+pub fn set_trace_sink(sink: TraceSink) {
+    let _ = SINK.set(sink);
+}
+
+pub(crate) fn trace_note(kind: &str, text: &str) {
+    if let Some(s) = SINK.get() {
+        (s.note)(kind, text);
+    }
+}
+
+pub(crate) fn trace_flush() {
+    if let Some(s) = SINK.get() {
+        (s.flush)();
+    }
+}
+
+/// Reports a finding made in the calling thread and runs its action.
+fn dispatch(f: LiveFinding) {
+    trace_note(f.kind.as_str(), &f.report);
+    match policy::policy().action(f.kind).clone() {
+        Action::Ignore => {}
+        Action::Log => eprintln!("{}", f.report),
+        Action::Abort => {
+            eprintln!("{}", f.report);
+            trace_flush();
+            std::process::abort();
+        }
+        Action::Callback(cb) => {
+            eprintln!("{}", f.report);
+            cb(&f);
+        }
+        Action::Panic => {
+            trace_flush();
+            panic!("{}", f.report);
+        }
+    }
 }

@@ -13,6 +13,22 @@ use crate::state::Replay;
 use crate::trace::{Event, EventSource, TraceError, TraceMeta};
 
 mod config;
+pub mod deadlock;
+mod describe;
+pub mod discipline;
+pub mod feasibility;
+pub mod lock_order;
+#[cfg(test)]
+#[allow(dead_code)] // Shared by every analysis's tests; each uses a part.
+pub(crate) mod testkit;
+
+mod histogram;
+mod wording;
+
+// Issue items 5-7: contention, lost updates, data races.
+pub mod contention;
+pub mod lost_update;
+pub mod race;
 
 pub use config::Config;
 
@@ -72,7 +88,19 @@ impl std::fmt::Debug for Input<'_> {
 
 /// The analyses `config` enables, in report order.
 pub fn default_analyses(_config: &Config) -> Vec<Box<dyn Analysis>> {
-    Vec::new()
+    let mut analyses: Vec<Box<dyn Analysis>> = vec![
+        Box::new(deadlock::Deadlocks),
+        Box::new(lock_order::LockOrder::new()),
+        Box::new(discipline::Discipline::default()),
+    ];
+    // Issue items 5-7: contention statistics and starvation, lost updates,
+    // data races.
+    analyses.extend([
+        Box::new(contention::Contention::new()) as Box<dyn Analysis>,
+        Box::new(lost_update::LostUpdates::new()),
+        Box::new(race::Races::new()),
+    ]);
+    analyses
 }
 
 /// Runs every analysis over `inputs`, one streaming pass each.

@@ -1,0 +1,279 @@
+//! The command line, as one clap definition. Completions and the man page are
+//! generated from it (`lockscope completions`, `lockscope man`), so they can
+//! never drift from what the parser accepts.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXAMPLES: &str = "\
+Examples:
+  lockscope analyze target/lockscope/*.jsonl        report every finding
+  lockscope analyze trace.jsonl --format sarif > lockscope.sarif
+  lockscope analyze traces/ --deny long_hold --allow held_at_exit
+  lockscope analyze traces/ --baseline main-report.json
+  lockscope run -- cargo test                      record, analyze and gate in one step
+  lockscope stats trace.jsonl --sort wait-total --top 10
+  lockscope graph trace.jsonl --format svg > locks.svg
+  lockscope convert trace.jsonl trace.std
+  lockscope demo
+
+Exit status: 0 when no finding fails the gate, 1 when one does (or the command
+given to `run` failed), 2 for usage errors and unreadable input.";
+
+/// Deadlock, lock-order and race detector for Rust programs.
+#[derive(Debug, Parser)]
+#[command(name = "lockscope", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// When to use colours: auto (a terminal, and NO_COLOR unset), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+    /// Print only the summary line (and errors).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more: every finding of a group, backtraces, reader warnings.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every analysis over traces and report; exit 1 when the gate fails.
+    Analyze(AnalyzeArgs),
+    /// Run a command with tracing on, then analyze its traces and gate.
+    Run(RunArgs),
+    /// Per-lock contention table (acquisitions, waits, holds, owner changes).
+    Stats(StatsArgs),
+    /// The lock-order (or wait-for) graph as DOT, SVG or JSON.
+    Graph(GraphArgs),
+    /// What a trace holds: format, events, threads, locks, variables, time span.
+    Info(InfoArgs),
+    /// Analyze the bundled benchmark and scenario traces.
+    Demo(DemoArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff).
+    Man,
+}
+
+/// Which findings fail the build, and how they are reported.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GateArgs {
+    /// Fail on these finding kinds (comma-separated wire names, or `all`).
+    #[arg(long, value_name = "KIND,...", value_delimiter = ',')]
+    pub deny: Vec<String>,
+    /// Report these kinds as warnings without failing.
+    #[arg(long, value_name = "KIND,...", value_delimiter = ',')]
+    pub warn: Vec<String>,
+    /// Do not report these kinds.
+    #[arg(long, value_name = "KIND,...", value_delimiter = ',')]
+    pub allow: Vec<String>,
+    /// Fail only on findings whose fingerprint is not in this earlier
+    /// `--format json` report.
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<PathBuf>,
+    /// Configuration file (default: the nearest lockscope.toml upward from
+    /// the current directory).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore any lockscope.toml.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+    /// Report format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write the report here instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    #[default]
+    Text,
+    Json,
+    Sarif,
+    Junit,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "TRACE may be a file, a directory (every *.jsonl, *.json, *.std and \
+                        their .gz forms inside, recursively), a glob such as 'runs/*.jsonl', \
+                        or - for standard input."
+)]
+pub struct AnalyzeArgs {
+    /// Trace files, directories, globs, or - for stdin.
+    #[arg(required = true, value_name = "TRACE")]
+    pub traces: Vec<String>,
+    #[command(flatten)]
+    pub gate: GateArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The command's exit status is reported. lockscope exits 1 when the \
+                        command failed or the gate failed, 2 when the command could not be \
+                        started, 0 only when both succeeded."
+)]
+pub struct RunArgs {
+    /// Directory for the traces (default: a new directory under
+    /// target/lockscope-runs/, or the system temp dir outside a Cargo project).
+    #[arg(long, value_name = "DIR")]
+    pub trace_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub gate: GateArgs,
+    /// The command and its arguments.
+    #[arg(required = true, last = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Trace files, directories, globs, or - for stdin.
+    #[arg(required = true, value_name = "TRACE")]
+    pub traces: Vec<String>,
+    /// Column to sort by, largest first.
+    #[arg(long, value_enum, default_value_t = SortKey::WaitTotal)]
+    pub sort: SortKey,
+    /// Show only the first N rows.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+    /// Group rows by lock (default) or by thread.
+    #[arg(long, value_enum, default_value_t = StatsBy::Lock)]
+    pub by: StatsBy,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SortKey {
+    Name,
+    Acquisitions,
+    Contended,
+    WaitTotal,
+    WaitMax,
+    HoldTotal,
+    HoldMax,
+    OwnerChanges,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StatsBy {
+    Lock,
+    Thread,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// Trace files, directories, globs, or - for stdin.
+    #[arg(required = true, value_name = "TRACE")]
+    pub traces: Vec<String>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+    /// The wait-for graph at the end of the trace instead of the lock-order graph.
+    #[arg(long)]
+    pub wait_for: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Svg,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// Input trace (- for stdin).
+    pub input: String,
+    /// Output file (- for stdout; then --to is required).
+    pub output: String,
+    /// Output format (default: from OUT's extension; .gz compresses).
+    #[arg(long, value_enum)]
+    pub to: Option<TraceFormat>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TraceFormat {
+    /// lockscope JSON Lines (.jsonl)
+    Jsonl,
+    /// lockscope JSON document (.json)
+    Json,
+    /// RAPID STD text (.std)
+    Std,
+}
+
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// Trace files, directories, globs, or - for stdin.
+    #[arg(required = true, value_name = "TRACE")]
+    pub traces: Vec<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Repository root holding tests/data/std and examples/traces (default:
+    /// the source tree lockscope was built from).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn run_takes_everything_after_double_dash() {
+        let cli = Cli::try_parse_from(["lockscope", "run", "--", "cargo", "test", "--", "-q"])
+            .expect("parses");
+        match cli.command {
+            Command::Run(run) => assert_eq!(run.command, ["cargo", "test", "--", "-q"]),
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn deny_takes_comma_lists() {
+        let cli = Cli::try_parse_from(["lockscope", "analyze", "t", "--deny", "a,b", "--deny=c"])
+            .expect("parses");
+        match cli.command {
+            Command::Analyze(a) => assert_eq!(a.gate.deny, ["a", "b", "c"]),
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+}

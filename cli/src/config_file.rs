@@ -1,0 +1,336 @@
+//! `lockscope.toml`: per-kind gate levels and suppressions.
+//!
+//! Found by walking up from the current directory (the first
+//! `lockscope.toml` wins), or given with `--config`. Format:
+//!
+//! ```toml
+//! [levels]
+//! deny = ["long_hold"]          # kinds' wire names, or "all"
+//! warn = ["held_at_exit"]
+//! allow = ["starvation"]
+//!
+//! [[suppress]]
+//! fingerprint = "3f9a0c1d2e4b5a69"
+//! reason = "known; fixed by #42"
+//!
+//! [[suppress]]
+//! kind = "lost_update"          # optional: only this kind
+//! lock = "stats_*"              # glob over the finding's lock names
+//! site = "src/legacy/*"         # glob over its sites (file:line:col)
+//! thread = "worker-*"           # glob over its thread names (and its steps')
+//! var = "counter"               # glob over its variable names
+//! reason = "approximate counters, races are fine"
+//! ```
+//!
+//! A suppression matches a finding when every criterion it gives matches
+//! (a glob criterion matches when any of the finding's names or sites does);
+//! it must give at least one criterion, and always a `reason`. Unknown keys
+//! are errors, reported as `lockscope.toml:LINE:COL: message`.
+//!
+//! # Limitations
+//! Globs use the `glob` crate's syntax; `*` also matches `/`.
+
+use std::path::{Path, PathBuf};
+
+use glob::Pattern;
+use lockscope_detector::report::{Finding, FindingKind};
+use serde::Deserialize;
+
+use crate::error::{CliError, CliResult};
+use crate::gate::{Level, Levels};
+use crate::sites::Root;
+
+/// The file name searched for.
+pub const FILE_NAME: &str = "lockscope.toml";
+
+/// One suppression, parsed and compiled.
+#[derive(Clone, Debug)]
+pub struct Suppression {
+    pub fingerprint: Option<String>,
+    pub kind: Option<FindingKind>,
+    pub lock: Option<Pattern>,
+    pub site: Option<Pattern>,
+    pub thread: Option<Pattern>,
+    pub var: Option<Pattern>,
+    pub reason: String,
+    /// Makes site files relative before matching.
+    root: Root,
+}
+
+impl Suppression {
+    /// Whether every criterion matches `finding`.
+    pub fn matches(&self, f: &Finding) -> bool {
+        let any = |p: &Option<Pattern>, names: &[String]| {
+            p.as_ref()
+                .is_none_or(|p| names.iter().any(|n| p.matches(n)))
+        };
+        let sites: Vec<String> = f
+            .steps
+            .iter()
+            .filter_map(|s| s.site.as_deref())
+            .flat_map(|s| [s.to_owned(), self.root.relative_site(s)])
+            .collect();
+        let threads: Vec<String> = f
+            .threads
+            .iter()
+            .cloned()
+            .chain(f.steps.iter().map(|s| s.thread.clone()))
+            .collect();
+        self.fingerprint
+            .as_ref()
+            .is_none_or(|fp| *fp == f.fingerprint)
+            && self.kind.is_none_or(|k| k == f.kind)
+            && any(&self.lock, &f.primitives)
+            && any(&self.thread, &threads)
+            && any(&self.var, &f.vars)
+            && any(&self.site, &sites)
+    }
+}
+
+/// What a `lockscope.toml` says.
+#[derive(Clone, Debug, Default)]
+pub struct ConfigFile {
+    /// Where it was read from.
+    pub path: Option<PathBuf>,
+    pub levels: Levels,
+    pub suppressions: Vec<Suppression>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    levels: RawLevels,
+    #[serde(default)]
+    suppress: Vec<RawSuppression>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLevels {
+    #[serde(default)]
+    deny: Vec<String>,
+    #[serde(default)]
+    warn: Vec<String>,
+    #[serde(default)]
+    allow: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSuppression {
+    fingerprint: Option<String>,
+    kind: Option<String>,
+    lock: Option<String>,
+    site: Option<String>,
+    thread: Option<String>,
+    var: Option<String>,
+    reason: Option<String>,
+}
+
+/// The nearest `lockscope.toml` at or above `dir`.
+pub fn find_upward(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .map(|d| d.join(FILE_NAME))
+        .find(|p| p.is_file())
+}
+
+/// Reads and checks the file at `path`.
+pub fn load(path: &Path, root: &Root) -> CliResult<ConfigFile> {
+    let text = std::fs::read_to_string(path).map_err(|e| CliError::io("read", path, &e))?;
+    parse(&text, &path.display().to_string(), root).map(|mut c| {
+        c.path = Some(path.to_path_buf());
+        c
+    })
+}
+
+/// Parses `text`; `name` is the file name used in error messages.
+pub fn parse(text: &str, name: &str, root: &Root) -> CliResult<ConfigFile> {
+    let raw: RawFile = toml::from_str(text).map_err(|e| {
+        let at = e
+            .span()
+            .map(|s| line_col(text, s.start))
+            .map_or(String::new(), |(l, c)| format!(":{l}:{c}"));
+        CliError::new(format!("{name}{at}: {}", e.message()))
+    })?;
+    let mut levels = Levels::default();
+    for (list, level) in [
+        (&raw.levels.deny, Level::Deny),
+        (&raw.levels.warn, Level::Warn),
+        (&raw.levels.allow, Level::Allow),
+    ] {
+        for spec in list {
+            levels.set(spec, level, &format!("{name}: [levels] {}", level.as_str()))?;
+        }
+    }
+    let suppressions = raw
+        .suppress
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| compile(s, &format!("{name}: [[suppress]] #{}", i + 1), root))
+        .collect::<CliResult<_>>()?;
+    Ok(ConfigFile {
+        path: None,
+        levels,
+        suppressions,
+    })
+}
+
+fn compile(raw: RawSuppression, origin: &str, root: &Root) -> CliResult<Suppression> {
+    let reason = raw
+        .reason
+        .filter(|r| !r.trim().is_empty())
+        .ok_or_else(|| CliError::new(format!("{origin}: `reason` is required; say why")))?;
+    let pattern = |field: &str, p: Option<String>| -> CliResult<Option<Pattern>> {
+        p.map(|p| {
+            Pattern::new(&p)
+                .map_err(|e| CliError::new(format!("{origin}: {field} = {p:?}: bad glob: {e}")))
+        })
+        .transpose()
+    };
+    let kind = raw
+        .kind
+        .map(|k| {
+            FindingKind::parse(&k)
+                .ok_or_else(|| CliError::new(format!("{origin}: unknown finding kind {k:?}")))
+        })
+        .transpose()?;
+    let s = Suppression {
+        fingerprint: raw.fingerprint,
+        kind,
+        lock: pattern("lock", raw.lock)?,
+        site: pattern("site", raw.site)?,
+        thread: pattern("thread", raw.thread)?,
+        var: pattern("var", raw.var)?,
+        reason,
+        root: root.clone(),
+    };
+    let criteria = [
+        s.fingerprint.is_some(),
+        s.kind.is_some(),
+        s.lock.is_some(),
+        s.site.is_some(),
+        s.thread.is_some(),
+        s.var.is_some(),
+    ];
+    if !criteria.contains(&true) {
+        return Err(CliError::new(format!(
+            "{origin}: matches every finding; give a fingerprint, kind, lock, site, thread or var"
+        )));
+    }
+    Ok(s)
+}
+
+/// 1-based line and column of byte `offset` in `text`.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lockscope_detector::report::Step;
+
+    fn root() -> Root {
+        Root::new(PathBuf::from("/repo"))
+    }
+
+    fn race() -> Finding {
+        let mut f = Finding::new(FindingKind::DataRace, "race on counter", &["counter"]);
+        f.vars = vec!["counter".into()];
+        f.primitives = vec!["stats_lock".into()];
+        f.steps = vec![Step {
+            event: Some(3),
+            thread: "worker-1".into(),
+            site: Some("/repo/src/legacy/a.rs:3:9".into()),
+            what: "write of counter".into(),
+            backtrace: vec![],
+        }];
+        f
+    }
+
+    #[test]
+    fn levels_and_globs_suppress() {
+        let text = r#"
+[levels]
+deny = ["long_hold"]
+[[suppress]]
+kind = "data_race"
+site = "src/legacy/*"
+reason = "legacy"
+"#;
+        let c = parse(text, "lockscope.toml", &root()).unwrap();
+        assert!(c.suppressions[0].matches(&race()));
+        let mut other = race();
+        other.kind = FindingKind::LostUpdate;
+        assert!(!c.suppressions[0].matches(&other));
+        let lh = Finding::new(FindingKind::LongHold, "long", &[]);
+        assert_eq!(c.levels.level(&lh), Level::Deny);
+    }
+
+    #[test]
+    fn fingerprint_and_name_criteria() {
+        let f = race();
+        let text = format!(
+            "[[suppress]]\nfingerprint = \"{}\"\nthread = \"worker-*\"\nreason = \"x\"\n",
+            f.fingerprint
+        );
+        let c = parse(&text, "l.toml", &root()).unwrap();
+        assert!(c.suppressions[0].matches(&f));
+        let c = parse(
+            "[[suppress]]\nlock = \"other\"\nreason = \"x\"\n",
+            "l",
+            &root(),
+        )
+        .unwrap();
+        assert!(!c.suppressions[0].matches(&f));
+    }
+
+    #[test]
+    fn errors_point_at_the_problem() {
+        let err = parse("[levels]\ndny = []\n", "lockscope.toml", &root())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("lockscope.toml:2:1: unknown field `dny`"),
+            "{err}"
+        );
+        let err = parse("[[suppress]]\nlock = \"a\"\n", "l.toml", &root())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "l.toml: [[suppress]] #1: `reason` is required; say why"
+        );
+        let err = parse("[[suppress]]\nreason = \"r\"\n", "l.toml", &root())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("matches every finding"), "{err}");
+        let err = parse("[levels]\nwarn = [\"nope\"]\n", "l.toml", &root())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("l.toml: [levels] warn: unknown finding kind"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn finds_the_nearest_file_upward() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("a/b");
+        std::fs::create_dir_all(&sub).unwrap();
+        assert_eq!(
+            find_upward(&sub).filter(|p| p.starts_with(dir.path())),
+            None
+        );
+        std::fs::write(dir.path().join("a").join(FILE_NAME), "").unwrap();
+        assert_eq!(
+            find_upward(&sub),
+            Some(dir.path().join("a").join(FILE_NAME))
+        );
+    }
+}

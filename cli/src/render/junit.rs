@@ -1,0 +1,224 @@
+//! `--format junit`: JUnit XML for CI dashboards.
+//!
+//! One `<testsuite name="lockscope">` with one `<testcase>` per finding
+//! group (findings sharing a fingerprint; the count is in the name) and one
+//! passing `<testcase>` per finding kind that found nothing, so dashboards
+//! show every check. A group that fails the gate is a `<failure>` whose body
+//! is the text report of the finding; a warned group passes with the text
+//! in `<system-out>`; an allowed, suppressed or baselined group is
+//! `<skipped>` with the reason.
+
+use std::io::Cursor;
+
+use lockscope_detector::report::FindingKind;
+use quick_xml::events::{BytesCData, BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::Writer;
+
+use super::{count_noun, groups, Ctx};
+use crate::gate::{Level, Status};
+
+struct Case {
+    class: String,
+    name: String,
+    outcome: Outcome,
+}
+
+enum Outcome {
+    Pass,
+    Warn(String),
+    Fail { message: String, body: String },
+    Skip(String),
+}
+
+fn cases(cx: &Ctx<'_>) -> Vec<Case> {
+    let mut out = Vec::new();
+    for group in groups(cx.report) {
+        let f = &cx.report.findings[group[0]];
+        let d = &cx.verdict.dispositions[group[0]];
+        let name = match group.len() {
+            1 => format!("{} [{}]", f.title, f.fingerprint),
+            n => format!("{} [{}] ({n} findings)", f.title, f.fingerprint),
+        };
+        let body = || finding_text(cx, group[0]);
+        let outcome = match (&d.status, d.level) {
+            (Status::Suppressed { reason }, _) => Outcome::Skip(format!("suppressed: {reason}")),
+            (Status::Baselined, _) => Outcome::Skip("in baseline".to_owned()),
+            (Status::New, Level::Allow) => Outcome::Skip("allowed".to_owned()),
+            (Status::New, Level::Warn) => Outcome::Warn(body()),
+            (Status::New, Level::Deny) => Outcome::Fail {
+                message: f.title.clone(),
+                body: body(),
+            },
+        };
+        out.push(Case {
+            class: format!("lockscope.{}", f.kind),
+            name,
+            outcome,
+        });
+    }
+    for kind in FindingKind::ALL {
+        if cx.report.count(kind) == 0 {
+            out.push(Case {
+                class: format!("lockscope.{kind}"),
+                name: format!("no {}", count_noun(kind, 2).trim_start_matches("2 ")),
+                outcome: Outcome::Pass,
+            });
+        }
+    }
+    out
+}
+
+/// The text block of one finding, without colours.
+fn finding_text(cx: &Ctx<'_>, index: usize) -> String {
+    anstream::adapter::strip_str(&super::text::finding(cx, index)).to_string()
+}
+
+/// The JUnit document, with a final newline.
+pub fn render(cx: &Ctx<'_>) -> String {
+    let cases = cases(cx);
+    let count =
+        |p: fn(&Outcome) -> bool| cases.iter().filter(|c| p(&c.outcome)).count().to_string();
+    let tests = cases.len().to_string();
+    let failures = count(|o| matches!(o, Outcome::Fail { .. }));
+    let skipped = count(|o| matches!(o, Outcome::Skip(_)));
+    let mut w = Writer::new_with_indent(Cursor::new(Vec::new()), b' ', 2);
+    let attrs = [
+        ("name", "lockscope"),
+        ("tests", tests.as_str()),
+        ("failures", failures.as_str()),
+        ("errors", "0"),
+        ("skipped", skipped.as_str()),
+    ];
+    // Writing into a Vec cannot fail; errors are ignored rather than unwrapped.
+    let _ = w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
+    let _ = w.write_event(Event::Start(
+        BytesStart::new("testsuites").with_attributes(attrs),
+    ));
+    let _ = w.write_event(Event::Start(
+        BytesStart::new("testsuite").with_attributes(attrs),
+    ));
+    for c in &cases {
+        write_case(&mut w, c);
+    }
+    let _ = w.write_event(Event::End(BytesEnd::new("testsuite")));
+    let _ = w.write_event(Event::End(BytesEnd::new("testsuites")));
+    let mut s = String::from_utf8_lossy(&w.into_inner().into_inner()).into_owned();
+    s.push('\n');
+    s
+}
+
+fn write_case(w: &mut Writer<Cursor<Vec<u8>>>, c: &Case) {
+    let start = BytesStart::new("testcase")
+        .with_attributes([("classname", c.class.as_str()), ("name", c.name.as_str())]);
+    if let Outcome::Pass = c.outcome {
+        let _ = w.write_event(Event::Empty(start));
+        return;
+    }
+    let _ = w.write_event(Event::Start(start));
+    match &c.outcome {
+        Outcome::Pass => {}
+        Outcome::Skip(why) => {
+            let _ = w.write_event(Event::Empty(
+                BytesStart::new("skipped").with_attributes([("message", why.as_str())]),
+            ));
+        }
+        Outcome::Warn(body) => text_element(w, "system-out", &[], body),
+        Outcome::Fail { message, body } => {
+            let kind = c.class.trim_start_matches("lockscope.");
+            text_element(w, "failure", &[("message", message), ("type", kind)], body);
+        }
+    }
+    let _ = w.write_event(Event::End(BytesEnd::new("testcase")));
+}
+
+fn text_element(w: &mut Writer<Cursor<Vec<u8>>>, tag: &str, attrs: &[(&str, &str)], body: &str) {
+    let _ = w.write_event(Event::Start(
+        BytesStart::new(tag).with_attributes(attrs.iter().copied()),
+    ));
+    if body.contains("]]>") {
+        let _ = w.write_event(Event::Text(BytesText::new(body)));
+    } else {
+        let _ = w.write_event(Event::CData(BytesCData::new(body)));
+    }
+    let _ = w.write_event(Event::End(BytesEnd::new(tag)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gate::Gate;
+    use crate::render::fixtures::sample;
+    use crate::sites::Root;
+
+    #[test]
+    fn failures_for_denied_skips_for_allowed_passes_for_clean_kinds() {
+        let report = sample();
+        let verdict = Gate::default().judge(&report);
+        let root = Root::new("/repo".into());
+        let cx = Ctx {
+            report: &report,
+            verdict: &verdict,
+            root: &root,
+            verbose: false,
+            quiet: false,
+        };
+        let xml = render(&cx);
+        assert!(
+            xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"),
+            "{xml}"
+        );
+        // 5 groups + 8 kinds with no findings.
+        assert!(
+            xml.contains("tests=\"13\" failures=\"4\" errors=\"0\" skipped=\"1\""),
+            "{xml}"
+        );
+        assert!(xml.contains("(3 findings)"), "{xml}");
+        assert!(xml.contains("*** DEADLOCK ***"), "{xml}");
+        assert!(xml.contains("name=\"no data races\"") || !xml.contains("no data race"));
+        assert!(xml.contains("name=\"no starved threads\""), "{xml}");
+    }
+
+    #[test]
+    fn output_parses_back() {
+        use quick_xml::events::Event as E;
+        let report = sample();
+        let verdict = Gate::default().judge(&report);
+        let root = Root::new("/repo".into());
+        let cx = Ctx {
+            report: &report,
+            verdict: &verdict,
+            root: &root,
+            verbose: false,
+            quiet: false,
+        };
+        let xml = render(&cx);
+        let mut reader = quick_xml::Reader::from_str(&xml);
+        let (mut cases, mut failures, mut skipped) = (0, 0, 0);
+        let mut failure_text = String::new();
+        let mut in_failure = false;
+        loop {
+            match reader.read_event().expect("well-formed JUnit XML") {
+                E::Eof => break,
+                E::Start(e) | E::Empty(e) => match e.name().as_ref() {
+                    b"testcase" => cases += 1,
+                    b"failure" => {
+                        failures += 1;
+                        in_failure = true;
+                    }
+                    b"skipped" => skipped += 1,
+                    _ => {}
+                },
+                E::CData(t) if in_failure => {
+                    failure_text.push_str(&String::from_utf8_lossy(&t.into_inner()));
+                    in_failure = false;
+                }
+                _ => {}
+            }
+        }
+        assert_eq!((cases, failures, skipped), (13, 4, 1));
+        assert!(
+            failure_text.starts_with("error[deadlock]"),
+            "{failure_text}"
+        );
+    }
+}

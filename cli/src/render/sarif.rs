@@ -1,0 +1,286 @@
+//! `--format sarif`: SARIF 2.1.0 as GitHub code scanning accepts it.
+//!
+//! - one rule per finding kind (`id` = wire name), with the kind's help text
+//!   and its default level;
+//! - one result per finding: `level` from the gate (`error` denied,
+//!   `warning` warned, `note` allowed), the first source site as its
+//!   location (file relative to the repository root, `uriBaseId`
+//!   `%SRCROOT%`), every other site as a related location,
+//!   `partialFingerprints["lockscope/v1"]` = the finding's fingerprint, and a
+//!   code flow with one thread flow per thread holding that thread's steps;
+//! - suppressed findings carry `suppressions` (kind `external`, the reason
+//!   as justification); with a baseline, `baselineState` is `new` or
+//!   `unchanged`.
+//!
+//! # Limitations
+//! Findings without a source site (STD traces have only location labels)
+//! are located at line 1 of the trace file, so code scanning still accepts
+//! them.
+
+use lockscope_detector::report::{Finding, FindingKind, Step};
+use serde_json::{json, Value};
+
+use super::Ctx;
+use crate::gate::{Disposition, Level, Status};
+use crate::sites::{self, Root};
+
+/// The schema URI written in `$schema`.
+pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// The SARIF log, pretty-printed, with a final newline.
+pub fn render(cx: &Ctx<'_>, with_baseline: bool) -> String {
+    let kinds = FindingKind::ALL;
+    let rules: Vec<Value> = kinds.iter().map(|&k| rule(k)).collect();
+    let results: Vec<Value> = cx
+        .report
+        .findings
+        .iter()
+        .zip(&cx.verdict.dispositions)
+        .map(|(f, d)| {
+            let index = kinds.iter().position(|&k| k == f.kind).unwrap_or(0);
+            result(cx.root, f, d, index, with_baseline)
+        })
+        .collect();
+    let artifacts: Vec<Value> = cx
+        .report
+        .traces
+        .iter()
+        .map(|t| json!({"location": {"uri": uri(cx.root, &t.name)}, "roles": ["analysisTarget"]}))
+        .collect();
+    let log = json!({
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "lockscope",
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://example.invalid/lockscope",
+                "rules": rules,
+            }},
+            "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The repository root."}}},
+            "artifacts": artifacts,
+            "results": results,
+            "columnKind": "unicodeCodePoints",
+        }],
+    });
+    let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+fn rule(kind: FindingKind) -> Value {
+    let name: String = kind
+        .as_str()
+        .split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map_or_else(String::new, |h| h.to_uppercase().chain(c).collect())
+        })
+        .collect();
+    json!({
+        "id": kind.as_str(),
+        "name": name,
+        "shortDescription": {"text": kind.as_str().replace('_', " ")},
+        "fullDescription": {"text": kind.help()},
+        "help": {
+            "text": kind.help(),
+            "markdown": format!("**{}**: {}", kind.as_str(), kind.help()),
+        },
+        "defaultConfiguration": {"level": sarif_level(Level::for_severity(kind.default_severity()))},
+        "properties": {"tags": ["concurrency"], "problem.severity": kind.default_severity().as_str()},
+    })
+}
+
+fn sarif_level(level: Level) -> &'static str {
+    match level {
+        Level::Deny => "error",
+        Level::Warn => "warning",
+        Level::Allow => "note",
+    }
+}
+
+fn uri(root: &Root, file: &str) -> String {
+    root.relative(file)
+}
+
+/// A physical location for `site`, or `None` for a site without a file.
+fn physical(root: &Root, site: Option<&str>) -> Option<Value> {
+    let s = sites::parse(site?)?;
+    Some(json!({
+        "artifactLocation": {"uri": uri(root, &s.file), "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": s.line.max(1), "startColumn": s.column.max(1)},
+    }))
+}
+
+fn result(root: &Root, f: &Finding, d: &Disposition, index: usize, baseline: bool) -> Value {
+    let mut located = f
+        .steps
+        .iter()
+        .filter_map(|s| physical(root, s.site.as_deref()).map(|p| (s, p)));
+    let primary = located.next().map(|(_, p)| p).unwrap_or_else(|| {
+        let trace = f.trace.as_deref().unwrap_or("trace");
+        json!({"artifactLocation": {"uri": uri(root, trace)}, "region": {"startLine": 1}})
+    });
+    let related: Vec<Value> = located
+        .enumerate()
+        .map(|(i, (s, p))| json!({"id": i + 1, "physicalLocation": p, "message": {"text": step_text(s)}}))
+        .collect();
+    let mut r = json!({
+        "ruleId": f.kind.as_str(),
+        "ruleIndex": index,
+        "level": sarif_level(d.level),
+        "message": {"text": message(f)},
+        "locations": [{"physicalLocation": primary}],
+        "partialFingerprints": {"lockscope/v1": f.fingerprint},
+        "properties": {"severity": f.severity.as_str(), "threads": f.threads, "locks": f.primitives, "vars": f.vars},
+    });
+    if !related.is_empty() {
+        r["relatedLocations"] = Value::Array(related);
+    }
+    if let Some(flow) = code_flow(root, f) {
+        r["codeFlows"] = json!([flow]);
+    }
+    if let Status::Suppressed { reason } = &d.status {
+        r["suppressions"] = json!([{"kind": "external", "justification": reason}]);
+    }
+    if baseline {
+        let state = if d.status == Status::Baselined {
+            "unchanged"
+        } else {
+            "new"
+        };
+        r["baselineState"] = json!(state);
+    }
+    r
+}
+
+fn message(f: &Finding) -> String {
+    let mut m = f.title.clone();
+    if let Some(trace) = &f.trace {
+        m.push_str(&format!(" (trace {trace})"));
+    }
+    m
+}
+
+fn step_text(s: &Step) -> String {
+    format!("{}: {}", s.thread, s.what)
+}
+
+/// One thread flow per thread, each with that thread's steps in order.
+fn code_flow(root: &Root, f: &Finding) -> Option<Value> {
+    if f.steps.is_empty() {
+        return None;
+    }
+    let mut threads: Vec<&str> = Vec::new();
+    for s in &f.steps {
+        if !threads.contains(&s.thread.as_str()) {
+            threads.push(&s.thread);
+        }
+    }
+    let flows: Vec<Value> = threads
+        .iter()
+        .map(|&t| {
+            let locations: Vec<Value> = f
+                .steps
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.thread == t)
+                .map(|(order, s)| {
+                    let mut loc = json!({"message": {"text": step_text(s)}});
+                    if let Some(p) = physical(root, s.site.as_deref()) {
+                        loc["physicalLocation"] = p;
+                    }
+                    json!({"location": loc, "executionOrder": order + 1})
+                })
+                .collect();
+            json!({"id": t, "message": {"text": format!("thread {t}")}, "locations": locations})
+        })
+        .collect();
+    Some(json!({"message": {"text": f.title}, "threadFlows": flows}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gate::Gate;
+    use crate::render::fixtures::sample;
+
+    fn log() -> Value {
+        let report = sample();
+        let verdict = Gate::default().judge(&report);
+        let root = Root::new("/repo".into());
+        let cx = Ctx {
+            report: &report,
+            verdict: &verdict,
+            root: &root,
+            verbose: false,
+            quiet: false,
+        };
+        serde_json::from_str(&render(&cx, false)).unwrap()
+    }
+
+    #[test]
+    fn results_are_located_relative_to_the_root() {
+        let log = log();
+        let run = &log["runs"][0];
+        assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 13);
+        let r0 = &run["results"][0];
+        assert_eq!(r0["ruleId"], "deadlock");
+        assert_eq!(r0["level"], "error");
+        let loc = &r0["locations"][0]["physicalLocation"];
+        assert_eq!(loc["artifactLocation"]["uri"], "src/bank.rs");
+        assert_eq!(loc["region"]["startLine"], 10);
+        assert_eq!(r0["relatedLocations"].as_array().unwrap().len(), 3);
+        let flows = r0["codeFlows"][0]["threadFlows"].as_array().unwrap();
+        assert_eq!(flows.len(), 2);
+        assert_eq!(flows[1]["locations"][0]["executionOrder"], 2);
+        assert!(r0["partialFingerprints"]["lockscope/v1"].is_string());
+    }
+
+    /// The vendored schema: a documented subset of the official SARIF 2.1.0
+    /// schema (see its `description`), since the official file cannot be
+    /// downloaded here.
+    fn validator() -> jsonschema::Validator {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/sarif-2.1.0-subset.schema.json"
+        );
+        let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        jsonschema::draft7::new(&schema).expect("schema compiles")
+    }
+
+    #[test]
+    fn output_validates_against_the_sarif_schema() {
+        let v = validator();
+        let log = log();
+        let errors: Vec<String> = v
+            .iter_errors(&log)
+            .map(|e| format!("{e} at {}", e.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+        // The schema is strict enough to catch a misspelt level or property.
+        let mut bad = log.clone();
+        bad["runs"][0]["results"][0]["level"] = json!("fatal");
+        assert!(!v.is_valid(&bad));
+        let mut bad = log;
+        bad["runs"][0]["results"][0]["fingerprint"] = json!("x");
+        assert!(!v.is_valid(&bad));
+    }
+
+    #[test]
+    fn label_only_sites_fall_back_to_the_trace_file() {
+        let log = log();
+        let pot = log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["ruleId"] == "potential_deadlock")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            pot["locations"][0]["physicalLocation"]["region"]["startLine"],
+            1
+        );
+    }
+}

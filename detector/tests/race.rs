@@ -1,0 +1,284 @@
+//! Data races by happens-before (issue item 7): unordered accesses race,
+//! every synchronisation edge suppresses them, fork/join operands that do
+//! not name the child are detected and ignored.
+
+mod support;
+
+use lockscope_detector::analysis::Config;
+use lockscope_detector::report::{Finding, FindingKind, Report};
+use lockscope_detector::trace::{EventKind, PrimitiveKind};
+use support::Trace;
+
+const RACE: FindingKind = FindingKind::DataRace;
+
+fn races(report: &Report) -> Vec<&Finding> {
+    report.findings.iter().filter(|f| f.kind == RACE).collect()
+}
+
+#[test]
+fn unlocked_writes_race_in_thread_sanitizer_layout() {
+    let mut tr = Trace::new();
+    let (t1, t2, x) = (tr.thread("T1"), tr.thread("T2"), tr.var("x"));
+    tr.read(t1, x, "a.rs:1").write(t2, x, "b.rs:2");
+    let report = tr.analyze();
+    let found = races(&report);
+    assert_eq!(found.len(), 1);
+    let f = found[0];
+    assert_eq!(f.title, "data race on x");
+    assert_eq!(f.steps[0].what, "Write of x by thread T2");
+    assert_eq!(f.steps[0].site.as_deref(), Some("loc b.rs:2"));
+    assert_eq!(f.steps[1].what, "Previous read of x by thread T1");
+    assert_eq!(f.steps[1].event, Some(0));
+    assert!(f
+        .notes
+        .iter()
+        .any(|n| n.starts_with("SUMMARY: data race on x")));
+}
+
+#[test]
+fn properly_locked_accesses_do_not_race() {
+    let mut tr = Trace::new();
+    let (t1, t2, x, l) = (tr.thread("T1"), tr.thread("T2"), tr.var("x"), tr.mutex("L"));
+    for _ in 0..3 {
+        tr.lock(t1, l, "").update(t1, x, "inc").unlock(t1, l, "");
+        tr.lock(t2, l, "")
+            .read(t2, x, "get")
+            .write(t2, x, "set")
+            .unlock(t2, l, "");
+    }
+    assert_eq!(tr.analyze().count(RACE), 0);
+}
+
+#[test]
+fn accesses_under_different_locks_race() {
+    let mut tr = Trace::new();
+    let (t1, t2, x) = (tr.thread("T1"), tr.thread("T2"), tr.var("x"));
+    let (a, b) = (tr.mutex("A"), tr.mutex("B"));
+    tr.lock(t1, a, "").write(t1, x, "w1").unlock(t1, a, "");
+    tr.lock(t2, b, "").write(t2, x, "w2").unlock(t2, b, "");
+    assert_eq!(tr.analyze().count(RACE), 1);
+}
+
+#[test]
+fn a_racy_site_pair_is_reported_once_with_a_count() {
+    let mut tr = Trace::new();
+    let (t1, t2, x) = (tr.thread("T1"), tr.thread("T2"), tr.var("x"));
+    for _ in 0..10 {
+        tr.write(t1, x, "w1").write(t2, x, "w2");
+    }
+    let report = tr.analyze();
+    assert_eq!(report.count(RACE), 1);
+    let f = races(&report)[0];
+    assert!(
+        f.notes
+            .iter()
+            .any(|n| n == "seen 19 times at this pair of sites"),
+        "{:?}",
+        f.notes
+    );
+}
+
+#[test]
+fn a_write_after_shared_reads_races_with_each_read_site() {
+    let mut tr = Trace::new();
+    let (t1, t2, t3, x) = (
+        tr.thread("T1"),
+        tr.thread("T2"),
+        tr.thread("T3"),
+        tr.var("x"),
+    );
+    tr.read(t1, x, "r1").read(t2, x, "r2").write(t3, x, "w");
+    assert_eq!(tr.analyze().count(RACE), 2);
+}
+
+/// main writes x, forks a child that writes x, joins it, reads x.
+fn fork_join_trace(child_ran_before_fork: bool) -> Trace {
+    let mut tr = Trace::new();
+    let (main, child, x) = (tr.thread("main"), tr.thread("child"), tr.var("x"));
+    if child_ran_before_fork {
+        tr.push(child, EventKind::Begin, "");
+        tr.read(child, x, "early");
+    }
+    tr.write(main, x, "init").fork(main, child);
+    tr.write(child, x, "child")
+        .push(child, EventKind::ThreadExit, "");
+    tr.join(main, child).read(main, x, "after join");
+    tr
+}
+
+#[test]
+fn fork_and_join_order_parent_and_child() {
+    let report = fork_join_trace(false).analyze();
+    assert_eq!(report.count(RACE), 0);
+    assert!(report.limits.is_empty(), "{:?}", report.limits);
+}
+
+#[test]
+fn fork_join_is_ignored_when_the_config_says_so() {
+    let config = Config {
+        trust_fork_join: false,
+        ..Config::default()
+    };
+    // init/child (write-write) and child/after join (write-read).
+    assert_eq!(fork_join_trace(false).analyze_with(&config).count(RACE), 2);
+}
+
+#[test]
+fn a_child_that_runs_before_its_fork_makes_fork_join_untrusted() {
+    let report = fork_join_trace(true).analyze();
+    // Without fork/join: early read vs init write is ordered by nothing
+    // either, so three racy site pairs.
+    assert_eq!(report.count(RACE), 3);
+    assert!(
+        report
+            .limits
+            .iter()
+            .any(|l| l.contains("fork(child) comes after child already ran")),
+        "{:?}",
+        report.limits
+    );
+}
+
+#[test]
+fn begin_markers_before_the_fork_are_not_running() {
+    // Deadlock.std style: every thread's begin() at the very start.
+    let mut with_begin = Trace::new();
+    let (main, child, x) = (
+        with_begin.thread("main"),
+        with_begin.thread("child"),
+        with_begin.var("x"),
+    );
+    with_begin.push(child, EventKind::Begin, "");
+    with_begin
+        .write(main, x, "init")
+        .fork(main, child)
+        .write(child, x, "child");
+    let report = with_begin.analyze();
+    assert_eq!(report.count(RACE), 0);
+    assert!(report.limits.is_empty(), "{:?}", report.limits);
+}
+
+#[test]
+fn a_fork_of_a_thread_that_never_runs_orders_nothing_and_is_noted() {
+    // DeadlockFuzzer: `T0|fork(T1)` while the child runs as T2.
+    let mut tr = Trace::new();
+    let (t0, t1, t2, x) = (
+        tr.thread("T0"),
+        tr.thread("T1"),
+        tr.thread("T2"),
+        tr.var("x"),
+    );
+    tr.write(t0, x, "init").fork(t0, t1).write(t2, x, "child");
+    let report = tr.analyze();
+    assert_eq!(report.count(RACE), 1);
+    assert!(
+        report.limits.iter().any(|l| l.contains("T1 never runs")),
+        "{:?}",
+        report.limits
+    );
+}
+
+#[test]
+fn condvar_notify_orders_the_woken_thread_unless_it_timed_out() {
+    for (timed_out, expected) in [(false, 0), (true, 1)] {
+        let mut tr = Trace::new();
+        let (t1, t2, x) = (tr.thread("T1"), tr.thread("T2"), tr.var("x"));
+        let (m, c) = (tr.mutex("m"), tr.prim("c", PrimitiveKind::Condvar, None));
+        tr.lock(t2, m, "");
+        tr.push(
+            t2,
+            EventKind::CondWait {
+                condvar: c,
+                mutex: m,
+            },
+            "",
+        );
+        tr.write(t1, x, "produce");
+        tr.push(
+            t1,
+            EventKind::Notify {
+                condvar: c,
+                all: false,
+                woken: 1,
+            },
+            "",
+        );
+        tr.push(
+            t2,
+            EventKind::CondWoken {
+                condvar: c,
+                mutex: m,
+                timed_out,
+            },
+            "",
+        );
+        tr.read(t2, x, "consume");
+        assert_eq!(
+            tr.analyze().count(RACE),
+            expected,
+            "timed_out = {timed_out}"
+        );
+    }
+}
+
+#[test]
+fn event_set_orders_the_woken_thread_unless_it_timed_out() {
+    for (timed_out, expected) in [(false, 0), (true, 1)] {
+        let mut tr = Trace::new();
+        let (t1, t2, x) = (tr.thread("T1"), tr.thread("T2"), tr.var("x"));
+        let e = tr.prim("ready", PrimitiveKind::Event, None);
+        tr.push(t2, EventKind::EventWait { obj: e }, "");
+        tr.write(t1, x, "produce")
+            .push(t1, EventKind::EventSet { obj: e }, "");
+        tr.push(t2, EventKind::EventWoken { obj: e, timed_out }, "");
+        tr.read(t2, x, "consume");
+        assert_eq!(
+            tr.analyze().count(RACE),
+            expected,
+            "timed_out = {timed_out}"
+        );
+    }
+}
+
+#[test]
+fn semaphore_release_orders_a_later_acquire() {
+    let mut tr = Trace::new();
+    let (t1, t2, x) = (tr.thread("T1"), tr.thread("T2"), tr.var("x"));
+    let s = tr.prim("s", PrimitiveKind::Semaphore, Some(0));
+    tr.write(t1, x, "produce")
+        .push(t1, EventKind::SemReleased { obj: s, permits: 1 }, "");
+    tr.push(t2, EventKind::SemAcquired { obj: s, permits: 1 }, "")
+        .read(t2, x, "consume");
+    assert_eq!(tr.analyze().count(RACE), 0);
+}
+
+#[test]
+fn a_barrier_orders_every_arrival_before_every_pass() {
+    let mut tr = Trace::new();
+    let (t1, t2, x, y) = (tr.thread("T1"), tr.thread("T2"), tr.var("x"), tr.var("y"));
+    let b = tr.prim("b", PrimitiveKind::Barrier, Some(2));
+    tr.write(t1, x, "w1").write(t2, y, "w2");
+    tr.push(t1, EventKind::BarrierWait { obj: b }, "").push(
+        t2,
+        EventKind::BarrierWait { obj: b },
+        "",
+    );
+    tr.push(
+        t2,
+        EventKind::BarrierPassed {
+            obj: b,
+            leader: true,
+        },
+        "",
+    );
+    tr.push(
+        t1,
+        EventKind::BarrierPassed {
+            obj: b,
+            leader: false,
+        },
+        "",
+    );
+    tr.read(t2, x, "r2").read(t1, y, "r1");
+    assert_eq!(tr.analyze().count(RACE), 0);
+}

@@ -1,0 +1,320 @@
+//! The seeds' sorted-id acquisition helper (scenario 6): take several locks
+//! at once, always in one global order, so two threads taking the same
+//! locks can never deadlock on them.
+//!
+//! ```ignore
+//! use lockscope_sync::{acquire, order::acquire::acquire};
+//!
+//! let guards = acquire(&[&y, &x])?;        // locks x, then y (x is older)
+//! *guards[1] += 1;                         // guards in the order given
+//! drop(guards);                            // releases y, then x
+//! let both = acquire!(x, rw_lock)?;        // mixed kinds, no data access
+//! ```
+//!
+//! # The order
+//! Locks are sorted by [`PrimitiveMeta::order_key`]: the explicit rank if
+//! one was set, else the id; ties by id. An id is a process-wide counter
+//! assigned at creation (at first use for a `static`), so by default the
+//! order is creation order. To impose another order, give locks explicit
+//! ranks at construction (`PrimitiveMeta::with_rank`, exposed by the
+//! primitives' `with_rank` constructors): lower ranks are taken first.
+//!
+//! # Violations
+//! The thread's locks already held (those taken through this helper, kept
+//! in a thread-local list, and every instrumented lock the thread holds)
+//! must all sort before the smallest requested lock. Otherwise nothing is
+//! locked and [`acquire`] returns [`LockOrderViolation`] naming the held
+//! and requested locks with their sites; the violation is written into the
+//! trace. [`acquire_or_panic`] raises it as the seeds' `Lock Order
+//! Violation` panic. Requesting one lock twice is a violation too.
+//!
+//! # Limitations
+//! RwLocks are taken for write. [`acquire!`](crate::acquire!) (mixed kinds)
+//! gives no access to the data: it suits locks that guard no data, like the
+//! seeds' bare locks.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::ops::{Index, IndexMut};
+use std::panic::Location;
+
+use crate::meta::PrimitiveMeta;
+use crate::thread_state::{self, LockInfo};
+
+/// A lock the helper can take: lockscope's mutexes, reentrant mutexes and
+/// rwlocks (for write).
+pub trait Acquirable {
+    /// The guard a blocking acquisition returns.
+    type Guard<'a>: 'a
+    where
+        Self: 'a;
+    /// The lock's identity.
+    fn meta(&self) -> &PrimitiveMeta;
+    /// Blocks until the lock is taken (exclusively).
+    fn lock_for_acquire(&self) -> Self::Guard<'_>;
+}
+
+impl<L: Acquirable + ?Sized> Acquirable for &L {
+    type Guard<'a>
+        = L::Guard<'a>
+    where
+        Self: 'a;
+    fn meta(&self) -> &PrimitiveMeta {
+        (**self).meta()
+    }
+    fn lock_for_acquire(&self) -> Self::Guard<'_> {
+        (**self).lock_for_acquire()
+    }
+}
+
+/// Any guard, type-erased (for [`acquire_dyn`]).
+pub trait ErasedGuard {}
+impl<T: ?Sized> ErasedGuard for T {}
+
+/// The object-safe face of [`Acquirable`], for mixed lock kinds.
+pub trait AcquireDyn {
+    fn meta_dyn(&self) -> &PrimitiveMeta;
+    fn lock_erased(&self) -> Box<dyn ErasedGuard + '_>;
+}
+
+impl<L: Acquirable> AcquireDyn for L {
+    fn meta_dyn(&self) -> &PrimitiveMeta {
+        self.meta()
+    }
+    fn lock_erased(&self) -> Box<dyn ErasedGuard + '_> {
+        Box::new(self.lock_for_acquire())
+    }
+}
+
+/// What was wrong with an [`acquire`] call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ViolationKind {
+    /// The thread holds locks that do not sort before the first requested.
+    HeldNotBefore {
+        /// The offending held locks and where each was acquired.
+        held: Vec<(LockInfo, &'static Location<'static>)>,
+    },
+    /// The same lock was requested twice.
+    Duplicate(LockInfo),
+}
+
+/// The helper refused to lock: taking these locks now breaks the order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LockOrderViolation {
+    pub kind: ViolationKind,
+    /// The requested locks, sorted by order key.
+    pub requested: Vec<LockInfo>,
+    /// Where `acquire` was called.
+    pub site: &'static Location<'static>,
+}
+
+impl fmt::Display for LockOrderViolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Lock Order Violation at {}: ", self.site)?;
+        match &self.kind {
+            ViolationKind::HeldNotBefore { held } => {
+                write!(f, "the thread holds")?;
+                for (l, site) in held {
+                    write!(f, " {l} (acquired at {site}, order key {:?})", l.key)?;
+                }
+                write!(
+                    f,
+                    ", which must sort before every requested lock, but it requests"
+                )?;
+            }
+            ViolationKind::Duplicate(l) => write!(f, "{l} is requested twice among")?,
+        }
+        for l in &self.requested {
+            write!(f, " {l} (order key {:?})", l.key)?;
+        }
+        write!(
+            f,
+            "; take all of them in one acquire call, release the held locks first, \
+             or give the locks explicit ranks (with_rank) in the order you need"
+        )
+    }
+}
+
+impl std::error::Error for LockOrderViolation {}
+
+thread_local! {
+    /// Locks this thread took through the helper, with their sites.
+    static ACQUIRED: RefCell<Vec<(LockInfo, &'static Location<'static>)>> =
+        const { RefCell::new(Vec::new()) };
+}
+
+/// Sorts the request and checks it against the thread's held locks:
+/// the acquisition order (indices into `metas`) or the violation.
+fn plan(
+    metas: &[&PrimitiveMeta],
+    site: &'static Location<'static>,
+) -> Result<Vec<usize>, LockOrderViolation> {
+    let mut order: Vec<usize> = (0..metas.len()).collect();
+    order.sort_by_key(|&i| metas[i].order_key());
+    let requested: Vec<LockInfo> = order.iter().map(|&i| LockInfo::of(metas[i])).collect();
+    let fail = |kind| {
+        let v = LockOrderViolation {
+            kind,
+            requested: requested.clone(),
+            site,
+        };
+        crate::live::trace_note("lock_order", &v.to_string());
+        Err(v)
+    };
+    if let Some(w) = requested.windows(2).find(|w| w[0].id == w[1].id) {
+        return fail(ViolationKind::Duplicate(w[0]));
+    }
+    let Some(first) = requested.first() else {
+        return Ok(order);
+    };
+    let mut held: Vec<(LockInfo, &'static Location<'static>)> = ACQUIRED
+        .try_with(|a| a.borrow().clone())
+        .unwrap_or_default();
+    thread_state::with(|ts| {
+        for h in ts.held.borrow().iter() {
+            if !held.iter().any(|(l, _)| l.id == h.info.id) {
+                held.push((h.info, h.site));
+            }
+        }
+    });
+    held.retain(|(l, _)| l.key >= first.key);
+    if held.is_empty() {
+        Ok(order)
+    } else {
+        fail(ViolationKind::HeldNotBefore { held })
+    }
+}
+
+fn remember(info: LockInfo, site: &'static Location<'static>) {
+    let _ = ACQUIRED.try_with(|a| a.borrow_mut().push((info, site)));
+}
+
+fn forget(ids: &[u64]) {
+    let _ = ACQUIRED.try_with(|a| a.borrow_mut().retain(|(l, _)| !ids.contains(&l.id)));
+}
+
+/// The guards of one [`acquire`] call, indexed in the order the locks were
+/// given; dropping it releases the locks in reverse acquisition order.
+pub struct Acquired<'a, L: Acquirable + 'a> {
+    guards: Vec<Option<L::Guard<'a>>>,
+    order: Vec<usize>,
+    ids: Vec<u64>,
+}
+
+impl<'a, L: Acquirable + 'a> Index<usize> for Acquired<'a, L> {
+    type Output = L::Guard<'a>;
+    fn index(&self, i: usize) -> &Self::Output {
+        self.guards[i]
+            .as_ref()
+            .expect("guards are present until drop")
+    }
+}
+
+impl<'a, L: Acquirable + 'a> IndexMut<usize> for Acquired<'a, L> {
+    fn index_mut(&mut self, i: usize) -> &mut Self::Output {
+        self.guards[i]
+            .as_mut()
+            .expect("guards are present until drop")
+    }
+}
+
+impl<'a, L: Acquirable + 'a> Drop for Acquired<'a, L> {
+    fn drop(&mut self) {
+        for &i in self.order.iter().rev() {
+            drop(self.guards[i].take());
+        }
+        forget(&self.ids);
+    }
+}
+
+impl<'a, L: Acquirable + 'a> fmt::Debug for Acquired<'a, L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Acquired").field("ids", &self.ids).finish()
+    }
+}
+
+/// Locks all of `locks` in order-key order, or returns the violation
+/// without locking anything. See the module docs.
+#[track_caller]
+pub fn acquire<'a, L: Acquirable>(locks: &[&'a L]) -> Result<Acquired<'a, L>, LockOrderViolation> {
+    let site = Location::caller();
+    let metas: Vec<&PrimitiveMeta> = locks.iter().map(|l| l.meta()).collect();
+    let order = plan(&metas, site)?;
+    let mut guards: Vec<Option<L::Guard<'a>>> = locks.iter().map(|_| None).collect();
+    let mut ids = Vec::with_capacity(locks.len());
+    for &i in &order {
+        guards[i] = Some(locks[i].lock_for_acquire());
+        remember(LockInfo::of(metas[i]), site);
+        ids.push(metas[i].id());
+    }
+    Ok(Acquired { guards, order, ids })
+}
+
+/// [`acquire`], panicking with the seeds' `Lock Order Violation` message.
+#[track_caller]
+pub fn acquire_or_panic<'a, L: Acquirable>(locks: &[&'a L]) -> Acquired<'a, L> {
+    acquire(locks).unwrap_or_else(|v| panic!("{v}"))
+}
+
+/// The guards of one [`acquire_dyn`] call (mixed kinds).
+pub struct AcquiredDyn<'a> {
+    /// In acquisition order.
+    guards: Vec<Box<dyn ErasedGuard + 'a>>,
+    ids: Vec<u64>,
+}
+
+impl Drop for AcquiredDyn<'_> {
+    fn drop(&mut self) {
+        while let Some(g) = self.guards.pop() {
+            drop(g);
+        }
+        forget(&self.ids);
+    }
+}
+
+impl fmt::Debug for AcquiredDyn<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AcquiredDyn")
+            .field("ids", &self.ids)
+            .finish()
+    }
+}
+
+/// [`acquire`] for locks of different kinds; what [`acquire!`](crate::acquire!)
+/// expands to.
+#[track_caller]
+pub fn acquire_dyn<'a>(
+    locks: &[&'a dyn AcquireDyn],
+) -> Result<AcquiredDyn<'a>, LockOrderViolation> {
+    let site = Location::caller();
+    let metas: Vec<&PrimitiveMeta> = locks.iter().map(|l| l.meta_dyn()).collect();
+    let order = plan(&metas, site)?;
+    let mut acquired = AcquiredDyn {
+        guards: Vec::with_capacity(locks.len()),
+        ids: Vec::with_capacity(locks.len()),
+    };
+    for &i in &order {
+        acquired.guards.push(locks[i].lock_erased());
+        remember(LockInfo::of(metas[i]), site);
+        acquired.ids.push(metas[i].id());
+    }
+    Ok(acquired)
+}
+
+/// Takes locks of any instrumented kinds in order-key order:
+/// `acquire!(a, b, c)` is `Result<AcquiredDyn, LockOrderViolation>`.
+/// `acquire!(panic: a, b)` panics on a violation instead.
+#[macro_export]
+macro_rules! acquire {
+    (panic: $($lock:expr),+ $(,)?) => {
+        $crate::order::acquire::acquire_dyn(
+            &[$(&$lock as &dyn $crate::order::acquire::AcquireDyn),+]
+        ).unwrap_or_else(|v| panic!("{v}"))
+    };
+    ($($lock:expr),+ $(,)?) => {
+        $crate::order::acquire::acquire_dyn(
+            &[$(&$lock as &dyn $crate::order::acquire::AcquireDyn),+]
+        )
+    };
+}

@@ -1,0 +1,121 @@
+//! Lock-order checks: the sorted-id [`acquire`](acquire::acquire) helper and
+//! the learned lock order that reports potential deadlocks before anything
+//! hangs.
+//!
+//! Per acquisition (see [`crate::live`]):
+//! - a re-entry of a reentrant mutex, or a recursive read, only bumps the
+//!   held entry's depth: no edge;
+//! - a successful `try_lock` is pushed as held but adds no edge into it;
+//! - a blocking acquisition with locks held hashes the held chain plus the
+//!   new lock; only a chain this thread has not seen goes to the global
+//!   graph ([`learned::check`]), so a known ordering costs a thread-local
+//!   hash-set look-up and no global lock.
+//!
+//! Before blocking on a lock the thread already holds: a non-reentrant
+//! mutex, a write lock, or a read upgraded in place is a self-deadlock,
+//! reported at once; a recursive read while a writer waits is the
+//! recursive-read hazard.
+//!
+//! # Limitations
+//! Semaphores, events, condvars and barriers are not part of the lock order.
+
+pub mod acquire;
+pub mod learned;
+pub mod report;
+
+use std::panic::Location;
+
+use lockscope_detector::trace::{LockMode, PrimitiveKind};
+
+use crate::meta::PrimitiveMeta;
+use crate::policy::LiveFinding;
+use crate::thread_state::{chain_step, Held, LockInfo, ThreadState};
+use crate::watchdog::registry;
+
+fn thread_of(ts: &ThreadState) -> (u64, Option<&str>) {
+    (ts.thread, ts.slot.name.as_deref())
+}
+
+/// The thread is about to block acquiring `lock` in `mode`: a finding if it
+/// already holds it in a way that cannot succeed.
+pub(crate) fn before_lock(
+    ts: &ThreadState,
+    lock: &PrimitiveMeta,
+    mode: LockMode,
+    site: &'static Location<'static>,
+) -> Option<LiveFinding> {
+    let id = lock.id();
+    let held = ts.held.borrow();
+    let h = held.iter().rev().find(|h| h.info.id == id)?;
+    match lock.kind() {
+        PrimitiveKind::ReentrantMutex => None,
+        PrimitiveKind::RwLock if h.mode == LockMode::Shared && mode == LockMode::Shared => {
+            registry::someone_waits_for(id, LockMode::Exclusive, ts.thread)
+                .then(|| report::recursive_read(thread_of(ts), h, site))
+        }
+        PrimitiveKind::Mutex | PrimitiveKind::RwLock => {
+            Some(report::self_deadlock(thread_of(ts), h, mode, site))
+        }
+        _ => None,
+    }
+}
+
+/// The thread took `lock`; returns lock-order findings.
+pub(crate) fn acquired(
+    ts: &ThreadState,
+    lock: &PrimitiveMeta,
+    mode: LockMode,
+    blocking: bool,
+    site: &'static Location<'static>,
+) -> Vec<LiveFinding> {
+    if !lock.kind().is_lock() {
+        return Vec::new();
+    }
+    let id = lock.id();
+    let mut held = ts.held.borrow_mut();
+    if let Some(h) = held.iter_mut().rev().find(|h| h.info.id == id) {
+        h.depth += 1;
+        return Vec::new();
+    }
+    let prev = held.last().map_or(0, |h| h.chain);
+    let chain = chain_step(prev, id, mode);
+    let info = LockInfo::of(lock);
+    let mut findings = Vec::new();
+    if lock.kind() == PrimitiveKind::RwLock && mode != LockMode::Shared && ts.first_write(id) {
+        findings.extend(learned::note_written(info));
+    }
+    if blocking && !held.is_empty() && ts.first_time_chain(chain) {
+        findings.extend(learned::check(&held, info, mode, site, thread_of(ts)));
+    }
+    held.push(Held {
+        info,
+        mode,
+        site,
+        depth: 1,
+        chain,
+    });
+    findings
+}
+
+/// The thread releases `lock`.
+pub(crate) fn released(ts: &ThreadState, lock: &PrimitiveMeta) {
+    if !lock.kind().is_lock() {
+        return;
+    }
+    let id = lock.id();
+    let mut held = ts.held.borrow_mut();
+    if let Some(i) = held.iter().rposition(|h| h.info.id == id) {
+        if held[i].depth > 1 {
+            held[i].depth -= 1;
+        } else {
+            held.remove(i);
+            // Out-of-order release: re-hash the chains above, so a chain
+            // always names exactly the locks held (the gates depend on it).
+            let mut prev = if i == 0 { 0 } else { held[i - 1].chain };
+            for h in &mut held[i..] {
+                h.chain = chain_step(prev, h.info.id, h.mode);
+                prev = h.chain;
+            }
+        }
+    }
+}

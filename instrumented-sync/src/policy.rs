@@ -1,0 +1,306 @@
+//! What lockscope does when a live check finds something: the one place
+//! that configures it.
+//!
+//! Every finding has a [`FindingKind`] and the policy maps each kind to an
+//! [`Action`]. The policy comes from the environment on first use and can be
+//! replaced in code with [`set_policy`]:
+//!
+//! | variable | values | default |
+//! |---|---|---|
+//! | `LOCKSCOPE_ON_LOCK_ORDER` | `panic`, `log`, `abort`, `ignore` | `log` |
+//! | `LOCKSCOPE_ON_DEADLOCK` | same | `panic` |
+//! | `LOCKSCOPE_ON_SELF_DEADLOCK` | same | `panic` |
+//! | `LOCKSCOPE_WATCHDOG` | `off`, or a scan interval in milliseconds | `100` |
+//! | `LOCKSCOPE_BACKTRACE` | `1` to capture a backtrace at every blocking wait, for deadlock reports | `0` |
+//!
+//! `LOCKSCOPE_ON_LOCK_ORDER` covers potential deadlocks (lock-order
+//! inversions) and the recursive-read hazard. An invalid value is reported
+//! on stderr (naming the variable and the accepted values) and the default
+//! is used.
+//!
+//! ```
+//! use lockscope_sync::policy::{self, Action, Policy};
+//!
+//! policy::set_policy(
+//!     Policy::default()
+//!         .on_lock_order(Action::Panic)
+//!         .on_deadlock(Action::callback(|f| eprintln!("{}", f.summary))),
+//! );
+//! # policy::set_policy(Policy::default());
+//! ```
+//!
+//! Whatever the action, every finding is also written to stderr (except
+//! `ignore`) and into the trace as a note (see
+//! [`live::set_trace_sink`](crate::live::set_trace_sink)).
+//!
+//! # Performance
+//! The policy is read only when something is found, and by the watchdog
+//! when it starts.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
+use std::time::Duration;
+
+/// What kind of finding a live check made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FindingKind {
+    /// A lock-order inversion: a cycle in the learned lock order that could
+    /// deadlock, although nothing hung.
+    LockOrder,
+    /// A thread took a read lock it already holds while a writer waits.
+    RecursiveRead,
+    /// Threads are blocked for good: a wait-for cycle, or every thread blocked.
+    Deadlock,
+    /// A thread blocks on a non-reentrant lock it already holds.
+    SelfDeadlock,
+}
+
+impl FindingKind {
+    /// The note kind written into the trace.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::LockOrder => "lock_order",
+            FindingKind::RecursiveRead => "recursive_read",
+            FindingKind::Deadlock => "deadlock",
+            FindingKind::SelfDeadlock => "self_deadlock",
+        }
+    }
+}
+
+/// A finding handed to the policy's action.
+#[derive(Clone, Debug)]
+pub struct LiveFinding {
+    pub kind: FindingKind,
+    /// One line.
+    pub summary: String,
+    /// The full, human-readable report.
+    pub report: String,
+    /// lockscope ids of the threads involved.
+    pub threads: Vec<u64>,
+}
+
+/// A user callback for [`Action::Callback`].
+pub type Callback = Arc<dyn Fn(&LiveFinding) + Send + Sync>;
+
+/// What to do on a finding.
+#[derive(Clone, Default)]
+pub enum Action {
+    /// Panic with the report: in the thread that made the finding, or for a
+    /// deadlock in every deadlocked thread (they wake up to panic).
+    Panic,
+    /// Print the report to stderr and continue.
+    #[default]
+    Log,
+    /// Print the report and abort the process.
+    Abort,
+    /// Print the report and call a user function (from the detecting
+    /// thread: the watchdog for deadlocks).
+    Callback(Callback),
+    /// Do nothing (the finding is still written into the trace).
+    Ignore,
+}
+
+impl Action {
+    /// [`Action::Callback`] from a closure.
+    pub fn callback(f: impl Fn(&LiveFinding) + Send + Sync + 'static) -> Self {
+        Action::Callback(Arc::new(f))
+    }
+
+    /// Parses an environment value (`panic`, `log`, `abort`, `ignore`).
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "panic" => Action::Panic,
+            "log" => Action::Log,
+            "abort" => Action::Abort,
+            "ignore" | "off" => Action::Ignore,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Debug for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Action::Panic => "Panic",
+            Action::Log => "Log",
+            Action::Abort => "Abort",
+            Action::Callback(_) => "Callback",
+            Action::Ignore => "Ignore",
+        })
+    }
+}
+
+/// The live checks' configuration. Build with the methods, install with
+/// [`set_policy`].
+#[derive(Clone, Debug)]
+pub struct Policy {
+    lock_order: Action,
+    deadlock: Action,
+    self_deadlock: Action,
+    watchdog: Option<Duration>,
+    backtraces: bool,
+}
+
+impl Default for Policy {
+    /// `log` lock-order findings, `panic` on deadlocks, watchdog every 100 ms.
+    fn default() -> Self {
+        Policy {
+            lock_order: Action::Log,
+            deadlock: Action::Panic,
+            self_deadlock: Action::Panic,
+            watchdog: Some(Duration::from_millis(100)),
+            backtraces: false,
+        }
+    }
+}
+
+impl Policy {
+    /// The defaults overridden by the `LOCKSCOPE_*` variables; invalid values
+    /// are returned as messages and the default is kept for them.
+    pub fn from_env() -> (Self, Vec<String>) {
+        let mut p = Policy::default();
+        let mut errors = Vec::new();
+        for (var, slot) in [
+            ("LOCKSCOPE_ON_LOCK_ORDER", &mut p.lock_order),
+            ("LOCKSCOPE_ON_DEADLOCK", &mut p.deadlock),
+            ("LOCKSCOPE_ON_SELF_DEADLOCK", &mut p.self_deadlock),
+        ] {
+            if let Ok(v) = std::env::var(var) {
+                match Action::parse(&v) {
+                    Some(a) => *slot = a,
+                    None => errors.push(format!(
+                        "{var}={v:?} is not an action; use panic, log, abort or ignore"
+                    )),
+                }
+            }
+        }
+        if let Ok(v) = std::env::var("LOCKSCOPE_WATCHDOG") {
+            match v.trim() {
+                "off" | "0" => p.watchdog = None,
+                ms => match ms.parse::<u64>() {
+                    Ok(ms) => p.watchdog = Some(Duration::from_millis(ms)),
+                    Err(_) => errors.push(format!(
+                        "LOCKSCOPE_WATCHDOG={v:?} is not `off` or an interval in milliseconds"
+                    )),
+                },
+            }
+        }
+        if let Ok(v) = std::env::var("LOCKSCOPE_BACKTRACE") {
+            p.backtraces = !matches!(v.trim(), "" | "0" | "off" | "false");
+        }
+        (p, errors)
+    }
+
+    /// The action for lock-order inversions and recursive-read hazards.
+    pub fn on_lock_order(mut self, action: Action) -> Self {
+        self.lock_order = action;
+        self
+    }
+
+    /// The action for deadlocks found by the watchdog.
+    pub fn on_deadlock(mut self, action: Action) -> Self {
+        self.deadlock = action;
+        self
+    }
+
+    /// The action for a thread blocking on a lock it holds.
+    pub fn on_self_deadlock(mut self, action: Action) -> Self {
+        self.self_deadlock = action;
+        self
+    }
+
+    /// The watchdog's scan interval; `None` turns it off. A deadlock is
+    /// reported within about two intervals.
+    pub fn watchdog(mut self, interval: Option<Duration>) -> Self {
+        self.watchdog = interval;
+        self
+    }
+
+    /// Whether to capture a backtrace whenever a thread blocks, so deadlock
+    /// reports show one per thread (costs microseconds per blocking wait).
+    pub fn backtraces(mut self, on: bool) -> Self {
+        self.backtraces = on;
+        self
+    }
+
+    /// The watchdog's scan interval, if it is on.
+    pub fn watchdog_interval(&self) -> Option<Duration> {
+        self.watchdog
+    }
+
+    /// The action for findings of `kind`.
+    pub fn action(&self, kind: FindingKind) -> &Action {
+        match kind {
+            FindingKind::LockOrder | FindingKind::RecursiveRead => &self.lock_order,
+            FindingKind::Deadlock => &self.deadlock,
+            FindingKind::SelfDeadlock => &self.self_deadlock,
+        }
+    }
+}
+
+fn global() -> &'static RwLock<Arc<Policy>> {
+    static POLICY: OnceLock<RwLock<Arc<Policy>>> = OnceLock::new();
+    POLICY.get_or_init(|| {
+        let (p, errors) = Policy::from_env();
+        for e in errors {
+            eprintln!("lockscope: {e}");
+        }
+        BACKTRACES.store(p.backtraces, Ordering::Relaxed);
+        RwLock::new(Arc::new(p))
+    })
+}
+
+static BACKTRACES: AtomicBool = AtomicBool::new(false);
+
+/// Whether blocking waits capture backtraces (cheap to ask).
+pub(crate) fn backtraces() -> bool {
+    global();
+    BACKTRACES.load(Ordering::Relaxed)
+}
+
+/// The policy in force.
+pub fn policy() -> Arc<Policy> {
+    global().read().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// Replaces the policy. The watchdog picks up a new interval at its next
+/// scan; turning it on starts it.
+pub fn set_policy(policy: Policy) {
+    BACKTRACES.store(policy.backtraces, Ordering::Relaxed);
+    *global().write().unwrap_or_else(|e| e.into_inner()) = Arc::new(policy);
+    crate::watchdog::ensure_running();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_parse_case_insensitively_and_reject_the_unknown() {
+        assert!(matches!(Action::parse("PANIC"), Some(Action::Panic)));
+        assert!(matches!(Action::parse(" log "), Some(Action::Log)));
+        assert!(matches!(Action::parse("ignore"), Some(Action::Ignore)));
+        assert!(Action::parse("explode").is_none());
+    }
+
+    #[test]
+    fn builder_sets_each_kind() {
+        let p = Policy::default()
+            .on_lock_order(Action::Abort)
+            .on_self_deadlock(Action::Ignore)
+            .watchdog(None);
+        assert!(matches!(p.action(FindingKind::LockOrder), Action::Abort));
+        assert!(matches!(
+            p.action(FindingKind::RecursiveRead),
+            Action::Abort
+        ));
+        assert!(matches!(
+            p.action(FindingKind::SelfDeadlock),
+            Action::Ignore
+        ));
+        assert!(matches!(p.action(FindingKind::Deadlock), Action::Panic));
+        assert_eq!(p.watchdog_interval(), None);
+    }
+}

@@ -1,0 +1,158 @@
+//! The calling thread's live-check state: the locks it holds (in
+//! acquisition order), the held-set chains it has already checked against
+//! the global lock order, and its watchdog slot.
+//!
+//! Only the owning thread touches the held list, so the hot path is a
+//! thread-local borrow, no atomics. The list is published to the watchdog
+//! slot only when the thread blocks.
+//!
+//! # Limitations
+//! A thread whose thread-locals are being destroyed is not checked (every
+//! hook becomes a no-op for it).
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::panic::Location;
+use std::sync::Arc;
+
+use foldhash::{HashSet, HashSetExt};
+use lockscope_detector::trace::{LockMode, PrimitiveKind};
+
+use crate::meta::PrimitiveMeta;
+use crate::watchdog::registry::{self, Slot};
+
+/// A primitive's identity, copied out of its [`PrimitiveMeta`] so reports
+/// can name it after it is gone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LockInfo {
+    pub id: u64,
+    pub kind: PrimitiveKind,
+    pub name: Option<&'static str>,
+    /// Where the primitive was created.
+    pub created: &'static Location<'static>,
+    /// [`PrimitiveMeta::order_key`].
+    pub key: (u64, u64),
+}
+
+impl LockInfo {
+    pub fn of(meta: &PrimitiveMeta) -> Self {
+        LockInfo {
+            id: meta.id(),
+            kind: meta.kind(),
+            name: meta.name(),
+            created: meta.site(),
+            key: meta.order_key(),
+        }
+    }
+
+    /// `x` or `#3`: the short label used in scenario columns.
+    pub fn label(&self) -> String {
+        match self.name {
+            Some(n) => n.to_owned(),
+            None => format!("#{}", self.id),
+        }
+    }
+}
+
+impl fmt::Display for LockInfo {
+    /// `mutex `x` (#3, created at src/main.rs:4:13)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name {
+            Some(n) => write!(f, "{} `{n}` (#{}", self.kind, self.id)?,
+            None => write!(f, "{} #{} (", self.kind, self.id)?,
+        }
+        let sep = if self.name.is_some() { ", " } else { "" };
+        write!(f, "{sep}created at {})", self.created)
+    }
+}
+
+/// One lock the thread holds.
+#[derive(Clone, Copy, Debug)]
+pub struct Held {
+    pub info: LockInfo,
+    pub mode: LockMode,
+    /// Where it was (first) acquired.
+    pub site: &'static Location<'static>,
+    /// Re-entrancy depth (reentrant mutex, recursive read).
+    pub depth: u32,
+    /// Hash of the held chain up to and including this entry.
+    pub chain: u64,
+}
+
+/// Mixes one acquisition into a held-chain hash.
+#[inline]
+pub fn chain_step(prev: u64, id: u64, mode: LockMode) -> u64 {
+    let m = match mode {
+        LockMode::Exclusive => 1,
+        LockMode::Shared => 2,
+        LockMode::Upgradable => 3,
+    };
+    (prev.rotate_left(7) ^ id ^ (m << 60)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// Chains remembered per thread before the cache is cleared.
+const CHAIN_CACHE_CAP: usize = 4096;
+
+/// Per-thread state; see the module docs.
+#[derive(Debug)]
+pub struct ThreadState {
+    pub thread: u64,
+    pub held: RefCell<Vec<Held>>,
+    chains: RefCell<HashSet<u64>>,
+    /// RwLock ids this thread has already announced as write-locked.
+    written: RefCell<HashSet<u64>>,
+    /// Mutexes released by a condvar wait in progress.
+    pub stash: RefCell<Vec<Held>>,
+    pub blocked: Cell<bool>,
+    pub slot: Arc<Slot>,
+}
+
+impl ThreadState {
+    fn new() -> Self {
+        let thread = crate::thread_id::current();
+        ThreadState {
+            thread,
+            held: RefCell::new(Vec::new()),
+            chains: RefCell::new(HashSet::new()),
+            written: RefCell::new(HashSet::new()),
+            stash: RefCell::new(Vec::new()),
+            blocked: Cell::new(false),
+            slot: registry::register(thread),
+        }
+    }
+
+    /// Whether `chain` is new to this thread (and remembers it).
+    pub fn first_time_chain(&self, chain: u64) -> bool {
+        let mut chains = self.chains.borrow_mut();
+        if chains.len() >= CHAIN_CACHE_CAP {
+            chains.clear();
+        }
+        chains.insert(chain)
+    }
+
+    /// Whether this thread has not yet announced `id` as write-locked.
+    pub fn first_write(&self, id: u64) -> bool {
+        let mut w = self.written.borrow_mut();
+        if w.len() >= CHAIN_CACHE_CAP {
+            w.clear();
+        }
+        w.insert(id)
+    }
+}
+
+impl Drop for ThreadState {
+    fn drop(&mut self) {
+        registry::deregister(&self.slot);
+    }
+}
+
+thread_local! {
+    static STATE: ThreadState = ThreadState::new();
+}
+
+/// Runs `f` on the calling thread's state; `None` during thread-local
+/// teardown.
+#[inline]
+pub fn with<R>(f: impl FnOnce(&ThreadState) -> R) -> Option<R> {
+    STATE.try_with(f).ok()
+}

@@ -1,0 +1,193 @@
+//! The deadlock watchdog: a background thread that finds threads blocked
+//! for good and runs the policy's deadlock action.
+//!
+//! It starts when the first instrumented operation blocks (if the policy's
+//! watchdog interval is set: on by default) and scans every interval:
+//! 1. cheap, racy check: if no thread is published as blocked, sleep again;
+//! 2. otherwise snapshot the blocked threads ([`registry`]); only threads
+//!    blocked with the same epoch as in the previous scan count (they were
+//!    blocked the whole interval, so their published held lists are exact);
+//! 3. build the wait-for graph (thread -> primitive it waits for ->
+//!    threads holding it; a join waits for the joined thread) and report
+//!    each cycle once;
+//! 4. if every registered thread is blocked (untimed) and no cycle explains
+//!    it, nobody can notify the condvar, set the event, release the
+//!    semaphore or reach the barrier: report the stall.
+//!
+//! A deadlock is therefore reported one to two intervals after it forms
+//! (100 to 200 ms by default). With the `panic` action the deadlocked
+//! threads are marked and panic with the report the next time their wait
+//! loop calls [`crate::live::check_abort`]. The first one to panic
+//! releases its locks while unwinding, which may let the others get what
+//! they wait for: those continue (their mark is cleared), the rest panic.
+//!
+//! The watchdog never uses an instrumented lock.
+//!
+//! # Performance
+//! Idle (nothing blocked), a scan is one atomic load per interval.
+//!
+//! # Limitations
+//! Threads that never used an instrumented primitive are unknown to it: a
+//! stall of every known thread is reported even if such a thread could
+//! still wake them. Timed waits are never part of a deadlock.
+
+pub mod registry;
+pub mod report;
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use lockscope_detector::graph::{WaitForGraph, WaitNode};
+
+use crate::policy::{self, Action, LiveFinding};
+use registry::{Blocked, Slot, WaitDesc};
+
+static STARTED: AtomicBool = AtomicBool::new(false);
+
+/// Starts the watchdog thread if the policy wants one and it is not running.
+#[inline]
+pub fn ensure_running() {
+    if !STARTED.load(Ordering::Relaxed) {
+        start();
+    }
+}
+
+#[cold]
+fn start() {
+    if policy::policy().watchdog_interval().is_none() || STARTED.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let spawned = std::thread::Builder::new()
+        .name("lockscope-watchdog".into())
+        .spawn(run);
+    if let Err(e) = spawned {
+        eprintln!("lockscope: could not start the deadlock watchdog: {e}");
+        STARTED.store(false, Ordering::Release);
+    }
+}
+
+/// One snapshot: thread id and epoch of each stably blocked thread.
+type Seen = HashSet<(u64, u64)>;
+
+fn run() {
+    let mut seen = Seen::new();
+    let mut reported = HashSet::<Vec<(u64, u64)>>::new();
+    loop {
+        let interval = policy::policy().watchdog_interval();
+        std::thread::sleep(interval.unwrap_or(Duration::from_millis(250)));
+        if interval.is_none() || registry::blocked_count() == 0 {
+            seen.clear();
+            continue;
+        }
+        for f in scan(&mut seen, &mut reported) {
+            act(f.0, &f.1);
+        }
+    }
+}
+
+/// One scan; returns each new finding with the slots it concerns.
+fn scan(
+    seen: &mut Seen,
+    reported: &mut HashSet<Vec<(u64, u64)>>,
+) -> Vec<(LiveFinding, Vec<Arc<Slot>>)> {
+    let slots = registry::slots();
+    let snapshot: Vec<(Arc<Slot>, Blocked)> = slots
+        .iter()
+        .filter_map(|s| Some((s.clone(), s.blocked.lock().clone()?)))
+        .filter(|(_, b)| b.deadline.is_none())
+        .collect();
+    let now: Seen = snapshot.iter().map(|(s, b)| (s.thread, b.epoch)).collect();
+    let stable: Vec<&(Arc<Slot>, Blocked)> = snapshot
+        .iter()
+        .filter(|(s, b)| seen.contains(&(s.thread, b.epoch)))
+        .collect();
+    *seen = now;
+    let mut findings = Vec::new();
+    let mut in_cycle = HashSet::new();
+    for cycle in cycles(&stable) {
+        let members: Vec<&(Arc<Slot>, Blocked)> = cycle
+            .iter()
+            .filter_map(|&t| stable.iter().copied().find(|(s, _)| s.thread == t))
+            .collect();
+        in_cycle.extend(cycle.iter().copied());
+        let mut key: Vec<(u64, u64)> = members.iter().map(|(s, b)| (s.thread, b.epoch)).collect();
+        key.sort_unstable();
+        if reported.insert(key) {
+            let view: Vec<(&Slot, &Blocked)> = members.iter().map(|(s, b)| (&**s, b)).collect();
+            let f = report::deadlock(&view, true);
+            findings.push((f, members.iter().map(|(s, _)| s.clone()).collect()));
+        }
+    }
+    let all_blocked = !stable.is_empty() && stable.len() == slots.len();
+    if all_blocked && stable.iter().any(|(s, _)| !in_cycle.contains(&s.thread)) {
+        let mut key: Vec<(u64, u64)> = stable.iter().map(|(s, b)| (s.thread, b.epoch)).collect();
+        key.sort_unstable();
+        if reported.insert(key) {
+            let view: Vec<(&Slot, &Blocked)> = stable.iter().map(|(s, b)| (&**s, b)).collect();
+            let f = report::deadlock(&view, false);
+            findings.push((f, stable.iter().map(|(s, _)| s.clone()).collect()));
+        }
+    }
+    if reported.len() > 4096 {
+        reported.clear();
+    }
+    findings
+}
+
+/// Cycles of the wait-for graph among `stable` threads, each as its
+/// threads in wait order (each waits for something the next one holds).
+fn cycles(stable: &[&(Arc<Slot>, Blocked)]) -> Vec<Vec<u64>> {
+    let mut g = WaitForGraph::new();
+    for (slot, b) in stable {
+        let t = slot.thread;
+        for h in &b.held {
+            g.held_by(h.info.id, t);
+        }
+        match b.on {
+            WaitDesc::Lock { lock, .. } => g.waits(t, lock.id),
+            WaitDesc::Condvar { condvar, .. } => g.waits(t, condvar.id),
+            WaitDesc::Semaphore(p) | WaitDesc::Event(p) | WaitDesc::Barrier(p) => g.waits(t, p.id),
+            WaitDesc::Join(u) => g.joins(t, u),
+        }
+    }
+    g.cycles()
+        .into_iter()
+        .map(|c| {
+            c.into_iter()
+                .filter_map(|n| match n {
+                    WaitNode::Thread(t) => Some(t),
+                    WaitNode::Primitive(_) => None,
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Reports `f` and runs the deadlock action for the threads in `slots`.
+fn act(f: LiveFinding, slots: &[Arc<Slot>]) {
+    let policy = policy::policy();
+    let action = policy.action(f.kind).clone();
+    crate::live::trace_note(f.kind.as_str(), &f.report);
+    crate::live::trace_flush();
+    match action {
+        Action::Ignore => {}
+        Action::Log => eprintln!("{}", f.report),
+        Action::Abort => {
+            eprintln!("{}", f.report);
+            std::process::abort();
+        }
+        Action::Callback(cb) => {
+            eprintln!("{}", f.report);
+            cb(&f);
+        }
+        Action::Panic => {
+            eprintln!("{}", f.report);
+            for s in slots {
+                *s.verdict.lock() = Some(f.report.clone());
+                s.doomed.store(true, Ordering::Release);
+            }
+        }
+    }
+}
