@@ -14,7 +14,8 @@
 //! - program order (it is a prefix of every thread),
 //! - reads-from: a read (or read-modify-write) brings the write it read,
 //! - fork/join: a child's first event brings the fork, a join brings all
-//!   of the child's events recorded before it (when fork/join is trusted),
+//!   of the child's events recorded before it (a fork of a thread that
+//!   never runs, or a join of one, constrains nothing),
 //! - sync preservation: of two critical sections of one lock in the set,
 //!   the earlier in the trace must be complete (its release in the set);
 //!   only the latest may stay open.
@@ -223,15 +224,9 @@ impl Recorder {
 
     /// Whether the sync-preserving closure of the prefixes strictly before
     /// each `(thread, pos)` of `pattern` avoids every pattern event.
-    /// `fork_join` says whether fork/join order is trusted. `budget` is
-    /// decremented per event scanned; `None` when it ran out.
-    pub fn sync_preserving(
-        &self,
-        pattern: &[Loc],
-        fork_join: bool,
-        budget: &mut u64,
-    ) -> Option<bool> {
-        Closure::new(self, pattern, fork_join).run(budget)
+    /// `budget` is decremented per event scanned; `None` when it ran out.
+    pub fn sync_preserving(&self, pattern: &[Loc], budget: &mut u64) -> Option<bool> {
+        Closure::new(self, pattern).run(budget)
     }
 }
 
@@ -254,7 +249,6 @@ fn dep(on: Option<Loc>) -> Op {
 /// One closure computation.
 struct Closure<'a> {
     rec: &'a Recorder,
-    fork_join: bool,
     /// Per thread: prefix length in the set, and how far it was scanned.
     frontier: Vec<u32>,
     scanned: Vec<u32>,
@@ -267,7 +261,7 @@ struct Closure<'a> {
 }
 
 impl<'a> Closure<'a> {
-    fn new(rec: &'a Recorder, pattern: &[Loc], fork_join: bool) -> Self {
+    fn new(rec: &'a Recorder, pattern: &[Loc]) -> Self {
         let n = rec.threads.len();
         let mut limit: Vec<u32> = rec.threads.iter().map(|t| t.ops.len() as u32).collect();
         for l in pattern {
@@ -277,7 +271,6 @@ impl<'a> Closure<'a> {
         }
         Closure {
             rec,
-            fork_join,
             frontier: vec![0; n],
             scanned: vec![0; n],
             limit,
@@ -336,7 +329,7 @@ impl<'a> Closure<'a> {
         }
         *budget = budget.checked_sub(u64::from(to - from))?;
         self.scanned[t as usize] = to;
-        if let (true, Some((start, fork))) = (self.fork_join, ops.fork) {
+        if let Some((start, fork)) = ops.fork {
             if to > start && !self.raise(fork.thread, fork.pos + 1) {
                 return Some(false);
             }

@@ -32,7 +32,10 @@
 //! Every bound that cuts the search (cycle length, cycles per component,
 //! patterns per cycle, search steps, feasibility work) is reported in the
 //! report's limits. In `*_dlf` traces fork/join is not trusted (see
-//! [`clocks::ForkJoin::distrust`]), which only removes happens-before.
+//! [`clocks::ForkJoin::distrust`]): no pattern is dropped as ordered by
+//! fork/join, while the feasibility closure still applies fork/join
+//! constraints (they can only make it larger), so a wrong fork can cost a
+//! feasible grade but never produce one.
 
 mod clocks;
 mod edges;
@@ -381,10 +384,10 @@ impl Grader<'_> {
                 pos: i.pos_to,
             })
             .collect();
-        match self
-            .recorder
-            .sync_preserving(&locs, self.trust, &mut self.budget)
-        {
+        // Fork/join constraints only ever add events to the closure, so the
+        // closure applies them even when happens-before is not trusted: a
+        // misnamed fork can hide a deadlock, never invent one.
+        match self.recorder.sync_preserving(&locs, &mut self.budget) {
             Some(true) => Feasibility::Feasible,
             Some(false) => Feasibility::Unconfirmed,
             None => {
