@@ -183,7 +183,8 @@ fn account_cycles_are_infeasible() {
     // reads balances written in other threads' transfers: e.g. T3 reads
     // V26 (event 329), written by T2 under L2 (event 276) right after T2
     // read V26 from T1's nested L0/L2 section (event 216), which comes
-    // after T1's request for L2 (event 213). So no cycle is feasible.
+    // after T1's first request for L2 (event 213). Every occurrence
+    // combination fails this way on reads-from, so no cycle is feasible.
     assert_eq!(counts(&run("Account.std")), c(0, 0, 0, 3));
 }
 
@@ -202,8 +203,9 @@ fn dbcp_traces() {
     // thread's writes under those locks: two feasible site tuples on one
     // lock cycle.
     assert_eq!(counts(&run("Dbcp1.std")), c(0, 0, 2, 0));
-    // Dbcp2: the same shape over L1/L3, but T1's prefix reads what T2
-    // wrote inside its nested section: both tuples unconfirmed.
+    // Dbcp2: the same shape over L1/L3 (T1 holds L3 and requests L1 at
+    // event 1807), but T2's prefix reads V375, which T1 writes at event
+    // 1823 inside its nested section: both tuples unconfirmed.
     assert_eq!(counts(&run("Dbcp2.std")), c(0, 0, 0, 2));
 }
 
@@ -231,8 +233,7 @@ fn dlf_traces_distrust_fork_join_and_say_so() {
             );
         }
     }
-    // cache4j (two threads) and the jigsaw variant have no lock-order
-    // cycle between two threads.
+    // cache4j and the jigsaw variant have no lock-order cycle at all.
     assert_eq!(counts(&run("cache4j_dlf.std")), c(0, 0, 0, 0));
     assert_eq!(
         counts(&run("jigsaw_dlf_textual_variant.std")),
@@ -246,8 +247,12 @@ fn jigsaw_is_fully_analyzed_within_its_bounds() {
     // 25 site tuples over 10 lock pairs; the feasible one (T11 at
     // loc 7890 -> 12475 against T5 at loc 12958 -> 9127) occurs on two
     // lock pairs (L400/L401, L446/L448). The same tuple on L174/L175,
-    // L403/L404, L405/L406 and L417/L418 is unconfirmed: there T5's
-    // prefix reads fields T11 wrote inside its nested sections.
+    // L403/L404, L405/L406 and L417/L418 is unconfirmed: T5's prefix
+    // reads a field T11 writes after its request, or a section of the
+    // lock T11 holds comes later in the trace than T11's (sync
+    // preservation). The T11/T10 tuples fail because T11's prefix reads
+    // what T10 writes after its request, and L112/L176 because T5's reads
+    // what T6 writes after its request.
     assert_eq!(counts(&report), c(0, 0, 2, 23));
     let mine: Vec<&String> = report
         .limits
