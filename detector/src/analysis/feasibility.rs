@@ -34,7 +34,7 @@
 //! treated as exclusive. Both only make the check more conservative.
 //!
 //! [`Recorder`] buffers what the closure needs while the trace streams by:
-//! per event 12 bytes (one dependency or one acquisition), plus one entry per
+//! per event 8 bytes (one dependency or one acquisition), plus one entry per
 //! critical section.
 //!
 //! # Performance
@@ -58,21 +58,31 @@ pub struct Loc {
     pub pos: u32,
 }
 
-/// What the closure must know about one event: either an event it depends
-/// on, or the lock it acquires (`kind` tells which), or nothing.
+/// What the closure must know about one event, in 8 bytes: nothing
+/// (`a == NONE`), the lock it acquires (`a`, with `b == NONE`), or the
+/// event it depends on (event `b` of thread `a`).
 #[derive(Clone, Copy, Debug)]
 struct Op {
-    /// `DEP`, `ACQ` or `NOP`.
-    kind: u8,
-    /// Thread of the dependency, or the lock.
     a: u32,
-    /// Position of the dependency.
     b: u32,
 }
 
-const NOP: u8 = 0;
-const DEP: u8 = 1;
-const ACQ: u8 = 2;
+/// An [`Op`] decoded.
+enum Need {
+    Nothing,
+    Acquires(u32),
+    Event(u32, u32),
+}
+
+impl Op {
+    fn need(self) -> Need {
+        match (self.a, self.b) {
+            (NONE, _) => Need::Nothing,
+            (lock, NONE) => Need::Acquires(lock),
+            (thread, pos) => Need::Event(thread, pos),
+        }
+    }
+}
 
 /// One critical section (outermost acquisition to matching release).
 #[derive(Clone, Copy, Debug)]
@@ -205,11 +215,7 @@ impl Recorder {
             index,
         });
         grow(&mut self.threads, t.index()).open.push((obj, slot));
-        Op {
-            kind: ACQ,
-            a: obj.0,
-            b: 0,
-        }
+        Op { a: obj.0, b: NONE }
     }
 
     fn close(&mut self, t: ThreadId, obj: ObjId, here: Loc) {
@@ -231,16 +237,11 @@ impl Recorder {
 }
 
 fn nop() -> Op {
-    Op {
-        kind: NOP,
-        a: 0,
-        b: 0,
-    }
+    Op { a: NONE, b: NONE }
 }
 
 fn dep(on: Option<Loc>) -> Op {
     on.map_or_else(nop, |l| Op {
-        kind: DEP,
         a: l.thread,
         b: l.pos,
     })
@@ -335,11 +336,11 @@ impl<'a> Closure<'a> {
             }
         }
         for op in &ops.ops[from as usize..to as usize] {
-            match op.kind {
-                DEP if !self.raise(op.a, op.b + 1) => return Some(false),
-                ACQ if !self.is_dirty[op.a as usize] => {
-                    self.is_dirty[op.a as usize] = true;
-                    self.dirty.push(op.a);
+            match op.need() {
+                Need::Event(t, pos) if !self.raise(t, pos + 1) => return Some(false),
+                Need::Acquires(lock) if !self.is_dirty[lock as usize] => {
+                    self.is_dirty[lock as usize] = true;
+                    self.dirty.push(lock);
                 }
                 _ => {}
             }

@@ -26,7 +26,7 @@
 //! # Performance
 //! Per event: O(locks held) edge updates. Memory: the edge store is bounded
 //! by lock pairs x [`edges::MAX_REPS_PER_PAIR`]; the feasibility buffer
-//! holds 12 bytes per event of the current trace only.
+//! holds 8 bytes per event of the current trace only.
 //!
 //! # Limitations
 //! Every bound that cuts the search (cycle length, cycles per component,
