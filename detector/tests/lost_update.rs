@@ -90,6 +90,9 @@ fn seed_1_hundred_threads_lose_99_updates() {
     assert_eq!(f.steps[0].thread, f.steps[2].thread);
     assert_ne!(f.steps[1].thread, f.steps[2].thread);
     assert!(f.title.starts_with("lost update on x"), "{}", f.title);
+    // Unordered too: read/write and write/write between the workers; the
+    // initial write is ordered before them by the forks.
+    assert_eq!(report.count(FindingKind::DataRace), 2);
 }
 
 #[test]
