@@ -137,9 +137,8 @@ fn publish(
         Wait::Barrier { barrier } => WaitDesc::Barrier(LockInfo::of(barrier)),
         Wait::Join { thread } => WaitDesc::Join(thread),
     };
-    let bt = std::backtrace::Backtrace::capture();
     let backtrace =
-        (bt.status() == std::backtrace::BacktraceStatus::Captured).then(|| Arc::new(bt));
+        policy::backtraces().then(|| Arc::new(std::backtrace::Backtrace::force_capture()));
     ts.slot.publish(Blocked {
         on,
         site,
@@ -157,6 +156,9 @@ fn publish(
 fn unblock(ts: &ThreadState) {
     if ts.blocked.replace(false) {
         ts.slot.unpublish();
+        // Out of the wait after all (another deadlocked thread panicked and
+        // released what this one waited for): no panic owed any more.
+        ts.slot.doomed.store(false, Ordering::Relaxed);
     }
 }
 

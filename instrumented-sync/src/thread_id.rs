@@ -31,6 +31,27 @@ pub fn current() -> u64 {
     .unwrap_or(TORN_DOWN)
 }
 
+/// Reserves a fresh id for a thread about to be spawned, so the parent can
+/// name the child (in a `fork` event) before it runs; the child takes it with
+/// [`adopt`].
+pub fn allocate() -> u64 {
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Makes `id` (from [`allocate`]) the calling thread's id if it has none
+/// yet; returns whether it did.
+pub fn adopt(id: u64) -> bool {
+    ID.try_with(|cur| {
+        if cur.get() == 0 {
+            cur.set(id);
+            true
+        } else {
+            false
+        }
+    })
+    .unwrap_or(false)
+}
+
 /// Whether the calling thread already has an id.
 pub fn is_assigned() -> bool {
     ID.try_with(|id| id.get() != 0).unwrap_or(true)

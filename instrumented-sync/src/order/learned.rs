@@ -219,10 +219,12 @@ impl Learned {
         if !self.can_deadlock(&nodes, &taken) {
             return None;
         }
-        let mut canon = nodes.clone();
-        let min = (0..canon.len()).min_by_key(|&i| canon[i]).unwrap_or(0);
-        canon.rotate_left(min);
-        if !self.reported.insert(canon) {
+        // Normalised to start at the smallest id, so each cycle is one key.
+        let min = (0..nodes.len()).min_by_key(|&i| nodes[i]).unwrap_or(0);
+        nodes.rotate_left(min);
+        let mut taken = taken;
+        taken.rotate_left(min);
+        if !self.reported.insert(nodes.clone()) {
             return None;
         }
         let infos: Vec<LockInfo> = nodes.iter().map(|n| self.nodes[n].info).collect();

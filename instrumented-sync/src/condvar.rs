@@ -1,0 +1,301 @@
+//! An instrumented condition variable for lockscope's [`Mutex`](crate::Mutex)
+//! guards, with parking_lot's `Condvar` API.
+//!
+//! It delegates the parking to `parking_lot::RawCondvar`, handing it the
+//! uninstrumented lock under lockscope's raw mutex (so parking_lot's
+//! requeue-on-notify still applies). A wait records `cond_wait` (the mutex
+//! is released) before blocking and `cond_woken` after the mutex is
+//! re-acquired; a notify records `notify` with the number of threads woken,
+//! timed before the wake-ups so they follow it in the trace.
+//!
+//! Live checks: a wait calls `before_block(Wait::Condvar)` (or its timed
+//! form) while the guard is held and `wait_ended` once the mutex is
+//! re-acquired, waiting in watchdog slices meanwhile.
+//!
+//! # Limitations
+//! Between two slices (every `live::block_slice`, 50 ms) the waiter holds
+//! the mutex for an instant; a `notify` sent at that instant by a thread
+//! that does not hold the mutex is lost (one sent under the mutex, the
+//! usual pattern, cannot be).
+//!
+//! # Panics
+//! As parking_lot: waiting with two different mutexes on one condvar at the
+//! same time panics.
+//!
+//! # Performance
+//! A notify with no trace open costs what parking_lot's does plus one
+//! relaxed load.
+
+use std::panic::Location;
+use std::time::{Duration, Instant};
+
+use lock_api::{RawCondvar as _, RawCondvarTimed as _};
+use lockscope_detector::trace::{EventKind, PrimitiveKind};
+
+use crate::hook::{self as live, Wait};
+use crate::meta::PrimitiveMeta;
+use crate::raw_mutex::RawMutex;
+use crate::recorder::{obj_id, ObjRec, Sync};
+use crate::MutexGuard;
+
+pub(crate) const HERE: &str = file!();
+
+type InnerGuard = <parking_lot::RawMutex as lock_api::RawMutex>::Guard;
+
+/// Whether a timed wait timed out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WaitTimeoutResult(bool);
+
+impl WaitTimeoutResult {
+    /// True if the wait ended because the timeout passed.
+    pub fn timed_out(self) -> bool {
+        self.0
+    }
+}
+
+/// A condition variable that records waits and notifications.
+pub struct Condvar {
+    inner: parking_lot::RawCondvar,
+    rec: ObjRec,
+    meta: PrimitiveMeta,
+}
+
+impl Default for Condvar {
+    #[track_caller]
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for Condvar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Condvar")
+            .field("id", &self.meta.id())
+            .field("name", &self.meta.name())
+            .finish()
+    }
+}
+
+impl Drop for Condvar {
+    fn drop(&mut self) {
+        live::dropped(&self.meta);
+    }
+}
+
+impl Condvar {
+    /// A condition variable (its id is assigned on first use).
+    #[track_caller]
+    pub const fn new() -> Self {
+        Condvar {
+            inner: <parking_lot::RawCondvar as lock_api::RawCondvar>::INIT,
+            rec: ObjRec::new(),
+            meta: PrimitiveMeta::new_const(PrimitiveKind::Condvar, None),
+        }
+    }
+
+    /// A named condition variable.
+    #[track_caller]
+    pub fn named(name: &'static str) -> Self {
+        Condvar {
+            inner: <parking_lot::RawCondvar as lock_api::RawCondvar>::INIT,
+            rec: ObjRec::new(),
+            meta: PrimitiveMeta::new(PrimitiveKind::Condvar, Some(name)),
+        }
+    }
+
+    /// The condvar's identity.
+    pub fn meta(&self) -> &PrimitiveMeta {
+        &self.meta
+    }
+
+    /// Blocks until notified (or a spurious wake-up), releasing the guard's
+    /// mutex meanwhile.
+    #[track_caller]
+    pub fn wait<T: ?Sized>(&self, guard: &mut MutexGuard<'_, T>) {
+        let site = Location::caller();
+        self.wait_inner(guard, None, site);
+    }
+
+    /// Like [`wait`](Self::wait) but gives up at `timeout`.
+    #[track_caller]
+    pub fn wait_until<T: ?Sized>(
+        &self,
+        guard: &mut MutexGuard<'_, T>,
+        timeout: Instant,
+    ) -> WaitTimeoutResult {
+        let site = Location::caller();
+        WaitTimeoutResult(self.wait_inner(guard, Some(timeout), site))
+    }
+
+    /// Like [`wait`](Self::wait) but gives up after `timeout`.
+    #[track_caller]
+    pub fn wait_for<T: ?Sized>(
+        &self,
+        guard: &mut MutexGuard<'_, T>,
+        timeout: Duration,
+    ) -> WaitTimeoutResult {
+        let site = Location::caller();
+        let deadline = Instant::now().checked_add(timeout);
+        WaitTimeoutResult(self.wait_inner(guard, deadline, site))
+    }
+
+    /// Waits while `condition` holds.
+    #[track_caller]
+    pub fn wait_while<T: ?Sized, F>(&self, guard: &mut MutexGuard<'_, T>, mut condition: F)
+    where
+        F: FnMut(&mut T) -> bool,
+    {
+        let site = Location::caller();
+        while condition(&mut *guard) {
+            self.wait_inner(guard, None, site);
+        }
+    }
+
+    /// Waits while `condition` holds, until `timeout`; the result says
+    /// whether it timed out with the condition still true.
+    #[track_caller]
+    pub fn wait_while_until<T: ?Sized, F>(
+        &self,
+        guard: &mut MutexGuard<'_, T>,
+        condition: F,
+        timeout: Instant,
+    ) -> WaitTimeoutResult
+    where
+        F: FnMut(&mut T) -> bool,
+    {
+        let site = Location::caller();
+        self.wait_while_deadline(guard, condition, Some(timeout), site)
+    }
+
+    /// Waits while `condition` holds, for at most `timeout`.
+    #[track_caller]
+    pub fn wait_while_for<T: ?Sized, F>(
+        &self,
+        guard: &mut MutexGuard<'_, T>,
+        condition: F,
+        timeout: Duration,
+    ) -> WaitTimeoutResult
+    where
+        F: FnMut(&mut T) -> bool,
+    {
+        let site = Location::caller();
+        let deadline = Instant::now().checked_add(timeout);
+        self.wait_while_deadline(guard, condition, deadline, site)
+    }
+
+    fn wait_while_deadline<T: ?Sized, F>(
+        &self,
+        guard: &mut MutexGuard<'_, T>,
+        mut condition: F,
+        deadline: Option<Instant>,
+        site: &'static Location<'static>,
+    ) -> WaitTimeoutResult
+    where
+        F: FnMut(&mut T) -> bool,
+    {
+        while condition(&mut *guard) {
+            if self.wait_inner(guard, deadline, site) {
+                return WaitTimeoutResult(condition(&mut *guard));
+            }
+        }
+        WaitTimeoutResult(false)
+    }
+
+    /// Wakes one waiter; returns whether one was woken.
+    #[track_caller]
+    pub fn notify_one(&self) -> bool {
+        let site = Location::caller();
+        let mut woke = false;
+        let condvar = obj_id(&self.meta);
+        self.rec.record_around(&self.meta, Some(site), &mut || {
+            woke = self.inner.notify_one();
+            EventKind::Notify {
+                condvar,
+                all: false,
+                woken: u32::from(woke),
+            }
+        });
+        woke
+    }
+
+    /// Wakes every waiter; returns how many were woken.
+    #[track_caller]
+    pub fn notify_all(&self) -> usize {
+        let site = Location::caller();
+        let mut woken = 0;
+        let condvar = obj_id(&self.meta);
+        self.rec.record_around(&self.meta, Some(site), &mut || {
+            woken = self.inner.notify_all();
+            EventKind::Notify {
+                condvar,
+                all: true,
+                woken: u32::try_from(woken).unwrap_or(u32::MAX),
+            }
+        });
+        woken
+    }
+
+    /// Waits on the guard's mutex until notified or `deadline`; true if it
+    /// timed out. Non-generic in all but the guard's type.
+    fn wait_inner<T: ?Sized>(
+        &self,
+        guard: &mut MutexGuard<'_, T>,
+        deadline: Option<Instant>,
+        site: &'static Location<'static>,
+    ) -> bool {
+        // SAFETY: only used to reach the raw lock the guard holds; nothing
+        // unlocks it except the raw condvar wait below, which re-locks it.
+        let mutex: &RawMutex = unsafe { lock_api::MutexGuard::mutex(guard).raw() };
+        self.wait_raw(mutex, deadline, site)
+    }
+
+    fn wait_raw(
+        &self,
+        mutex: &RawMutex,
+        deadline: Option<Instant>,
+        site: &'static Location<'static>,
+    ) -> bool {
+        let (condvar, mobj) = (obj_id(&self.meta), obj_id(mutex.meta()));
+        self.rec.declare_now(&self.meta, Some(site));
+        let wait = EventKind::CondWait {
+            condvar,
+            mutex: mobj,
+        };
+        mutex
+            .rec()
+            .record(mutex.meta(), wait, Some(site), Sync::Release);
+        let on = Wait::Condvar {
+            condvar: &self.meta,
+            mutex: mutex.meta(),
+        };
+        live::before_block_until(on, site, deadline);
+        // parking_lot's guard state is stateless; this is the state of the
+        // acquisition the caller's guard holds.
+        let mut state = InnerGuard::default();
+        let notified = live::sliced(deadline, |until| {
+            // SAFETY: the caller holds `mutex` (through its guard), whose
+            // uninstrumented lock is `mutex.inner()`; the raw wait unlocks
+            // and re-locks it, and the guard's data is not touched meanwhile.
+            let timed_out = unsafe {
+                match until {
+                    None => {
+                        self.inner.wait(mutex.inner(), &mut state);
+                        false
+                    }
+                    Some(t) => self.inner.wait_until(mutex.inner(), &mut state, &t),
+                }
+            };
+            (!timed_out).then_some(())
+        });
+        let timed_out = notified.is_none();
+        live::wait_ended();
+        let woken = EventKind::CondWoken {
+            condvar,
+            mutex: mobj,
+            timed_out,
+        };
+        self.rec
+            .record_after_both(&self.meta, mutex.rec(), woken, Some(site));
+        timed_out
+    }
+}

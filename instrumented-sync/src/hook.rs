@@ -1,0 +1,102 @@
+//! The live-check calls of the primitives lockscope implements itself
+//! (semaphore, event, barrier, threads), compiled out with the `record`
+//! feature so that build carries no checks at all.
+
+use std::panic::Location;
+use std::time::Instant;
+
+use lockscope_detector::trace::LockMode;
+
+use crate::live;
+pub(crate) use crate::live::Wait;
+use crate::meta::PrimitiveMeta;
+
+#[inline]
+pub(crate) fn before_block(wait: Wait<'_>, site: &'static Location<'static>) {
+    if cfg!(feature = "record") {
+        live::before_block(wait, site);
+    }
+}
+
+#[inline]
+pub(crate) fn acquired(
+    lock: &PrimitiveMeta,
+    mode: LockMode,
+    blocking: bool,
+    site: &'static Location<'static>,
+) {
+    if cfg!(feature = "record") {
+        live::acquired(lock, mode, blocking, site);
+    }
+}
+
+#[inline]
+pub(crate) fn wait_ended() {
+    if cfg!(feature = "record") {
+        live::wait_ended();
+    }
+}
+
+#[inline]
+pub(crate) fn released(lock: &PrimitiveMeta, mode: LockMode) {
+    if cfg!(feature = "record") {
+        live::released(lock, mode);
+    }
+}
+
+#[inline]
+pub(crate) fn dropped(prim: &PrimitiveMeta) {
+    if cfg!(feature = "record") {
+        live::dropped(prim);
+    }
+}
+
+/// [`before_block`] for a wait that gives up at `deadline` (if any).
+#[inline]
+pub(crate) fn before_block_until(
+    wait: Wait<'_>,
+    site: &'static Location<'static>,
+    deadline: Option<Instant>,
+) {
+    match deadline {
+        Some(d) => {
+            if cfg!(feature = "record") {
+                live::before_block_timed(wait, site, d.saturating_duration_since(Instant::now()));
+            }
+        }
+        None => before_block(wait, site),
+    }
+}
+
+/// Waits with `attempt(until)` in slices of [`live::block_slice`], calling
+/// [`live::check_abort`] between slices so a deadlocked thread can be woken
+/// by the watchdog. `attempt(None)` may block without limit. Returns `None`
+/// once `deadline` has passed without success.
+pub(crate) fn sliced<G>(
+    deadline: Option<Instant>,
+    mut attempt: impl FnMut(Option<Instant>) -> Option<G>,
+) -> Option<G> {
+    let slice = if cfg!(feature = "record") {
+        live::block_slice()
+    } else {
+        None
+    };
+    loop {
+        let until = match slice {
+            None => deadline,
+            Some(s) => {
+                let next = Instant::now() + s;
+                Some(deadline.map_or(next, |d| d.min(next)))
+            }
+        };
+        if let Some(g) = attempt(until) {
+            return Some(g);
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return None;
+        }
+        if cfg!(feature = "record") {
+            live::check_abort();
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! The instrumented raw mutex: `lock_api::RawMutex` implemented by delegation
+//! to `parking_lot::RawMutex`, recording every acquisition and release and
+//! calling the live checks. `lock_api::Mutex<RawMutex, T>` on top of it gives
+//! parking_lot's whole API (guards, mapping, `unlocked`, timed locks, Arc
+//! guards) with the user's call site, since lock_api's methods are
+//! `#[track_caller]`.
+//!
+//! Order of operations: the fast path tries the real lock first and records
+//! only `acquired`; a `request` (and `live::before_block`) is recorded only
+//! when the lock would block. `acquired` is recorded after the real lock
+//! succeeds and `released` before the real unlock, so the recorded order is
+//! a legal one.
+//!
+//! # Performance
+//! One `try_lock`, one relaxed load to see whether a trace is open, the
+//! live checks, and when recording, a ring push per event.
+
+use std::panic::Location;
+use std::time::{Duration, Instant};
+
+use lock_api::{RawMutex as _, RawMutexTimed as _};
+use lockscope_detector::trace::{EventKind, LockMode, PrimitiveKind};
+
+use crate::hook::{self as live, Wait};
+use crate::meta::PrimitiveMeta;
+use crate::recorder::{ObjRec, Sync};
+
+/// This file, whose `const` initialiser site says nothing about the user's
+/// primitive.
+pub(crate) const HERE: &str = file!();
+
+type InnerGuard = <parking_lot::RawMutex as lock_api::RawMutex>::Guard;
+
+const MODE: LockMode = LockMode::Exclusive;
+
+/// A raw mutex that records itself; use it through [`Mutex`](crate::Mutex).
+pub struct RawMutex {
+    inner: parking_lot::RawMutex,
+    rec: ObjRec,
+    meta: PrimitiveMeta,
+}
+
+impl RawMutex {
+    /// A raw mutex created here, with an optional name.
+    #[track_caller]
+    pub fn new(name: Option<&'static str>) -> Self {
+        RawMutex {
+            inner: parking_lot::RawMutex::INIT,
+            rec: ObjRec::new(),
+            meta: PrimitiveMeta::new(PrimitiveKind::Mutex, name),
+        }
+    }
+
+    /// A raw mutex with an explicit lock-order rank (lower ranks are taken
+    /// first by the `acquire` helper).
+    #[track_caller]
+    pub fn ranked(name: Option<&'static str>, rank: u64) -> Self {
+        RawMutex {
+            inner: parking_lot::RawMutex::INIT,
+            rec: ObjRec::new(),
+            meta: PrimitiveMeta::new(PrimitiveKind::Mutex, name).with_rank(rank),
+        }
+    }
+
+    /// The mutex's identity (id, name, rank, creation site).
+    pub fn meta(&self) -> &PrimitiveMeta {
+        &self.meta
+    }
+
+    /// The uninstrumented lock underneath (for the condvar).
+    pub(crate) fn inner(&self) -> &parking_lot::RawMutex {
+        &self.inner
+    }
+
+    pub(crate) fn rec(&self) -> &ObjRec {
+        &self.rec
+    }
+
+    fn acquired(&self, site: &'static Location<'static>, blocking: bool) {
+        let obj = crate::recorder::obj_id(&self.meta);
+        let kind = EventKind::Acquired {
+            obj,
+            mode: MODE,
+            depth: 1,
+        };
+        self.rec.record(&self.meta, kind, Some(site), Sync::Acquire);
+        live::acquired(&self.meta, MODE, blocking, site);
+    }
+
+    fn request(&self, site: &'static Location<'static>, deadline: Option<Instant>) {
+        let obj = crate::recorder::obj_id(&self.meta);
+        let kind = EventKind::Request { obj, mode: MODE };
+        self.rec.record(&self.meta, kind, Some(site), Sync::None);
+        live::before_block_until(
+            Wait::Lock {
+                lock: &self.meta,
+                mode: MODE,
+            },
+            site,
+            deadline,
+        );
+    }
+
+    fn try_failed(&self, site: &'static Location<'static>) {
+        let obj = crate::recorder::obj_id(&self.meta);
+        let kind = EventKind::TryFailed { obj, mode: MODE };
+        self.rec.record(&self.meta, kind, Some(site), Sync::None);
+    }
+
+    fn released(&self) {
+        live::released(&self.meta, MODE);
+        let obj = crate::recorder::obj_id(&self.meta);
+        let kind = EventKind::Released { obj, mode: MODE };
+        self.rec.record(&self.meta, kind, None, Sync::Release);
+    }
+
+    #[cold]
+    fn lock_slow(&self, site: &'static Location<'static>) -> InnerGuard {
+        self.request(site, None);
+        let guard = self.wait_for_lock(None);
+        let guard = guard.expect("an untimed lock always succeeds");
+        self.acquired(site, true);
+        guard
+    }
+
+    /// Blocks on the inner lock until `deadline`, in watchdog slices.
+    fn wait_for_lock(&self, deadline: Option<Instant>) -> Option<InnerGuard> {
+        live::sliced(deadline, |until| match until {
+            Some(t) => self.inner.try_lock_until(t),
+            None => Some(self.inner.lock()),
+        })
+    }
+
+    fn lock_timed(
+        &self,
+        site: &'static Location<'static>,
+        deadline: Option<Instant>,
+    ) -> Option<InnerGuard> {
+        if let Some(guard) = self.inner.try_lock() {
+            self.acquired(site, true);
+            return Some(guard);
+        }
+        self.request(site, deadline);
+        match self.wait_for_lock(deadline) {
+            Some(guard) => {
+                self.acquired(site, true);
+                Some(guard)
+            }
+            None => {
+                self.try_failed(site);
+                live::wait_ended();
+                None
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for RawMutex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawMutex")
+            .field("id", &self.meta.id())
+            .field("name", &self.meta.name())
+            .field("locked", &self.inner.is_locked())
+            .finish()
+    }
+}
+
+impl Drop for RawMutex {
+    fn drop(&mut self) {
+        live::dropped(&self.meta);
+    }
+}
+
+// SAFETY: mutual exclusion, acquire/release semantics and guard-state
+// handling are parking_lot's, delegated unchanged; the recording around the
+// calls never touches the lock state.
+unsafe impl lock_api::RawMutex for RawMutex {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const INIT: Self = RawMutex {
+        inner: parking_lot::RawMutex::INIT,
+        rec: ObjRec::new(),
+        meta: PrimitiveMeta::new_const(PrimitiveKind::Mutex, None),
+    };
+
+    type Guard = InnerGuard;
+
+    #[inline]
+    #[track_caller]
+    fn lock(&self) -> InnerGuard {
+        let site = Location::caller();
+        match self.inner.try_lock() {
+            Some(guard) => {
+                self.acquired(site, true);
+                guard
+            }
+            None => self.lock_slow(site),
+        }
+    }
+
+    #[inline]
+    #[track_caller]
+    fn try_lock(&self) -> Option<InnerGuard> {
+        let site = Location::caller();
+        match self.inner.try_lock() {
+            Some(guard) => {
+                self.acquired(site, false);
+                Some(guard)
+            }
+            None => {
+                self.try_failed(site);
+                None
+            }
+        }
+    }
+
+    #[inline]
+    unsafe fn unlock(&self, guard: InnerGuard) {
+        self.released();
+        // SAFETY: the caller passes the state of its acquisition of this
+        // lock, which is the inner lock's state.
+        unsafe { self.inner.unlock(guard) }
+    }
+
+    #[inline]
+    fn is_locked(&self) -> bool {
+        self.inner.is_locked()
+    }
+}
+
+// SAFETY: delegates to parking_lot's fair unlock and bump.
+unsafe impl lock_api::RawMutexFair for RawMutex {
+    unsafe fn unlock_fair(&self, guard: InnerGuard) {
+        self.released();
+        // SAFETY: as for `unlock`.
+        unsafe { lock_api::RawMutexFair::unlock_fair(&self.inner, guard) }
+    }
+
+    #[track_caller]
+    unsafe fn bump(&self, guard: &mut InnerGuard) {
+        let site = Location::caller();
+        self.released();
+        // SAFETY: as for `unlock`; the inner bump re-locks before returning.
+        unsafe { lock_api::RawMutexFair::bump(&self.inner, guard) };
+        self.acquired(site, true);
+    }
+}
+
+// SAFETY: delegates to parking_lot's timed locks.
+unsafe impl lock_api::RawMutexTimed for RawMutex {
+    type Duration = Duration;
+    type Instant = Instant;
+
+    #[track_caller]
+    fn try_lock_for(&self, timeout: Duration) -> Option<InnerGuard> {
+        let site = Location::caller();
+        self.lock_timed(site, Instant::now().checked_add(timeout))
+    }
+
+    #[track_caller]
+    fn try_lock_until(&self, timeout: Instant) -> Option<InnerGuard> {
+        let site = Location::caller();
+        self.lock_timed(site, Some(timeout))
+    }
+}

@@ -1,0 +1,142 @@
+//! Where the trace goes and what it holds, from the environment:
+//!
+//! - `LOCKSCOPE_TRACE=path` turns recording on at the first instrumented
+//!   operation. `{pid}` in the path becomes the process id and `{test}` the
+//!   name of the thread that started recording (a test's name under
+//!   `cargo test`), or the executable's name on the main thread, so every
+//!   test process writes its own file. A path that is an existing directory
+//!   or ends in `/` means `dir/lockscope-{pid}.jsonl`.
+//! - `LOCKSCOPE_BACKTRACE=1` adds a symbolized backtrace to every event that
+//!   has a call site (expensive: tens of microseconds each).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// The environment variable naming the trace file.
+pub const TRACE_ENV: &str = "LOCKSCOPE_TRACE";
+/// The environment variable turning on backtraces.
+pub const BACKTRACE_ENV: &str = "LOCKSCOPE_BACKTRACE";
+
+const UNKNOWN: u8 = 0;
+const OFF: u8 = 1;
+const ON: u8 = 2;
+static BACKTRACES: AtomicU8 = AtomicU8::new(UNKNOWN);
+
+/// Whether events carry backtraces (`LOCKSCOPE_BACKTRACE=1` or
+/// [`set_backtraces`]).
+pub fn backtraces() -> bool {
+    match BACKTRACES.load(Ordering::Relaxed) {
+        ON => true,
+        OFF => false,
+        _ => {
+            let on = std::env::var(BACKTRACE_ENV).is_ok_and(|v| v == "1");
+            BACKTRACES.store(if on { ON } else { OFF }, Ordering::Relaxed);
+            on
+        }
+    }
+}
+
+/// Turns backtraces on or off in code, overriding the environment.
+pub fn set_backtraces(on: bool) {
+    BACKTRACES.store(if on { ON } else { OFF }, Ordering::Relaxed);
+}
+
+/// The trace path `LOCKSCOPE_TRACE` asks for, placeholders expanded.
+pub fn env_path() -> Option<PathBuf> {
+    let raw = std::env::var_os(TRACE_ENV)?;
+    let raw = raw.to_string_lossy();
+    (!raw.is_empty()).then(|| expand(&raw, std::process::id(), &test_name()))
+}
+
+/// Expands `{pid}` and `{test}` in `template`; a directory means
+/// `dir/lockscope-{pid}.jsonl`.
+pub fn expand(template: &str, pid: u32, test: &str) -> PathBuf {
+    let text = template
+        .replace("{pid}", &pid.to_string())
+        .replace("{test}", test);
+    let path = PathBuf::from(&text);
+    if text.ends_with('/') || path.is_dir() {
+        path.join(format!("lockscope-{pid}.jsonl"))
+    } else {
+        path
+    }
+}
+
+/// The current thread's name (a test's name under the test harness) or, on
+/// the main thread, the executable's name; made safe for a file name.
+fn test_name() -> String {
+    let thread = std::thread::current();
+    let name = match thread.name() {
+        Some(n) if n != "main" => n.to_string(),
+        _ => std::env::current_exe()
+            .ok()
+            .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "lockscope".to_string()),
+    };
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The current wall-clock time, RFC 3339 in UTC with milliseconds.
+pub(crate) fn rfc3339_now() -> String {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    rfc3339(since.as_secs(), since.subsec_millis())
+}
+
+fn rfc3339(secs: u64, millis: u32) -> String {
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3_600,
+        rem % 3_600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_expand() {
+        let p = expand("/tmp/t-{pid}-{test}.jsonl", 42, "mytest");
+        assert_eq!(p, PathBuf::from("/tmp/t-42-mytest.jsonl"));
+    }
+
+    #[test]
+    fn a_directory_gets_a_file_per_pid() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = expand(dir.path().to_str().unwrap(), 7, "x");
+        assert_eq!(p, dir.path().join("lockscope-7.jsonl"));
+        assert_eq!(
+            expand("out/", 7, "x"),
+            PathBuf::from("out/lockscope-7.jsonl")
+        );
+    }
+
+    #[test]
+    fn rfc3339_formats_known_instants() {
+        assert_eq!(rfc3339(0, 0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339(1_795_330_244, 123), "2026-11-22T06:50:44.123Z");
+    }
+}

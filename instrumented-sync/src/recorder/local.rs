@@ -1,0 +1,394 @@
+//! Per-thread recorder state: the thread's ring, its clock, its
+//! declaration, and a small cache of interned call sites.
+//!
+//! Survives thread-local teardown: once the state is destroyed, events go
+//! straight to the sink under its mutex (slow, but nothing is lost).
+//!
+//! # Performance
+//! The hot path is one thread-local access, a direct-mapped site-cache
+//! probe, and a ring push; the global sink mutex is taken only the first
+//! time a thread uses a site or declares itself in a recording.
+
+use std::cell::{Cell, RefCell};
+use std::panic::Location;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use lockscope_detector::trace::{BacktraceId, Event, EventKind, SiteId, ThreadId, ThreadInfo};
+
+use super::ring::Ring;
+use super::{clock, sink};
+use crate::thread_id;
+
+const SITE_SLOTS: usize = 64;
+
+#[derive(Clone, Copy, Default)]
+struct SiteSlot {
+    loc: usize,
+    session: u32,
+    id: u32,
+}
+
+/// What a spawned thread and its [`JoinHandle`](crate::thread::JoinHandle)
+/// share: whether the child is declared in the open recording, and the
+/// clock value of its exit (a join follows it).
+#[derive(Debug, Default)]
+pub(crate) struct ThreadLink {
+    declared: AtomicU32,
+    exit_time: AtomicU64,
+}
+
+/// How a thread came to be, when lockscope's spawn helper started it.
+#[derive(Clone, Debug)]
+pub(crate) struct Origin {
+    pub parent: u64,
+    /// The recording the parent recorded the fork in (0: none).
+    pub fork_session: u32,
+    pub site: &'static Location<'static>,
+    /// Clock value of the parent's `fork` event.
+    pub fork_time: u64,
+    pub link: Arc<ThreadLink>,
+}
+
+struct Local {
+    ring: Arc<Ring>,
+    tid: u32,
+    last: Cell<u64>,
+    /// The recording this thread is declared in.
+    session: Cell<u32>,
+    origin: RefCell<Option<Origin>>,
+    sites: [Cell<SiteSlot>; SITE_SLOTS],
+}
+
+thread_local! {
+    static LOCAL: Local = Local::new();
+}
+
+impl Local {
+    fn new() -> Self {
+        let ring = Arc::new(Ring::new());
+        sink::register(ring.clone());
+        Local {
+            ring,
+            tid: thread_index(thread_id::current()),
+            last: Cell::new(0),
+            session: Cell::new(0),
+            origin: RefCell::new(None),
+            sites: std::array::from_fn(|_| Cell::new(SiteSlot::default())),
+        }
+    }
+
+    fn emit(
+        &self,
+        session: u32,
+        kind: EventKind,
+        site: Option<&'static Location<'static>>,
+        after: u64,
+    ) -> u64 {
+        if self.session.get() != session {
+            self.declare(session);
+        }
+        let site_id = site.and_then(|loc| self.site(session, loc));
+        let backtrace = site.and_then(|_| capture_backtrace(session));
+        let time = clock::next(self.last.get(), after);
+        self.last.set(time);
+        self.push(Event {
+            time,
+            thread: ThreadId(self.tid),
+            site: site_id,
+            backtrace,
+            kind,
+        });
+        time
+    }
+
+    fn push(&self, ev: Event) {
+        // SAFETY: this thread owns `ring`; only it pushes.
+        if let Err(ev) = unsafe { self.ring.push(ev) } {
+            // Full: drain every ring (ours included), then retry.
+            let _ = sink::drain(false);
+            // SAFETY: as above.
+            if let Err(ev) = unsafe { self.ring.push(ev) } {
+                sink::with(self.session.get(), |s| s.push(ev));
+            }
+        }
+    }
+
+    #[inline]
+    fn site(&self, session: u32, loc: &'static Location<'static>) -> Option<SiteId> {
+        let key = loc as *const Location<'static> as usize;
+        let slot = &self.sites[(key >> 3) % SITE_SLOTS];
+        let cached = slot.get();
+        if cached.loc == key && cached.session == session {
+            return Some(SiteId(cached.id));
+        }
+        let id = sink::with(session, |s| s.site(loc))?;
+        slot.set(SiteSlot {
+            loc: key,
+            session,
+            id: id.0,
+        });
+        Some(id)
+    }
+
+    #[cold]
+    fn declare(&self, session: u32) {
+        let origin = self.origin.borrow().clone();
+        let name = std::thread::current().name().map(str::to_string);
+        let forked_here = origin.as_ref().filter(|o| o.fork_session == session);
+        let declared = sink::with(session, |s| match &origin {
+            Some(o) => declare_child(s, session, self.tid, name, None, o.site, &o.link),
+            None => {
+                let info = ThreadInfo {
+                    label: self.tid.to_string(),
+                    name,
+                    parent: None,
+                    spawn_site: None,
+                };
+                s.thread(ThreadId(self.tid), &info);
+            }
+        });
+        if declared.is_none() {
+            return;
+        }
+        self.session.set(session);
+        let kind = EventKind::ThreadStart {
+            parent: forked_here.map(|o| ThreadId(thread_index(o.parent))),
+        };
+        let time = clock::next(self.last.get(), forked_here.map_or(0, |o| o.fork_time));
+        self.last.set(time);
+        self.push(Event {
+            time,
+            thread: ThreadId(self.tid),
+            site: None,
+            backtrace: None,
+            kind,
+        });
+    }
+}
+
+/// Declares a helper-spawned thread unless it already is in `session`.
+fn declare_child(
+    s: &mut sink::Sink,
+    session: u32,
+    tid: u32,
+    name: Option<String>,
+    parent: Option<ThreadId>,
+    site: &'static Location<'static>,
+    link: &ThreadLink,
+) {
+    if link.declared.load(Ordering::Relaxed) == session {
+        return;
+    }
+    let info = ThreadInfo {
+        label: tid.to_string(),
+        name,
+        parent,
+        spawn_site: Some(s.site(site)),
+    };
+    s.thread(ThreadId(tid), &info);
+    link.declared.store(session, Ordering::Relaxed);
+}
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        let session = self.session.get();
+        if super::active() == Some(session) {
+            let time = clock::next(self.last.get(), 0);
+            self.push(Event {
+                time,
+                thread: ThreadId(self.tid),
+                site: None,
+                backtrace: None,
+                kind: EventKind::ThreadExit,
+            });
+        }
+        if let Some(o) = self.origin.borrow().as_ref() {
+            o.link.exit_time.store(self.last.get(), Ordering::Release);
+        }
+        self.ring.close();
+    }
+}
+
+/// The trace's thread id for lockscope thread id `id`.
+pub(crate) fn thread_index(id: u64) -> u32 {
+    u32::try_from(id).unwrap_or(u32::MAX)
+}
+
+/// Records `kind` on the calling thread at `site`, after an event at clock
+/// value `after` (0 for none); returns the event's clock value.
+pub(crate) fn emit(
+    session: u32,
+    kind: EventKind,
+    site: Option<&'static Location<'static>>,
+    after: u64,
+) -> u64 {
+    LOCAL
+        .try_with(|l| l.emit(session, kind, site, after))
+        .unwrap_or_else(|_| emit_detached(session, kind, site, after))
+}
+
+/// Records the event `op` returns, timed before `op` runs: the time is
+/// published to `clock` first, so whatever `op` wakes is recorded later
+/// (a notify and the wake-ups it causes).
+pub(crate) fn emit_around(
+    session: u32,
+    site: Option<&'static Location<'static>>,
+    clock: &std::sync::atomic::AtomicU64,
+    op: &mut dyn FnMut() -> EventKind,
+) {
+    let timed = LOCAL.try_with(|l| {
+        if l.session.get() != session {
+            l.declare(session);
+        }
+        let site_id = site.and_then(|loc| l.site(session, loc));
+        let time = clock::next(l.last.get(), 0);
+        l.last.set(time);
+        (time, site_id, l.tid)
+    });
+    match timed {
+        Ok((time, site_id, tid)) => {
+            clock.fetch_max(time, std::sync::atomic::Ordering::Relaxed);
+            let kind = op();
+            let ev = Event {
+                time,
+                thread: ThreadId(tid),
+                site: site_id,
+                backtrace: None,
+                kind,
+            };
+            if LOCAL.try_with(|l| l.push(ev)).is_err() {
+                sink::with(session, |s| s.push(ev));
+            }
+        }
+        Err(_) => {
+            let kind = op();
+            emit_detached(session, kind, site, 0);
+        }
+    }
+}
+
+/// The parent's side of a spawn: declares the child (named `name`) and
+/// records `fork`; returns the origin to hand to the child.
+pub(crate) fn fork(child: u64, name: Option<&str>, site: &'static Location<'static>) -> Origin {
+    let link = Arc::new(ThreadLink::default());
+    let parent = thread_id::current();
+    let mut origin = Origin {
+        parent,
+        fork_session: 0,
+        site,
+        fork_time: 0,
+        link,
+    };
+    let Some(session) = super::active() else {
+        return origin;
+    };
+    let forked = LOCAL.try_with(|l| {
+        if l.session.get() != session {
+            l.declare(session);
+        }
+        let parent_id = ThreadId(l.tid);
+        let name = name.map(str::to_string);
+        let tid = thread_index(child);
+        sink::with(session, |s| {
+            declare_child(s, session, tid, name, Some(parent_id), site, &origin.link)
+        })?;
+        Some(l.emit(
+            session,
+            EventKind::Fork {
+                child: ThreadId(tid),
+            },
+            Some(site),
+            0,
+        ))
+    });
+    if let Ok(Some(time)) = forked {
+        origin.fork_session = session;
+        origin.fork_time = time;
+    }
+    origin
+}
+
+/// The child's side of a spawn, first thing on the new thread: adopts the
+/// id, remembers the origin and records `thread_start`.
+pub(crate) fn start_thread(child: u64, origin: Origin) {
+    thread_id::adopt(child);
+    let _ = LOCAL.try_with(|l| {
+        *l.origin.borrow_mut() = Some(origin);
+        if let Some(session) = super::active() {
+            if l.session.get() != session {
+                l.declare(session);
+            }
+        }
+    });
+}
+
+/// Records `join_request` (`joined == false`) or `join` of `child`, a join
+/// following the child's exit.
+pub(crate) fn join(child: u64, link: &ThreadLink, joined: bool, site: &'static Location<'static>) {
+    let Some(session) = super::active() else {
+        return;
+    };
+    let tid = thread_index(child);
+    let declared = sink::with(session, |s| {
+        let site = site;
+        if link.declared.load(Ordering::Relaxed) != session {
+            declare_child(s, session, tid, None, None, site, link);
+        }
+    });
+    if declared.is_none() {
+        return;
+    }
+    let child = ThreadId(tid);
+    let (kind, after) = if joined {
+        (
+            EventKind::Join { child },
+            link.exit_time.load(Ordering::Acquire),
+        )
+    } else {
+        (EventKind::JoinRequest { child }, 0)
+    };
+    emit(session, kind, Some(site), after);
+}
+
+/// Emission for a thread whose thread-locals are destroyed: straight into
+/// the sink's pending events.
+#[cold]
+fn emit_detached(
+    session: u32,
+    kind: EventKind,
+    site: Option<&'static Location<'static>>,
+    after: u64,
+) -> u64 {
+    let time = clock::next(after, 0).max(clock::precise());
+    let thread = ThreadId(thread_index(thread_id::current()));
+    sink::with(session, |s| {
+        let site = site.map(|loc| s.site(loc));
+        s.push(Event {
+            time,
+            thread,
+            site,
+            backtrace: None,
+            kind,
+        });
+    });
+    time
+}
+
+fn capture_backtrace(session: u32) -> Option<BacktraceId> {
+    if !super::config::backtraces() {
+        return None;
+    }
+    let bt = backtrace::Backtrace::new();
+    let frames: Vec<String> = bt
+        .frames()
+        .iter()
+        .flat_map(|f| f.symbols())
+        .map(|sym| match (sym.name(), sym.filename(), sym.lineno()) {
+            (Some(n), Some(f), Some(l)) => format!("{n} at {}:{l}", f.display()),
+            (Some(n), _, _) => n.to_string(),
+            _ => "<unknown>".to_string(),
+        })
+        .collect();
+    sink::with(session, |s| s.backtrace(frames))
+}

@@ -1,0 +1,246 @@
+//! The recorder: every instrumented operation becomes an [`Event`] of the
+//! detector's trace model, buffered per thread and written to one JSON Lines
+//! trace file.
+//!
+//! Turn it on with `LOCKSCOPE_TRACE=path` (see [`config`]) or in code with
+//! [`record_to`] / [`record_default`], which return a [`Recording`] guard
+//! that finishes the file when dropped. The trace is also flushed on normal
+//! exit (an `atexit` hook), on panic (a panic hook chained before the
+//! previous one), every 100 ms by a background thread, whenever a thread's
+//! buffer fills, and on [`flush`] (for the deadlock watchdog). A process
+//! killed mid-run leaves a trace readable up to the last flush.
+//!
+//! # Guarantees
+//! - Nothing recorded while the trace is open is lost.
+//! - Declarations precede the events that use them.
+//! - The file's order is a legal one: an acquisition follows the release
+//!   of the previous holder, a wake-up its notification, a thread's first
+//!   event its fork, a join the thread's exit (see `sink`'s docs).
+//! - The recorder never uses an instrumented lock, and keeps working while
+//!   thread-locals are destroyed.
+//!
+//! # Performance
+//! With no trace open, an operation pays one relaxed load. Recording costs a
+//! thread-local ring push of a 48-byte `Copy` event plus a relaxed load or
+//! store of the object's clock: a few ns (see `docs/performance.md`).
+//!
+//! # Limitations
+//! Only one trace is open at a time; opening another finishes the first.
+//! Timestamps have about 1 ms resolution between blocking operations (see
+//! `clock`).
+
+pub mod config;
+
+mod clock;
+mod local;
+mod obj;
+pub(crate) mod ring;
+mod sink;
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Once;
+use std::time::Duration;
+
+use lockscope_detector::trace::{EventKind, Note};
+
+pub(crate) use local::{emit, fork, join, start_thread, ThreadLink};
+pub(crate) use obj::{obj_id, ObjRec, Sync, VarRec};
+pub use sink::RecordingStats;
+
+/// No recording decided yet (the environment is read on first use).
+const UNINIT: u32 = 0;
+/// Not recording.
+const OFF: u32 = 1;
+
+static SESSION: AtomicU32 = AtomicU32::new(UNINIT);
+static NEXT_SESSION: AtomicU32 = AtomicU32::new(2);
+static ENV_INIT: Once = Once::new();
+static PROCESS_HOOKS: Once = Once::new();
+
+/// The open recording's number, if a trace is being recorded.
+#[inline]
+pub(crate) fn active() -> Option<u32> {
+    if !cfg!(feature = "record") {
+        return None;
+    }
+    match SESSION.load(Ordering::Relaxed) {
+        UNINIT => init_from_env(),
+        OFF => None,
+        s => Some(s),
+    }
+}
+
+#[cold]
+fn init_from_env() -> Option<u32> {
+    ENV_INIT.call_once(|| {
+        let started = config::env_path().and_then(|path| match start(&path) {
+            Ok(_) => Some(()),
+            Err(e) => {
+                eprintln!(
+                    "lockscope: {} is set but recording cannot start: {e}",
+                    config::TRACE_ENV
+                );
+                None
+            }
+        });
+        if started.is_none() {
+            let _ = SESSION.compare_exchange(UNINIT, OFF, Ordering::Relaxed, Ordering::Relaxed);
+        }
+    });
+    match SESSION.load(Ordering::Relaxed) {
+        UNINIT | OFF => None,
+        s => Some(s),
+    }
+}
+
+fn start(path: &Path) -> io::Result<u32> {
+    install_process_hooks();
+    let session = NEXT_SESSION.fetch_add(1, Ordering::Relaxed);
+    let base = clock::precise();
+    sink::open(path, session, base)?;
+    SESSION.store(session, Ordering::Release);
+    Ok(session)
+}
+
+/// A trace being recorded; finishing it (explicitly or by drop) writes every
+/// remaining event and closes the file.
+#[derive(Debug)]
+#[must_use = "the recording ends when this guard is dropped"]
+pub struct Recording {
+    session: u32,
+    path: PathBuf,
+}
+
+impl Recording {
+    /// The trace file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Stops recording and writes the rest of the trace.
+    pub fn finish(self) -> io::Result<RecordingStats> {
+        let stats = finish_session(self.session);
+        std::mem::forget(self);
+        stats?.ok_or_else(|| io::Error::other("the recording was already replaced by another"))
+    }
+}
+
+impl Drop for Recording {
+    fn drop(&mut self) {
+        if let Err(e) = finish_session(self.session) {
+            eprintln!("lockscope: finishing trace {}: {e}", self.path.display());
+        }
+    }
+}
+
+fn finish_session(session: u32) -> io::Result<Option<RecordingStats>> {
+    let _ = SESSION.compare_exchange(session, OFF, Ordering::AcqRel, Ordering::Relaxed);
+    sink::close(Some(session))
+}
+
+/// Records a trace to `path` (created with its parent directories) until the
+/// returned guard is dropped. A recording already open is finished first.
+pub fn record_to(path: impl AsRef<Path>) -> io::Result<Recording> {
+    let path = path.as_ref().to_path_buf();
+    let session = start(&path)?;
+    Ok(Recording { session, path })
+}
+
+/// Records to the path `LOCKSCOPE_TRACE` names if it is set, else to
+/// `default` (what the examples use).
+pub fn record_default(default: impl AsRef<Path>) -> io::Result<Recording> {
+    match config::env_path() {
+        Some(path) => record_to(path),
+        None => record_to(default),
+    }
+}
+
+/// Whether a trace is being recorded.
+pub fn is_recording() -> bool {
+    active().is_some()
+}
+
+/// Writes every buffered event that can be written in a legal order and
+/// flushes the file (for the deadlock watchdog, before it reports).
+pub fn flush() -> io::Result<()> {
+    if active().is_none() {
+        return Ok(());
+    }
+    sink::drain(false)
+}
+
+/// Writes a note (for example a live deadlock report) into the trace as an
+/// event of the calling thread.
+pub fn note(kind: &str, text: &str) {
+    let Some(session) = active() else { return };
+    let note = Note {
+        kind: kind.to_string(),
+        text: text.to_string(),
+    };
+    if let Some(id) = sink::with(session, |s| s.note(&note)) {
+        emit(session, EventKind::Note { note: id }, None, 0);
+    }
+}
+
+/// Finishes whatever recording is open (the `atexit` hook).
+fn finish_any() {
+    SESSION.store(OFF, Ordering::Release);
+    if let Err(e) = sink::close(None) {
+        eprintln!("lockscope: finishing trace at exit: {e}");
+    }
+}
+
+extern "C" fn at_exit() {
+    finish_any();
+}
+
+fn install_process_hooks() {
+    PROCESS_HOOKS.call_once(|| {
+        crate::live::set_trace_sink(crate::live::TraceSink {
+            note,
+            flush: || {
+                if let Err(e) = flush() {
+                    eprintln!("lockscope: flushing trace: {e}");
+                }
+            },
+        });
+        // SAFETY: `at_exit` is a plain `extern "C" fn()` that does not
+        // unwind (errors are printed, not propagated).
+        unsafe {
+            libc::atexit(at_exit);
+        }
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            previous(info);
+            if let Err(e) = flush() {
+                eprintln!("lockscope: flushing trace on panic: {e}");
+            }
+        }));
+        let spawned = std::thread::Builder::new()
+            .name("lockscope-flusher".to_string())
+            .spawn(background);
+        if let Err(e) = spawned {
+            eprintln!("lockscope: no background flusher ({e}); the trace is written at exit");
+        }
+    });
+}
+
+/// Raises the coarse clock every millisecond and drains every 100 ms while
+/// a trace is open.
+fn background() {
+    let mut ticks = 0u32;
+    loop {
+        if active().is_some() {
+            std::thread::sleep(Duration::from_millis(1));
+            clock::precise();
+            ticks += 1;
+            if ticks % 100 == 0 {
+                let _ = flush();
+            }
+        } else {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! What each primitive and tracked variable carries for the recorder: its
+//! clock (for a legal order) and the recording it was last declared in.
+//!
+//! The functions here are small and non-generic: every generic shim calls
+//! them, so they are compiled once.
+
+use std::panic::Location;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+use lockscope_detector::trace::{EventKind, ObjId, PrimitiveInfo, VarId, VarInfo};
+
+use super::{active, emit, sink};
+use crate::meta::PrimitiveMeta;
+
+/// How an event synchronises through its object's clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Sync {
+    /// No synchronisation (a failed try, a request).
+    None,
+    /// Follows the object's last release (an acquisition, a wake-up).
+    Acquire,
+    /// Publishes to the next acquirer; the caller holds the object alone.
+    Release,
+    /// Publishes while others may publish too (shared release, notify,
+    /// set, semaphore release, barrier arrival).
+    ReleaseShared,
+}
+
+/// Recorder state inside every primitive.
+#[derive(Debug)]
+pub(crate) struct ObjRec {
+    clock: AtomicU64,
+    declared: AtomicU32,
+    /// A semaphore's initial permits or a barrier's parties; `u32::MAX` for
+    /// none.
+    permits: u32,
+}
+
+impl ObjRec {
+    pub(crate) const fn new() -> Self {
+        Self::with_permits(u32::MAX)
+    }
+
+    pub(crate) const fn with_permits(permits: u32) -> Self {
+        ObjRec {
+            clock: AtomicU64::new(0),
+            declared: AtomicU32::new(0),
+            permits,
+        }
+    }
+
+    /// Records `kind` about this object if a trace is open.
+    #[inline]
+    pub(crate) fn record(
+        &self,
+        meta: &PrimitiveMeta,
+        kind: EventKind,
+        site: Option<&'static Location<'static>>,
+        sync: Sync,
+    ) {
+        if let Some(session) = active() {
+            self.record_in(session, meta, kind, site, sync);
+        }
+    }
+
+    fn record_in(
+        &self,
+        session: u32,
+        meta: &PrimitiveMeta,
+        kind: EventKind,
+        site: Option<&'static Location<'static>>,
+        sync: Sync,
+    ) {
+        if self.declared.load(Ordering::Relaxed) != session {
+            self.declare(session, meta, site);
+        }
+        let after = match sync {
+            Sync::Acquire => self.clock.load(Ordering::Relaxed),
+            _ => 0,
+        };
+        let time = emit(session, kind, site, after);
+        match sync {
+            Sync::Release => self.clock.store(time, Ordering::Relaxed),
+            Sync::ReleaseShared => {
+                self.clock.fetch_max(time, Ordering::Relaxed);
+            }
+            Sync::None | Sync::Acquire => {}
+        }
+    }
+
+    /// Runs `op` (a notify) and records the event it returns, timed and
+    /// published before `op` runs so that what it wakes follows it.
+    pub(crate) fn record_around(
+        &self,
+        meta: &PrimitiveMeta,
+        site: Option<&'static Location<'static>>,
+        op: &mut dyn FnMut() -> EventKind,
+    ) {
+        match active() {
+            Some(session) => {
+                if self.declared.load(Ordering::Relaxed) != session {
+                    self.declare(session, meta, site);
+                }
+                super::local::emit_around(session, site, &self.clock, op);
+            }
+            None => {
+                op();
+            }
+        }
+    }
+
+    /// Records `kind` after this object's last publication and `other`'s
+    /// (a condvar wake-up follows the notify and the mutex's release).
+    pub(crate) fn record_after_both(
+        &self,
+        meta: &PrimitiveMeta,
+        other: &ObjRec,
+        kind: EventKind,
+        site: Option<&'static Location<'static>>,
+    ) {
+        if let Some(session) = active() {
+            if self.declared.load(Ordering::Relaxed) != session {
+                self.declare(session, meta, site);
+            }
+            let after = self
+                .clock
+                .load(Ordering::Relaxed)
+                .max(other.clock.load(Ordering::Relaxed));
+            emit(session, kind, site, after);
+        }
+    }
+
+    /// Declares the object (once per recording) so events may refer to it.
+    pub(crate) fn declare_now(
+        &self,
+        meta: &PrimitiveMeta,
+        site: Option<&'static Location<'static>>,
+    ) {
+        if let Some(session) = active() {
+            if self.declared.load(Ordering::Relaxed) != session {
+                self.declare(session, meta, site);
+            }
+        }
+    }
+
+    #[cold]
+    fn declare(
+        &self,
+        session: u32,
+        meta: &PrimitiveMeta,
+        first_use: Option<&'static Location<'static>>,
+    ) {
+        let created = created_site(meta).or(first_use);
+        sink::with(session, |s| {
+            // Checked again under the sink lock: another thread may have won.
+            if self.declared.load(Ordering::Relaxed) == session {
+                return;
+            }
+            let site = created.map(|loc| s.site(loc));
+            let id = meta.id();
+            let info = PrimitiveInfo {
+                label: id.to_string(),
+                kind: meta.kind(),
+                name: meta.name().map(str::to_string),
+                site,
+                permits: (self.permits != u32::MAX).then_some(self.permits),
+                rank: meta.rank(),
+            };
+            s.primitive(obj_id(meta), &info);
+            self.declared.store(session, Ordering::Relaxed);
+        });
+    }
+}
+
+/// The trace id of a primitive.
+#[inline]
+pub(crate) fn obj_id(meta: &PrimitiveMeta) -> ObjId {
+    ObjId(u32::try_from(meta.id()).unwrap_or(u32::MAX))
+}
+
+/// The creation site, unless the primitive was made by a `const`
+/// initialiser inside this crate (a `static`), whose site says nothing.
+fn created_site(meta: &PrimitiveMeta) -> Option<&'static Location<'static>> {
+    let site = meta.site();
+    let inside = crate::CONST_INIT_FILES.contains(&site.file());
+    (!inside).then_some(site)
+}
+
+static NEXT_VAR: AtomicU32 = AtomicU32::new(1);
+
+/// Recorder state inside every tracked variable.
+#[derive(Debug)]
+pub(crate) struct VarRec {
+    id: u32,
+    name: Option<&'static str>,
+    site: &'static Location<'static>,
+    declared: AtomicU32,
+}
+
+impl VarRec {
+    pub(crate) fn new(name: Option<&'static str>, site: &'static Location<'static>) -> Self {
+        VarRec {
+            id: NEXT_VAR.fetch_add(1, Ordering::Relaxed),
+            name,
+            site,
+            declared: AtomicU32::new(0),
+        }
+    }
+
+    pub(crate) fn id(&self) -> VarId {
+        VarId(self.id)
+    }
+
+    pub(crate) fn name(&self) -> Option<&'static str> {
+        self.name
+    }
+
+    /// Records an access (`Read`, `Write`, `Update`) at `site`.
+    #[inline]
+    pub(crate) fn record(&self, kind: EventKind, site: &'static Location<'static>) {
+        if let Some(session) = active() {
+            if self.declared.load(Ordering::Relaxed) != session {
+                self.declare(session);
+            }
+            emit(session, kind, Some(site), 0);
+        }
+    }
+
+    #[cold]
+    fn declare(&self, session: u32) {
+        sink::with(session, |s| {
+            if self.declared.load(Ordering::Relaxed) == session {
+                return;
+            }
+            let info = VarInfo {
+                label: self.id.to_string(),
+                name: self.name.map(str::to_string),
+                site: Some(s.site(self.site)),
+            };
+            s.var(VarId(self.id), &info);
+            self.declared.store(session, Ordering::Relaxed);
+        });
+    }
+}

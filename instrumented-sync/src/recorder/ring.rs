@@ -1,0 +1,165 @@
+//! A thread's event buffer: a single-producer single-consumer ring.
+//!
+//! The owning thread pushes without any lock; the sink, under its own
+//! mutex, reads published events at any time (periodic flush, a deadlock
+//! report, exit). That is what lets the sink drain a thread that is blocked
+//! or sleeping, and take consistent snapshots across threads.
+//!
+//! # Performance
+//! A push is a relaxed load of `tail`, an acquire load of `head`, a 48-byte
+//! copy and a release store of `tail`: a few ns, no read-modify-write.
+
+use std::mem::MaybeUninit;
+use std::sync::atomic::Ordering;
+
+use lockscope_detector::trace::Event;
+
+use crate::primitive::{AtomicBool, AtomicUsize, UnsafeCell};
+
+/// Events a ring holds before its owner drains it.
+pub const CAPACITY: usize = 4096;
+
+#[repr(align(64))]
+#[derive(Debug)]
+struct Padded(AtomicUsize);
+
+/// One thread's events. Positions grow forever; slot = position % CAPACITY.
+#[derive(Debug)]
+pub struct Ring {
+    slots: Box<[UnsafeCell<MaybeUninit<Event>>]>,
+    /// Next position the consumer reads. Written only by the consumer.
+    head: Padded,
+    /// Next position the producer writes. Written only by the producer.
+    tail: Padded,
+    /// The owning thread has exited: no more pushes.
+    closed: AtomicBool,
+}
+
+// SAFETY: slot `p % CAPACITY` is written only by the single producer while
+// `head <= p < head + CAPACITY` and `p >= tail` (not yet published), and read
+// only by the single consumer while `head <= p < tail` (published with a
+// release store of `tail`, read after an acquire load); the two ranges never
+// overlap, so no slot is accessed by both at once.
+unsafe impl Sync for Ring {}
+// SAFETY: see `Sync`; `Event` is `Send`.
+unsafe impl Send for Ring {}
+
+impl Default for Ring {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Ring {
+    pub fn new() -> Self {
+        Ring {
+            slots: (0..CAPACITY)
+                .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
+                .collect(),
+            head: Padded(AtomicUsize::new(0)),
+            tail: Padded(AtomicUsize::new(0)),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// Appends `ev`, or gives it back if the ring is full.
+    ///
+    /// # Safety
+    /// Only one thread (the producer) may ever call `push` on a ring.
+    #[inline]
+    pub unsafe fn push(&self, ev: Event) -> Result<(), Event> {
+        let tail = self.tail.0.load(Ordering::Relaxed);
+        let head = self.head.0.load(Ordering::Acquire);
+        if tail.wrapping_sub(head) >= CAPACITY {
+            return Err(ev);
+        }
+        self.slots[tail % CAPACITY].with_mut(|slot| {
+            // SAFETY: `tail` is not published and is within CAPACITY of
+            // `head`, so the consumer does not read this slot (see `Sync`).
+            unsafe { (*slot).write(ev) };
+        });
+        self.tail.0.store(tail.wrapping_add(1), Ordering::Release);
+        Ok(())
+    }
+
+    /// The published end: events at positions below it may be read.
+    pub fn tail(&self) -> usize {
+        self.tail.0.load(Ordering::Acquire)
+    }
+
+    /// The event at published position `pos`.
+    ///
+    /// # Safety
+    /// Only the consumer may call this, with `head <= pos < tail()`.
+    pub unsafe fn peek(&self, pos: usize) -> Event {
+        self.slots[pos % CAPACITY].with(|slot| {
+            // SAFETY: published (pos < tail, acquire-loaded by the caller)
+            // and not yet consumed, so the producer does not write it.
+            unsafe { (*slot).assume_init_read() }
+        })
+    }
+
+    /// Moves the events from `head` up to `upto` into `out`.
+    ///
+    /// # Safety
+    /// Only one consumer at a time, with `upto` a value `tail()` returned.
+    pub unsafe fn consume_to(&self, upto: usize, out: &mut Vec<Event>) {
+        let mut pos = self.head.0.load(Ordering::Relaxed);
+        while pos != upto {
+            // SAFETY: head <= pos < upto <= tail, per the caller's contract.
+            out.push(unsafe { self.peek(pos) });
+            pos = pos.wrapping_add(1);
+        }
+        self.head.0.store(upto, Ordering::Release);
+    }
+
+    /// Whether every pushed event has been consumed.
+    pub fn is_drained(&self) -> bool {
+        self.head.0.load(Ordering::Acquire) == self.tail()
+    }
+
+    /// Marks the owner gone.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+}
+
+#[cfg(all(test, not(lockscope_loom)))]
+mod tests {
+    use super::*;
+    use lockscope_detector::trace::{EventKind, ThreadId};
+
+    fn ev(time: u64) -> Event {
+        Event {
+            time,
+            thread: ThreadId(0),
+            site: None,
+            backtrace: None,
+            kind: EventKind::Begin,
+        }
+    }
+
+    #[test]
+    fn fills_refuses_then_accepts_after_consume() {
+        let r = Ring::new();
+        for t in 0..CAPACITY as u64 {
+            // SAFETY: this test is the only producer.
+            unsafe { r.push(ev(t)).unwrap() };
+        }
+        // SAFETY: as above.
+        assert!(unsafe { r.push(ev(9)) }.is_err());
+        let mut out = Vec::new();
+        // SAFETY: single consumer, upto = tail().
+        unsafe { r.consume_to(r.tail(), &mut out) };
+        assert_eq!(out.len(), CAPACITY);
+        assert_eq!(out[17].time, 17);
+        assert!(r.is_drained());
+        // SAFETY: only producer.
+        unsafe { r.push(ev(1)).unwrap() };
+        assert!(!r.is_drained());
+    }
+}

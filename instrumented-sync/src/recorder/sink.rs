@@ -1,0 +1,289 @@
+//! The one sink all threads' events go to: a JSON Lines file written with
+//! the detector's [`JsonLinesWriter`], behind one plain mutex (never an
+//! instrumented lock).
+//!
+//! # Declarations before use
+//! Threads, primitives, variables, sites and backtraces are written to the
+//! file the moment they are declared, while events wait in the threads'
+//! rings and reach the file only at a drain, under the same mutex and so
+//! later. An event therefore never precedes a declaration it refers to.
+//!
+//! # A legal order across threads
+//! Event times come from [`clock`](super::clock): happens-before implies a
+//! smaller time. A drain snapshots every ring's published end twice. If no
+//! ring moved between the two snapshots, the first one is a consistent cut:
+//! an event outside it cannot happen-before one inside (the release that
+//! would link them was published before the later thread's snapshot, so the
+//! second pass would have seen it move). For rings that did move, the first
+//! event past the snapshot bounds the times of anything that could precede a
+//! snapshotted event, so only events below that bound are written; the rest
+//! wait for the next drain. Pending events are written in time order, and an
+//! event arriving later with an earlier time (necessarily concurrent with
+//! what was written) is clamped to the last written time.
+//!
+//! # Performance
+//! A drain is O(n log n) in the events drained. Drains run when a ring is
+//! full, every 100 ms from the background thread, on [`flush`](super::flush)
+//! and at the end of the recording.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::panic::Location;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use lockscope_detector::trace::{
+    BacktraceId, Event, Header, JsonLinesWriter, Note, NoteId, ObjId, PrimitiveInfo, Site, SiteId,
+    ThreadId, ThreadInfo, VarId, VarInfo,
+};
+use parking_lot::Mutex;
+
+use super::ring::Ring;
+
+/// Every thread's ring; rings of exited threads are dropped once drained.
+static RINGS: Mutex<Vec<Arc<Ring>>> = Mutex::new(Vec::new());
+/// The open trace, if any.
+static SINK: Mutex<Option<Sink>> = Mutex::new(None);
+
+/// What a finished recording wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordingStats {
+    /// The trace file.
+    pub path: PathBuf,
+    /// Events written.
+    pub events: u64,
+}
+
+pub(crate) struct Sink {
+    out: JsonLinesWriter<BufWriter<File>>,
+    path: PathBuf,
+    session: u32,
+    /// Clock value at the start; written times are relative to it.
+    base: u64,
+    pending: Vec<Event>,
+    last_written: u64,
+    events: u64,
+    sites: HashMap<(&'static str, u32, u32), SiteId>,
+    backtraces: HashMap<Vec<String>, BacktraceId>,
+    notes: u32,
+    /// The first write error; reported when the recording ends.
+    error: Option<io::Error>,
+}
+
+pub(crate) fn register(ring: Arc<Ring>) {
+    RINGS.lock().push(ring);
+}
+
+/// Runs `f` on the sink if recording `session` is still open.
+pub(crate) fn with<R>(session: u32, f: impl FnOnce(&mut Sink) -> R) -> Option<R> {
+    let mut sink = SINK.lock();
+    match sink.as_mut() {
+        Some(s) if s.session == session => Some(f(s)),
+        _ => None,
+    }
+}
+
+/// Opens `path` as the trace of `session`, replacing any open one (which is
+/// finished first).
+pub(crate) fn open(path: &Path, session: u32, base: u64) -> io::Result<Option<RecordingStats>> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| annotate(e, "cannot create directory", dir))?;
+    }
+    let file = File::create(path).map_err(|e| annotate(e, "cannot create trace file", path))?;
+    let mut out = JsonLinesWriter::new(BufWriter::new(file));
+    out.header(&header())?;
+    let mut sink = SINK.lock();
+    let previous = sink.take().map(Sink::finish).transpose()?;
+    // Events left from a previous recording belong to no open trace.
+    discard_rings();
+    *sink = Some(Sink {
+        out,
+        path: path.to_path_buf(),
+        session,
+        base,
+        pending: Vec::new(),
+        last_written: 0,
+        events: 0,
+        sites: HashMap::new(),
+        backtraces: HashMap::new(),
+        notes: 0,
+        error: None,
+    });
+    Ok(previous)
+}
+
+/// Finishes the open trace if it is `session`'s (any, for `None`).
+pub(crate) fn close(session: Option<u32>) -> io::Result<Option<RecordingStats>> {
+    let mut sink = SINK.lock();
+    match sink.as_ref() {
+        Some(s) if session.is_none_or(|id| id == s.session) => {}
+        _ => return Ok(None),
+    }
+    sink.take().map(Sink::finish).transpose()
+}
+
+/// Drains every ring into the open trace and flushes the file.
+pub(crate) fn drain(final_: bool) -> io::Result<()> {
+    let mut sink = SINK.lock();
+    match sink.as_mut() {
+        Some(s) => {
+            s.drain(final_);
+            s.flush_file()
+        }
+        None => {
+            discard_rings();
+            Ok(())
+        }
+    }
+}
+
+fn discard_rings() {
+    let mut scratch = Vec::new();
+    let mut rings = RINGS.lock();
+    for r in rings.iter() {
+        // SAFETY: the consumer side is only used under the SINK lock (held
+        // by every caller) or with it known to be empty; `upto` is `tail()`.
+        unsafe { r.consume_to(r.tail(), &mut scratch) };
+        scratch.clear();
+    }
+    rings.retain(|r| !(r.is_closed() && r.is_drained()));
+}
+
+fn header() -> Header {
+    Header {
+        command: std::env::args().collect(),
+        pid: Some(std::process::id()),
+        start_time: Some(super::config::rfc3339_now()),
+        ..Header::default()
+    }
+}
+
+fn annotate(e: io::Error, what: &str, path: &Path) -> io::Error {
+    io::Error::new(e.kind(), format!("{what} {}: {e}", path.display()))
+}
+
+impl Sink {
+    fn keep<T>(&mut self, r: io::Result<T>) {
+        if let Err(e) = r {
+            self.error.get_or_insert(e);
+        }
+    }
+
+    /// The trace-relative time of clock value `t`.
+    pub(crate) fn relative(&self, t: u64) -> u64 {
+        t.saturating_sub(self.base)
+    }
+
+    pub(crate) fn site(&mut self, loc: &'static Location<'static>) -> SiteId {
+        let key = (loc.file(), loc.line(), loc.column());
+        if let Some(id) = self.sites.get(&key) {
+            return *id;
+        }
+        let id = SiteId(u32::try_from(self.sites.len()).unwrap_or(u32::MAX));
+        let site = Site::Source {
+            file: loc.file().to_string(),
+            line: loc.line(),
+            column: loc.column(),
+        };
+        let r = self.out.site(id, &site);
+        self.keep(r);
+        self.sites.insert(key, id);
+        id
+    }
+
+    pub(crate) fn backtrace(&mut self, frames: Vec<String>) -> BacktraceId {
+        if let Some(id) = self.backtraces.get(&frames) {
+            return *id;
+        }
+        let id = BacktraceId(u32::try_from(self.backtraces.len()).unwrap_or(u32::MAX));
+        let r = self.out.backtrace(id, &frames);
+        self.keep(r);
+        self.backtraces.insert(frames, id);
+        id
+    }
+
+    pub(crate) fn thread(&mut self, id: ThreadId, info: &ThreadInfo) {
+        let r = self.out.thread(id, info);
+        self.keep(r);
+    }
+
+    pub(crate) fn primitive(&mut self, id: ObjId, info: &PrimitiveInfo) {
+        let r = self.out.primitive(id, info);
+        self.keep(r);
+    }
+
+    pub(crate) fn var(&mut self, id: VarId, info: &VarInfo) {
+        let r = self.out.var(id, info);
+        self.keep(r);
+    }
+
+    pub(crate) fn note(&mut self, note: &Note) -> NoteId {
+        let id = NoteId(self.notes);
+        self.notes += 1;
+        let r = self.out.note(id, note);
+        self.keep(r);
+        id
+    }
+
+    /// Adds an event that bypasses the rings (a thread whose thread-locals
+    /// are gone).
+    pub(crate) fn push(&mut self, ev: Event) {
+        self.pending.push(ev);
+    }
+
+    fn drain(&mut self, final_: bool) {
+        let rings: Vec<Arc<Ring>> = RINGS.lock().clone();
+        let snapshot: Vec<usize> = rings.iter().map(|r| r.tail()).collect();
+        let mut bound = u64::MAX;
+        for (r, &pos) in rings.iter().zip(&snapshot) {
+            if r.tail() != pos {
+                // SAFETY: we are the consumer (SINK lock held) and `pos` was
+                // published (the tail has moved past it) and not consumed.
+                bound = bound.min(unsafe { r.peek(pos) }.time);
+            }
+        }
+        for (r, &pos) in rings.iter().zip(&snapshot) {
+            // SAFETY: consumer under the SINK lock; `pos` came from tail().
+            unsafe { r.consume_to(pos, &mut self.pending) };
+        }
+        RINGS.lock().retain(|r| !(r.is_closed() && r.is_drained()));
+        self.pending.sort_by_key(|e| e.time);
+        let cut = if final_ {
+            self.pending.len()
+        } else {
+            self.pending.partition_point(|e| e.time < bound)
+        };
+        let ready: Vec<Event> = self.pending.drain(..cut).collect();
+        for mut ev in ready {
+            ev.time = self.relative(ev.time).max(self.last_written);
+            self.last_written = ev.time;
+            self.events += 1;
+            let r = self.out.event(&ev);
+            self.keep(r);
+        }
+    }
+
+    fn flush_file(&mut self) -> io::Result<()> {
+        let r = self.out.flush();
+        self.keep(r);
+        match &self.error {
+            Some(e) => Err(io::Error::new(
+                e.kind(),
+                format!("writing trace {}: {e}", self.path.display()),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn finish(mut self) -> io::Result<RecordingStats> {
+        self.drain(true);
+        self.flush_file()?;
+        let mut file = self.out.into_inner()?;
+        file.flush()?;
+        Ok(RecordingStats {
+            path: self.path,
+            events: self.events,
+        })
+    }
+}

@@ -1,0 +1,277 @@
+//! An instrumented reentrant mutex (Python's `RLock`) with parking_lot's
+//! `ReentrantMutex` API.
+//!
+//! A thin wrapper rather than a `lock_api` alias: the alias would run the
+//! raw lock only on the outermost acquisition, hiding re-entries and their
+//! call sites. Here every `lock` records `acquired` with the re-entrancy
+//! depth after it (1 for the outermost), and every guard drop records
+//! `released` before the real unlock.
+//!
+//! # Limitations
+//! No mapped or Arc guards, no `unlocked`/`bump` on the guard.
+
+use std::fmt;
+use std::ops::Deref;
+use std::panic::Location;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use lockscope_detector::trace::{EventKind, LockMode, PrimitiveKind};
+
+use crate::hook::{self as live, Wait};
+use crate::meta::PrimitiveMeta;
+use crate::recorder::{obj_id, ObjRec, Sync};
+
+const MODE: LockMode = LockMode::Exclusive;
+
+/// A mutex one thread may lock again while holding it.
+pub struct ReentrantMutex<T: ?Sized> {
+    rec: ObjRec,
+    meta: PrimitiveMeta,
+    /// Re-entrancy depth; written only by the holding thread.
+    depth: AtomicU32,
+    inner: parking_lot::ReentrantMutex<T>,
+}
+
+/// Holds a [`ReentrantMutex`]; releases one level when dropped.
+#[must_use = "if unused the ReentrantMutex will immediately unlock"]
+pub struct ReentrantMutexGuard<'a, T: ?Sized> {
+    lock: &'a ReentrantMutex<T>,
+    inner: std::mem::ManuallyDrop<parking_lot::ReentrantMutexGuard<'a, T>>,
+}
+
+impl<T> ReentrantMutex<T> {
+    /// A reentrant mutex (its id is assigned on first use).
+    #[track_caller]
+    pub const fn new(value: T) -> Self {
+        ReentrantMutex {
+            rec: ObjRec::new(),
+            meta: PrimitiveMeta::new_const(PrimitiveKind::ReentrantMutex, None),
+            depth: AtomicU32::new(0),
+            inner: parking_lot::ReentrantMutex::new(value),
+        }
+    }
+
+    /// A named reentrant mutex.
+    #[track_caller]
+    pub fn named(name: &'static str, value: T) -> Self {
+        ReentrantMutex {
+            rec: ObjRec::new(),
+            meta: PrimitiveMeta::new(PrimitiveKind::ReentrantMutex, Some(name)),
+            depth: AtomicU32::new(0),
+            inner: parking_lot::ReentrantMutex::new(value),
+        }
+    }
+
+    /// A reentrant mutex with an explicit lock-order rank.
+    #[track_caller]
+    pub fn ranked(name: Option<&'static str>, rank: u64, value: T) -> Self {
+        ReentrantMutex {
+            rec: ObjRec::new(),
+            meta: PrimitiveMeta::new(PrimitiveKind::ReentrantMutex, name).with_rank(rank),
+            depth: AtomicU32::new(0),
+            inner: parking_lot::ReentrantMutex::new(value),
+        }
+    }
+
+    /// The protected value.
+    pub fn into_inner(self) -> T {
+        let this = std::mem::ManuallyDrop::new(self);
+        live::dropped(&this.meta);
+        // SAFETY: `this` is never used or dropped again, so `inner` is moved
+        // out exactly once; the other fields own no resources.
+        let inner = unsafe { std::ptr::read(&this.inner) };
+        inner.into_inner()
+    }
+}
+
+impl<T: ?Sized> ReentrantMutex<T> {
+    /// The mutex's identity.
+    pub fn meta(&self) -> &PrimitiveMeta {
+        &self.meta
+    }
+
+    /// Locks, blocking unless the calling thread already holds it.
+    #[track_caller]
+    pub fn lock(&self) -> ReentrantMutexGuard<'_, T> {
+        let site = Location::caller();
+        if let Some(g) = self.inner.try_lock() {
+            return self.guard(g, site, true);
+        }
+        self.lock_deadline(None, site)
+            .expect("an untimed lock always succeeds")
+    }
+
+    /// Locks if that needs no waiting.
+    #[track_caller]
+    pub fn try_lock(&self) -> Option<ReentrantMutexGuard<'_, T>> {
+        let site = Location::caller();
+        match self.inner.try_lock() {
+            Some(g) => Some(self.guard(g, site, false)),
+            None => {
+                self.try_failed(site);
+                None
+            }
+        }
+    }
+
+    /// Locks, waiting at most `timeout`.
+    #[track_caller]
+    pub fn try_lock_for(&self, timeout: Duration) -> Option<ReentrantMutexGuard<'_, T>> {
+        let site = Location::caller();
+        self.lock_deadline(Instant::now().checked_add(timeout), site)
+    }
+
+    /// Locks, waiting until `timeout` at most.
+    #[track_caller]
+    pub fn try_lock_until(&self, timeout: Instant) -> Option<ReentrantMutexGuard<'_, T>> {
+        let site = Location::caller();
+        self.lock_deadline(Some(timeout), site)
+    }
+
+    /// Whether any thread holds it.
+    pub fn is_locked(&self) -> bool {
+        self.inner.is_locked()
+    }
+
+    /// Whether the calling thread holds it.
+    pub fn is_owned_by_current_thread(&self) -> bool {
+        self.inner.is_owned_by_current_thread()
+    }
+
+    /// The value, through exclusive access (no locking needed).
+    pub fn get_mut(&mut self) -> &mut T {
+        self.inner.get_mut()
+    }
+
+    fn lock_deadline(
+        &self,
+        deadline: Option<Instant>,
+        site: &'static Location<'static>,
+    ) -> Option<ReentrantMutexGuard<'_, T>> {
+        if let Some(g) = self.inner.try_lock() {
+            return Some(self.guard(g, site, true));
+        }
+        self.request(site, deadline);
+        let got = live::sliced(deadline, |until| match until {
+            Some(t) => self.inner.try_lock_until(t),
+            None => Some(self.inner.lock()),
+        });
+        match got {
+            Some(g) => Some(self.guard(g, site, true)),
+            None => {
+                self.try_failed(site);
+                live::wait_ended();
+                None
+            }
+        }
+    }
+
+    fn guard<'a>(
+        &'a self,
+        g: parking_lot::ReentrantMutexGuard<'a, T>,
+        site: &'static Location<'static>,
+        blocking: bool,
+    ) -> ReentrantMutexGuard<'a, T> {
+        let depth = self.depth.load(Ordering::Relaxed) + 1;
+        self.depth.store(depth, Ordering::Relaxed);
+        let kind = EventKind::Acquired {
+            obj: obj_id(&self.meta),
+            mode: MODE,
+            depth,
+        };
+        self.rec.record(&self.meta, kind, Some(site), Sync::Acquire);
+        live::acquired(&self.meta, MODE, blocking, site);
+        ReentrantMutexGuard {
+            lock: self,
+            inner: std::mem::ManuallyDrop::new(g),
+        }
+    }
+
+    fn request(&self, site: &'static Location<'static>, deadline: Option<Instant>) {
+        let kind = EventKind::Request {
+            obj: obj_id(&self.meta),
+            mode: MODE,
+        };
+        self.rec.record(&self.meta, kind, Some(site), Sync::None);
+        live::before_block_until(
+            Wait::Lock {
+                lock: &self.meta,
+                mode: MODE,
+            },
+            site,
+            deadline,
+        );
+    }
+
+    fn try_failed(&self, site: &'static Location<'static>) {
+        let kind = EventKind::TryFailed {
+            obj: obj_id(&self.meta),
+            mode: MODE,
+        };
+        self.rec.record(&self.meta, kind, Some(site), Sync::None);
+    }
+
+    fn release_one(&self) {
+        live::released(&self.meta, MODE);
+        let kind = EventKind::Released {
+            obj: obj_id(&self.meta),
+            mode: MODE,
+        };
+        self.rec.record(&self.meta, kind, None, Sync::Release);
+        let depth = self.depth.load(Ordering::Relaxed);
+        self.depth.store(depth.saturating_sub(1), Ordering::Relaxed);
+    }
+}
+
+impl<T: Default> Default for ReentrantMutex<T> {
+    #[track_caller]
+    fn default() -> Self {
+        Self::new(T::default())
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for ReentrantMutex<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReentrantMutex")
+            .field("id", &self.meta.id())
+            .field("name", &self.meta.name())
+            .field("data", &&self.inner)
+            .finish()
+    }
+}
+
+impl<T: ?Sized> Drop for ReentrantMutex<T> {
+    fn drop(&mut self) {
+        live::dropped(&self.meta);
+    }
+}
+
+impl<'a, T: ?Sized> ReentrantMutexGuard<'a, T> {
+    /// The mutex this guard holds.
+    pub fn remutex(s: &Self) -> &'a ReentrantMutex<T> {
+        s.lock
+    }
+}
+
+impl<T: ?Sized> Deref for ReentrantMutexGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T: ?Sized> Drop for ReentrantMutexGuard<'_, T> {
+    fn drop(&mut self) {
+        self.lock.release_one();
+        // SAFETY: dropped exactly once, here, after the release is recorded.
+        unsafe { std::mem::ManuallyDrop::drop(&mut self.inner) };
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for ReentrantMutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
