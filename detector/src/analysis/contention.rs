@@ -218,7 +218,8 @@ impl Contention {
             let Some(blocked) = cx.state.thread(t).blocked else {
                 continue;
             };
-            if findings::behind_cycle(cx.state, t) {
+            let same_lock = matches!(blocked.on, WaitTarget::Lock { obj, .. } if obj == p.obj);
+            if !same_lock || findings::behind_cycle(cx.state, t) {
                 continue;
             }
             let bypassed = self.lock(p.obj).acquisitions - p.acquisitions_then;

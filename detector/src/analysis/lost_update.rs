@@ -266,3 +266,35 @@ impl Analysis for LostUpdates {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(thread: u32, index: u64) -> Access {
+        Access {
+            index,
+            thread,
+            site: NO_SITE,
+        }
+    }
+
+    #[test]
+    fn pending_reads_of_several_threads_are_kept_and_taken_per_thread() {
+        let mut v = VarState::default();
+        v.set_pending(read(1, 10));
+        v.set_pending(read(2, 11));
+        v.set_pending(read(3, 12));
+        v.set_pending(read(2, 13)); // a newer read replaces T2's
+        assert_eq!(v.take_pending(1), Some(read(1, 10)));
+        assert_eq!(v.take_pending(2), Some(read(2, 13)));
+        assert_eq!(v.take_pending(2), None);
+        assert_eq!(v.take_pending(3), Some(read(3, 12)));
+        assert!(v.pending.is_none());
+    }
+
+    #[test]
+    fn variable_state_stays_small() {
+        assert_eq!(std::mem::size_of::<VarState>(), 40);
+    }
+}
