@@ -197,3 +197,23 @@ fn fingerprint_names_variable_and_sites_not_threads() {
     assert_eq!(fps[0], fps[1]);
     assert_ne!(fps[0], fps[2]);
 }
+
+#[test]
+fn findings_per_fingerprint_are_capped_and_the_rest_counted() {
+    use lockscope_detector::analysis::lost_update::MAX_PER_FINGERPRINT;
+    let mut tr = Trace::new();
+    let (t1, t2, x) = (tr.thread("T1"), tr.thread("T2"), tr.var("x"));
+    for _ in 0..MAX_PER_FINGERPRINT + 5 {
+        tr.read(t1, x, "r").write(t2, x, "w2").write(t1, x, "w");
+    }
+    let report = tr.analyze();
+    assert_eq!(report.count(LOST), MAX_PER_FINGERPRINT);
+    assert!(
+        report
+            .limits
+            .iter()
+            .any(|l| l.starts_with("lost_update: 5 further lost updates")),
+        "{:?}",
+        report.limits
+    );
+}
