@@ -150,6 +150,11 @@ pub struct RunArgs {
     /// target/lockscope-runs/, or the system temp dir outside a Cargo project).
     #[arg(long, value_name = "DIR")]
     pub trace_dir: Option<PathBuf>,
+    /// Kill the command (and, on Unix, every process it started) after this
+    /// many seconds, then analyze what it traced: a deadlocked test suite
+    /// fails the gate instead of hanging CI.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
     #[command(flatten)]
     pub gate: GateArgs,
     /// The command and its arguments.

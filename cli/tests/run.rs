@@ -76,3 +76,31 @@ fn run_defaults_to_a_fresh_dir_under_target() {
         .count();
     assert_eq!(runs, 2, "each run gets its own directory");
 }
+
+#[test]
+fn run_timeout_kills_a_hanging_command_and_fails() {
+    let dir = workdir();
+    let hang = format!(
+        "cp '{}' \"$LOCKSCOPE_TRACE\"; sleep 60; sleep 60",
+        data("Transfer.std")
+    );
+    let start = std::time::Instant::now();
+    lockscope()
+        .current_dir(dir.path())
+        .args(["run", "--timeout", "0.5", "--allow=all", "--trace-dir"])
+        .arg(dir.path().join("t"))
+        .arg("--")
+        .args(sh(&hang))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("timed out after 0.5 s"))
+        .stdout(predicate::str::contains("in 1 trace"));
+    assert!(start.elapsed().as_secs() < 30, "the whole group was killed");
+    lockscope()
+        .args(["run", "--timeout=0", "--", "true"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "expected a positive number of seconds",
+        ));
+}
