@@ -18,6 +18,7 @@
 
 use hashbrown::HashMap;
 
+use super::json_fast::EventFields;
 use super::wire::{field_offset, json_error_offset, json_message, Record, RECORD_TYPES};
 use super::{
     BacktraceId, ClockUnit, Event, EventKind, FormatVersion, Header, LockMode, Note, NoteId, ObjId,
@@ -189,7 +190,7 @@ impl Decoder {
             "var" => self.var(rec).map(|()| None),
             "backtrace" => self.backtrace(rec).map(|()| None),
             "note_text" => self.note(rec).map(|()| None),
-            ty => self.event(ty, rec).map(Some),
+            ty => self.event(&EventFields::from_record(rec, ty)).map(Some),
         }
     }
 
@@ -340,7 +341,12 @@ impl Decoder {
         Ok(())
     }
 
-    fn event(&mut self, ty: &str, rec: &Record<'_>) -> Result<Event, FieldError> {
+    /// Decodes an event record's fields (from [`json_fast::scan`] or a
+    /// serde [`Record`]).
+    ///
+    /// [`json_fast::scan`]: super::json_fast::scan
+    pub fn event(&mut self, rec: &EventFields<'_>) -> Result<Event, FieldError> {
+        let ty = rec.ty;
         // The thread field comes first in a record: intern it first.
         let thread = rec.thread.map(|t| self.thread_ref(t));
         let kind = self.kind(ty, rec)?;
@@ -361,27 +367,22 @@ impl Decoder {
         })
     }
 
-    fn obj(&self, rec: &Record<'_>, ty: &str, field: &'static str) -> Result<ObjId, FieldError> {
-        let id = match field {
-            "condvar" => rec.condvar,
-            "mutex" => rec.mutex,
-            _ => rec.obj,
-        };
+    fn obj(&self, id: Option<u64>, ty: &str, field: &'static str) -> Result<ObjId, FieldError> {
         lookup(&self.ids.prims, id, ty, field, "primitive").map(ObjId)
     }
 
-    fn var_ref(&self, rec: &Record<'_>, ty: &str) -> Result<VarId, FieldError> {
+    fn var_ref(&self, rec: &EventFields<'_>, ty: &str) -> Result<VarId, FieldError> {
         lookup(&self.ids.vars, rec.var, ty, "var", "variable").map(VarId)
     }
 
-    fn child(&mut self, rec: &Record<'_>, ty: &str) -> Result<ThreadId, FieldError> {
+    fn child(&mut self, rec: &EventFields<'_>, ty: &str) -> Result<ThreadId, FieldError> {
         Ok(self.thread_ref(req(rec.child, ty, "child")?))
     }
 
-    fn kind(&mut self, ty: &str, rec: &Record<'_>) -> Result<EventKind, FieldError> {
+    fn kind(&mut self, ty: &str, rec: &EventFields<'_>) -> Result<EventKind, FieldError> {
         use EventKind as K;
-        let mode = |field: &'static str, value: &Option<std::borrow::Cow<'_, str>>| {
-            let value = req(value.as_deref(), ty, field)?;
+        let mode = |field: &'static str, value: &Option<&str>| {
+            let value = req(*value, ty, field)?;
             LockMode::parse(value)
                 .ok_or_else(|| bad(field, value, "one of exclusive, shared, upgradable"))
         };
@@ -400,69 +401,69 @@ impl Decoder {
                 child: self.child(rec, ty)?,
             },
             "request" => K::Request {
-                obj: self.obj(rec, ty, "obj")?,
+                obj: self.obj(rec.obj, ty, "obj")?,
                 mode: mode("mode", &rec.mode)?,
             },
             "acquired" => K::Acquired {
-                obj: self.obj(rec, ty, "obj")?,
+                obj: self.obj(rec.obj, ty, "obj")?,
                 mode: mode("mode", &rec.mode)?,
                 depth: rec.depth.unwrap_or(1),
             },
             "try_failed" => K::TryFailed {
-                obj: self.obj(rec, ty, "obj")?,
+                obj: self.obj(rec.obj, ty, "obj")?,
                 mode: mode("mode", &rec.mode)?,
             },
             "released" => K::Released {
-                obj: self.obj(rec, ty, "obj")?,
+                obj: self.obj(rec.obj, ty, "obj")?,
                 mode: mode("mode", &rec.mode)?,
             },
             "upgraded" => K::Upgraded {
-                obj: self.obj(rec, ty, "obj")?,
+                obj: self.obj(rec.obj, ty, "obj")?,
             },
             "downgraded" => K::Downgraded {
-                obj: self.obj(rec, ty, "obj")?,
+                obj: self.obj(rec.obj, ty, "obj")?,
                 to: mode("to", &rec.to)?,
             },
             "cond_wait" => K::CondWait {
-                condvar: self.obj(rec, ty, "condvar")?,
-                mutex: self.obj(rec, ty, "mutex")?,
+                condvar: self.obj(rec.condvar, ty, "condvar")?,
+                mutex: self.obj(rec.mutex, ty, "mutex")?,
             },
             "cond_woken" => K::CondWoken {
-                condvar: self.obj(rec, ty, "condvar")?,
-                mutex: self.obj(rec, ty, "mutex")?,
+                condvar: self.obj(rec.condvar, ty, "condvar")?,
+                mutex: self.obj(rec.mutex, ty, "mutex")?,
                 timed_out: rec.timed_out.unwrap_or(false),
             },
             "notify" => K::Notify {
-                condvar: self.obj(rec, ty, "condvar")?,
+                condvar: self.obj(rec.condvar, ty, "condvar")?,
                 all: rec.all.unwrap_or(false),
                 woken: rec.woken.unwrap_or(0),
             },
             "sem_acquired" => K::SemAcquired {
-                obj: self.obj(rec, ty, "obj")?,
+                obj: self.obj(rec.obj, ty, "obj")?,
                 permits: rec.permits.unwrap_or(1),
             },
             "sem_released" => K::SemReleased {
-                obj: self.obj(rec, ty, "obj")?,
+                obj: self.obj(rec.obj, ty, "obj")?,
                 permits: rec.permits.unwrap_or(1),
             },
             "event_set" => K::EventSet {
-                obj: self.obj(rec, ty, "obj")?,
+                obj: self.obj(rec.obj, ty, "obj")?,
             },
             "event_clear" => K::EventClear {
-                obj: self.obj(rec, ty, "obj")?,
+                obj: self.obj(rec.obj, ty, "obj")?,
             },
             "event_wait" => K::EventWait {
-                obj: self.obj(rec, ty, "obj")?,
+                obj: self.obj(rec.obj, ty, "obj")?,
             },
             "event_woken" => K::EventWoken {
-                obj: self.obj(rec, ty, "obj")?,
+                obj: self.obj(rec.obj, ty, "obj")?,
                 timed_out: rec.timed_out.unwrap_or(false),
             },
             "barrier_wait" => K::BarrierWait {
-                obj: self.obj(rec, ty, "obj")?,
+                obj: self.obj(rec.obj, ty, "obj")?,
             },
             "barrier_passed" => K::BarrierPassed {
-                obj: self.obj(rec, ty, "obj")?,
+                obj: self.obj(rec.obj, ty, "obj")?,
                 leader: rec.leader.unwrap_or(false),
             },
             "read" => K::Read {

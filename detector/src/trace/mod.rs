@@ -14,6 +14,7 @@ mod error;
 mod event;
 mod json_decode;
 mod json_doc;
+mod json_fast;
 mod json_out;
 mod json_scan;
 mod json_write;
