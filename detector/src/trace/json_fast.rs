@@ -324,4 +324,30 @@ mod tests {
             assert_eq!(scan(line.as_bytes()), None, "{line}");
         }
     }
+    proptest::proptest! {
+        #[test]
+        fn whenever_it_answers_serde_agrees(
+            fields in proptest::collection::vec((
+                proptest::sample::select(vec![
+                    "type", "t", "thread", "obj", "mode", "depth", "all", "to", "x", "name", "id",
+                ]),
+                proptest::sample::select(vec![
+                    "\"acquired\"", "\"thread\"", "\"exclusive\"", "0", "7", "01", "1.5", "-2",
+                    "4294967296", "true", "null", "[]", "\"a\\\"b\"", "\"\u{e9}\"",
+                ]),
+                proptest::sample::select(vec!["", " ", "\t", "\n"]),
+            ), 0..8)
+        ) {
+            let body: Vec<String> = fields
+                .iter()
+                .map(|(k, v, ws)| format!("{ws}\"{k}\"{ws}:{ws}{v}{ws}"))
+                .collect();
+            let line = format!("{{{}}}", body.join(","));
+            if let Some(fast) = scan(line.as_bytes()) {
+                let mut rec: Record<'_> = serde_json::from_str(&line).unwrap();
+                let ty = rec.ty.take().unwrap();
+                proptest::prop_assert_eq!(fast, EventFields::from_record(&rec, &ty));
+            }
+        }
+    }
 }
