@@ -23,8 +23,9 @@
 
 use std::io::Read;
 
-use super::json_decode::{field_error, field_position, json_error, Decoder, FieldError};
+use super::json_decode::{Decoder, FieldError};
 use super::json_fast;
+use super::json_pos::{field_error, field_position, json_error};
 use super::lines::Lines;
 use super::wire::Record;
 use super::{Event, EventSource, Position, SourceFormat, TraceError, TraceErrorKind, TraceMeta};
