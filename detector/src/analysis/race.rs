@@ -41,8 +41,11 @@
 //! # Limitations
 //! Barrier generations are not told apart: a thread passing a barrier is
 //! ordered after every earlier arrival, also of earlier generations (this
-//! can hide, never invent, races). Fork/join edges applied before a
-//! mismatch shows up later in the trace are kept.
+//! can hide, never invent, races). A lock's release clock accumulates
+//! every release, so rwlock readers are ordered after earlier readers too
+//! (which can hide a race between two writes made under read locks).
+//! Fork/join edges applied before a mismatch shows up later in the trace
+//! are kept.
 //!
 //! [`Config::trust_fork_join`]: super::Config::trust_fork_join
 //! [`Report::limits`]: crate::report::Report::limits
