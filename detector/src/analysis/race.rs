@@ -34,7 +34,7 @@
 //! # Performance
 //! An access costs O(1) (epoch comparisons) unless the variable is
 //! read-shared (O(threads)); a synchronisation event costs one O(threads)
-//! join. State: one vector clock per thread and per primitive, 72 bytes
+//! join. State: one vector clock per thread and per primitive, 48 bytes
 //! per variable plus 24 bytes per thread for read-shared variables. Hashing
 //! happens only when a race is found.
 //!
