@@ -62,6 +62,8 @@ pub enum Command {
     Stats(StatsArgs),
     /// The lock-order (or wait-for) graph as DOT, SVG or JSON.
     Graph(GraphArgs),
+    /// Convert a trace between JSON Lines, JSON document and STD.
+    Convert(ConvertArgs),
     /// What a trace holds: format, events, threads, locks, variables, time span.
     Info(InfoArgs),
     /// Analyze the bundled benchmark and scenario traces.

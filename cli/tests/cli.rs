@@ -2,6 +2,7 @@
 //! and the exit codes 0 (gate passed), 1 (gate failed) and 2 (usage or
 //! input error), on the bundled RAPID benchmark traces.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use assert_cmd::Command;
@@ -36,12 +37,20 @@ fn json_of(out: &[u8]) -> Value {
 #[test]
 fn analyze_clean_trace_exits_0() {
     let dir = workdir();
+    std::fs::write(dir.path().join("clean.jsonl"), tiny_jsonl("acquired")).unwrap();
     lockscope()
         .current_dir(dir.path())
-        .args(["analyze", &data("Transfer.std"), "--allow", "all"])
+        .args(["analyze", "clean.jsonl"])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("in 1 trace\ngate: passed"));
+        .stdout("no findings in 1 trace\ngate: passed (0 denied)\n");
+    // Warnings report but do not fail.
+    lockscope()
+        .current_dir(dir.path())
+        .args(["analyze", &data("Bensalem.std"), "--warn=all"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("warning[potential_deadlock]"));
 }
 
 #[test]
@@ -294,6 +303,68 @@ fn info_reads_every_bundled_trace() {
 }
 
 #[test]
+fn convert_round_trips_through_every_format() {
+    let dir = workdir();
+    let p = |n: &str| dir.path().join(n);
+    lockscope()
+        .arg("convert")
+        .arg(data("Bensalem.std"))
+        .arg(p("a.jsonl"))
+        .assert()
+        .code(0);
+    lockscope()
+        .arg("convert")
+        .arg(p("a.jsonl"))
+        .arg(p("b.json.gz"))
+        .assert()
+        .code(0);
+    lockscope()
+        .arg("convert")
+        .arg(p("b.json.gz"))
+        .arg(p("c.std"))
+        .assert()
+        .code(0);
+    let info = |path: PathBuf| {
+        let out = lockscope()
+            .arg("info")
+            .arg("--json")
+            .arg(path)
+            .assert()
+            .code(0)
+            .get_output()
+            .stdout
+            .clone();
+        let v = json_of(&out);
+        (
+            v[0]["events"].clone(),
+            v[0]["threads"].clone(),
+            v[0]["locks"].clone(),
+            v[0]["format"].clone(),
+        )
+    };
+    let (e0, t0, l0, _) = info(PathBuf::from(data("Bensalem.std")));
+    assert_eq!(
+        info(p("a.jsonl")),
+        (e0.clone(), t0.clone(), l0.clone(), "jsonl".into())
+    );
+    assert_eq!(
+        info(p("b.json.gz")),
+        (e0.clone(), t0.clone(), l0.clone(), "json".into())
+    );
+    assert_eq!(info(p("c.std")), (e0, t0, l0, "std".into()));
+    lockscope()
+        .args(["convert", &data("Deadlock.std"), "out.txt"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("pass --to"));
+    lockscope()
+        .args(["convert", &data("Deadlock.std"), "-", "--to", "std"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("|acq("));
+}
+
+#[test]
 fn stats_table_by_lock_and_thread() {
     lockscope()
         .args([
@@ -458,7 +529,9 @@ fn demo_runs_on_the_bundled_data() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("StringBuffer.std"))
-        .stdout(predicate::str::contains("jigsaw.std"));
+        .stdout(predicate::str::contains("jigsaw.std"))
+        .stdout(predicate::str::contains("error[deadlock]"))
+        .stdout(predicate::str::contains("*** DEADLOCK ***"));
     let empty = workdir();
     lockscope()
         .args(["demo", "--data"])
@@ -487,6 +560,41 @@ fn completions_and_man_page_are_generated() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("Examples:"));
+}
+
+#[test]
+fn quiet_verbose_and_output_file() {
+    let dir = workdir();
+    let run = |extra: &[&str]| {
+        let out = lockscope()
+            .current_dir(dir.path())
+            .arg("analyze")
+            .arg(data("Bensalem.std"))
+            .args(extra)
+            .assert()
+            .code(1)
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).unwrap()
+    };
+    let quiet = run(&["-q"]);
+    assert_eq!(quiet.lines().count(), 2, "{quiet}");
+    let normal = run(&[]);
+    let verbose = run(&["-v"]);
+    assert!(verbose.lines().count() >= normal.lines().count());
+    assert!(normal.ends_with(&quiet), "the summary closes every report");
+    let file = dir.path().join("report.txt");
+    let mut cmd = Command::cargo_bin("lockscope").unwrap();
+    cmd.current_dir(dir.path())
+        .args(["analyze", &data("Bensalem.std"), "--color=always", "-o"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stdout("");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(!text.contains('\u{1b}'), "no escape codes in files: {text}");
+    assert!(text.ends_with(&quiet), "{text}");
 }
 
 #[test]

@@ -174,11 +174,19 @@ pub fn acquired(
     blocking: bool,
     site: &'static Location<'static>,
 ) {
-    let findings = thread_state::with(|ts| {
+    let pending = thread_state::with(|ts| {
         unblock(ts);
         crate::order::acquired(ts, lock, mode, blocking, site)
     });
-    for f in findings.into_iter().flatten() {
+    if pending == Some(true) {
+        report_pending();
+    }
+}
+
+#[cold]
+fn report_pending() {
+    let found = thread_state::with(|ts| std::mem::take(&mut *ts.pending.borrow_mut()));
+    for f in found.into_iter().flatten() {
         dispatch(f);
     }
 }

@@ -107,22 +107,22 @@ pub fn lock_order(
         while let Some(ev) = source.next_event()? {
             if let EventKind::Acquired { obj, depth: 1, .. } = ev.kind {
                 let meta = source.meta();
-                if meta.primitive(obj).kind.is_lock() {
-                    let to = b.node(
-                        meta.primitive(obj).display_name().to_owned(),
-                        meta.primitive(obj).kind.as_str(),
-                    );
+                let target = meta.primitive(obj);
+                if target.kind.is_lock() {
                     for h in &state.thread(ev.thread).held {
                         let p = meta.primitive(h.obj);
                         if h.obj == obj || !p.kind.is_lock() {
                             continue;
                         }
+                        // Nodes are made on their first edge: locks never
+                        // nested with another are not drawn.
                         let from = b.node(p.display_name().to_owned(), p.kind.as_str());
+                        let to = b.node(target.display_name().to_owned(), target.kind.as_str());
                         b.edge(from, to, || {
                             format!(
                                 "{} acquired {} at {} while holding {} (acquired at {}) in {}",
                                 meta.thread(ev.thread).display_name(),
-                                meta.primitive(obj).display_name(),
+                                target.display_name(),
                                 site(meta, ev.site),
                                 p.display_name(),
                                 site(meta, h.site),

@@ -2,7 +2,7 @@
 //! of the wait-for graph ([`FindingKind::Deadlock`]), and blocked threads
 //! outside any cycle that nothing can wake ([`FindingKind::BlockedForever`]).
 //!
-//! Works on the final [`Replay`](crate::state::Replay) state only.
+//! Works on the final [`crate::state::Replay`] state only.
 //!
 //! 1. **Stuck threads.** Start from every blocked thread that has not exited
 //!    and drop, until nothing changes, those that a thread still able to

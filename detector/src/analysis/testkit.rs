@@ -69,6 +69,13 @@ impl TraceBuilder {
         self
     }
 
+    /// Records where primitive `name` was created.
+    pub fn created_at(&mut self, name: &str, site: &str) -> &mut Self {
+        let (obj, site) = (self.obj(name), self.site(site));
+        self.meta.primitives[obj.index()].site = Some(site);
+        self
+    }
+
     pub fn thread(&mut self, name: &str) -> ThreadId {
         if let Some(&t) = self.threads.get(name) {
             return t;

@@ -262,9 +262,9 @@ impl<R: Read> JsonDocReader<R> {
 
     /// Decodes the element in `self.element` that started at `line:column`.
     fn record(&mut self, line: u64, column: u64) -> Step<Option<Event>> {
-        let rec: Record<'_> = serde_json::from_slice(&self.element)
+        let mut rec: Record<'_> = serde_json::from_slice(&self.element)
             .map_err(|e| json_error(&self.name, &self.element, line, column, &e))?;
-        let mut ev = match self.dec.record(rec) {
+        let mut ev = match self.dec.record(&mut rec) {
             Ok(Some(ev)) => ev,
             Ok(None) => return Ok(None),
             Err(e) => return Err(field_error(&self.name, &self.element, line, column, e)),

@@ -195,6 +195,7 @@ impl Drop for Local {
         let session = self.session.get();
         if super::active() == Some(session) {
             let time = clock::next(self.last.get(), 0);
+            self.last.set(time);
             self.push(Event {
                 time,
                 thread: ThreadId(self.tid),
@@ -331,7 +332,6 @@ pub(crate) fn join(child: u64, link: &ThreadLink, joined: bool, site: &'static L
     };
     let tid = thread_index(child);
     let declared = sink::with(session, |s| {
-        let site = site;
         if link.declared.load(Ordering::Relaxed) != session {
             declare_child(s, session, tid, None, None, site, link);
         }
