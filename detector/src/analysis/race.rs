@@ -39,7 +39,9 @@
 //! happens only when a race is found.
 //!
 //! # Limitations
-//! Barrier generations are not told apart: a thread passing a barrier is
+//! Only recorded synchronisation orders accesses: two accesses ordered
+//! only by a channel, an atomic or any primitive the trace does not record
+//! are reported as a race. Barrier generations are not told apart: a thread passing a barrier is
 //! ordered after every earlier arrival, also of earlier generations (this
 //! can hide, never invent, races). A lock's release clock accumulates
 //! every release, so rwlock readers are ordered after earlier readers too
