@@ -171,7 +171,9 @@ mod tests {
     fn nothing_matched_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("nope.jsonl").display().to_string();
-        let err = expand(std::slice::from_ref(&missing)).unwrap_err().to_string();
+        let err = expand(std::slice::from_ref(&missing))
+            .unwrap_err()
+            .to_string();
         assert_eq!(err, format!("{missing}: no such file or directory"));
         let glob = format!("{}/*.std", dir.path().display());
         assert!(expand(&[glob])

@@ -286,7 +286,8 @@ impl Sink {
         } else {
             self.pending.partition_point(|e| e.time < self.bound)
         };
-        let ready: Vec<Event> = self.pending.drain(..cut).collect();
+        let rest = self.pending.split_off(cut);
+        let ready = std::mem::replace(&mut self.pending, rest);
         for mut ev in ready {
             ev.time = self.relative(ev.time).max(self.last_written);
             self.last_written = ev.time;
