@@ -1,5 +1,5 @@
-//! The `lockscope` command.
+//! The `lockscope` binary: everything is in the `lockscope_cli` library.
 
-fn main() {
-    println!("lockscope {}", env!("CARGO_PKG_VERSION"));
+fn main() -> std::process::ExitCode {
+    lockscope_cli::main()
 }

@@ -69,6 +69,17 @@ impl Root {
     }
 }
 
+impl Root {
+    /// `text` with every whitespace-separated word that is a site made
+    /// relative (for notes such as `Thread T2 created at /repo/a.rs:3:4`).
+    pub fn relative_site_in(&self, text: &str) -> String {
+        text.split(' ')
+            .map(|w| self.relative_site(w))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,5 +108,9 @@ mod tests {
         assert_eq!(root.relative("/other/b.rs"), "/other/b.rs");
         assert_eq!(root.relative_site("/repo/src/a.rs:3:4"), "src/a.rs:3:4");
         assert_eq!(root.relative_site("loc 7"), "loc 7");
+        assert_eq!(
+            root.relative_site_in("T1 created at /repo/a.rs:1:2"),
+            "T1 created at a.rs:1:2"
+        );
     }
 }

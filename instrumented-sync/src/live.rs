@@ -137,9 +137,8 @@ fn publish(
         Wait::Barrier { barrier } => WaitDesc::Barrier(LockInfo::of(barrier)),
         Wait::Join { thread } => WaitDesc::Join(thread),
     };
-    let bt = std::backtrace::Backtrace::capture();
     let backtrace =
-        (bt.status() == std::backtrace::BacktraceStatus::Captured).then(|| Arc::new(bt));
+        policy::backtraces().then(|| Arc::new(std::backtrace::Backtrace::force_capture()));
     ts.slot.publish(Blocked {
         on,
         site,
@@ -157,6 +156,9 @@ fn publish(
 fn unblock(ts: &ThreadState) {
     if ts.blocked.replace(false) {
         ts.slot.unpublish();
+        // Out of the wait after all (another deadlocked thread panicked and
+        // released what this one waited for): no panic owed any more.
+        ts.slot.doomed.store(false, Ordering::Relaxed);
     }
 }
 
@@ -172,11 +174,19 @@ pub fn acquired(
     blocking: bool,
     site: &'static Location<'static>,
 ) {
-    let findings = thread_state::with(|ts| {
+    let pending = thread_state::with(|ts| {
         unblock(ts);
         crate::order::acquired(ts, lock, mode, blocking, site)
     });
-    for f in findings.into_iter().flatten() {
+    if pending == Some(true) {
+        report_pending();
+    }
+}
+
+#[cold]
+fn report_pending() {
+    let found = thread_state::with(|ts| std::mem::take(&mut *ts.pending.borrow_mut()));
+    for f in found.into_iter().flatten() {
         dispatch(f);
     }
 }

@@ -11,6 +11,7 @@
 //! | `LOCKSCOPE_ON_DEADLOCK` | same | `panic` |
 //! | `LOCKSCOPE_ON_SELF_DEADLOCK` | same | `panic` |
 //! | `LOCKSCOPE_WATCHDOG` | `off`, or a scan interval in milliseconds | `100` |
+//! | `LOCKSCOPE_BACKTRACE` | `1` to capture a backtrace at every blocking wait, for deadlock reports | `0` |
 //!
 //! `LOCKSCOPE_ON_LOCK_ORDER` covers potential deadlocks (lock-order
 //! inversions) and the recursive-read hazard. An invalid value is reported
@@ -37,6 +38,7 @@
 //! when it starts.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
@@ -138,6 +140,7 @@ pub struct Policy {
     deadlock: Action,
     self_deadlock: Action,
     watchdog: Option<Duration>,
+    backtraces: bool,
 }
 
 impl Default for Policy {
@@ -148,6 +151,7 @@ impl Default for Policy {
             deadlock: Action::Panic,
             self_deadlock: Action::Panic,
             watchdog: Some(Duration::from_millis(100)),
+            backtraces: false,
         }
     }
 }
@@ -183,6 +187,9 @@ impl Policy {
                 },
             }
         }
+        if let Ok(v) = std::env::var("LOCKSCOPE_BACKTRACE") {
+            p.backtraces = !matches!(v.trim(), "" | "0" | "off" | "false");
+        }
         (p, errors)
     }
 
@@ -211,6 +218,13 @@ impl Policy {
         self
     }
 
+    /// Whether to capture a backtrace whenever a thread blocks, so deadlock
+    /// reports show one per thread (costs microseconds per blocking wait).
+    pub fn backtraces(mut self, on: bool) -> Self {
+        self.backtraces = on;
+        self
+    }
+
     /// The watchdog's scan interval, if it is on.
     pub fn watchdog_interval(&self) -> Option<Duration> {
         self.watchdog
@@ -233,8 +247,17 @@ fn global() -> &'static RwLock<Arc<Policy>> {
         for e in errors {
             eprintln!("lockscope: {e}");
         }
+        BACKTRACES.store(p.backtraces, Ordering::Relaxed);
         RwLock::new(Arc::new(p))
     })
+}
+
+static BACKTRACES: AtomicBool = AtomicBool::new(false);
+
+/// Whether blocking waits capture backtraces (cheap to ask).
+pub(crate) fn backtraces() -> bool {
+    global();
+    BACKTRACES.load(Ordering::Relaxed)
 }
 
 /// The policy in force.
@@ -245,6 +268,7 @@ pub fn policy() -> Arc<Policy> {
 /// Replaces the policy. The watchdog picks up a new interval at its next
 /// scan; turning it on starts it.
 pub fn set_policy(policy: Policy) {
+    BACKTRACES.store(policy.backtraces, Ordering::Relaxed);
     *global().write().unwrap_or_else(|e| e.into_inner()) = Arc::new(policy);
     crate::watchdog::ensure_running();
 }

@@ -2,7 +2,7 @@
 
 #![cfg(feature = "record")]
 
-mod common;
+mod support;
 
 use lockscope_detector::trace::EventKind;
 use lockscope_sync::Barrier;
@@ -11,7 +11,7 @@ use lockscope_sync::Barrier;
 fn one_leader_and_arrivals_precede_passes() {
     let b = Barrier::named("start_line", 4);
     let id = b.meta().id();
-    let (leaders, t) = common::record(|| {
+    let (leaders, t) = support::record(|| {
         std::thread::scope(|s| {
             let hs: Vec<_> = (0..4).map(|_| s.spawn(|| b.wait().is_leader())).collect();
             hs.into_iter()

@@ -3,7 +3,7 @@
 
 #![cfg(feature = "record")]
 
-mod common;
+mod support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -48,7 +48,7 @@ fn wait_for_times_out_and_wait_while_returns_when_true() {
 fn wait_and_notify_are_recorded_in_a_legal_order() {
     let pair = Arc::new((Mutex::named("ready_lock", false), Condvar::named("ready")));
     let cv_id = pair.1.meta().id();
-    let (_, t) = common::record(|| {
+    let (_, t) = support::record(|| {
         let p2 = pair.clone();
         let h = thread::spawn(move || {
             let mut g = p2.0.lock();
@@ -92,5 +92,5 @@ fn wait_and_notify_are_recorded_in_a_legal_order() {
     });
     assert!(wait < notify && notify < woken, "{kinds:?}");
     assert_eq!(t.meta.primitive(cv).name.as_deref(), Some("ready"));
-    common::assert_legal(&t);
+    support::assert_legal(&t);
 }

@@ -2,7 +2,7 @@
 
 #![cfg(feature = "record")]
 
-mod common;
+mod support;
 
 use std::time::Duration;
 
@@ -25,7 +25,7 @@ fn set_clear_wait_and_timeouts() {
 fn a_handoff_is_recorded_set_before_woken() {
     let e = std::sync::Arc::new(Event::named("server_ready"));
     let id = e.meta().id();
-    let (_, t) = common::record(|| {
+    let (_, t) = support::record(|| {
         let e2 = e.clone();
         let client = thread::spawn(move || e2.wait());
         std::thread::sleep(Duration::from_millis(20));

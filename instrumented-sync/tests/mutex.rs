@@ -3,7 +3,7 @@
 
 #![cfg(feature = "record")]
 
-mod common;
+mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,7 +58,7 @@ fn const_new_works_in_a_static() {
 fn records_acquire_release_with_the_callers_site_and_name() {
     let m = Mutex::named("accounts", 0);
     let id = m.identity().id();
-    let (line, t) = common::record(|| {
+    let (line, t) = support::record(|| {
         let line = line!() + 1;
         *m.lock() += 1;
         line
@@ -95,7 +95,7 @@ fn records_acquire_release_with_the_callers_site_and_name() {
 fn contention_records_a_request_and_a_legal_order() {
     let m = Arc::new(Mutex::named("contended", 0u64));
     let id = m.identity().id();
-    let (_, t) = common::record(|| {
+    let (_, t) = support::record(|| {
         let g = m.lock();
         let m2 = m.clone();
         let h = lockscope_sync::thread::spawn(move || {
@@ -121,14 +121,14 @@ fn contention_records_a_request_and_a_legal_order() {
             .count(),
         2
     );
-    common::assert_legal(&t);
+    support::assert_legal(&t);
 }
 
 #[test]
 fn failed_try_lock_is_recorded() {
     let m = Mutex::named("busy", ());
     let id = m.identity().id();
-    let (_, t) = common::record(|| {
+    let (_, t) = support::record(|| {
         let _g = m.lock();
         let other = std::thread::scope(|s| s.spawn(|| m.try_lock().is_none()).join().unwrap());
         assert!(other);
@@ -144,7 +144,7 @@ fn failed_try_lock_is_recorded() {
 fn a_panic_while_holding_the_lock_still_records_the_release() {
     let m = Arc::new(Mutex::named("panicky", 0));
     let id = m.identity().id();
-    let (joined, t) = common::record(|| {
+    let (joined, t) = support::record(|| {
         let m2 = m.clone();
         lockscope_sync::thread::spawn(move || {
             let _g = m2.lock();

@@ -2,7 +2,7 @@
 
 #![cfg(feature = "record")]
 
-mod common;
+mod support;
 
 use std::time::Duration;
 
@@ -31,7 +31,7 @@ fn the_holder_may_lock_again_others_wait() {
 fn every_level_is_recorded_with_its_depth_and_site() {
     let m = ReentrantMutex::named("rlock", ());
     let id = m.meta().id();
-    let ((l1, l2), t) = common::record(|| {
+    let ((l1, l2), t) = support::record(|| {
         let l1 = line!() + 1;
         let a = m.lock();
         let l2 = line!() + 1;
@@ -66,5 +66,5 @@ fn every_level_is_recorded_with_its_depth_and_site() {
         .map(|e| t.site_line(e))
         .collect();
     assert_eq!(lines, vec![Some(l1), Some(l2)]);
-    common::assert_legal(&t);
+    support::assert_legal(&t);
 }

@@ -3,7 +3,7 @@
 
 #![cfg(feature = "record")]
 
-mod common;
+mod support;
 
 use std::time::Duration;
 
@@ -35,7 +35,7 @@ fn readers_share_writers_exclude() {
 fn upgrade_and_downgrade_are_recorded() {
     let l = RwLock::named("config", 0);
     let id = l.identity().id();
-    let (_, t) = common::record(|| {
+    let (_, t) = support::record(|| {
         let u = l.upgradable_read();
         let reader = l.read();
         drop(reader);
@@ -73,14 +73,14 @@ fn upgrade_and_downgrade_are_recorded() {
             },
         ]
     );
-    common::assert_legal(&t);
+    support::assert_legal(&t);
 }
 
 #[test]
 fn concurrent_readers_and_writers_stay_legal() {
     let l = RwLock::named("table", 0u64);
     let id = l.identity().id();
-    let (_, t) = common::record(|| {
+    let (_, t) = support::record(|| {
         std::thread::scope(|s| {
             for i in 0..4 {
                 let l = &l;
@@ -100,5 +100,5 @@ fn concurrent_readers_and_writers_stay_legal() {
     let obj = t.obj(id);
     assert_eq!(t.count(obj, "acquired"), 8000);
     assert_eq!(t.count(obj, "released"), 8000);
-    common::assert_legal(&t);
+    support::assert_legal(&t);
 }

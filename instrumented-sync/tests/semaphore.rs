@@ -2,7 +2,7 @@
 
 #![cfg(feature = "record")]
 
-mod common;
+mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -46,7 +46,7 @@ fn permits_are_counted_and_limit_concurrency() {
 fn acquire_release_and_blocking_requests_are_recorded() {
     let s = Semaphore::named("pool", 1);
     let id = s.meta().id();
-    let (_, t) = common::record(|| {
+    let (_, t) = support::record(|| {
         let p = s.acquire();
         std::thread::scope(|sc| {
             sc.spawn(|| drop(s.acquire()));

@@ -7,7 +7,7 @@
 
 #![cfg(feature = "record")]
 
-mod common;
+mod support;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -38,7 +38,7 @@ fn mutex_every_event_counted_and_legal() {
     let n = ops();
     let m = Mutex::named("stress_mutex", 0usize);
     let id = m.identity().id();
-    let (_, t) = common::record(|| {
+    let (_, t) = support::record(|| {
         hammer(|_| {
             for _ in 0..n {
                 *m.lock() += 1;
@@ -49,7 +49,7 @@ fn mutex_every_event_counted_and_legal() {
     let obj = t.obj(id);
     assert_eq!(t.count(obj, "acquired"), THREADS * n);
     assert_eq!(t.count(obj, "released"), THREADS * n);
-    common::assert_legal(&t);
+    support::assert_legal(&t);
 }
 
 #[test]
@@ -57,7 +57,7 @@ fn rwlock_every_event_counted_and_legal() {
     let n = ops();
     let l = RwLock::named("stress_rwlock", 0usize);
     let id = l.identity().id();
-    let (_, t) = common::record(|| {
+    let (_, t) = support::record(|| {
         hammer(|i| {
             for k in 0..n {
                 if (i + k) % 4 == 0 {
@@ -71,7 +71,7 @@ fn rwlock_every_event_counted_and_legal() {
     let obj = t.obj(id);
     assert_eq!(t.count(obj, "acquired"), THREADS * n);
     assert_eq!(t.count(obj, "released"), THREADS * n);
-    common::assert_legal(&t);
+    support::assert_legal(&t);
 }
 
 #[test]
@@ -79,7 +79,7 @@ fn reentrant_every_event_counted_and_legal() {
     let n = ops();
     let m = ReentrantMutex::named("stress_rlock", ());
     let id = m.meta().id();
-    let (_, t) = common::record(|| {
+    let (_, t) = support::record(|| {
         hammer(|_| {
             for _ in 0..n / 2 {
                 let _a = m.lock();
@@ -90,7 +90,7 @@ fn reentrant_every_event_counted_and_legal() {
     let obj = t.obj(id);
     assert_eq!(t.count(obj, "acquired"), THREADS * (n / 2) * 2);
     assert_eq!(t.count(obj, "released"), THREADS * (n / 2) * 2);
-    common::assert_legal(&t);
+    support::assert_legal(&t);
 }
 
 #[test]
@@ -98,7 +98,7 @@ fn semaphore_every_event_counted_and_never_over_subscribed() {
     let n = ops();
     let s = Semaphore::named("stress_sem", 3);
     let id = s.meta().id();
-    let (_, t) = common::record(|| {
+    let (_, t) = support::record(|| {
         hammer(|_| {
             for _ in 0..n {
                 drop(s.acquire());
@@ -131,7 +131,7 @@ fn tracked_condvar_event_every_event_counted() {
     let cv_id = pair.1.meta().id();
     let ev_id = ev.meta().id();
     let notified = AtomicU64::new(0);
-    let (_, t) = common::record(|| {
+    let (_, t) = support::record(|| {
         hammer(|i| {
             for _ in 0..n {
                 x.update(|v| *v += 1);
@@ -156,7 +156,7 @@ fn tracked_condvar_event_every_event_counted() {
     let e = t.obj(ev_id);
     assert_eq!(t.count(e, "event_set") + t.count(e, "event_clear"), 2 * n);
     assert_eq!(t.count(e, "event_woken"), (THREADS - 1) * n);
-    common::assert_legal(&t);
+    support::assert_legal(&t);
 }
 
 #[test]
@@ -164,7 +164,7 @@ fn barrier_every_event_counted() {
     let n = ops() / 100;
     let b = Barrier::named("stress_barrier", THREADS);
     let id = b.meta().id();
-    let (_, t) = common::record(|| {
+    let (_, t) = support::record(|| {
         hammer(|_| {
             for _ in 0..n {
                 b.wait();

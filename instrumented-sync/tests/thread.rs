@@ -2,14 +2,14 @@
 
 #![cfg(feature = "record")]
 
-mod common;
+mod support;
 
 use lockscope_detector::trace::{EventKind, ThreadId};
 use lockscope_sync::thread;
 
 #[test]
 fn spawn_join_and_names_are_recorded_in_order() {
-    let (child, t) = common::record(|| {
+    let (child, t) = support::record(|| {
         let h = thread::Builder::new()
             .name("worker-1".to_string())
             .spawn(|| std::thread::current().name().map(str::to_string))

@@ -2,7 +2,7 @@
 
 #![cfg(feature = "record")]
 
-mod common;
+mod support;
 
 use lockscope_detector::trace::EventKind;
 use lockscope_sync::Tracked;
@@ -10,7 +10,7 @@ use lockscope_sync::Tracked;
 #[test]
 fn the_seed_read_sleep_write_is_expressible_and_recorded() {
     let x = Tracked::named("x", 100);
-    let (_, t) = common::record(|| {
+    let (_, t) = support::record(|| {
         let temp = x.get();
         std::thread::sleep(std::time::Duration::from_millis(1));
         x.set(temp - 1);

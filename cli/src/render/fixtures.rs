@@ -47,6 +47,7 @@ fn deadlock() -> Finding {
             (1, "lock(L2);".into()),
             (0, "lock(L2);".into()),
             (1, "lock(L1);".into()),
+            (0, "*** DEADLOCK ***".into()),
         ],
     });
     f.trace = Some("bank.jsonl".into());
@@ -94,9 +95,24 @@ fn race() -> Finding {
     let mut f = Finding::new(FindingKind::DataRace, "data race on flag", &["flag"]);
     f.threads = vec!["main".into(), "T9".into()];
     f.vars = vec!["flag".into()];
+    // Worded and ordered as the race analysis does (current access first).
     f.steps = vec![
-        step(40, "main", "/repo/src/flag.rs:3:1", "read flag"),
-        step(41, "T9", "/repo/src/flag.rs:7:1", "wrote flag"),
+        step(
+            41,
+            "T9",
+            "/repo/src/flag.rs:7:1",
+            "Write of flag by thread T9",
+        ),
+        step(
+            40,
+            "main",
+            "/repo/src/flag.rs:3:1",
+            "Previous read of flag by thread main",
+        ),
+    ];
+    f.notes = vec![
+        "Thread T9 created at /repo/src/main.rs:5:5".into(),
+        "SUMMARY: data race on flag at src/flag.rs:7:1 and src/flag.rs:3:1".into(),
     ];
     f
 }

@@ -80,7 +80,8 @@ pub fn duration(v: u64, clock: &str) -> String {
     }
 }
 
-/// The table; `first` names the first column (`lock` or `thread`).
+/// The table; `first` names the first column (`lock` or `thread`). Thread
+/// tables have no kind and no owner-change column.
 pub fn table(rows: &[Row], first: &str, clock: &str) -> String {
     let header = [
         first,
@@ -93,6 +94,7 @@ pub fn table(rows: &[Row], first: &str, clock: &str) -> String {
         "hold max",
         "owner chg",
     ];
+    let keep = |i: usize| first != "thread" || (i != 1 && i != 8);
     let cells: Vec<[String; 9]> = rows
         .iter()
         .map(|r| {
@@ -119,7 +121,7 @@ pub fn table(rows: &[Row], first: &str, clock: &str) -> String {
     let mut out = String::new();
     let mut line = |cols: &[&str]| {
         let mut l = String::new();
-        for (i, (c, w)) in cols.iter().zip(width).enumerate() {
+        for (i, (c, w)) in cols.iter().zip(width).enumerate().filter(|(i, _)| keep(*i)) {
             if i < 2 {
                 let _ = write!(l, "{c:<w$}  ");
             } else {
@@ -184,5 +186,8 @@ mod tests {
             "{t}"
         );
         assert!(lines[1].contains("1.50us"), "{t}");
+        let t = table(&[row("T1", 0, 1)], "thread", "seq");
+        assert!(t.starts_with("thread  acquired  contended"), "{t}");
+        assert!(!t.contains("owner"), "{t}");
     }
 }

@@ -26,6 +26,8 @@ const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
 const CYAN: Style = AnsiColor::Cyan.on_default().bold();
 const GREEN: Style = AnsiColor::Green.on_default().bold();
 
+const DEADLOCK: &str = "*** DEADLOCK ***";
+
 /// The whole text report.
 pub fn render(cx: &Ctx<'_>) -> String {
     let mut out = String::new();
@@ -139,7 +141,7 @@ fn block(out: &mut String, cx: &Ctx<'_>, f: &Finding, d: &Disposition) {
     if !facts.is_empty() {
         let _ = writeln!(out, "   = {}", facts.join("; "));
     }
-    for note in &f.notes {
+    for note in f.notes.iter().filter(|n| !in_body(f.kind, n)) {
         let _ = writeln!(out, "   = note: {note}");
     }
     let _ = writeln!(out, "   = {DIM}fingerprint: {}{DIM:#}", f.fingerprint);
@@ -197,39 +199,71 @@ fn numbered(out: &mut String, cx: &Ctx<'_>, steps: &[Step]) {
     }
 }
 
-/// ThreadSanitizer's layout: the current (last) access, then the earlier
-/// conflicting ones, then a one-line SUMMARY.
+/// ThreadSanitizer's layout: the current access, the previous conflicting
+/// one(s), where the threads were created, then a one-line SUMMARY.
+///
+/// The race analysis words its steps as TSan does (`Write of x by thread
+/// T2`, `Previous read of x by thread T1`) and adds `Thread T2 created at
+/// ...` and `SUMMARY: ...` notes; steps worded otherwise are taken as
+/// previous accesses in trace order, the last one being current.
 fn race(out: &mut String, cx: &Ctx<'_>, f: &Finding) {
-    let Some((current, previous)) = f.steps.split_last() else {
-        return;
-    };
-    let _ = writeln!(out, "  {RED}WARNING: lockscope: data race{RED:#}");
-    let _ = writeln!(
-        out,
-        "    {} by thread {BOLD}{}{BOLD:#}:",
-        cap(&current.what),
-        current.thread
-    );
-    let _ = writeln!(out, "      {}", site_line(cx, current));
-    backtrace(out, cx, current, "        ");
-    for p in previous.iter().rev() {
-        let _ = writeln!(
-            out,
-            "\n    Previous {} by thread {BOLD}{}{BOLD:#}:",
-            p.what, p.thread
-        );
-        let _ = writeln!(out, "      {}", site_line(cx, p));
-        backtrace(out, cx, p, "        ");
+    let (mut previous, mut current): (Vec<&Step>, Vec<&Step>) =
+        f.steps.iter().partition(|s| s.what.starts_with("Previous"));
+    if previous.is_empty() {
+        previous = current;
+        current = previous.pop().into_iter().collect();
     }
-    let site = current
-        .site
-        .as_deref()
-        .map_or_else(|| "unknown site".to_owned(), |x| cx.root.relative_site(x));
-    let _ = writeln!(
-        out,
-        "\n  SUMMARY: lockscope: data race {site} in {}",
-        f.vars.join(", ")
-    );
+    let _ = writeln!(out, "  {RED}WARNING: lockscope: data race{RED:#}");
+    let access = |out: &mut String, s: &Step, prefix: &str| {
+        let what = if s.what.contains(" by thread ") {
+            format!("{prefix}{}", s.what)
+        } else {
+            format!("{prefix}{} by thread {}", s.what, s.thread)
+        };
+        let what = if prefix.is_empty() { cap(&what) } else { what };
+        let _ = writeln!(out, "    {BOLD}{what}{BOLD:#}:");
+        let _ = writeln!(out, "      {}", site_line(cx, s));
+        backtrace(out, cx, s, "        ");
+    };
+    for s in &current {
+        access(out, s, "");
+    }
+    for s in previous.iter().rev() {
+        out.push('\n');
+        let prefix = if s.what.starts_with("Previous") {
+            ""
+        } else {
+            "Previous "
+        };
+        access(out, s, prefix);
+    }
+    let created: Vec<&String> = f.notes.iter().filter(|n| is_created_note(n)).collect();
+    if !created.is_empty() {
+        out.push('\n');
+    }
+    for n in created {
+        let _ = writeln!(out, "    {}", cx.root.relative_site_in(n));
+    }
+    let summary = match f.notes.iter().find_map(|n| n.strip_prefix("SUMMARY: ")) {
+        Some(s) => s.to_owned(),
+        None => {
+            let site = current
+                .first()
+                .and_then(|s| s.site.as_deref())
+                .map_or_else(|| "unknown site".to_owned(), |x| cx.root.relative_site(x));
+            format!("data race {site} in {}", f.vars.join(", "))
+        }
+    };
+    let _ = writeln!(out, "\n  SUMMARY: lockscope: {summary}");
+}
+
+/// Notes the race body prints itself.
+fn is_created_note(note: &str) -> bool {
+    note.starts_with("Thread ") && note.contains(" created at ")
+}
+
+fn in_body(kind: FindingKind, note: &str) -> bool {
+    kind == FindingKind::DataRace && (note.starts_with("SUMMARY: ") || is_created_note(note))
 }
 
 fn cap(s: &str) -> String {
@@ -269,10 +303,12 @@ pub fn scenario(out: &mut String, s: &Scenario) {
         .collect();
     let rules = row(&mut rules.iter().map(String::as_str).enumerate());
     let _ = writeln!(out, "{BOLD}{names}{BOLD:#}\n{rules}");
-    for (col, text) in &s.rows {
+    // The analyses end their rows with the `*** DEADLOCK ***` marker; it is
+    // printed once, under the columns, whether or not a row carries it.
+    for (col, text) in s.rows.iter().filter(|(_, t)| t.trim() != DEADLOCK) {
         let _ = writeln!(out, "{}", row(&mut std::iter::once((*col, text.as_str()))));
     }
-    let _ = writeln!(out, "\n  {RED} *** DEADLOCK ***{RED:#}");
+    let _ = writeln!(out, "\n  {RED} {DEADLOCK}{RED:#}");
 }
 
 fn more_line(out: &mut String, cx: &Ctx<'_>, rest: &[usize]) {
@@ -321,7 +357,7 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("Possible unsafe locking scenario:"), "{out}");
-        assert!(out.contains("*** DEADLOCK ***"), "{out}");
+        assert_eq!(out.matches("*** DEADLOCK ***").count(), 1, "{out}");
         assert!(out.contains("at src/bank.rs:10:5 (event 3)"), "{out}");
         let scen: Vec<&str> = out
             .lines()
@@ -353,8 +389,52 @@ mod tests {
     fn race_uses_tsan_layout() {
         let out = plain(false, false);
         assert!(out.contains("WARNING: lockscope: data race"), "{out}");
-        assert!(out.contains("Wrote flag by thread T9:"), "{out}");
-        assert!(out.contains("Previous read flag by thread main:"), "{out}");
+        let race: Vec<&str> = out
+            .lines()
+            .skip_while(|l| !l.contains("WARNING: lockscope: data race"))
+            .take(10)
+            .collect();
+        assert_eq!(race[1], "    Write of flag by thread T9:", "{out}");
+        assert_eq!(race[2], "      at src/flag.rs:7:1 (event 41)", "{out}");
+        assert_eq!(
+            race[4], "    Previous read of flag by thread main:",
+            "{out}"
+        );
+        assert_eq!(race[7], "    Thread T9 created at src/main.rs:5:5", "{out}");
+        assert_eq!(
+            race[9],
+            "  SUMMARY: lockscope: data race on flag at src/flag.rs:7:1 and src/flag.rs:3:1"
+        );
+        assert!(!out.contains("note: SUMMARY"), "{out}");
+    }
+
+    #[test]
+    fn race_steps_worded_otherwise_fall_back_to_trace_order() {
+        let mut report = sample();
+        let race = report
+            .findings
+            .iter_mut()
+            .find(|f| f.kind == FindingKind::DataRace)
+            .unwrap();
+        race.notes.clear();
+        race.steps.reverse();
+        race.steps[0].what = "read flag".into();
+        race.steps[1].what = "wrote flag".into();
+        let verdict = Gate::default().judge(&report);
+        let root = Root::new("/repo".into());
+        let cx = Ctx {
+            report: &report,
+            verdict: &verdict,
+            root: &root,
+            verbose: false,
+            quiet: false,
+        };
+        let out = anstream::adapter::strip_str(&render(&cx)).to_string();
+        assert!(out.contains("    Wrote flag by thread T9:"), "{out}");
+        assert!(
+            out.contains("    Previous read flag by thread main:"),
+            "{out}"
+        );
         assert!(
             out.contains("SUMMARY: lockscope: data race src/flag.rs:7:1 in flag"),
             "{out}"
@@ -381,5 +461,11 @@ mod tests {
     #[test]
     fn quiet_prints_only_the_summary() {
         assert_eq!(plain(false, true).lines().count(), 2);
+    }
+
+    /// The whole layout, reviewed as `snapshots/*.snap`.
+    #[test]
+    fn snapshot_of_the_sample_report() {
+        insta::assert_snapshot!(plain(false, false));
     }
 }

@@ -15,6 +15,9 @@ use crate::trace::{Event, EventSource, TraceError, TraceMeta};
 mod config;
 pub mod deadlock;
 mod describe;
+pub mod discipline;
+pub mod feasibility;
+pub mod lock_order;
 #[cfg(test)]
 #[allow(dead_code)] // Shared by every analysis's tests; each uses a part.
 pub(crate) mod testkit;
@@ -85,7 +88,11 @@ impl std::fmt::Debug for Input<'_> {
 
 /// The analyses `config` enables, in report order.
 pub fn default_analyses(_config: &Config) -> Vec<Box<dyn Analysis>> {
-    let mut analyses: Vec<Box<dyn Analysis>> = vec![Box::new(deadlock::Deadlocks)];
+    let mut analyses: Vec<Box<dyn Analysis>> = vec![
+        Box::new(deadlock::Deadlocks),
+        Box::new(lock_order::LockOrder::new()),
+        Box::new(discipline::Discipline::default()),
+    ];
     // Issue items 5-7: contention statistics and starvation, lost updates,
     // data races.
     analyses.extend([

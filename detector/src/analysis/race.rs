@@ -23,7 +23,8 @@
 //! [`Config::trust_fork_join`] off no fork/join edge is used. Otherwise the
 //! analysis checks each trace itself: a fork of a thread that already ran
 //! (begin/end markers aside) or was already forked, an event of a thread
-//! after it was joined, or a forked thread that never runs marks the trace's
+//! after it was joined, or a forked thread with no event at all (begin/end
+//! markers count here: a thread may run nothing else) marks the trace's
 //! fork/join operands as untrustworthy, and from then on no fork/join edge
 //! is used in that trace; [`Report::limits`] says so. A fork edge is applied
 //! at the child's first event and a join of a thread that never ran merges
@@ -40,8 +41,11 @@
 //! # Limitations
 //! Barrier generations are not told apart: a thread passing a barrier is
 //! ordered after every earlier arrival, also of earlier generations (this
-//! can hide, never invent, races). Fork/join edges applied before a
-//! mismatch shows up later in the trace are kept.
+//! can hide, never invent, races). A lock's release clock accumulates
+//! every release, so rwlock readers are ordered after earlier readers too
+//! (which can hide a race between two writes made under read locks).
+//! Fork/join edges applied before a mismatch shows up later in the trace
+//! are kept.
 //!
 //! [`Config::trust_fork_join`]: super::Config::trust_fork_join
 //! [`Report::limits`]: crate::report::Report::limits

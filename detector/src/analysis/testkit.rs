@@ -69,6 +69,13 @@ impl TraceBuilder {
         self
     }
 
+    /// Records where primitive `name` was created.
+    pub fn created_at(&mut self, name: &str, site: &str) -> &mut Self {
+        let (obj, site) = (self.obj(name), self.site(site));
+        self.meta.primitives[obj.index()].site = Some(site);
+        self
+    }
+
     pub fn thread(&mut self, name: &str) -> ThreadId {
         if let Some(&t) = self.threads.get(name) {
             return t;
@@ -183,6 +190,47 @@ impl TraceBuilder {
     pub fn on(&mut self, t: &str, prim: &str, kind: impl FnOnce(ObjId) -> EventKind) -> &mut Self {
         let obj = self.obj(prim);
         self.push(t, "", kind(obj))
+    }
+
+    /// Appends the events of RAPID STD text (`T1|acq(L2)|86` per line).
+    /// Test support only: panics on a line it cannot read.
+    pub fn std_text(&mut self, text: &str) -> &mut Self {
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let mut fields = line.split('|');
+            let (t, op, loc) = match (fields.next(), fields.next(), fields.next()) {
+                (Some(t), Some(op), Some(loc)) => (t, op, loc),
+                _ => panic!("not an STD line: {line}"),
+            };
+            let (name, arg) = op
+                .strip_suffix(')')
+                .and_then(|o| o.split_once('('))
+                .unwrap_or_else(|| panic!("not an STD operation: {op}"));
+            match name {
+                "acq" => self.acq(t, arg, loc),
+                "rel" => self.rel(t, arg),
+                "req" => self.req(t, arg, loc),
+                "r" => self.read(t, arg),
+                "w" => self.write(t, arg),
+                "fork" => self.fork(t, arg),
+                "join" => self.join(t, arg),
+                "begin" => self.push(t, loc, EventKind::Begin),
+                "end" => self.push(t, loc, EventKind::End),
+                _ => panic!("unknown STD operation: {op}"),
+            };
+        }
+        self
+    }
+
+    /// Reads a bundled benchmark trace (`tests/data/std/<name>.std`).
+    pub fn bundled(name: &str) -> Self {
+        let path = format!(
+            "{}/../tests/data/std/{name}.std",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let mut b = TraceBuilder::std();
+        b.std_text(&text);
+        b
     }
 
     /// The finished trace.

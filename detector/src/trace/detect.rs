@@ -5,10 +5,10 @@
 //! looked at; they are then replayed to the chosen reader):
 //! 1. gzip magic `1f 8b`: decompress (flate2, multi-member) and detect again.
 //! 2. Skip a UTF-8 byte-order mark and whitespace. Nothing left: an error.
-//! 3. `{`: JSON. The first key of that object decides: `"type"` means
-//!    JSON Lines; `"header"`, `"declarations"` or `"events"` means a JSON
-//!    document. If the first key is another one, the first line is parsed as
-//!    a JSON object and the same keys are looked for anywhere in it.
+//! 3. `{`: JSON. The first top-level key of that object that is one of
+//!    `"type"` (JSON Lines), `"header"`, `"declarations"` or `"events"` (a
+//!    JSON document) decides; other keys are skipped with their values,
+//!    which must fit in the 64 KiB looked at.
 //! 4. Otherwise the first non-blank line must parse as an STD line
 //!    (`name|op(operand)|location`).
 //! 5. Anything else is [`TraceErrorKind::UnknownFormat`], quoting the first
@@ -24,7 +24,8 @@ use std::path::Path;
 use flate2::read::MultiGzDecoder;
 
 use super::std_line::{parse_line, quote};
-use super::{EventSource, JsonLinesReader, StdReader};
+use super::wire::{walk_keys, Walk};
+use super::{EventSource, JsonDocReader, JsonLinesReader, StdReader};
 use super::{Position, TraceError, TraceErrorKind};
 
 /// How many leading bytes detection may look at.
@@ -78,12 +79,7 @@ fn open_detected(
         Detected::Gzip => return Err(unknown(name, "gzip nested too deep".into())),
         Detected::Std => Box::new(StdReader::new(name, input)),
         Detected::JsonLines => Box::new(JsonLinesReader::new(name, input)?),
-        Detected::JsonDocument => {
-            return Err(unknown(
-                name,
-                "a lockscope JSON document, whose reader is not in this build yet".into(),
-            ))
-        }
+        Detected::JsonDocument => Box::new(JsonDocReader::new(name, input)?),
     })
 }
 
@@ -130,17 +126,15 @@ fn classify(prefix: &[u8], complete: bool) -> Option<Result<Detected, String>> {
     let text = &text[start..];
     let line_end = memchr::memchr(b'\n', text);
     if text[0] == b'{' {
-        match first_key(text) {
-            Ok(Some(key)) => {
-                if let Some(format) = json_format_of_key(key) {
-                    return Some(Ok(format));
-                }
-            }
-            Ok(None) if !complete => return None,
+        let mut format = None;
+        let walk = walk_keys(text, |key, _| {
+            format = json_format_of_key(key);
+            format.is_some()
+        });
+        match (format, walk) {
+            (Some(format), _) => return Some(Ok(format)),
+            (None, Walk::Incomplete) if !complete => return None,
             _ => {}
-        }
-        if line_end.is_none() && !complete {
-            return None;
         }
     } else if line_end.is_none() && !complete {
         return None;
@@ -151,17 +145,7 @@ fn classify(prefix: &[u8], complete: bool) -> Option<Result<Detected, String>> {
 }
 
 fn classify_line(line: &[u8]) -> Result<Detected, String> {
-    if line.first() == Some(&b'{') {
-        if let Ok(map) = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(line)
-        {
-            if map.contains_key("type") {
-                return Ok(Detected::JsonLines);
-            }
-            if map.contains_key("header") || map.contains_key("events") {
-                return Ok(Detected::JsonDocument);
-            }
-        }
-    } else if parse_line(line).is_ok() {
+    if line.first() != Some(&b'{') && parse_line(line).is_ok() {
         return Ok(Detected::Std);
     }
     Err(describe(line))
@@ -172,24 +156,6 @@ fn json_format_of_key(key: &[u8]) -> Option<Detected> {
         b"type" => Some(Detected::JsonLines),
         b"header" | b"declarations" | b"events" => Some(Detected::JsonDocument),
         _ => None,
-    }
-}
-
-/// The first key of the JSON object `text` starts with: `Ok(None)` if
-/// `text` ends before the key does, `Err(())` if there is no plain key.
-fn first_key(text: &[u8]) -> Result<Option<&[u8]>, ()> {
-    let rest = &text[1..];
-    let Some(open) = rest.iter().position(|b| !b.is_ascii_whitespace()) else {
-        return Ok(None);
-    };
-    if rest[open] != b'"' {
-        return Err(());
-    }
-    let key = &rest[open + 1..];
-    match key.iter().position(|&b| b == b'"' || b == b'\\') {
-        None => Ok(None),
-        Some(close) if key[close] == b'"' => Ok(Some(&key[..close])),
-        Some(_) => Err(()),
     }
 }
 

@@ -12,7 +12,9 @@
 //! at fault, which the reader turns into a `file:line:column`.
 //!
 //! # Performance
-//! One hash lookup per id in the event (foldhash over `u64`).
+//! One vector index per id in the event for ids below 2^20 (a hash lookup
+//! above); records are decoded in place, declarations take their strings
+//! out of the record instead of copying them.
 
 use hashbrown::HashMap;
 
@@ -55,19 +57,54 @@ fn req<T>(value: Option<T>, record: &str, field: &'static str) -> Result<T, Fiel
     value.ok_or_else(|| missing(record, field))
 }
 
+/// File ids below this index a vector (the runtime's counters start at 1
+/// and stay small); larger ones go through a hash map.
+const DIRECT_LIMIT: u64 = 1 << 20;
+
+/// File id -> dense id for one table.
+#[derive(Debug, Default)]
+struct IdMap {
+    direct: Vec<u32>,
+    map: HashMap<u64, u32>,
+}
+
+impl IdMap {
+    #[inline]
+    fn get(&self, id: &u64) -> Option<&u32> {
+        if *id < DIRECT_LIMIT {
+            self.direct.get(*id as usize).filter(|&&d| d != u32::MAX)
+        } else {
+            self.map.get(id)
+        }
+    }
+
+    fn insert(&mut self, id: u64, dense: u32) {
+        if id < DIRECT_LIMIT {
+            let i = id as usize;
+            if self.direct.len() <= i {
+                self.direct.resize(i + 1, u32::MAX);
+            }
+            self.direct[i] = dense;
+        } else {
+            self.map.insert(id, dense);
+        }
+    }
+}
+
 /// File id -> dense id, per table.
 #[derive(Debug, Default)]
 struct Ids {
-    threads: HashMap<u64, u32>,
-    prims: HashMap<u64, u32>,
-    vars: HashMap<u64, u32>,
-    sites: HashMap<u64, u32>,
-    backtraces: HashMap<u64, u32>,
-    notes: HashMap<u64, u32>,
+    threads: IdMap,
+    prims: IdMap,
+    vars: IdMap,
+    sites: IdMap,
+    backtraces: IdMap,
+    notes: IdMap,
 }
 
+#[inline]
 fn lookup(
-    map: &HashMap<u64, u32>,
+    map: &IdMap,
     id: Option<u64>,
     record: &str,
     field: &'static str,
@@ -136,8 +173,8 @@ impl Decoder {
 
     /// Decodes one record after the header: a declaration (`Ok(None)`) or an
     /// event.
-    pub fn record(&mut self, rec: Record<'_>) -> Result<Option<Event>, FieldError> {
-        let Some(ty) = rec.ty.clone() else {
+    pub fn record(&mut self, rec: &mut Record<'_>) -> Result<Option<Event>, FieldError> {
+        let Some(ty) = rec.ty.take() else {
             return Err(missing("a", "type"));
         };
         match &*ty {
@@ -152,7 +189,7 @@ impl Decoder {
             "var" => self.var(rec).map(|()| None),
             "backtrace" => self.backtrace(rec).map(|()| None),
             "note_text" => self.note(rec).map(|()| None),
-            ty => self.event(ty, &rec).map(Some),
+            ty => self.event(ty, rec).map(Some),
         }
     }
 
@@ -199,9 +236,9 @@ impl Decoder {
             .transpose()
     }
 
-    fn site(&mut self, rec: Record<'_>) -> Result<(), FieldError> {
+    fn site(&mut self, rec: &mut Record<'_>) -> Result<(), FieldError> {
         let id = req(rec.id, "site", "id")?;
-        let site = match (rec.file, rec.label) {
+        let site = match (rec.file.take(), rec.label.take()) {
             (Some(file), _) => Site::Source {
                 file,
                 line: req(rec.line, "site", "line")?,
@@ -220,21 +257,21 @@ impl Decoder {
         Ok(())
     }
 
-    fn thread(&mut self, rec: Record<'_>) -> Result<(), FieldError> {
+    fn thread(&mut self, rec: &mut Record<'_>) -> Result<(), FieldError> {
         let id = req(rec.id, "thread", "id")?;
         let spawn_site = self.site_ref(rec.site, "thread")?;
         let parent = rec.parent.map(|p| self.thread_ref(p));
         let dense = self.thread_ref(id);
         let info = &mut self.meta.threads[dense.index()];
-        info.name = rec.name.or(info.name.take());
+        info.name = rec.name.take().or(info.name.take());
         info.parent = parent.or(info.parent);
         info.spawn_site = spawn_site.or(info.spawn_site);
         Ok(())
     }
 
-    fn primitive(&mut self, rec: Record<'_>) -> Result<(), FieldError> {
+    fn primitive(&mut self, rec: &mut Record<'_>) -> Result<(), FieldError> {
         let id = req(rec.id, "primitive", "id")?;
-        let kind = req(rec.kind, "primitive", "kind")?;
+        let kind = req(rec.kind.take(), "primitive", "kind")?;
         let kind = PrimitiveKind::parse(&kind).ok_or_else(|| {
             let names: Vec<&str> = PrimitiveKind::ALL.iter().map(|k| k.as_str()).collect();
             bad("kind", &kind, &format!("one of {}", names.join(", ")))
@@ -242,7 +279,7 @@ impl Decoder {
         let info = PrimitiveInfo {
             label: id.to_string(),
             kind,
-            name: rec.name,
+            name: rec.name.take(),
             site: self.site_ref(rec.site, "primitive")?,
             permits: rec.permits,
             rank: rec.rank,
@@ -257,11 +294,11 @@ impl Decoder {
         Ok(())
     }
 
-    fn var(&mut self, rec: Record<'_>) -> Result<(), FieldError> {
+    fn var(&mut self, rec: &mut Record<'_>) -> Result<(), FieldError> {
         let id = req(rec.id, "var", "id")?;
         let info = VarInfo {
             label: id.to_string(),
-            name: rec.name,
+            name: rec.name.take(),
             site: self.site_ref(rec.site, "var")?,
         };
         match self.ids.vars.get(&id) {
@@ -274,9 +311,9 @@ impl Decoder {
         Ok(())
     }
 
-    fn backtrace(&mut self, rec: Record<'_>) -> Result<(), FieldError> {
+    fn backtrace(&mut self, rec: &mut Record<'_>) -> Result<(), FieldError> {
         let id = req(rec.id, "backtrace", "id")?;
-        let frames = rec.frames.unwrap_or_default();
+        let frames = rec.frames.take().unwrap_or_default();
         match self.ids.backtraces.get(&id) {
             Some(&dense) => self.meta.backtraces[dense as usize] = frames,
             None => {
@@ -287,11 +324,11 @@ impl Decoder {
         Ok(())
     }
 
-    fn note(&mut self, rec: Record<'_>) -> Result<(), FieldError> {
+    fn note(&mut self, rec: &mut Record<'_>) -> Result<(), FieldError> {
         let id = req(rec.id, "note_text", "id")?;
         let note = Note {
-            kind: req(rec.kind, "note_text", "kind")?.into_owned(),
-            text: req(rec.text, "note_text", "text")?,
+            kind: req(rec.kind.take(), "note_text", "kind")?.into_owned(),
+            text: req(rec.text.take(), "note_text", "text")?,
         };
         match self.ids.notes.get(&id) {
             Some(&dense) => self.meta.notes[dense as usize] = note,

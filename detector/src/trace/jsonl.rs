@@ -146,7 +146,7 @@ impl<R: Read> EventSource for JsonLinesReader<R> {
                 Ok(None) => break,
                 Err(e) => return Err(self.io_error(e)),
             };
-            let rec = match parse(&self.name, &mut self.dec.meta, &line) {
+            let mut rec = match parse(&self.name, &mut self.dec.meta, &line) {
                 Ok(Parsed::Record(rec)) => rec,
                 Ok(Parsed::Blank) => continue,
                 Ok(Parsed::Truncated) => break,
@@ -155,7 +155,7 @@ impl<R: Read> EventSource for JsonLinesReader<R> {
                     return Err(e);
                 }
             };
-            match self.dec.record(rec) {
+            match self.dec.record(&mut rec) {
                 Ok(None) => continue,
                 Ok(Some(mut ev)) => {
                     if let Some(times) = self.dec.order_time(&mut ev) {

@@ -8,11 +8,14 @@
 //!   from the content, never from the file name.
 //! - Writers: JSON Lines, JSON document, STD.
 
+mod convert;
 mod detect;
 mod error;
 mod event;
 mod json_decode;
+mod json_doc;
 mod json_out;
+mod json_scan;
 mod json_write;
 mod jsonl;
 mod lines;
@@ -20,13 +23,16 @@ mod memory;
 mod meta;
 mod std_line;
 mod std_read;
+mod std_write;
 mod wire;
 
+pub use convert::{write_trace, write_trace_summary, OutputFormat, WriteSummary};
 pub use detect::{from_reader, open};
 pub use error::{Position, TraceError, TraceErrorKind};
 pub use event::{
     BacktraceId, Event, EventKind, LockMode, NoteId, ObjId, PrimitiveKind, SiteId, ThreadId, VarId,
 };
+pub use json_doc::JsonDocReader;
 pub use json_write::{JsonDocWriter, JsonLinesWriter};
 pub use jsonl::JsonLinesReader;
 pub use memory::MemorySource;

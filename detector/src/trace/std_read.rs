@@ -21,9 +21,13 @@
 //!
 //! # Performance
 //! Byte-level parsing of a line split by `memchr`, no allocation per line
-//! once every name has been seen: names are interned in hash maps keyed by
-//! bytes (hashbrown with foldhash), and the last thread name is cached
-//! because consecutive lines usually come from the same thread.
+//! once every name has been seen. Names are interned (see [`Interner`]):
+//! `T1`/`L2`/`V9`-style names and numeric locations index a vector, other
+//! short names are packed into a `u128` key of a hashbrown map (foldhash:
+//! one multiply-fold per key, several times cheaper than SipHash, and
+//! hashbrown looks up borrowed keys without allocating), long names are
+//! byte keys. The last thread is cached: consecutive lines usually come
+//! from the same thread.
 //!
 //! # Limitations
 //! Names are bytes; labels are stored as UTF-8 with invalid bytes replaced.
@@ -41,18 +45,92 @@ use super::{
 };
 
 /// Names seen so far, mapped to dense ids.
+///
+/// Three tiers, fastest first:
+/// - Names made of one letter (or none) and a canonical decimal number
+///   below [`DIRECT_LIMIT`] (`T1`, `L12`, `V4711`, location `86`), for the
+///   first such letter seen, index a vector by their number: no hashing.
+/// - Other names of at most 15 bytes are packed with their length into a
+///   `u128` key: one integer hash and compare, no `memcmp` call.
+/// - Longer names use a byte-keyed map.
 #[derive(Debug, Default)]
-struct Interner(HashMap<Box<[u8]>, u32>);
+struct Interner {
+    prefix: Option<u8>,
+    direct: Vec<u32>,
+    short: HashMap<u128, u32>,
+    long: HashMap<Box<[u8]>, u32>,
+}
+
+/// Numbers up to this index the direct table (4 MiB at most).
+const DIRECT_LIMIT: usize = 1 << 20;
+
+/// An empty slot of the direct table.
+const EMPTY: u32 = u32::MAX;
+
+/// `name` as (letter or 0, number) if it is a letter and a canonical
+/// decimal number below [`DIRECT_LIMIT`].
+#[inline]
+fn numeric(name: &[u8]) -> Option<(u8, usize)> {
+    let (prefix, digits) = match *name.first()? {
+        b'0'..=b'9' => (0, name),
+        c if c.is_ascii_alphabetic() => (c, &name[1..]),
+        _ => return None,
+    };
+    if digits.is_empty() || digits.len() > 7 || (digits[0] == b'0' && digits.len() > 1) {
+        return None;
+    }
+    let mut n = 0usize;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + usize::from(d - b'0');
+    }
+    (n < DIRECT_LIMIT).then_some((prefix, n))
+}
+
+/// `name` packed with its length into a `u128`, if it is short enough.
+#[inline]
+fn pack(name: &[u8]) -> Option<u128> {
+    let len = name.len();
+    if len > 15 {
+        return None;
+    }
+    let mut bytes = [0u8; 16];
+    bytes[..len].copy_from_slice(name);
+    bytes[15] = len as u8;
+    Some(u128::from_le_bytes(bytes))
+}
 
 impl Interner {
     /// The id of `name`, or `None` if it is new.
     #[inline]
     fn get(&self, name: &[u8]) -> Option<u32> {
-        self.0.get(name).copied()
+        if let Some((prefix, n)) = numeric(name) {
+            if self.prefix == Some(prefix) {
+                return self.direct.get(n).copied().filter(|&id| id != EMPTY);
+            }
+        }
+        match pack(name) {
+            Some(key) => self.short.get(&key).copied(),
+            None => self.long.get(name).copied(),
+        }
     }
 
     fn insert(&mut self, name: &[u8], id: u32) {
-        self.0.insert(name.into(), id);
+        if let Some((prefix, n)) = numeric(name) {
+            if *self.prefix.get_or_insert(prefix) == prefix {
+                if self.direct.len() <= n {
+                    self.direct.resize(n + 1, EMPTY);
+                }
+                self.direct[n] = id;
+                return;
+            }
+        }
+        match pack(name) {
+            Some(key) => self.short.insert(key, id),
+            None => self.long.insert(name.into(), id),
+        };
     }
 }
 
@@ -80,8 +158,8 @@ struct State {
     sites: Interner,
     /// Per thread: locks held and their re-entrancy depth.
     held: Vec<Vec<(ObjId, u32)>>,
-    /// The last thread name seen and its id.
-    last_thread: (Vec<u8>, ThreadId),
+    /// The last thread name seen (packed, see [`pack`]) and its id.
+    last_thread: Option<(u128, ThreadId)>,
     index: u64,
 }
 
@@ -98,7 +176,7 @@ impl<R: Read> StdReader<R> {
             vars: Interner::default(),
             sites: Interner::default(),
             held: Vec::new(),
-            last_thread: (Vec::new(), ThreadId(0)),
+            last_thread: None,
             index: 0,
         };
         StdReader {
@@ -112,13 +190,14 @@ impl<R: Read> StdReader<R> {
 impl State {
     #[inline]
     fn thread(&mut self, name: &[u8]) -> ThreadId {
-        if self.last_thread.0 == name && !self.held.is_empty() {
-            return self.last_thread.1;
+        let key = pack(name);
+        if let (Some(key), Some((last, id))) = (key, self.last_thread) {
+            if key == last {
+                return id;
+            }
         }
         let id = self.intern_thread(name);
-        self.last_thread.0.clear();
-        self.last_thread.0.extend_from_slice(name);
-        self.last_thread.1 = id;
+        self.last_thread = key.map(|k| (k, id));
         id
     }
 
@@ -341,5 +420,45 @@ impl<R: Read> EventSource for StdReader<R> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interner_tiers_keep_distinct_names_distinct() {
+        let names: [&[u8]; 10] = [
+            b"V1",
+            b"V01",
+            b"L1",
+            b"1",
+            b"01",
+            b"V1048576",
+            b"some-long-thread-name-0",
+            b"some-long-thread-name-1",
+            b"x\xff",
+            b"V",
+        ];
+        let mut interner = Interner::default();
+        for (i, name) in names.iter().enumerate() {
+            assert_eq!(interner.get(name), None, "{i}");
+            interner.insert(name, i as u32);
+        }
+        for (i, name) in names.iter().enumerate() {
+            assert_eq!(interner.get(name), Some(i as u32), "{i}");
+        }
+        assert_eq!(interner.get(b"V2"), None);
+        assert_eq!(interner.get(b"L2"), None);
+    }
+
+    #[test]
+    fn numeric_names_are_canonical_and_bounded() {
+        assert_eq!(numeric(b"T12"), Some((b'T', 12)));
+        assert_eq!(numeric(b"86"), Some((0, 86)));
+        assert_eq!(numeric(b"T012"), None);
+        assert_eq!(numeric(b"T1x"), None);
+        assert_eq!(numeric(b"725849473024"), None);
     }
 }

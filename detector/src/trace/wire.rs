@@ -134,25 +134,67 @@ pub(crate) fn json_error_offset(bytes: &[u8], err: &serde_json::Error) -> usize 
 /// The byte offset of the value of top-level key `field` in the JSON
 /// object `bytes`, if it is there. Used only to point errors at a field.
 pub(crate) fn field_offset(bytes: &[u8], field: &str) -> Option<usize> {
-    let mut i = bytes.iter().position(|&b| b == b'{')? + 1;
+    let mut found = None;
+    walk_keys(bytes, |key, at| {
+        if key == field.as_bytes() {
+            found = Some(at);
+        }
+        found.is_some()
+    });
+    found
+}
+
+/// How a walk over an object's top-level keys ended.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Walk {
+    /// The visitor asked to stop.
+    Stopped,
+    /// The object ended, or is malformed.
+    Ended,
+    /// `bytes` ended inside the object.
+    Incomplete,
+}
+
+/// Calls `visit(key, value_offset)` for each top-level key of the object
+/// that `bytes` starts with (after whitespace) until it returns true.
+pub(crate) fn walk_keys(bytes: &[u8], mut visit: impl FnMut(&[u8], usize) -> bool) -> Walk {
+    let Some(open) = bytes.iter().position(|&b| b == b'{') else {
+        return Walk::Ended;
+    };
+    let end_or = |i: usize| {
+        if i >= bytes.len() {
+            Walk::Incomplete
+        } else {
+            Walk::Ended
+        }
+    };
+    let mut i = open + 1;
     loop {
         i = skip_ws(bytes, i);
         if bytes.get(i) != Some(&b'"') {
-            return None;
+            return end_or(i);
         }
-        let key_end = skip_string(bytes, i)?;
+        let Some(key_end) = skip_string(bytes, i) else {
+            return Walk::Incomplete;
+        };
         let key = &bytes[i + 1..key_end - 1];
         i = skip_ws(bytes, key_end);
         if bytes.get(i) != Some(&b':') {
-            return None;
+            return end_or(i);
         }
         i = skip_ws(bytes, i + 1);
-        if key == field.as_bytes() {
-            return Some(i);
+        if i >= bytes.len() {
+            return Walk::Incomplete;
         }
-        i = skip_ws(bytes, skip_value(bytes, i)?);
+        if visit(key, i) {
+            return Walk::Stopped;
+        }
+        let Some(after) = skip_value(bytes, i) else {
+            return Walk::Incomplete;
+        };
+        i = skip_ws(bytes, after);
         if bytes.get(i) != Some(&b',') {
-            return None;
+            return end_or(i);
         }
         i += 1;
     }

@@ -26,6 +26,7 @@
 //! live locks and their edges: [`forget`] removes a dropped lock.
 
 use std::panic::Location;
+use std::sync::Arc;
 
 use foldhash::{HashMap, HashSet};
 use lockscope_detector::graph::dynamic_order::DynamicOrder;
@@ -40,7 +41,7 @@ use crate::thread_state::{Held, LockInfo};
 #[derive(Clone, Debug)]
 pub struct Edge {
     pub thread: u64,
-    pub thread_name: Option<String>,
+    pub thread_name: Option<Arc<str>>,
     /// Where the source lock was acquired.
     pub from_site: &'static Location<'static>,
     /// Where the target lock was acquired.
@@ -90,7 +91,7 @@ pub fn check(
     new: LockInfo,
     mode: LockMode,
     site: &'static Location<'static>,
-    thread: (u64, Option<&str>),
+    thread: (u64, Option<&Arc<str>>),
 ) -> Vec<LiveFinding> {
     let mut guard = LEARNED.lock();
     let g = guard.get_or_insert_with(Learned::default);
@@ -106,7 +107,7 @@ pub fn check(
         gates.sort_unstable();
         let edge = Edge {
             thread: thread.0,
-            thread_name: thread.1.map(str::to_owned),
+            thread_name: thread.1.cloned(),
             from_site: h.site,
             to_site: site,
             from_read: h.mode == LockMode::Shared,
@@ -219,10 +220,12 @@ impl Learned {
         if !self.can_deadlock(&nodes, &taken) {
             return None;
         }
-        let mut canon = nodes.clone();
-        let min = (0..canon.len()).min_by_key(|&i| canon[i]).unwrap_or(0);
-        canon.rotate_left(min);
-        if !self.reported.insert(canon) {
+        // Normalised to start at the smallest id, so each cycle is one key.
+        let min = (0..nodes.len()).min_by_key(|&i| nodes[i]).unwrap_or(0);
+        nodes.rotate_left(min);
+        let mut taken = taken;
+        taken.rotate_left(min);
+        if !self.reported.insert(nodes.clone()) {
             return None;
         }
         let infos: Vec<LockInfo> = nodes.iter().map(|n| self.nodes[n].info).collect();

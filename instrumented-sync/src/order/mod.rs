@@ -24,6 +24,7 @@ pub mod learned;
 pub mod report;
 
 use std::panic::Location;
+use std::sync::Arc;
 
 use lockscope_detector::trace::{LockMode, PrimitiveKind};
 
@@ -32,8 +33,8 @@ use crate::policy::LiveFinding;
 use crate::thread_state::{chain_step, Held, LockInfo, ThreadState};
 use crate::watchdog::registry;
 
-fn thread_of(ts: &ThreadState) -> (u64, Option<&str>) {
-    (ts.thread, ts.slot.name.as_deref())
+fn thread_of(ts: &ThreadState) -> (u64, Option<&Arc<str>>) {
+    (ts.thread, ts.slot.name.as_ref())
 }
 
 /// The thread is about to block acquiring `lock` in `mode`: a finding if it
@@ -51,41 +52,55 @@ pub(crate) fn before_lock(
         PrimitiveKind::ReentrantMutex => None,
         PrimitiveKind::RwLock if h.mode == LockMode::Shared && mode == LockMode::Shared => {
             registry::someone_waits_for(id, LockMode::Exclusive, ts.thread)
-                .then(|| report::recursive_read(thread_of(ts), h, site))
+                .then(|| report::recursive_read((ts.thread, ts.slot.name.as_deref()), h, site))
         }
-        PrimitiveKind::Mutex | PrimitiveKind::RwLock => {
-            Some(report::self_deadlock(thread_of(ts), h, mode, site))
-        }
+        PrimitiveKind::Mutex | PrimitiveKind::RwLock => Some(report::self_deadlock(
+            (ts.thread, ts.slot.name.as_deref()),
+            h,
+            mode,
+            site,
+        )),
         _ => None,
     }
 }
 
-/// The thread took `lock`; returns lock-order findings.
+/// The thread took `lock`; findings go to `ts.pending` (returns whether
+/// there are any), to be reported once the held list is no longer
+/// borrowed.
+#[inline]
 pub(crate) fn acquired(
     ts: &ThreadState,
     lock: &PrimitiveMeta,
     mode: LockMode,
     blocking: bool,
     site: &'static Location<'static>,
-) -> Vec<LiveFinding> {
-    if !lock.kind().is_lock() {
-        return Vec::new();
+) -> bool {
+    let kind = lock.kind();
+    if !kind.is_lock() {
+        return false;
     }
     let id = lock.id();
     let mut held = ts.held.borrow_mut();
     if let Some(h) = held.iter_mut().rev().find(|h| h.info.id == id) {
         h.depth += 1;
-        return Vec::new();
+        return false;
     }
     let prev = held.last().map_or(0, |h| h.chain);
     let chain = chain_step(prev, id, mode);
-    let info = LockInfo::of(lock);
-    let mut findings = Vec::new();
-    if lock.kind() == PrimitiveKind::RwLock && mode != LockMode::Shared && ts.first_write(id) {
-        findings.extend(learned::note_written(info));
+    let info = LockInfo {
+        id,
+        kind,
+        name: lock.name(),
+        created: lock.site(),
+        key: (lock.rank().unwrap_or(id), id),
+    };
+    let mut pending = false;
+    if kind == PrimitiveKind::RwLock && mode != LockMode::Shared && ts.first_write(id) {
+        pending |= report_into(ts, learned::note_written(info));
     }
     if blocking && !held.is_empty() && ts.first_time_chain(chain) {
-        findings.extend(learned::check(&held, info, mode, site, thread_of(ts)));
+        let found = learned::check(&held, info, mode, site, thread_of(ts));
+        pending |= report_into(ts, found);
     }
     held.push(Held {
         info,
@@ -94,7 +109,15 @@ pub(crate) fn acquired(
         depth: 1,
         chain,
     });
-    findings
+    pending
+}
+
+fn report_into(ts: &ThreadState, found: Vec<LiveFinding>) -> bool {
+    if found.is_empty() {
+        return false;
+    }
+    ts.pending.borrow_mut().extend(found);
+    true
 }
 
 /// The thread releases `lock`.

@@ -17,7 +17,9 @@
 //! A deadlock is therefore reported one to two intervals after it forms
 //! (100 to 200 ms by default). With the `panic` action the deadlocked
 //! threads are marked and panic with the report the next time their wait
-//! loop calls [`crate::live::check_abort`].
+//! loop calls [`crate::live::check_abort`]. The first one to panic
+//! releases its locks while unwinding, which may let the others get what
+//! they wait for: those continue (their mark is cleared), the rest panic.
 //!
 //! The watchdog never uses an instrumented lock.
 //!
@@ -37,17 +39,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use lockscope_detector::graph::dynamic_order::DynamicOrder;
+use lockscope_detector::graph::{WaitForGraph, WaitNode};
 
 use crate::policy::{self, Action, LiveFinding};
 use registry::{Blocked, Slot, WaitDesc};
 
 static STARTED: AtomicBool = AtomicBool::new(false);
-
-/// Node-id spaces in the wait-for graph: primitives use their ids as they
-/// are, threads and join targets get a tag bit.
-const THREAD: u64 = 1 << 63;
-const JOINED: u64 = 1 << 62;
 
 /// Starts the watchdog thread if the policy wants one and it is not running.
 #[inline]
@@ -142,38 +139,30 @@ fn scan(
 /// Cycles of the wait-for graph among `stable` threads, each as its
 /// threads in wait order (each waits for something the next one holds).
 fn cycles(stable: &[&(Arc<Slot>, Blocked)]) -> Vec<Vec<u64>> {
-    let mut g = DynamicOrder::new();
-    let mut found = Vec::new();
-    let mut add = |g: &mut DynamicOrder, from: u64, to: u64| {
-        if let Err(c) = g.add_edge(from, to) {
-            // The cycle from -> to -> ... -> from; keep its threads, starting
-            // with `to`'s side so each thread's wait follows its holder.
-            let mut threads: Vec<u64> = std::iter::once(from)
-                .chain(c.path)
-                .filter(|n| n & THREAD != 0)
-                .map(|n| n & !THREAD)
-                .collect();
-            threads.dedup();
-            found.push(threads);
-        }
-    };
+    let mut g = WaitForGraph::new();
     for (slot, b) in stable {
-        let t = THREAD | slot.thread;
-        let waited = match b.on {
-            WaitDesc::Lock { lock, .. } => lock.id,
-            WaitDesc::Condvar { condvar, .. } => condvar.id,
-            WaitDesc::Semaphore(p) | WaitDesc::Event(p) | WaitDesc::Barrier(p) => p.id,
-            WaitDesc::Join(u) => {
-                add(&mut g, JOINED | u, THREAD | u);
-                JOINED | u
-            }
-        };
+        let t = slot.thread;
         for h in &b.held {
-            add(&mut g, h.info.id, t);
+            g.held_by(h.info.id, t);
         }
-        add(&mut g, t, waited);
+        match b.on {
+            WaitDesc::Lock { lock, .. } => g.waits(t, lock.id),
+            WaitDesc::Condvar { condvar, .. } => g.waits(t, condvar.id),
+            WaitDesc::Semaphore(p) | WaitDesc::Event(p) | WaitDesc::Barrier(p) => g.waits(t, p.id),
+            WaitDesc::Join(u) => g.joins(t, u),
+        }
     }
-    found
+    g.cycles()
+        .into_iter()
+        .map(|c| {
+            c.into_iter()
+                .filter_map(|n| match n {
+                    WaitNode::Thread(t) => Some(t),
+                    WaitNode::Primitive(_) => None,
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// Reports `f` and runs the deadlock action for the threads in `slots`.

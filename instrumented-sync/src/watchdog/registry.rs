@@ -45,7 +45,7 @@ pub struct Blocked {
 #[derive(Debug)]
 pub struct Slot {
     pub thread: u64,
-    pub name: Option<String>,
+    pub name: Option<Arc<str>>,
     pub blocked: Mutex<Option<Blocked>>,
     epoch: AtomicUsize,
     /// Set by the watchdog when the thread is found deadlocked and the
@@ -77,7 +77,7 @@ static BLOCKED: AtomicUsize = AtomicUsize::new(0);
 pub fn register(thread: u64) -> Arc<Slot> {
     let slot = Arc::new(Slot {
         thread,
-        name: std::thread::current().name().map(str::to_owned),
+        name: std::thread::current().name().map(Arc::from),
         blocked: Mutex::new(None),
         epoch: AtomicUsize::new(0),
         doomed: AtomicBool::new(false),

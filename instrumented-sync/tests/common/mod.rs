@@ -1,177 +1,335 @@
-//! Shared test helpers: record a closure's run into a fresh trace and read
-//! it back with the detector's reader. Recordings are process-global, so
-//! tests that record are serialised by one lock.
+//! Minimal primitives that follow the `live` contract exactly as
+//! lockscope's own do (fast path, `before_block`, slices with
+//! `check_abort`, `acquired`, `released` before unlock, `dropped`), so the
+//! live checks are tested through `live.rs` alone. Plus helpers that
+//! capture findings and serialise tests that touch global state.
 
 #![allow(dead_code)]
 
-use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::panic::Location;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex as StdMutex, MutexGuard as StdGuard};
+use std::time::Duration;
 
-use lockscope_detector::trace::{self, Event, EventKind, ObjId, TraceMeta};
+use lockscope_detector::trace::{LockMode, PrimitiveKind};
+use lockscope_sync::live::{self, Wait};
+use lockscope_sync::meta::PrimitiveMeta;
+use lockscope_sync::order::acquire::Acquirable;
+use lockscope_sync::policy::{self, Action, LiveFinding, Policy};
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+/// Serialises tests that change the policy or rely on the watchdog.
+pub fn serial() -> StdGuard<'static, ()> {
+    static LOCK: StdMutex<()> = StdMutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A trace read back: its tables and events.
-pub struct Trace {
-    pub meta: TraceMeta,
-    pub events: Vec<Event>,
+/// Installs a policy whose every action (or the given ones) records into
+/// the returned sink.
+pub fn capture(base: Policy) -> Arc<StdMutex<Vec<LiveFinding>>> {
+    let sink: Arc<StdMutex<Vec<LiveFinding>>> = Arc::default();
+    let s = sink.clone();
+    let cb = Action::callback(move |f| s.lock().unwrap().push(f.clone()));
+    policy::set_policy(base.on_lock_order(cb.clone()).on_self_deadlock(cb));
+    sink
 }
 
-impl Trace {
-    /// The dense id of the primitive labelled with process id `id`.
-    pub fn obj(&self, id: u64) -> ObjId {
-        let label = id.to_string();
-        let i = self
-            .meta
-            .primitives
-            .iter()
-            .position(|p| p.label == label)
-            .unwrap_or_else(|| panic!("primitive {id} not declared"));
-        ObjId(i as u32)
-    }
+/// Runs `f` on a thread and fails the test (instead of hanging) if it does
+/// not finish within `secs`.
+pub fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(Duration::from_secs(secs))
+        .unwrap_or_else(|_| panic!("did not finish within {secs} s"))
+}
 
-    /// Events of one object, in trace order.
-    pub fn of(&self, obj: ObjId) -> Vec<EventKind> {
-        self.events
-            .iter()
-            .filter(|e| e.kind.obj() == Some(obj))
-            .map(|e| e.kind)
-            .collect()
-    }
+fn slice() -> Duration {
+    live::block_slice().unwrap_or(Duration::from_secs(3600))
+}
 
-    /// How many events of wire type `name` concern `obj`.
-    pub fn count(&self, obj: ObjId, name: &str) -> usize {
-        self.events
-            .iter()
-            .filter(|e| e.kind.obj() == Some(obj) && e.kind.type_name() == name)
-            .count()
-    }
+pub struct TMutex {
+    inner: parking_lot::Mutex<()>,
+    pub meta: PrimitiveMeta,
+}
 
-    /// How many events of each wire type.
-    pub fn counts(&self) -> HashMap<&'static str, usize> {
-        let mut m = HashMap::new();
-        for e in &self.events {
-            *m.entry(e.kind.type_name()).or_insert(0) += 1;
-        }
-        m
-    }
+pub struct TGuard<'a> {
+    m: &'a TMutex,
+    _g: Option<parking_lot::MutexGuard<'a, ()>>,
+}
 
-    /// The site (`file:line`) of an event.
-    pub fn site_line(&self, e: &Event) -> Option<u32> {
-        match self.meta.site(e.site?) {
-            trace::Site::Source { line, .. } => Some(*line),
-            trace::Site::Label(_) => None,
+impl TMutex {
+    #[track_caller]
+    pub fn new(name: &'static str) -> Self {
+        TMutex {
+            inner: parking_lot::Mutex::new(()),
+            meta: PrimitiveMeta::new(PrimitiveKind::Mutex, Some(name)),
         }
     }
-}
 
-/// Runs `f` while recording to a temporary file and returns the trace.
-pub fn record<R>(f: impl FnOnce() -> R) -> (R, Trace) {
-    let _serial = serial();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("trace.jsonl");
-    let rec = lockscope_sync::record_to(&path).unwrap();
-    let r = f();
-    let stats = rec.finish().unwrap();
-    let trace = read(&path);
-    assert_eq!(stats.events as usize, trace.events.len(), "stats vs file");
-    (r, trace)
-}
-
-/// Reads a trace file completely.
-pub fn read(path: &std::path::Path) -> Trace {
-    let mut src = trace::open(path).unwrap();
-    let mut events = Vec::new();
-    while let Some(e) = src.next_event().unwrap() {
-        events.push(e);
+    #[track_caller]
+    pub fn ranked(name: &'static str, rank: u64) -> Self {
+        TMutex {
+            inner: parking_lot::Mutex::new(()),
+            meta: PrimitiveMeta::new(PrimitiveKind::Mutex, Some(name)).with_rank(rank),
+        }
     }
-    let meta = src.meta().clone();
-    assert!(meta.warnings.is_empty(), "warnings: {:?}", meta.warnings);
-    Trace { meta, events }
-}
 
-/// Checks that every lock's acquisitions and releases alternate legally in
-/// trace order (exclusive: one holder; shared: no exclusive holder) and
-/// that times never decrease.
-pub fn assert_legal(t: &Trace) {
-    use lockscope_detector::trace::LockMode;
-    let mut holders: HashMap<ObjId, Vec<(u32, LockMode)>> = HashMap::new();
-    let mut last = 0;
-    for (i, e) in t.events.iter().enumerate() {
-        assert!(e.time >= last, "time decreases at event {i}");
-        last = e.time;
-        match e.kind {
-            EventKind::Acquired { obj, mode, depth } => {
-                let h = holders.entry(obj).or_default();
-                let reentry = depth > 1;
-                if !reentry {
-                    for (th, m) in h.iter() {
-                        assert!(
-                            *th == e.thread.0 || m.compatible(mode),
-                            "event {i}: {mode} acquisition of {obj:?} by {:?} while held {m} by {th}",
-                            e.thread
-                        );
+    #[track_caller]
+    pub fn lock(&self) -> TGuard<'_> {
+        let site = Location::caller();
+        let g = match self.inner.try_lock() {
+            Some(g) => g,
+            None => {
+                let wait = Wait::Lock {
+                    lock: &self.meta,
+                    mode: LockMode::Exclusive,
+                };
+                live::before_block(wait, site);
+                loop {
+                    if let Some(g) = self.inner.try_lock_for(slice()) {
+                        break g;
                     }
-                }
-                h.push((e.thread.0, mode));
-            }
-            EventKind::Released { obj, .. } => {
-                if !holders.contains_key(&obj) {
-                    // Acquired before the recording began (another test of
-                    // this binary running concurrently).
-                    continue;
-                }
-                let h = holders.entry(obj).or_default();
-                let pos = h.iter().rposition(|(th, _)| *th == e.thread.0);
-                assert!(
-                    pos.is_some(),
-                    "event {i}: release of {obj:?} not held by {:?}",
-                    e.thread
-                );
-                h.remove(pos.unwrap());
-            }
-            EventKind::Upgraded { obj } => {
-                let h = holders.entry(obj).or_default();
-                assert!(
-                    h.iter().all(|(th, _)| *th == e.thread.0),
-                    "event {i}: upgrade of {obj:?} while others hold it"
-                );
-                for x in h.iter_mut().filter(|(th, _)| *th == e.thread.0) {
-                    x.1 = LockMode::Exclusive;
+                    live::check_abort();
                 }
             }
-            EventKind::Downgraded { obj, to } => {
-                for x in holders
-                    .entry(obj)
-                    .or_default()
-                    .iter_mut()
-                    .filter(|(th, _)| *th == e.thread.0)
-                {
-                    x.1 = to;
-                }
-            }
-            EventKind::CondWait { mutex, .. } => {
-                let h = holders.entry(mutex).or_default();
-                let pos = h.iter().rposition(|(th, _)| *th == e.thread.0);
-                assert!(
-                    pos.is_some(),
-                    "event {i}: cond_wait without holding the mutex"
-                );
-                h.remove(pos.unwrap());
-            }
-            EventKind::CondWoken { mutex, .. } => {
-                let h = holders.entry(mutex).or_default();
-                assert!(
-                    h.is_empty(),
-                    "event {i}: cond_woken while the mutex is held"
-                );
-                h.push((e.thread.0, LockMode::Exclusive));
-            }
-            _ => {}
+        };
+        let guard = TGuard {
+            m: self,
+            _g: Some(g),
+        };
+        live::acquired(&self.meta, LockMode::Exclusive, true, site);
+        guard
+    }
+
+    #[track_caller]
+    pub fn try_lock(&self) -> Option<TGuard<'_>> {
+        let g = self.inner.try_lock()?;
+        let guard = TGuard {
+            m: self,
+            _g: Some(g),
+        };
+        live::acquired(&self.meta, LockMode::Exclusive, false, Location::caller());
+        Some(guard)
+    }
+}
+
+impl Drop for TGuard<'_> {
+    fn drop(&mut self) {
+        live::released(&self.m.meta, LockMode::Exclusive);
+    }
+}
+
+impl Drop for TMutex {
+    fn drop(&mut self) {
+        live::dropped(&self.meta);
+    }
+}
+
+impl Acquirable for TMutex {
+    type Guard<'a> = TGuard<'a>;
+    fn meta(&self) -> &PrimitiveMeta {
+        &self.meta
+    }
+    #[track_caller]
+    fn lock_for_acquire(&self) -> TGuard<'_> {
+        self.lock()
+    }
+}
+
+pub struct TRwLock {
+    inner: parking_lot::RwLock<()>,
+    pub meta: PrimitiveMeta,
+}
+
+pub enum RwGuardInner<'a> {
+    Read(parking_lot::RwLockReadGuard<'a, ()>),
+    Write(parking_lot::RwLockWriteGuard<'a, ()>),
+}
+
+pub struct TRwGuard<'a> {
+    l: &'a TRwLock,
+    mode: LockMode,
+    _g: RwGuardInner<'a>,
+}
+
+impl TRwLock {
+    #[track_caller]
+    pub fn new(name: &'static str) -> Self {
+        TRwLock {
+            inner: parking_lot::RwLock::new(()),
+            meta: PrimitiveMeta::new(PrimitiveKind::RwLock, Some(name)),
         }
+    }
+
+    #[track_caller]
+    pub fn read(&self) -> TRwGuard<'_> {
+        let site = Location::caller();
+        let g = match self.inner.try_read() {
+            Some(g) => g,
+            None => {
+                let wait = Wait::Lock {
+                    lock: &self.meta,
+                    mode: LockMode::Shared,
+                };
+                live::before_block(wait, site);
+                loop {
+                    if let Some(g) = self.inner.try_read_for(slice()) {
+                        break g;
+                    }
+                    live::check_abort();
+                }
+            }
+        };
+        let guard = TRwGuard {
+            l: self,
+            mode: LockMode::Shared,
+            _g: RwGuardInner::Read(g),
+        };
+        live::acquired(&self.meta, LockMode::Shared, true, site);
+        guard
+    }
+
+    #[track_caller]
+    pub fn write(&self) -> TRwGuard<'_> {
+        let site = Location::caller();
+        let g = match self.inner.try_write() {
+            Some(g) => g,
+            None => {
+                let wait = Wait::Lock {
+                    lock: &self.meta,
+                    mode: LockMode::Exclusive,
+                };
+                live::before_block(wait, site);
+                loop {
+                    if let Some(g) = self.inner.try_write_for(slice()) {
+                        break g;
+                    }
+                    live::check_abort();
+                }
+            }
+        };
+        let guard = TRwGuard {
+            l: self,
+            mode: LockMode::Exclusive,
+            _g: RwGuardInner::Write(g),
+        };
+        live::acquired(&self.meta, LockMode::Exclusive, true, site);
+        guard
+    }
+}
+
+impl Drop for TRwGuard<'_> {
+    fn drop(&mut self) {
+        live::released(&self.l.meta, self.mode);
+    }
+}
+
+impl Drop for TRwLock {
+    fn drop(&mut self) {
+        live::dropped(&self.meta);
+    }
+}
+
+impl Acquirable for TRwLock {
+    type Guard<'a> = TRwGuard<'a>;
+    fn meta(&self) -> &PrimitiveMeta {
+        &self.meta
+    }
+    #[track_caller]
+    fn lock_for_acquire(&self) -> TRwGuard<'_> {
+        self.write()
+    }
+}
+
+pub struct TReentrant {
+    inner: parking_lot::ReentrantMutex<()>,
+    pub meta: PrimitiveMeta,
+}
+
+pub struct TReGuard<'a> {
+    m: &'a TReentrant,
+    _g: parking_lot::ReentrantMutexGuard<'a, ()>,
+}
+
+impl TReentrant {
+    #[track_caller]
+    pub fn new(name: &'static str) -> Self {
+        TReentrant {
+            inner: parking_lot::ReentrantMutex::new(()),
+            meta: PrimitiveMeta::new(PrimitiveKind::ReentrantMutex, Some(name)),
+        }
+    }
+
+    #[track_caller]
+    pub fn lock(&self) -> TReGuard<'_> {
+        let site = Location::caller();
+        let g = match self.inner.try_lock() {
+            Some(g) => g,
+            None => {
+                let wait = Wait::Lock {
+                    lock: &self.meta,
+                    mode: LockMode::Exclusive,
+                };
+                live::before_block(wait, site);
+                loop {
+                    if let Some(g) = self.inner.try_lock_for(slice()) {
+                        break g;
+                    }
+                    live::check_abort();
+                }
+            }
+        };
+        let guard = TReGuard { m: self, _g: g };
+        live::acquired(&self.meta, LockMode::Exclusive, true, site);
+        guard
+    }
+}
+
+impl Drop for TReGuard<'_> {
+    fn drop(&mut self) {
+        live::released(&self.m.meta, LockMode::Exclusive);
+    }
+}
+
+impl Acquirable for TReentrant {
+    type Guard<'a> = TReGuard<'a>;
+    fn meta(&self) -> &PrimitiveMeta {
+        &self.meta
+    }
+    #[track_caller]
+    fn lock_for_acquire(&self) -> TReGuard<'_> {
+        self.lock()
+    }
+}
+
+/// An event that is never set: blocks (in slices, checking for abort) until
+/// `stop` says so.
+pub struct TEvent {
+    pub meta: PrimitiveMeta,
+    set: std::sync::atomic::AtomicBool,
+}
+
+impl TEvent {
+    #[track_caller]
+    pub fn new(name: &'static str) -> Self {
+        TEvent {
+            meta: PrimitiveMeta::new(PrimitiveKind::Event, Some(name)),
+            set: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    pub fn set(&self) {
+        self.set.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    #[track_caller]
+    pub fn wait(&self) {
+        live::before_block(Wait::Event { event: &self.meta }, Location::caller());
+        while !self.set.load(std::sync::atomic::Ordering::SeqCst) {
+            std::thread::sleep(slice());
+            live::check_abort();
+        }
+        live::wait_ended();
     }
 }

@@ -7,6 +7,8 @@ use crate::trace::{Event, EventKind, ThreadId};
 
 #[derive(Clone, Debug, Default)]
 struct Life {
+    /// Had any event, begin/end markers included.
+    seen: bool,
     /// Had an event other than a begin/end marker.
     ran: bool,
     /// Trace index of the fork that named it.
@@ -50,6 +52,7 @@ impl ForkJoin {
     pub(super) fn on_thread_event(&mut self, cx: &Context<'_>, ev: &Event) -> Option<VectorClock> {
         let marker = matches!(ev.kind, EventKind::Begin | EventKind::End);
         let life = self.life(ev.thread);
+        life.seen = true;
         if !marker {
             life.ran = true;
             if life.joined {
@@ -105,7 +108,7 @@ impl ForkJoin {
                 .threads
                 .iter()
                 .enumerate()
-                .find(|(_, l)| l.forked.is_some() && !l.ran);
+                .find(|(_, l)| l.forked.is_some() && !l.seen);
             if let Some((t, l)) = never_ran {
                 let name = &cx.meta.thread(ThreadId(t as u32)).label;
                 let at = l.forked.unwrap_or(0);

@@ -31,17 +31,60 @@ pub(super) struct Conflict {
     pub(super) previous_was_write: bool,
 }
 
-/// One variable's shadow state.
+/// One variable's shadow state: 48 bytes, no allocation until the
+/// variable is read-shared.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Shadow {
-    write: Access,
-    read: Access,
-    /// Read-shared mode when non-empty: the last read of each thread,
+    write: Epoch,
+    read: Epoch,
+    write_index: u64,
+    read_index: u64,
+    write_site: u32,
+    read_site: u32,
+    /// Read-shared mode when present: the last read of each thread,
     /// indexed by thread (clock 0 = no read).
-    shared: Vec<Access>,
+    // A thin pointer: 8 bytes in a per-variable struct instead of 24.
+    #[allow(clippy::box_collection)]
+    shared: Option<Box<Vec<Access>>>,
+}
+
+const NO_SITE: u32 = u32::MAX;
+
+fn pack(site: Option<SiteId>) -> u32 {
+    site.map_or(NO_SITE, |s| s.0)
+}
+
+fn unpack(site: u32) -> Option<SiteId> {
+    (site != NO_SITE).then_some(SiteId(site))
 }
 
 impl Shadow {
+    fn last_write(&self) -> Access {
+        Access {
+            epoch: self.write,
+            at: At {
+                index: self.write_index,
+                site: unpack(self.write_site),
+            },
+        }
+    }
+
+    fn last_read(&self) -> Access {
+        Access {
+            epoch: self.read,
+            at: At {
+                index: self.read_index,
+                site: unpack(self.read_site),
+            },
+        }
+    }
+
+    fn set_read(&mut self, a: Access) {
+        self.read = a.epoch;
+        self.read_index = a.at.index;
+        self.read_site = pack(a.at.site);
+    }
+
     /// A read by `t` whose clock is `vc`; conflicts go to `out`.
     #[inline]
     pub(super) fn read(&mut self, t: ThreadId, vc: &VectorClock, at: At, out: &mut Vec<Conflict>) {
@@ -49,66 +92,66 @@ impl Shadow {
             epoch: vc.epoch(t),
             at,
         };
-        if self.shared.is_empty() {
-            if self.read.epoch == now.epoch {
-                return; // same epoch: nothing new
-            }
-        } else if self.shared.get(t.index()).map(|a| a.epoch) == Some(now.epoch) {
-            return;
+        match &self.shared {
+            None if self.read == now.epoch => return, // same epoch: nothing new
+            Some(shared) if shared.get(t.index()).map(|a| a.epoch) == Some(now.epoch) => return,
+            _ => {}
         }
-        if !self.write.epoch.happens_before(vc) {
+        if !self.write.happens_before(vc) {
             out.push(Conflict {
-                previous: self.write,
+                previous: self.last_write(),
                 previous_was_write: true,
             });
         }
-        if !self.shared.is_empty() {
-            set_shared(&mut self.shared, t, now);
-        } else if self.read.epoch.happens_before(vc) {
-            self.read = now;
+        if let Some(shared) = &mut self.shared {
+            set_shared(shared, t, now);
+        } else if self.read.happens_before(vc) {
+            self.set_read(now);
         } else {
-            let other = self.read.epoch.thread_id();
-            set_shared(&mut self.shared, other, self.read);
-            set_shared(&mut self.shared, t, now);
+            let mut shared = Box::default();
+            set_shared(&mut shared, self.read.thread_id(), self.last_read());
+            set_shared(&mut shared, t, now);
+            self.shared = Some(shared);
         }
     }
 
     /// A write by `t` whose clock is `vc`; conflicts go to `out`.
     #[inline]
     pub(super) fn write(&mut self, t: ThreadId, vc: &VectorClock, at: At, out: &mut Vec<Conflict>) {
-        let now = Access {
-            epoch: vc.epoch(t),
-            at,
-        };
-        if self.write.epoch == now.epoch {
+        let now = vc.epoch(t);
+        if self.write == now {
             return;
         }
-        if !self.write.epoch.happens_before(vc) {
+        if !self.write.happens_before(vc) {
             out.push(Conflict {
-                previous: self.write,
+                previous: self.last_write(),
                 previous_was_write: true,
             });
         }
-        if self.shared.is_empty() {
-            if !self.read.epoch.happens_before(vc) {
-                out.push(Conflict {
-                    previous: self.read,
-                    previous_was_write: false,
-                });
+        match self.shared.take() {
+            None => {
+                if !self.read.happens_before(vc) {
+                    out.push(Conflict {
+                        previous: self.last_read(),
+                        previous_was_write: false,
+                    });
+                }
             }
-        } else {
-            for read in self.shared.iter().filter(|r| !r.epoch.happens_before(vc)) {
-                out.push(Conflict {
-                    previous: *read,
-                    previous_was_write: false,
-                });
+            Some(shared) => {
+                for read in shared.iter().filter(|r| !r.epoch.happens_before(vc)) {
+                    out.push(Conflict {
+                        previous: *read,
+                        previous_was_write: false,
+                    });
+                }
+                // Every read is now ordered before this write (or
+                // reported): back to epoch mode with no read.
+                self.set_read(Access::default());
             }
-            // Every read is now ordered before this write (or reported):
-            // back to epoch mode with no read.
-            self.shared = Vec::new();
-            self.read = Access::default();
         }
         self.write = now;
+        self.write_index = at.index;
+        self.write_site = pack(at.site);
     }
 }
 
@@ -129,6 +172,11 @@ mod tests {
 
     fn at(index: u64) -> At {
         At { index, site: None }
+    }
+
+    #[test]
+    fn shadow_state_stays_small() {
+        assert_eq!(std::mem::size_of::<Shadow>(), 48);
     }
 
     #[test]

@@ -1,0 +1,31 @@
+//! `lockscope analyze TRACE...`: every analysis over every input together
+//! (so lock-order graphs of several test processes are merged), rendered in
+//! the chosen format, gated.
+
+use lockscope_detector::analysis::{analyze, Config};
+use lockscope_detector::report::Report;
+
+use crate::args::{AnalyzeArgs, Global};
+use crate::error::CliResult;
+use crate::inputs::{self, InputSpec};
+use crate::sites::Root;
+use crate::source::Progress;
+
+/// Runs the command; returns the exit code.
+pub fn run(args: &AnalyzeArgs, global: &Global) -> CliResult<u8> {
+    // Configuration problems are reported before any trace is read.
+    let gate = super::build_gate(&args.gate, &Root::discover())?;
+    let specs = inputs::expand(&args.traces)?;
+    let report = analyze_specs(&specs, global.quiet)?;
+    super::report_and_gate(&report, &gate, &args.gate, global)
+}
+
+/// Reads and analyzes `specs` together, with a progress bar when they are
+/// large.
+pub fn analyze_specs(specs: &[InputSpec], quiet: bool) -> CliResult<Report> {
+    let progress = Progress::new(specs, quiet);
+    let inputs = progress.inputs(specs)?;
+    let report = analyze(inputs, &Config::default());
+    progress.finish();
+    Ok(report?)
+}

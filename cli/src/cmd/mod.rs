@@ -1,0 +1,113 @@
+//! One module per command, and what they share: building the gate from
+//! flags, `lockscope.toml` and a baseline; rendering a report in the chosen
+//! format; writing output.
+
+pub mod analyze;
+pub mod convert;
+pub mod demo;
+pub mod graph;
+pub mod info;
+pub mod meta;
+pub mod run;
+pub mod stats;
+
+use std::io::Write;
+use std::path::Path;
+
+use lockscope_detector::report::Report;
+
+use crate::args::{GateArgs, Global, ReportFormat};
+use crate::error::{CliError, CliResult};
+use crate::gate::{Gate, Level};
+use crate::render::{self, Ctx};
+use crate::sites::Root;
+use crate::{baseline, config_file};
+
+/// The gate from `lockscope.toml` (unless `--no-config`), then `--allow`,
+/// `--warn`, `--deny`, then `--baseline`.
+pub fn build_gate(args: &GateArgs, root: &Root) -> CliResult<Gate> {
+    let file = if args.no_config {
+        None
+    } else if let Some(path) = &args.config {
+        Some(config_file::load(path, root)?)
+    } else {
+        let cwd = std::env::current_dir()
+            .map_err(|e| CliError::new(format!("current directory: {e}")))?;
+        config_file::find_upward(&cwd)
+            .map(|p| config_file::load(&p, root))
+            .transpose()?
+    };
+    let mut gate = Gate::default();
+    if let Some(file) = file {
+        gate.levels = file.levels;
+        gate.suppressions = file.suppressions;
+    }
+    for (specs, level, flag) in [
+        (&args.allow, Level::Allow, "--allow"),
+        (&args.warn, Level::Warn, "--warn"),
+        (&args.deny, Level::Deny, "--deny"),
+    ] {
+        for spec in specs {
+            gate.levels.set(spec, level, flag)?;
+        }
+    }
+    if let Some(path) = &args.baseline {
+        gate.baseline = Some(baseline::load(path)?);
+    }
+    Ok(gate)
+}
+
+/// Judges `report`, renders it as `args.format`, writes it, and returns the
+/// gate's exit code.
+pub fn report_and_gate(
+    report: &Report,
+    gate: &Gate,
+    args: &GateArgs,
+    global: &Global,
+) -> CliResult<u8> {
+    let root = Root::discover();
+    let verdict = gate.judge(report);
+    let cx = Ctx {
+        report,
+        verdict: &verdict,
+        root: &root,
+        verbose: global.verbose,
+        quiet: global.quiet,
+    };
+    let out = match args.format {
+        ReportFormat::Text => render::text::render(&cx),
+        ReportFormat::Json => render::json::render(&cx),
+        ReportFormat::Sarif => render::sarif::render(&cx, gate.baseline.is_some()),
+        ReportFormat::Junit => render::junit::render(&cx),
+    };
+    write_output(args.output.as_deref(), &out)?;
+    if args.output.is_some() && args.format != ReportFormat::Text && !global.quiet {
+        // The file holds the machine-readable report; tell the person too.
+        let mut line = String::new();
+        render::text::footer(&mut line, &cx);
+        write_stderr(&line);
+    }
+    Ok(verdict.exit_code())
+}
+
+/// Writes `text` to `path`, or to standard output (colours stripped as
+/// `--color` and the terminal say) when `path` is `None` or `-`.
+pub fn write_output(path: Option<&Path>, text: &str) -> CliResult<()> {
+    match path {
+        Some(p) if p.as_os_str() != "-" => {
+            let plain = anstream::adapter::strip_str(text).to_string();
+            std::fs::write(p, plain).map_err(|e| CliError::io("write", p, &e))
+        }
+        _ => {
+            let mut out = anstream::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
+
+/// Writes a styled line to standard error (errors ignored: nowhere to report).
+pub fn write_stderr(text: &str) {
+    let _ = anstream::stderr().lock().write_all(text.as_bytes());
+}

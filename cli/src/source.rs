@@ -1,0 +1,79 @@
+//! Opens expanded inputs with the detector's format-detecting reader, behind
+//! one progress bar.
+//!
+//! The bar counts bytes read across all inputs. It is drawn on stderr only
+//! when the inputs total more than [`PROGRESS_MIN_BYTES`], `-q` is off and
+//! stderr is a terminal (indicatif hides it otherwise), so piped and CI
+//! output never carries it.
+
+use std::fs::File;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use lockscope_detector::analysis::Input;
+use lockscope_detector::trace::{self, EventSource, TraceError};
+
+use crate::error::CliResult;
+use crate::inputs::InputSpec;
+
+/// Inputs smaller than this in total are read without a bar: they take
+/// well under a second.
+pub const PROGRESS_MIN_BYTES: u64 = 16 << 20;
+
+/// A progress bar over the bytes of a set of inputs (hidden when not wanted).
+#[derive(Debug)]
+pub struct Progress {
+    bar: ProgressBar,
+}
+
+impl Progress {
+    /// A bar for `specs`, hidden when `quiet` or the inputs are small.
+    pub fn new(specs: &[InputSpec], quiet: bool) -> Self {
+        let total: u64 = specs.iter().map(InputSpec::size).sum();
+        if quiet || total < PROGRESS_MIN_BYTES {
+            return Progress {
+                bar: ProgressBar::hidden(),
+            };
+        }
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template(
+            "{spinner} reading {msg} [{bar:30}] {bytes}/{total_bytes} ({eta})",
+        )
+        .map(|s| s.progress_chars("=> "));
+        if let Ok(style) = style {
+            bar.set_style(style);
+        }
+        Progress { bar }
+    }
+
+    /// Removes the bar from the terminal.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+
+    /// Opens `spec`, counting its bytes on the bar.
+    pub fn open(&self, spec: &InputSpec) -> CliResult<Box<dyn EventSource + Send>> {
+        let name = spec.name();
+        self.bar.set_message(name.clone());
+        let source = match spec {
+            InputSpec::Stdin => trace::from_reader(&name, Box::new(std::io::stdin()))?,
+            InputSpec::File(path) => {
+                let file = File::open(path).map_err(|e| TraceError::io(&name, e))?;
+                trace::from_reader(&name, Box::new(self.bar.wrap_read(file)))?
+            }
+        };
+        Ok(source)
+    }
+
+    /// Opens every input for [`lockscope_detector::analysis::analyze`].
+    pub fn inputs(&self, specs: &[InputSpec]) -> CliResult<Vec<Input<'static>>> {
+        specs
+            .iter()
+            .map(|s| {
+                Ok(Input {
+                    name: s.name(),
+                    source: self.open(s)?,
+                })
+            })
+            .collect()
+    }
+}

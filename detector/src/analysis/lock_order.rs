@@ -1,0 +1,521 @@
+//! Predicted deadlocks: lock-order inversions, graded by feasibility.
+//!
+//! While a trace streams by, every blocking acquisition of a lock `B` by a
+//! thread holding `A` adds an edge `A -> B` to the lock-order graph
+//! (`edges`): at the `request` when there is one, else at the
+//! acquisition. Re-entrant acquisitions of a held lock add nothing, nor do
+//! failed try-locks (`try_failed`); an acquisition without a request (a
+//! successful try-lock, or an uncontended lock) does add edges, since
+//! traces cannot tell the two apart.
+//!
+//! At the end of each trace the graph's elementary cycles are enumerated
+//! shortest first (`search`, with
+//! [`shortest_cycles`](crate::graph::cycles::shortest_cycles) bounded by
+//! [`Config::max_cycle_len`] and [`Config::max_cycles_per_component`]).
+//! For each lock set the shortest cycle with a pattern is kept; its
+//! patterns (`patterns`: distinct threads, no common gate lock, modes
+//! that block) whose occurrences are not ordered by fork/join
+//! happens-before (`clocks`) become findings (`render`), one per
+//! tuple of acquisition sites, graded (`grade`) by
+//! [`feasibility`](super::feasibility):
+//! confirmed when the trace ends blocked in it, feasible when a
+//! sync-preserving reordering reaches it, unconfirmed otherwise.
+//!
+//! Across traces (`merge`) the graphs are merged by lock identity
+//! (display name and creation site) and cycles that need edges of two or
+//! more traces are reported, unconfirmed.
+//!
+//! # Performance
+//! Per event: O(locks held) edge updates. Memory: the edge store is bounded
+//! by lock pairs x `edges::MAX_REPS_PER_PAIR`; the feasibility buffer
+//! holds 8 bytes per event of the current trace only.
+//!
+//! # Limitations
+//! Every bound that cuts the search (cycle length, cycles per component,
+//! patterns per cycle, search steps, feasibility work) is reported in the
+//! report's limits. In `*_dlf` traces fork/join is not trusted (see
+//! `clocks::ForkJoin::distrust`): no pattern is dropped as ordered by
+//! fork/join, while the feasibility closure still applies fork/join
+//! constraints (they can only make it larger), so a wrong fork can cost a
+//! feasible grade but never produce one.
+
+mod clocks;
+mod edges;
+mod grade;
+mod merge;
+mod patterns;
+mod render;
+mod search;
+
+use std::collections::BTreeMap;
+
+use super::feasibility::Recorder;
+use super::{Analysis, Config, Context, Finished};
+use crate::report::{Feasibility, Finding};
+use crate::trace::{Event, EventKind, LockMode, ObjId, ThreadId};
+use clocks::ForkJoin;
+use edges::{EdgeStore, Instance, Rep, NO_SITE};
+use grade::{Grader, FEASIBILITY_STEPS};
+use search::search;
+
+/// The lock-order analysis (items 2 and 3 of the detector's issue).
+#[derive(Debug, Default)]
+pub struct LockOrder {
+    edges: EdgeStore,
+    clocks: ForkJoin,
+    recorder: Recorder,
+    /// Per thread: the lock it requested and has not yet acquired.
+    pending: Vec<Option<ObjId>>,
+    merged: merge::Merged,
+    limits: Vec<String>,
+}
+
+impl LockOrder {
+    pub fn new() -> Self {
+        LockOrder::default()
+    }
+
+    fn add_edges(&mut self, cx: &Context<'_>, ev: &Event, obj: ObjId, mode: LockMode) {
+        let t = ev.thread;
+        let is_lock = |o: ObjId| cx.meta.primitive(o).kind.is_lock();
+        let state = cx.state.thread(t);
+        if state.holding(obj).is_some() || !is_lock(obj) {
+            return;
+        }
+        let mut held: Vec<(u32, LockMode)> = state
+            .held
+            .iter()
+            .filter(|h| is_lock(h.obj))
+            .map(|h| (h.obj.0, h.mode))
+            .collect();
+        if held.is_empty() {
+            return;
+        }
+        held.sort_unstable_by_key(|h| h.0);
+        let clock = self.clocks.snapshot(t);
+        let pos_to = self.recorder.next_pos(t);
+        for h in state.held.iter().filter(|h| is_lock(h.obj)) {
+            let rep = Rep {
+                from: h.obj.0,
+                to: obj.0,
+                trace: cx.trace as u32,
+                thread: t.0,
+                held: held.clone(),
+                mode_from: h.mode,
+                mode_to: mode,
+                site_from: h.site.map_or(NO_SITE, |s| s.0),
+                site_to: ev.site.map_or(NO_SITE, |s| s.0),
+                instances: Vec::new(),
+                count: 0,
+            };
+            let instance = Instance {
+                idx_from: h.since,
+                idx_to: cx.index,
+                pos_to,
+                clock,
+            };
+            self.edges.add(rep, instance);
+        }
+    }
+
+    fn pending(&mut self, t: ThreadId) -> &mut Option<ObjId> {
+        if self.pending.len() <= t.index() {
+            self.pending.resize(t.index() + 1, None);
+        }
+        &mut self.pending[t.index()]
+    }
+}
+
+impl Analysis for LockOrder {
+    fn on_event(&mut self, cx: &Context<'_>, ev: &Event) {
+        let t = ev.thread;
+        let held = |o: ObjId| cx.state.thread(t).holding(o);
+        let reentry = match ev.kind {
+            EventKind::Acquired { obj, .. } => held(obj).is_some(),
+            EventKind::Released { obj, .. } => held(obj).is_some_and(|h| h.depth > 1),
+            _ => false,
+        };
+        match ev.kind {
+            EventKind::Request { obj, mode } => {
+                *self.pending(t) = Some(obj);
+                self.add_edges(cx, ev, obj, mode);
+            }
+            // Edges were added at the request, if there was one.
+            EventKind::Acquired { obj, mode, .. } if self.pending(t).take() != Some(obj) => {
+                self.add_edges(cx, ev, obj, mode);
+            }
+            EventKind::TryFailed { .. } => *self.pending(t) = None,
+            EventKind::CondWoken { mutex, .. } => {
+                self.add_edges(cx, ev, mutex, LockMode::Exclusive)
+            }
+            _ => {}
+        }
+        self.clocks.on_event(cx.index, ev);
+        self.recorder.on_event(cx.index, ev, reentry);
+    }
+
+    fn end_trace(&mut self, cx: &Context<'_>) -> Vec<Finding> {
+        let edges = std::mem::take(&mut self.edges);
+        let clocks = std::mem::take(&mut self.clocks);
+        let recorder = std::mem::take(&mut self.recorder);
+        self.pending.clear();
+        let distrust = clocks.distrust(cx.meta);
+        let trust = cx.config.trust_fork_join && distrust.is_none();
+        let mut grader = Grader {
+            state: cx.state,
+            clocks: &clocks,
+            recorder: &recorder,
+            trust,
+            budget: FEASIBILITY_STEPS,
+        };
+        let mut found = BTreeMap::new();
+        let cut = search(&edges, cx.config, &mut |chosen| {
+            let Some((grade, insts)) = grader.grade(chosen) else {
+                return false;
+            };
+            let key: Vec<(u32, u32, u32)> = chosen
+                .iter()
+                .map(|r| (r.from, r.site_from, r.site_to))
+                .collect();
+            let known = found.get(&key).map(|(g, _): &(Feasibility, _)| *g);
+            if known.is_none_or(|g| grade > g) {
+                found.insert(key, (grade, render::views(cx.meta, chosen, &insts)));
+            }
+            known.is_none()
+        });
+        let name = cx.trace_name;
+        self.limits.extend(cut.messages(name));
+        if edges.dropped > 0 {
+            self.limits.push(format!(
+                "{name}: {} distinct lock-order edges were not kept (more than {} per lock pair)",
+                edges.dropped,
+                edges::MAX_REPS_PER_PAIR
+            ));
+        }
+        if grader.budget == 0 {
+            self.limits.push(format!(
+                "{name}: feasibility work budget ({FEASIBILITY_STEPS} events) ran out; later \
+                 patterns are graded unconfirmed"
+            ));
+        }
+        let mut notes = Vec::new();
+        if let Some(why) = &distrust {
+            notes.push(format!(
+                "fork/join of this trace is not trusted ({why}; a DeadlockFuzzer `*_dlf` \
+                 recording?): happens-before from fork/join is ignored"
+            ));
+        }
+        self.merged.add_trace(cx, &edges, clocks, trust);
+        found
+            .into_values()
+            .map(|(grade, views)| {
+                let mut n = vec![render::feasibility_note(grade).to_owned()];
+                n.extend(notes.iter().cloned());
+                render::finding(views, grade, n)
+            })
+            .collect()
+    }
+
+    fn finish(&mut self, config: &Config) -> Finished {
+        let mut done = self.merged.finish(config);
+        done.limits.splice(0..0, std::mem::take(&mut self.limits));
+        done
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::testkit::{of_kind, titles, TraceBuilder};
+    use crate::analysis::Config;
+    use crate::report::{Feasibility, FindingKind::PotentialDeadlock, Severity};
+    use crate::trace::{EventKind, LockMode};
+
+    /// The grades of every predicted deadlock, by title.
+    fn grades(b: &TraceBuilder) -> Vec<(String, Feasibility)> {
+        let report = b.analyze();
+        let mut out: Vec<_> = of_kind(&report, PotentialDeadlock)
+            .into_iter()
+            .map(|f| (f.title.clone(), f.feasibility.expect("graded")))
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn abba(b: &mut TraceBuilder) -> &mut TraceBuilder {
+        b.lock("T1", "A", "1")
+            .lock("T1", "B", "2")
+            .rel("T1", "B")
+            .rel("T1", "A");
+        b.lock("T2", "B", "3")
+            .lock("T2", "A", "4")
+            .rel("T2", "A")
+            .rel("T2", "B")
+    }
+
+    #[test]
+    fn abba_is_a_feasible_inversion_with_sites_steps_and_scenario() {
+        let mut b = TraceBuilder::std();
+        abba(&mut b);
+        let report = b.analyze();
+        let found = of_kind(&report, PotentialDeadlock);
+        assert_eq!(found.len(), 1);
+        let f = found[0];
+        assert_eq!(
+            f.title,
+            "potential deadlock: A -> B -> A (T1 at loc 1 -> loc 2, T2 at loc 3 -> loc 4)"
+        );
+        assert_eq!(f.feasibility, Some(Feasibility::Feasible));
+        assert_eq!(f.severity, Severity::Error);
+        assert!(f
+            .notes
+            .contains(&"acquisition sites: (loc 1, loc 2), (loc 3, loc 4)".to_owned()));
+        let steps: Vec<_> = f.steps.iter().map(|s| (s.event, s.what.as_str())).collect();
+        assert_eq!(
+            steps,
+            [
+                (Some(1), "acquired A"),
+                (Some(2), "requested B while holding A"),
+                (Some(7), "acquired B"),
+                (Some(8), "requested A while holding B"),
+            ]
+        );
+        let scenario = f.scenario.as_ref().expect("scenario");
+        let rows: Vec<_> = scenario
+            .rows
+            .iter()
+            .map(|(c, r)| (*c, r.as_str()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (0, "lock(A)"),
+                (1, "lock(B)"),
+                (0, "lock(B)"),
+                (1, "lock(A)"),
+                (0, "*** DEADLOCK ***")
+            ]
+        );
+    }
+
+    #[test]
+    fn fingerprint_depends_on_names_and_sites_not_ids() {
+        let mut b = TraceBuilder::std();
+        abba(&mut b);
+        let mut c = TraceBuilder::std();
+        c.obj("B");
+        c.thread("T2");
+        abba(&mut c);
+        let fp = |b: &TraceBuilder| {
+            of_kind(&b.analyze(), PotentialDeadlock)[0]
+                .fingerprint
+                .clone()
+        };
+        assert_eq!(fp(&b), fp(&c));
+    }
+
+    #[test]
+    fn gate_lock_same_thread_and_reentry_give_no_inversion() {
+        let mut b = TraceBuilder::std();
+        b.lock("T1", "G", "0");
+        abba(&mut b);
+        b.rel("T1", "G");
+        // Only T1 holds G: no gate.
+        assert_eq!(grades(&b).len(), 1);
+        let mut gated = TraceBuilder::std();
+        gated
+            .lock("T1", "G", "0")
+            .lock("T1", "A", "1")
+            .lock("T1", "B", "2");
+        gated.rel("T1", "B").rel("T1", "A").rel("T1", "G");
+        gated
+            .lock("T2", "G", "0")
+            .lock("T2", "B", "3")
+            .lock("T2", "A", "4");
+        assert!(grades(&gated).is_empty());
+        let mut one = TraceBuilder::std();
+        one.lock("T1", "A", "1")
+            .lock("T1", "B", "2")
+            .rel("T1", "B")
+            .rel("T1", "A");
+        one.lock("T1", "B", "3").lock("T1", "A", "4");
+        assert!(grades(&one).is_empty());
+        let mut reentry = TraceBuilder::std();
+        reentry
+            .lock("T1", "A", "1")
+            .lock("T1", "A", "2")
+            .lock("T2", "A", "3");
+        assert!(grades(&reentry).is_empty());
+    }
+
+    #[test]
+    fn failed_try_lock_adds_no_edge() {
+        let mut b = TraceBuilder::lockscope();
+        b.lock("T1", "A", "1")
+            .lock("T1", "B", "2")
+            .rel("T1", "B")
+            .rel("T1", "A");
+        b.lock("T2", "B", "3");
+        b.on("T2", "A", |obj| EventKind::TryFailed {
+            obj,
+            mode: LockMode::Exclusive,
+        });
+        assert!(grades(&b).is_empty());
+    }
+
+    #[test]
+    fn read_locks_do_not_block_each_other() {
+        let mut b = TraceBuilder::lockscope();
+        for (t, x, y) in [("T1", "A", "B"), ("T2", "B", "A")] {
+            b.acq_mode(t, x, LockMode::Shared, "1")
+                .acq_mode(t, y, LockMode::Shared, "2");
+            b.rel(t, y).rel(t, x);
+        }
+        assert!(grades(&b).is_empty());
+    }
+
+    #[test]
+    fn fork_ordered_edges_are_not_an_inversion_unless_fork_join_is_untrusted() {
+        let mut b = TraceBuilder::std();
+        b.lock("T1", "A", "1")
+            .lock("T1", "B", "2")
+            .rel("T1", "B")
+            .rel("T1", "A");
+        b.fork("T1", "T2");
+        b.lock("T2", "B", "3")
+            .lock("T2", "A", "4")
+            .rel("T2", "A")
+            .rel("T2", "B");
+        assert!(grades(&b).is_empty());
+        let config = Config {
+            trust_fork_join: false,
+            ..Config::default()
+        };
+        assert_eq!(b.analyze_with(&config).count(PotentialDeadlock), 1);
+    }
+
+    #[test]
+    fn dlf_style_fork_is_distrusted_and_said_so() {
+        let mut b = TraceBuilder::std();
+        b.lock("T1", "A", "1")
+            .lock("T1", "B", "2")
+            .rel("T1", "B")
+            .rel("T1", "A");
+        b.fork("T1", "T9"); // T9 never runs: the child runs as T2
+        b.lock("T2", "B", "3")
+            .lock("T2", "A", "4")
+            .rel("T2", "A")
+            .rel("T2", "B");
+        let report = b.analyze();
+        let f = of_kind(&report, PotentialDeadlock)[0];
+        assert!(f.notes.iter().any(|n| n.starts_with(
+            "fork/join of this trace is not trusted (forked thread T9 never appears"
+        )));
+    }
+
+    #[test]
+    fn three_lock_cycle_is_found_and_bounded_by_max_cycle_len() {
+        let mut b = TraceBuilder::std();
+        for (t, x, y) in [("T1", "A", "B"), ("T2", "B", "C"), ("T3", "C", "A")] {
+            b.lock(t, x, "1").lock(t, y, "2").rel(t, y).rel(t, x);
+        }
+        assert_eq!(
+            titles(&b.analyze(), PotentialDeadlock),
+            ["potential deadlock: A -> B -> C -> A (T1 at loc 1 -> loc 2, T2 at loc 1 -> loc 2, T3 at loc 1 -> loc 2)"]
+        );
+        let config = Config {
+            max_cycle_len: 2,
+            ..Config::default()
+        };
+        let report = b.analyze_with(&config);
+        assert_eq!(report.count(PotentialDeadlock), 0);
+        assert_eq!(
+            report.limits,
+            ["test: 1 lock-order component(s) have more locks than max_cycle_len; longer cycles were not searched"]
+        );
+    }
+
+    #[test]
+    fn inversion_split_across_traces_is_reported_unconfirmed() {
+        use crate::analysis::{analyze, Input};
+        let run = |one: &TraceBuilder, two: &TraceBuilder| {
+            let inputs = vec![
+                Input {
+                    name: "one".into(),
+                    source: Box::new(one.source()),
+                },
+                Input {
+                    name: "two".into(),
+                    source: Box::new(two.source()),
+                },
+            ];
+            analyze(inputs, &Config::default()).expect("in memory")
+        };
+        let mut one = TraceBuilder::lockscope();
+        one.created_at("A", "a.rs:1:1").created_at("B", "a.rs:2:1");
+        one.lock("T1", "A", "1").lock("T1", "B", "2");
+        let mut two = TraceBuilder::lockscope();
+        two.created_at("B", "a.rs:2:1").created_at("A", "a.rs:1:1");
+        two.lock("T1", "B", "3").lock("T1", "A", "4");
+        let report = run(&one, &two);
+        let found = of_kind(&report, PotentialDeadlock);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].title,
+            "potential deadlock: A -> B -> A (one: T1 at loc 1 -> loc 2, two: T1 at loc 3 -> loc 4)"
+        );
+        assert_eq!(found[0].feasibility, Some(Feasibility::Unconfirmed));
+        assert_eq!(found[0].severity, Severity::Warning);
+        assert!(found[0]
+            .notes
+            .iter()
+            .any(|n| n.starts_with("the edges come from different traces (one, two)")));
+        // Same names but no creation sites, as in STD traces: different
+        // locks.
+        let mut one = TraceBuilder::std();
+        one.lock("T1", "A", "1").lock("T1", "B", "2");
+        let mut two = TraceBuilder::std();
+        two.lock("T1", "B", "3").lock("T1", "A", "4");
+        assert_eq!(run(&one, &two).count(PotentialDeadlock), 0);
+    }
+
+    #[test]
+    fn known_answer_deadlock_std_is_one_unconfirmed_cycle() {
+        assert_eq!(
+            grades(&TraceBuilder::bundled("Deadlock")),
+            [(
+                "potential deadlock: L0 -> L1 -> L0 (T1 at loc 7 -> loc 9, T2 at loc 19 -> loc 21)"
+                    .to_owned(),
+                Feasibility::Unconfirmed
+            )]
+        );
+    }
+
+    #[test]
+    fn known_answer_bensalem_has_two_cycles_one_feasible() {
+        assert_eq!(
+            grades(&TraceBuilder::bundled("Bensalem")),
+            [
+                (
+                    "potential deadlock: L1 -> L2 -> L1 (T2 at loc 28 -> loc 30, T1 at loc 20 -> loc 22)"
+                        .to_owned(),
+                    Feasibility::Unconfirmed
+                ),
+                (
+                    "potential deadlock: L1 -> L2 -> L1 (T2 at loc 28 -> loc 30, T3 at loc 38 -> loc 40)"
+                        .to_owned(),
+                    Feasibility::Feasible
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn known_answer_string_buffer_is_confirmed() {
+        let found = grades(&TraceBuilder::bundled("StringBuffer"));
+        assert!(found.contains(&(
+            "potential deadlock: L1 -> L2 -> L1 (T1 at loc 86 -> loc 7, T2 at loc 86 -> loc 58)"
+                .to_owned(),
+            Feasibility::Confirmed
+        )));
+    }
+}

@@ -1,0 +1,237 @@
+//! The learned lock order: potential deadlocks found before anything hangs,
+//! and the cases that must stay silent.
+
+mod common;
+
+use std::sync::Arc;
+use std::thread;
+
+use common::{capture, serial, TMutex, TReentrant, TRwLock};
+use lockscope_sync::order::learned;
+use lockscope_sync::policy::{FindingKind, Policy};
+
+fn quiet() -> Policy {
+    Policy::default().watchdog(None)
+}
+
+#[test]
+fn seeds_opposite_order_without_sleeps_reports_both_sites() {
+    let _s = serial();
+    let found = capture(quiet());
+    let x = Arc::new(TMutex::new("x"));
+    let y = Arc::new(TMutex::new("y"));
+    let (x1, y1) = (x.clone(), y.clone());
+    let lines1 = thread::Builder::new()
+        .name("task1".into())
+        .spawn(move || {
+            let (_a, first) = (x1.lock(), line!());
+            let (_b, second) = (y1.lock(), line!()); // y under x
+            [first, second]
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    let (x2, y2) = (x.clone(), y.clone());
+    let lines2 = thread::Builder::new()
+        .name("task2".into())
+        .spawn(move || {
+            let (_a, first) = (y2.lock(), line!());
+            let (_b, second) = (x2.lock(), line!()); // x under y
+            [first, second]
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    let found = found.lock().unwrap();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let f = &found[0];
+    assert_eq!(f.kind, FindingKind::LockOrder);
+    assert!(f.report.contains("thread `task1`") && f.report.contains("thread `task2`"));
+    // Both sides of the inversion, with the lines that took them.
+    for line in lines1.into_iter().chain(lines2) {
+        let site = format!("{}:{line}:", file!());
+        assert!(f.report.contains(&site), "missing {site} in\n{}", f.report);
+    }
+    assert!(f.report.ends_with("*** DEADLOCK ***\n"), "{}", f.report);
+}
+
+#[test]
+fn three_locks_three_threads_cycle_is_found_once() {
+    let _s = serial();
+    let found = capture(quiet());
+    let l: Arc<[TMutex; 3]> = Arc::new([TMutex::new("a"), TMutex::new("b"), TMutex::new("c")]);
+    for round in 0..2 {
+        for i in 0..3 {
+            let l = l.clone();
+            thread::spawn(move || {
+                let _first = l[i].lock();
+                let _second = l[(i + 1) % 3].lock();
+            })
+            .join()
+            .unwrap();
+        }
+        assert_eq!(found.lock().unwrap().len(), 1, "round {round}");
+    }
+    let f = &found.lock().unwrap()[0];
+    assert!(
+        f.summary.contains("`a` -> `b` -> `c` -> `a`"),
+        "{}",
+        f.summary
+    );
+}
+
+#[test]
+fn the_shortest_cycle_is_reported() {
+    let _s = serial();
+    let found = capture(quiet());
+    let [a, b, c, d] = ["a", "b", "c", "d"].map(TMutex::new);
+    for (p, q) in [(&a, &b), (&b, &c), (&c, &d), (&a, &d)] {
+        let _p = p.lock();
+        let _q = q.lock();
+    }
+    {
+        let _d = d.lock();
+        let _a = a.lock();
+    }
+    let found = found.lock().unwrap();
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0].summary.ends_with("`a` -> `d` -> `a`"),
+        "{}",
+        found[0].summary
+    );
+}
+
+#[test]
+fn reporting_goes_on_after_the_first_finding() {
+    let _s = serial();
+    let found = capture(quiet());
+    for _ in 0..3 {
+        let (a, b) = (TMutex::new("a"), TMutex::new("b"));
+        drop((a.lock(), b.lock()));
+        let _b = b.lock();
+        let _a = a.lock();
+    }
+    assert_eq!(found.lock().unwrap().len(), 3);
+}
+
+#[test]
+fn try_lock_adds_no_edge() {
+    let _s = serial();
+    let found = capture(quiet());
+    let (a, b) = (TMutex::new("a"), TMutex::new("b"));
+    {
+        let _a = a.lock();
+        let _b = b.try_lock().unwrap();
+    }
+    let _b = b.lock();
+    let _a = a.lock();
+    assert!(found.lock().unwrap().is_empty());
+}
+
+#[test]
+fn read_then_read_is_silent_without_writers_and_reported_with_one() {
+    let _s = serial();
+    let found = capture(quiet());
+    let (a, b) = (TRwLock::new("a"), TRwLock::new("b"));
+    {
+        let _a = a.read();
+        let _b = b.read();
+    }
+    {
+        let _b = b.read();
+        let _a = a.read();
+    }
+    assert!(
+        found.lock().unwrap().is_empty(),
+        "readers alone cannot deadlock"
+    );
+    drop(a.write()); // a writer on `a` alone still lets T1 take `b`
+    assert!(found.lock().unwrap().is_empty());
+    drop(b.write()); // now writers can interpose on both
+    let found = found.lock().unwrap();
+    assert_eq!(found.len(), 1, "{found:#?}");
+}
+
+#[test]
+fn read_against_write_is_reported() {
+    let _s = serial();
+    let found = capture(quiet());
+    let (a, b) = (TRwLock::new("a"), TRwLock::new("b"));
+    {
+        let _a = a.read();
+        let _b = b.read();
+    }
+    let _b = b.write();
+    let _a = a.write();
+    assert_eq!(found.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn reentrant_reentry_is_silent() {
+    let _s = serial();
+    let found = capture(quiet());
+    let (r, m) = (TReentrant::new("r"), TMutex::new("m"));
+    {
+        let _r1 = r.lock();
+        let _m = m.lock();
+        let _r2 = r.lock(); // re-entry under m: no m -> r edge
+    }
+    assert!(found.lock().unwrap().is_empty());
+}
+
+#[test]
+fn cycles_under_one_common_gate_lock_are_silent() {
+    let _s = serial();
+    let found = capture(quiet());
+    let (gate, a, b) = (TMutex::new("gate"), TMutex::new("a"), TMutex::new("b"));
+    {
+        let _g = gate.lock();
+        drop((a.lock(), b.lock()));
+        let _b = b.lock();
+        let _a = a.lock();
+    }
+    assert!(found.lock().unwrap().is_empty());
+    // The same inversion once without the gate is a real hazard.
+    let _b = b.lock();
+    let _a = a.lock();
+    assert_eq!(found.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn dropped_locks_leave_the_graph() {
+    let _s = serial();
+    let _found = capture(quiet());
+    let before = learned::size().0;
+    for _ in 0..100 {
+        let (a, b) = (TMutex::new("a"), TMutex::new("b"));
+        drop((a.lock(), b.lock()));
+    }
+    assert!(
+        learned::size().0 <= before,
+        "{:?} vs {before}",
+        learned::size()
+    );
+}
+
+#[test]
+fn panic_policy_panics_in_the_thread_that_closes_the_cycle() {
+    let _s = serial();
+    lockscope_sync::policy::set_policy(
+        quiet().on_lock_order(lockscope_sync::policy::Action::Panic),
+    );
+    let (a, b) = (Arc::new(TMutex::new("a")), Arc::new(TMutex::new("b")));
+    drop((a.lock(), b.lock()));
+    let (a2, b2) = (a.clone(), b.clone());
+    let err = thread::spawn(move || {
+        let _b = b2.lock();
+        let _a = a2.lock();
+    })
+    .join()
+    .unwrap_err();
+    let msg = err.downcast_ref::<String>().unwrap();
+    assert!(msg.contains("lock-order inversion"), "{msg}");
+    // The lock taken when the panic struck was released by unwinding.
+    assert!(a.try_lock().is_some() && b.try_lock().is_some());
+    lockscope_sync::policy::set_policy(quiet());
+}
