@@ -2,7 +2,7 @@
 //! pure function over bytes: shared by the STD reader and format detection.
 //!
 //! # Performance
-//! Three `memchr` calls and a match on the operation name; no allocation
+//! Three short byte scans and a match on the operation name; no allocation
 //! unless the line is malformed.
 
 /// An STD operation.
@@ -78,6 +78,13 @@ impl LineError {
     }
 }
 
+/// The first `byte` in `hay`. The fields of an STD line are a few bytes
+/// long: a plain loop beats `memchr`'s setup there.
+#[inline]
+fn find(byte: u8, hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|&b| b == byte)
+}
+
 /// `bytes` quoted for a message, cut to 40 bytes.
 pub(crate) fn quote(bytes: &[u8]) -> String {
     const MAX: usize = 40;
@@ -96,7 +103,7 @@ fn syntax(offset: usize, found: String, expected: &str) -> LineError {
 
 /// Parses `thread|op(operand)|location` (the location field is optional).
 pub(crate) fn parse_line(line: &[u8]) -> Result<StdLine<'_>, LineError> {
-    let Some(bar) = memchr::memchr(b'|', line) else {
+    let Some(bar) = find(b'|', line) else {
         return Err(syntax(
             line.len(),
             format!("{} without \"|\"", quote(line)),
@@ -112,7 +119,7 @@ pub(crate) fn parse_line(line: &[u8]) -> Result<StdLine<'_>, LineError> {
     }
     let op_start = bar + 1;
     let rest = &line[op_start..];
-    let Some(open) = memchr::memchr(b'(', rest) else {
+    let Some(open) = find(b'(', rest) else {
         return Err(syntax(
             op_start,
             quote(rest),
@@ -124,7 +131,7 @@ pub(crate) fn parse_line(line: &[u8]) -> Result<StdLine<'_>, LineError> {
         found: String::from_utf8_lossy(&rest[..open]).into_owned(),
     })?;
     let operand_start = op_start + open + 1;
-    let Some(len) = memchr::memchr(b')', &line[operand_start..]) else {
+    let Some(len) = find(b')', &line[operand_start..]) else {
         return Err(syntax(
             line.len(),
             "end of line".into(),
@@ -155,19 +162,22 @@ pub(crate) fn parse_line(line: &[u8]) -> Result<StdLine<'_>, LineError> {
 }
 
 fn check_operand(op: StdOp, operand: &[u8], head: &[u8], at: usize) -> Result<(), LineError> {
+    if op.is_marker() == operand.is_empty() {
+        return Ok(());
+    }
     let head = String::from_utf8_lossy(head);
-    match (op.is_marker(), operand.is_empty()) {
-        (true, false) => Err(syntax(
+    if op.is_marker() {
+        Err(syntax(
             at,
             quote(operand),
             &format!("{head}) with no operand"),
-        )),
-        (false, true) => Err(syntax(
+        ))
+    } else {
+        Err(syntax(
             at,
             format!("{head})"),
             &format!("a name inside {head}...)"),
-        )),
-        _ => Ok(()),
+        ))
     }
 }
 

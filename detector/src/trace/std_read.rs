@@ -21,17 +21,20 @@
 //!
 //! # Performance
 //! Byte-level parsing of a line split by `memchr`, no allocation per line
-//! once every name has been seen: names are interned in hash maps keyed by
-//! bytes (hashbrown with foldhash), and the last thread name is cached
-//! because consecutive lines usually come from the same thread.
+//! once every name has been seen. Names are interned (see [`Interner`]):
+//! `T1`/`L2`/`V9`-style names and numeric locations index a vector, other
+//! short names are packed into a `u128` key of a hashbrown map (foldhash:
+//! one multiply-fold per key, several times cheaper than SipHash, and
+//! hashbrown looks up borrowed keys without allocating), long names are
+//! byte keys. The last thread is cached: consecutive lines usually come
+//! from the same thread.
 //!
 //! # Limitations
 //! Names are bytes; labels are stored as UTF-8 with invalid bytes replaced.
 
 use std::io::Read;
 
-use hashbrown::HashMap;
-
+use super::intern::{pack, Interner};
 use super::lines::Lines;
 use super::std_line::{parse_line, LineError, StdLine, StdOp, STD_OPS};
 use super::{
@@ -39,22 +42,6 @@ use super::{
     PrimitiveKind, Site, SiteId, SourceFormat, ThreadId, ThreadInfo, TraceError, TraceErrorKind,
     TraceMeta, VarId, VarInfo,
 };
-
-/// Names seen so far, mapped to dense ids.
-#[derive(Debug, Default)]
-struct Interner(HashMap<Box<[u8]>, u32>);
-
-impl Interner {
-    /// The id of `name`, or `None` if it is new.
-    #[inline]
-    fn get(&self, name: &[u8]) -> Option<u32> {
-        self.0.get(name).copied()
-    }
-
-    fn insert(&mut self, name: &[u8], id: u32) {
-        self.0.insert(name.into(), id);
-    }
-}
 
 fn label(name: &[u8]) -> String {
     String::from_utf8_lossy(name).into_owned()
@@ -80,8 +67,8 @@ struct State {
     sites: Interner,
     /// Per thread: locks held and their re-entrancy depth.
     held: Vec<Vec<(ObjId, u32)>>,
-    /// The last thread name seen and its id.
-    last_thread: (Vec<u8>, ThreadId),
+    /// The last thread name seen (packed, see [`pack`]) and its id.
+    last_thread: Option<(u128, ThreadId)>,
     index: u64,
 }
 
@@ -98,7 +85,7 @@ impl<R: Read> StdReader<R> {
             vars: Interner::default(),
             sites: Interner::default(),
             held: Vec::new(),
-            last_thread: (Vec::new(), ThreadId(0)),
+            last_thread: None,
             index: 0,
         };
         StdReader {
@@ -112,13 +99,14 @@ impl<R: Read> StdReader<R> {
 impl State {
     #[inline]
     fn thread(&mut self, name: &[u8]) -> ThreadId {
-        if self.last_thread.0 == name && !self.held.is_empty() {
-            return self.last_thread.1;
+        let key = pack(name);
+        if let (Some(key), Some((last, id))) = (key, self.last_thread) {
+            if key == last {
+                return id;
+            }
         }
         let id = self.intern_thread(name);
-        self.last_thread.0.clear();
-        self.last_thread.0.extend_from_slice(name);
-        self.last_thread.1 = id;
+        self.last_thread = key.map(|k| (k, id));
         id
     }
 
