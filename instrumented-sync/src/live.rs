@@ -235,6 +235,10 @@ pub fn check_abort() {
     let verdict = thread_state::with(|ts| {
         if ts.slot.doomed.swap(false, Ordering::AcqRel) {
             unblock(ts);
+            // A condvar waiter holds its mutex again here: its guard will
+            // release it while unwinding, so it is held again.
+            let mut stash = ts.stash.borrow_mut();
+            ts.held.borrow_mut().append(&mut stash);
             ts.slot.verdict.lock().take()
         } else {
             None

@@ -251,3 +251,28 @@ fn upgrading_while_readers_hold_is_neither_self_deadlock_nor_deadlock() {
         found.lock().unwrap()
     );
 }
+
+#[test]
+fn a_condvar_waiter_woken_to_panic_leaves_no_phantom_lock() {
+    let _s = serial();
+    policy::set_policy(Policy::default().stall_scope(StallScope::Registered));
+    let pair = Arc::new((Mutex::named("m", ()), Condvar::named("never_notified")));
+    let after = thread::spawn(move || {
+        let (m, c) = &*pair;
+        let woken = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut g = m.lock();
+            c.wait(&mut g);
+        }));
+        assert!(woken.is_err(), "the stalled waiter must be woken to panic");
+        // Another (timed) wait, then release: the guard released `m` while
+        // unwinding, so the thread holds nothing now.
+        let mut g = m.lock();
+        c.wait_for(&mut g, Duration::from_millis(10));
+        drop(g);
+        acquire(&[m]).map(drop).map_err(|e| e.to_string())
+    })
+    .join()
+    .unwrap();
+    policy::set_policy(Policy::default());
+    assert_eq!(after, Ok(()));
+}

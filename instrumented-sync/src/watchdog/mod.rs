@@ -108,7 +108,7 @@ fn scan(
     seen: &mut Seen,
     reported: &mut HashSet<Vec<(u64, u64)>>,
 ) -> Vec<(LiveFinding, Vec<Arc<Slot>>)> {
-    let slots = registry::slots();
+    let slots = registry::user_slots();
     let snapshot: Vec<(Arc<Slot>, Blocked)> = slots
         .iter()
         .filter_map(|s| Some((s.clone(), s.blocked.lock().clone()?)))
