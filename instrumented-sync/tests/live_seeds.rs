@@ -276,3 +276,23 @@ fn a_condvar_waiter_woken_to_panic_leaves_no_phantom_lock() {
     policy::set_policy(Policy::default());
     assert_eq!(after, Ok(()));
 }
+
+#[test]
+fn findings_are_written_into_the_trace_as_notes() {
+    let _s = serial();
+    policy::set_policy(Policy::default().watchdog(None));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.jsonl");
+    let rec = lockscope_sync::record_to(&path).unwrap();
+    let (a, b) = (Mutex::named("first", ()), Mutex::named("second", ()));
+    drop((a.lock(), b.lock()));
+    {
+        let _b = b.lock();
+        let _a = a.lock(); // potential deadlock: a lock_order note
+        assert!(acquire(&[&a]).is_err()); // violation: another note
+    }
+    rec.finish().unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("lock-order inversion"), "{text}");
+    assert!(text.contains("Lock Order Violation"), "{text}");
+}
