@@ -159,6 +159,14 @@ pub fn record_default(default: impl AsRef<Path>) -> io::Result<Recording> {
     }
 }
 
+/// Raises the recorder's clock to the exact time (after a thread blocked),
+/// if a trace is open.
+pub(crate) fn tick() {
+    if active().is_some() {
+        clock::precise();
+    }
+}
+
 /// Whether a trace is being recorded.
 pub fn is_recording() -> bool {
     active().is_some()
