@@ -90,9 +90,9 @@ fn predicted(report: &Report) -> Vec<(&str, Feasibility)> {
 fn deadlock_std_has_one_infeasible_cycle() {
     let report = run("Deadlock.std");
     assert_eq!(counts(&report), c(0, 0, 0, 1));
-    // T2 reads V2 (event 33) written by T1 inside its nested L0/L1
-    // section (event 19): no reordering keeps that read and stops T1
-    // before it requests L1.
+    // T2's first read of V2 (event 24) observes T1's write inside its
+    // nested L0/L1 section (event 19): no reordering keeps that read and
+    // stops T1 before it requests L1 (event 16).
     assert_eq!(
         predicted(&report),
         [(
@@ -139,10 +139,10 @@ fn string_buffer_ends_in_the_deadlock_it_predicts() {
     );
     // One lock cycle, four site tuples: the one the trace ends in
     // (confirmed); T1's first L1->L2 (loc 7, event 38) or its second
-    // (loc 58, event 47) against T2's L2->L1 at loc 7 (event 58), both
+    // (loc 58, event 46) against T2's L2->L1 at loc 7 (event 57), both
     // feasible since T2 has only read T0's writes by then; and T1's loc 58
-    // edge against T2's final request (event 71), which needs T2's read of
-    // V10 (event 61) written by T1 after its request (event 56):
+    // edge against T2's final request (event 70), which needs T2's read of
+    // V10 (event 60) written by T1 after its request (event 55):
     // unconfirmed.
     assert_eq!(
         predicted(&report),

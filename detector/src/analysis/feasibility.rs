@@ -373,6 +373,9 @@ impl<'a> Closure<'a> {
 }
 
 #[cfg(test)]
+mod soundness;
+
+#[cfg(test)]
 mod tests {
     use crate::analysis::testkit::{of_kind, TraceBuilder};
     use crate::report::{Feasibility, FindingKind::PotentialDeadlock};

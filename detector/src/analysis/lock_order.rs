@@ -2,11 +2,13 @@
 //!
 //! While a trace streams by, every blocking acquisition of a lock `B` by a
 //! thread holding `A` adds an edge `A -> B` to the lock-order graph
-//! (`edges`): at the `request` when there is one, else at the
+//! (`edges`), placed at the `request` when there is one, else at the
 //! acquisition. Re-entrant acquisitions of a held lock add nothing, nor do
-//! failed try-locks (`try_failed`); an acquisition without a request (a
-//! successful try-lock, or an uncontended lock) does add edges, since
-//! traces cannot tell the two apart.
+//! failed try-locks (a `try_failed` without a `request`); a timed request
+//! that gave up (`request` then `try_failed`) does, since the thread
+//! blocked holding its locks; an acquisition without a request (a
+//! successful try-lock, or an uncontended lock) does too, since traces
+//! cannot tell the two apart.
 //!
 //! At the end of each trace the graph's elementary cycles are enumerated
 //! shortest first (`search`, with
@@ -52,7 +54,8 @@ use std::collections::BTreeMap;
 use super::feasibility::Recorder;
 use super::{Analysis, Config, Context, Finished};
 use crate::report::{Feasibility, Finding};
-use crate::trace::{Event, EventKind, LockMode, ObjId, ThreadId};
+use crate::state::ThreadState;
+use crate::trace::{Event, EventKind, LockMode, ObjId, SiteId, ThreadId};
 use clocks::ForkJoin;
 use edges::{EdgeStore, Instance, Rep, NO_SITE};
 use grade::{Grader, FEASIBILITY_STEPS};
@@ -64,8 +67,8 @@ pub struct LockOrder {
     edges: EdgeStore,
     clocks: ForkJoin,
     recorder: Recorder,
-    /// Per thread: the lock it requested and has not yet acquired.
-    pending: Vec<Option<ObjId>>,
+    /// Per thread: the request it made and has not yet acquired.
+    pending: Vec<Option<Request>>,
     merged: merge::Merged,
     limits: Vec<String>,
 }
@@ -75,11 +78,11 @@ impl LockOrder {
         LockOrder::default()
     }
 
-    fn add_edges(&mut self, cx: &Context<'_>, ev: &Event, obj: ObjId, mode: LockMode) {
-        let t = ev.thread;
+    /// Adds the edges `held -> req.obj` of thread `t` holding what
+    /// `state` says (the state before the request or acquisition).
+    fn add_edges(&mut self, cx: &Context<'_>, state: &ThreadState, t: ThreadId, req: Request) {
         let is_lock = |o: ObjId| cx.meta.primitive(o).kind.is_lock();
-        let state = cx.state.thread(t);
-        if state.holding(obj).is_some() || !is_lock(obj) {
+        if state.holding(req.obj).is_some() || !is_lock(req.obj) {
             return;
         }
         let mut held: Vec<(u32, LockMode)> = state
@@ -93,37 +96,60 @@ impl LockOrder {
         }
         held.sort_unstable_by_key(|h| h.0);
         let clock = self.clocks.snapshot(t);
-        let pos_to = self.recorder.next_pos(t);
         for h in state.held.iter().filter(|h| is_lock(h.obj)) {
             let rep = Rep {
                 from: h.obj.0,
-                to: obj.0,
+                to: req.obj.0,
                 trace: cx.trace as u32,
                 thread: t.0,
                 held: held.clone(),
                 mode_from: h.mode,
-                mode_to: mode,
+                mode_to: req.mode,
                 site_from: h.site.map_or(NO_SITE, |s| s.0),
-                site_to: ev.site.map_or(NO_SITE, |s| s.0),
+                site_to: req.site.map_or(NO_SITE, |s| s.0),
                 instances: Vec::new(),
                 count: 0,
             };
             let instance = Instance {
                 idx_from: h.since,
-                idx_to: cx.index,
-                pos_to,
+                idx_to: req.index,
+                pos_to: req.pos,
                 clock,
             };
             self.edges.add(rep, instance);
         }
     }
 
-    fn pending(&mut self, t: ThreadId) -> &mut Option<ObjId> {
+    /// The request (or acquisition without one) that `ev` is.
+    fn request(&self, cx: &Context<'_>, ev: &Event, obj: ObjId, mode: LockMode) -> Request {
+        Request {
+            obj,
+            mode,
+            index: cx.index,
+            site: ev.site,
+            pos: self.recorder.next_pos(ev.thread),
+        }
+    }
+
+    fn pending(&mut self, t: ThreadId) -> &mut Option<Request> {
         if self.pending.len() <= t.index() {
             self.pending.resize(t.index() + 1, None);
         }
         &mut self.pending[t.index()]
     }
+}
+
+/// A blocking request whose edges wait for its outcome: added when the
+/// lock is acquired or the trace ends with the thread blocked, dropped
+/// when it gives up (a timed lock's `try_failed`).
+#[derive(Clone, Copy, Debug)]
+struct Request {
+    obj: ObjId,
+    mode: LockMode,
+    index: u64,
+    site: Option<SiteId>,
+    /// Position in its thread.
+    pos: u32,
 }
 
 impl Analysis for LockOrder {
@@ -135,18 +161,28 @@ impl Analysis for LockOrder {
             EventKind::Released { obj, .. } => held(obj).is_some_and(|h| h.depth > 1),
             _ => false,
         };
+        let state = cx.state.thread(t);
         match ev.kind {
             EventKind::Request { obj, mode } => {
-                *self.pending(t) = Some(obj);
-                self.add_edges(cx, ev, obj, mode);
+                *self.pending(t) = Some(self.request(cx, ev, obj, mode));
             }
-            // Edges were added at the request, if there was one.
-            EventKind::Acquired { obj, mode, .. } if self.pending(t).take() != Some(obj) => {
-                self.add_edges(cx, ev, obj, mode);
+            EventKind::Acquired { obj, mode, .. } => {
+                let req = match self.pending(t).take() {
+                    Some(req) if req.obj == obj => req,
+                    _ => self.request(cx, ev, obj, mode),
+                };
+                self.add_edges(cx, state, t, req);
             }
-            EventKind::TryFailed { .. } => *self.pending(t) = None,
+            // A timed request that gave up still blocked holding what it
+            // held (the seed's opposite-order deadlock times out this way).
+            EventKind::TryFailed { obj, .. } => {
+                if let Some(req) = self.pending(t).take().filter(|r| r.obj == obj) {
+                    self.add_edges(cx, state, t, req);
+                }
+            }
             EventKind::CondWoken { mutex, .. } => {
-                self.add_edges(cx, ev, mutex, LockMode::Exclusive)
+                let req = self.request(cx, ev, mutex, LockMode::Exclusive);
+                self.add_edges(cx, state, t, req);
             }
             _ => {}
         }
@@ -155,10 +191,20 @@ impl Analysis for LockOrder {
     }
 
     fn end_trace(&mut self, cx: &Context<'_>) -> Vec<Finding> {
+        // Threads still blocked on a request: their edges count.
+        for (t, req) in std::mem::take(&mut self.pending).into_iter().enumerate() {
+            let t = ThreadId(t as u32);
+            let state = cx.state.thread(t);
+            match req {
+                Some(req) if state.blocked.is_some_and(|b| b.since == req.index) => {
+                    self.add_edges(cx, state, t, req);
+                }
+                _ => {}
+            }
+        }
         let edges = std::mem::take(&mut self.edges);
         let clocks = std::mem::take(&mut self.clocks);
         let recorder = std::mem::take(&mut self.recorder);
-        self.pending.clear();
         let distrust = clocks.distrust(cx.meta);
         let trust = cx.config.trust_fork_join && distrust.is_none();
         let mut grader = Grader {
@@ -360,6 +406,21 @@ mod tests {
             mode: LockMode::Exclusive,
         });
         assert!(grades(&b).is_empty());
+    }
+
+    #[test]
+    fn timed_request_that_gave_up_still_adds_its_edge() {
+        // The opposite-order seed with timed locks: both give up.
+        let mut b = TraceBuilder::lockscope();
+        b.lock("T1", "A", "1").lock("T2", "B", "3");
+        b.req("T1", "B", "2").req("T2", "A", "4");
+        for (t, l) in [("T1", "B"), ("T2", "A")] {
+            b.on(t, l, |obj| EventKind::TryFailed {
+                obj,
+                mode: LockMode::Exclusive,
+            });
+        }
+        assert_eq!(grades(&b).len(), 1);
     }
 
     #[test]

@@ -233,6 +233,11 @@ impl TraceBuilder {
         b
     }
 
+    /// The events so far.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
     /// The finished trace.
     pub fn source(&self) -> MemorySource {
         MemorySource::new(self.meta.clone(), self.events.clone())
