@@ -34,6 +34,7 @@
 pub mod config;
 
 mod clock;
+mod declared;
 mod local;
 mod obj;
 pub(crate) mod ring;
