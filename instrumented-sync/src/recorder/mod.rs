@@ -146,6 +146,9 @@ fn finish_session(session: u32) -> io::Result<Option<RecordingStats>> {
 /// Records a trace to `path` (created with its parent directories) until the
 /// returned guard is dropped. A recording already open is finished first.
 pub fn record_to(path: impl AsRef<Path>) -> io::Result<Recording> {
+    // Recording chosen in code: the environment must not start another one
+    // later (at the first instrumented operation of some thread).
+    ENV_INIT.call_once(|| {});
     let path = path.as_ref().to_path_buf();
     let session = start(&path)?;
     Ok(Recording { session, path })
