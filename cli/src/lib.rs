@@ -61,9 +61,10 @@ fn dispatch(cli: &Cli) -> CliResult<u8> {
         Command::Run(a) => cmd::run::run(a, g),
         Command::Stats(a) => cmd::stats::run(a, g),
         Command::Graph(a) => cmd::graph::run(a, g),
+        Command::Convert(a) => cmd::convert::run(a, g),
         Command::Info(a) => cmd::info::run(a, g),
         Command::Demo(a) => cmd::demo::run(a, g),
         Command::Completions(a) => cmd::meta::completions(a),
-        Command::Man => cmd::meta::man(),
+        Command::Man(a) => cmd::meta::man(a),
     }
 }

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! analyze_file PATH                     # any trace lockscope reads (STD, JSON Lines, ...)
+//! analyze_file --parse-only PATH        # the reader alone: the baseline
 //! analyze_file --synth EVENTS           # the benchmark's generated trace, in memory
 //! analyze_file --write-std PATH EVENTS  # write that trace as STD text, then exit
 //! ```
@@ -43,12 +44,27 @@ fn main() {
                 .unwrap_or_else(|e| usage(&format!("cannot write {path}: {e}")));
             println!("wrote {written} events to {path}");
         }
+        ["--parse-only", path] => {
+            let mut source = lockscope_detector::trace::open(std::path::Path::new(path))
+                .unwrap_or_else(|e| usage(&e.to_string()));
+            let start = Instant::now();
+            let mut events = 0u64;
+            while let Some(_ev) = source
+                .next_event()
+                .unwrap_or_else(|e| usage(&e.to_string()))
+            {
+                events += 1;
+            }
+            let secs = start.elapsed().as_secs_f64();
+            let rate = events as f64 / secs / 1e6;
+            println!("parsed {events} events in {secs:.3} s: {rate:.2} M events/s");
+        }
         [path] if !path.starts_with("--") => {
             let source = lockscope_detector::trace::open(std::path::Path::new(path))
                 .unwrap_or_else(|e| usage(&e.to_string()));
             run(path, source);
         }
-        _ => usage("expected PATH, --synth EVENTS or --write-std PATH EVENTS"),
+        _ => usage("expected PATH, --parse-only PATH, --synth EVENTS or --write-std PATH EVENTS"),
     }
 }
 
@@ -80,6 +96,8 @@ fn run(name: &str, source: Box<dyn EventSource + '_>) {
 
 fn usage(problem: &str) -> ! {
     eprintln!("analyze_file: {problem}");
-    eprintln!("usage: analyze_file PATH | --synth EVENTS | --write-std PATH EVENTS");
+    eprintln!(
+        "usage: analyze_file PATH | --parse-only PATH | --synth EVENTS | --write-std PATH EVENTS"
+    );
     std::process::exit(2)
 }

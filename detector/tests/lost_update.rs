@@ -90,6 +90,9 @@ fn seed_1_hundred_threads_lose_99_updates() {
     assert_eq!(f.steps[0].thread, f.steps[2].thread);
     assert_ne!(f.steps[1].thread, f.steps[2].thread);
     assert!(f.title.starts_with("lost update on x"), "{}", f.title);
+    // Unordered too: read/write and write/write between the workers; the
+    // initial write is ordered before them by the forks.
+    assert_eq!(report.count(FindingKind::DataRace), 2);
 }
 
 #[test]
@@ -193,4 +196,24 @@ fn fingerprint_names_variable_and_sites_not_threads() {
     assert_eq!(fps.len(), 3);
     assert_eq!(fps[0], fps[1]);
     assert_ne!(fps[0], fps[2]);
+}
+
+#[test]
+fn findings_per_fingerprint_are_capped_and_the_rest_counted() {
+    use lockscope_detector::analysis::lost_update::MAX_PER_FINGERPRINT;
+    let mut tr = Trace::new();
+    let (t1, t2, x) = (tr.thread("T1"), tr.thread("T2"), tr.var("x"));
+    for _ in 0..MAX_PER_FINGERPRINT + 5 {
+        tr.read(t1, x, "r").write(t2, x, "w2").write(t1, x, "w");
+    }
+    let report = tr.analyze();
+    assert_eq!(report.count(LOST), MAX_PER_FINGERPRINT);
+    assert!(
+        report
+            .limits
+            .iter()
+            .any(|l| l.starts_with("lost_update: 5 further lost updates")),
+        "{:?}",
+        report.limits
+    );
 }

@@ -154,6 +154,29 @@ pub mod prelude {
         }
     }
 
+    /// The identity (id, name, kind, rank, creation site) of a `Mutex` or
+    /// `RwLock`, whose raw lock lock_api only hands out unsafely.
+    #[cfg(feature = "record")]
+    pub trait Identity {
+        fn identity(&self) -> &crate::meta::PrimitiveMeta;
+    }
+
+    #[cfg(feature = "record")]
+    impl<T: ?Sized> Identity for crate::Mutex<T> {
+        fn identity(&self) -> &crate::meta::PrimitiveMeta {
+            // SAFETY: the raw lock is only read for its identity.
+            unsafe { self.raw() }.meta()
+        }
+    }
+
+    #[cfg(feature = "record")]
+    impl<T: ?Sized> Identity for crate::RwLock<T> {
+        fn identity(&self) -> &crate::meta::PrimitiveMeta {
+            // SAFETY: the raw lock is only read for its identity.
+            unsafe { self.raw() }.meta()
+        }
+    }
+
     #[cfg(not(feature = "record"))]
     impl<T> Named<T> for crate::Mutex<T> {
         fn named(_name: &'static str, value: T) -> Self {
@@ -193,5 +216,6 @@ pub mod prelude {
 #[cfg(lockscope_loom)]
 #[doc(hidden)]
 pub mod __loom {
-    pub use crate::recorder::ring::{Ring, CAPACITY};
+    pub use crate::recorder::ring::{cut, Ring, CAPACITY};
+    pub use crate::{Barrier, Event, Semaphore};
 }

@@ -174,11 +174,19 @@ pub fn acquired(
     blocking: bool,
     site: &'static Location<'static>,
 ) {
-    let findings = thread_state::with(|ts| {
+    let pending = thread_state::with(|ts| {
         unblock(ts);
         crate::order::acquired(ts, lock, mode, blocking, site)
     });
-    for f in findings.into_iter().flatten() {
+    if pending == Some(true) {
+        report_pending();
+    }
+}
+
+#[cold]
+fn report_pending() {
+    let found = thread_state::with(|ts| std::mem::take(&mut *ts.pending.borrow_mut()));
+    for f in found.into_iter().flatten() {
         dispatch(f);
     }
 }
@@ -235,6 +243,14 @@ pub fn check_abort() {
     if let Some(report) = verdict.flatten() {
         panic!("{report}");
     }
+}
+
+/// The calling thread is one of lockscope's own service threads (the
+/// recorder's writer): it never wakes a user thread, so it does not keep
+/// the watchdog from calling a stall of every other thread a deadlock.
+/// Call it once, first thing in such a thread.
+pub fn internal_thread() {
+    watchdog::registry::mark_internal();
 }
 
 /// Where findings go in the trace: installed by the recorder.

@@ -99,6 +99,10 @@ pub struct ThreadState {
     pub thread: u64,
     pub held: RefCell<Vec<Held>>,
     chains: RefCell<HashSet<u64>>,
+    /// The last chain seen per 6-bit bucket (top bits of the hash).
+    recent: [Cell<u64>; 64],
+    /// Findings made while the held list was borrowed, reported after.
+    pub pending: RefCell<Vec<crate::policy::LiveFinding>>,
     /// RwLock ids this thread has already announced as write-locked.
     written: RefCell<HashSet<u64>>,
     /// Mutexes released by a condvar wait in progress.
@@ -114,6 +118,8 @@ impl ThreadState {
             thread,
             held: RefCell::new(Vec::new()),
             chains: RefCell::new(HashSet::new()),
+            recent: std::array::from_fn(|_| Cell::new(0)),
+            pending: RefCell::new(Vec::new()),
             written: RefCell::new(HashSet::new()),
             stash: RefCell::new(Vec::new()),
             blocked: Cell::new(false),
@@ -121,8 +127,21 @@ impl ThreadState {
         }
     }
 
-    /// Whether `chain` is new to this thread (and remembers it).
+    /// Whether `chain` is new to this thread (and remembers it). A small
+    /// direct-mapped array answers the hot, repeated chains with one load;
+    /// the hash set behind it holds the rest.
+    #[inline]
     pub fn first_time_chain(&self, chain: u64) -> bool {
+        let slot = &self.recent[(chain >> 58) as usize];
+        if slot.get() == chain {
+            return false;
+        }
+        slot.set(chain);
+        self.first_time_chain_slow(chain)
+    }
+
+    #[cold]
+    fn first_time_chain_slow(&self, chain: u64) -> bool {
         let mut chains = self.chains.borrow_mut();
         if chains.len() >= CHAIN_CACHE_CAP {
             chains.clear();

@@ -3,8 +3,10 @@
 //! pass that only counts.
 //!
 //! # Performance
-//! The pass costs what the reader costs: jigsaw.std (2.6 MB, ~100k events)
-//! takes a few tens of milliseconds in a release build.
+//! The pass costs what the reader costs: on jigsaw.std (2.6 MB, 143k
+//! events) `benches/info.rs` measured 30 ms for `inspect` against 32 ms for
+//! the bare reader loop in the same run (release, 2 shared cores;
+//! `cargo bench -p lockscope-cli --bench info -- --measurement-time 3`).
 
 use std::fmt::Write as _;
 

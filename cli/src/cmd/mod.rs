@@ -3,6 +3,7 @@
 //! format; writing output.
 
 pub mod analyze;
+pub mod convert;
 pub mod demo;
 pub mod graph;
 pub mod info;

@@ -140,12 +140,12 @@ pub fn svg(g: &GraphView) -> String {
     );
     let _ = writeln!(
         out,
-        "  <text x=\"10\" y=\"{:.0}\" fill=\"#333\">{} graph: {} nodes, {} edges, {} cycles</text>",
+        "  <text x=\"10\" y=\"{:.0}\" fill=\"#333\">{} graph: {}, {}, {}</text>",
         size + 12.0,
         escape(&g.kind),
-        n,
-        g.edges.len(),
-        g.cycles.len()
+        plural(n, "node"),
+        plural(g.edges.len(), "edge"),
+        plural(g.cycles.len(), "cycle")
     );
     for e in &g.edges {
         edge(&mut out, e, pos[e.from], pos[e.to]);
@@ -180,6 +180,10 @@ pub fn svg(g: &GraphView) -> String {
     }
     out.push_str("</svg>\n");
     out
+}
+
+fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 fn edge(out: &mut String, e: &Edge, (x1, y1): (f64, f64), (x2, y2): (f64, f64)) {

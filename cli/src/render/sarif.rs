@@ -269,6 +269,39 @@ mod tests {
     }
 
     #[test]
+    fn suppressed_and_baselined_results_are_marked() {
+        let report = sample();
+        let cfg = crate::config_file::parse(
+            "[[suppress]]\nkind = \"data_race\"\nreason = \"benign flag\"\n",
+            "l.toml",
+            &Root::new("/repo".into()),
+        )
+        .unwrap();
+        let gate = Gate {
+            suppressions: cfg.suppressions,
+            baseline: Some([report.findings[0].fingerprint.clone()].into()),
+            ..Gate::default()
+        };
+        let verdict = gate.judge(&report);
+        let root = Root::new("/repo".into());
+        let cx = Ctx {
+            report: &report,
+            verdict: &verdict,
+            root: &root,
+            verbose: false,
+            quiet: false,
+        };
+        let log: Value = serde_json::from_str(&render(&cx, true)).unwrap();
+        assert!(validator().is_valid(&log));
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        assert_eq!(results[0]["baselineState"], "unchanged");
+        assert_eq!(results[1]["baselineState"], "new");
+        let race = results.iter().find(|r| r["ruleId"] == "data_race").unwrap();
+        assert_eq!(race["suppressions"][0]["justification"], "benign flag");
+        assert_eq!(race["suppressions"][0]["kind"], "external");
+    }
+
+    #[test]
     fn label_only_sites_fall_back_to_the_trace_file() {
         let log = log();
         let pot = log["runs"][0]["results"]

@@ -17,7 +17,8 @@ pub struct Config {
     /// Default 100 ms: parking_lot hands a lock over fairly after about
     /// 0.5 ms of unfairness, so a 100 ms wait is two orders of magnitude
     /// past anything a healthy lock shows, yet short enough to catch a
-    /// test-sized run.
+    /// test-sized run. (parking_lot also always unlocks fairly after a
+    /// critical section longer than 1 ms.)
     pub long_wait_ns: u64,
     /// A hold longer than this factor times the lock's mean hold (and at
     /// least [`long_hold_min_ns`](Config::long_hold_min_ns)) is reported.

@@ -13,7 +13,10 @@
 //! it waited (it was bypassed). Wait statistics cover contended
 //! acquisitions only, as `lock_stat`'s do; an acquisition without a request
 //! is uncontended. A condvar wake-up re-acquires its mutex without a
-//! request: an acquisition, never a contended one.
+//! request: an acquisition, never a contended one. A contention row pairs
+//! the waiter's request site with the site where the holder (at the
+//! request) acquired the lock; when the request found the lock free but was
+//! bypassed, with the site of the acquisition just before its own.
 //!
 //! Findings:
 //! - [`Starvation`](FindingKind::Starvation), *bypass*: other threads took
@@ -43,20 +46,23 @@
 //!
 //! # Limitations
 //! One `LongHold` per lock and trace (its longest hold). Semaphores are not
-//! in the statistics (permits have no owner to hold them).
+//! in the statistics (permits have no owner to hold them). For rwlocks a
+//! reader is "bypassed" by concurrent readers too, which it never waited
+//! for.
 //!
 //! [`Replay`]: crate::state::Replay
 
 use std::collections::HashMap;
 
-use super::histogram::LogHistogram;
-use super::wording::site_name;
 use super::{Analysis, Context, Finished};
-use crate::report::{ContentionSite, Finding, LockStats};
+use crate::report::{Finding, LockStats};
 use crate::state::WaitTarget;
 use crate::trace::{ClockUnit, Event, EventKind, LockMode, ObjId, SiteId, ThreadId};
 
 mod findings;
+mod stats;
+
+use stats::{Hold, LockAcc};
 
 /// See the module docs.
 #[derive(Debug, Default)]
@@ -78,34 +84,6 @@ struct PendingWait {
     acquisitions_then: u64,
     /// Some(holder's acquisition site) when another thread held it then.
     holder: Option<Option<SiteId>>,
-}
-
-/// One lock's accumulators for the current trace.
-#[derive(Clone, Debug, Default)]
-struct LockAcc {
-    acquisitions: u64,
-    contended: u64,
-    wait_total: u64,
-    wait_max: u64,
-    waits: Option<Box<LogHistogram>>,
-    holds: u64,
-    hold_total: u64,
-    longest: Option<Hold>,
-    /// Site of the latest outermost acquisition.
-    last_site: Option<SiteId>,
-    owner: Option<ThreadId>,
-    owner_changes: u64,
-    /// (waiter site, holder site) -> (count, wait total).
-    sites: HashMap<(Option<SiteId>, Option<SiteId>), (u64, u64)>,
-}
-
-/// One completed hold, kept for the longest.
-#[derive(Clone, Copy, Debug)]
-struct Hold {
-    len: u64,
-    thread: ThreadId,
-    acquired: (u64, Option<SiteId>),
-    released: (u64, Option<SiteId>),
 }
 
 impl Contention {
@@ -240,7 +218,8 @@ impl Contention {
             let Some(blocked) = cx.state.thread(t).blocked else {
                 continue;
             };
-            if findings::behind_cycle(cx.state, t) {
+            let same_lock = matches!(blocked.on, WaitTarget::Lock { obj, .. } if obj == p.obj);
+            if !same_lock || findings::behind_cycle(cx.state, t) {
                 continue;
             }
             let bypassed = self.lock(p.obj).acquisitions - p.acquisitions_then;
@@ -250,26 +229,6 @@ impl Contention {
                 acquired: None,
             };
             self.check_starvation(cx, t, p.obj, steps, bypassed, wait);
-        }
-    }
-}
-
-impl LockAcc {
-    fn record_wait(&mut self, wait: u64, waiter: Option<SiteId>, holder: Option<SiteId>) {
-        self.contended += 1;
-        self.wait_total += wait;
-        self.wait_max = self.wait_max.max(wait);
-        self.waits.get_or_insert_with(Default::default).record(wait);
-        let row = self.sites.entry((waiter, holder)).or_default();
-        row.0 += 1;
-        row.1 += wait;
-    }
-
-    fn record_hold(&mut self, hold: Hold) {
-        self.holds += 1;
-        self.hold_total += hold.len;
-        if self.longest.is_none_or(|l| hold.len > l.len) {
-            self.longest = Some(hold);
         }
     }
 }
@@ -314,53 +273,5 @@ impl Analysis for Contention {
             stats: std::mem::take(&mut self.stats),
             ..Finished::default()
         }
-    }
-}
-
-impl LockAcc {
-    fn into_stats(self, cx: &Context<'_>, obj: ObjId) -> LockStats {
-        let info = cx.meta.primitive(obj);
-        let mut sites: Vec<ContentionSite> = self
-            .sites
-            .iter()
-            .map(|(&(w, h), &(count, wait_total))| ContentionSite {
-                waiter_site: site_name(cx.meta, w),
-                holder_site: site_name(cx.meta, h),
-                count,
-                wait_total,
-            })
-            .collect();
-        sites.sort_by(|a, b| {
-            (b.count, b.wait_total, &a.waiter_site, &a.holder_site).cmp(&(
-                a.count,
-                a.wait_total,
-                &b.waiter_site,
-                &b.holder_site,
-            ))
-        });
-        LockStats {
-            trace: cx.trace_name.to_owned(),
-            name: info.display_name().to_owned(),
-            kind: info.kind.as_str().to_owned(),
-            acquisitions: self.acquisitions,
-            contended: self.contended,
-            wait_total: self.wait_total,
-            wait_mean: mean(self.wait_total, self.contended),
-            wait_p99: self.waits.as_ref().map_or(0, |h| h.quantile(0.99)),
-            wait_max: self.wait_max,
-            hold_total: self.hold_total,
-            hold_mean: mean(self.hold_total, self.holds),
-            hold_max: self.longest.map_or(0, |h| h.len),
-            owner_changes: self.owner_changes,
-            contention_sites: sites,
-        }
-    }
-}
-
-fn mean(total: u64, n: u64) -> f64 {
-    if n == 0 {
-        0.0
-    } else {
-        total as f64 / n as f64
     }
 }

@@ -2,7 +2,7 @@
 //! of the wait-for graph ([`FindingKind::Deadlock`]), and blocked threads
 //! outside any cycle that nothing can wake ([`FindingKind::BlockedForever`]).
 //!
-//! Works on the final [`Replay`](crate::state::Replay) state only.
+//! Works on the final [`crate::state::Replay`] state only.
 //!
 //! 1. **Stuck threads.** Start from every blocked thread that has not exited
 //!    and drop, until nothing changes, those that a thread still able to
@@ -18,8 +18,8 @@
 //!    - a join: the child can still run or has exited.
 //! 2. **Wait-for graph** over stuck threads: thread -> what it waits for ->
 //!    the lock's incompatible holders, or for a condvar, event, barrier or
-//!    semaphore every other thread that has not exited (all of them stuck,
-//!    so none will signal). Each elementary cycle is a [`Deadlock`](FindingKind::Deadlock)
+//!    semaphore every other stuck thread not waiting on that same object
+//!    (the ones that could have signalled it, and will not). Each elementary cycle is a [`Deadlock`](FindingKind::Deadlock)
 //!    with a lockdep-style scenario; stuck threads on no cycle are
 //!    [`BlockedForever`](FindingKind::BlockedForever).
 //!
@@ -166,7 +166,16 @@ fn wait_for_graph(meta: &TraceMeta, state: &Replay, stuck: &BTreeSet<ThreadId>) 
         };
         g.waits(tid, u64::from(obj.0));
         let holders: Vec<ThreadId> = if needs_signal(meta, on) {
-            stuck.iter().copied().filter(|&u| u != t).collect()
+            // Who could signal: every stuck thread not itself waiting on
+            // this object (a waiter cannot notify what it waits on).
+            stuck
+                .iter()
+                .copied()
+                .filter(|&u| {
+                    let theirs = state.thread(u).blocked.map(|b| b.on);
+                    u != t && theirs.and_then(describe::wait_obj) != Some(obj)
+                })
+                .collect()
         } else {
             blocking_holders(meta, state, t, on)
         };
@@ -431,6 +440,27 @@ mod tests {
         // Another thread is still running: it may yet notify.
         b.lock("T3", "m", "3");
         assert_eq!(b.analyze().count(BlockedForever), 0);
+    }
+
+    #[test]
+    fn threads_waiting_on_one_condvar_are_blocked_not_deadlocked() {
+        let mut b = TraceBuilder::lockscope();
+        b.declare("cv", PrimitiveKind::Condvar, None, None);
+        for (t, site) in [("T1", "1"), ("T2", "2")] {
+            b.lock(t, "m", site);
+            let (cv, m) = (b.obj("cv"), b.obj("m"));
+            b.push(
+                t,
+                site,
+                EventKind::CondWait {
+                    condvar: cv,
+                    mutex: m,
+                },
+            );
+        }
+        let report = b.analyze();
+        assert_eq!(report.count(Deadlock), 0);
+        assert_eq!(report.count(BlockedForever), 2);
     }
 
     #[test]

@@ -14,7 +14,8 @@
 //! - program order (it is a prefix of every thread),
 //! - reads-from: a read (or read-modify-write) brings the write it read,
 //! - fork/join: a child's first event brings the fork, a join brings all
-//!   of the child's events recorded before it (when fork/join is trusted),
+//!   of the child's events recorded before it (a fork of a thread that
+//!   never runs, or a join of one, constrains nothing),
 //! - sync preservation: of two critical sections of one lock in the set,
 //!   the earlier in the trace must be complete (its release in the set);
 //!   only the latest may stay open.
@@ -33,7 +34,7 @@
 //! treated as exclusive. Both only make the check more conservative.
 //!
 //! [`Recorder`] buffers what the closure needs while the trace streams by:
-//! per event 12 bytes (one dependency or one acquisition), plus one entry per
+//! per event 8 bytes (one dependency or one acquisition), plus one entry per
 //! critical section.
 //!
 //! # Performance
@@ -57,21 +58,31 @@ pub struct Loc {
     pub pos: u32,
 }
 
-/// What the closure must know about one event: either an event it depends
-/// on, or the lock it acquires (`kind` tells which), or nothing.
+/// What the closure must know about one event, in 8 bytes: nothing
+/// (`a == NONE`), the lock it acquires (`a`, with `b == NONE`), or the
+/// event it depends on (event `b` of thread `a`).
 #[derive(Clone, Copy, Debug)]
 struct Op {
-    /// `DEP`, `ACQ` or `NOP`.
-    kind: u8,
-    /// Thread of the dependency, or the lock.
     a: u32,
-    /// Position of the dependency.
     b: u32,
 }
 
-const NOP: u8 = 0;
-const DEP: u8 = 1;
-const ACQ: u8 = 2;
+/// An [`Op`] decoded.
+enum Need {
+    Nothing,
+    Acquires(u32),
+    Event(u32, u32),
+}
+
+impl Op {
+    fn need(self) -> Need {
+        match (self.a, self.b) {
+            (NONE, _) => Need::Nothing,
+            (lock, NONE) => Need::Acquires(lock),
+            (thread, pos) => Need::Event(thread, pos),
+        }
+    }
+}
 
 /// One critical section (outermost acquisition to matching release).
 #[derive(Clone, Copy, Debug)]
@@ -204,11 +215,7 @@ impl Recorder {
             index,
         });
         grow(&mut self.threads, t.index()).open.push((obj, slot));
-        Op {
-            kind: ACQ,
-            a: obj.0,
-            b: 0,
-        }
+        Op { a: obj.0, b: NONE }
     }
 
     fn close(&mut self, t: ThreadId, obj: ObjId, here: Loc) {
@@ -223,29 +230,18 @@ impl Recorder {
 
     /// Whether the sync-preserving closure of the prefixes strictly before
     /// each `(thread, pos)` of `pattern` avoids every pattern event.
-    /// `fork_join` says whether fork/join order is trusted. `budget` is
-    /// decremented per event scanned; `None` when it ran out.
-    pub fn sync_preserving(
-        &self,
-        pattern: &[Loc],
-        fork_join: bool,
-        budget: &mut u64,
-    ) -> Option<bool> {
-        Closure::new(self, pattern, fork_join).run(budget)
+    /// `budget` is decremented per event scanned; `None` when it ran out.
+    pub fn sync_preserving(&self, pattern: &[Loc], budget: &mut u64) -> Option<bool> {
+        Closure::new(self, pattern).run(budget)
     }
 }
 
 fn nop() -> Op {
-    Op {
-        kind: NOP,
-        a: 0,
-        b: 0,
-    }
+    Op { a: NONE, b: NONE }
 }
 
 fn dep(on: Option<Loc>) -> Op {
     on.map_or_else(nop, |l| Op {
-        kind: DEP,
         a: l.thread,
         b: l.pos,
     })
@@ -254,7 +250,6 @@ fn dep(on: Option<Loc>) -> Op {
 /// One closure computation.
 struct Closure<'a> {
     rec: &'a Recorder,
-    fork_join: bool,
     /// Per thread: prefix length in the set, and how far it was scanned.
     frontier: Vec<u32>,
     scanned: Vec<u32>,
@@ -267,7 +262,7 @@ struct Closure<'a> {
 }
 
 impl<'a> Closure<'a> {
-    fn new(rec: &'a Recorder, pattern: &[Loc], fork_join: bool) -> Self {
+    fn new(rec: &'a Recorder, pattern: &[Loc]) -> Self {
         let n = rec.threads.len();
         let mut limit: Vec<u32> = rec.threads.iter().map(|t| t.ops.len() as u32).collect();
         for l in pattern {
@@ -277,7 +272,6 @@ impl<'a> Closure<'a> {
         }
         Closure {
             rec,
-            fork_join,
             frontier: vec![0; n],
             scanned: vec![0; n],
             limit,
@@ -336,17 +330,17 @@ impl<'a> Closure<'a> {
         }
         *budget = budget.checked_sub(u64::from(to - from))?;
         self.scanned[t as usize] = to;
-        if let (true, Some((start, fork))) = (self.fork_join, ops.fork) {
+        if let Some((start, fork)) = ops.fork {
             if to > start && !self.raise(fork.thread, fork.pos + 1) {
                 return Some(false);
             }
         }
         for op in &ops.ops[from as usize..to as usize] {
-            match op.kind {
-                DEP if !self.raise(op.a, op.b + 1) => return Some(false),
-                ACQ if !self.is_dirty[op.a as usize] => {
-                    self.is_dirty[op.a as usize] = true;
-                    self.dirty.push(op.a);
+            match op.need() {
+                Need::Event(t, pos) if !self.raise(t, pos + 1) => return Some(false),
+                Need::Acquires(lock) if !self.is_dirty[lock as usize] => {
+                    self.is_dirty[lock as usize] = true;
+                    self.dirty.push(lock);
                 }
                 _ => {}
             }
@@ -377,6 +371,9 @@ impl<'a> Closure<'a> {
         true
     }
 }
+
+#[cfg(test)]
+mod soundness;
 
 #[cfg(test)]
 mod tests {

@@ -128,13 +128,22 @@ impl VarState {
     }
 }
 
+/// Findings of one fingerprint in the current trace.
+#[derive(Debug, Default)]
+struct Group {
+    fingerprint: String,
+    kept: usize,
+    dropped: u64,
+}
+
 /// See the module docs.
 #[derive(Debug, Default)]
 pub struct LostUpdates {
     vars: Vec<VarState>,
     findings: Vec<Finding>,
     /// fingerprint -> (findings kept, findings dropped).
-    per_fingerprint: HashMap<String, (usize, u64)>,
+    /// (variable, read site, write site): the bug a fingerprint names.
+    groups: HashMap<(u32, u32, u32), Group>,
     limits: Vec<String>,
 }
 
@@ -168,6 +177,12 @@ impl LostUpdates {
     }
 
     fn report(&mut self, cx: &Context<'_>, v: VarId, r1: Access, w2: Access, w1: Access) {
+        let group = self.groups.entry((v.0, r1.site, w1.site)).or_default();
+        if group.kept >= MAX_PER_FINGERPRINT {
+            group.dropped += 1;
+            return;
+        }
+        group.kept += 1;
         let meta = cx.meta;
         let x = meta.var(v).display_name();
         let (t1, t2) = (
@@ -180,15 +195,9 @@ impl LostUpdates {
             format!("lost update on {x}: {t1} overwrote {t2}'s write with a value read before it"),
             &[x, &read_site, &write_site],
         );
-        let (kept, dropped) = self
-            .per_fingerprint
-            .entry(f.fingerprint.clone())
-            .or_default();
-        if *kept >= MAX_PER_FINGERPRINT {
-            *dropped += 1;
-            return;
+        if group.fingerprint.is_empty() {
+            group.fingerprint.clone_from(&f.fingerprint);
         }
-        *kept += 1;
         f.threads = vec![t1.to_owned(), t2.to_owned()];
         f.vars.push(x.to_owned());
         f.steps = vec![
@@ -239,10 +248,10 @@ impl Analysis for LostUpdates {
         self.vars.clear();
         let mut found = std::mem::take(&mut self.findings);
         let mut dropped: Vec<_> = self
-            .per_fingerprint
+            .groups
             .drain()
-            .filter(|&(_, (_, dropped))| dropped > 0)
-            .map(|(fp, (_, dropped))| (fp, dropped))
+            .filter(|(_, g)| g.dropped > 0)
+            .map(|(_, g)| (g.fingerprint, g.dropped))
             .collect();
         dropped.sort();
         for (fp, dropped) in dropped {
@@ -264,5 +273,37 @@ impl Analysis for LostUpdates {
             limits: std::mem::take(&mut self.limits),
             ..Finished::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(thread: u32, index: u64) -> Access {
+        Access {
+            index,
+            thread,
+            site: NO_SITE,
+        }
+    }
+
+    #[test]
+    fn pending_reads_of_several_threads_are_kept_and_taken_per_thread() {
+        let mut v = VarState::default();
+        v.set_pending(read(1, 10));
+        v.set_pending(read(2, 11));
+        v.set_pending(read(3, 12));
+        v.set_pending(read(2, 13)); // a newer read replaces T2's
+        assert_eq!(v.take_pending(1), Some(read(1, 10)));
+        assert_eq!(v.take_pending(2), Some(read(2, 13)));
+        assert_eq!(v.take_pending(2), None);
+        assert_eq!(v.take_pending(3), Some(read(3, 12)));
+        assert!(v.pending.is_none());
+    }
+
+    #[test]
+    fn variable_state_stays_small() {
+        assert_eq!(std::mem::size_of::<VarState>(), 40);
     }
 }

@@ -69,6 +69,13 @@ impl TraceBuilder {
         self
     }
 
+    /// Records where primitive `name` was created.
+    pub fn created_at(&mut self, name: &str, site: &str) -> &mut Self {
+        let (obj, site) = (self.obj(name), self.site(site));
+        self.meta.primitives[obj.index()].site = Some(site);
+        self
+    }
+
     pub fn thread(&mut self, name: &str) -> ThreadId {
         if let Some(&t) = self.threads.get(name) {
             return t;
@@ -224,6 +231,11 @@ impl TraceBuilder {
         let mut b = TraceBuilder::std();
         b.std_text(&text);
         b
+    }
+
+    /// The events so far.
+    pub fn events(&self) -> &[Event] {
+        &self.events
     }
 
     /// The finished trace.

@@ -20,8 +20,10 @@
 //!
 //! # Performance
 //! Every node carries an order value with `ord(u) < ord(v)` for each edge
-//! `u -> v`. An edge that agrees with the order costs two hash look-ups and
-//! an insert, whatever the graph size. An edge against the order searches
+//! `u -> v`; a new node starts at its own id, so when ids follow the
+//! order most edges will take (lockscope's lock ids are creation order)
+//! those edges need no search. An edge that agrees with the order costs
+//! two hash look-ups and an insert, whatever the graph size. An edge against the order searches
 //! only the affected region: nodes reachable from `to` whose order is below
 //! `from`'s, and nodes reaching `from` whose order is above `to`'s, then
 //! re-labels just those nodes. Removing a node costs its degree.
@@ -72,8 +74,14 @@ pub struct DynamicOrder {
     slots: Vec<Slot>,
     free: Vec<usize>,
     edges: HashSet<(usize, usize)>,
-    next_ord: u64,
     epoch: u64,
+    /// Order values in use (unique per node).
+    ords: HashSet<u64>,
+    /// Scratch buffers reused by every search (no allocation per edge).
+    stack: Vec<usize>,
+    fwd: Vec<usize>,
+    bwd: Vec<usize>,
+    pool: Vec<u64>,
 }
 
 impl DynamicOrder {
@@ -84,8 +92,12 @@ impl DynamicOrder {
             slots: Vec::new(),
             free: Vec::new(),
             edges: HashSet::new(),
-            next_ord: 0,
             epoch: 0,
+            ords: HashSet::new(),
+            stack: Vec::new(),
+            fwd: Vec::new(),
+            bwd: Vec::new(),
+            pool: Vec::new(),
         }
     }
 
@@ -112,7 +124,7 @@ impl DynamicOrder {
         }
     }
 
-    /// Adds `id` (a no-op if present); it goes last in the order.
+    /// Adds `id` (a no-op if present) at position `id` in the order.
     pub fn add_node(&mut self, id: u64) {
         self.slot_of(id);
     }
@@ -122,6 +134,7 @@ impl DynamicOrder {
         let Some(s) = self.index.remove(&id) else {
             return;
         };
+        self.ords.remove(&self.slots[s].ord);
         let out = std::mem::take(&mut self.slots[s].out);
         let inc = std::mem::take(&mut self.slots[s].inc);
         for t in out {
@@ -149,14 +162,18 @@ impl DynamicOrder {
         }
         let (lb, ub) = (self.slots[t].ord, self.slots[f].ord);
         if ub > lb {
-            let mut fwd = Vec::new();
+            let mut fwd = std::mem::take(&mut self.fwd);
+            fwd.clear();
             if self.search(t, ub, true, &mut fwd) {
+                self.fwd = fwd;
                 let path = self.bfs(t, f, lb, ub).expect("the search reached `from`");
                 return Err(ClosesCycle { path });
             }
-            let mut bwd = Vec::new();
+            let mut bwd = std::mem::take(&mut self.bwd);
+            bwd.clear();
             self.search(f, lb, false, &mut bwd);
-            self.reorder(bwd, fwd);
+            self.reorder(&mut bwd, &mut fwd);
+            (self.fwd, self.bwd) = (fwd, bwd);
         }
         self.edges.insert((f, t));
         self.slots[f].out.push(t);
@@ -178,14 +195,21 @@ impl DynamicOrder {
         if let Some(&s) = self.index.get(&id) {
             return s;
         }
+        // Start at the id's own value; a value still used (by a node that
+        // took it over in a re-ordering after `id` was removed) moves the
+        // new node to the next free value: any free value is valid for a
+        // node without edges.
+        let mut ord = id;
+        while !self.ords.insert(ord) {
+            ord = ord.wrapping_add(1);
+        }
         let slot = Slot {
             id,
-            ord: self.next_ord,
+            ord,
             out: Vec::new(),
             inc: Vec::new(),
             mark: 0,
         };
-        self.next_ord += 1;
         let s = match self.free.pop() {
             Some(s) => {
                 self.slots[s] = slot;
@@ -207,9 +231,12 @@ impl DynamicOrder {
     fn search(&mut self, start: usize, bound: u64, forward: bool, seen: &mut Vec<usize>) -> bool {
         self.epoch += 1;
         let epoch = self.epoch;
-        let mut stack = vec![start];
+        let mut stack = std::mem::take(&mut self.stack);
+        stack.clear();
+        stack.push(start);
         self.slots[start].mark = epoch;
-        while let Some(n) = stack.pop() {
+        let mut reached = false;
+        'walk: while let Some(n) = stack.pop() {
             seen.push(n);
             let degree = if forward {
                 self.slots[n].out.len()
@@ -224,7 +251,8 @@ impl DynamicOrder {
                 };
                 let ord = self.slots[m].ord;
                 if forward && ord == bound {
-                    return true;
+                    reached = true;
+                    break 'walk;
                 }
                 let inside = if forward { ord < bound } else { ord > bound };
                 if inside && self.slots[m].mark != epoch {
@@ -233,7 +261,8 @@ impl DynamicOrder {
                 }
             }
         }
-        false
+        self.stack = stack;
+        reached
     }
 
     /// Breadth-first shortest path `f -> ... -> t` through nodes whose order
@@ -266,14 +295,17 @@ impl DynamicOrder {
 
     /// Gives the backward set, then the forward set, the pooled order values
     /// of both in ascending order, each set keeping its relative order.
-    fn reorder(&mut self, mut bwd: Vec<usize>, mut fwd: Vec<usize>) {
+    fn reorder(&mut self, bwd: &mut [usize], fwd: &mut [usize]) {
         bwd.sort_unstable_by_key(|&n| self.slots[n].ord);
         fwd.sort_unstable_by_key(|&n| self.slots[n].ord);
-        let mut pool: Vec<u64> = bwd.iter().chain(&fwd).map(|&n| self.slots[n].ord).collect();
+        let mut pool = std::mem::take(&mut self.pool);
+        pool.clear();
+        pool.extend(bwd.iter().chain(fwd.iter()).map(|&n| self.slots[n].ord));
         pool.sort_unstable();
-        for (n, ord) in bwd.into_iter().chain(fwd).zip(pool) {
+        for (&n, &ord) in bwd.iter().chain(fwd.iter()).zip(&pool) {
             self.slots[n].ord = ord;
         }
+        self.pool = pool;
     }
 }
 
@@ -282,6 +314,9 @@ mod tests {
     use super::*;
 
     fn ords_respect_edges(g: &DynamicOrder) -> bool {
+        let live: Vec<u64> = g.index.values().map(|&s| g.slots[s].ord).collect();
+        let unique: HashSet<u64> = live.iter().copied().collect();
+        assert_eq!(unique.len(), live.len(), "order values are unique");
         g.edges
             .iter()
             .all(|&(f, t)| g.slots[f].ord < g.slots[t].ord)

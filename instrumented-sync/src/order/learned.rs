@@ -26,6 +26,7 @@
 //! live locks and their edges: [`forget`] removes a dropped lock.
 
 use std::panic::Location;
+use std::sync::Arc;
 
 use foldhash::{HashMap, HashSet};
 use lockscope_detector::graph::dynamic_order::DynamicOrder;
@@ -40,7 +41,7 @@ use crate::thread_state::{Held, LockInfo};
 #[derive(Clone, Debug)]
 pub struct Edge {
     pub thread: u64,
-    pub thread_name: Option<String>,
+    pub thread_name: Option<Arc<str>>,
     /// Where the source lock was acquired.
     pub from_site: &'static Location<'static>,
     /// Where the target lock was acquired.
@@ -90,7 +91,7 @@ pub fn check(
     new: LockInfo,
     mode: LockMode,
     site: &'static Location<'static>,
-    thread: (u64, Option<&str>),
+    thread: (u64, Option<&Arc<str>>),
 ) -> Vec<LiveFinding> {
     let mut guard = LEARNED.lock();
     let g = guard.get_or_insert_with(Learned::default);
@@ -106,7 +107,7 @@ pub fn check(
         gates.sort_unstable();
         let edge = Edge {
             thread: thread.0,
-            thread_name: thread.1.map(str::to_owned),
+            thread_name: thread.1.cloned(),
             from_site: h.site,
             to_site: site,
             from_read: h.mode == LockMode::Shared,

@@ -12,9 +12,10 @@
 //!   hash-set look-up and no global lock.
 //!
 //! Before blocking on a lock the thread already holds: a non-reentrant
-//! mutex, a write lock, or a read upgraded in place is a self-deadlock,
-//! reported at once; a recursive read while a writer waits is the
-//! recursive-read hazard.
+//! mutex, anything under its own write lock, a write under its own read,
+//! or a second upgradable read is a self-deadlock, reported at once; a
+//! second read while a writer waits is the recursive-read hazard. Upgrading
+//! an upgradable read is not a finding.
 //!
 //! # Limitations
 //! Semaphores, events, condvars and barriers are not part of the lock order.
@@ -24,6 +25,7 @@ pub mod learned;
 pub mod report;
 
 use std::panic::Location;
+use std::sync::Arc;
 
 use lockscope_detector::trace::{LockMode, PrimitiveKind};
 
@@ -32,8 +34,8 @@ use crate::policy::LiveFinding;
 use crate::thread_state::{chain_step, Held, LockInfo, ThreadState};
 use crate::watchdog::registry;
 
-fn thread_of(ts: &ThreadState) -> (u64, Option<&str>) {
-    (ts.thread, ts.slot.name.as_deref())
+fn thread_of(ts: &ThreadState) -> (u64, Option<&Arc<str>>) {
+    (ts.thread, ts.slot.name.as_ref())
 }
 
 /// The thread is about to block acquiring `lock` in `mode`: a finding if it
@@ -47,45 +49,64 @@ pub(crate) fn before_lock(
     let id = lock.id();
     let held = ts.held.borrow();
     let h = held.iter().rev().find(|h| h.info.id == id)?;
-    match lock.kind() {
-        PrimitiveKind::ReentrantMutex => None,
-        PrimitiveKind::RwLock if h.mode == LockMode::Shared && mode == LockMode::Shared => {
-            registry::someone_waits_for(id, LockMode::Exclusive, ts.thread)
-                .then(|| report::recursive_read(thread_of(ts), h, site))
+    use LockMode::{Exclusive, Shared, Upgradable};
+    let thread = (ts.thread, ts.slot.name.as_deref());
+    match (lock.kind(), h.mode, mode) {
+        (PrimitiveKind::Mutex, ..)
+        | (PrimitiveKind::RwLock, Exclusive, _)
+        | (PrimitiveKind::RwLock, Shared, Exclusive)
+        | (PrimitiveKind::RwLock, Upgradable, Upgradable) => {
+            Some(report::self_deadlock(thread, h, mode, site))
         }
-        PrimitiveKind::Mutex | PrimitiveKind::RwLock => {
-            Some(report::self_deadlock(thread_of(ts), h, mode, site))
+        // A second read (or a read under an upgradable read) only blocks
+        // behind a waiting writer, which waits for this thread: the hazard.
+        (PrimitiveKind::RwLock, Shared | Upgradable, Shared) => {
+            registry::someone_waits_for(id, Exclusive, ts.thread)
+                .then(|| report::recursive_read(thread, h, site))
         }
+        // Upgrading (waits for the readers), an upgradable read under a
+        // read, reentrant re-entry: nothing wrong by itself.
         _ => None,
     }
 }
 
-/// The thread took `lock`; returns lock-order findings.
+/// The thread took `lock`; findings go to `ts.pending` (returns whether
+/// there are any), to be reported once the held list is no longer
+/// borrowed.
+#[inline]
 pub(crate) fn acquired(
     ts: &ThreadState,
     lock: &PrimitiveMeta,
     mode: LockMode,
     blocking: bool,
     site: &'static Location<'static>,
-) -> Vec<LiveFinding> {
-    if !lock.kind().is_lock() {
-        return Vec::new();
+) -> bool {
+    let kind = lock.kind();
+    if !kind.is_lock() {
+        return false;
     }
     let id = lock.id();
     let mut held = ts.held.borrow_mut();
     if let Some(h) = held.iter_mut().rev().find(|h| h.info.id == id) {
         h.depth += 1;
-        return Vec::new();
+        return false;
     }
     let prev = held.last().map_or(0, |h| h.chain);
     let chain = chain_step(prev, id, mode);
-    let info = LockInfo::of(lock);
-    let mut findings = Vec::new();
-    if lock.kind() == PrimitiveKind::RwLock && mode != LockMode::Shared && ts.first_write(id) {
-        findings.extend(learned::note_written(info));
+    let info = LockInfo {
+        id,
+        kind,
+        name: lock.name(),
+        created: lock.site(),
+        key: (lock.rank().unwrap_or(id), id),
+    };
+    let mut pending = false;
+    if kind == PrimitiveKind::RwLock && mode != LockMode::Shared && ts.first_write(id) {
+        pending |= report_into(ts, learned::note_written(info));
     }
     if blocking && !held.is_empty() && ts.first_time_chain(chain) {
-        findings.extend(learned::check(&held, info, mode, site, thread_of(ts)));
+        let found = learned::check(&held, info, mode, site, thread_of(ts));
+        pending |= report_into(ts, found);
     }
     held.push(Held {
         info,
@@ -94,16 +115,34 @@ pub(crate) fn acquired(
         depth: 1,
         chain,
     });
-    findings
+    pending
+}
+
+fn report_into(ts: &ThreadState, found: Vec<LiveFinding>) -> bool {
+    if found.is_empty() {
+        return false;
+    }
+    ts.pending.borrow_mut().extend(found);
+    true
 }
 
 /// The thread releases `lock`.
+#[inline]
 pub(crate) fn released(ts: &ThreadState, lock: &PrimitiveMeta) {
     if !lock.kind().is_lock() {
         return;
     }
     let id = lock.id();
     let mut held = ts.held.borrow_mut();
+    if let Some(top) = held.last_mut().filter(|h| h.info.id == id) {
+        // The usual, nested case.
+        if top.depth > 1 {
+            top.depth -= 1;
+        } else {
+            held.pop();
+        }
+        return;
+    }
     if let Some(i) = held.iter().rposition(|h| h.info.id == id) {
         if held[i].depth > 1 {
             held[i].depth -= 1;

@@ -105,8 +105,8 @@ impl Local {
     fn push(&self, ev: Event) {
         // SAFETY: this thread owns `ring`; only it pushes.
         if let Err(ev) = unsafe { self.ring.push(ev) } {
-            // Full: drain every ring (ours included), then retry.
-            let _ = sink::drain(false);
+            // Full: collect every ring (ours included), then retry.
+            sink::collect();
             // SAFETY: as above.
             if let Err(ev) = unsafe { self.ring.push(ev) } {
                 sink::with(self.session.get(), |s| s.push(ev));
@@ -195,6 +195,7 @@ impl Drop for Local {
         let session = self.session.get();
         if super::active() == Some(session) {
             let time = clock::next(self.last.get(), 0);
+            self.last.set(time);
             self.push(Event {
                 time,
                 thread: ThreadId(self.tid),
@@ -331,7 +332,6 @@ pub(crate) fn join(child: u64, link: &ThreadLink, joined: bool, site: &'static L
     };
     let tid = thread_index(child);
     let declared = sink::with(session, |s| {
-        let site = site;
         if link.declared.load(Ordering::Relaxed) != session {
             declare_child(s, session, tid, None, None, site, link);
         }

@@ -29,6 +29,8 @@
 //! Timestamps have about 1 ms resolution between blocking operations (see
 //! `clock`).
 
+#![cfg_attr(not(feature = "record"), allow(dead_code))]
+
 pub mod config;
 
 mod clock;

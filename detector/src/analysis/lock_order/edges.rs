@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use crate::trace::LockMode;
 
 /// Most representatives kept per ordered lock pair.
-pub const MAX_REPS_PER_PAIR: usize = 32;
+pub const MAX_REPS_PER_PAIR: usize = 64;
 
 /// Occurrences kept per representative: the first ones and the latest.
 const MAX_INSTANCES: usize = 4;

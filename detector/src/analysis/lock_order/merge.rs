@@ -3,9 +3,11 @@
 //! Several traces (one per test process) are analyzed together. After each
 //! trace its edge representatives are folded into one merged graph in
 //! which a lock is identified by its display name and creation site (ids
-//! differ between processes) and a thread by `(trace, thread)`. At the end,
-//! cycles of the merged graph whose patterns need edges of two or more
-//! traces are reported: such an inversion cannot deadlock in one of the
+//! differ between processes) and a thread by `(trace, thread)`. A lock
+//! without a creation site (every STD lock) is its own lock in each trace,
+//! since STD traces of unrelated programs all name their locks `L0`, `L1`
+//! and so on. At the end, cycles of the merged graph whose patterns need
+//! edges of two or more traces are reported: such an inversion cannot deadlock in one of the
 //! recorded runs, but the program takes the locks in conflicting orders,
 //! so it is graded unconfirmed and still reported. Patterns within one
 //! trace were already reported by that trace.
@@ -19,7 +21,8 @@ use std::collections::{BTreeMap, HashMap};
 use super::clocks::ForkJoin;
 use super::edges::{EdgeStore, Rep, NO_SITE};
 use super::render::{self, EdgeView};
-use super::{search, Context};
+use super::search::search;
+use crate::analysis::Context;
 use crate::analysis::{Config, Finished};
 use crate::report::Feasibility;
 use crate::trace::{ObjId, ThreadId, TraceMeta};
@@ -51,18 +54,17 @@ fn intern(
 }
 
 impl Merged {
-    fn lock(&mut self, meta: &TraceMeta, o: u32) -> u32 {
+    /// The global id of lock `o` of trace `trace`.
+    fn lock(&mut self, trace: usize, meta: &TraceMeta, o: u32) -> u32 {
         let p = meta.primitive(ObjId(o));
-        let created = p
-            .site
-            .map_or_else(|| "?".to_owned(), |s| meta.site(s).to_string());
-        let key = format!("{}@{created}", p.display_name());
-        intern(
-            &mut self.lock_ids,
-            &mut self.lock_names,
-            key,
-            p.display_name().to_owned(),
-        )
+        let key = match p.site {
+            Some(s) => format!("{}@{}", p.display_name(), meta.site(s)),
+            // No creation site (STD traces name locks L0, L1, ... in each
+            // program): the name alone would merge unrelated locks.
+            None => format!("{}#{trace}", p.display_name()),
+        };
+        let name = p.display_name().to_owned();
+        intern(&mut self.lock_ids, &mut self.lock_names, key, name)
     }
 
     fn site(&mut self, meta: &TraceMeta, s: u32) -> u32 {
@@ -92,12 +94,12 @@ impl Merged {
             let mut held: Vec<_> = rep
                 .held
                 .iter()
-                .map(|&(l, m)| (self.lock(cx.meta, l), m))
+                .map(|&(l, m)| (self.lock(cx.trace, cx.meta, l), m))
                 .collect();
             held.sort_unstable_by_key(|h| h.0);
             let merged = Rep {
-                from: self.lock(cx.meta, rep.from),
-                to: self.lock(cx.meta, rep.to),
+                from: self.lock(cx.trace, cx.meta, rep.from),
+                to: self.lock(cx.trace, cx.meta, rep.to),
                 thread,
                 held,
                 site_from: self.site(cx.meta, rep.site_from),

@@ -6,8 +6,10 @@
 //! hashes the sorted lock names and the site tuple (rotated to start at
 //! the smallest lock name, so it does not depend on ids).
 
-use crate::analysis::describe::DEADLOCK_ROW;
+use super::edges::{Instance, Rep, NO_SITE};
+use crate::analysis::describe::{self, DEADLOCK_ROW};
 use crate::report::{Feasibility, Finding, FindingKind, Scenario, Severity, Step};
+use crate::trace::{ObjId, ThreadId, TraceMeta};
 
 /// One edge of a pattern, in words.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -152,4 +154,23 @@ pub fn feasibility_note(feasibility: Feasibility) -> &'static str {
              may still happen under a schedule that changes what some read observes"
         }
     }
+}
+
+/// The pattern in words, for one trace.
+pub fn views(meta: &TraceMeta, chosen: &[&Rep], insts: &[Instance]) -> Vec<EdgeView> {
+    let site = |s: u32| (s != NO_SITE).then(|| meta.sites[s as usize].to_string());
+    chosen
+        .iter()
+        .zip(insts)
+        .map(|(r, i)| EdgeView {
+            thread: describe::thread(meta, ThreadId(r.thread)),
+            from: describe::prim(meta, ObjId(r.from)),
+            to: describe::prim(meta, ObjId(r.to)),
+            site_from: site(r.site_from),
+            site_to: site(r.site_to),
+            idx_from: i.idx_from,
+            idx_to: i.idx_to,
+            count: r.count,
+        })
+        .collect()
 }

@@ -175,6 +175,11 @@ mod tests {
     }
 
     #[test]
+    fn shadow_state_stays_small() {
+        assert_eq!(std::mem::size_of::<Shadow>(), 48);
+    }
+
+    #[test]
     fn unordered_write_after_write_conflicts() {
         let mut s = Shadow::default();
         let mut out = Vec::new();

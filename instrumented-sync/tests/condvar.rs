@@ -1,0 +1,96 @@
+//! `Condvar` with lockscope's mutex guards: wait, timed waits, wait_while,
+//! notify_one/all, and what they record.
+
+#![cfg(feature = "record")]
+
+mod support;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lockscope_detector::trace::EventKind;
+use lockscope_sync::prelude::*;
+use lockscope_sync::{thread, Condvar, Mutex};
+
+#[test]
+fn wait_for_times_out_and_wait_while_returns_when_true() {
+    let m = Mutex::new(false);
+    let c = Condvar::new();
+    let mut g = m.lock();
+    let start = Instant::now();
+    assert!(c.wait_for(&mut g, Duration::from_millis(20)).timed_out());
+    assert!(start.elapsed() >= Duration::from_millis(20));
+    assert!(!c.notify_one());
+    drop(g);
+
+    let pair = Arc::new((Mutex::new(0), Condvar::new()));
+    let p2 = pair.clone();
+    let h = thread::spawn(move || {
+        for _ in 0..3 {
+            std::thread::sleep(Duration::from_millis(5));
+            *p2.0.lock() += 1;
+            p2.1.notify_all();
+        }
+    });
+    let mut g = pair.0.lock();
+    pair.1.wait_while(&mut g, |n| *n < 3);
+    assert_eq!(*g, 3);
+    drop(g);
+    h.join().unwrap();
+    let mut g = pair.0.lock();
+    let r = pair
+        .1
+        .wait_while_for(&mut g, |n| *n < 10, Duration::from_millis(10));
+    assert!(r.timed_out());
+}
+
+#[test]
+fn wait_and_notify_are_recorded_in_a_legal_order() {
+    let pair = Arc::new((Mutex::named("ready_lock", false), Condvar::named("ready")));
+    let cv_id = pair.1.meta().id();
+    let (_, t) = support::record(|| {
+        let p2 = pair.clone();
+        let h = thread::spawn(move || {
+            let mut g = p2.0.lock();
+            while !*g {
+                p2.1.wait(&mut g);
+            }
+        });
+        loop {
+            std::thread::sleep(Duration::from_millis(5));
+            let mut g = pair.0.lock();
+            *g = true;
+            if pair.1.notify_one() {
+                break;
+            }
+            *g = false;
+        }
+        h.join().unwrap();
+    });
+    let cv = t.obj(cv_id);
+    let kinds = t.of(cv);
+    let pos = |f: &dyn Fn(&EventKind) -> bool| kinds.iter().position(f).unwrap();
+    let wait = pos(&|k| matches!(k, EventKind::CondWait { .. }));
+    let notify = pos(&|k| {
+        matches!(
+            k,
+            EventKind::Notify {
+                woken: 1,
+                all: false,
+                ..
+            }
+        )
+    });
+    let woken = pos(&|k| {
+        matches!(
+            k,
+            EventKind::CondWoken {
+                timed_out: false,
+                ..
+            }
+        )
+    });
+    assert!(wait < notify && notify < woken, "{kinds:?}");
+    assert_eq!(t.meta.primitive(cv).name.as_deref(), Some("ready"));
+    support::assert_legal(&t);
+}
