@@ -27,7 +27,7 @@
 //!    that the final state does not show (a timed lock gave up: the
 //!    program would hang without the timeout), and the runtime's live
 //!    `deadlock` / `self_deadlock` notes (module `live_notes`) about
-//!    threads not already on a reported cycle.
+//!    threads the trace itself does not already show deadlocked.
 //!
 //! # Performance
 //! O(threads x holders) per fixpoint round, a handful of rounds; the cycle
@@ -96,14 +96,16 @@ impl Analysis for Deadlocks {
         // Self-deadlocks the final state does not show (a timed request
         // gave up), and live reports about threads not on a cycle.
         let mut seen: BTreeSet<String> = findings.iter().map(|f| f.fingerprint.clone()).collect();
+        let mut covered = on_cycle;
         for (t, index, f) in std::mem::take(&mut self.self_requests) {
+            covered.insert(t);
             let shown = cx.state.thread(t).blocked.is_some_and(|b| b.since == index);
             if !shown && seen.insert(f.fingerprint.clone()) {
                 findings.push(f);
             }
         }
         for (t, f) in std::mem::take(&mut self.live) {
-            if !on_cycle.contains(&t) && seen.insert(f.fingerprint.clone()) {
+            if !covered.contains(&t) && seen.insert(f.fingerprint.clone()) {
                 findings.push(f);
             }
         }
