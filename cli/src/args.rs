@@ -70,8 +70,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
-    /// Print the man page (roff).
-    Man,
+    /// Print the man page (roff), or write one page per command into a directory.
+    Man(ManArgs),
 }
 
 /// Which findings fail the build, and how they are reported.
@@ -114,12 +114,23 @@ pub enum ReportFormat {
     Junit,
 }
 
+/// The analyze help's closing text: inputs and the finding kinds (a test
+/// checks that every kind is listed under its default level).
+const ANALYZE_AFTER: &str = "\
+TRACE may be a file, a directory (every *.jsonl, *.json, *.std and their .gz
+forms inside, recursively), a glob such as 'runs/*.jsonl', or - for stdin.
+
+Finding kinds (for --deny, --warn, --allow and lockscope.toml), by default level:
+  deny:  deadlock, potential_deadlock, lock_order_violation, bad_release,
+         lost_update, data_race
+  warn:  blocked_forever, recursive_read, held_at_exit, semaphore_over_release,
+         wait_while_holding, starvation
+  allow: long_hold
+The default follows each finding's severity (error denies, warning warns, info
+is allowed), so an unconfirmed potential_deadlock only warns.";
+
 #[derive(Debug, Args)]
-#[command(
-    after_help = "TRACE may be a file, a directory (every *.jsonl, *.json, *.std and \
-                        their .gz forms inside, recursively), a glob such as 'runs/*.jsonl', \
-                        or - for standard input."
-)]
+#[command(after_help = ANALYZE_AFTER)]
 pub struct AnalyzeArgs {
     /// Trace files, directories, globs, or - for stdin.
     #[arg(required = true, value_name = "TRACE")]
@@ -139,6 +150,11 @@ pub struct RunArgs {
     /// target/lockscope-runs/, or the system temp dir outside a Cargo project).
     #[arg(long, value_name = "DIR")]
     pub trace_dir: Option<PathBuf>,
+    /// Kill the command (and, on Unix, every process it started) after this
+    /// many seconds, then analyze what it traced: a deadlocked test suite
+    /// fails the gate instead of hanging CI.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
     #[command(flatten)]
     pub gate: GateArgs,
     /// The command and its arguments.
@@ -243,6 +259,14 @@ pub struct DemoArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write lockscope.1 and lockscope-COMMAND.1 pages into DIR instead of
+    /// printing lockscope.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum)]
@@ -266,6 +290,28 @@ mod tests {
         match cli.command {
             Command::Run(run) => assert_eq!(run.command, ["cargo", "test", "--", "-q"]),
             other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn analyze_help_lists_every_kind_at_its_default_level() {
+        use lockscope_detector::report::FindingKind;
+        for kind in FindingKind::ALL {
+            let level = crate::gate::Level::for_severity(kind.default_severity());
+            let section = ANALYZE_AFTER
+                .split(&format!("  {}:", level.as_str()))
+                .nth(1)
+                .and_then(|rest| rest.split(":  ").next())
+                .unwrap_or_default();
+            let section = section.split("The default").next().unwrap_or_default();
+            let names: Vec<&str> = section
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .collect();
+            assert!(
+                names.contains(&kind.as_str()),
+                "{kind} under {}",
+                level.as_str()
+            );
         }
     }
 

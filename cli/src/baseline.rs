@@ -32,9 +32,12 @@ pub fn load(path: &Path) -> CliResult<HashSet<String>> {
 /// Parses a report's text; `name` is used in error messages.
 pub fn parse(text: &str, name: &str) -> CliResult<HashSet<String>> {
     let b: Baseline = serde_json::from_str(text).map_err(|e| {
+        let full = e.to_string();
+        let suffix = format!(" at line {} column {}", e.line(), e.column());
+        let message = full.strip_suffix(&suffix).unwrap_or(&full);
         CliError::new(format!(
-            "{name}:{}:{}: not a lockscope JSON report: {e}; write one with \
-             `lockscope analyze --format json -o {name}`",
+            "{name}:{}:{}: not a lockscope JSON report ({message}); write a baseline with \
+             `lockscope analyze --format json -o report.json`",
             e.line(),
             e.column()
         ))
@@ -61,7 +64,11 @@ mod tests {
         let err = parse("{\"findings\": 3}", "old.json")
             .unwrap_err()
             .to_string();
-        assert!(err.starts_with("old.json:1:"), "{err}");
+        assert_eq!(
+            err,
+            "old.json:1:14: not a lockscope JSON report (invalid type: integer `3`, expected a \
+             sequence); write a baseline with `lockscope analyze --format json -o report.json`"
+        );
         assert!(err.contains("--format json"), "{err}");
     }
 }

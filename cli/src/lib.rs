@@ -65,6 +65,6 @@ fn dispatch(cli: &Cli) -> CliResult<u8> {
         Command::Info(a) => cmd::info::run(a, g),
         Command::Demo(a) => cmd::demo::run(a, g),
         Command::Completions(a) => cmd::meta::completions(a),
-        Command::Man => cmd::meta::man(),
+        Command::Man(a) => cmd::meta::man(a),
     }
 }

@@ -2,6 +2,11 @@
 //! the bundled jigsaw.std, and a line-counting baseline over the same
 //! bytes in the same run (the floor any line-based reader stands on).
 //!
+//! Everything is measured twice: in wall-clock time (`wall/...`) and in
+//! the CPU time of the benchmark thread (`cpu/...`, from Linux's
+//! `/proc/thread-self/schedstat`), which stays meaningful when other
+//! processes compete for the cores.
+//!
 //! Run: `cargo bench -p lockscope-detector --bench readers`.
 
 use std::fs::File;
@@ -9,7 +14,8 @@ use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::measurement::{Measurement, ValueFormatter};
+use criterion::{Criterion, Throughput};
 use lockscope_detector::trace::{
     open, write_trace, EventSource, JsonLinesReader, OutputFormat, StdReader,
 };
@@ -123,25 +129,86 @@ fn count_lines(path: &Path) -> u64 {
     }
 }
 
-fn readers(c: &mut Criterion) {
-    let (_dir, std_path, jsonl_path) = fixtures();
-    let mut g = c.benchmark_group("read_5M");
+/// CPU time of the calling thread, in nanoseconds.
+struct ThreadCpu;
+
+fn thread_cpu_ns() -> u64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat")
+        .expect("the cpu/ benchmarks need Linux's /proc/thread-self/schedstat");
+    stat.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+impl Measurement for ThreadCpu {
+    type Intermediate = u64;
+    type Value = u64;
+
+    fn start(&self) -> u64 {
+        thread_cpu_ns()
+    }
+    fn end(&self, start: u64) -> u64 {
+        thread_cpu_ns() - start
+    }
+    fn add(&self, a: &u64, b: &u64) -> u64 {
+        a + b
+    }
+    fn zero(&self) -> u64 {
+        0
+    }
+    fn to_f64(&self, v: &u64) -> f64 {
+        *v as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        &NanosFormatter
+    }
+}
+
+/// Formats nanoseconds and elements per second.
+struct NanosFormatter;
+
+impl ValueFormatter for NanosFormatter {
+    fn scale_values(&self, typical: f64, values: &mut [f64]) -> &'static str {
+        let (factor, unit) = match typical {
+            t if t < 1e3 => (1.0, "ns"),
+            t if t < 1e6 => (1e-3, "µs"),
+            t if t < 1e9 => (1e-6, "ms"),
+            _ => (1e-9, "s"),
+        };
+        values.iter_mut().for_each(|v| *v *= factor);
+        unit
+    }
+
+    fn scale_throughputs(&self, _typical: f64, t: &Throughput, values: &mut [f64]) -> &'static str {
+        let n = match *t {
+            Throughput::Elements(n) | Throughput::ElementsAndBytes { elements: n, .. } => n,
+            Throughput::Bytes(n) | Throughput::BytesDecimal(n) | Throughput::Bits(n) => n,
+        } as f64;
+        values.iter_mut().for_each(|v| *v = n * 1e9 / *v / 1e6);
+        "Melem/s"
+    }
+
+    fn scale_for_machines(&self, _values: &mut [f64]) -> &'static str {
+        "ns"
+    }
+}
+
+fn readers<M: Measurement>(c: &mut Criterion<M>, clock: &str, std_path: &Path, jsonl_path: &Path) {
+    let mut g = c.benchmark_group(format!("{clock}/read_5M"));
     g.sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(10))
         .throughput(Throughput::Elements(EVENTS));
     g.bench_function("baseline_count_lines_std", |b| {
-        b.iter(|| assert_eq!(count_lines(&std_path), EVENTS))
+        b.iter(|| assert_eq!(count_lines(std_path), EVENTS))
     });
     g.bench_function("std", |b| {
         b.iter(|| {
-            let mut r = StdReader::new("bench.std", File::open(&std_path).unwrap());
+            let mut r = StdReader::new("bench.std", File::open(std_path).unwrap());
             assert_eq!(drain(&mut r), EVENTS);
         })
     });
     g.bench_function("jsonl", |b| {
         b.iter(|| {
-            let file = File::open(&jsonl_path).unwrap();
+            let file = File::open(jsonl_path).unwrap();
             let mut r = JsonLinesReader::new("bench.jsonl", file).unwrap();
             assert_eq!(drain(&mut r), EVENTS);
         })
@@ -150,7 +217,7 @@ fn readers(c: &mut Criterion) {
 
     let jigsaw = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/std/jigsaw.std");
     let events = count_lines(&jigsaw);
-    let mut g = c.benchmark_group("jigsaw");
+    let mut g = c.benchmark_group(format!("{clock}/jigsaw"));
     g.sample_size(10).throughput(Throughput::Elements(events));
     g.bench_function("open_and_read_all", |b| {
         b.iter(|| assert_eq!(drain(&mut *open(&jigsaw).unwrap()), events))
@@ -158,5 +225,14 @@ fn readers(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, readers);
-criterion_main!(benches);
+fn main() {
+    // The fixtures live in a temporary directory removed when `main` ends.
+    let (_dir, std_path, jsonl_path) = fixtures();
+    let mut wall = Criterion::default().configure_from_args();
+    readers(&mut wall, "wall", &std_path, &jsonl_path);
+    let mut cpu = Criterion::default()
+        .with_measurement(ThreadCpu)
+        .configure_from_args();
+    readers(&mut cpu, "cpu", &std_path, &jsonl_path);
+    cpu.final_summary();
+}

@@ -293,3 +293,60 @@ fn missing_file_names_the_path() {
         "{err}"
     );
 }
+
+/// `open("-")` reads standard input and names it `-` in errors. The test
+/// runs itself as a child process with a pipe as its standard input.
+#[test]
+fn dash_reads_standard_input_and_names_it() {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    const CHILD: &str = "LOCKSCOPE_TEST_STDIN_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        let mut src = open(Path::new("-")).unwrap();
+        let outcome = loop {
+            match src.next_event() {
+                Ok(Some(_)) => continue,
+                Ok(None) => break "no error".to_owned(),
+                Err(e) => break e.to_string(),
+            }
+        };
+        println!("OUTCOME {outcome}");
+        return;
+    }
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "dash_reads_standard_input_and_names_it",
+            "--nocapture",
+        ])
+        .env(CHILD, "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"T1|acq(L1)|1\nT1|oops(L1)|1\n").unwrap();
+    drop(stdin);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("the child reading standard input did not finish in 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    assert!(
+        out.contains("OUTCOME -:2:4: unknown event \"oops\""),
+        "child output: {out}"
+    );
+}

@@ -1,1 +1,234 @@
-fn main() {}
+//! Lock costs against parking_lot, std, tracing-mutex and deloxide, all in
+//! one run (the table in `docs/performance.md` comes from here):
+//!
+//! `cargo bench -p lockscope-sync --bench locks`
+//!
+//! Rows: `lockscope_off` is lockscope with recording compiled in but no
+//! trace open; `lockscope_rec` records into a trace (written to /dev/null).
+//! Recording rows run in batches of at most 3 000 events with a flush
+//! between batches outside the timed region: they time the hot path (the
+//! event push), not the serialisation, which the last group measures.
+//! `lockscope_sync::Mutex` with the `record` feature off *is*
+//! `parking_lot::Mutex` (a re-export), so that row is parking_lot's.
+
+// tracing-mutex 0.3.3 names its module `parkinglot` and marks it deprecated.
+#![allow(deprecated)]
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+
+/// Events a recording batch may produce: below a ring's 4 096, so the
+/// timed region holds only event pushes.
+const EVENTS_PER_BATCH: u64 = 3_000;
+const BATCH: u64 = 1_500;
+
+/// Times `op` (which records `events` events) `iters` times; with
+/// `recording`, in batches flushed between, outside the timed region.
+fn timed(iters: u64, recording: bool, events: u64, mut op: impl FnMut()) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut left = iters;
+    while left > 0 {
+        let n = if recording {
+            left.min(EVENTS_PER_BATCH / events)
+        } else {
+            left
+        };
+        let start = Instant::now();
+        for _ in 0..n {
+            op();
+        }
+        total += start.elapsed();
+        if recording {
+            lockscope_sync::flush().expect("flush");
+        }
+        left -= n;
+    }
+    total
+}
+
+fn recording() -> lockscope_sync::Recording {
+    lockscope_sync::record_to("/dev/null").expect("record to /dev/null")
+}
+
+fn uncontended(c: &mut Criterion) {
+    let mut g = c.benchmark_group("uncontended_lock_unlock");
+    let pl = parking_lot::Mutex::new(0u64);
+    g.bench_function("parking_lot", |b| b.iter(|| *pl.lock() += 1));
+    let st = std::sync::Mutex::new(0u64);
+    g.bench_function("std", |b| b.iter(|| *st.lock().unwrap() += 1));
+    let ls = lockscope_sync::Mutex::new(0u64);
+    g.bench_function("lockscope_off", |b| b.iter(|| *ls.lock() += 1));
+    g.bench_function("lockscope_rec", |b| {
+        let _rec = recording();
+        b.iter_custom(|iters| timed(iters, true, 2, || *ls.lock() += 1))
+    });
+    let tm = tracing_mutex::parkinglot::tracing::Mutex::new(0u64);
+    g.bench_function("tracing_mutex", |b| b.iter(|| *tm.lock() += 1));
+    let dl = deloxide::Mutex::new(0u64);
+    g.bench_function("deloxide", |b| b.iter(|| *dl.lock() += 1));
+    g.finish();
+}
+
+fn nested(c: &mut Criterion, depth: usize, name: &str) {
+    let mut g = c.benchmark_group(name);
+    let pl: Vec<_> = (0..depth).map(|_| parking_lot::Mutex::new(0u64)).collect();
+    g.bench_function("parking_lot", |b| {
+        b.iter(|| {
+            let gs: Vec<_> = pl.iter().map(|m| m.lock()).collect();
+            black_box(gs);
+        })
+    });
+    let st: Vec<_> = (0..depth).map(|_| std::sync::Mutex::new(0u64)).collect();
+    g.bench_function("std", |b| {
+        b.iter(|| {
+            let gs: Vec<_> = st.iter().map(|m| m.lock().unwrap()).collect();
+            black_box(gs);
+        })
+    });
+    let ls: Vec<_> = (0..depth)
+        .map(|_| lockscope_sync::Mutex::new(0u64))
+        .collect();
+    let chain = |ls: &[lockscope_sync::Mutex<u64>]| {
+        let gs: Vec<_> = ls.iter().map(|m| m.lock()).collect();
+        black_box(gs);
+    };
+    g.bench_function("lockscope_off", |b| b.iter(|| chain(&ls)));
+    g.bench_function("lockscope_rec", |b| {
+        let _rec = recording();
+        b.iter_custom(|iters| timed(iters, true, 2 * depth as u64, || chain(&ls)))
+    });
+    let tm: Vec<_> = (0..depth)
+        .map(|_| tracing_mutex::parkinglot::tracing::Mutex::new(0u64))
+        .collect();
+    g.bench_function("tracing_mutex", |b| {
+        b.iter(|| {
+            let gs: Vec<_> = tm.iter().map(|m| m.lock()).collect();
+            black_box(gs);
+        })
+    });
+    let dl: Vec<_> = (0..depth).map(|_| deloxide::Mutex::new(0u64)).collect();
+    g.bench_function("deloxide", |b| {
+        b.iter(|| {
+            let gs: Vec<_> = dl.iter().map(|m| m.lock()).collect();
+            black_box(gs);
+        })
+    });
+    g.finish();
+}
+
+fn nested_pair(c: &mut Criterion) {
+    nested(c, 2, "nested_pair");
+}
+
+fn chain_of_8(c: &mut Criterion) {
+    nested(c, 8, "chain_of_8");
+}
+
+fn rwlock_read(c: &mut Criterion) {
+    let mut g = c.benchmark_group("rwlock_read");
+    let pl = parking_lot::RwLock::new(1u64);
+    g.bench_function("parking_lot", |b| b.iter(|| black_box(*pl.read())));
+    let st = std::sync::RwLock::new(1u64);
+    g.bench_function("std", |b| b.iter(|| black_box(*st.read().unwrap())));
+    let ls = lockscope_sync::RwLock::new(1u64);
+    g.bench_function("lockscope_off", |b| b.iter(|| black_box(*ls.read())));
+    g.bench_function("lockscope_rec", |b| {
+        let _rec = recording();
+        b.iter_custom(|iters| {
+            timed(iters, true, 2, || {
+                black_box(*ls.read());
+            })
+        })
+    });
+    let tm = tracing_mutex::parkinglot::tracing::RwLock::new(1u64);
+    g.bench_function("tracing_mutex", |b| b.iter(|| black_box(*tm.read())));
+    let dl = deloxide::RwLock::new(1u64);
+    g.bench_function("deloxide", |b| b.iter(|| black_box(*dl.read())));
+    g.finish();
+}
+
+/// Two threads each doing `iters` lock/unlocks of one mutex (batches of
+/// BATCH per thread, threads spawned per batch for every contender alike).
+fn two_threads(iters: u64, recording: bool, op: &(dyn Fn() + Sync)) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut left = iters;
+    while left > 0 {
+        let n = left.min(BATCH);
+        let start = Instant::now();
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| (0..n).for_each(|_| op()));
+            }
+        });
+        total += start.elapsed();
+        if recording {
+            lockscope_sync::flush().expect("flush");
+        }
+        left -= n;
+    }
+    total
+}
+
+fn contended(c: &mut Criterion) {
+    let mut g = c.benchmark_group("two_threads_one_mutex");
+    let pl = parking_lot::Mutex::new(0u64);
+    g.bench_function("parking_lot", |b| {
+        b.iter_custom(|i| two_threads(i, false, &|| *pl.lock() += 1))
+    });
+    let st = std::sync::Mutex::new(0u64);
+    g.bench_function("std", |b| {
+        b.iter_custom(|i| two_threads(i, false, &|| *st.lock().unwrap() += 1))
+    });
+    let ls = lockscope_sync::Mutex::new(0u64);
+    g.bench_function("lockscope_off", |b| {
+        b.iter_custom(|i| two_threads(i, false, &|| *ls.lock() += 1))
+    });
+    g.bench_function("lockscope_rec", |b| {
+        let _rec = recording();
+        b.iter_custom(|i| two_threads(i, true, &|| *ls.lock() += 1))
+    });
+    let tm = tracing_mutex::parkinglot::tracing::Mutex::new(0u64);
+    g.bench_function("tracing_mutex", |b| {
+        b.iter_custom(|i| two_threads(i, false, &|| *tm.lock() += 1))
+    });
+    let dl = deloxide::Mutex::new(0u64);
+    g.bench_function("deloxide", |b| {
+        b.iter_custom(|i| two_threads(i, false, &|| *dl.lock() += 1))
+    });
+    g.finish();
+}
+
+/// Sustained recording including serialisation: lock/unlock with a trace
+/// open and every event written (to /dev/null) before the time stops.
+fn sustained(c: &mut Criterion) {
+    let mut g = c.benchmark_group("sustained_recording_with_serialisation");
+    let ls = lockscope_sync::Mutex::new(0u64);
+    g.bench_function("lockscope_rec_and_write", |b| {
+        let _rec = recording();
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                *ls.lock() += 1;
+            }
+            lockscope_sync::flush().expect("flush");
+            start.elapsed()
+        })
+    });
+    g.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1))
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = uncontended, nested_pair, chain_of_8, rwlock_read, contended, sustained
+}
+criterion_main!(benches);

@@ -10,9 +10,10 @@
 //!   creation order, lockscope's initial topological order.
 //! - `watchdog`: a lock-heavy loop with the watchdog off, then idle.
 //!
-//! `LiveMutex` below is parking_lot's mutex calling the `live` hooks the
-//! way lockscope's primitives do, without the trace recorder: it measures
-//! the live checks alone. Run: `cargo bench -p lockscope-sync --bench order`.
+//! `lockscope_mutex` is `lockscope_sync::Mutex` with no trace open (the
+//! live checks plus the recorder's "is a trace open?" load). `LiveMutex`
+//! below is parking_lot's mutex calling the `live` hooks the way
+//! lockscope's primitives do, without the recorder: the live checks alone. Run: `cargo bench -p lockscope-sync --bench order`.
 
 // tracing-mutex 0.3.3 marks its `parkinglot` module deprecated under that
 // feature name, which benches/locks.rs enables; the types are the same.
@@ -27,6 +28,7 @@ use lockscope_detector::trace::{LockMode, PrimitiveKind};
 use lockscope_sync::live::{self, Wait};
 use lockscope_sync::meta::PrimitiveMeta;
 use lockscope_sync::policy::{self, Policy};
+use lockscope_sync::prelude::Named;
 
 struct LiveMutex {
     inner: parking_lot::Mutex<()>,
@@ -111,6 +113,16 @@ fn nested_pair(c: &mut Criterion) {
             let _b = black_box(&b).lock();
         })
     });
+    let (a, b) = (
+        lockscope_sync::Mutex::named("a", ()),
+        lockscope_sync::Mutex::named("b", ()),
+    );
+    g.bench_function("lockscope_mutex", |bch| {
+        bch.iter(|| {
+            let _a = black_box(&a).lock();
+            let _b = black_box(&b).lock();
+        })
+    });
     let (a, b) = (LiveMutex::new(), LiveMutex::new());
     g.bench_function("lockscope_live", |bch| {
         bch.iter(|| {
@@ -182,6 +194,39 @@ fn first_time_edge(c: &mut Criterion) {
         );
         edges(
             &mut g,
+            "lockscope_mutex",
+            n,
+            &many,
+            || lockscope_sync::Mutex::named("m", ()),
+            |a, b| {
+                let _a = a.lock();
+                let _b = b.lock();
+            },
+        );
+        edges(
+            &mut g,
+            "lockscope_live_reversed",
+            n,
+            &many,
+            LiveMutex::new,
+            |a, b| {
+                let _b = b.lock();
+                let _a = a.lock();
+            },
+        );
+        edges(
+            &mut g,
+            "tracing_mutex_reversed",
+            n,
+            &many,
+            || tracing_mutex::parkinglot::tracing::Mutex::new(()),
+            |a, b| {
+                let _b = b.lock();
+                let _a = a.lock();
+            },
+        );
+        edges(
+            &mut g,
             "tracing_mutex",
             n,
             &many,
@@ -206,11 +251,12 @@ fn first_time_edge(c: &mut Criterion) {
     g.finish();
 }
 
-/// A lock-heavy loop: 64 nested pairs over 8 locks.
+/// A lock-heavy loop: 64 nested pairs over 8 locks, always lower index
+/// first (a consistent order).
 fn lock_heavy(locks: &[LiveMutex]) {
     for i in 0..64 {
-        let _a = locks[i % 8].lock();
-        let _b = locks[(i % 8 + 1).min(7)].lock();
+        let _a = locks[i % 4].lock();
+        let _b = locks[4 + i % 4].lock();
     }
 }
 

@@ -1,6 +1,6 @@
 //! The live-check calls of the primitives lockscope implements itself
 //! (semaphore, event, barrier, threads), compiled out with the `record`
-//! feature so that build carries no checks at all.
+//! feature so that build carries no checks at all (and under loom).
 
 use std::panic::Location;
 use std::time::Instant;
@@ -11,9 +11,13 @@ use crate::live;
 pub(crate) use crate::live::Wait;
 use crate::meta::PrimitiveMeta;
 
+/// Whether the live checks run: with the `record` feature, and not under
+/// loom (whose threads share one OS thread's thread-locals).
+const LIVE: bool = cfg!(all(feature = "record", not(lockscope_loom)));
+
 #[inline]
 pub(crate) fn before_block(wait: Wait<'_>, site: &'static Location<'static>) {
-    if cfg!(feature = "record") {
+    if LIVE {
         live::before_block(wait, site);
     }
 }
@@ -25,28 +29,28 @@ pub(crate) fn acquired(
     blocking: bool,
     site: &'static Location<'static>,
 ) {
-    if cfg!(feature = "record") {
+    if LIVE {
         live::acquired(lock, mode, blocking, site);
     }
 }
 
 #[inline]
 pub(crate) fn wait_ended() {
-    if cfg!(feature = "record") {
+    if LIVE {
         live::wait_ended();
     }
 }
 
 #[inline]
 pub(crate) fn released(lock: &PrimitiveMeta, mode: LockMode) {
-    if cfg!(feature = "record") {
+    if LIVE {
         live::released(lock, mode);
     }
 }
 
 #[inline]
 pub(crate) fn dropped(prim: &PrimitiveMeta) {
-    if cfg!(feature = "record") {
+    if LIVE {
         live::dropped(prim);
     }
 }
@@ -60,7 +64,7 @@ pub(crate) fn before_block_until(
 ) {
     match deadline {
         Some(d) => {
-            if cfg!(feature = "record") {
+            if LIVE {
                 live::before_block_timed(wait, site, d.saturating_duration_since(Instant::now()));
             }
         }
@@ -76,11 +80,7 @@ pub(crate) fn sliced<G>(
     deadline: Option<Instant>,
     mut attempt: impl FnMut(Option<Instant>) -> Option<G>,
 ) -> Option<G> {
-    let slice = if cfg!(feature = "record") {
-        live::block_slice()
-    } else {
-        None
-    };
+    let slice = if LIVE { live::block_slice() } else { None };
     loop {
         let until = match slice {
             None => deadline,
@@ -95,7 +95,7 @@ pub(crate) fn sliced<G>(
         if deadline.is_some_and(|d| Instant::now() >= d) {
             return None;
         }
-        if cfg!(feature = "record") {
+        if LIVE {
             live::check_abort();
         }
     }

@@ -216,5 +216,6 @@ pub mod prelude {
 #[cfg(lockscope_loom)]
 #[doc(hidden)]
 pub mod __loom {
-    pub use crate::recorder::ring::{Ring, CAPACITY};
+    pub use crate::recorder::ring::{cut, Ring, CAPACITY};
+    pub use crate::{Barrier, Event, Semaphore};
 }

@@ -245,6 +245,14 @@ pub fn check_abort() {
     }
 }
 
+/// The calling thread is one of lockscope's own service threads (the
+/// recorder's writer): it never wakes a user thread, so it does not keep
+/// the watchdog from calling a stall of every other thread a deadlock.
+/// Call it once, first thing in such a thread.
+pub fn internal_thread() {
+    watchdog::registry::mark_internal();
+}
+
 /// Where findings go in the trace: installed by the recorder.
 #[derive(Clone, Copy, Debug)]
 pub struct TraceSink {

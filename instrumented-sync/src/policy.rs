@@ -11,6 +11,7 @@
 //! | `LOCKSCOPE_ON_DEADLOCK` | same | `panic` |
 //! | `LOCKSCOPE_ON_SELF_DEADLOCK` | same | `panic` |
 //! | `LOCKSCOPE_WATCHDOG` | `off`, or a scan interval in milliseconds | `100` |
+//! | `LOCKSCOPE_STALL` | `process` or `registered` (see [`StallScope`]) | `process` |
 //! | `LOCKSCOPE_BACKTRACE` | `1` to capture a backtrace at every blocking wait, for deadlock reports | `0` |
 //!
 //! `LOCKSCOPE_ON_LOCK_ORDER` covers potential deadlocks (lock-order
@@ -132,6 +133,24 @@ impl fmt::Debug for Action {
     }
 }
 
+/// Which threads must all be blocked before the watchdog calls a stall
+/// (nobody left to set an event, notify a condvar, release a semaphore or
+/// reach a barrier) a deadlock. Wait-for cycles of locks need no such rule.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StallScope {
+    /// Every thread of the process but the watchdog must be a lockscope
+    /// thread (one that used a primitive) and blocked. Read from
+    /// `/proc/self/task`; where that is missing, stalls are not reported.
+    /// Never wrong, but a test harness's own threads prevent any report.
+    #[default]
+    Process,
+    /// Only the lockscope threads count: reports stalls in test harnesses
+    /// too, but wrongly if a thread that never used lockscope would still
+    /// have woken the others.
+    Registered,
+}
+
 /// The live checks' configuration. Build with the methods, install with
 /// [`set_policy`].
 #[derive(Clone, Debug)]
@@ -140,6 +159,7 @@ pub struct Policy {
     deadlock: Action,
     self_deadlock: Action,
     watchdog: Option<Duration>,
+    stall: StallScope,
     backtraces: bool,
 }
 
@@ -151,6 +171,7 @@ impl Default for Policy {
             deadlock: Action::Panic,
             self_deadlock: Action::Panic,
             watchdog: Some(Duration::from_millis(100)),
+            stall: StallScope::Process,
             backtraces: false,
         }
     }
@@ -185,6 +206,15 @@ impl Policy {
                         "LOCKSCOPE_WATCHDOG={v:?} is not `off` or an interval in milliseconds"
                     )),
                 },
+            }
+        }
+        if let Ok(v) = std::env::var("LOCKSCOPE_STALL") {
+            match v.trim() {
+                "process" => p.stall = StallScope::Process,
+                "registered" => p.stall = StallScope::Registered,
+                _ => errors.push(format!(
+                    "LOCKSCOPE_STALL={v:?} is not a stall scope; use process or registered"
+                )),
             }
         }
         if let Ok(v) = std::env::var("LOCKSCOPE_BACKTRACE") {
@@ -223,6 +253,17 @@ impl Policy {
     pub fn backtraces(mut self, on: bool) -> Self {
         self.backtraces = on;
         self
+    }
+
+    /// Which threads must be blocked for a stall to be a deadlock.
+    pub fn stall_scope(mut self, scope: StallScope) -> Self {
+        self.stall = scope;
+        self
+    }
+
+    /// The stall scope in force.
+    pub fn stall(&self) -> StallScope {
+        self.stall
     }
 
     /// The watchdog's scan interval, if it is on.

@@ -13,7 +13,7 @@ use common::{capture, serial, within, TEvent, TMutex, TRwLock};
 use lockscope_detector::trace::{LockMode, PrimitiveKind};
 use lockscope_sync::live::{self, Wait};
 use lockscope_sync::meta::PrimitiveMeta;
-use lockscope_sync::policy::{self, Action, FindingKind, Policy};
+use lockscope_sync::policy::{self, Action, FindingKind, Policy, StallScope};
 
 fn panic_text(e: Box<dyn std::any::Any + Send>) -> String {
     e.downcast_ref::<String>().cloned().unwrap_or_default()
@@ -107,7 +107,9 @@ fn an_event_nobody_can_set_is_reported() {
     let found: Arc<std::sync::Mutex<Vec<_>>> = Arc::default();
     let f = found.clone();
     policy::set_policy(
-        Policy::default().on_deadlock(Action::callback(move |x| f.lock().unwrap().push(x.clone()))),
+        Policy::default()
+            .stall_scope(StallScope::Registered)
+            .on_deadlock(Action::callback(move |x| f.lock().unwrap().push(x.clone()))),
     );
     let ev = Arc::new(TEvent::new("server_ready"));
     let e = ev.clone();
@@ -134,7 +136,9 @@ fn timed_waits_and_contention_are_not_deadlocks() {
     let found: Arc<std::sync::Mutex<Vec<_>>> = Arc::default();
     let f = found.clone();
     policy::set_policy(
-        Policy::default().on_deadlock(Action::callback(move |x| f.lock().unwrap().push(x.clone()))),
+        Policy::default()
+            .stall_scope(StallScope::Registered)
+            .on_deadlock(Action::callback(move |x| f.lock().unwrap().push(x.clone()))),
     );
     let ev = PrimitiveMeta::new(PrimitiveKind::Event, Some("timed"));
     let m = Arc::new(TMutex::new("busy"));
@@ -195,4 +199,26 @@ fn recursive_read_while_a_writer_waits_is_reported() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].kind, FindingKind::RecursiveRead);
     assert!(found[0].report.contains("`table`"));
+}
+
+#[test]
+fn by_default_a_stall_is_not_called_while_unknown_threads_could_end_it() {
+    let _s = serial();
+    let found: Arc<std::sync::Mutex<Vec<_>>> = Arc::default();
+    let f = found.clone();
+    policy::set_policy(
+        Policy::default().on_deadlock(Action::callback(move |x| f.lock().unwrap().push(x.clone()))),
+    );
+    let ev = Arc::new(TEvent::new("set_by_a_plain_thread"));
+    let e = ev.clone();
+    let client = thread::spawn(move || e.wait());
+    // This test's own thread never used lockscope, and it will set the event.
+    thread::sleep(Duration::from_millis(400));
+    ev.set();
+    client.join().unwrap();
+    assert!(
+        found.lock().unwrap().is_empty(),
+        "{:#?}",
+        found.lock().unwrap()
+    );
 }

@@ -1,5 +1,5 @@
 //! `lockscope graph TRACE...`: the lock-order graph (an edge `A -> B` when a
-//! thread acquired B while holding A) or, with `--wait-for`, the wait-for
+//! thread requested or acquired B while holding A) or, with `--wait-for`, the wait-for
 //! graph at the end of each trace (threads -> the lock they wait for ->
 //! the threads holding it), with cycles marked.
 //!
@@ -20,7 +20,7 @@ use lockscope_detector::analysis::Config;
 use lockscope_detector::graph::cycles::{shortest_cycles, Bounds};
 use lockscope_detector::graph::{WaitForGraph, WaitNode};
 use lockscope_detector::state::{Replay, WaitTarget};
-use lockscope_detector::trace::{EventKind, TraceMeta};
+use lockscope_detector::trace::{Event, EventKind, ObjId, TraceMeta};
 
 use crate::args::{Global, GraphArgs, GraphFormat};
 use crate::error::{CliResult, EXIT_OK};
@@ -93,6 +93,24 @@ fn site(meta: &TraceMeta, s: Option<lockscope_detector::trace::SiteId>) -> Strin
     s.map_or_else(|| "unknown site".to_owned(), |s| meta.site(s).to_string())
 }
 
+/// The lock a thread asks for while it may hold others: a request (which
+/// counts even if it later times out: the attempt is what can deadlock), or
+/// a first acquisition that no request announced (`try_lock`, STD traces
+/// without `req`).
+fn nesting(state: &Replay, ev: &Event) -> Option<ObjId> {
+    match ev.kind {
+        EventKind::Request { obj, .. } => Some(obj),
+        EventKind::Acquired { obj, depth: 1, .. } => {
+            let requested = matches!(
+                state.thread(ev.thread).blocked,
+                Some(b) if matches!(b.on, WaitTarget::Lock { obj: o, .. } if o == obj)
+            );
+            (!requested).then_some(obj)
+        }
+        _ => None,
+    }
+}
+
 /// The merged lock-order graph of `specs`.
 pub fn lock_order(
     specs: &[InputSpec],
@@ -105,7 +123,7 @@ pub fn lock_order(
         let mut state = Replay::new();
         let mut index = 0;
         while let Some(ev) = source.next_event()? {
-            if let EventKind::Acquired { obj, depth: 1, .. } = ev.kind {
+            if let Some(obj) = nesting(&state, &ev) {
                 let meta = source.meta();
                 let target = meta.primitive(obj);
                 if target.kind.is_lock() {
@@ -120,7 +138,7 @@ pub fn lock_order(
                         let to = b.node(target.display_name().to_owned(), target.kind.as_str());
                         b.edge(from, to, || {
                             format!(
-                                "{} acquired {} at {} while holding {} (acquired at {}) in {}",
+                                "{} took {} at {} while holding {} (acquired at {}) in {}",
                                 meta.thread(ev.thread).display_name(),
                                 target.display_name(),
                                 site(meta, ev.site),

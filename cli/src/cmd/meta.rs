@@ -3,8 +3,8 @@
 
 use clap::CommandFactory;
 
-use crate::args::{Cli, CompletionsArgs};
-use crate::error::{CliResult, EXIT_OK};
+use crate::args::{Cli, CompletionsArgs, ManArgs};
+use crate::error::{CliError, CliResult, EXIT_OK};
 
 /// Prints the completion script for a shell.
 pub fn completions(args: &CompletionsArgs) -> CliResult<u8> {
@@ -15,8 +15,15 @@ pub fn completions(args: &CompletionsArgs) -> CliResult<u8> {
 }
 
 /// Prints the man page (roff): synopsis, options, the subcommand list,
-/// examples and exit status.
-pub fn man() -> CliResult<u8> {
+/// examples and exit status. With `--dir`, writes one page per command
+/// (`lockscope.1`, `lockscope-analyze.1`, ...) there.
+pub fn man(args: &ManArgs) -> CliResult<u8> {
+    if let Some(dir) = &args.dir {
+        std::fs::create_dir_all(dir).map_err(|e| CliError::io("create directory", dir, &e))?;
+        clap_mangen::generate_to(Cli::command(), dir)
+            .map_err(|e| CliError::io("write man pages into", dir, &e))?;
+        return Ok(EXIT_OK);
+    }
     let mut out = Vec::new();
     clap_mangen::Man::new(Cli::command()).render(&mut out)?;
     super::write_output(None, &String::from_utf8_lossy(&out))?;

@@ -10,15 +10,19 @@
 //! `target/lockscope-runs/run-<time>-<pid>` in the enclosing Cargo project,
 //! else one in the system temp directory.
 //!
+//! With `--timeout SECS`, CMD runs in its own process group (on Unix) and
+//! the whole group is killed when the time is up; it then counts as failed.
+//! Without it, CMD stays in lockscope's group so Ctrl-C reaches it.
+//!
 //! Exit status: 2 when CMD cannot be started (or lockscope cannot read the
-//! traces); 1 when CMD failed (non-zero status or killed by a signal) or the
-//! gate failed; 0 only when both succeeded. A failed CMD is reported on
+//! traces); 1 when CMD failed (non-zero status, killed by a signal, timed
+//! out) or the gate failed; 0 only when both succeeded. A failed CMD is reported on
 //! stderr and its traces are still analyzed, since a deadlocked test that
 //! was killed is exactly what the report should explain.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::args::{Global, RunArgs};
 use crate::error::{CliError, CliResult, EXIT_FAIL};
@@ -40,21 +44,18 @@ pub fn run(args: &RunArgs, global: &Global) -> CliResult<u8> {
     if !global.quiet {
         super::write_stderr(&format!("lockscope: tracing into {}\n", dir.display()));
     }
-    let status = Command::new(program)
-        .args(rest)
-        .env(TRACE_ENV, &template)
-        .status()
-        .map_err(|e| {
-            CliError::new(format!(
-                "cannot run `{program}`: {e}; is it installed and on PATH?"
-            ))
-        })?;
-    let failed = !status.success();
-    if failed {
-        super::write_stderr(&format!(
-            "lockscope: `{}` failed ({status})\n",
-            args.command.join(" ")
-        ));
+    let mut command = Command::new(program);
+    command.args(rest).env(TRACE_ENV, &template);
+    let failure = match args.timeout {
+        None => {
+            let status = command.status().map_err(|e| cannot_run(program, &e))?;
+            (!status.success()).then(|| format!("failed ({status})"))
+        }
+        Some(secs) => run_with_timeout(&mut command, program, secs)?,
+    };
+    let failed = failure.is_some();
+    if let Some(how) = failure {
+        super::write_stderr(&format!("lockscope: `{}` {how}\n", args.command.join(" ")));
     }
     let specs = traces_in(&dir)?;
     if specs.is_empty() {
@@ -72,6 +73,59 @@ pub fn run(args: &RunArgs, global: &Global) -> CliResult<u8> {
     let report = super::analyze::analyze_specs(&specs, global.quiet)?;
     let code = super::report_and_gate(&report, &gate, &args.gate, global)?;
     Ok(if failed { EXIT_FAIL } else { code })
+}
+
+fn cannot_run(program: &str, e: &std::io::Error) -> CliError {
+    CliError::new(format!(
+        "cannot run `{program}`: {e}; is it installed and on PATH?"
+    ))
+}
+
+/// Runs `command` for at most `secs` seconds; returns how it failed, if it
+/// did.
+fn run_with_timeout(command: &mut Command, program: &str, secs: f64) -> CliResult<Option<String>> {
+    let limit = Duration::try_from_secs_f64(secs)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| {
+            CliError::new(format!(
+                "--timeout {secs}: expected a positive number of seconds"
+            ))
+        })?;
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(command, 0);
+    let mut child = command.spawn().map_err(|e| cannot_run(program, &e))?;
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().map_err(|e| cannot_run(program, &e))? {
+            return Ok((!status.success()).then(|| format!("failed ({status})")));
+        }
+        if start.elapsed() >= limit {
+            kill_group(&mut child);
+            let _ = child.wait();
+            return Ok(Some(format!(
+                "timed out after {secs} s and was killed (a deadlock?)"
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Kills the child's process group (Unix) or the child itself.
+fn kill_group(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        let group = format!("-{}", child.id());
+        let killed = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if killed {
+            return;
+        }
+    }
+    let _ = child.kill();
 }
 
 fn traces_in(dir: &Path) -> CliResult<Vec<InputSpec>> {

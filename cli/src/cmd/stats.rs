@@ -22,7 +22,8 @@ use crate::inputs::{self, InputSpec};
 use crate::render::stats::{self, Row};
 use crate::source::Progress;
 
-/// Runs the command.
+/// Runs the command. `--json` prints, per lock, the detector's
+/// `LockStats` (docs/json-report.md, `stats[]`), per thread the table's rows.
 pub fn run(args: &StatsArgs, global: &Global) -> CliResult<u8> {
     let specs = inputs::expand(&args.traces)?;
     let (mut rows, clock) = match args.by {
@@ -48,7 +49,17 @@ pub fn run(args: &StatsArgs, global: &Global) -> CliResult<u8> {
     }
     stats::sort(&mut rows, args.sort, args.top);
     let out = if args.json {
-        let mut s = serde_json::to_string_pretty(&rows).unwrap_or_default();
+        // Lock rows print the detector's LockStats whole; thread rows are ours.
+        let json = match args.by {
+            StatsBy::Lock => serde_json::to_string_pretty(
+                &rows
+                    .iter()
+                    .filter_map(|r| r.full.as_ref())
+                    .collect::<Vec<_>>(),
+            ),
+            StatsBy::Thread => serde_json::to_string_pretty(&rows),
+        };
+        let mut s = json.unwrap_or_default();
         s.push('\n');
         s
     } else if rows.is_empty() {

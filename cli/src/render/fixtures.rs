@@ -112,7 +112,7 @@ fn race() -> Finding {
     ];
     f.notes = vec![
         "Thread T9 created at /repo/src/main.rs:5:5".into(),
-        "SUMMARY: data race on flag at src/flag.rs:7:1 and src/flag.rs:3:1".into(),
+        "SUMMARY: data race on flag at /repo/src/flag.rs:7:1 and /repo/src/flag.rs:3:1".into(),
     ];
     f
 }

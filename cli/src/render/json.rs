@@ -127,4 +127,39 @@ mod tests {
         let back: Finding = serde_json::from_value(f0.clone()).unwrap();
         assert_eq!(back, report.findings[0]);
     }
+
+    /// docs/json-report.md names every field this writes (top level,
+    /// verdict, summary, gate), so the spec cannot silently fall behind.
+    #[test]
+    fn the_spec_documents_every_field() {
+        let spec = include_str!("../../../docs/json-report.md");
+        let report = sample();
+        let verdict = Gate::default().judge(&report);
+        let root = Root::new("/repo".into());
+        let cx = Ctx {
+            report: &report,
+            verdict: &verdict,
+            root: &root,
+            verbose: false,
+            quiet: true,
+        };
+        let v: serde_json::Value = serde_json::from_str(&render(&cx)).unwrap();
+        let keys = |v: &serde_json::Value| -> Vec<String> {
+            v.as_object().unwrap().keys().cloned().collect()
+        };
+        let mut fields = keys(&v);
+        fields.extend(keys(&v["verdict"]));
+        fields.extend(keys(&v["summary"]));
+        fields.extend(
+            keys(&v["findings"][0]["gate"])
+                .into_iter()
+                .map(|k| format!("gate.{k}")),
+        );
+        for field in fields {
+            assert!(
+                spec.contains(&format!("`{field}`")),
+                "docs/json-report.md lacks `{field}`"
+            );
+        }
+    }
 }

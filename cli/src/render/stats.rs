@@ -29,6 +29,10 @@ pub struct Row {
     /// Only for locks.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_changes: Option<u64>,
+    /// For lock rows: the detector's full statistics (mean, p99,
+    /// contention sites), shown in `--json` output.
+    #[serde(skip)]
+    pub full: Option<LockStats>,
 }
 
 impl From<&LockStats> for Row {
@@ -44,6 +48,7 @@ impl From<&LockStats> for Row {
             hold_total: s.hold_total,
             hold_max: s.hold_max,
             owner_changes: Some(s.owner_changes),
+            full: Some(s.clone()),
         }
     }
 }

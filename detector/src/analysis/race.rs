@@ -34,12 +34,14 @@
 //! # Performance
 //! An access costs O(1) (epoch comparisons) unless the variable is
 //! read-shared (O(threads)); a synchronisation event costs one O(threads)
-//! join. State: one vector clock per thread and per primitive, 72 bytes
+//! join. State: one vector clock per thread and per primitive, 48 bytes
 //! per variable plus 24 bytes per thread for read-shared variables. Hashing
 //! happens only when a race is found.
 //!
 //! # Limitations
-//! Barrier generations are not told apart: a thread passing a barrier is
+//! Only recorded synchronisation orders accesses: two accesses ordered
+//! only by a channel, an atomic or any primitive the trace does not record
+//! are reported as a race. Barrier generations are not told apart: a thread passing a barrier is
 //! ordered after every earlier arrival, also of earlier generations (this
 //! can hide, never invent, races). A lock's release clock accumulates
 //! every release, so rwlock readers are ordered after earlier readers too

@@ -18,11 +18,12 @@
 
 use hashbrown::HashMap;
 
-use super::wire::{field_offset, json_error_offset, json_message, Record, RECORD_TYPES};
+use super::json_fast::EventFields;
+use super::wire::Record;
 use super::{
-    BacktraceId, ClockUnit, Event, EventKind, FormatVersion, Header, LockMode, Note, NoteId, ObjId,
-    Position, PrimitiveInfo, PrimitiveKind, Site, SiteId, SourceFormat, ThreadId, ThreadInfo,
-    TraceError, TraceErrorKind, TraceMeta, VarId, VarInfo, FORMAT_NAME, FORMAT_VERSION,
+    ClockUnit, Event, FormatVersion, Header, Note, Position, PrimitiveInfo, PrimitiveKind, Site,
+    SiteId, SourceFormat, ThreadId, ThreadInfo, TraceErrorKind, TraceMeta, VarInfo, FORMAT_NAME,
+    FORMAT_VERSION,
 };
 
 /// A decoding error and the field it is about (`None`: the whole record).
@@ -42,7 +43,7 @@ fn missing(record: &str, field: &'static str) -> FieldError {
     }
 }
 
-fn bad(field: &'static str, found: &str, expected: &str) -> FieldError {
+pub(super) fn bad(field: &'static str, found: &str, expected: &str) -> FieldError {
     FieldError {
         field: Some(field),
         kind: TraceErrorKind::BadValue {
@@ -53,7 +54,7 @@ fn bad(field: &'static str, found: &str, expected: &str) -> FieldError {
     }
 }
 
-fn req<T>(value: Option<T>, record: &str, field: &'static str) -> Result<T, FieldError> {
+pub(super) fn req<T>(value: Option<T>, record: &str, field: &'static str) -> Result<T, FieldError> {
     value.ok_or_else(|| missing(record, field))
 }
 
@@ -63,7 +64,7 @@ const DIRECT_LIMIT: u64 = 1 << 20;
 
 /// File id -> dense id for one table.
 #[derive(Debug, Default)]
-struct IdMap {
+pub(super) struct IdMap {
     direct: Vec<u32>,
     map: HashMap<u64, u32>,
 }
@@ -93,17 +94,17 @@ impl IdMap {
 
 /// File id -> dense id, per table.
 #[derive(Debug, Default)]
-struct Ids {
-    threads: IdMap,
-    prims: IdMap,
-    vars: IdMap,
-    sites: IdMap,
-    backtraces: IdMap,
-    notes: IdMap,
+pub(super) struct Ids {
+    pub(super) threads: IdMap,
+    pub(super) prims: IdMap,
+    pub(super) vars: IdMap,
+    pub(super) sites: IdMap,
+    pub(super) backtraces: IdMap,
+    pub(super) notes: IdMap,
 }
 
 #[inline]
-fn lookup(
+pub(super) fn lookup(
     map: &IdMap,
     id: Option<u64>,
     record: &str,
@@ -121,7 +122,7 @@ fn lookup(
 #[derive(Debug)]
 pub(crate) struct Decoder {
     pub meta: TraceMeta,
-    ids: Ids,
+    pub(super) ids: Ids,
     last_time: u64,
     warned_time: bool,
 }
@@ -189,7 +190,7 @@ impl Decoder {
             "var" => self.var(rec).map(|()| None),
             "backtrace" => self.backtrace(rec).map(|()| None),
             "note_text" => self.note(rec).map(|()| None),
-            ty => self.event(ty, rec).map(Some),
+            ty => self.event(&EventFields::from_record(rec, ty)).map(Some),
         }
     }
 
@@ -219,7 +220,7 @@ impl Decoder {
     }
 
     /// The dense id of thread `id`, declaring it if it is new.
-    fn thread_ref(&mut self, id: u64) -> ThreadId {
+    pub(super) fn thread_ref(&mut self, id: u64) -> ThreadId {
         if let Some(&dense) = self.ids.threads.get(&id) {
             return ThreadId(dense);
         }
@@ -231,7 +232,11 @@ impl Decoder {
         dense
     }
 
-    fn site_ref(&self, id: Option<u64>, record: &str) -> Result<Option<SiteId>, FieldError> {
+    pub(super) fn site_ref(
+        &self,
+        id: Option<u64>,
+        record: &str,
+    ) -> Result<Option<SiteId>, FieldError> {
         id.map(|id| lookup(&self.ids.sites, Some(id), record, "site", "site").map(SiteId))
             .transpose()
     }
@@ -339,224 +344,6 @@ impl Decoder {
         }
         Ok(())
     }
-
-    fn event(&mut self, ty: &str, rec: &Record<'_>) -> Result<Event, FieldError> {
-        // The thread field comes first in a record: intern it first.
-        let thread = rec.thread.map(|t| self.thread_ref(t));
-        let kind = self.kind(ty, rec)?;
-        let thread = req(thread, ty, "thread")?;
-        let time = req(rec.t, ty, "t")?;
-        let site = self.site_ref(rec.site, ty)?;
-        let backtrace = rec
-            .bt
-            .map(|b| lookup(&self.ids.backtraces, Some(b), ty, "bt", "backtrace"))
-            .transpose()?
-            .map(BacktraceId);
-        Ok(Event {
-            time,
-            thread,
-            site,
-            backtrace,
-            kind,
-        })
-    }
-
-    fn obj(&self, rec: &Record<'_>, ty: &str, field: &'static str) -> Result<ObjId, FieldError> {
-        let id = match field {
-            "condvar" => rec.condvar,
-            "mutex" => rec.mutex,
-            _ => rec.obj,
-        };
-        lookup(&self.ids.prims, id, ty, field, "primitive").map(ObjId)
-    }
-
-    fn var_ref(&self, rec: &Record<'_>, ty: &str) -> Result<VarId, FieldError> {
-        lookup(&self.ids.vars, rec.var, ty, "var", "variable").map(VarId)
-    }
-
-    fn child(&mut self, rec: &Record<'_>, ty: &str) -> Result<ThreadId, FieldError> {
-        Ok(self.thread_ref(req(rec.child, ty, "child")?))
-    }
-
-    fn kind(&mut self, ty: &str, rec: &Record<'_>) -> Result<EventKind, FieldError> {
-        use EventKind as K;
-        let mode = |field: &'static str, value: &Option<std::borrow::Cow<'_, str>>| {
-            let value = req(value.as_deref(), ty, field)?;
-            LockMode::parse(value)
-                .ok_or_else(|| bad(field, value, "one of exclusive, shared, upgradable"))
-        };
-        Ok(match ty {
-            "thread_start" => K::ThreadStart {
-                parent: rec.parent.map(|p| self.thread_ref(p)),
-            },
-            "thread_exit" => K::ThreadExit,
-            "fork" => K::Fork {
-                child: self.child(rec, ty)?,
-            },
-            "join_request" => K::JoinRequest {
-                child: self.child(rec, ty)?,
-            },
-            "join" => K::Join {
-                child: self.child(rec, ty)?,
-            },
-            "request" => K::Request {
-                obj: self.obj(rec, ty, "obj")?,
-                mode: mode("mode", &rec.mode)?,
-            },
-            "acquired" => K::Acquired {
-                obj: self.obj(rec, ty, "obj")?,
-                mode: mode("mode", &rec.mode)?,
-                depth: rec.depth.unwrap_or(1),
-            },
-            "try_failed" => K::TryFailed {
-                obj: self.obj(rec, ty, "obj")?,
-                mode: mode("mode", &rec.mode)?,
-            },
-            "released" => K::Released {
-                obj: self.obj(rec, ty, "obj")?,
-                mode: mode("mode", &rec.mode)?,
-            },
-            "upgraded" => K::Upgraded {
-                obj: self.obj(rec, ty, "obj")?,
-            },
-            "downgraded" => K::Downgraded {
-                obj: self.obj(rec, ty, "obj")?,
-                to: mode("to", &rec.to)?,
-            },
-            "cond_wait" => K::CondWait {
-                condvar: self.obj(rec, ty, "condvar")?,
-                mutex: self.obj(rec, ty, "mutex")?,
-            },
-            "cond_woken" => K::CondWoken {
-                condvar: self.obj(rec, ty, "condvar")?,
-                mutex: self.obj(rec, ty, "mutex")?,
-                timed_out: rec.timed_out.unwrap_or(false),
-            },
-            "notify" => K::Notify {
-                condvar: self.obj(rec, ty, "condvar")?,
-                all: rec.all.unwrap_or(false),
-                woken: rec.woken.unwrap_or(0),
-            },
-            "sem_acquired" => K::SemAcquired {
-                obj: self.obj(rec, ty, "obj")?,
-                permits: rec.permits.unwrap_or(1),
-            },
-            "sem_released" => K::SemReleased {
-                obj: self.obj(rec, ty, "obj")?,
-                permits: rec.permits.unwrap_or(1),
-            },
-            "event_set" => K::EventSet {
-                obj: self.obj(rec, ty, "obj")?,
-            },
-            "event_clear" => K::EventClear {
-                obj: self.obj(rec, ty, "obj")?,
-            },
-            "event_wait" => K::EventWait {
-                obj: self.obj(rec, ty, "obj")?,
-            },
-            "event_woken" => K::EventWoken {
-                obj: self.obj(rec, ty, "obj")?,
-                timed_out: rec.timed_out.unwrap_or(false),
-            },
-            "barrier_wait" => K::BarrierWait {
-                obj: self.obj(rec, ty, "obj")?,
-            },
-            "barrier_passed" => K::BarrierPassed {
-                obj: self.obj(rec, ty, "obj")?,
-                leader: rec.leader.unwrap_or(false),
-            },
-            "read" => K::Read {
-                var: self.var_ref(rec, ty)?,
-            },
-            "write" => K::Write {
-                var: self.var_ref(rec, ty)?,
-            },
-            "update" => K::Update {
-                var: self.var_ref(rec, ty)?,
-            },
-            "begin" => K::Begin,
-            "end" => K::End,
-            "note" => K::Note {
-                note: lookup(&self.ids.notes, rec.note, ty, "note", "note").map(NoteId)?,
-            },
-            _ => {
-                return Err(FieldError {
-                    field: Some("type"),
-                    kind: TraceErrorKind::UnknownEvent {
-                        found: ty.to_owned(),
-                        expected: RECORD_TYPES,
-                    },
-                })
-            }
-        })
-    }
-}
-
-/// The position of byte `offset` of a record that starts at `line`,
-/// `column` of the input (column in characters, 1-based).
-pub(crate) fn position_in(
-    file: &str,
-    bytes: &[u8],
-    offset: usize,
-    line: u64,
-    column: u64,
-) -> Position {
-    let upto = &bytes[..offset.min(bytes.len())];
-    let past_end = offset.saturating_sub(bytes.len()) as u64;
-    let chars = |b: &[u8]| b.iter().filter(|&&c| (c & 0xC0) != 0x80).count() as u64;
-    let (line, column) = match memchr::memrchr(b'\n', upto) {
-        None => (line, column + chars(upto)),
-        Some(nl) => {
-            let newlines = memchr::memchr_iter(b'\n', upto).count() as u64;
-            (line + newlines, 1 + chars(&upto[nl + 1..]))
-        }
-    };
-    Position {
-        file: file.to_owned(),
-        line,
-        column: column + past_end,
-    }
-}
-
-/// A [`FieldError`] in the record `bytes` (starting at `line`, `column`) as
-/// a positioned error: at the faulty field's value, else at the record.
-pub(crate) fn field_error(
-    file: &str,
-    bytes: &[u8],
-    line: u64,
-    column: u64,
-    e: FieldError,
-) -> TraceError {
-    TraceError::new(field_position(file, bytes, line, column, e.field), e.kind)
-}
-
-/// Where the value of `field` is in the record `bytes` (starting at `line`,
-/// `column`); the record's `{` if `field` is `None` or absent.
-pub(crate) fn field_position(
-    file: &str,
-    bytes: &[u8],
-    line: u64,
-    column: u64,
-    field: Option<&str>,
-) -> Position {
-    let start = bytes.iter().position(|&b| b == b'{').unwrap_or(0);
-    let offset = field.and_then(|f| field_offset(bytes, f)).unwrap_or(start);
-    position_in(file, bytes, offset, line, column)
-}
-
-/// A serde_json error in the record `bytes` (starting at `line`, `column`).
-pub(crate) fn json_error(
-    file: &str,
-    bytes: &[u8],
-    line: u64,
-    column: u64,
-    err: &serde_json::Error,
-) -> TraceError {
-    let offset = json_error_offset(bytes, err);
-    let kind = TraceErrorKind::Json {
-        message: json_message(err),
-    };
-    TraceError::new(position_in(file, bytes, offset, line, column), kind)
 }
 
 /// Parses `MAJOR.MINOR`.
@@ -575,6 +362,7 @@ fn parse_version(text: &str) -> Option<FormatVersion> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::EventKind;
 
     #[test]
     fn versions_parse_as_major_minor() {

@@ -18,7 +18,9 @@
 
 use std::io::Read;
 
-use super::json_decode::{field_error, field_position, json_error, Decoder, FieldError};
+use super::json_decode::{Decoder, FieldError};
+use super::json_fast;
+use super::json_pos::{field_error, field_position, json_error};
 use super::json_scan::{Eof, Scanner};
 use super::wire::Record;
 use super::{Event, EventSource, Position, SourceFormat, TraceError, TraceErrorKind, TraceMeta};
@@ -262,9 +264,15 @@ impl<R: Read> JsonDocReader<R> {
 
     /// Decodes the element in `self.element` that started at `line:column`.
     fn record(&mut self, line: u64, column: u64) -> Step<Option<Event>> {
-        let mut rec: Record<'_> = serde_json::from_slice(&self.element)
-            .map_err(|e| json_error(&self.name, &self.element, line, column, &e))?;
-        let mut ev = match self.dec.record(&mut rec) {
+        let decoded = match json_fast::scan(&self.element) {
+            Some(fields) => self.dec.event(&fields).map(Some),
+            None => {
+                let mut rec: Record<'_> = serde_json::from_slice(&self.element)
+                    .map_err(|e| json_error(&self.name, &self.element, line, column, &e))?;
+                self.dec.record(&mut rec)
+            }
+        };
+        let mut ev = match decoded {
             Ok(Some(ev)) => ev,
             Ok(None) => return Ok(None),
             Err(e) => return Err(field_error(&self.name, &self.element, line, column, e)),

@@ -2,13 +2,23 @@
 //! at once, always in one global order, so two threads taking the same
 //! locks can never deadlock on them.
 //!
-//! ```ignore
-//! use lockscope_sync::{acquire, order::acquire::acquire};
+//! ```
+//! use lockscope_sync::order::acquire::acquire;
+//! use lockscope_sync::{acquire, prelude::*, Mutex, RwLock};
 //!
-//! let guards = acquire(&[&y, &x])?;        // locks x, then y (x is older)
-//! *guards[1] += 1;                         // guards in the order given
-//! drop(guards);                            // releases y, then x
-//! let both = acquire!(x, rw_lock)?;        // mixed kinds, no data access
+//! let x = Mutex::named("x", 1);
+//! let y = Mutex::named("y", 2);
+//! let mut guards = acquire(&[&y, &x]).unwrap(); // locks x, then y (x is older)
+//! *guards[0] += *guards[1];                     // guards in the order given
+//! drop(guards);                                 // releases y, then x
+//!
+//! let table = RwLock::named("table", ());
+//! let both = acquire!(x, table).unwrap();       // mixed kinds, no data access
+//! drop(both);
+//!
+//! let _held = y.lock();
+//! let err = acquire(&[&x]).unwrap_err();        // y is held and sorts after x
+//! assert!(err.to_string().starts_with("Lock Order Violation"));
 //! ```
 //!
 //! # The order
@@ -16,8 +26,12 @@
 //! one was set, else the id; ties by id. An id is a process-wide counter
 //! assigned at creation (at first use for a `static`), so by default the
 //! order is creation order. To impose another order, give locks explicit
-//! ranks at construction (`PrimitiveMeta::with_rank`, exposed by the
-//! primitives' `with_rank` constructors): lower ranks are taken first.
+//! ranks at construction: lower ranks are taken first, and a ranked lock
+//! sorts by its rank before any id. For example
+//! `Mutex::from_raw(RawMutex::ranked(Some("accounts"), 10), value)`,
+//! `RwLock::from_raw(RawRwLock::ranked(..), value)` or
+//! `ReentrantMutex::ranked(Some("log"), 20, value)` (all set
+//! [`PrimitiveMeta::with_rank`]).
 //!
 //! # Violations
 //! The thread's locks already held (those taken through this helper, kept

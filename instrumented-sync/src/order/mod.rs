@@ -12,9 +12,10 @@
 //!   hash-set look-up and no global lock.
 //!
 //! Before blocking on a lock the thread already holds: a non-reentrant
-//! mutex, a write lock, or a read upgraded in place is a self-deadlock,
-//! reported at once; a recursive read while a writer waits is the
-//! recursive-read hazard.
+//! mutex, anything under its own write lock, a write under its own read,
+//! or a second upgradable read is a self-deadlock, reported at once; a
+//! second read while a writer waits is the recursive-read hazard. Upgrading
+//! an upgradable read is not a finding.
 //!
 //! # Limitations
 //! Semaphores, events, condvars and barriers are not part of the lock order.
@@ -48,18 +49,23 @@ pub(crate) fn before_lock(
     let id = lock.id();
     let held = ts.held.borrow();
     let h = held.iter().rev().find(|h| h.info.id == id)?;
-    match lock.kind() {
-        PrimitiveKind::ReentrantMutex => None,
-        PrimitiveKind::RwLock if h.mode == LockMode::Shared && mode == LockMode::Shared => {
-            registry::someone_waits_for(id, LockMode::Exclusive, ts.thread)
-                .then(|| report::recursive_read((ts.thread, ts.slot.name.as_deref()), h, site))
+    use LockMode::{Exclusive, Shared, Upgradable};
+    let thread = (ts.thread, ts.slot.name.as_deref());
+    match (lock.kind(), h.mode, mode) {
+        (PrimitiveKind::Mutex, ..)
+        | (PrimitiveKind::RwLock, Exclusive, _)
+        | (PrimitiveKind::RwLock, Shared, Exclusive)
+        | (PrimitiveKind::RwLock, Upgradable, Upgradable) => {
+            Some(report::self_deadlock(thread, h, mode, site))
         }
-        PrimitiveKind::Mutex | PrimitiveKind::RwLock => Some(report::self_deadlock(
-            (ts.thread, ts.slot.name.as_deref()),
-            h,
-            mode,
-            site,
-        )),
+        // A second read (or a read under an upgradable read) only blocks
+        // behind a waiting writer, which waits for this thread: the hazard.
+        (PrimitiveKind::RwLock, Shared | Upgradable, Shared) => {
+            registry::someone_waits_for(id, Exclusive, ts.thread)
+                .then(|| report::recursive_read(thread, h, site))
+        }
+        // Upgrading (waits for the readers), an upgradable read under a
+        // read, reentrant re-entry: nothing wrong by itself.
         _ => None,
     }
 }
@@ -121,12 +127,22 @@ fn report_into(ts: &ThreadState, found: Vec<LiveFinding>) -> bool {
 }
 
 /// The thread releases `lock`.
+#[inline]
 pub(crate) fn released(ts: &ThreadState, lock: &PrimitiveMeta) {
     if !lock.kind().is_lock() {
         return;
     }
     let id = lock.id();
     let mut held = ts.held.borrow_mut();
+    if let Some(top) = held.last_mut().filter(|h| h.info.id == id) {
+        // The usual, nested case.
+        if top.depth > 1 {
+            top.depth -= 1;
+        } else {
+            held.pop();
+        }
+        return;
+    }
     if let Some(i) = held.iter().rposition(|h| h.info.id == id) {
         if held[i].depth > 1 {
             held[i].depth -= 1;

@@ -105,8 +105,8 @@ impl Local {
     fn push(&self, ev: Event) {
         // SAFETY: this thread owns `ring`; only it pushes.
         if let Err(ev) = unsafe { self.ring.push(ev) } {
-            // Full: drain every ring (ours included), then retry.
-            let _ = sink::drain(false);
+            // Full: collect every ring (ours included), then retry.
+            sink::collect();
             // SAFETY: as above.
             if let Err(ev) = unsafe { self.ring.push(ev) } {
                 sink::with(self.session.get(), |s| s.push(ev));

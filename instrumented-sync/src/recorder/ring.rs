@@ -23,7 +23,7 @@ pub const CAPACITY: usize = 4096;
 #[derive(Debug)]
 struct Padded(AtomicUsize);
 
-/// One thread's events. Positions grow forever; slot = position % CAPACITY.
+/// One thread's events. Positions grow forever; slot = position % capacity.
 #[derive(Debug)]
 pub struct Ring {
     slots: Box<[UnsafeCell<MaybeUninit<Event>>]>,
@@ -52,8 +52,14 @@ impl Default for Ring {
 
 impl Ring {
     pub fn new() -> Self {
+        Self::with_capacity(CAPACITY)
+    }
+
+    /// A ring of `capacity` events (small ones for the loom models).
+    pub fn with_capacity(capacity: usize) -> Self {
+        assert!(capacity > 0, "a ring needs at least one slot");
         Ring {
-            slots: (0..CAPACITY)
+            slots: (0..capacity)
                 .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
                 .collect(),
             head: Padded(AtomicUsize::new(0)),
@@ -70,10 +76,10 @@ impl Ring {
     pub unsafe fn push(&self, ev: Event) -> Result<(), Event> {
         let tail = self.tail.0.load(Ordering::Relaxed);
         let head = self.head.0.load(Ordering::Acquire);
-        if tail.wrapping_sub(head) >= CAPACITY {
+        if tail.wrapping_sub(head) >= self.slots.len() {
             return Err(ev);
         }
-        self.slots[tail % CAPACITY].with_mut(|slot| {
+        self.slots[tail % self.slots.len()].with_mut(|slot| {
             // SAFETY: `tail` is not published and is within CAPACITY of
             // `head`, so the consumer does not read this slot (see `Sync`).
             unsafe { (*slot).write(ev) };
@@ -92,7 +98,7 @@ impl Ring {
     /// # Safety
     /// Only the consumer may call this, with `head <= pos < tail()`.
     pub unsafe fn peek(&self, pos: usize) -> Event {
-        self.slots[pos % CAPACITY].with(|slot| {
+        self.slots[pos % self.slots.len()].with(|slot| {
             // SAFETY: published (pos < tail, acquire-loaded by the caller)
             // and not yet consumed, so the producer does not write it.
             unsafe { (*slot).assume_init_read() }
@@ -126,6 +132,25 @@ impl Ring {
     pub fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
     }
+}
+
+/// A consistent cut across `rings` (see the sink's docs): the published
+/// end of each ring, and a time bound: only snapshotted events with a time
+/// below the bound may be written now.
+///
+/// # Safety
+/// Only the single consumer may call this.
+pub unsafe fn cut(rings: &[&Ring]) -> (Vec<usize>, u64) {
+    let snapshot: Vec<usize> = rings.iter().map(|r| r.tail()).collect();
+    let mut bound = u64::MAX;
+    for (r, &pos) in rings.iter().zip(&snapshot) {
+        if r.tail() != pos {
+            // SAFETY: the consumer (caller's contract); `pos` was published
+            // (the tail moved past it) and is not consumed.
+            bound = bound.min(unsafe { r.peek(pos) }.time);
+        }
+    }
+    (snapshot, bound)
 }
 
 #[cfg(all(test, not(lockscope_loom)))]

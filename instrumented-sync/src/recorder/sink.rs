@@ -22,9 +22,12 @@
 //! what was written) is clamped to the last written time.
 //!
 //! # Performance
-//! A drain is O(n log n) in the events drained. Drains run when a ring is
-//! full, every 100 ms from the background thread, on [`flush`](super::flush)
-//! and at the end of the recording.
+//! A thread whose ring fills only moves the events of every ring into the
+//! pending set (a copy of a few ns per event); serialising them (a few
+//! hundred ns per event) is left to the background thread, every 100 ms,
+//! to [`flush`](super::flush) and to the end of the recording, unless more
+//! than 2^20 events are pending, when the full thread writes them itself.
+//! A write is O(n log n) in the events pending.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -62,6 +65,9 @@ pub(crate) struct Sink {
     /// Clock value at the start; written times are relative to it.
     base: u64,
     pending: Vec<Event>,
+    /// Only pending events below this time may be written (from the latest
+    /// cut, which is valid for everything collected so far).
+    bound: u64,
     last_written: u64,
     events: u64,
     sites: HashMap<(&'static str, u32, u32), SiteId>,
@@ -103,6 +109,7 @@ pub(crate) fn open(path: &Path, session: u32, base: u64) -> io::Result<Option<Re
         session,
         base,
         pending: Vec::new(),
+        bound: u64::MAX,
         last_written: 0,
         events: 0,
         sites: HashMap::new(),
@@ -121,6 +128,26 @@ pub(crate) fn close(session: Option<u32>) -> io::Result<Option<RecordingStats>> 
         _ => return Ok(None),
     }
     sink.take().map(Sink::finish).transpose()
+}
+
+/// Pending events above which a thread whose ring is full writes them
+/// itself instead of leaving that to the background thread (back-pressure).
+const PENDING_LIMIT: usize = 1 << 20;
+
+/// A thread's ring is full: move every ring's events into the pending set
+/// (a memory copy, no serialisation), writing them only if the background
+/// thread has fallen far behind.
+pub(crate) fn collect() {
+    let mut sink = SINK.lock();
+    match sink.as_mut() {
+        Some(s) => {
+            s.collect();
+            if s.pending.len() > PENDING_LIMIT {
+                s.write(false);
+            }
+        }
+        None => discard_rings(),
+    }
 }
 
 /// Drains every ring into the open trace and flushes the file.
@@ -233,28 +260,34 @@ impl Sink {
     }
 
     fn drain(&mut self, final_: bool) {
+        self.collect();
+        self.write(final_);
+    }
+
+    /// Moves the events of a consistent cut into `pending`.
+    fn collect(&mut self) {
         let rings: Vec<Arc<Ring>> = RINGS.lock().clone();
-        let snapshot: Vec<usize> = rings.iter().map(|r| r.tail()).collect();
-        let mut bound = u64::MAX;
-        for (r, &pos) in rings.iter().zip(&snapshot) {
-            if r.tail() != pos {
-                // SAFETY: we are the consumer (SINK lock held) and `pos` was
-                // published (the tail has moved past it) and not consumed.
-                bound = bound.min(unsafe { r.peek(pos) }.time);
-            }
-        }
+        let refs: Vec<&Ring> = rings.iter().map(|r| &**r).collect();
+        // SAFETY: we are the only consumer (SINK lock held).
+        let (snapshot, bound) = unsafe { super::ring::cut(&refs) };
         for (r, &pos) in rings.iter().zip(&snapshot) {
             // SAFETY: consumer under the SINK lock; `pos` came from tail().
             unsafe { r.consume_to(pos, &mut self.pending) };
         }
         RINGS.lock().retain(|r| !(r.is_closed() && r.is_drained()));
+        self.bound = bound;
+    }
+
+    /// Writes the pending events that may be written, in time order.
+    fn write(&mut self, final_: bool) {
         self.pending.sort_by_key(|e| e.time);
         let cut = if final_ {
             self.pending.len()
         } else {
-            self.pending.partition_point(|e| e.time < bound)
+            self.pending.partition_point(|e| e.time < self.bound)
         };
-        let ready: Vec<Event> = self.pending.drain(..cut).collect();
+        let rest = self.pending.split_off(cut);
+        let ready = std::mem::replace(&mut self.pending, rest);
         for mut ev in ready {
             ev.time = self.relative(ev.time).max(self.last_written);
             self.last_written = ev.time;

@@ -10,9 +10,10 @@
 //! 3. build the wait-for graph (thread -> primitive it waits for ->
 //!    threads holding it; a join waits for the joined thread) and report
 //!    each cycle once;
-//! 4. if every registered thread is blocked (untimed) and no cycle explains
-//!    it, nobody can notify the condvar, set the event, release the
-//!    semaphore or reach the barrier: report the stall.
+//! 4. if every thread is blocked (untimed; which threads count is the
+//!    policy's [`StallScope`]: by default every thread of the process) and
+//!    no cycle explains it, nobody can notify the condvar, set the event,
+//!    release the semaphore or reach the barrier: report the stall.
 //!
 //! A deadlock is therefore reported one to two intervals after it forms
 //! (100 to 200 ms by default). With the `panic` action the deadlocked
@@ -27,9 +28,12 @@
 //! Idle (nothing blocked), a scan is one atomic load per interval.
 //!
 //! # Limitations
-//! Threads that never used an instrumented primitive are unknown to it: a
-//! stall of every known thread is reported even if such a thread could
-//! still wake them. Timed waits are never part of a deadlock.
+//! With the default [`StallScope::Process`], a stall is reported only when
+//! every thread of the process is a blocked lockscope thread, so a program
+//! whose main thread waits in `std` (a test harness) gets lock cycles
+//! reported but not stalls; [`StallScope::Registered`] reports those too,
+//! at the risk of a false report if a thread that never used lockscope was
+//! about to wake the others. Timed waits are never part of a deadlock.
 
 pub mod registry;
 pub mod report;
@@ -40,8 +44,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lockscope_detector::graph::{WaitForGraph, WaitNode};
+use lockscope_detector::trace::LockMode;
 
-use crate::policy::{self, Action, LiveFinding};
+use crate::policy::{self, Action, LiveFinding, StallScope};
 use registry::{Blocked, Slot, WaitDesc};
 
 static STARTED: AtomicBool = AtomicBool::new(false);
@@ -72,6 +77,7 @@ fn start() {
 type Seen = HashSet<(u64, u64)>;
 
 fn run() {
+    registry::mark_internal();
     let mut seen = Seen::new();
     let mut reported = HashSet::<Vec<(u64, u64)>>::new();
     loop {
@@ -120,7 +126,10 @@ fn scan(
             findings.push((f, members.iter().map(|(s, _)| s.clone()).collect()));
         }
     }
-    let all_blocked = !stable.is_empty() && stable.len() == slots.len();
+    let all_blocked = !stable.is_empty()
+        && stable.len() == slots.len()
+        && (policy::policy().stall() == StallScope::Registered
+            || !registry::unregistered_threads(&slots));
     if all_blocked && stable.iter().any(|(s, _)| !in_cycle.contains(&s.thread)) {
         let mut key: Vec<(u64, u64)> = stable.iter().map(|(s, b)| (s.thread, b.epoch)).collect();
         key.sort_unstable();
@@ -143,7 +152,12 @@ fn cycles(stable: &[&(Arc<Slot>, Blocked)]) -> Vec<Vec<u64>> {
     for (slot, b) in stable {
         let t = slot.thread;
         for h in &b.held {
-            g.held_by(h.info.id, t);
+            // Upgrading waits for the other readers, not for itself.
+            let upgrading = matches!(b.on, WaitDesc::Lock { lock, mode: LockMode::Exclusive }
+                if lock.id == h.info.id && h.mode == LockMode::Upgradable);
+            if !upgrading {
+                g.held_by(h.info.id, t);
+            }
         }
         match b.on {
             WaitDesc::Lock { lock, .. } => g.waits(t, lock.id),

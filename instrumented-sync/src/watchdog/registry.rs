@@ -45,6 +45,8 @@ pub struct Blocked {
 #[derive(Debug)]
 pub struct Slot {
     pub thread: u64,
+    /// The OS thread id, where the platform tells it (Linux).
+    pub os_tid: Option<u64>,
     pub name: Option<Arc<str>>,
     pub blocked: Mutex<Option<Blocked>>,
     epoch: AtomicUsize,
@@ -71,12 +73,23 @@ impl Slot {
 }
 
 static SLOTS: Mutex<Vec<Arc<Slot>>> = Mutex::new(Vec::new());
+/// OS ids of lockscope's own service threads (watchdog, recorder writer).
+static INTERNAL: Mutex<Vec<u64>> = Mutex::new(Vec::new());
+
+/// Marks the calling thread as one of lockscope's own: it never wakes a
+/// user thread, so it does not keep a stall from being reported.
+pub fn mark_internal() {
+    if let Some(tid) = os_tid() {
+        INTERNAL.lock().push(tid);
+    }
+}
 static BLOCKED: AtomicUsize = AtomicUsize::new(0);
 
 /// Registers the calling thread (lockscope id `thread`).
 pub fn register(thread: u64) -> Arc<Slot> {
     let slot = Arc::new(Slot {
         thread,
+        os_tid: os_tid(),
         name: std::thread::current().name().map(Arc::from),
         blocked: Mutex::new(None),
         epoch: AtomicUsize::new(0),
@@ -125,4 +138,23 @@ pub fn thread_label(thread: u64, name: Option<&str>) -> String {
         Some(n) => format!("thread `{n}` ({thread})"),
         None => format!("thread {thread}"),
     }
+}
+
+/// The calling thread's OS id: Linux's `/proc/thread-self` names it.
+pub fn os_tid() -> Option<u64> {
+    let link = std::fs::read_link("/proc/thread-self").ok()?;
+    link.file_name()?.to_str()?.parse().ok()
+}
+
+/// Whether the process has threads that are neither in `slots` nor
+/// lockscope's own (`true` when the platform cannot tell).
+pub fn unregistered_threads(slots: &[Arc<Slot>]) -> bool {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return true;
+    };
+    let mut known: std::collections::HashSet<u64> = slots.iter().filter_map(|s| s.os_tid).collect();
+    known.extend(INTERNAL.lock().iter().copied());
+    tasks
+        .filter_map(|t| t.ok()?.file_name().to_str()?.parse::<u64>().ok())
+        .any(|tid| !known.contains(&tid))
 }

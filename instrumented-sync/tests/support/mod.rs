@@ -120,6 +120,11 @@ pub fn assert_legal(t: &Trace) {
                 h.push((e.thread.0, mode));
             }
             EventKind::Released { obj, .. } => {
+                if !holders.contains_key(&obj) {
+                    // Acquired before the recording began (another test of
+                    // this binary running concurrently).
+                    continue;
+                }
                 let h = holders.entry(obj).or_default();
                 let pos = h.iter().rposition(|(th, _)| *th == e.thread.0);
                 assert!(

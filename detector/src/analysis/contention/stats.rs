@@ -45,17 +45,17 @@ impl LockAcc {
         holder: Option<SiteId>,
     ) {
         self.contended += 1;
-        self.wait_total += wait;
+        self.wait_total = self.wait_total.saturating_add(wait);
         self.wait_max = self.wait_max.max(wait);
         self.waits.get_or_insert_with(Default::default).record(wait);
         let row = self.sites.entry((waiter, holder)).or_default();
         row.0 += 1;
-        row.1 += wait;
+        row.1 = row.1.saturating_add(wait);
     }
 
     pub(super) fn record_hold(&mut self, hold: Hold) {
         self.holds += 1;
-        self.hold_total += hold.len;
+        self.hold_total = self.hold_total.saturating_add(hold.len);
         if self.longest.is_none_or(|l| hold.len > l.len) {
             self.longest = Some(hold);
         }

@@ -14,8 +14,14 @@
 use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
-use lockscope_detector::report::{Feasibility, Finding, FindingKind, Scenario, Step};
+use lockscope_detector::report::{Feasibility, Finding, FindingKind, Step};
 
+mod race;
+mod scenario;
+
+pub use scenario::scenario;
+
+use self::race::{in_body, race};
 use super::{groups, summary_line, Ctx};
 use crate::gate::{Disposition, Level, Status};
 
@@ -25,8 +31,6 @@ const RED: Style = AnsiColor::Red.on_default().bold();
 const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
 const CYAN: Style = AnsiColor::Cyan.on_default().bold();
 const GREEN: Style = AnsiColor::Green.on_default().bold();
-
-const DEADLOCK: &str = "*** DEADLOCK ***";
 
 /// The whole text report.
 pub fn render(cx: &Ctx<'_>) -> String {
@@ -197,118 +201,6 @@ fn numbered(out: &mut String, cx: &Ctx<'_>, steps: &[Step]) {
         let _ = writeln!(out, "       {}", site_line(cx, s));
         backtrace(out, cx, s, "         ");
     }
-}
-
-/// ThreadSanitizer's layout: the current access, the previous conflicting
-/// one(s), where the threads were created, then a one-line SUMMARY.
-///
-/// The race analysis words its steps as TSan does (`Write of x by thread
-/// T2`, `Previous read of x by thread T1`) and adds `Thread T2 created at
-/// ...` and `SUMMARY: ...` notes; steps worded otherwise are taken as
-/// previous accesses in trace order, the last one being current.
-fn race(out: &mut String, cx: &Ctx<'_>, f: &Finding) {
-    let (mut previous, mut current): (Vec<&Step>, Vec<&Step>) =
-        f.steps.iter().partition(|s| s.what.starts_with("Previous"));
-    if previous.is_empty() {
-        previous = current;
-        current = previous.pop().into_iter().collect();
-    }
-    let _ = writeln!(out, "  {RED}WARNING: lockscope: data race{RED:#}");
-    let access = |out: &mut String, s: &Step, prefix: &str| {
-        let what = if s.what.contains(" by thread ") {
-            format!("{prefix}{}", s.what)
-        } else {
-            format!("{prefix}{} by thread {}", s.what, s.thread)
-        };
-        let what = if prefix.is_empty() { cap(&what) } else { what };
-        let _ = writeln!(out, "    {BOLD}{what}{BOLD:#}:");
-        let _ = writeln!(out, "      {}", site_line(cx, s));
-        backtrace(out, cx, s, "        ");
-    };
-    for s in &current {
-        access(out, s, "");
-    }
-    for s in previous.iter().rev() {
-        out.push('\n');
-        let prefix = if s.what.starts_with("Previous") {
-            ""
-        } else {
-            "Previous "
-        };
-        access(out, s, prefix);
-    }
-    let created: Vec<&String> = f.notes.iter().filter(|n| is_created_note(n)).collect();
-    if !created.is_empty() {
-        out.push('\n');
-    }
-    for n in created {
-        let _ = writeln!(out, "    {}", cx.root.relative_site_in(n));
-    }
-    let summary = match f.notes.iter().find_map(|n| n.strip_prefix("SUMMARY: ")) {
-        Some(s) => s.to_owned(),
-        None => {
-            let site = current
-                .first()
-                .and_then(|s| s.site.as_deref())
-                .map_or_else(|| "unknown site".to_owned(), |x| cx.root.relative_site(x));
-            format!("data race {site} in {}", f.vars.join(", "))
-        }
-    };
-    let _ = writeln!(out, "\n  SUMMARY: lockscope: {summary}");
-}
-
-/// Notes the race body prints itself.
-fn is_created_note(note: &str) -> bool {
-    note.starts_with("Thread ") && note.contains(" created at ")
-}
-
-fn in_body(kind: FindingKind, note: &str) -> bool {
-    kind == FindingKind::DataRace && (note.starts_with("SUMMARY: ") || is_created_note(note))
-}
-
-fn cap(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map_or_else(String::new, |h| h.to_uppercase().chain(c).collect())
-}
-
-/// lockdep's "possible unsafe locking scenario", one column per thread.
-pub fn scenario(out: &mut String, s: &Scenario) {
-    let width = s
-        .threads
-        .iter()
-        .map(String::len)
-        .chain(s.rows.iter().map(|(_, t)| t.len()))
-        .max()
-        .unwrap_or(0)
-        .max(16)
-        + 4;
-    let _ = writeln!(out, "\n  Possible unsafe locking scenario:\n");
-    let row = |cells: &mut dyn Iterator<Item = (usize, &str)>| {
-        let mut line = String::from("       ");
-        for (col, text) in cells {
-            let pad = 7 + col * width;
-            while line.chars().count() < pad {
-                line.push(' ');
-            }
-            line.push_str(text);
-        }
-        line.trim_end().to_owned()
-    };
-    let names = row(&mut s.threads.iter().map(String::as_str).enumerate());
-    let rules: Vec<String> = s
-        .threads
-        .iter()
-        .map(|t| "-".repeat(t.len().max(4)))
-        .collect();
-    let rules = row(&mut rules.iter().map(String::as_str).enumerate());
-    let _ = writeln!(out, "{BOLD}{names}{BOLD:#}\n{rules}");
-    // The analyses end their rows with the `*** DEADLOCK ***` marker; it is
-    // printed once, under the columns, whether or not a row carries it.
-    for (col, text) in s.rows.iter().filter(|(_, t)| t.trim() != DEADLOCK) {
-        let _ = writeln!(out, "{}", row(&mut std::iter::once((*col, text.as_str()))));
-    }
-    let _ = writeln!(out, "\n  {RED} {DEADLOCK}{RED:#}");
 }
 
 fn more_line(out: &mut String, cx: &Ctx<'_>, rest: &[usize]) {
