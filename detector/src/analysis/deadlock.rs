@@ -31,7 +31,9 @@
 //!
 //! # Performance
 //! O(threads x holders) per fixpoint round, a handful of rounds; the cycle
-//! search runs on the stuck threads only.
+//! search runs on the stuck threads only. Between events it keeps one entry
+//! per distinct self-deadlock and live report (names and sites), so memory
+//! does not grow with the number of events.
 //!
 //! # Limitations
 //! A thread that never recorded its exit counts as able to run, so a
@@ -67,13 +69,24 @@ impl Analysis for Deadlocks {
                 let kind = cx.meta.primitive(obj).kind;
                 if kind.is_lock() && !reenters(cx.meta, obj) && !mode.compatible(held.mode) {
                     let f = self_request(cx.meta, cx.index, ev, held);
-                    self.self_requests.push((ev.thread, cx.index, f));
+                    // One entry per distinct self-deadlock (names and
+                    // sites), keeping its latest occurrence.
+                    let same = self
+                        .self_requests
+                        .iter_mut()
+                        .find(|r| r.2.fingerprint == f.fingerprint);
+                    match same {
+                        Some(r) => (r.0, r.1) = (ev.thread, cx.index),
+                        None => self.self_requests.push((ev.thread, cx.index, f)),
+                    }
                 }
             }
             EventKind::Note { note } => {
                 let f = live_notes::finding(cx.meta, cx.index, ev, note);
                 if let Some(f) = f.filter(|f| f.kind == FindingKind::Deadlock) {
-                    self.live.push((ev.thread, f));
+                    if !self.live.iter().any(|l| l.1.fingerprint == f.fingerprint) {
+                        self.live.push((ev.thread, f));
+                    }
                 }
             }
             _ => {}
