@@ -34,6 +34,7 @@
 pub mod config;
 
 mod clock;
+mod declared;
 mod local;
 mod obj;
 pub(crate) mod ring;
@@ -145,6 +146,9 @@ fn finish_session(session: u32) -> io::Result<Option<RecordingStats>> {
 /// Records a trace to `path` (created with its parent directories) until the
 /// returned guard is dropped. A recording already open is finished first.
 pub fn record_to(path: impl AsRef<Path>) -> io::Result<Recording> {
+    // Recording chosen in code: the environment must not start another one
+    // later (at the first instrumented operation of some thread).
+    ENV_INIT.call_once(|| {});
     let path = path.as_ref().to_path_buf();
     let session = start(&path)?;
     Ok(Recording { session, path })
@@ -156,6 +160,14 @@ pub fn record_default(default: impl AsRef<Path>) -> io::Result<Recording> {
     match config::env_path() {
         Some(path) => record_to(path),
         None => record_to(default),
+    }
+}
+
+/// Raises the recorder's clock to the exact time (after a thread blocked),
+/// if a trace is open.
+pub(crate) fn tick() {
+    if active().is_some() {
+        clock::precise();
     }
 }
 
