@@ -86,11 +86,11 @@ pub(crate) fn requested(
 ) -> bool {
     let kind = lock.kind();
     let id = lock.id();
-    let held = ts.held.borrow();
+    let mut held = ts.held.borrow_mut();
     if !kind.is_lock() || held.is_empty() || held.iter().any(|h| h.info.id == id) {
         return false;
     }
-    let chain = chain_step(held.last().map_or(0, |h| h.chain), id, mode);
+    let chain = chain_step(ts.top_chain(&mut held), id, mode);
     if !ts.first_time_chain(chain) {
         return false;
     }
@@ -126,8 +126,7 @@ pub(crate) fn acquired(
         h.depth += 1;
         return false;
     }
-    let prev = held.last().map_or(0, |h| h.chain);
-    let chain = chain_step(prev, id, mode);
+    let chain = chain_step(ts.top_chain(&mut held), id, mode);
     let info = LockInfo {
         id,
         kind,
@@ -183,13 +182,9 @@ pub(crate) fn released(ts: &ThreadState, lock: &PrimitiveMeta) {
             held[i].depth -= 1;
         } else {
             held.remove(i);
-            // Out-of-order release: re-hash the chains above, so a chain
-            // always names exactly the locks held (the gates depend on it).
-            let mut prev = if i == 0 { 0 } else { held[i - 1].chain };
-            for h in &mut held[i..] {
-                h.chain = chain_step(prev, h.info.id, h.mode);
-                prev = h.chain;
-            }
+            // Out-of-order release: the chains above are re-hashed by the
+            // next acquisition that needs them (`top_chain`).
+            ts.chains_changed_at(i);
         }
     }
 }
