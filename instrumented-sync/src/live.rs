@@ -159,7 +159,9 @@ fn publish(
 /// Ends a published block, if any.
 #[inline]
 fn unblock(ts: &ThreadState) {
-    if ts.blocked.replace(false) {
+    // A load first: the common case (not blocked) writes nothing.
+    if ts.blocked.get() {
+        ts.blocked.set(false);
         ts.slot.unpublish();
         // Out of the wait after all (another deadlocked thread panicked and
         // released what this one waited for): no panic owed any more.

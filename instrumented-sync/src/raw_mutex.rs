@@ -76,14 +76,15 @@ impl RawMutex {
         &self.rec
     }
 
+    #[inline]
     fn acquired(&self, site: &'static Location<'static>, blocking: bool) {
-        let obj = crate::recorder::obj_id(&self.meta);
-        let kind = EventKind::Acquired {
+        let kind = |obj| EventKind::Acquired {
             obj,
             mode: MODE,
             depth: 1,
         };
-        self.rec.record(&self.meta, kind, Some(site), Sync::Acquire);
+        self.rec
+            .record_with(&self.meta, kind, Some(site), Sync::Acquire);
         live::acquired(&self.meta, MODE, blocking, site);
     }
 
@@ -107,11 +108,11 @@ impl RawMutex {
         self.rec.record(&self.meta, kind, Some(site), Sync::None);
     }
 
+    #[inline]
     fn released(&self) {
         live::released(&self.meta, MODE);
-        let obj = crate::recorder::obj_id(&self.meta);
-        let kind = EventKind::Released { obj, mode: MODE };
-        self.rec.record(&self.meta, kind, None, Sync::Release);
+        let kind = |obj| EventKind::Released { obj, mode: MODE };
+        self.rec.record_with(&self.meta, kind, None, Sync::Release);
     }
 
     #[cold]
