@@ -122,9 +122,14 @@ pub(crate) fn acquired(
     }
     let id = lock.id();
     let mut held = ts.held.borrow_mut();
-    if let Some(h) = held.iter_mut().rev().find(|h| h.info.id == id) {
-        h.depth += 1;
-        return false;
+    // Only a reentrant mutex or an rwlock can be taken again by a thread
+    // that holds it (a mutex it holds would not have been acquired), so a
+    // plain mutex skips the O(held) scan for a re-entry.
+    if kind != PrimitiveKind::Mutex {
+        if let Some(h) = held.iter_mut().rev().find(|h| h.info.id == id) {
+            h.depth += 1;
+            return false;
+        }
     }
     let chain = chain_step(ts.top_chain(&mut held), id, mode);
     let info = LockInfo {
@@ -177,7 +182,14 @@ pub(crate) fn released(ts: &ThreadState, lock: &PrimitiveMeta) {
         }
         return;
     }
-    if let Some(i) = held.iter().rposition(|h| h.info.id == id) {
+    // Guards dropped in acquisition order (a `Vec` of guards) release the
+    // bottom entry first: found without a scan.
+    let found = if held.first().is_some_and(|h| h.info.id == id) {
+        Some(0)
+    } else {
+        held.iter().rposition(|h| h.info.id == id)
+    };
+    if let Some(i) = found {
         if held[i].depth > 1 {
             held[i].depth -= 1;
         } else {
