@@ -114,6 +114,7 @@ fn block(wait: Wait<'_>, site: &'static Location<'static>, deadline: Option<Inst
             let mut held = ts.held.borrow_mut();
             if let Some(i) = held.iter().rposition(|h| h.info.id == id) {
                 ts.stash.borrow_mut().push(held.remove(i));
+                ts.chains_changed_at(i);
             }
         }
         publish(ts, wait, site, deadline);
@@ -158,7 +159,9 @@ fn publish(
 /// Ends a published block, if any.
 #[inline]
 fn unblock(ts: &ThreadState) {
-    if ts.blocked.replace(false) {
+    // A load first: the common case (not blocked) writes nothing.
+    if ts.blocked.get() {
+        ts.blocked.set(false);
         ts.slot.unpublish();
         // Out of the wait after all (another deadlocked thread panicked and
         // released what this one waited for): no panic owed any more.
@@ -204,7 +207,9 @@ pub fn wait_ended() {
         unblock(ts);
         let mut stash = ts.stash.borrow_mut();
         if !stash.is_empty() {
-            ts.held.borrow_mut().append(&mut stash);
+            let mut held = ts.held.borrow_mut();
+            ts.chains_changed_at(held.len());
+            held.append(&mut stash);
         }
     });
 }
@@ -244,7 +249,9 @@ pub fn check_abort() {
             // A condvar waiter holds its mutex again here: its guard will
             // release it while unwinding, so it is held again.
             let mut stash = ts.stash.borrow_mut();
-            ts.held.borrow_mut().append(&mut stash);
+            let mut held = ts.held.borrow_mut();
+            ts.chains_changed_at(held.len());
+            held.append(&mut stash);
             ts.slot.verdict.lock().take()
         } else {
             None

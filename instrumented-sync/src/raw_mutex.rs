@@ -5,9 +5,9 @@
 //! guards) with the user's call site, since lock_api's methods are
 //! `#[track_caller]`.
 //!
-//! Order of operations: the fast path tries the real lock first and records
-//! only `acquired`; a `request` (and `live::before_block`) is recorded only
-//! when the lock would block. `acquired` is recorded after the real lock
+//! Order of operations: the fast path tries the real lock first (then spins
+//! briefly, as parking_lot does) and records only `acquired`; a `request`
+//! (and `live::before_block`) is recorded only when the lock would block. `acquired` is recorded after the real lock
 //! succeeds and `released` before the real unlock, so the recorded order is
 //! a legal one.
 //!
@@ -76,14 +76,15 @@ impl RawMutex {
         &self.rec
     }
 
+    #[inline]
     fn acquired(&self, site: &'static Location<'static>, blocking: bool) {
-        let obj = crate::recorder::obj_id(&self.meta);
-        let kind = EventKind::Acquired {
+        let kind = |obj| EventKind::Acquired {
             obj,
             mode: MODE,
             depth: 1,
         };
-        self.rec.record(&self.meta, kind, Some(site), Sync::Acquire);
+        self.rec
+            .record_with(&self.meta, kind, Some(site), Sync::Acquire);
         live::acquired(&self.meta, MODE, blocking, site);
     }
 
@@ -107,15 +108,28 @@ impl RawMutex {
         self.rec.record(&self.meta, kind, Some(site), Sync::None);
     }
 
+    #[inline]
     fn released(&self) {
         live::released(&self.meta, MODE);
-        let obj = crate::recorder::obj_id(&self.meta);
-        let kind = EventKind::Released { obj, mode: MODE };
-        self.rec.record(&self.meta, kind, None, Sync::Release);
+        let kind = |obj| EventKind::Released { obj, mode: MODE };
+        self.rec.record_with(&self.meta, kind, None, Sync::Release);
     }
 
     #[cold]
     fn lock_slow(&self, site: &'static Location<'static>) -> InnerGuard {
+        // Spin briefly first, as parking_lot itself does before parking: a
+        // lock released within the spin is taken like an uncontended one,
+        // without the request event, the exact clock reads and the
+        // watchdog publication that blocking costs.
+        let mut spin = parking_lot_core::SpinWait::new();
+        while spin.spin() {
+            if !self.inner.is_locked() {
+                if let Some(guard) = self.inner.try_lock() {
+                    self.acquired(site, true);
+                    return guard;
+                }
+            }
+        }
         self.request(site, None);
         let guard = self.wait_for_lock(None);
         let guard = guard.expect("an untimed lock always succeeds");

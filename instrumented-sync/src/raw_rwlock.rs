@@ -67,13 +67,15 @@ impl RawRwLock {
         &self.meta
     }
 
+    #[inline]
     fn acquired(&self, mode: LockMode, site: &'static Location<'static>, blocking: bool) {
-        let kind = EventKind::Acquired {
-            obj: obj_id(&self.meta),
+        let kind = |obj| EventKind::Acquired {
+            obj,
             mode,
             depth: 1,
         };
-        self.rec.record(&self.meta, kind, Some(site), Sync::Acquire);
+        self.rec
+            .record_with(&self.meta, kind, Some(site), Sync::Acquire);
         live::acquired(&self.meta, mode, blocking, site);
     }
 
@@ -101,17 +103,15 @@ impl RawRwLock {
         self.rec.record(&self.meta, kind, Some(site), Sync::None);
     }
 
+    #[inline]
     fn released(&self, mode: LockMode) {
         live::released(&self.meta, mode);
-        let kind = EventKind::Released {
-            obj: obj_id(&self.meta),
-            mode,
-        };
+        let kind = |obj| EventKind::Released { obj, mode };
         let sync = match mode {
             LockMode::Exclusive => Sync::Release,
             LockMode::Shared | LockMode::Upgradable => Sync::ReleaseShared,
         };
-        self.rec.record(&self.meta, kind, None, sync);
+        self.rec.record_with(&self.meta, kind, None, sync);
     }
 
     #[track_caller]

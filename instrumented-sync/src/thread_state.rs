@@ -90,6 +90,16 @@ pub fn chain_step(prev: u64, id: u64, mode: LockMode) -> u64 {
     (prev.rotate_left(7) ^ id ^ (m << 60)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
+/// Recomputes the chain hashes of `held[from..]`.
+#[cold]
+fn rehash(held: &mut [Held], from: usize) {
+    let mut prev = if from == 0 { 0 } else { held[from - 1].chain };
+    for h in &mut held[from..] {
+        h.chain = chain_step(prev, h.info.id, h.mode);
+        prev = h.chain;
+    }
+}
+
 /// Chains remembered per thread before the cache is cleared.
 const CHAIN_CACHE_CAP: usize = 4096;
 
@@ -98,6 +108,11 @@ const CHAIN_CACHE_CAP: usize = 4096;
 pub struct ThreadState {
     pub thread: u64,
     pub held: RefCell<Vec<Held>>,
+    /// Entries of `held` from this index up have stale `chain` hashes (an
+    /// out-of-order release removed a lock below them); `usize::MAX` when
+    /// every hash is current. Re-hashed lazily by [`Self::top_chain`], so
+    /// releasing a chain in acquisition (FIFO) order costs no re-hashing.
+    stale: Cell<usize>,
     chains: RefCell<HashSet<u64>>,
     /// The last chain seen per 6-bit bucket (top bits of the hash).
     recent: [Cell<u64>; 64],
@@ -117,6 +132,7 @@ impl ThreadState {
         ThreadState {
             thread,
             held: RefCell::new(Vec::new()),
+            stale: Cell::new(usize::MAX),
             chains: RefCell::new(HashSet::new()),
             recent: std::array::from_fn(|_| Cell::new(0)),
             pending: RefCell::new(Vec::new()),
@@ -125,6 +141,26 @@ impl ThreadState {
             blocked: Cell::new(false),
             slot: registry::register(thread),
         }
+    }
+
+    /// Marks the chain hashes of `held[i..]` stale (an entry at `i` was
+    /// removed, or entries were appended there).
+    #[inline]
+    pub fn chains_changed_at(&self, i: usize) {
+        self.stale.set(self.stale.get().min(i));
+    }
+
+    /// The chain hash of the whole held list (0 when empty), first
+    /// re-hashing the entries an out-of-order release left stale, so a
+    /// chain always names exactly the locks held (the gates depend on it).
+    #[inline]
+    pub fn top_chain(&self, held: &mut [Held]) -> u64 {
+        let from = self.stale.get();
+        if from < held.len() {
+            rehash(held, from);
+        }
+        self.stale.set(usize::MAX);
+        held.last().map_or(0, |h| h.chain)
     }
 
     /// Whether `chain` is new to this thread (and remembers it). A small
@@ -174,4 +210,42 @@ thread_local! {
 #[inline]
 pub fn with<R>(f: impl FnOnce(&ThreadState) -> R) -> Option<R> {
     STATE.try_with(f).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn held(id: u64, chain: u64) -> Held {
+        let meta = PrimitiveMeta::new(PrimitiveKind::Mutex, None);
+        let mut info = LockInfo::of(&meta);
+        info.id = id;
+        Held {
+            info,
+            mode: LockMode::Exclusive,
+            site: Location::caller(),
+            depth: 1,
+            chain,
+        }
+    }
+
+    #[test]
+    fn an_out_of_order_release_is_rehashed_before_the_chain_is_used() {
+        let ts = ThreadState::new();
+        let c1 = chain_step(0, 1, LockMode::Exclusive);
+        let c2 = chain_step(c1, 2, LockMode::Exclusive);
+        let c3 = chain_step(c2, 3, LockMode::Exclusive);
+        let mut list = vec![held(1, c1), held(2, c2), held(3, c3)];
+        assert_eq!(ts.top_chain(&mut list), c3);
+        // Lock 1 released first: the list now names only locks 2 and 3.
+        list.remove(0);
+        ts.chains_changed_at(0);
+        let fresh = chain_step(
+            chain_step(0, 2, LockMode::Exclusive),
+            3,
+            LockMode::Exclusive,
+        );
+        assert_eq!(ts.top_chain(&mut list), fresh);
+        assert_eq!(list[0].chain, chain_step(0, 2, LockMode::Exclusive));
+    }
 }

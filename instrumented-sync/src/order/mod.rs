@@ -86,11 +86,11 @@ pub(crate) fn requested(
 ) -> bool {
     let kind = lock.kind();
     let id = lock.id();
-    let held = ts.held.borrow();
+    let mut held = ts.held.borrow_mut();
     if !kind.is_lock() || held.is_empty() || held.iter().any(|h| h.info.id == id) {
         return false;
     }
-    let chain = chain_step(held.last().map_or(0, |h| h.chain), id, mode);
+    let chain = chain_step(ts.top_chain(&mut held), id, mode);
     if !ts.first_time_chain(chain) {
         return false;
     }
@@ -122,12 +122,16 @@ pub(crate) fn acquired(
     }
     let id = lock.id();
     let mut held = ts.held.borrow_mut();
-    if let Some(h) = held.iter_mut().rev().find(|h| h.info.id == id) {
-        h.depth += 1;
-        return false;
+    // Only a reentrant mutex or an rwlock can be taken again by a thread
+    // that holds it (a mutex it holds would not have been acquired), so a
+    // plain mutex skips the O(held) scan for a re-entry.
+    if kind != PrimitiveKind::Mutex {
+        if let Some(h) = held.iter_mut().rev().find(|h| h.info.id == id) {
+            h.depth += 1;
+            return false;
+        }
     }
-    let prev = held.last().map_or(0, |h| h.chain);
-    let chain = chain_step(prev, id, mode);
+    let chain = chain_step(ts.top_chain(&mut held), id, mode);
     let info = LockInfo {
         id,
         kind,
@@ -178,18 +182,21 @@ pub(crate) fn released(ts: &ThreadState, lock: &PrimitiveMeta) {
         }
         return;
     }
-    if let Some(i) = held.iter().rposition(|h| h.info.id == id) {
+    // Guards dropped in acquisition order (a `Vec` of guards) release the
+    // bottom entry first: found without a scan.
+    let found = if held.first().is_some_and(|h| h.info.id == id) {
+        Some(0)
+    } else {
+        held.iter().rposition(|h| h.info.id == id)
+    };
+    if let Some(i) = found {
         if held[i].depth > 1 {
             held[i].depth -= 1;
         } else {
             held.remove(i);
-            // Out-of-order release: re-hash the chains above, so a chain
-            // always names exactly the locks held (the gates depend on it).
-            let mut prev = if i == 0 { 0 } else { held[i - 1].chain };
-            for h in &mut held[i..] {
-                h.chain = chain_step(prev, h.info.id, h.mode);
-                prev = h.chain;
-            }
+            // Out-of-order release: the chains above are re-hashed by the
+            // next acquisition that needs them (`top_chain`).
+            ts.chains_changed_at(i);
         }
     }
 }

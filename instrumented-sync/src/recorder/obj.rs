@@ -63,6 +63,22 @@ impl ObjRec {
         }
     }
 
+    /// [`record`](Self::record) with the event built by `kind` from the
+    /// object's trace id, only if a trace is open: with none, the hot path
+    /// pays the one relaxed load and nothing else.
+    #[inline]
+    pub(crate) fn record_with(
+        &self,
+        meta: &PrimitiveMeta,
+        kind: impl FnOnce(ObjId) -> EventKind,
+        site: Option<&'static Location<'static>>,
+        sync: Sync,
+    ) {
+        if let Some(session) = active() {
+            self.record_in(session, meta, kind(obj_id(meta)), site, sync);
+        }
+    }
+
     fn record_in(
         &self,
         session: u32,

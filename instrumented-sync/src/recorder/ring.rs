@@ -7,7 +7,8 @@
 //!
 //! # Performance
 //! A push is a relaxed load of `tail`, an acquire load of `head`, a 48-byte
-//! copy and a release store of `tail`: a few ns, no read-modify-write.
+//! copy and a release store of `tail`: a few ns, no read-modify-write. The
+//! capacity is a power of two, so a slot index is a mask, not a division.
 
 use std::mem::MaybeUninit;
 use std::sync::atomic::Ordering;
@@ -27,6 +28,8 @@ struct Padded(AtomicUsize);
 #[derive(Debug)]
 pub struct Ring {
     slots: Box<[UnsafeCell<MaybeUninit<Event>>]>,
+    /// `slots.len() - 1` (the length is a power of two).
+    mask: usize,
     /// Next position the consumer reads. Written only by the consumer.
     head: Padded,
     /// Next position the producer writes. Written only by the producer.
@@ -56,9 +59,16 @@ impl Ring {
     }
 
     /// A ring of `capacity` events (small ones for the loom models).
+    ///
+    /// # Panics
+    /// If `capacity` is not a power of two.
     pub fn with_capacity(capacity: usize) -> Self {
-        assert!(capacity > 0, "a ring needs at least one slot");
+        assert!(
+            capacity.is_power_of_two(),
+            "a ring's capacity must be a power of two, not {capacity}"
+        );
         Ring {
+            mask: capacity - 1,
             slots: (0..capacity)
                 .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
                 .collect(),
@@ -76,16 +86,23 @@ impl Ring {
     pub unsafe fn push(&self, ev: Event) -> Result<(), Event> {
         let tail = self.tail.0.load(Ordering::Relaxed);
         let head = self.head.0.load(Ordering::Acquire);
-        if tail.wrapping_sub(head) >= self.slots.len() {
+        if tail.wrapping_sub(head) > self.mask {
             return Err(ev);
         }
-        self.slots[tail % self.slots.len()].with_mut(|slot| {
+        self.slot(tail).with_mut(|slot| {
             // SAFETY: `tail` is not published and is within CAPACITY of
             // `head`, so the consumer does not read this slot (see `Sync`).
             unsafe { (*slot).write(ev) };
         });
         self.tail.0.store(tail.wrapping_add(1), Ordering::Release);
         Ok(())
+    }
+
+    /// The cell of position `pos`.
+    #[inline]
+    fn slot(&self, pos: usize) -> &UnsafeCell<MaybeUninit<Event>> {
+        // SAFETY: `mask == slots.len() - 1`, so `pos & mask < slots.len()`.
+        unsafe { self.slots.get_unchecked(pos & self.mask) }
     }
 
     /// The published end: events at positions below it may be read.
@@ -98,7 +115,7 @@ impl Ring {
     /// # Safety
     /// Only the consumer may call this, with `head <= pos < tail()`.
     pub unsafe fn peek(&self, pos: usize) -> Event {
-        self.slots[pos % self.slots.len()].with(|slot| {
+        self.slot(pos).with(|slot| {
             // SAFETY: published (pos < tail, acquire-loaded by the caller)
             // and not yet consumed, so the producer does not write it.
             unsafe { (*slot).assume_init_read() }
