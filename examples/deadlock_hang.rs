@@ -1,7 +1,7 @@
 //! Seed scenario 3 as the tutorials have it: `task1` takes plate then
 //! chopsticks, `task2` chopsticks then plate, with a sleep in between, all
 //! with plain `lock()`. The program really deadlocks. lockscope's watchdog
-//! finds the cycle (within 100 to 200 ms) and, with the deadlock policy set
+//! finds the cycle (well within a second) and, with the deadlock policy set
 //! to `panic`, the deadlocked threads panic; the first to unwind releases
 //! its lock, so the other may finish. The example reports which threads
 //! panicked and exits; the trace holds the runtime's deadlock note and the

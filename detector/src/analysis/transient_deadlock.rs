@@ -61,7 +61,7 @@ struct Found {
     finding: Finding,
     times: u64,
     /// How the first occurrence was broken; `None` while still open.
-    broken_by: Option<String>,
+    broken_by: Option<Cause>,
     /// Whether some occurrence was broken (only those are reported).
     ever_broken: bool,
 }
@@ -74,6 +74,31 @@ struct Open {
     waits: Vec<(ThreadId, u64)>,
     /// The runtime noted a live deadlock while this cycle was open.
     noted: Option<String>,
+}
+
+/// What ended a cycle: the first of its threads to stop waiting without
+/// getting what it waited for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cause {
+    /// A `try_failed`: a timed lock gave up.
+    Timeout,
+    /// A release or exit while blocked: a panic or abort.
+    Abort,
+    /// An abort after the runtime noted a live deadlock.
+    Watchdog,
+    /// The threads stopped waiting, how is not in the trace.
+    Unknown,
+}
+
+impl Cause {
+    fn words(self) -> &'static str {
+        match self {
+            Cause::Timeout => "a timeout",
+            Cause::Abort => "an abort",
+            Cause::Watchdog => "the watchdog (the threads panicked)",
+            Cause::Unknown => "an unknown cause (the threads stopped waiting)",
+        }
+    }
 }
 
 /// One thread of a cycle and what it waits for.
@@ -111,7 +136,7 @@ impl Analysis for TransientDeadlocks {
                 !s.exited && s.blocked.is_some_and(|b| b.since == since)
             });
             if !still {
-                self.broken(open, "an unknown cause (the threads stopped waiting)");
+                self.broken(open, Cause::Unknown);
             }
         }
         self.by_fingerprint.clear();
@@ -170,32 +195,35 @@ impl TransientDeadlocks {
             }
             return;
         }
+        let cause = match ev.kind {
+            EventKind::TryFailed { .. } => Cause::Timeout,
+            EventKind::ThreadExit | EventKind::Released { .. } => Cause::Abort,
+            _ => return,
+        };
         let t = ev.thread;
-        let Some(pos) = self.open.iter().position(|o| {
+        let waiting = |o: &Open| {
             o.waits.iter().any(|&(u, since)| {
                 u == t && cx.state.thread(t).blocked.is_some_and(|b| b.since == since)
             })
-        }) else {
-            return;
         };
-        let cause = match ev.kind {
-            EventKind::TryFailed { .. } => "a timeout",
-            EventKind::ThreadExit | EventKind::Released { .. } => "an abort",
-            _ => return,
-        };
-        let open = self.open.swap_remove(pos);
-        let cause = match (&open.noted, cause) {
-            (Some(_), "an abort") => "the watchdog (the threads panicked)",
-            _ => cause,
-        };
-        self.broken(open, cause);
+        let (ended, open): (Vec<Open>, Vec<Open>) = std::mem::take(&mut self.open)
+            .into_iter()
+            .partition(waiting);
+        self.open = open;
+        for o in ended {
+            let cause = match (&o.noted, cause) {
+                (Some(_), Cause::Abort) => Cause::Watchdog,
+                _ => cause,
+            };
+            self.broken(o, cause);
+        }
     }
 
-    fn broken(&mut self, open: Open, cause: &str) {
+    fn broken(&mut self, open: Open, cause: Cause) {
         let found = &mut self.found[open.found];
         found.ever_broken = true;
         if found.broken_by.is_none() {
-            found.broken_by = Some(cause.to_owned());
+            found.broken_by = Some(cause);
             if let Some(note) = open.noted {
                 found
                     .finding
@@ -209,9 +237,7 @@ impl TransientDeadlocks {
 /// The finding with the cause in its title and the count in a note.
 fn finish(f: Found) -> Finding {
     let mut finding = f.finding;
-    let cause = f
-        .broken_by
-        .unwrap_or_else(|| "a timeout or abort".to_owned());
+    let cause = f.broken_by.unwrap_or(Cause::Unknown).words();
     finding.title =
         finding
             .title
@@ -371,136 +397,4 @@ fn cycle_finding(meta: &TraceMeta, state: &Replay, cycle: &[Link]) -> Finding {
 }
 
 #[cfg(test)]
-mod tests {
-    use crate::analysis::testkit::{of_kind, titles, TraceBuilder};
-    use crate::report::FindingKind::Deadlock;
-    use crate::trace::{EventKind, LockMode, PrimitiveKind};
-
-    fn try_failed(b: &mut TraceBuilder, t: &str, lock: &str, site: &str) {
-        let obj = b.obj(lock);
-        b.push(
-            t,
-            site,
-            EventKind::TryFailed {
-                obj,
-                mode: LockMode::Exclusive,
-            },
-        );
-    }
-
-    /// T1 holds L1 and requests L2; T2 holds L2 and requests L1; T1 gives
-    /// up, releases L1, and T2 gets it.
-    fn abba_timed_out() -> TraceBuilder {
-        let mut b = TraceBuilder::lockscope();
-        b.lock("T1", "L1", "1").lock("T2", "L2", "2");
-        b.req("T1", "L2", "3").req("T2", "L1", "4");
-        try_failed(&mut b, "T1", "L2", "3");
-        b.rel("T1", "L1")
-            .acq("T2", "L1", "4")
-            .rel("T2", "L1")
-            .rel("T2", "L2");
-        b
-    }
-
-    #[test]
-    fn abba_broken_by_a_timeout_is_reported_with_both_sites() {
-        let report = abba_timed_out().analyze();
-        assert_eq!(
-            titles(&report, Deadlock),
-            ["deadlock (broken by a timeout): T1 holds L1 and waits for L2; T2 holds L2 and waits for L1"]
-        );
-        let f = of_kind(&report, Deadlock)[0];
-        let sites: Vec<_> = f.steps.iter().map(|s| s.site.as_deref()).collect();
-        assert_eq!(
-            sites,
-            [Some("loc 1"), Some("loc 2"), Some("loc 3"), Some("loc 4")]
-        );
-        let rows = &f.scenario.as_ref().expect("a scenario").rows;
-        assert_eq!(
-            rows.last().map(|r| r.1.as_str()),
-            Some("*** DEADLOCK *** (broken by a timeout)")
-        );
-    }
-
-    #[test]
-    fn cycle_still_blocked_at_the_end_is_left_to_the_deadlock_analysis() {
-        let mut b = TraceBuilder::lockscope();
-        b.lock("T1", "L1", "1").lock("T2", "L2", "2");
-        b.req("T1", "L2", "3").req("T2", "L1", "4");
-        let report = b.analyze();
-        assert_eq!(
-            titles(&report, Deadlock),
-            ["deadlock: T1 holds L1 and waits for L2; T2 holds L2 and waits for L1"]
-        );
-    }
-
-    #[test]
-    fn timed_self_request_is_a_broken_self_deadlock() {
-        let mut b = TraceBuilder::lockscope();
-        b.lock("main", "lock", "1").req("main", "lock", "2");
-        try_failed(&mut b, "main", "lock", "2");
-        b.rel("main", "lock");
-        assert_eq!(
-            titles(&b.analyze(), Deadlock),
-            ["deadlock (broken by a timeout): main holds lock and waits for lock (self-deadlock)"]
-        );
-    }
-
-    #[test]
-    fn reentrant_and_uncontended_requests_are_not_deadlocks() {
-        let mut b = TraceBuilder::lockscope();
-        b.declare("R", PrimitiveKind::ReentrantMutex, None, None);
-        b.lock("T1", "R", "1")
-            .req("T1", "R", "2")
-            .acq("T1", "R", "2");
-        b.lock("T2", "M", "3")
-            .req("T1", "M", "4")
-            .rel("T2", "M")
-            .acq("T1", "M", "4");
-        assert_eq!(b.analyze().count(Deadlock), 0);
-    }
-
-    #[test]
-    fn a_thread_releasing_while_blocked_broke_it_by_an_abort() {
-        let mut b = TraceBuilder::lockscope();
-        b.lock("T1", "L1", "1").lock("T2", "L2", "2");
-        b.req("T1", "L2", "3").req("T2", "L1", "4");
-        b.rel("T1", "L1").exit("T1").acq("T2", "L1", "4");
-        let report = b.analyze();
-        assert_eq!(
-            titles(&report, Deadlock),
-            ["deadlock (broken by an abort): T1 holds L1 and waits for L2; T2 holds L2 and waits for L1"]
-        );
-    }
-
-    #[test]
-    fn the_same_cycle_twice_is_one_finding_with_a_count() {
-        let mut b = abba_timed_out();
-        b.lock("T1", "L1", "1").lock("T2", "L2", "2");
-        b.req("T1", "L2", "3").req("T2", "L1", "4");
-        try_failed(&mut b, "T2", "L1", "4");
-        b.rel("T2", "L2").acq("T1", "L2", "3");
-        let report = b.analyze();
-        let found = of_kind(&report, Deadlock);
-        assert_eq!(found.len(), 1);
-        assert!(found[0]
-            .notes
-            .iter()
-            .any(|n| n == "this cycle formed 2 times in the run"));
-    }
-
-    #[test]
-    fn join_of_a_thread_waiting_for_the_joiners_lock_then_timed_out() {
-        let mut b = TraceBuilder::lockscope();
-        b.lock("T1", "L", "1");
-        let t2 = b.thread("T2");
-        b.req("T2", "L", "2");
-        b.push("T1", "3", EventKind::JoinRequest { child: t2 });
-        try_failed(&mut b, "T2", "L", "2");
-        b.exit("T2").push("T1", "3", EventKind::Join { child: t2 });
-        assert_eq!(
-            titles(&b.analyze(), Deadlock),
-            ["deadlock (broken by a timeout): T1 holds L and waits for thread T2 to exit; T2 waits for L"]
-        );
-    }
-}
+mod tests;
