@@ -14,6 +14,7 @@ use lockscope_detector::state::Replay;
 use lockscope_detector::trace::EventSource;
 
 #[path = "support/synth.rs"]
+#[allow(dead_code)] // Shared with analyze.rs; the STD writer is not used here.
 mod synth;
 
 const EVENTS: u64 = 1_000_000;
