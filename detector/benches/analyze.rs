@@ -115,6 +115,16 @@ fn in_memory(c: &mut Criterion) {
     g.bench_function("race alone", |b| {
         b.iter(|| drive(source(), &mut [Box::new(Races::new())]))
     });
+    g.bench_function("data analyses together", |b| {
+        b.iter(|| {
+            let mut data: [Box<dyn Analysis>; 3] = [
+                Box::new(Contention::new()),
+                Box::new(LostUpdates::new()),
+                Box::new(Races::new()),
+            ];
+            drive(source(), &mut data)
+        })
+    });
     g.bench_function("analyze: default_analyses", |b| {
         b.iter(|| {
             let input = Input {

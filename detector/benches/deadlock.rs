@@ -84,7 +84,7 @@ fn jigsaw(c: &mut Criterion) {
     g.bench_function("reader + deadlock, lock_order, discipline", |b| {
         b.iter(|| {
             let mut analyses: Vec<Box<dyn Analysis>> = vec![
-                Box::new(Deadlocks),
+                Box::new(Deadlocks::default()),
                 Box::new(LockOrder::new()),
                 Box::new(Discipline::default()),
             ];

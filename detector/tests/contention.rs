@@ -100,6 +100,29 @@ fn a_thread_bypassed_k_times_is_starved() {
     assert_eq!(bypass_trace(19, false).analyze().count(STARVED), 0);
 }
 
+/// Regression: 30 threads queue on a lock and are served in arrival order.
+/// The last one waits for 29 acquisitions, but nobody overtook it: a fair
+/// lock is not starvation (the seeds' locked counter must stay silent).
+#[test]
+fn waiting_behind_earlier_arrivals_is_not_a_bypass() {
+    let mut tr = Trace::std();
+    let l = tr.mutex("L");
+    let threads: Vec<_> = (0..30).map(|i| tr.thread(&format!("T{i}"))).collect();
+    let holder = tr.thread("H");
+    tr.lock(holder, l, "1");
+    for &t in &threads {
+        tr.request(t, l, "2");
+    }
+    tr.unlock(holder, l, "3");
+    for &t in &threads {
+        tr.acquired(t, l, "2").unlock(t, l, "3");
+    }
+    let report = tr.analyze();
+    assert_eq!(report.count(STARVED), 0, "{:#?}", of_kind(&report, STARVED));
+    let s = stats(&report, "L");
+    assert_eq!((s.acquisitions, s.contended), (31, 30));
+}
+
 #[test]
 fn a_thread_still_waiting_at_the_end_after_k_bypasses_is_starved() {
     let report = bypass_trace(25, true).analyze();

@@ -271,6 +271,12 @@ fn watchdog(c: &mut Criterion) {
     g.bench_function("idle_every_10ms", |bch| {
         bch.iter(|| lock_heavy(black_box(&locks)))
     });
+    // Off again (the thread now only checks the policy every 250 ms): the
+    // spread between the two `off` rows is this machine's drift.
+    policy::set_policy(Policy::default().watchdog(None));
+    g.bench_function("off_again", |bch| {
+        bch.iter(|| lock_heavy(black_box(&locks)))
+    });
     g.finish();
 }
 

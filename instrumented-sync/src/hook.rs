@@ -90,9 +90,11 @@ pub(crate) fn sliced<G>(
             }
         };
         if let Some(g) = attempt(until) {
+            crate::recorder::tick();
             return Some(g);
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
+            crate::recorder::tick();
             return None;
         }
         if LIVE {

@@ -33,6 +33,8 @@
 //! On by default. Without it (`--no-default-features`) [`Mutex`],
 //! [`RwLock`], [`Condvar`] and [`ReentrantMutex`] are parking_lot's own
 //! types, and the other primitives record nothing and run no live checks.
+//! Checked by `cargo test -p lockscope-sync --no-default-features --lib
+//! --tests` (`tests/record_off.rs`).
 //!
 //! # Performance
 //! See `docs/performance.md`: with recording compiled in but no trace open

@@ -221,10 +221,12 @@ pub fn dropped(prim: &PrimitiveMeta) {
 }
 
 /// How long a blocked primitive may wait before calling [`check_abort`]
-/// again: `None` when no watchdog runs (block without slices).
+/// again: `None` when the policy has the watchdog off (block without
+/// slices; a thread already blocked when the watchdog is turned on is
+/// reported but cannot be woken).
 #[inline]
 pub fn block_slice() -> Option<Duration> {
-    Some(Duration::from_millis(50))
+    policy::watchdog_on().then_some(Duration::from_millis(50))
 }
 
 /// Called by a blocked primitive between wait slices: panics with the
@@ -235,6 +237,10 @@ pub fn check_abort() {
     let verdict = thread_state::with(|ts| {
         if ts.slot.doomed.swap(false, Ordering::AcqRel) {
             unblock(ts);
+            // A condvar waiter holds its mutex again here: its guard will
+            // release it while unwinding, so it is held again.
+            let mut stash = ts.stash.borrow_mut();
+            ts.held.borrow_mut().append(&mut stash);
             ts.slot.verdict.lock().take()
         } else {
             None

@@ -289,11 +289,19 @@ fn global() -> &'static RwLock<Arc<Policy>> {
             eprintln!("lockscope: {e}");
         }
         BACKTRACES.store(p.backtraces, Ordering::Relaxed);
+        WATCHDOG_ON.store(p.watchdog.is_some(), Ordering::Relaxed);
         RwLock::new(Arc::new(p))
     })
 }
 
 static BACKTRACES: AtomicBool = AtomicBool::new(false);
+static WATCHDOG_ON: AtomicBool = AtomicBool::new(false);
+
+/// Whether the policy wants a watchdog (cheap to ask).
+pub(crate) fn watchdog_on() -> bool {
+    global();
+    WATCHDOG_ON.load(Ordering::Relaxed)
+}
 
 /// Whether blocking waits capture backtraces (cheap to ask).
 pub(crate) fn backtraces() -> bool {
@@ -310,6 +318,7 @@ pub fn policy() -> Arc<Policy> {
 /// scan; turning it on starts it.
 pub fn set_policy(policy: Policy) {
     BACKTRACES.store(policy.backtraces, Ordering::Relaxed);
+    WATCHDOG_ON.store(policy.watchdog.is_some(), Ordering::Relaxed);
     *global().write().unwrap_or_else(|e| e.into_inner()) = Arc::new(policy);
     crate::watchdog::ensure_running();
 }

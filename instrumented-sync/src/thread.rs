@@ -108,6 +108,7 @@ impl<T> JoinHandle<T> {
         recorder::join(self.child, &self.link, false, site);
         live::before_block(Wait::Join { thread: self.child }, site);
         let result = self.inner.join();
+        recorder::tick();
         live::wait_ended();
         recorder::join(self.child, &self.link, true, site);
         result

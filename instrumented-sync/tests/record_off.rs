@@ -1,6 +1,8 @@
 //! With the `record` feature off the lock types are parking_lot's own and
 //! nothing is recorded. Run with
-//! `cargo test -p lockscope-sync --no-default-features`.
+//! `cargo test -p lockscope-sync --no-default-features --lib --tests`
+//! (the doc examples of `order` use the recorded locks, so they need the
+//! feature).
 
 #![cfg(not(feature = "record"))]
 

@@ -222,3 +222,33 @@ fn by_default_a_stall_is_not_called_while_unknown_threads_could_end_it() {
         found.lock().unwrap()
     );
 }
+
+/// CPU time (user + system, in clock ticks of usually 10 ms) of one of this
+/// process's threads, from `/proc`.
+fn cpu_ticks(tid: u64) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
+    // Fields after the parenthesised name: state is field 3, utime 14, stime 15.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    Some(f[11].parse::<u64>().ok()? + f[12].parse::<u64>().ok()?)
+}
+
+#[test]
+fn an_idle_watchdog_uses_under_one_percent_of_a_core() {
+    let _s = serial();
+    // Ten times the default scan rate, nothing blocked.
+    policy::set_policy(Policy::default().watchdog(Some(Duration::from_millis(10))));
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while lockscope_sync::watchdog::os_thread_id().is_none() && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(10));
+    }
+    let Some(tid) = lockscope_sync::watchdog::os_thread_id() else {
+        return; // not Linux: no per-thread CPU accounting to read
+    };
+    let before = cpu_ticks(tid).unwrap();
+    thread::sleep(Duration::from_secs(1));
+    let used = cpu_ticks(tid).unwrap() - before;
+    // One tick is 1% of a core over this second.
+    assert!(used <= 1, "the idle watchdog used {used} ticks in 1 s");
+    policy::set_policy(Policy::default());
+}

@@ -19,9 +19,14 @@
 //! bypassed, with the site of the acquisition just before its own.
 //!
 //! Findings:
-//! - [`Starvation`](FindingKind::Starvation), *bypass*: other threads took
-//!   the lock [`Config::starvation_bypass`] times or more while one thread
-//!   waited for it.
+//! - [`Starvation`](FindingKind::Starvation), *bypass*: threads that
+//!   arrived after one waiting thread took the lock before it
+//!   [`Config::starvation_bypass`] times or more. Arrival is the request
+//!   (an acquisition without a request barged in, so it arrived last).
+//!   Threads that were already waiting when it arrived were ahead in line:
+//!   even a perfectly fair FIFO lock lets them go first, so they do not
+//!   count (with 100 threads queued on a fair lock the last one waits for
+//!   99 acquisitions without being bypassed once).
 //! - `Starvation`, *long wait*: one wait longer than [`Config::long_wait_ns`].
 //! - Both also for a thread still waiting at the end of the trace, unless
 //!   it waits in (or behind) a wait-for cycle: the deadlock analysis reports
@@ -72,6 +77,8 @@ pub struct Contention {
     starvation: Vec<Finding>,
     /// (lock, waiter site, reason) -> index into `starvation`.
     starvation_seen: HashMap<(u32, Option<SiteId>, &'static str), usize>,
+    /// Per lock: arrival tickets and the threads waiting, for bypasses.
+    queues: Vec<Queue>,
     last_time: u64,
     stats: Vec<LockStats>,
 }
@@ -84,6 +91,18 @@ struct PendingWait {
     acquisitions_then: u64,
     /// Some(holder's acquisition site) when another thread held it then.
     holder: Option<Option<SiteId>>,
+    /// Arrival order at the lock.
+    ticket: u64,
+    /// Acquisitions by threads that arrived later (see the module docs).
+    overtaken: u64,
+}
+
+/// One lock's waiting line.
+#[derive(Debug, Default)]
+struct Queue {
+    next_ticket: u64,
+    /// Threads with a pending request on the lock (few: bounded by threads).
+    waiters: Vec<ThreadId>,
 }
 
 impl Contention {
@@ -96,6 +115,39 @@ impl Contention {
             self.locks.resize_with(obj.index() + 1, LockAcc::default);
         }
         &mut self.locks[obj.index()]
+    }
+
+    fn queue(&mut self, obj: ObjId) -> &mut Queue {
+        if self.queues.len() <= obj.index() {
+            self.queues.resize_with(obj.index() + 1, Queue::default);
+        }
+        &mut self.queues[obj.index()]
+    }
+
+    /// Drops `t`'s pending request (if any) and its place in line.
+    fn leave_line(&mut self, t: ThreadId) -> Option<PendingWait> {
+        let pending = self.wait_slot(t).take()?;
+        let waiters = &mut self.queue(pending.obj).waiters;
+        if let Some(pos) = waiters.iter().position(|&w| w == t) {
+            waiters.swap_remove(pos);
+        }
+        Some(pending)
+    }
+
+    /// `t` took `obj` having arrived with `ticket`: every waiter that
+    /// arrived earlier was bypassed once more.
+    fn overtake(&mut self, t: ThreadId, obj: ObjId, ticket: u64) {
+        let Contention { queues, waits, .. } = self;
+        let Some(queue) = queues.get(obj.index()) else {
+            return;
+        };
+        for &w in &queue.waiters {
+            if let Some(Some(p)) = waits.get_mut(w.index()) {
+                if w != t && p.obj == obj && p.ticket < ticket {
+                    p.overtaken += 1;
+                }
+            }
+        }
     }
 
     fn wait_slot(&mut self, t: ThreadId) -> &mut Option<PendingWait> {
@@ -117,19 +169,31 @@ impl Contention {
             .find(|&&(h, m)| h != ev.thread && !mode.compatible(m))
             .map(|&(h, _)| cx.state.thread(h).holding(obj).and_then(|held| held.site));
         let acquisitions_then = self.lock(obj).acquisitions;
+        self.leave_line(ev.thread);
+        let queue = self.queue(obj);
+        let ticket = queue.next_ticket;
+        queue.next_ticket += 1;
+        queue.waiters.push(ev.thread);
         *self.wait_slot(ev.thread) = Some(PendingWait {
             obj,
             acquisitions_then,
             holder,
+            ticket,
+            overtaken: 0,
         });
     }
 
     fn on_acquired(&mut self, cx: &Context<'_>, ev: &Event, obj: ObjId) {
         let t = ev.thread;
-        let pending = self.wait_slot(t).take();
+        let pending = self.leave_line(t);
         if cx.state.thread(t).holding(obj).is_some() {
             return; // re-entry
         }
+        let ticket = match pending {
+            Some(p) if p.obj == obj => p.ticket,
+            _ => u64::MAX, // no request: it barged in, arriving last
+        };
+        self.overtake(t, obj, ticket);
         let acc = self.lock(obj);
         if acc.owner.is_some_and(|o| o != t) {
             acc.owner_changes += 1;
@@ -144,10 +208,10 @@ impl Contention {
         if p.obj != obj || !matches!(blocked.on, WaitTarget::Lock { obj: o, .. } if o == obj) {
             return;
         }
-        let bypassed = before - p.acquisitions_then;
-        if p.holder.is_none() && bypassed == 0 {
+        if p.holder.is_none() && before == p.acquisitions_then {
             return;
         }
+        let bypassed = p.overtaken;
         let wait = ev.time.saturating_sub(blocked.time);
         let holder_site = p.holder.unwrap_or(previous_site);
         acc.record_wait(wait, blocked.site, holder_site);
@@ -222,7 +286,7 @@ impl Contention {
             if !same_lock || findings::behind_cycle(cx.state, t) {
                 continue;
             }
-            let bypassed = self.lock(p.obj).acquisitions - p.acquisitions_then;
+            let bypassed = p.overtaken;
             let wait = self.last_time.saturating_sub(blocked.time);
             let steps = findings::WaitSteps {
                 request: (blocked.since, blocked.site),
@@ -243,7 +307,7 @@ impl Analysis for Contention {
             EventKind::Released { obj, .. } => self.on_released(cx, ev, obj, false),
             EventKind::CondWait { mutex, .. } => self.on_released(cx, ev, mutex, true),
             EventKind::TryFailed { .. } | EventKind::SemAcquired { .. } => {
-                *self.wait_slot(ev.thread) = None;
+                self.leave_line(ev.thread);
             }
             _ => {}
         }
@@ -254,6 +318,7 @@ impl Analysis for Contention {
         let mut out = std::mem::take(&mut self.starvation);
         self.starvation_seen.clear();
         self.waits.clear();
+        self.queues.clear();
         let timed = cx.meta.header.clock == ClockUnit::Nanoseconds;
         for (i, acc) in std::mem::take(&mut self.locks).into_iter().enumerate() {
             if acc.acquisitions == 0 && acc.holds == 0 {

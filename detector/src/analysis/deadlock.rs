@@ -23,9 +23,17 @@
 //!    with a lockdep-style scenario; stuck threads on no cycle are
 //!    [`BlockedForever`](FindingKind::BlockedForever).
 //!
+//! 3. **Also reported:** a request of a non-reentrant lock by its holder
+//!    that the final state does not show (a timed lock gave up: the
+//!    program would hang without the timeout), and the runtime's live
+//!    `deadlock` / `self_deadlock` notes (module `live_notes`) about
+//!    threads the trace itself does not already show deadlocked.
+//!
 //! # Performance
 //! O(threads x holders) per fixpoint round, a handful of rounds; the cycle
-//! search runs on the stuck threads only.
+//! search runs on the stuck threads only. Between events it keeps one entry
+//! per distinct self-deadlock and live report (names and sites), so memory
+//! does not grow with the number of events.
 //!
 //! # Limitations
 //! A thread that never recorded its exit counts as able to run, so a
@@ -35,24 +43,58 @@
 use std::collections::BTreeSet;
 
 use super::describe::{self, DEADLOCK_ROW};
-use super::{Analysis, Context};
+use super::{live_notes, Analysis, Context};
 use crate::graph::{WaitForGraph, WaitNode};
 use crate::report::{Finding, FindingKind, Scenario, Step};
-use crate::state::{Replay, WaitTarget};
-use crate::trace::{Event, ObjId, SourceFormat, ThreadId, TraceMeta};
+use crate::state::{Held, Replay, WaitTarget};
+use crate::trace::{Event, EventKind, ObjId, SourceFormat, ThreadId, TraceMeta};
 
-/// The actual-deadlock analysis (stateless between events).
+/// The actual-deadlock analysis.
 #[derive(Debug, Default)]
-pub struct Deadlocks;
+pub struct Deadlocks {
+    /// Requests of a held non-reentrant lock: thread, request index and the
+    /// self-deadlock finding (reported unless the final state shows it).
+    self_requests: Vec<(ThreadId, u64, Finding)>,
+    /// The runtime's live deadlock reports, by the thread that wrote them.
+    live: Vec<(ThreadId, Finding)>,
+}
 
 impl Analysis for Deadlocks {
-    fn on_event(&mut self, _cx: &Context<'_>, _ev: &Event) {}
+    fn on_event(&mut self, cx: &Context<'_>, ev: &Event) {
+        match ev.kind {
+            EventKind::Request { obj, mode } => {
+                let Some(held) = cx.state.thread(ev.thread).holding(obj) else {
+                    return;
+                };
+                let kind = cx.meta.primitive(obj).kind;
+                if kind.is_lock() && !reenters(cx.meta, obj) && !mode.compatible(held.mode) {
+                    let f = self_request(cx.meta, cx.index, ev, held);
+                    // One entry per distinct self-deadlock (names and
+                    // sites), keeping its latest occurrence.
+                    let same = self
+                        .self_requests
+                        .iter_mut()
+                        .find(|r| r.2.fingerprint == f.fingerprint);
+                    match same {
+                        Some(r) => (r.0, r.1) = (ev.thread, cx.index),
+                        None => self.self_requests.push((ev.thread, cx.index, f)),
+                    }
+                }
+            }
+            EventKind::Note { note } => {
+                let f = live_notes::finding(cx.meta, cx.index, ev, note);
+                if let Some(f) = f.filter(|f| f.kind == FindingKind::Deadlock) {
+                    if !self.live.iter().any(|l| l.1.fingerprint == f.fingerprint) {
+                        self.live.push((ev.thread, f));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 
     fn end_trace(&mut self, cx: &Context<'_>) -> Vec<Finding> {
         let stuck = stuck_threads(cx.meta, cx.state);
-        if stuck.is_empty() {
-            return Vec::new();
-        }
         let graph = wait_for_graph(cx.meta, cx.state, &stuck);
         let mut on_cycle = BTreeSet::new();
         let mut findings = Vec::new();
@@ -64,8 +106,69 @@ impl Analysis for Deadlocks {
         for &t in stuck.iter().filter(|t| !on_cycle.contains(t)) {
             findings.push(blocked_finding(cx.meta, cx.state, t));
         }
+        // Self-deadlocks the final state does not show (a timed request
+        // gave up), and live reports about threads not on a cycle.
+        let mut seen: BTreeSet<String> = findings.iter().map(|f| f.fingerprint.clone()).collect();
+        let mut covered = on_cycle;
+        for (t, index, f) in std::mem::take(&mut self.self_requests) {
+            covered.insert(t);
+            let shown = cx.state.thread(t).blocked.is_some_and(|b| b.since == index);
+            if !shown && seen.insert(f.fingerprint.clone()) {
+                findings.push(f);
+            }
+        }
+        for (t, f) in std::mem::take(&mut self.live) {
+            if !covered.contains(&t) && seen.insert(f.fingerprint.clone()) {
+                findings.push(f);
+            }
+        }
         findings
     }
+}
+
+/// A thread requesting a non-reentrant lock it holds: it can never get it.
+fn self_request(meta: &TraceMeta, index: u64, ev: &Event, held: &Held) -> Finding {
+    let (t, name) = (
+        describe::thread(meta, ev.thread),
+        describe::prim(meta, held.obj),
+    );
+    let title = format!("deadlock: {t} holds {name} and waits for {name} (self-deadlock)");
+    let (first, again) = (
+        describe::site_or_unknown(meta, held.site),
+        describe::site_or_unknown(meta, ev.site),
+    );
+    let mut f = Finding::new(FindingKind::Deadlock, title, &[&name, &first, &again]);
+    f.threads = vec![t.clone()];
+    f.primitives = vec![name.clone()];
+    f.steps = vec![
+        describe::step(
+            meta,
+            held.since,
+            ev.thread,
+            held.site,
+            format!("acquired {name}"),
+        ),
+        describe::step(
+            meta,
+            index,
+            ev.thread,
+            ev.site,
+            format!("requested {name} again"),
+        ),
+    ];
+    f.scenario = Some(Scenario {
+        threads: vec![t],
+        rows: vec![
+            (0, format!("lock({name})")),
+            (0, format!("lock({name})")),
+            (0, DEADLOCK_ROW.to_owned()),
+        ],
+    });
+    f.notes.push(format!(
+        "{name} is not reentrant: a request by its holder never returns (this one gave up or the \
+         thread went on, so the run did not hang here)"
+    ));
+    f
 }
 
 fn node_thread(n: WaitNode) -> Option<ThreadId> {
@@ -394,6 +497,25 @@ mod tests {
             titles(&report, Deadlock),
             ["deadlock: T1 holds M and waits for M (self-deadlock)"]
         );
+    }
+
+    #[test]
+    fn timed_self_request_that_gave_up_is_still_a_self_deadlock() {
+        let mut b = TraceBuilder::lockscope();
+        b.lock("T1", "M", "1").req("T1", "M", "2");
+        b.on("T1", "M", |obj| EventKind::TryFailed {
+            obj,
+            mode: crate::trace::LockMode::Exclusive,
+        });
+        b.rel("T1", "M");
+        let report = b.analyze();
+        assert_eq!(
+            titles(&report, Deadlock),
+            ["deadlock: T1 holds M and waits for M (self-deadlock)"]
+        );
+        let f = of_kind(&report, Deadlock)[0];
+        let events: Vec<_> = f.steps.iter().map(|s| s.event).collect();
+        assert_eq!(events, [Some(1), Some(2)]);
     }
 
     #[test]

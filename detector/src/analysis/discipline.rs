@@ -23,6 +23,9 @@
 //!   by a thread that already read-holds it while another thread is
 //!   blocked asking for it in write (or upgradable) mode.
 //!
+//! - The runtime's live `lock_order` and `recursive_read` notes (module
+//!   `live_notes`), as findings of those kinds.
+//!
 //! Each distinct finding (same fingerprint: kind, names, sites) is reported
 //! once per trace with the number of occurrences in a note.
 //!
@@ -34,7 +37,7 @@
 
 use std::collections::HashMap;
 
-use super::describe;
+use super::{describe, live_notes};
 use super::{Analysis, Context};
 use crate::report::{Finding, FindingKind};
 use crate::state::WaitTarget;
@@ -305,6 +308,14 @@ impl Analysis for Discipline {
             EventKind::SemReleased { obj, permits } => self.over_release(cx, ev, obj, permits),
             EventKind::CondWait { condvar, mutex } => {
                 self.wait_while_holding(cx, ev, condvar, mutex)
+            }
+            EventKind::Note { note } => {
+                // The runtime's live lock-order and recursive-read reports;
+                // its deadlock reports belong to the deadlock analysis.
+                let f = live_notes::finding(cx.meta, cx.index, ev, note);
+                if let Some(f) = f.filter(|f| f.kind != FindingKind::Deadlock) {
+                    self.report(f);
+                }
             }
             _ => {}
         }

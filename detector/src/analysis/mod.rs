@@ -17,6 +17,7 @@ pub mod deadlock;
 mod describe;
 pub mod discipline;
 pub mod feasibility;
+mod live_notes;
 pub mod lock_order;
 #[cfg(test)]
 #[allow(dead_code)] // Shared by every analysis's tests; each uses a part.
@@ -92,7 +93,7 @@ impl std::fmt::Debug for Input<'_> {
 /// The analyses `config` enables, in report order.
 pub fn default_analyses(_config: &Config) -> Vec<Box<dyn Analysis>> {
     let mut analyses: Vec<Box<dyn Analysis>> = vec![
-        Box::new(deadlock::Deadlocks),
+        Box::new(deadlock::Deadlocks::default()),
         Box::new(lock_order::LockOrder::new()),
         Box::new(discipline::Discipline::default()),
     ];

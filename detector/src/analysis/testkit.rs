@@ -233,6 +233,11 @@ impl TraceBuilder {
         b
     }
 
+    /// Adds a note to the trace's table.
+    pub fn note(&mut self, note: crate::trace::Note) -> crate::trace::NoteId {
+        self.meta.push_note(note)
+    }
+
     /// The events so far.
     pub fn events(&self) -> &[Event] {
         &self.events

@@ -16,7 +16,7 @@ use super::{
 
 impl Decoder {
     /// Decodes an event record's fields (from [`json_fast::scan`] or a
-    /// serde [`Record`]).
+    /// serde `Record`).
     ///
     /// [`json_fast::scan`]: super::json_fast::scan
     pub fn event(&mut self, rec: &EventFields<'_>) -> Result<Event, FieldError> {

@@ -13,6 +13,7 @@ mod detect;
 mod error;
 mod event;
 mod intern;
+mod json_convert;
 mod json_decode;
 mod json_doc;
 mod json_event;

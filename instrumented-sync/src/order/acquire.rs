@@ -19,6 +19,16 @@
 //! let _held = y.lock();
 //! let err = acquire(&[&x]).unwrap_err();        // y is held and sorts after x
 //! assert!(err.to_string().starts_with("Lock Order Violation"));
+//!
+//! drop(_held);
+//!
+//! // Explicit ranks: `first` was created last but sorts before every
+//! // unranked lock (an unranked lock's key is its id).
+//! use lockscope_sync::RawMutex;
+//! let first = Mutex::from_raw(RawMutex::ranked(Some("first"), 0), 0);
+//! drop(acquire(&[&x, &first]).unwrap()); // locks `first`, then `x`
+//! let _x = x.lock();
+//! assert!(acquire(&[&first]).is_err()); // `x` is held and sorts after `first`
 //! ```
 //!
 //! # The order

@@ -8,6 +8,11 @@
 //! The hot path is one thread-local access, a direct-mapped site-cache
 //! probe, and a ring push; the global sink mutex is taken only the first
 //! time a thread uses a site or declares itself in a recording.
+//!
+//! # Limitations
+//! The site cache is direct-mapped with 64 entries per thread: two hot
+//! sites that collide keep evicting each other and each miss takes the
+//! sink's mutex for a map lookup.
 
 use std::cell::{Cell, RefCell};
 use std::panic::Location;

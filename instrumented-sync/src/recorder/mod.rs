@@ -1,17 +1,21 @@
-//! The recorder: every instrumented operation becomes an [`Event`] of the
+//! The recorder: every instrumented operation becomes an [`Event`](lockscope_detector::trace::Event) of the
 //! detector's trace model, buffered per thread and written to one JSON Lines
 //! trace file.
 //!
 //! Turn it on with `LOCKSCOPE_TRACE=path` (see [`config`]) or in code with
 //! [`record_to`] / [`record_default`], which return a [`Recording`] guard
 //! that finishes the file when dropped. The trace is also flushed on normal
-//! exit (an `atexit` hook), on panic (a panic hook chained before the
-//! previous one), every 100 ms by a background thread, whenever a thread's
-//! buffer fills, and on [`flush`] (for the deadlock watchdog). A process
-//! killed mid-run leaves a trace readable up to the last flush.
+//! exit (an `atexit` hook), on panic (a panic hook that runs the previous
+//! hook, then flushes), every 100 ms by a background thread, and on
+//! [`flush`] (for the deadlock watchdog, which also writes its reports as
+//! notes through [`note`]). A process killed mid-run leaves a trace readable
+//! up to the last flush. A recording chosen in code ([`record_to`]) stops
+//! `LOCKSCOPE_TRACE` from starting another.
 //!
 //! # Guarantees
-//! - Nothing recorded while the trace is open is lost.
+//! - Nothing recorded while the trace is open is lost (an event racing
+//!   with the opening of a recording belongs to the previous one and is
+//!   dropped, counted in [`RecordingStats::stale`]).
 //! - Declarations precede the events that use them.
 //! - The file's order is a legal one: an acquisition follows the release
 //!   of the previous holder, a wake-up its notification, a thread's first
@@ -34,6 +38,7 @@
 pub mod config;
 
 mod clock;
+mod declared;
 mod local;
 mod obj;
 pub(crate) mod ring;
@@ -145,6 +150,9 @@ fn finish_session(session: u32) -> io::Result<Option<RecordingStats>> {
 /// Records a trace to `path` (created with its parent directories) until the
 /// returned guard is dropped. A recording already open is finished first.
 pub fn record_to(path: impl AsRef<Path>) -> io::Result<Recording> {
+    // Recording chosen in code: the environment must not start another one
+    // later (at the first instrumented operation of some thread).
+    ENV_INIT.call_once(|| {});
     let path = path.as_ref().to_path_buf();
     let session = start(&path)?;
     Ok(Recording { session, path })
@@ -156,6 +164,14 @@ pub fn record_default(default: impl AsRef<Path>) -> io::Result<Recording> {
     match config::env_path() {
         Some(path) => record_to(path),
         None => record_to(default),
+    }
+}
+
+/// Raises the recorder's clock to the exact time (after a thread blocked),
+/// if a trace is open.
+pub(crate) fn tick() {
+    if active().is_some() {
+        clock::precise();
     }
 }
 

@@ -74,6 +74,10 @@ impl ObjRec {
         if self.declared.load(Ordering::Relaxed) != session {
             self.declare(session, meta, site);
         }
+        if kind.starts_wait() {
+            // The thread is about to block: time the wait exactly.
+            super::clock::precise();
+        }
         let after = match sync {
             Sync::Acquire => self.clock.load(Ordering::Relaxed),
             _ => 0,
@@ -169,6 +173,24 @@ impl ObjRec {
             s.primitive(obj_id(meta), &info);
             self.declared.store(session, Ordering::Relaxed);
         });
+    }
+}
+
+/// Whether an event kind starts a (possible) wait, whose start is timed
+/// exactly.
+trait StartsWait {
+    fn starts_wait(&self) -> bool;
+}
+
+impl StartsWait for EventKind {
+    fn starts_wait(&self) -> bool {
+        matches!(
+            self,
+            EventKind::Request { .. }
+                | EventKind::CondWait { .. }
+                | EventKind::EventWait { .. }
+                | EventKind::BarrierWait { .. }
+        )
     }
 }
 

@@ -42,6 +42,7 @@ use lockscope_detector::trace::{
 };
 use parking_lot::Mutex;
 
+use super::declared::Declared;
 use super::ring::Ring;
 
 /// Every thread's ring; rings of exited threads are dropped once drained.
@@ -56,6 +57,9 @@ pub struct RecordingStats {
     pub path: PathBuf,
     /// Events written.
     pub events: u64,
+    /// Events dropped because they raced with the opening of this
+    /// recording and belong to the previous one (normally 0).
+    pub stale: u64,
 }
 
 pub(crate) struct Sink {
@@ -73,6 +77,9 @@ pub(crate) struct Sink {
     sites: HashMap<(&'static str, u32, u32), SiteId>,
     backtraces: HashMap<Vec<String>, BacktraceId>,
     notes: u32,
+    declared: Declared,
+    /// Events dropped because they belong to a previous recording.
+    stale: u64,
     /// The first write error; reported when the recording ends.
     error: Option<io::Error>,
 }
@@ -115,6 +122,8 @@ pub(crate) fn open(path: &Path, session: u32, base: u64) -> io::Result<Option<Re
         sites: HashMap::new(),
         backtraces: HashMap::new(),
         notes: 0,
+        declared: Declared::default(),
+        stale: 0,
         error: None,
     });
     Ok(previous)
@@ -215,6 +224,7 @@ impl Sink {
         };
         let r = self.out.site(id, &site);
         self.keep(r);
+        self.declared.sites = self.sites.len() + 1;
         self.sites.insert(key, id);
         id
     }
@@ -226,6 +236,7 @@ impl Sink {
         let id = BacktraceId(u32::try_from(self.backtraces.len()).unwrap_or(u32::MAX));
         let r = self.out.backtrace(id, &frames);
         self.keep(r);
+        self.declared.backtraces = self.backtraces.len() + 1;
         self.backtraces.insert(frames, id);
         id
     }
@@ -233,16 +244,19 @@ impl Sink {
     pub(crate) fn thread(&mut self, id: ThreadId, info: &ThreadInfo) {
         let r = self.out.thread(id, info);
         self.keep(r);
+        self.declared.thread(id.0);
     }
 
     pub(crate) fn primitive(&mut self, id: ObjId, info: &PrimitiveInfo) {
         let r = self.out.primitive(id, info);
         self.keep(r);
+        self.declared.obj(id.0);
     }
 
     pub(crate) fn var(&mut self, id: VarId, info: &VarInfo) {
         let r = self.out.var(id, info);
         self.keep(r);
+        self.declared.var(id.0);
     }
 
     pub(crate) fn note(&mut self, note: &Note) -> NoteId {
@@ -250,6 +264,7 @@ impl Sink {
         self.notes += 1;
         let r = self.out.note(id, note);
         self.keep(r);
+        self.declared.notes = self.notes as usize;
         id
     }
 
@@ -289,6 +304,10 @@ impl Sink {
         let rest = self.pending.split_off(cut);
         let ready = std::mem::replace(&mut self.pending, rest);
         for mut ev in ready {
+            if !self.declared.covers(&ev) {
+                self.stale += 1;
+                continue;
+            }
             ev.time = self.relative(ev.time).max(self.last_written);
             self.last_written = ev.time;
             self.events += 1;
@@ -317,6 +336,7 @@ impl Sink {
         Ok(RecordingStats {
             path: self.path,
             events: self.events,
+            stale: self.stale,
         })
     }
 }

@@ -39,7 +39,7 @@ pub mod registry;
 pub mod report;
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -50,6 +50,7 @@ use crate::policy::{self, Action, LiveFinding, StallScope};
 use registry::{Blocked, Slot, WaitDesc};
 
 static STARTED: AtomicBool = AtomicBool::new(false);
+static WATCHDOG_TID: AtomicU64 = AtomicU64::new(0);
 
 /// Starts the watchdog thread if the policy wants one and it is not running.
 #[inline]
@@ -76,8 +77,17 @@ fn start() {
 /// One snapshot: thread id and epoch of each stably blocked thread.
 type Seen = HashSet<(u64, u64)>;
 
+/// The watchdog thread's OS id (Linux), once it runs.
+pub fn os_thread_id() -> Option<u64> {
+    match WATCHDOG_TID.load(Ordering::Relaxed) {
+        0 => None,
+        tid => Some(tid),
+    }
+}
+
 fn run() {
     registry::mark_internal();
+    WATCHDOG_TID.store(registry::os_tid().unwrap_or(0), Ordering::Relaxed);
     let mut seen = Seen::new();
     let mut reported = HashSet::<Vec<(u64, u64)>>::new();
     loop {
@@ -98,7 +108,7 @@ fn scan(
     seen: &mut Seen,
     reported: &mut HashSet<Vec<(u64, u64)>>,
 ) -> Vec<(LiveFinding, Vec<Arc<Slot>>)> {
-    let slots = registry::slots();
+    let slots = registry::user_slots();
     let snapshot: Vec<(Arc<Slot>, Blocked)> = slots
         .iter()
         .filter_map(|s| Some((s.clone(), s.blocked.lock().clone()?)))

@@ -117,6 +117,16 @@ pub fn slots() -> Vec<Arc<Slot>> {
     SLOTS.lock().clone()
 }
 
+/// The registered slots of user threads (not lockscope's own service
+/// threads, which may have used a primitive in a user callback).
+pub fn user_slots() -> Vec<Arc<Slot>> {
+    let internal = INTERNAL.lock().clone();
+    slots()
+        .into_iter()
+        .filter(|s| !s.os_tid.is_some_and(|t| internal.contains(&t)))
+        .collect()
+}
+
 /// Whether some thread other than the caller is blocked acquiring `lock` in
 /// `mode`.
 pub fn someone_waits_for(lock: u64, mode: LockMode, except: u64) -> bool {
