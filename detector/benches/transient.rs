@@ -1,13 +1,13 @@
-//! Cost of the broken-deadlock and runtime-note analyses over the 1M-event
+//! Cost of the broken-deadlock analysis over the 1M-event
 //! synthetic trace (8 threads, 64 locks, every acquisition preceded by a
 //! request, some contended; fixed seed; see `support/synth.rs`), against
-//! the replay state alone in the same run: the two analyses run only at
-//! requests and notes, so the difference is the walk at each request.
+//! the replay state alone in the same run: the analysis works only at
+//! requests (and at the events of a thread in an open cycle), so the
+//! difference is the walk at each request.
 //!
 //! `cargo bench -p lockscope-detector --bench transient -- --measurement-time 5`
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use lockscope_detector::analysis::runtime_notes::RuntimeNotes;
 use lockscope_detector::analysis::transient_deadlock::TransientDeadlocks;
 use lockscope_detector::analysis::{Analysis, Config, Context};
 use lockscope_detector::state::Replay;
@@ -61,13 +61,8 @@ fn transient(c: &mut Criterion) {
     g.bench_function("baseline: generator + replay", |b| {
         b.iter(|| drive(&mut []))
     });
-    g.bench_function("+ transient_deadlock + runtime_notes", |b| {
-        b.iter(|| {
-            drive(&mut [
-                Box::new(TransientDeadlocks::new()),
-                Box::new(RuntimeNotes::new()),
-            ])
-        })
+    g.bench_function("+ transient_deadlock", |b| {
+        b.iter(|| drive(&mut [Box::new(TransientDeadlocks::new())]))
     });
     g.finish();
 }

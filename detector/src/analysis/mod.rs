@@ -31,7 +31,6 @@ pub mod contention;
 pub mod lost_update;
 pub mod race;
 
-pub mod runtime_notes;
 pub mod transient_deadlock;
 
 pub use config::Config;
@@ -105,7 +104,6 @@ pub fn default_analyses(_config: &Config) -> Vec<Box<dyn Analysis>> {
         Box::new(race::Races::new()),
     ]);
     analyses.push(Box::new(transient_deadlock::TransientDeadlocks::new()));
-    analyses.push(Box::new(runtime_notes::RuntimeNotes::new()));
     analyses
 }
 

@@ -1,15 +1,16 @@
-//! Deadlocks that happened during the run and were broken: a timed lock
-//! gave up, the watchdog panicked the deadlocked threads, a thread died.
-//! The end-of-trace analysis ([`super::deadlock`]) cannot see these, since
-//! nothing is blocked any more when the trace ends.
+//! Deadlocks between threads that happened during the run and were broken
+//! silently: a timed lock gave up, a thread panicked or died. The
+//! end-of-trace analysis ([`super::deadlock`]) cannot see these, since
+//! nothing is blocked any more when the trace ends, and the runtime's
+//! watchdog never reports them (timed waits are never part of its
+//! deadlocks).
 //!
 //! At every lock request and join request the analysis asks whether the
 //! requesting thread, once blocked, closes a wait-for cycle in the replay
 //! state ([`Context::state`] is the state *before* the event, so the
 //! requester's new wait is taken from the event itself):
-//! - a lock request waits for the lock's incompatible holders (a thread
-//!   requesting a non-reentrant lock it already holds waits for itself: a
-//!   self-deadlock, even when the request later times out);
+//! - a lock request waits for the lock's incompatible holders (a holder
+//!   re-requesting a non-reentrant lock waits for itself);
 //! - a join waits for the child, unless it has exited;
 //! - every other thread on the chain is followed through its own pending
 //!   lock request or join.
@@ -19,22 +20,26 @@
 //! [`Deadlock`](FindingKind::Deadlock) whose title says how it was broken
 //! (the first thread of the cycle to stop waiting without getting what it
 //! waited for: a `try_failed` is a timeout; an exit or a release while
-//! blocked is a panic or abort, attributed to the watchdog when the runtime
-//! wrote a `deadlock` / `self_deadlock` note meanwhile, whose first line
-//! is then attached as a note). Cycles still in place when the trace ends
-//! are left to [`super::deadlock`]. The fingerprint hashes `broken`, the
-//! sorted lock names and the sorted sites, so it never equals the
-//! end-of-trace finding's; each distinct cycle is reported once per trace
-//! with the number of times it formed.
+//! blocked is an abort). The fingerprint hashes `broken`, the sorted lock
+//! names and the sorted sites, so it never equals the end-of-trace
+//! finding's; each distinct cycle is reported once per trace with the
+//! number of times it formed.
+//!
+//! Left to [`super::deadlock`], so that nothing is reported twice: cycles
+//! still in place when the trace ends; a thread requesting a
+//! non-reentrant lock it holds (a one-thread cycle, timed or not); and a
+//! cycle the runtime reported live (a `deadlock` or `self_deadlock` note
+//! written while it was open: the watchdog broke it, and the note becomes
+//! the finding).
 //!
 //! # Performance
 //! Work only at lock and join requests: a depth-first walk over blocked
 //! threads, each visited once, so O(threads x holders) at worst, usually a
 //! few steps; an uncontended request costs one holder scan and allocates
 //! nothing. Memory: one entry per distinct cycle plus the open ones.
-//! `benches/transient.rs`: this analysis and [`super::runtime_notes`] add
-//! about 5.5 ms per million events to the generator-plus-replay baseline of
-//! about 29 ms (8 threads, 64 locks, a request before every acquisition).
+//! `benches/transient.rs`: this analysis adds about 5.5 ms per million
+//! events to the generator-plus-replay baseline of about 29 ms (8 threads,
+//! 64 locks, a request before every acquisition).
 //!
 //! # Limitations
 //! Condvar, event, barrier and semaphore waits are not followed: nothing in
@@ -77,7 +82,7 @@ struct Open {
     found: usize,
     waits: Vec<(ThreadId, u64)>,
     /// The runtime noted a live deadlock while this cycle was open.
-    noted: Option<String>,
+    noted: bool,
 }
 
 /// What ended a cycle: the first of its threads to stop waiting without
@@ -88,8 +93,6 @@ enum Cause {
     Timeout,
     /// A release or exit while blocked: a panic or abort.
     Abort,
-    /// An abort after the runtime noted a live deadlock.
-    Watchdog,
     /// The threads stopped waiting, how is not in the trace.
     Unknown,
 }
@@ -99,7 +102,6 @@ impl Cause {
         match self {
             Cause::Timeout => "a timeout",
             Cause::Abort => "an abort",
-            Cause::Watchdog => "the watchdog (the threads panicked)",
             Cause::Unknown => "an unknown cause (the threads stopped waiting)",
         }
     }
@@ -128,8 +130,9 @@ impl Analysis for TransientDeadlocks {
             since: cx.index,
             site: ev.site,
         };
-        if let Some(cycle) = find_cycle(cx.meta, cx.state, first) {
-            self.formed(cx, &cycle);
+        match find_cycle(cx.meta, cx.state, first) {
+            Some(cycle) if cycle.len() > 1 => self.formed(cx, &cycle),
+            _ => {}
         }
     }
 
@@ -139,7 +142,7 @@ impl Analysis for TransientDeadlocks {
                 let s = cx.state.thread(t);
                 !s.exited && s.blocked.is_some_and(|b| b.since == since)
             });
-            if !still {
+            if !still && !open.noted {
                 self.broken(open, Cause::Unknown);
             }
         }
@@ -180,7 +183,7 @@ impl TransientDeadlocks {
         self.open.push(Open {
             found,
             waits,
-            noted: None,
+            noted: false,
         });
     }
 
@@ -192,9 +195,8 @@ impl TransientDeadlocks {
         if let EventKind::Note { note } = ev.kind {
             let note = cx.meta.note(note);
             if matches!(note.kind.as_str(), "deadlock" | "self_deadlock") {
-                let first = note.text.lines().next().unwrap_or_default().to_owned();
                 for open in &mut self.open {
-                    open.noted.get_or_insert_with(|| first.clone());
+                    open.noted = true;
                 }
             }
             return;
@@ -214,11 +216,7 @@ impl TransientDeadlocks {
             .into_iter()
             .partition(waiting);
         self.open = open;
-        for o in ended {
-            let cause = match (&o.noted, cause) {
-                (Some(_), Cause::Abort) => Cause::Watchdog,
-                _ => cause,
-            };
+        for o in ended.into_iter().filter(|o| !o.noted) {
             self.broken(o, cause);
         }
     }
@@ -226,15 +224,7 @@ impl TransientDeadlocks {
     fn broken(&mut self, open: Open, cause: Cause) {
         let found = &mut self.found[open.found];
         found.ever_broken = true;
-        if found.broken_by.is_none() {
-            found.broken_by = Some(cause);
-            if let Some(note) = open.noted {
-                found
-                    .finding
-                    .notes
-                    .push(format!("the runtime reported it live: {note}"));
-            }
-        }
+        found.broken_by.get_or_insert(cause);
     }
 }
 
@@ -372,10 +362,7 @@ fn cycle_finding(meta: &TraceMeta, state: &Replay, cycle: &[Link]) -> Finding {
     }
     steps.sort_by_key(|s| s.event);
     rows.sort_by_key(|r| r.0);
-    let mut title = format!("deadlock: {}", parts.join("; "));
-    if n == 1 {
-        title.push_str(" (self-deadlock)");
-    }
+    let title = format!("deadlock: {}", parts.join("; "));
     let prims: Vec<String> = prims.into_iter().collect();
     sites.sort();
     let identity: Vec<&str> = std::iter::once("broken")
@@ -397,11 +384,6 @@ fn cycle_finding(meta: &TraceMeta, state: &Replay, cycle: &[Link]) -> Finding {
          a wait gave up, so without the timeout (or panic) it hangs"
             .to_owned(),
     );
-    if n == 1 {
-        f.notes.push(
-            "a thread requested a lock it already holds, and the lock is not reentrant".to_owned(),
-        );
-    }
     f
 }
 
