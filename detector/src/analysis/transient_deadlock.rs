@@ -37,9 +37,9 @@
 //! threads, each visited once, so O(threads x holders) at worst, usually a
 //! few steps; an uncontended request costs one holder scan and allocates
 //! nothing. Memory: one entry per distinct cycle plus the open ones.
-//! `benches/transient.rs`: this analysis adds about 5.5 ms per million
+//! `benches/transient.rs`: this analysis adds about 4 ms per million
 //! events to the generator-plus-replay baseline of about 29 ms (8 threads,
-//! 64 locks, a request before every acquisition).
+//! 64 locks, a request before every acquisition; 33 ms with it).
 //!
 //! # Limitations
 //! Condvar, event, barrier and semaphore waits are not followed: nothing in
