@@ -340,21 +340,29 @@ fn s11_lock_statistics_show_a_small_critical_section_passed_between_threads() {
 
 // ---- the command ----
 
+/// The `lockscope` binary next to the examples, if this test run built
+/// it: `cargo test --workspace` does, `cargo test -p lockscope` alone does
+/// not (the callers then check through the library and say so).
+fn lockscope_bin() -> Option<std::path::PathBuf> {
+    let bin = profile_dir().join(format!("lockscope{}", std::env::consts::EXE_SUFFIX));
+    if bin.is_file() {
+        return Some(bin);
+    }
+    eprintln!(
+        "{} not built (run `cargo test --workspace`): checked through the library",
+        bin.display()
+    );
+    None
+}
+
 #[test]
 fn lockscope_analyze_fails_the_gate_on_the_self_deadlock_trace() {
     let run = run_example("self_deadlock");
-    let bin = profile_dir().join(format!("lockscope{}", std::env::consts::EXE_SUFFIX));
-    if !bin.is_file() {
-        // `cargo test -p lockscope` alone does not build the CLI; the
-        // workspace run does. Check what the gate keys on instead.
-        eprintln!(
-            "{} not built (run `cargo test --workspace`): checked through the library",
-            bin.display()
-        );
+    let Some(bin) = lockscope_bin() else {
         let report = analyze_run(&run);
         assert_eq!(report.count(FindingKind::Deadlock), 1);
         return;
-    }
+    };
     let mut cmd = Command::new(&bin);
     cmd.arg("analyze").arg(&run.trace).env("NO_COLOR", "1");
     let (status, stdout, stderr) = run_bounded(cmd, "lockscope analyze");
@@ -366,6 +374,42 @@ fn lockscope_analyze_fails_the_gate_on_the_self_deadlock_trace() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(lines.contains(&"1 deadlock in 1 trace"), "{stdout}");
     assert!(lines.contains(&"gate: FAILED (1 denied)"), "{stdout}");
+}
+
+/// `lockscope run` end to end: it traces the example through
+/// `LOCKSCOPE_TRACE`, analyzes what it wrote and fails the gate on the
+/// helper's lock-order violation.
+#[test]
+fn lockscope_run_gates_the_sorted_acquire_example() {
+    let Some(bin) = lockscope_bin() else {
+        let report = analyze_run(&run_example("sorted_acquire"));
+        assert_eq!(report.count(FindingKind::LockOrderViolation), 1);
+        return;
+    };
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut cmd = Command::new(&bin);
+    cmd.args(["run", "--quiet", "--timeout", "60", "--trace-dir"])
+        .arg(dir.path())
+        .arg("--")
+        .arg(harness::example_bin("sorted_acquire"))
+        .env("NO_COLOR", "1")
+        .env_remove("LOCKSCOPE_TRACE");
+    let (status, stdout, stderr) = run_bounded(cmd, "lockscope run");
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("1 lock-order violation")),
+        "{stdout}"
+    );
+    let traces = std::fs::read_dir(dir.path())
+        .expect("the trace directory")
+        .count();
+    assert_eq!(traces, 1, "one trace for one process");
 }
 
 /// Regression test for the recorder's start-up race (fixed on main): with
