@@ -37,14 +37,21 @@ fn main() -> std::io::Result<()> {
         items: Mutex::named("queue", VecDeque::new()),
         not_empty: Condvar::named("not_empty"),
     });
+    // Not part of the scenario: lets main know every consumer is running
+    // (a std barrier, so the trace does not show it).
+    let running = Arc::new(std::sync::Barrier::new(4));
     let consumers: Vec<_> = (0..3)
         .map(|i| {
-            let q = q.clone();
+            let (q, running) = (q.clone(), running.clone());
             thread::Builder::new()
                 .name(format!("consumer-{i}"))
-                .spawn(move || println!("consumer-{i} got {}", q.get()))
+                .spawn(move || {
+                    running.wait();
+                    println!("consumer-{i} got {}", q.get());
+                })
         })
         .collect::<Result<_, _>>()?;
+    running.wait();
     let producer = {
         let q = q.clone();
         thread::Builder::new()

@@ -14,17 +14,22 @@ fn main() -> std::io::Result<()> {
         "/target/lockscope-traces/event_never_set.jsonl"
     ))?;
     let started = Arc::new(Event::named("server_started"));
+    // Not part of the scenario: lets main know the client is running (a
+    // std barrier, so the trace does not show it).
+    let running = Arc::new(std::sync::Barrier::new(2));
     let client = {
-        let started = started.clone();
+        let (started, running) = (started.clone(), running.clone());
         thread::Builder::new()
             .name("client".into())
             .spawn(move || {
+                running.wait();
                 started.wait();
                 println!("client: server is up (never printed)");
             })?
     };
     // The server that should set the event never runs; give the client time
     // to block, then end the program with it still waiting.
+    running.wait();
     thread::sleep(Duration::from_millis(50));
     println!(
         "main: client still waiting: {}, exiting without joining it",
