@@ -154,6 +154,37 @@ fn s3_opposite_order_reports_the_deadlock_with_both_sites_and_the_inversion() {
 }
 
 #[test]
+fn s3_run_that_did_not_hang_predicts_the_inversion_with_both_sites() {
+    let run = run_example("deadlock_lucky");
+    let report = analyze_run(&run);
+    assert_eq!(
+        report.count(FindingKind::Deadlock),
+        0,
+        "{:#?}",
+        report.findings
+    );
+    let predicted = of_kind(&report, FindingKind::PotentialDeadlock);
+    assert_eq!(predicted.len(), 1, "{:#?}", report.findings);
+    let f = predicted[0];
+    let mut threads = f.threads.clone();
+    threads.sort();
+    assert_eq!(threads, ["task1", "task2"]);
+    let first = site_of("deadlock_lucky", "first.lock()");
+    let second = site_of("deadlock_lucky", "second.lock()");
+    for t in ["task1", "task2"] {
+        let sites: Vec<_> = f.steps.iter().filter(|s| s.thread == t).collect();
+        assert!(
+            sites.iter().any(|s| at(s.site.as_deref(), &first)),
+            "{f:#?}"
+        );
+        assert!(
+            sites.iter().any(|s| at(s.site.as_deref(), &second)),
+            "{f:#?}"
+        );
+    }
+}
+
+#[test]
 fn s3_real_hang_is_broken_by_the_watchdog_within_a_second() {
     let run = run_example("deadlock_hang");
     assert!(run.stdout.contains("panicked"), "{}", run.stdout);
