@@ -187,7 +187,10 @@ fn s3_run_that_did_not_hang_predicts_the_inversion_with_both_sites() {
 #[test]
 fn s3_real_hang_is_broken_by_the_watchdog_within_a_second() {
     let run = run_example("deadlock_hang");
+    // It really deadlocks; the watchdog's panics end it, not the timeout.
+    assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
     assert!(run.stdout.contains("panicked"), "{}", run.stdout);
+    assert!(run.stderr.contains("deadlock"), "{}", run.stderr);
     let (events, meta) = read_trace(&run);
     let requests: Vec<_> = events
         .iter()

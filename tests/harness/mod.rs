@@ -12,8 +12,6 @@
 //! deadlock timings are steadier on a quiet machine, and all of them
 //! together take about two seconds.
 
-#![allow(dead_code)] // Each test binary uses a part.
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
