@@ -364,10 +364,10 @@ fn s11_lock_statistics_show_a_small_critical_section_passed_between_threads() {
         .expect("statistics for counter_lock");
     assert_eq!(stats.acquisitions, 4);
     assert_eq!(stats.owner_changes, 3, "four workers, one acquisition each");
-    // The lock covers the 1 ms section, not the 20 ms of work around it
-    // (the recorder's clock has about 1 ms resolution, so no lower bound).
-    let ms = 1_000_000;
-    assert!(stats.hold_max < 15 * ms, "{stats:#?}");
+    // The lock covers the 1 ms section, not the 20 ms of work around it:
+    // were the work inside, every hold would last 20 ms or more. (The
+    // recorder's clock has about 1 ms resolution: no lower bound.)
+    assert!(stats.hold_mean < 20e6, "{stats:#?}");
     assert!(stats.hold_total > 0, "{stats:#?}");
     assert!(stats.contended == 0 || stats.wait_total > 0, "{stats:#?}");
     // And the serial half took longer than the concurrent one (4 x 21 ms
