@@ -75,3 +75,41 @@ fn abba_the_watchdog_broke_is_reported_once_from_the_runtime_note() {
         .iter()
         .all(|f| !f.title.contains("broken by")));
 }
+
+#[test]
+fn join_of_a_worker_waiting_for_the_joiners_lock_then_timed_out() {
+    let report = run("join_timed_out.jsonl");
+    let deadlocks = find(&report, FindingKind::Deadlock);
+    assert_eq!(deadlocks.len(), 1, "{report:#?}");
+    let f = deadlocks[0];
+    assert_eq!(
+        f.title,
+        "deadlock (broken by a timeout): main holds config and waits for thread worker to exit; \
+         worker waits for config"
+    );
+    assert_eq!(
+        sites(f),
+        [
+            Some("src/main.rs:10:5"),
+            Some("src/worker.rs:30:13"),
+            Some("src/main.rs:12:9")
+        ]
+    );
+    let rows: Vec<&str> = f
+        .scenario
+        .as_ref()
+        .expect("a scenario")
+        .rows
+        .iter()
+        .map(|r| r.1.as_str())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "lock(config)",
+            "lock(config)",
+            "join(worker)",
+            "*** DEADLOCK *** (broken by a timeout)"
+        ]
+    );
+}
