@@ -103,6 +103,10 @@ fn block(wait: Wait<'_>, site: &'static Location<'static>, deadline: Option<Inst
             // Before publishing: a `panic` action leaves nothing behind.
             dispatch(f);
         }
+        let pending = thread_state::with(|ts| crate::order::requested(ts, lock, mode, site));
+        if pending == Some(true) {
+            report_pending();
+        }
     }
     thread_state::with(|ts| {
         if let Wait::Condvar { mutex, .. } = wait {

@@ -296,3 +296,31 @@ fn findings_are_written_into_the_trace_as_notes() {
     assert!(text.contains("lock-order inversion"), "{text}");
     assert!(text.contains("Lock Order Violation"), "{text}");
 }
+
+#[test]
+fn scenario_3_run_with_timeouts_still_reports_the_inversion() {
+    let _s = serial();
+    let found = capture(Policy::default(), false);
+    let (plate, sticks) = (
+        Arc::new(Mutex::named("plate", ())),
+        Arc::new(Mutex::named("chopsticks", ())),
+    );
+    let both = Arc::new(Barrier::new(2));
+    let spawn = |first: Arc<Mutex<()>>, second: Arc<Mutex<()>>| {
+        let both = both.clone();
+        thread::spawn(move || {
+            let _a = first.lock();
+            both.wait();
+            // The first to time out never gets its second lock, so only the
+            // check made when it started to wait can know its edge.
+            drop(second.try_lock_for(Duration::from_millis(200)));
+        })
+    };
+    let t1 = spawn(plate.clone(), sticks.clone());
+    let t2 = spawn(sticks, plate);
+    t1.join().unwrap();
+    t2.join().unwrap();
+    let found = found.lock().unwrap();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].summary.contains("`plate`") && found[0].summary.contains("`chopsticks`"));
+}

@@ -9,7 +9,10 @@
 //! - a blocking acquisition with locks held hashes the held chain plus the
 //!   new lock; only a chain this thread has not seen goes to the global
 //!   graph ([`learned::check`]), so a known ordering costs a thread-local
-//!   hash-set look-up and no global lock.
+//!   hash-set look-up and no global lock. When the acquisition has to wait,
+//!   the check runs before the thread blocks (and the `panic` action fires
+//!   before the lock is taken), so an inversion is reported even when this
+//!   very attempt deadlocks or times out.
 //!
 //! Before blocking on a lock the thread already holds: a non-reentrant
 //! mutex, anything under its own write lock, a write under its own read,
@@ -68,6 +71,38 @@ pub(crate) fn before_lock(
         // read, reentrant re-entry: nothing wrong by itself.
         _ => None,
     }
+}
+
+/// The thread is about to block acquiring `lock` (possibly with a
+/// timeout): its edges are checked now, before it can hang, so an
+/// inversion is reported even when this attempt deadlocks or times out.
+/// Findings go to `ts.pending`; returns whether there are any. The chain is
+/// then known, so the acquisition itself adds nothing more.
+pub(crate) fn requested(
+    ts: &ThreadState,
+    lock: &PrimitiveMeta,
+    mode: LockMode,
+    site: &'static Location<'static>,
+) -> bool {
+    let kind = lock.kind();
+    let id = lock.id();
+    let held = ts.held.borrow();
+    if !kind.is_lock() || held.is_empty() || held.iter().any(|h| h.info.id == id) {
+        return false;
+    }
+    let chain = chain_step(held.last().map_or(0, |h| h.chain), id, mode);
+    if !ts.first_time_chain(chain) {
+        return false;
+    }
+    let info = LockInfo {
+        id,
+        kind,
+        name: lock.name(),
+        created: lock.site(),
+        key: (lock.rank().unwrap_or(id), id),
+    };
+    let found = learned::check(&held, info, mode, site, thread_of(ts));
+    report_into(ts, found)
 }
 
 /// The thread took `lock`; findings go to `ts.pending` (returns whether

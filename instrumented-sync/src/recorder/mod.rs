@@ -248,6 +248,9 @@ fn install_process_hooks() {
 /// Raises the coarse clock every millisecond and drains every 100 ms while
 /// a trace is open.
 fn background() {
+    // lockscope's own service thread: it must not keep the watchdog from
+    // seeing that every thread of the program is stalled.
+    crate::live::internal_thread();
     let mut ticks = 0u32;
     loop {
         if active().is_some() {
