@@ -31,6 +31,8 @@ pub mod contention;
 pub mod lost_update;
 pub mod race;
 
+pub mod transient_deadlock;
+
 pub use config::Config;
 
 /// What an analysis sees with each event.
@@ -101,6 +103,7 @@ pub fn default_analyses(_config: &Config) -> Vec<Box<dyn Analysis>> {
         Box::new(lost_update::LostUpdates::new()),
         Box::new(race::Races::new()),
     ]);
+    analyses.push(Box::new(transient_deadlock::TransientDeadlocks::new()));
     analyses
 }
 
