@@ -62,7 +62,9 @@ impl FindingKind {
     /// The note kind written into the trace.
     pub fn as_str(self) -> &'static str {
         match self {
-            FindingKind::LockOrder => "lock_order",
+            // Not `lock_order`: that note kind is the `acquire` helper's
+            // sorted-id rule; a learned inversion is a potential deadlock.
+            FindingKind::LockOrder => "potential_deadlock",
             FindingKind::RecursiveRead => "recursive_read",
             FindingKind::Deadlock => "deadlock",
             FindingKind::SelfDeadlock => "self_deadlock",

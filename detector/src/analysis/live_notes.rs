@@ -14,7 +14,10 @@ use crate::report::{Finding, FindingKind};
 use crate::trace::{Event, NoteId, TraceMeta};
 
 /// The finding kind for a runtime note kind, if it is one of the live
-/// checks'.
+/// checks' and the events cannot show it by themselves. A
+/// `potential_deadlock` note (the learned lock order closed a cycle) is not
+/// repeated: the lock-order analysis finds the same inversion from the
+/// recorded acquisitions, with both sites and a feasibility grade.
 pub fn kind(note_kind: &str) -> Option<FindingKind> {
     Some(match note_kind {
         "deadlock" | "self_deadlock" => FindingKind::Deadlock,
@@ -62,6 +65,7 @@ mod tests {
         for (kind, text) in [
             ("self_deadlock", "lockscope: self-deadlock: thread `main` (1) blocks on `lock`, which it already holds\n\ndetails"),
             ("lock_order", "lockscope: lock order: `b` (rank 2) taken after `a` (rank 3)"),
+            ("potential_deadlock", "lockscope: potential deadlock: lock-order inversion `a` -> `b` -> `a`"),
             ("progress", "not a live check"),
         ] {
             let note = b.note(Note {
