@@ -236,9 +236,6 @@ fn finish(f: Found) -> Finding {
         finding
             .title
             .replacen("deadlock: ", &format!("deadlock (broken by {cause}): "), 1);
-    if let Some(row) = finding.scenario.as_mut().and_then(|s| s.rows.last_mut()) {
-        row.1 = format!("{DEADLOCK_ROW} (broken by {cause})");
-    }
     if f.times > 1 {
         finding
             .notes
