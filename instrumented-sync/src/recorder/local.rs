@@ -146,7 +146,7 @@ impl Local {
             None => {
                 let info = ThreadInfo {
                     label: self.tid.to_string(),
-                    name,
+                    name: Some(name.unwrap_or_else(|| unnamed(self.tid))),
                     parent: None,
                     spawn_site: None,
                 };
@@ -172,6 +172,13 @@ impl Local {
     }
 }
 
+/// The name a thread without one gets in the trace (`thread-7`, as std's
+/// panic messages and ThreadSanitizer say it), so reports never show a bare
+/// number.
+fn unnamed(tid: u32) -> String {
+    format!("thread-{tid}")
+}
+
 /// Declares a helper-spawned thread unless it already is in `session`.
 fn declare_child(
     s: &mut sink::Sink,
@@ -187,7 +194,7 @@ fn declare_child(
     }
     let info = ThreadInfo {
         label: tid.to_string(),
-        name,
+        name: Some(name.unwrap_or_else(|| unnamed(tid))),
         parent,
         spawn_site: Some(s.site(site)),
     };
