@@ -14,8 +14,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use lockscope_detector::analysis::contention::Contention;
 use lockscope_detector::analysis::lost_update::LostUpdates;
 use lockscope_detector::analysis::race::Races;
-use lockscope_detector::analysis::{analyze, Analysis, Config, Context, Input};
-use lockscope_detector::state::Replay;
+use lockscope_detector::analysis::{analyze, analyze_trace, Analysis, Config, Input};
 use lockscope_detector::trace::EventSource;
 
 #[path = "support/synth.rs"]
@@ -29,34 +28,9 @@ fn source() -> synth::Synth {
 
 /// Streams the source through replay and `analyses`, as `analyze` does.
 fn drive(mut src: impl EventSource, analyses: &mut [Box<dyn Analysis>]) -> u64 {
-    let config = Config::default();
-    let mut state = Replay::new();
-    let mut index = 0;
-    while let Some(ev) = src.next_event().expect("the generator never fails") {
-        let cx = Context {
-            trace: 0,
-            trace_name: "synth",
-            index,
-            meta: src.meta(),
-            state: &state,
-            config: &config,
-        };
-        for a in analyses.iter_mut() {
-            a.on_event(&cx, &ev);
-        }
-        state.apply(index, &ev);
-        index += 1;
-    }
-    let cx = Context {
-        trace: 0,
-        trace_name: "synth",
-        index,
-        meta: src.meta(),
-        state: &state,
-        config: &config,
-    };
-    let found: usize = analyses.iter_mut().map(|a| a.end_trace(&cx).len()).sum();
-    index + found as u64
+    let (summary, found) = analyze_trace(0, "synth", &mut src, &Config::default(), analyses)
+        .expect("the generator never fails");
+    summary.events + found.len() as u64
 }
 
 fn std_file(c: &mut Criterion) {

@@ -15,8 +15,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use lockscope_detector::analysis::deadlock::Deadlocks;
 use lockscope_detector::analysis::discipline::Discipline;
 use lockscope_detector::analysis::lock_order::LockOrder;
-use lockscope_detector::analysis::{analyze, Analysis, Config, Context, Input};
-use lockscope_detector::state::Replay;
+use lockscope_detector::analysis::{analyze, analyze_trace, Analysis, Config, Input};
 use lockscope_detector::trace::{self, EventSource};
 
 const JIGSAW: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/std/jigsaw.std");
@@ -28,35 +27,11 @@ fn open() -> Box<dyn EventSource + Send> {
 /// Streams jigsaw through replay and `analyses`, as `analyze` does;
 /// returns events plus findings so nothing is optimised away.
 fn drive(analyses: &mut [Box<dyn Analysis>]) -> usize {
-    let config = Config::default();
     let mut src = open();
-    let mut state = Replay::new();
-    let mut index = 0;
-    while let Some(ev) = src.next_event().expect("bundled trace reads") {
-        let cx = Context {
-            trace: 0,
-            trace_name: "jigsaw.std",
-            index,
-            meta: src.meta(),
-            state: &state,
-            config: &config,
-        };
-        for a in analyses.iter_mut() {
-            a.on_event(&cx, &ev);
-        }
-        state.apply(index, &ev);
-        index += 1;
-    }
-    let cx = Context {
-        trace: 0,
-        trace_name: "jigsaw.std",
-        index,
-        meta: src.meta(),
-        state: &state,
-        config: &config,
-    };
-    let found: usize = analyses.iter_mut().map(|a| a.end_trace(&cx).len()).sum();
-    index as usize + found
+    let (summary, found) =
+        analyze_trace(0, "jigsaw.std", src.as_mut(), &Config::default(), analyses)
+            .expect("bundled trace reads");
+    summary.events as usize + found.len()
 }
 
 fn jigsaw(c: &mut Criterion) {

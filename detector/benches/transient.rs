@@ -9,9 +9,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use lockscope_detector::analysis::transient_deadlock::TransientDeadlocks;
-use lockscope_detector::analysis::{Analysis, Config, Context};
-use lockscope_detector::state::Replay;
-use lockscope_detector::trace::EventSource;
+use lockscope_detector::analysis::{analyze_trace, Analysis, Config};
 
 #[path = "support/synth.rs"]
 #[allow(dead_code)] // Shared with analyze.rs; the STD writer is not used here.
@@ -24,34 +22,9 @@ const EVENTS: u64 = 1_000_000;
 /// away.
 fn drive(analyses: &mut [Box<dyn Analysis>]) -> u64 {
     let mut src = synth::Synth::new(synth::Params::benchmark(EVENTS));
-    let config = Config::default();
-    let mut state = Replay::new();
-    let mut index = 0;
-    while let Some(ev) = src.next_event().expect("the generator never fails") {
-        let cx = Context {
-            trace: 0,
-            trace_name: "synth",
-            index,
-            meta: src.meta(),
-            state: &state,
-            config: &config,
-        };
-        for a in analyses.iter_mut() {
-            a.on_event(&cx, &ev);
-        }
-        state.apply(index, &ev);
-        index += 1;
-    }
-    let cx = Context {
-        trace: 0,
-        trace_name: "synth",
-        index,
-        meta: src.meta(),
-        state: &state,
-        config: &config,
-    };
-    let found: usize = analyses.iter_mut().map(|a| a.end_trace(&cx).len()).sum();
-    index + found as u64
+    let (summary, found) = analyze_trace(0, "synth", &mut src, &Config::default(), analyses)
+        .expect("the generator never fails");
+    summary.events + found.len() as u64
 }
 
 fn transient(c: &mut Criterion) {

@@ -115,7 +115,9 @@ pub fn analyze(inputs: Vec<Input<'_>>, config: &Config) -> Result<Report, TraceE
     let mut analyses = default_analyses(config);
     let mut report = Report::default();
     for (trace, mut input) in inputs.into_iter().enumerate() {
-        let summary = run_trace(trace, &mut input, config, &mut analyses, &mut report)?;
+        let source = input.source.as_mut();
+        let (summary, findings) = analyze_trace(trace, &input.name, source, config, &mut analyses)?;
+        report.findings.extend(findings);
         report.traces.push(summary);
     }
     for analysis in &mut analyses {
@@ -128,22 +130,27 @@ pub fn analyze(inputs: Vec<Input<'_>>, config: &Config) -> Result<Report, TraceE
     Ok(report)
 }
 
-fn run_trace(
+/// Streams one trace through replay and `analyses`: each event is shown to
+/// every analysis with the state before it, then applied; at the end each
+/// analysis reports its per-trace findings (tagged with `name`). This is
+/// what [`analyze`] does for each input; benchmarks and tools that run a
+/// chosen set of analyses call it directly.
+pub fn analyze_trace(
     trace: usize,
-    input: &mut Input<'_>,
+    name: &str,
+    source: &mut dyn EventSource,
     config: &Config,
     analyses: &mut [Box<dyn Analysis>],
-    report: &mut Report,
-) -> Result<TraceSummary, TraceError> {
+) -> Result<(TraceSummary, Vec<Finding>), TraceError> {
     let mut state = Replay::new();
     let mut index = 0u64;
     let (mut first_time, mut last_time) = (None, 0);
-    while let Some(ev) = input.source.next_event()? {
+    while let Some(ev) = source.next_event()? {
         let cx = Context {
             trace,
-            trace_name: &input.name,
+            trace_name: name,
             index,
-            meta: input.source.meta(),
+            meta: source.meta(),
             state: &state,
             config,
         };
@@ -155,24 +162,25 @@ fn run_trace(
         last_time = ev.time;
         index += 1;
     }
-    let meta = input.source.meta();
+    let meta = source.meta();
     let cx = Context {
         trace,
-        trace_name: &input.name,
+        trace_name: name,
         index,
         meta,
         state: &state,
         config,
     };
+    let mut findings = Vec::new();
     for analysis in analyses.iter_mut() {
         let mut found = analysis.end_trace(&cx);
         for f in &mut found {
-            f.trace.get_or_insert_with(|| input.name.clone());
+            f.trace.get_or_insert_with(|| name.to_owned());
         }
-        report.findings.extend(found);
+        findings.extend(found);
     }
-    Ok(TraceSummary {
-        name: input.name.clone(),
+    let summary = TraceSummary {
+        name: name.to_owned(),
         format: meta.format.as_str().to_owned(),
         events: index,
         threads: meta.threads.len() as u64,
@@ -182,5 +190,6 @@ fn run_trace(
         first_time: first_time.unwrap_or(0),
         last_time,
         warnings: meta.warnings.clone(),
-    })
+    };
+    Ok((summary, findings))
 }
