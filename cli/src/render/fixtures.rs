@@ -1,6 +1,9 @@
 //! A hand-built report with one finding of each shape the renderers treat
 //! specially, for the renderers' unit tests.
 
+use super::Ctx;
+use crate::gate::{Gate, Verdict};
+use crate::sites::Root;
 use lockscope_detector::report::{
     Feasibility, Finding, FindingKind, LockStats, Report, Scenario, Severity, Step, TraceSummary,
 };
@@ -174,4 +177,36 @@ pub fn sample() -> Report {
     };
     r.sort();
     r
+}
+
+/// The verdict and repository root every renderer test renders with: the
+/// gate's judgement of the report, and `/repo` as the root.
+pub struct Fixture {
+    verdict: Verdict,
+    root: Root,
+}
+
+impl Fixture {
+    /// With the default gate.
+    pub fn new(report: &Report) -> Self {
+        Self::with_gate(report, &Gate::default())
+    }
+
+    pub fn with_gate(report: &Report, gate: &Gate) -> Self {
+        Fixture {
+            verdict: gate.judge(report),
+            root: Root::new("/repo".into()),
+        }
+    }
+
+    /// A rendering context for `report` (the one the fixture judged).
+    pub fn ctx<'a>(&'a self, report: &'a Report, verbose: bool, quiet: bool) -> Ctx<'a> {
+        Ctx {
+            report,
+            verdict: &self.verdict,
+            root: &self.root,
+            verbose,
+            quiet,
+        }
+    }
 }

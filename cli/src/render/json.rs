@@ -90,22 +90,13 @@ pub fn render(cx: &Ctx<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gate::Gate;
-    use crate::render::fixtures::sample;
-    use crate::sites::Root;
+    use crate::render::fixtures::{sample, Fixture};
 
     #[test]
     fn document_has_verdict_summary_and_every_finding() {
         let report = sample();
-        let verdict = Gate::default().judge(&report);
-        let root = Root::new("/repo".into());
-        let cx = Ctx {
-            report: &report,
-            verdict: &verdict,
-            root: &root,
-            verbose: false,
-            quiet: true,
-        };
+        let fx = Fixture::new(&report);
+        let cx = fx.ctx(&report, false, true);
         let v: serde_json::Value = serde_json::from_str(&render(&cx)).unwrap();
         assert_eq!(v["format"], FORMAT);
         assert_eq!(v["verdict"]["passed"], false);
@@ -134,15 +125,8 @@ mod tests {
     fn the_spec_documents_every_field() {
         let spec = include_str!("../../../docs/json-report.md");
         let report = sample();
-        let verdict = Gate::default().judge(&report);
-        let root = Root::new("/repo".into());
-        let cx = Ctx {
-            report: &report,
-            verdict: &verdict,
-            root: &root,
-            verbose: false,
-            quiet: true,
-        };
+        let fx = Fixture::new(&report);
+        let cx = fx.ctx(&report, false, true);
         let v: serde_json::Value = serde_json::from_str(&render(&cx)).unwrap();
         let keys = |v: &serde_json::Value| -> Vec<String> {
             v.as_object().unwrap().keys().cloned().collect()

@@ -146,22 +146,13 @@ fn text_element(w: &mut Writer<Cursor<Vec<u8>>>, tag: &str, attrs: &[(&str, &str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gate::Gate;
-    use crate::render::fixtures::sample;
-    use crate::sites::Root;
+    use crate::render::fixtures::{sample, Fixture};
 
     #[test]
     fn failures_for_denied_skips_for_allowed_passes_for_clean_kinds() {
         let report = sample();
-        let verdict = Gate::default().judge(&report);
-        let root = Root::new("/repo".into());
-        let cx = Ctx {
-            report: &report,
-            verdict: &verdict,
-            root: &root,
-            verbose: false,
-            quiet: false,
-        };
+        let fx = Fixture::new(&report);
+        let cx = fx.ctx(&report, false, false);
         let xml = render(&cx);
         assert!(
             xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"),
@@ -182,15 +173,8 @@ mod tests {
     fn output_parses_back() {
         use quick_xml::events::Event as E;
         let report = sample();
-        let verdict = Gate::default().judge(&report);
-        let root = Root::new("/repo".into());
-        let cx = Ctx {
-            report: &report,
-            verdict: &verdict,
-            root: &root,
-            verbose: false,
-            quiet: false,
-        };
+        let fx = Fixture::new(&report);
+        let cx = fx.ctx(&report, false, false);
         let xml = render(&cx);
         let mut reader = quick_xml::Reader::from_str(&xml);
         let (mut cases, mut failures, mut skipped) = (0, 0, 0);

@@ -204,19 +204,12 @@ fn code_flow(root: &Root, f: &Finding) -> Option<Value> {
 mod tests {
     use super::*;
     use crate::gate::Gate;
-    use crate::render::fixtures::sample;
+    use crate::render::fixtures::{sample, Fixture};
 
     fn log() -> Value {
         let report = sample();
-        let verdict = Gate::default().judge(&report);
-        let root = Root::new("/repo".into());
-        let cx = Ctx {
-            report: &report,
-            verdict: &verdict,
-            root: &root,
-            verbose: false,
-            quiet: false,
-        };
+        let fx = Fixture::new(&report);
+        let cx = fx.ctx(&report, false, false);
         serde_json::from_str(&render(&cx, false)).unwrap()
     }
 
@@ -282,15 +275,8 @@ mod tests {
             baseline: Some([report.findings[0].fingerprint.clone()].into()),
             ..Gate::default()
         };
-        let verdict = gate.judge(&report);
-        let root = Root::new("/repo".into());
-        let cx = Ctx {
-            report: &report,
-            verdict: &verdict,
-            root: &root,
-            verbose: false,
-            quiet: false,
-        };
+        let fx = Fixture::with_gate(&report, &gate);
+        let cx = fx.ctx(&report, false, false);
         let log: Value = serde_json::from_str(&render(&cx, true)).unwrap();
         assert!(validator().is_valid(&log));
         let results = log["runs"][0]["results"].as_array().unwrap();

@@ -223,21 +223,12 @@ fn more_line(out: &mut String, cx: &Ctx<'_>, rest: &[usize]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gate::Gate;
-    use crate::render::fixtures::sample;
-    use crate::sites::Root;
+    use crate::render::fixtures::{sample, Fixture};
 
     fn plain(verbose: bool, quiet: bool) -> String {
         let report = sample();
-        let verdict = Gate::default().judge(&report);
-        let root = Root::new("/repo".into());
-        let cx = Ctx {
-            report: &report,
-            verdict: &verdict,
-            root: &root,
-            verbose,
-            quiet,
-        };
+        let fx = Fixture::new(&report);
+        let cx = fx.ctx(&report, verbose, quiet);
         anstream::adapter::strip_str(&render(&cx)).to_string()
     }
 
@@ -312,15 +303,8 @@ mod tests {
         race.steps.reverse();
         race.steps[0].what = "read flag".into();
         race.steps[1].what = "wrote flag".into();
-        let verdict = Gate::default().judge(&report);
-        let root = Root::new("/repo".into());
-        let cx = Ctx {
-            report: &report,
-            verdict: &verdict,
-            root: &root,
-            verbose: false,
-            quiet: false,
-        };
+        let fx = Fixture::new(&report);
+        let cx = fx.ctx(&report, false, false);
         let out = anstream::adapter::strip_str(&render(&cx)).to_string();
         assert!(out.contains("    Wrote flag by thread T9:"), "{out}");
         assert!(
