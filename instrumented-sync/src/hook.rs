@@ -5,7 +5,7 @@
 use std::panic::Location;
 use std::time::Instant;
 
-use lockscope_detector::trace::LockMode;
+use lockscope_detector::trace::{LockMode, PrimitiveKind};
 
 use crate::live;
 pub(crate) use crate::live::Wait;
@@ -45,6 +45,29 @@ pub(crate) fn wait_ended() {
 pub(crate) fn released(lock: &PrimitiveMeta, mode: LockMode) {
     if LIVE {
         live::released(lock, mode);
+    }
+}
+
+/// [`acquired`] for a lock whose kind is a constant at the call site: the
+/// raw locks' hot path, with the checks that do not apply folded away.
+#[inline(always)]
+pub(crate) fn acquired_as(
+    kind: PrimitiveKind,
+    lock: &PrimitiveMeta,
+    mode: LockMode,
+    blocking: bool,
+    site: &'static Location<'static>,
+) {
+    if LIVE {
+        live::acquired_as(kind, lock, mode, blocking, site);
+    }
+}
+
+/// [`released`] for a lock whose kind is a constant at the call site.
+#[inline(always)]
+pub(crate) fn released_as(kind: PrimitiveKind, lock: &PrimitiveMeta) {
+    if LIVE {
+        live::released_as(kind, lock);
     }
 }
 

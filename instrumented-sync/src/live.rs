@@ -51,7 +51,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use lockscope_detector::trace::LockMode;
+use lockscope_detector::trace::{LockMode, PrimitiveKind};
 
 use crate::meta::PrimitiveMeta;
 use crate::policy::{self, Action, LiveFinding};
@@ -181,16 +181,31 @@ pub fn acquired(
     blocking: bool,
     site: &'static Location<'static>,
 ) {
-    let pending = thread_state::with(|ts| {
-        unblock(ts);
-        crate::order::acquired(ts, lock, mode, blocking, site)
-    });
-    if pending == Some(true) {
+    acquired_as(lock.kind(), lock, mode, blocking, site);
+}
+
+/// [`acquired`] for a primitive whose kind the caller knows statically (a
+/// constant), so the checks that do not apply to that kind compile away.
+#[inline(always)]
+pub(crate) fn acquired_as(
+    kind: PrimitiveKind,
+    lock: &PrimitiveMeta,
+    mode: LockMode,
+    blocking: bool,
+    site: &'static Location<'static>,
+) {
+    // SAFETY: `ts` is used only within this call.
+    let Some(ts) = (unsafe { thread_state::current() }) else {
+        return;
+    };
+    unblock(ts);
+    if crate::order::acquired(ts, kind, lock, mode, blocking, site) {
         report_pending();
     }
 }
 
 #[cold]
+#[inline(never)]
 fn report_pending() {
     let found = thread_state::with(|ts| std::mem::take(&mut *ts.pending.borrow_mut()));
     for f in found.into_iter().flatten() {
@@ -218,7 +233,16 @@ pub fn wait_ended() {
 #[inline]
 pub fn released(lock: &PrimitiveMeta, mode: LockMode) {
     let _ = mode;
-    thread_state::with(|ts| crate::order::released(ts, lock));
+    released_as(lock.kind(), lock);
+}
+
+/// [`released`] for a primitive whose kind the caller knows statically.
+#[inline(always)]
+pub(crate) fn released_as(kind: PrimitiveKind, lock: &PrimitiveMeta) {
+    // SAFETY: `ts` is used only within this call.
+    if let Some(ts) = unsafe { thread_state::current() } {
+        crate::order::released(ts, kind, lock);
+    }
 }
 
 /// `prim` is being dropped: forget it.

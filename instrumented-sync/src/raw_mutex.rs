@@ -76,7 +76,9 @@ impl RawMutex {
         &self.rec
     }
 
-    #[inline]
+    /// Out of line: one call from the user's code, in which the recorder's
+    /// and the live checks' work for a mutex is inlined with its kind known.
+    #[inline(never)]
     fn acquired(&self, site: &'static Location<'static>, blocking: bool) {
         let kind = |obj| EventKind::Acquired {
             obj,
@@ -85,7 +87,7 @@ impl RawMutex {
         };
         self.rec
             .record_with(&self.meta, kind, Some(site), Sync::Acquire);
-        live::acquired(&self.meta, MODE, blocking, site);
+        live::acquired_as(PrimitiveKind::Mutex, &self.meta, MODE, blocking, site);
     }
 
     fn request(&self, site: &'static Location<'static>, deadline: Option<Instant>) {
@@ -108,9 +110,10 @@ impl RawMutex {
         self.rec.record(&self.meta, kind, Some(site), Sync::None);
     }
 
-    #[inline]
+    /// Out of line, as [`Self::acquired`].
+    #[inline(never)]
     fn released(&self) {
-        live::released(&self.meta, MODE);
+        live::released_as(PrimitiveKind::Mutex, &self.meta);
         let kind = |obj| EventKind::Released { obj, mode: MODE };
         self.rec.record_with(&self.meta, kind, None, Sync::Release);
     }

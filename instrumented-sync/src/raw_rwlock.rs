@@ -67,7 +67,10 @@ impl RawRwLock {
         &self.meta
     }
 
-    #[inline]
+    /// Out of line: one call from the user's code, in which the recorder's
+    /// and the live checks' work for an rwlock is inlined with its kind
+    /// known.
+    #[inline(never)]
     fn acquired(&self, mode: LockMode, site: &'static Location<'static>, blocking: bool) {
         let kind = |obj| EventKind::Acquired {
             obj,
@@ -76,7 +79,7 @@ impl RawRwLock {
         };
         self.rec
             .record_with(&self.meta, kind, Some(site), Sync::Acquire);
-        live::acquired(&self.meta, mode, blocking, site);
+        live::acquired_as(PrimitiveKind::RwLock, &self.meta, mode, blocking, site);
     }
 
     fn request(&self, mode: LockMode, site: &'static Location<'static>, deadline: Option<Instant>) {
@@ -103,9 +106,10 @@ impl RawRwLock {
         self.rec.record(&self.meta, kind, Some(site), Sync::None);
     }
 
-    #[inline]
+    /// Out of line, as [`Self::acquired`].
+    #[inline(never)]
     fn released(&self, mode: LockMode) {
-        live::released(&self.meta, mode);
+        live::released_as(PrimitiveKind::RwLock, &self.meta);
         let kind = |obj| EventKind::Released { obj, mode };
         let sync = match mode {
             LockMode::Exclusive => Sync::Release,

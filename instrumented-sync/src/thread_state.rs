@@ -36,12 +36,13 @@ pub struct LockInfo {
 
 impl LockInfo {
     pub fn of(meta: &PrimitiveMeta) -> Self {
+        let id = meta.id();
         LockInfo {
-            id: meta.id(),
+            id,
             kind: meta.kind(),
             name: meta.name(),
             created: meta.site(),
-            key: meta.order_key(),
+            key: (meta.rank().unwrap_or(id), id),
         }
     }
 
@@ -156,10 +157,12 @@ impl ThreadState {
     #[inline]
     pub fn top_chain(&self, held: &mut [Held]) -> u64 {
         let from = self.stale.get();
-        if from < held.len() {
-            rehash(held, from);
+        if from != usize::MAX {
+            if from < held.len() {
+                rehash(held, from);
+            }
+            self.stale.set(usize::MAX);
         }
-        self.stale.set(usize::MAX);
         held.last().map_or(0, |h| h.chain)
     }
 
@@ -210,6 +213,24 @@ thread_local! {
 #[inline]
 pub fn with<R>(f: impl FnOnce(&ThreadState) -> R) -> Option<R> {
     STATE.try_with(f).ok()
+}
+
+/// The calling thread's state without a closure, for the lock hot path:
+/// only the address is taken inside `LocalKey::try_with`, a closure the
+/// compiler always inlines (with the whole live check inside it, it kept
+/// the check out of line behind an extra call, its captures spilled to the
+/// stack). `None` during thread-local teardown.
+///
+/// # Safety
+/// The reference must not outlive the caller's own call frame: it is
+/// valid until the thread runs its thread-local destructors, which cannot
+/// start while that frame is on the thread's stack.
+#[inline(always)]
+pub(crate) unsafe fn current<'a>() -> Option<&'a ThreadState> {
+    let state: *const ThreadState = STATE.try_with(|ts| ts as *const ThreadState).ok()?;
+    // SAFETY: `try_with` succeeded, so the state is alive; the caller keeps
+    // the reference within its frame (see the contract above).
+    Some(unsafe { &*state })
 }
 
 #[cfg(test)]

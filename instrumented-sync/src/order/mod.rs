@@ -105,47 +105,46 @@ pub(crate) fn requested(
     report_into(ts, found)
 }
 
-/// The thread took `lock`; findings go to `ts.pending` (returns whether
-/// there are any), to be reported once the held list is no longer
-/// borrowed.
-#[inline]
+/// The thread took `lock` (a primitive of `kind`, which callers pass as a
+/// constant so the checks that do not apply to it fold away); findings go
+/// to `ts.pending` (returns whether there are any), to be reported once the
+/// held list is no longer borrowed.
+///
+/// The hot case, a lock this thread does not hold taken under a held-set
+/// chain it has already checked, is a borrow, the id load, a chain hash, a
+/// one-load cache probe and a push; everything else is out of line.
+#[inline(always)]
 pub(crate) fn acquired(
     ts: &ThreadState,
+    kind: PrimitiveKind,
     lock: &PrimitiveMeta,
     mode: LockMode,
     blocking: bool,
     site: &'static Location<'static>,
 ) -> bool {
-    let kind = lock.kind();
+    debug_assert_eq!(kind, lock.kind());
     if !kind.is_lock() {
         return false;
     }
-    let id = lock.id();
+    let info = LockInfo::of(lock);
     let mut held = ts.held.borrow_mut();
     // Only a reentrant mutex or an rwlock can be taken again by a thread
     // that holds it (a mutex it holds would not have been acquired), so a
     // plain mutex skips the O(held) scan for a re-entry.
     if kind != PrimitiveKind::Mutex {
-        if let Some(h) = held.iter_mut().rev().find(|h| h.info.id == id) {
+        if let Some(h) = held.iter_mut().rev().find(|h| h.info.id == info.id) {
             h.depth += 1;
             return false;
         }
     }
-    let chain = chain_step(ts.top_chain(&mut held), id, mode);
-    let info = LockInfo {
-        id,
-        kind,
-        name: lock.name(),
-        created: lock.site(),
-        key: (lock.rank().unwrap_or(id), id),
-    };
+    let below = ts.top_chain(&mut held);
+    let chain = chain_step(below, info.id, mode);
     let mut pending = false;
-    if kind == PrimitiveKind::RwLock && mode != LockMode::Shared && ts.first_write(id) {
-        pending |= report_into(ts, learned::note_written(info));
+    if kind == PrimitiveKind::RwLock && mode != LockMode::Shared {
+        pending |= written(ts, info);
     }
     if blocking && !held.is_empty() && ts.first_time_chain(chain) {
-        let found = learned::check(&held, info, mode, site, thread_of(ts));
-        pending |= report_into(ts, found);
+        pending |= learn(ts, &held, info, mode, site);
     }
     held.push(Held {
         info,
@@ -157,6 +156,28 @@ pub(crate) fn acquired(
     pending
 }
 
+/// An rwlock is write-locked: tell the learned order once per thread and
+/// lock (a writer can interpose between readers).
+#[cold]
+#[inline(never)]
+fn written(ts: &ThreadState, info: LockInfo) -> bool {
+    ts.first_write(info.id) && report_into(ts, learned::note_written(info))
+}
+
+/// A held-set chain this thread has not checked yet: the global order.
+#[cold]
+#[inline(never)]
+fn learn(
+    ts: &ThreadState,
+    held: &[Held],
+    info: LockInfo,
+    mode: LockMode,
+    site: &'static Location<'static>,
+) -> bool {
+    let found = learned::check(held, info, mode, site, thread_of(ts));
+    report_into(ts, found)
+}
+
 fn report_into(ts: &ThreadState, found: Vec<LiveFinding>) -> bool {
     if found.is_empty() {
         return false;
@@ -165,23 +186,29 @@ fn report_into(ts: &ThreadState, found: Vec<LiveFinding>) -> bool {
     true
 }
 
-/// The thread releases `lock`.
-#[inline]
-pub(crate) fn released(ts: &ThreadState, lock: &PrimitiveMeta) {
-    if !lock.kind().is_lock() {
+/// The thread releases `lock` (of `kind`, a constant at the call site).
+#[inline(always)]
+pub(crate) fn released(ts: &ThreadState, kind: PrimitiveKind, lock: &PrimitiveMeta) {
+    debug_assert_eq!(kind, lock.kind());
+    if !kind.is_lock() {
         return;
     }
     let id = lock.id();
     let mut held = ts.held.borrow_mut();
-    if let Some(top) = held.last_mut().filter(|h| h.info.id == id) {
+    match held.last_mut() {
         // The usual, nested case.
-        if top.depth > 1 {
-            top.depth -= 1;
-        } else {
+        Some(top) if top.info.id == id && top.depth == 1 => {
             held.pop();
         }
-        return;
+        _ => released_elsewhere(ts, &mut held, id),
     }
+}
+
+/// A release that is not the plain pop of the top entry: a re-entry's
+/// depth, or a lock below the top (out-of-order release).
+#[cold]
+#[inline(never)]
+fn released_elsewhere(ts: &ThreadState, held: &mut Vec<Held>, id: u64) {
     // Guards dropped in acquisition order (a `Vec` of guards) release the
     // bottom entry first: found without a scan.
     let found = if held.first().is_some_and(|h| h.info.id == id) {

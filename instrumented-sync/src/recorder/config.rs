@@ -23,17 +23,23 @@ const ON: u8 = 2;
 static BACKTRACES: AtomicU8 = AtomicU8::new(UNKNOWN);
 
 /// Whether events carry backtraces (`LOCKSCOPE_BACKTRACE=1` or
-/// [`set_backtraces`]).
+/// [`set_backtraces`]). One relaxed load once decided: every recorded
+/// acquisition asks.
+#[inline]
 pub fn backtraces() -> bool {
     match BACKTRACES.load(Ordering::Relaxed) {
         ON => true,
         OFF => false,
-        _ => {
-            let on = std::env::var(BACKTRACE_ENV).is_ok_and(|v| v == "1");
-            BACKTRACES.store(if on { ON } else { OFF }, Ordering::Relaxed);
-            on
-        }
+        _ => backtraces_from_env(),
     }
+}
+
+#[cold]
+#[inline(never)]
+fn backtraces_from_env() -> bool {
+    let on = std::env::var(BACKTRACE_ENV).is_ok_and(|v| v == "1");
+    BACKTRACES.store(if on { ON } else { OFF }, Ordering::Relaxed);
+    on
 }
 
 /// Turns backtraces on or off in code, overriding the environment.

@@ -83,6 +83,7 @@ impl Local {
         }
     }
 
+    #[inline(always)]
     fn emit(
         &self,
         session: u32,
@@ -94,7 +95,10 @@ impl Local {
             self.declare(session);
         }
         let site_id = site.and_then(|loc| self.site(session, loc));
-        let backtrace = site.and_then(|_| capture_backtrace(session));
+        let backtrace = match site {
+            Some(_) if super::config::backtraces() => capture_backtrace(session),
+            _ => None,
+        };
         let time = clock::next(self.last.get(), after);
         self.last.set(time);
         self.push(Event {
@@ -107,19 +111,26 @@ impl Local {
         time
     }
 
+    #[inline(always)]
     fn push(&self, ev: Event) {
         // SAFETY: this thread owns `ring`; only it pushes.
         if let Err(ev) = unsafe { self.ring.push(ev) } {
-            // Full: collect every ring (ours included), then retry.
-            sink::collect();
-            // SAFETY: as above.
-            if let Err(ev) = unsafe { self.ring.push(ev) } {
-                sink::with(self.session.get(), |s| s.push(ev));
-            }
+            self.push_full(ev);
         }
     }
 
-    #[inline]
+    /// The ring is full: collect every ring (ours included), then retry.
+    #[cold]
+    #[inline(never)]
+    fn push_full(&self, ev: Event) {
+        sink::collect();
+        // SAFETY: this thread owns `ring`; only it pushes.
+        if let Err(ev) = unsafe { self.ring.push(ev) } {
+            sink::with(self.session.get(), |s| s.push(ev));
+        }
+    }
+
+    #[inline(always)]
     fn site(&self, session: u32, loc: &'static Location<'static>) -> Option<SiteId> {
         let key = loc as *const Location<'static> as usize;
         let slot = &self.sites[(key >> 3) % SITE_SLOTS];
@@ -127,6 +138,15 @@ impl Local {
         if cached.loc == key && cached.session == session {
             return Some(SiteId(cached.id));
         }
+        self.site_miss(session, loc)
+    }
+
+    /// Interns `loc` in the sink and caches it.
+    #[cold]
+    #[inline(never)]
+    fn site_miss(&self, session: u32, loc: &'static Location<'static>) -> Option<SiteId> {
+        let key = loc as *const Location<'static> as usize;
+        let slot = &self.sites[(key >> 3) % SITE_SLOTS];
         let id = sink::with(session, |s| s.site(loc))?;
         slot.set(SiteSlot {
             loc: key,
@@ -230,15 +250,22 @@ pub(crate) fn thread_index(id: u64) -> u32 {
 
 /// Records `kind` on the calling thread at `site`, after an event at clock
 /// value `after` (0 for none); returns the event's clock value.
+#[inline(always)]
 pub(crate) fn emit(
     session: u32,
     kind: EventKind,
     site: Option<&'static Location<'static>>,
     after: u64,
 ) -> u64 {
-    LOCAL
-        .try_with(|l| l.emit(session, kind, site, after))
-        .unwrap_or_else(|_| emit_detached(session, kind, site, after))
+    // Only the address is taken inside `try_with`: a trivial closure the
+    // compiler inlines, where one holding `emit` stayed out of line.
+    match LOCAL.try_with(|l| l as *const Local) {
+        // SAFETY: `try_with` succeeded, so the state is alive until this
+        // thread runs its thread-local destructors, which cannot start
+        // while this call is on its stack; the reference ends with it.
+        Ok(local) => unsafe { &*local }.emit(session, kind, site, after),
+        Err(_) => emit_detached(session, kind, site, after),
+    }
 }
 
 /// Records the event `op` returns, timed before `op` runs: the time is
@@ -387,10 +414,10 @@ fn emit_detached(
     time
 }
 
+/// A backtrace of the calling thread, interned in the sink (backtraces on).
+#[cold]
+#[inline(never)]
 fn capture_backtrace(session: u32) -> Option<BacktraceId> {
-    if !super::config::backtraces() {
-        return None;
-    }
     let bt = backtrace::Backtrace::new();
     let frames: Vec<String> = bt
         .frames()

@@ -66,7 +66,7 @@ impl ObjRec {
     /// [`record`](Self::record) with the event built by `kind` from the
     /// object's trace id, only if a trace is open: with none, the hot path
     /// pays the one relaxed load and nothing else.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn record_with(
         &self,
         meta: &PrimitiveMeta,
@@ -79,6 +79,7 @@ impl ObjRec {
         }
     }
 
+    #[inline(always)]
     fn record_in(
         &self,
         session: u32,
@@ -92,7 +93,7 @@ impl ObjRec {
         }
         if kind.starts_wait() {
             // The thread is about to block: time the wait exactly.
-            super::clock::precise();
+            precise_now();
         }
         let after = match sync {
             Sync::Acquire => self.clock.load(Ordering::Relaxed),
@@ -190,6 +191,13 @@ impl ObjRec {
             self.declared.store(session, Ordering::Relaxed);
         });
     }
+}
+
+/// Raises the clock to the exact time, out of line (waits only).
+#[cold]
+#[inline(never)]
+fn precise_now() {
+    super::clock::precise();
 }
 
 /// Whether an event kind starts a (possible) wait, whose start is timed

@@ -6,9 +6,12 @@
 //! or sleeping, and take consistent snapshots across threads.
 //!
 //! # Performance
-//! A push is a relaxed load of `tail`, an acquire load of `head`, a 48-byte
-//! copy and a release store of `tail`: a few ns, no read-modify-write. The
-//! capacity is a power of two, so a slot index is a mask, not a division.
+//! A push is a relaxed load of `tail`, a compare with the consumer's
+//! position as the producer last saw it (`head_seen`, on the producer's own
+//! cache line; `head` itself is read only when the ring looks full), a
+//! 48-byte copy and a release store of `tail`: a few ns, no
+//! read-modify-write, no access to the consumer's cache line. The capacity
+//! is a power of two, so a slot index is a mask, not a division.
 
 use std::mem::MaybeUninit;
 use std::sync::atomic::Ordering;
@@ -24,6 +27,17 @@ pub const CAPACITY: usize = 4096;
 #[derive(Debug)]
 struct Padded(AtomicUsize);
 
+/// The producer's cache line: the published end, and the consumer's
+/// position as the producer last saw it, so a push reads the consumer's
+/// line only when the ring looks full.
+#[repr(align(64))]
+#[derive(Debug)]
+struct Producer {
+    tail: AtomicUsize,
+    /// A past value of `head` (never ahead of it). Producer only.
+    head_seen: UnsafeCell<usize>,
+}
+
 /// One thread's events. Positions grow forever; slot = position % capacity.
 #[derive(Debug)]
 pub struct Ring {
@@ -32,8 +46,9 @@ pub struct Ring {
     mask: usize,
     /// Next position the consumer reads. Written only by the consumer.
     head: Padded,
-    /// Next position the producer writes. Written only by the producer.
-    tail: Padded,
+    /// Next position the producer writes (`tail`), written only by the
+    /// producer.
+    producer: Producer,
     /// The owning thread has exited: no more pushes.
     closed: AtomicBool,
 }
@@ -42,7 +57,9 @@ pub struct Ring {
 // `head <= p < head + CAPACITY` and `p >= tail` (not yet published), and read
 // only by the single consumer while `head <= p < tail` (published with a
 // release store of `tail`, read after an acquire load); the two ranges never
-// overlap, so no slot is accessed by both at once.
+// overlap, so no slot is accessed by both at once. `head_seen` is a past
+// value of `head` (head only grows), so `tail - head_seen <= mask` implies
+// `tail - head <= mask`; only the producer reads or writes it.
 unsafe impl Sync for Ring {}
 // SAFETY: see `Sync`; `Event` is `Send`.
 unsafe impl Send for Ring {}
@@ -73,7 +90,10 @@ impl Ring {
                 .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
                 .collect(),
             head: Padded(AtomicUsize::new(0)),
-            tail: Padded(AtomicUsize::new(0)),
+            producer: Producer {
+                tail: AtomicUsize::new(0),
+                head_seen: UnsafeCell::new(0),
+            },
             closed: AtomicBool::new(false),
         }
     }
@@ -82,19 +102,29 @@ impl Ring {
     ///
     /// # Safety
     /// Only one thread (the producer) may ever call `push` on a ring.
-    #[inline]
+    #[inline(always)]
     pub unsafe fn push(&self, ev: Event) -> Result<(), Event> {
-        let tail = self.tail.0.load(Ordering::Relaxed);
-        let head = self.head.0.load(Ordering::Acquire);
-        if tail.wrapping_sub(head) > self.mask {
-            return Err(ev);
+        let tail = self.producer.tail.load(Ordering::Relaxed);
+        // SAFETY: only the producer (the caller's contract) touches
+        // `head_seen`.
+        let seen = self.producer.head_seen.with(|h| unsafe { *h });
+        if tail.wrapping_sub(seen) > self.mask {
+            // Looks full from the producer's last look: look again.
+            let head = self.head.0.load(Ordering::Acquire);
+            // SAFETY: as above.
+            self.producer.head_seen.with_mut(|h| unsafe { *h = head });
+            if tail.wrapping_sub(head) > self.mask {
+                return Err(ev);
+            }
         }
         self.slot(tail).with_mut(|slot| {
             // SAFETY: `tail` is not published and is within CAPACITY of
             // `head`, so the consumer does not read this slot (see `Sync`).
             unsafe { (*slot).write(ev) };
         });
-        self.tail.0.store(tail.wrapping_add(1), Ordering::Release);
+        self.producer
+            .tail
+            .store(tail.wrapping_add(1), Ordering::Release);
         Ok(())
     }
 
@@ -107,7 +137,7 @@ impl Ring {
 
     /// The published end: events at positions below it may be read.
     pub fn tail(&self) -> usize {
-        self.tail.0.load(Ordering::Acquire)
+        self.producer.tail.load(Ordering::Acquire)
     }
 
     /// The event at published position `pos`.
