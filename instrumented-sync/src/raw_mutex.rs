@@ -80,6 +80,16 @@ impl RawMutex {
     /// and the live checks' work for a mutex is inlined with its kind known.
     #[inline(never)]
     fn acquired(&self, site: &'static Location<'static>, blocking: bool) {
+        if crate::recorder::active().is_some() {
+            self.record_acquired(site);
+        }
+        live::acquired_as(PrimitiveKind::Mutex, &self.meta, MODE, blocking, site);
+    }
+
+    /// The recording half of [`Self::acquired`], out of line so the path
+    /// with no trace open keeps a small frame.
+    #[inline(never)]
+    fn record_acquired(&self, site: &'static Location<'static>) {
         let kind = |obj| EventKind::Acquired {
             obj,
             mode: MODE,
@@ -87,7 +97,6 @@ impl RawMutex {
         };
         self.rec
             .record_with(&self.meta, kind, Some(site), Sync::Acquire);
-        live::acquired_as(PrimitiveKind::Mutex, &self.meta, MODE, blocking, site);
     }
 
     fn request(&self, site: &'static Location<'static>, deadline: Option<Instant>) {
@@ -114,6 +123,14 @@ impl RawMutex {
     #[inline(never)]
     fn released(&self) {
         live::released_as(PrimitiveKind::Mutex, &self.meta);
+        if crate::recorder::active().is_some() {
+            self.record_released();
+        }
+    }
+
+    /// The recording half of [`Self::released`], out of line.
+    #[inline(never)]
+    fn record_released(&self) {
         let kind = |obj| EventKind::Released { obj, mode: MODE };
         self.rec.record_with(&self.meta, kind, None, Sync::Release);
     }

@@ -126,28 +126,30 @@ pub(crate) fn acquired(
     if !kind.is_lock() {
         return false;
     }
-    let info = LockInfo::of(lock);
+    let id = lock.id();
     let mut held = ts.held.borrow_mut();
     // Only a reentrant mutex or an rwlock can be taken again by a thread
     // that holds it (a mutex it holds would not have been acquired), so a
     // plain mutex skips the O(held) scan for a re-entry.
     if kind != PrimitiveKind::Mutex {
-        if let Some(h) = held.iter_mut().rev().find(|h| h.info.id == info.id) {
+        if let Some(h) = held.iter_mut().rev().find(|h| h.info.id == id) {
             h.depth += 1;
             return false;
         }
     }
     let below = ts.top_chain(&mut held);
-    let chain = chain_step(below, info.id, mode);
+    let chain = chain_step(below, id, mode);
     let mut pending = false;
     if kind == PrimitiveKind::RwLock && mode != LockMode::Shared {
-        pending |= written(ts, info);
+        pending |= written(ts, lock);
     }
     if blocking && !held.is_empty() && ts.first_time_chain(chain) {
-        pending |= learn(ts, &held, info, mode, site);
+        pending |= learn(ts, &held, lock, mode, site);
     }
+    // The info is built in place (the cold calls above take the lock, not
+    // a copy of it, so no 56-byte temporary lives across them).
     held.push(Held {
-        info,
+        info: LockInfo::of(lock),
         mode,
         site,
         depth: 1,
@@ -160,8 +162,8 @@ pub(crate) fn acquired(
 /// lock (a writer can interpose between readers).
 #[cold]
 #[inline(never)]
-fn written(ts: &ThreadState, info: LockInfo) -> bool {
-    ts.first_write(info.id) && report_into(ts, learned::note_written(info))
+fn written(ts: &ThreadState, lock: &PrimitiveMeta) -> bool {
+    ts.first_write(lock.id()) && report_into(ts, learned::note_written(LockInfo::of(lock)))
 }
 
 /// A held-set chain this thread has not checked yet: the global order.
@@ -170,11 +172,11 @@ fn written(ts: &ThreadState, info: LockInfo) -> bool {
 fn learn(
     ts: &ThreadState,
     held: &[Held],
-    info: LockInfo,
+    lock: &PrimitiveMeta,
     mode: LockMode,
     site: &'static Location<'static>,
 ) -> bool {
-    let found = learned::check(held, info, mode, site, thread_of(ts));
+    let found = learned::check(held, LockInfo::of(lock), mode, site, thread_of(ts));
     report_into(ts, found)
 }
 
