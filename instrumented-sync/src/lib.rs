@@ -218,6 +218,6 @@ pub mod prelude {
 #[cfg(lockscope_loom)]
 #[doc(hidden)]
 pub mod __loom {
-    pub use crate::recorder::ring::{cut, Ring, CAPACITY};
+    pub use crate::recorder::ring::{cut, Raw, Ring, CAPACITY};
     pub use crate::{Barrier, Event, Semaphore};
 }

@@ -8,29 +8,28 @@ use loom::sync::atomic::{AtomicBool, Ordering};
 use loom::sync::Arc;
 use loom::thread;
 
-use lockscope_detector::trace::{Event, EventKind, ThreadId};
-use lockscope_sync::__loom::{cut, Ring};
+use lockscope_detector::trace::{EventKind, ThreadId};
+use lockscope_sync::__loom::{cut, Raw, Ring};
 
-fn ev(thread: u32, time: u64) -> Event {
-    Event {
+/// An event at `time` (the thread is the ring's).
+fn ev(time: u64) -> Raw {
+    Raw {
         time,
-        thread: ThreadId(thread),
-        site: None,
-        backtrace: None,
         kind: EventKind::Begin,
+        site: None,
     }
 }
 
 #[test]
 fn every_pushed_event_is_consumed_once_in_order() {
     loom::model(|| {
-        let ring = Arc::new(Ring::with_capacity(2));
+        let ring = Arc::new(Ring::with_capacity(ThreadId(0), 2));
         let producer = {
             let ring = ring.clone();
             thread::spawn(move || {
                 for t in 1..=3 {
                     // SAFETY: this thread is the ring's only producer.
-                    while unsafe { ring.push(ev(0, t)) }.is_err() {
+                    while unsafe { ring.push(ev(t)) }.is_err() {
                         thread::yield_now();
                     }
                 }
@@ -54,14 +53,14 @@ fn every_pushed_event_is_consumed_once_in_order() {
 #[test]
 fn a_cut_never_writes_an_event_without_its_predecessor() {
     loom::model(|| {
-        let a = Arc::new(Ring::with_capacity(2));
-        let b = Arc::new(Ring::with_capacity(2));
+        let a = Arc::new(Ring::with_capacity(ThreadId(0), 2));
+        let b = Arc::new(Ring::with_capacity(ThreadId(1), 2));
         let released = Arc::new(AtomicBool::new(false));
         let ta = {
             let (a, released) = (a.clone(), released.clone());
             thread::spawn(move || {
                 // SAFETY: only producer of `a`.
-                unsafe { a.push(ev(0, 1)) }.unwrap();
+                unsafe { a.push(ev(1)) }.unwrap();
                 released.store(true, Ordering::Release);
             })
         };
@@ -70,7 +69,7 @@ fn a_cut_never_writes_an_event_without_its_predecessor() {
             thread::spawn(move || {
                 if released.load(Ordering::Acquire) {
                     // SAFETY: only producer of `b`.
-                    unsafe { b.push(ev(1, 2)) }.unwrap();
+                    unsafe { b.push(ev(2)) }.unwrap();
                 }
             })
         };

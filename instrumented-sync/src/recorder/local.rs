@@ -1,38 +1,27 @@
-//! Per-thread recorder state: the thread's ring, its clock, its
-//! declaration, and a small cache of interned call sites.
+//! Per-thread recorder state: the thread's ring, its clock and its
+//! declaration.
 //!
 //! Survives thread-local teardown: once the state is destroyed, events go
 //! straight to the sink under its mutex (slow, but nothing is lost).
 //!
 //! # Performance
-//! The hot path is one thread-local access, a direct-mapped site-cache
-//! probe, and a ring push; the global sink mutex is taken only the first
-//! time a thread uses a site or declares itself in a recording.
-//!
-//! # Limitations
-//! The site cache is direct-mapped with 64 entries per thread: two hot
-//! sites that collide keep evicting each other and each miss takes the
-//! sink's mutex for a map lookup.
+//! The hot path is one thread-local access, the clock, and a push of a
+//! 32-byte [`Raw`] event into the ring; call sites travel as `Location`
+//! addresses, interned by the sink when it collects the ring. The global
+//! sink mutex is taken only when the thread declares itself in a
+//! recording, its ring is full, or an event carries a backtrace (those go
+//! to the sink directly: capturing one costs far more than the lock).
 
 use std::cell::{Cell, RefCell};
 use std::panic::Location;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use lockscope_detector::trace::{BacktraceId, Event, EventKind, SiteId, ThreadId, ThreadInfo};
+use lockscope_detector::trace::{BacktraceId, Event, EventKind, ThreadId, ThreadInfo};
 
-use super::ring::Ring;
+use super::ring::{Raw, Ring};
 use super::{clock, sink};
 use crate::thread_id;
-
-const SITE_SLOTS: usize = 64;
-
-#[derive(Clone, Copy, Default)]
-struct SiteSlot {
-    loc: usize,
-    session: u32,
-    id: u32,
-}
 
 /// What a spawned thread and its [`JoinHandle`](crate::thread::JoinHandle)
 /// share: whether the child is declared in the open recording, and the
@@ -62,7 +51,6 @@ struct Local {
     /// The recording this thread is declared in.
     session: Cell<u32>,
     origin: RefCell<Option<Origin>>,
-    sites: [Cell<SiteSlot>; SITE_SLOTS],
 }
 
 thread_local! {
@@ -71,15 +59,15 @@ thread_local! {
 
 impl Local {
     fn new() -> Self {
-        let ring = Arc::new(Ring::new());
+        let tid = thread_index(thread_id::current());
+        let ring = Arc::new(Ring::new(ThreadId(tid)));
         sink::register(ring.clone());
         Local {
             ring,
-            tid: thread_index(thread_id::current()),
+            tid,
             last: Cell::new(0),
             session: Cell::new(0),
             origin: RefCell::new(None),
-            sites: std::array::from_fn(|_| Cell::new(SiteSlot::default())),
         }
     }
 
@@ -94,25 +82,18 @@ impl Local {
         if self.session.get() != session {
             self.declare(session);
         }
-        let site_id = site.and_then(|loc| self.site(session, loc));
-        let backtrace = match site {
-            Some(_) if super::config::backtraces() => capture_backtrace(session),
-            _ => None,
-        };
         let time = clock::next(self.last.get(), after);
         self.last.set(time);
-        self.push(Event {
-            time,
-            thread: ThreadId(self.tid),
-            site: site_id,
-            backtrace,
-            kind,
-        });
+        if site.is_some() && super::config::backtraces() {
+            self.push_with_backtrace(session, Raw { time, kind, site });
+        } else {
+            self.push(Raw { time, kind, site });
+        }
         time
     }
 
     #[inline(always)]
-    fn push(&self, ev: Event) {
+    fn push(&self, ev: Raw) {
         // SAFETY: this thread owns `ring`; only it pushes.
         if let Err(ev) = unsafe { self.ring.push(ev) } {
             self.push_full(ev);
@@ -122,38 +103,33 @@ impl Local {
     /// The ring is full: collect every ring (ours included), then retry.
     #[cold]
     #[inline(never)]
-    fn push_full(&self, ev: Event) {
+    fn push_full(&self, ev: Raw) {
         sink::collect();
         // SAFETY: this thread owns `ring`; only it pushes.
         if let Err(ev) = unsafe { self.ring.push(ev) } {
-            sink::with(self.session.get(), |s| s.push(ev));
+            let thread = ThreadId(self.tid);
+            sink::with(self.session.get(), |s| s.push_raw(thread, ev));
         }
     }
 
-    #[inline(always)]
-    fn site(&self, session: u32, loc: &'static Location<'static>) -> Option<SiteId> {
-        let key = loc as *const Location<'static> as usize;
-        let slot = &self.sites[(key >> 3) % SITE_SLOTS];
-        let cached = slot.get();
-        if cached.loc == key && cached.session == session {
-            return Some(SiteId(cached.id));
-        }
-        self.site_miss(session, loc)
-    }
-
-    /// Interns `loc` in the sink and caches it.
+    /// An event with a backtrace: captured here and handed to the sink
+    /// directly (every earlier event of this thread is already published
+    /// in its ring, so the sink's next cut takes them too).
     #[cold]
     #[inline(never)]
-    fn site_miss(&self, session: u32, loc: &'static Location<'static>) -> Option<SiteId> {
-        let key = loc as *const Location<'static> as usize;
-        let slot = &self.sites[(key >> 3) % SITE_SLOTS];
-        let id = sink::with(session, |s| s.site(loc))?;
-        slot.set(SiteSlot {
-            loc: key,
-            session,
-            id: id.0,
+    fn push_with_backtrace(&self, session: u32, ev: Raw) {
+        let backtrace = capture_backtrace(session);
+        let thread = ThreadId(self.tid);
+        sink::with(session, |s| {
+            let site = ev.site.map(|loc| s.site(loc));
+            s.push(Event {
+                time: ev.time,
+                thread,
+                site,
+                backtrace,
+                kind: ev.kind,
+            });
         });
-        Some(id)
     }
 
     #[cold]
@@ -182,12 +158,10 @@ impl Local {
         };
         let time = clock::next(self.last.get(), forked_here.map_or(0, |o| o.fork_time));
         self.last.set(time);
-        self.push(Event {
+        self.push(Raw {
             time,
-            thread: ThreadId(self.tid),
-            site: None,
-            backtrace: None,
             kind,
+            site: None,
         });
     }
 }
@@ -228,12 +202,10 @@ impl Drop for Local {
         if super::active() == Some(session) {
             let time = clock::next(self.last.get(), 0);
             self.last.set(time);
-            self.push(Event {
+            self.push(Raw {
                 time,
-                thread: ThreadId(self.tid),
-                site: None,
-                backtrace: None,
                 kind: EventKind::ThreadExit,
+                site: None,
             });
         }
         if let Some(o) = self.origin.borrow().as_ref() {
@@ -281,24 +253,17 @@ pub(crate) fn emit_around(
         if l.session.get() != session {
             l.declare(session);
         }
-        let site_id = site.and_then(|loc| l.site(session, loc));
         let time = clock::next(l.last.get(), 0);
         l.last.set(time);
-        (time, site_id, l.tid)
+        (time, l.tid)
     });
     match timed {
-        Ok((time, site_id, tid)) => {
+        Ok((time, tid)) => {
             clock.fetch_max(time, std::sync::atomic::Ordering::Relaxed);
             let kind = op();
-            let ev = Event {
-                time,
-                thread: ThreadId(tid),
-                site: site_id,
-                backtrace: None,
-                kind,
-            };
+            let ev = Raw { time, kind, site };
             if LOCAL.try_with(|l| l.push(ev)).is_err() {
-                sink::with(session, |s| s.push(ev));
+                sink::with(session, |s| s.push_raw(ThreadId(tid), ev));
             }
         }
         Err(_) => {

@@ -25,7 +25,8 @@
 //!
 //! # Performance
 //! With no trace open, an operation pays one relaxed load. Recording costs a
-//! thread-local ring push of a 48-byte `Copy` event plus a relaxed load or
+//! thread-local ring push of a 32-byte event (the call site as an address,
+//! interned by the sink when it collects the ring) plus a relaxed load or
 //! store of the object's clock: a few ns (see `docs/performance.md`).
 //!
 //! # Limitations

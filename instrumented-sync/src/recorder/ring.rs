@@ -6,17 +6,21 @@
 //! or sleeping, and take consistent snapshots across threads.
 //!
 //! # Performance
+//! Events are stored as [`Raw`], 32 bytes each (the thread is the ring's,
+//! the call site a pointer the consumer interns).
 //! A push is a relaxed load of `tail`, a compare with the consumer's
 //! position as the producer last saw it (`head_seen`, on the producer's own
 //! cache line; `head` itself is read only when the ring looks full), a
-//! 48-byte copy and a release store of `tail`: a few ns, no
+//! 32-byte copy and a release store of `tail`: a few ns, no
 //! read-modify-write, no access to the consumer's cache line. The capacity
 //! is a power of two, so a slot index is a mask, not a division.
 
 use std::mem::MaybeUninit;
 use std::sync::atomic::Ordering;
 
-use lockscope_detector::trace::Event;
+use std::panic::Location;
+
+use lockscope_detector::trace::{EventKind, ThreadId};
 
 use crate::primitive::{AtomicBool, AtomicUsize, UnsafeCell};
 
@@ -38,10 +42,24 @@ struct Producer {
     head_seen: UnsafeCell<usize>,
 }
 
+/// An event as a thread's ring holds it: 32 bytes, against an [`Event`]'s
+/// 48. The thread is the ring's own, and the call site is the `Location`
+/// itself, interned by the consumer (the sink) when it collects the ring,
+/// so the recording thread neither looks it up nor writes an id. Events
+/// with a backtrace bypass the ring (see `local`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Raw {
+    pub time: u64,
+    pub kind: EventKind,
+    pub site: Option<&'static Location<'static>>,
+}
+
 /// One thread's events. Positions grow forever; slot = position % capacity.
 #[derive(Debug)]
 pub struct Ring {
-    slots: Box<[UnsafeCell<MaybeUninit<Event>>]>,
+    /// The thread whose events these are.
+    thread: ThreadId,
+    slots: Box<[UnsafeCell<MaybeUninit<Raw>>]>,
     /// `slots.len() - 1` (the length is a power of two).
     mask: usize,
     /// Next position the consumer reads. Written only by the consumer.
@@ -61,30 +79,27 @@ pub struct Ring {
 // value of `head` (head only grows), so `tail - head_seen <= mask` implies
 // `tail - head <= mask`; only the producer reads or writes it.
 unsafe impl Sync for Ring {}
-// SAFETY: see `Sync`; `Event` is `Send`.
+// SAFETY: see `Sync`; a `Raw` is plain data (`Location`s are `'static`
+// and `Sync`).
 unsafe impl Send for Ring {}
 
-impl Default for Ring {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Ring {
-    pub fn new() -> Self {
-        Self::with_capacity(CAPACITY)
+    /// The ring of `thread`'s events.
+    pub fn new(thread: ThreadId) -> Self {
+        Self::with_capacity(thread, CAPACITY)
     }
 
     /// A ring of `capacity` events (small ones for the loom models).
     ///
     /// # Panics
     /// If `capacity` is not a power of two.
-    pub fn with_capacity(capacity: usize) -> Self {
+    pub fn with_capacity(thread: ThreadId, capacity: usize) -> Self {
         assert!(
             capacity.is_power_of_two(),
             "a ring's capacity must be a power of two, not {capacity}"
         );
         Ring {
+            thread,
             mask: capacity - 1,
             slots: (0..capacity)
                 .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
@@ -103,7 +118,7 @@ impl Ring {
     /// # Safety
     /// Only one thread (the producer) may ever call `push` on a ring.
     #[inline(always)]
-    pub unsafe fn push(&self, ev: Event) -> Result<(), Event> {
+    pub unsafe fn push(&self, ev: Raw) -> Result<(), Raw> {
         let tail = self.producer.tail.load(Ordering::Relaxed);
         // SAFETY: only the producer (the caller's contract) touches
         // `head_seen`.
@@ -130,7 +145,7 @@ impl Ring {
 
     /// The cell of position `pos`.
     #[inline]
-    fn slot(&self, pos: usize) -> &UnsafeCell<MaybeUninit<Event>> {
+    fn slot(&self, pos: usize) -> &UnsafeCell<MaybeUninit<Raw>> {
         // SAFETY: `mask == slots.len() - 1`, so `pos & mask < slots.len()`.
         unsafe { self.slots.get_unchecked(pos & self.mask) }
     }
@@ -144,7 +159,7 @@ impl Ring {
     ///
     /// # Safety
     /// Only the consumer may call this, with `head <= pos < tail()`.
-    pub unsafe fn peek(&self, pos: usize) -> Event {
+    pub unsafe fn peek(&self, pos: usize) -> Raw {
         self.slot(pos).with(|slot| {
             // SAFETY: published (pos < tail, acquire-loaded by the caller)
             // and not yet consumed, so the producer does not write it.
@@ -156,7 +171,7 @@ impl Ring {
     ///
     /// # Safety
     /// Only one consumer at a time, with `upto` a value `tail()` returned.
-    pub unsafe fn consume_to(&self, upto: usize, out: &mut Vec<Event>) {
+    pub unsafe fn consume_to(&self, upto: usize, out: &mut Vec<Raw>) {
         let mut pos = self.head.0.load(Ordering::Relaxed);
         while pos != upto {
             // SAFETY: head <= pos < upto <= tail, per the caller's contract.
@@ -169,6 +184,11 @@ impl Ring {
     /// Whether every pushed event has been consumed.
     pub fn is_drained(&self) -> bool {
         self.head.0.load(Ordering::Acquire) == self.tail()
+    }
+
+    /// The thread whose events these are.
+    pub fn thread(&self) -> ThreadId {
+        self.thread
     }
 
     /// Marks the owner gone.
@@ -203,21 +223,47 @@ pub unsafe fn cut(rings: &[&Ring]) -> (Vec<usize>, u64) {
 #[cfg(all(test, not(lockscope_loom)))]
 mod tests {
     use super::*;
-    use lockscope_detector::trace::{EventKind, ThreadId};
 
-    fn ev(time: u64) -> Event {
-        Event {
+    fn ev(time: u64) -> Raw {
+        Raw {
             time,
-            thread: ThreadId(0),
-            site: None,
-            backtrace: None,
             kind: EventKind::Begin,
+            site: None,
         }
     }
 
     #[test]
+    fn a_raw_event_is_32_bytes() {
+        assert_eq!(std::mem::size_of::<Raw>(), 32);
+    }
+
+    #[test]
+    fn an_event_comes_out_as_it_went_in() {
+        let r = Ring::new(ThreadId(7));
+        let full = Raw {
+            time: 42,
+            kind: EventKind::Acquired {
+                obj: lockscope_detector::trace::ObjId(9),
+                mode: lockscope_detector::trace::LockMode::Shared,
+                depth: 2,
+            },
+            site: Some(Location::caller()),
+        };
+        // SAFETY: this test is the only producer.
+        unsafe {
+            r.push(full).unwrap();
+            r.push(ev(43)).unwrap();
+        }
+        let mut out = Vec::new();
+        // SAFETY: single consumer, upto = tail().
+        unsafe { r.consume_to(r.tail(), &mut out) };
+        assert_eq!(out, vec![full, ev(43)]);
+        assert_eq!(r.thread(), ThreadId(7));
+    }
+
+    #[test]
     fn fills_refuses_then_accepts_after_consume() {
-        let r = Ring::new();
+        let r = Ring::new(ThreadId(0));
         for t in 0..CAPACITY as u64 {
             // SAFETY: this test is the only producer.
             unsafe { r.push(ev(t)).unwrap() };

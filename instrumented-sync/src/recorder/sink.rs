@@ -43,7 +43,7 @@ use lockscope_detector::trace::{
 use parking_lot::Mutex;
 
 use super::declared::Declared;
-use super::ring::Ring;
+use super::ring::{Raw, Ring};
 
 /// Every thread's ring; rings of exited threads are dropped once drained.
 static RINGS: Mutex<Vec<Arc<Ring>>> = Mutex::new(Vec::new());
@@ -75,6 +75,12 @@ pub(crate) struct Sink {
     last_written: u64,
     events: u64,
     sites: HashMap<(&'static str, u32, u32), SiteId>,
+    /// The same sites by `Location` address: the rings carry addresses, and
+    /// one pointer hash per collected event is cheaper than hashing the
+    /// file name (distinct `Location`s of one line share the id).
+    site_addrs: foldhash::HashMap<usize, SiteId>,
+    /// Ring events being converted (kept to reuse its allocation).
+    scratch: Vec<Raw>,
     backtraces: HashMap<Vec<String>, BacktraceId>,
     notes: u32,
     declared: Declared,
@@ -120,6 +126,8 @@ pub(crate) fn open(path: &Path, session: u32, base: u64) -> io::Result<Option<Re
         last_written: 0,
         events: 0,
         sites: HashMap::new(),
+        site_addrs: foldhash::HashMap::default(),
+        scratch: Vec::new(),
         backtraces: HashMap::new(),
         notes: 0,
         declared: Declared::default(),
@@ -212,6 +220,16 @@ impl Sink {
     }
 
     pub(crate) fn site(&mut self, loc: &'static Location<'static>) -> SiteId {
+        let addr = loc as *const Location<'static> as usize;
+        if let Some(id) = self.site_addrs.get(&addr) {
+            return *id;
+        }
+        let id = self.site_by_text(loc);
+        self.site_addrs.insert(addr, id);
+        id
+    }
+
+    fn site_by_text(&mut self, loc: &'static Location<'static>) -> SiteId {
         let key = (loc.file(), loc.line(), loc.column());
         if let Some(id) = self.sites.get(&key) {
             return *id;
@@ -269,9 +287,26 @@ impl Sink {
     }
 
     /// Adds an event that bypasses the rings (a thread whose thread-locals
-    /// are gone).
+    /// are gone, an event with a backtrace).
     pub(crate) fn push(&mut self, ev: Event) {
         self.pending.push(ev);
+    }
+
+    /// Adds a ring event of `thread` that could not go through its ring.
+    pub(crate) fn push_raw(&mut self, thread: ThreadId, ev: Raw) {
+        let ev = self.event(thread, ev);
+        self.pending.push(ev);
+    }
+
+    /// The trace event for ring event `ev` of `thread` (its site interned).
+    fn event(&mut self, thread: ThreadId, ev: Raw) -> Event {
+        Event {
+            time: ev.time,
+            thread,
+            site: ev.site.map(|loc| self.site(loc)),
+            backtrace: None,
+            kind: ev.kind,
+        }
     }
 
     fn drain(&mut self, final_: bool) {
@@ -285,10 +320,17 @@ impl Sink {
         let refs: Vec<&Ring> = rings.iter().map(|r| &**r).collect();
         // SAFETY: we are the only consumer (SINK lock held).
         let (snapshot, bound) = unsafe { super::ring::cut(&refs) };
+        let mut raw = std::mem::take(&mut self.scratch);
         for (r, &pos) in rings.iter().zip(&snapshot) {
             // SAFETY: consumer under the SINK lock; `pos` came from tail().
-            unsafe { r.consume_to(pos, &mut self.pending) };
+            unsafe { r.consume_to(pos, &mut raw) };
+            let thread = r.thread();
+            for ev in raw.drain(..) {
+                let ev = self.event(thread, ev);
+                self.pending.push(ev);
+            }
         }
+        self.scratch = raw;
         RINGS.lock().retain(|r| !(r.is_closed() && r.is_drained()));
         self.bound = bound;
     }
