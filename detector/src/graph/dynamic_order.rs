@@ -102,7 +102,8 @@ impl DynamicOrder {
     /// new, `Ok(false)` if it was present; [`ClosesCycle`] (and no change
     /// but the added nodes) if it would close a cycle.
     pub fn add_edge(&mut self, from: u64, to: u64) -> Result<bool, ClosesCycle> {
-        self.add_edge_with(from, to, ()).map_err(|(c, ())| c)
+        self.add_edge_with(from, to, (), |_, _| ())
+            .map_err(|(c, ())| c)
     }
 }
 
@@ -216,21 +217,23 @@ impl<E> DynamicOrder<E> {
     }
 
     /// Inserts `from -> to` carrying `payload`, adding missing nodes.
-    /// `Ok(true)` if the edge is new, `Ok(false)` (the present payload kept,
-    /// `payload` dropped) if it was present; [`ClosesCycle`] and `payload`
+    /// `Ok(true)` if the edge is new; `Ok(false)` if it was present, after
+    /// `merge(present payload, payload)`; [`ClosesCycle`] and `payload`
     /// back (and no change but the added nodes) if it would close a cycle.
     pub fn add_edge_with(
         &mut self,
         from: u64,
         to: u64,
         payload: E,
+        merge: impl FnOnce(&mut E, E),
     ) -> Result<bool, (ClosesCycle, E)> {
         if from == to {
             return Err((ClosesCycle { path: vec![from] }, payload));
         }
         let f = self.slot_of(from);
         let t = self.slot_of(to);
-        if self.edges.contains_key(&(f, t)) {
+        if let Some(present) = self.edges.get_mut(&(f, t)) {
+            merge(present, payload);
             return Ok(false);
         }
         let (lb, ub) = (self.slots[t].ord, self.slots[f].ord);
@@ -441,14 +444,19 @@ mod tests {
     #[test]
     fn payloads_follow_their_edges() {
         let mut g: DynamicOrder<&str> = DynamicOrder::default();
-        assert_eq!(g.add_edge_with(1, 2, "first"), Ok(true));
-        assert_eq!(g.add_edge_with(1, 2, "again"), Ok(false));
+        let keep = |_: &mut &str, _| ();
+        assert_eq!(g.add_edge_with(1, 2, "first", keep), Ok(true));
+        assert_eq!(g.add_edge_with(1, 2, "again", keep), Ok(false));
         assert_eq!(g.edge(1, 2), Some(&"first"), "the present payload is kept");
-        let (cycle, back) = g.add_edge_with(2, 1, "refused").unwrap_err();
+        let mut seen = None;
+        let merge = |p: &mut &'static str, new| seen = Some((*p, new));
+        assert_eq!(g.add_edge_with(1, 2, "merged", merge), Ok(false));
+        assert_eq!(seen, Some(("first", "merged")));
+        let (cycle, back) = g.add_edge_with(2, 1, "refused", keep).unwrap_err();
         assert_eq!((cycle.path, back), (vec![1, 2], "refused"));
         assert_eq!(g.edge(2, 1), None);
         *g.edge_mut(1, 2).unwrap() = "updated";
-        g.add_edge_with(3, 2, "b").unwrap();
+        g.add_edge_with(3, 2, "b", keep).unwrap();
         assert_eq!(g.predecessors(2).collect::<Vec<_>>(), [1, 3]);
         assert_eq!(g.successors(1).collect::<Vec<_>>(), [2]);
         assert_eq!(g.successors(9).count(), 0);

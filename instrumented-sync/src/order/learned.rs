@@ -55,7 +55,7 @@ pub struct Edge {
     /// The target was only ever requested for read.
     pub to_read: bool,
     /// Locks held before the source every time (sorted ids).
-    pub gates: Vec<u64>,
+    pub gates: Box<[u64]>,
 }
 
 impl Edge {
@@ -64,7 +64,16 @@ impl Edge {
         let before = (self.from_read, self.to_read, self.gates.len());
         self.from_read &= other.from_read;
         self.to_read &= other.to_read;
-        self.gates.retain(|g| other.gates.binary_search(g).is_ok());
+        if !self
+            .gates
+            .iter()
+            .all(|g| other.gates.binary_search(g).is_ok())
+        {
+            self.gates = (self.gates.iter())
+                .filter(|g| other.gates.binary_search(g).is_ok())
+                .copied()
+                .collect();
+        }
         before != (self.from_read, self.to_read, self.gates.len())
     }
 }
@@ -146,7 +155,7 @@ impl Learned {
                 continue;
             }
             self.node(h.info);
-            let mut gates: Vec<u64> = held[..i].iter().map(|g| g.info.id).collect();
+            let mut gates: Box<[u64]> = held[..i].iter().map(|g| g.info.id).collect();
             gates.sort_unstable();
             let edge = Edge {
                 thread: thread.0,
@@ -194,24 +203,26 @@ impl Learned {
     /// (refused edges must be re-checked).
     fn add(&mut self, from: u64, to: u64, edge: Edge, findings: &mut Vec<LiveFinding>) -> bool {
         let key = (from, to);
-        if let Some(old) = self.order.edge_mut(from, to) {
-            return old.merge(&edge) && !self.refused.is_empty();
-        }
         if let Some(old) = self.refused.get_mut(&key) {
             old.merge(&edge);
             findings.extend(self.evaluate(key));
             return false;
         }
-        if let Err((_, edge)) = self.order.add_edge_with(from, to, edge) {
-            for n in [from, to] {
-                if let Some(node) = self.nodes.get_mut(&n) {
-                    node.refused.push(key);
+        let mut widened = false;
+        let merge = |old: &mut Edge, new: Edge| widened = old.merge(&new);
+        match self.order.add_edge_with(from, to, edge, merge) {
+            Ok(_) => widened && !self.refused.is_empty(),
+            Err((_, edge)) => {
+                for n in [from, to] {
+                    if let Some(node) = self.nodes.get_mut(&n) {
+                        node.refused.push(key);
+                    }
                 }
+                self.refused.insert(key, edge);
+                findings.extend(self.evaluate(key));
+                false
             }
-            self.refused.insert(key, edge);
-            findings.extend(self.evaluate(key));
         }
-        false
     }
 
     fn recheck(&mut self, findings: &mut Vec<LiveFinding>) {
