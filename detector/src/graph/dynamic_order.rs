@@ -7,6 +7,9 @@
 //! the shortest existing path that the new edge would close
 //! ([`ClosesCycle`]). Nodes are added on first mention and can be removed
 //! ([`DynamicOrder::remove_node`]), so memory follows the live node set.
+//! Each edge can carry a payload (`DynamicOrder<E>`, none by default;
+//! [`DynamicOrder::add_edge_with`], [`DynamicOrder::edge`]), so a caller
+//! keeping data per edge needs no second edge map.
 //!
 //! ```
 //! use lockscope_detector::graph::dynamic_order::DynamicOrder;
@@ -26,7 +29,8 @@
 //! two hash look-ups and an insert, whatever the graph size. An edge against the order searches
 //! only the affected region: nodes reachable from `to` whose order is below
 //! `from`'s, and nodes reaching `from` whose order is above `to`'s, then
-//! re-labels just those nodes. Removing a node costs its degree.
+//! re-labels just those nodes. Removing a node costs its degree; its slot,
+//! with its adjacency buffers, is reused by the next new node.
 //!
 //! # Limitations
 //! Not thread-safe by itself (the caller wraps it in a lock). A refused edge
@@ -56,6 +60,9 @@ impl fmt::Display for ClosesCycle {
 
 impl std::error::Error for ClosesCycle {}
 
+/// Adjacency capacity a freed slot keeps for its next node.
+const KEPT_CAPACITY: usize = 64;
+
 #[derive(Debug)]
 struct Slot {
     id: u64,
@@ -67,13 +74,14 @@ struct Slot {
 }
 
 /// A directed acyclic graph with an incrementally maintained topological
-/// order. See the module docs.
-#[derive(Debug, Default)]
-pub struct DynamicOrder {
+/// order, each edge carrying a payload `E` (none by default). See the
+/// module docs.
+#[derive(Debug)]
+pub struct DynamicOrder<E = ()> {
     index: HashMap<u64, usize>,
     slots: Vec<Slot>,
     free: Vec<usize>,
-    edges: HashSet<(usize, usize)>,
+    edges: HashMap<(usize, usize), E>,
     epoch: u64,
     /// Order values in use (unique per node).
     ords: HashSet<u64>,
@@ -85,13 +93,27 @@ pub struct DynamicOrder {
 }
 
 impl DynamicOrder {
-    /// An empty graph.
+    /// An empty graph without edge payloads.
     pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Inserts `from -> to`, adding missing nodes. `Ok(true)` if the edge is
+    /// new, `Ok(false)` if it was present; [`ClosesCycle`] (and no change
+    /// but the added nodes) if it would close a cycle.
+    pub fn add_edge(&mut self, from: u64, to: u64) -> Result<bool, ClosesCycle> {
+        self.add_edge_with(from, to, (), |_, _| ())
+            .map_err(|(c, ())| c)
+    }
+}
+
+impl<E> Default for DynamicOrder<E> {
+    fn default() -> Self {
         DynamicOrder {
             index: HashMap::new(),
             slots: Vec::new(),
             free: Vec::new(),
-            edges: HashSet::new(),
+            edges: HashMap::new(),
             epoch: 0,
             ords: HashSet::new(),
             stack: Vec::new(),
@@ -100,7 +122,9 @@ impl DynamicOrder {
             pool: Vec::new(),
         }
     }
+}
 
+impl<E> DynamicOrder<E> {
     /// Number of nodes.
     pub fn node_count(&self) -> usize {
         self.index.len()
@@ -119,9 +143,43 @@ impl DynamicOrder {
     /// Whether the edge `from -> to` is present.
     pub fn has_edge(&self, from: u64, to: u64) -> bool {
         match (self.index.get(&from), self.index.get(&to)) {
-            (Some(&f), Some(&t)) => self.edges.contains(&(f, t)),
+            (Some(&f), Some(&t)) => self.edges.contains_key(&(f, t)),
             _ => false,
         }
+    }
+
+    /// The payload of the edge `from -> to`, if present.
+    pub fn edge(&self, from: u64, to: u64) -> Option<&E> {
+        let (f, t) = (self.index.get(&from)?, self.index.get(&to)?);
+        self.edges.get(&(*f, *t))
+    }
+
+    /// The payload of the edge `from -> to`, if present, to update.
+    pub fn edge_mut(&mut self, from: u64, to: u64) -> Option<&mut E> {
+        let (f, t) = (self.index.get(&from)?, self.index.get(&to)?);
+        self.edges.get_mut(&(*f, *t))
+    }
+
+    /// The nodes `id` has an edge to (none if `id` is absent).
+    pub fn successors(&self, id: u64) -> impl Iterator<Item = u64> + '_ {
+        self.neighbours(id, |s| &s.out)
+    }
+
+    /// The nodes with an edge to `id` (none if `id` is absent).
+    pub fn predecessors(&self, id: u64) -> impl Iterator<Item = u64> + '_ {
+        self.neighbours(id, |s| &s.inc)
+    }
+
+    fn neighbours<'a>(
+        &'a self,
+        id: u64,
+        list: impl Fn(&'a Slot) -> &'a Vec<usize>,
+    ) -> impl Iterator<Item = u64> + 'a {
+        let slots = self
+            .index
+            .get(&id)
+            .map_or(&[][..], |&s| &list(&self.slots[s])[..]);
+        slots.iter().map(|&m| self.slots[m].id)
     }
 
     /// Adds `id` (a no-op if present) at position `id` in the order.
@@ -135,29 +193,47 @@ impl DynamicOrder {
             return;
         };
         self.ords.remove(&self.slots[s].ord);
-        let out = std::mem::take(&mut self.slots[s].out);
-        let inc = std::mem::take(&mut self.slots[s].inc);
-        for t in out {
+        let mut out = std::mem::take(&mut self.slots[s].out);
+        let mut inc = std::mem::take(&mut self.slots[s].inc);
+        for &t in &out {
             self.edges.remove(&(s, t));
             self.slots[t].inc.retain(|&x| x != s);
         }
-        for f in inc {
+        for &f in &inc {
             self.edges.remove(&(f, s));
             self.slots[f].out.retain(|&x| x != s);
         }
+        // The free slot keeps its (emptied) adjacency buffers for the next
+        // node, so adding edges to a recycled slot does not re-allocate;
+        // a buffer grown past `KEPT_CAPACITY` is released.
+        for list in [&mut out, &mut inc] {
+            list.clear();
+            if list.capacity() > KEPT_CAPACITY {
+                *list = Vec::new();
+            }
+        }
+        (self.slots[s].out, self.slots[s].inc) = (out, inc);
         self.free.push(s);
     }
 
-    /// Inserts `from -> to`, adding missing nodes. `Ok(true)` if the edge is
-    /// new, `Ok(false)` if it was present; [`ClosesCycle`] (and no change
-    /// but the added nodes) if it would close a cycle.
-    pub fn add_edge(&mut self, from: u64, to: u64) -> Result<bool, ClosesCycle> {
+    /// Inserts `from -> to` carrying `payload`, adding missing nodes.
+    /// `Ok(true)` if the edge is new; `Ok(false)` if it was present, after
+    /// `merge(present payload, payload)`; [`ClosesCycle`] and `payload`
+    /// back (and no change but the added nodes) if it would close a cycle.
+    pub fn add_edge_with(
+        &mut self,
+        from: u64,
+        to: u64,
+        payload: E,
+        merge: impl FnOnce(&mut E, E),
+    ) -> Result<bool, (ClosesCycle, E)> {
         if from == to {
-            return Err(ClosesCycle { path: vec![from] });
+            return Err((ClosesCycle { path: vec![from] }, payload));
         }
         let f = self.slot_of(from);
         let t = self.slot_of(to);
-        if self.edges.contains(&(f, t)) {
+        if let Some(present) = self.edges.get_mut(&(f, t)) {
+            merge(present, payload);
             return Ok(false);
         }
         let (lb, ub) = (self.slots[t].ord, self.slots[f].ord);
@@ -167,7 +243,7 @@ impl DynamicOrder {
             if self.search(t, ub, true, &mut fwd) {
                 self.fwd = fwd;
                 let path = self.bfs(t, f, lb, ub).expect("the search reached `from`");
-                return Err(ClosesCycle { path });
+                return Err((ClosesCycle { path }, payload));
             }
             let mut bwd = std::mem::take(&mut self.bwd);
             bwd.clear();
@@ -175,7 +251,7 @@ impl DynamicOrder {
             self.reorder(&mut bwd, &mut fwd);
             (self.fwd, self.bwd) = (fwd, bwd);
         }
-        self.edges.insert((f, t));
+        self.edges.insert((f, t), payload);
         self.slots[f].out.push(t);
         self.slots[t].inc.push(f);
         Ok(true)
@@ -203,20 +279,21 @@ impl DynamicOrder {
         while !self.ords.insert(ord) {
             ord = ord.wrapping_add(1);
         }
-        let slot = Slot {
-            id,
-            ord,
-            out: Vec::new(),
-            inc: Vec::new(),
-            mark: 0,
-        };
         let s = match self.free.pop() {
             Some(s) => {
-                self.slots[s] = slot;
+                // `remove_node` left the slot's buffers empty.
+                let slot = &mut self.slots[s];
+                (slot.id, slot.ord, slot.mark) = (id, ord, 0);
                 s
             }
             None => {
-                self.slots.push(slot);
+                self.slots.push(Slot {
+                    id,
+                    ord,
+                    out: Vec::new(),
+                    inc: Vec::new(),
+                    mark: 0,
+                });
                 self.slots.len() - 1
             }
         };
@@ -318,7 +395,7 @@ mod tests {
         let unique: HashSet<u64> = live.iter().copied().collect();
         assert_eq!(unique.len(), live.len(), "order values are unique");
         g.edges
-            .iter()
+            .keys()
             .all(|&(f, t)| g.slots[f].ord < g.slots[t].ord)
     }
 
@@ -365,6 +442,47 @@ mod tests {
     }
 
     #[test]
+    fn payloads_follow_their_edges() {
+        let mut g: DynamicOrder<&str> = DynamicOrder::default();
+        let keep = |_: &mut &str, _| ();
+        assert_eq!(g.add_edge_with(1, 2, "first", keep), Ok(true));
+        assert_eq!(g.add_edge_with(1, 2, "again", keep), Ok(false));
+        assert_eq!(g.edge(1, 2), Some(&"first"), "the present payload is kept");
+        let mut seen = None;
+        let merge = |p: &mut &'static str, new| seen = Some((*p, new));
+        assert_eq!(g.add_edge_with(1, 2, "merged", merge), Ok(false));
+        assert_eq!(seen, Some(("first", "merged")));
+        let (cycle, back) = g.add_edge_with(2, 1, "refused", keep).unwrap_err();
+        assert_eq!((cycle.path, back), (vec![1, 2], "refused"));
+        assert_eq!(g.edge(2, 1), None);
+        *g.edge_mut(1, 2).unwrap() = "updated";
+        g.add_edge_with(3, 2, "b", keep).unwrap();
+        assert_eq!(g.predecessors(2).collect::<Vec<_>>(), [1, 3]);
+        assert_eq!(g.successors(1).collect::<Vec<_>>(), [2]);
+        assert_eq!(g.successors(9).count(), 0);
+        g.remove_node(1);
+        assert_eq!((g.edge(1, 2), g.edge(3, 2)), (None, Some(&"b")));
+        assert_eq!(g.predecessors(2).collect::<Vec<_>>(), [3]);
+    }
+
+    #[test]
+    fn a_recycled_slot_starts_without_edges() {
+        let mut g = DynamicOrder::new();
+        for t in 2..10 {
+            g.add_edge(1, t).unwrap();
+        }
+        g.add_edge(0, 1).unwrap();
+        g.remove_node(1);
+        g.add_node(20);
+        assert_eq!(g.slots.len(), 10, "slot of node 1 reused");
+        assert_eq!(g.successors(20).count() + g.predecessors(20).count(), 0);
+        assert_eq!(g.successors(0).count(), 0);
+        assert_eq!(g.add_edge(20, 2), Ok(true));
+        assert_eq!(g.successors(20).collect::<Vec<_>>(), [2]);
+        assert_eq!(g.edge_count(), 1);
+    }
+
+    #[test]
     fn random_graphs_stay_acyclic_and_refusals_are_real_cycles() {
         let mut seed = 0x9E37_79B9_7F4A_7C15u64;
         let mut next = move |m: u64| {
@@ -389,6 +507,11 @@ mod tests {
                 }
             }
             assert!(ords_respect_edges(&g));
+            // The adjacency lists and the edge set agree.
+            let listed: usize = (0..60).map(|n| g.successors(n).count()).sum();
+            let listed_in: usize = (0..60).map(|n| g.predecessors(n).count()).sum();
+            assert_eq!((listed, listed_in), (g.edge_count(), g.edge_count()));
+            assert!((0..60).all(|n| g.successors(n).all(|m| g.has_edge(n, m))));
         }
     }
 }

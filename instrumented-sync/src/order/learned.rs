@@ -18,7 +18,13 @@
 //! # Performance
 //! Called only for a held-set chain the thread has not checked before
 //! (see `thread_state`): one global lock and, per held lock, a hash
-//! look-up; a first-time edge adds an incremental-order update.
+//! look-up; a first-time edge adds an incremental-order update. The edge
+//! data lives in the order graph's own edge map (one hash insert per new
+//! edge), and only refused edges are listed per node, so a new edge writes
+//! few cache lines: about 130 ns (300 locks) and 190 ns (3000 locks) per
+//! first-time edge in `benches/order.rs`, 140 to 270 ns when every edge
+//! goes against creation order (the reordering search). The growth with
+//! the lock count is cache misses on the larger per-lock data.
 //!
 //! # Limitations
 //! A refused edge is not in the order graph, so another cycle through it
@@ -51,7 +57,7 @@ pub struct Edge {
     /// The target was only ever requested for read.
     pub to_read: bool,
     /// Locks held before the source every time (sorted ids).
-    pub gates: Vec<u64>,
+    pub gates: Box<[u64]>,
 }
 
 impl Edge {
@@ -60,7 +66,16 @@ impl Edge {
         let before = (self.from_read, self.to_read, self.gates.len());
         self.from_read &= other.from_read;
         self.to_read &= other.to_read;
-        self.gates.retain(|g| other.gates.binary_search(g).is_ok());
+        if !self
+            .gates
+            .iter()
+            .all(|g| other.gates.binary_search(g).is_ok())
+        {
+            self.gates = (self.gates.iter())
+                .filter(|g| other.gates.binary_search(g).is_ok())
+                .copied()
+                .collect();
+        }
         before != (self.from_read, self.to_read, self.gates.len())
     }
 }
@@ -69,15 +84,16 @@ impl Edge {
 struct Node {
     info: LockInfo,
     written: bool,
-    /// Keys of the edges (and refused edges) touching this node.
-    edges: Vec<(u64, u64)>,
+    /// Keys of the refused edges touching this node (the order graph
+    /// lists its accepted edges).
+    refused: Vec<(u64, u64)>,
 }
 
 #[derive(Debug, Default)]
 struct Learned {
-    order: DynamicOrder,
+    /// The accepted edges, each with how it was taken.
+    order: DynamicOrder<Edge>,
     nodes: HashMap<u64, Node>,
-    edges: HashMap<(u64, u64), Edge>,
     refused: HashMap<(u64, u64), Edge>,
     reported: HashSet<Vec<u64>>,
 }
@@ -95,31 +111,7 @@ pub fn check(
 ) -> Vec<LiveFinding> {
     let mut guard = LEARNED.lock();
     let g = guard.get_or_insert_with(Learned::default);
-    g.node(new);
-    let mut findings = Vec::new();
-    let mut recheck = false;
-    for (i, h) in held.iter().enumerate() {
-        if h.info.id == new.id {
-            continue;
-        }
-        g.node(h.info);
-        let mut gates: Vec<u64> = held[..i].iter().map(|g| g.info.id).collect();
-        gates.sort_unstable();
-        let edge = Edge {
-            thread: thread.0,
-            thread_name: thread.1.cloned(),
-            from_site: h.site,
-            to_site: site,
-            from_read: h.mode == LockMode::Shared,
-            to_read: mode == LockMode::Shared,
-            gates,
-        };
-        recheck |= g.add(h.info.id, new.id, edge, &mut findings);
-    }
-    if recheck {
-        g.recheck(&mut findings);
-    }
-    findings
+    g.check(held, new, mode, site, thread)
 }
 
 /// `lock` (an RwLock) is write-locked: a writer can interpose on it.
@@ -135,37 +127,77 @@ pub fn note_written(lock: LockInfo) -> Vec<LiveFinding> {
 
 /// `id` was dropped: remove it and its edges.
 pub fn forget(id: u64) {
-    let mut guard = LEARNED.lock();
-    let Some(g) = guard.as_mut() else { return };
-    let Some(node) = g.nodes.remove(&id) else {
-        return;
-    };
-    g.order.remove_node(id);
-    for key in node.edges {
-        g.edges.remove(&key);
-        g.refused.remove(&key);
-        let other = if key.0 == id { key.1 } else { key.0 };
-        if let Some(o) = g.nodes.get_mut(&other) {
-            o.edges.retain(|&k| k != key);
-        }
+    if let Some(g) = LEARNED.lock().as_mut() {
+        g.forget(id);
     }
-    g.reported.retain(|c| !c.contains(&id));
 }
 
 /// Number of locks and edges in the graph (for tests and benchmarks).
 pub fn size() -> (usize, usize) {
-    LEARNED
-        .lock()
-        .as_ref()
-        .map_or((0, 0), |g| (g.nodes.len(), g.edges.len() + g.refused.len()))
+    LEARNED.lock().as_ref().map_or((0, 0), |g| {
+        (g.nodes.len(), g.order.edge_count() + g.refused.len())
+    })
 }
 
 impl Learned {
+    /// See [`check`].
+    fn check(
+        &mut self,
+        held: &[Held],
+        new: LockInfo,
+        mode: LockMode,
+        site: &'static Location<'static>,
+        thread: (u64, Option<&Arc<str>>),
+    ) -> Vec<LiveFinding> {
+        self.node(new);
+        let mut findings = Vec::new();
+        let mut recheck = false;
+        for (i, h) in held.iter().enumerate() {
+            if h.info.id == new.id {
+                continue;
+            }
+            self.node(h.info);
+            let mut gates: Box<[u64]> = held[..i].iter().map(|g| g.info.id).collect();
+            gates.sort_unstable();
+            let edge = Edge {
+                thread: thread.0,
+                thread_name: thread.1.cloned(),
+                from_site: h.site,
+                to_site: site,
+                from_read: h.mode == LockMode::Shared,
+                to_read: mode == LockMode::Shared,
+                gates,
+            };
+            recheck |= self.add(h.info.id, new.id, edge, &mut findings);
+        }
+        if recheck {
+            self.recheck(&mut findings);
+        }
+        findings
+    }
+
+    /// See [`forget`]: the order graph drops the accepted edges with the
+    /// node; the refused ones are listed on both of their nodes.
+    fn forget(&mut self, id: u64) {
+        let Some(node) = self.nodes.remove(&id) else {
+            return;
+        };
+        self.order.remove_node(id);
+        for key in node.refused {
+            self.refused.remove(&key);
+            let other = if key.0 == id { key.1 } else { key.0 };
+            if let Some(o) = self.nodes.get_mut(&other) {
+                o.refused.retain(|&k| k != key);
+            }
+        }
+        self.reported.retain(|c| !c.contains(&id));
+    }
+
     fn node(&mut self, info: LockInfo) -> &mut Node {
         self.nodes.entry(info.id).or_insert_with(|| Node {
             info,
             written: false,
-            edges: Vec::new(),
+            refused: Vec::new(),
         })
     }
 
@@ -173,27 +205,26 @@ impl Learned {
     /// (refused edges must be re-checked).
     fn add(&mut self, from: u64, to: u64, edge: Edge, findings: &mut Vec<LiveFinding>) -> bool {
         let key = (from, to);
-        if let Some(old) = self.edges.get_mut(&key) {
-            return old.merge(&edge) && !self.refused.is_empty();
-        }
         if let Some(old) = self.refused.get_mut(&key) {
             old.merge(&edge);
             findings.extend(self.evaluate(key));
             return false;
         }
-        let refused = self.order.add_edge(from, to).is_err();
-        for n in [from, to] {
-            if let Some(node) = self.nodes.get_mut(&n) {
-                node.edges.push(key);
+        let mut widened = false;
+        let merge = |old: &mut Edge, new: Edge| widened = old.merge(&new);
+        match self.order.add_edge_with(from, to, edge, merge) {
+            Ok(_) => widened && !self.refused.is_empty(),
+            Err((_, edge)) => {
+                for n in [from, to] {
+                    if let Some(node) = self.nodes.get_mut(&n) {
+                        node.refused.push(key);
+                    }
+                }
+                self.refused.insert(key, edge);
+                findings.extend(self.evaluate(key));
+                false
             }
         }
-        if refused {
-            self.refused.insert(key, edge);
-            findings.extend(self.evaluate(key));
-        } else {
-            self.edges.insert(key, edge);
-        }
-        false
     }
 
     fn recheck(&mut self, findings: &mut Vec<LiveFinding>) {
@@ -215,7 +246,7 @@ impl Learned {
             .collect();
         let taken: Vec<&Edge> = edges
             .iter()
-            .map(|k| self.edges.get(k).or_else(|| self.refused.get(k)))
+            .map(|k| self.order.edge(k.0, k.1).or_else(|| self.refused.get(k)))
             .collect::<Option<_>>()?;
         if !self.can_deadlock(&nodes, &taken) {
             return None;
@@ -251,5 +282,70 @@ impl Learned {
                 && !node.written;
             !readers_only
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::meta::PrimitiveMeta;
+
+    fn lock() -> LockInfo {
+        LockInfo::of(&PrimitiveMeta::new(PrimitiveKind::Mutex, None))
+    }
+
+    fn held(info: LockInfo) -> Held {
+        Held {
+            info,
+            mode: LockMode::Exclusive,
+            site: Location::caller(),
+            depth: 1,
+            chain: 0,
+        }
+    }
+
+    fn take(g: &mut Learned, under: LockInfo, new: LockInfo) -> usize {
+        g.check(
+            &[held(under)],
+            new,
+            LockMode::Exclusive,
+            Location::caller(),
+            (1, None),
+        )
+        .len()
+    }
+
+    #[test]
+    fn forgetting_a_lock_drops_its_accepted_and_refused_edges() {
+        let mut g = Learned::default();
+        let (a, b, c) = (lock(), lock(), lock());
+        assert_eq!(take(&mut g, a, b), 0);
+        assert_eq!(take(&mut g, b, c), 0);
+        assert_eq!(take(&mut g, b, a), 1, "b -> a closes a -> b -> a");
+        assert_eq!(take(&mut g, b, a), 0, "reported once");
+        assert_eq!((g.order.edge_count(), g.refused.len()), (2, 1));
+        g.forget(a.id);
+        assert_eq!((g.order.edge_count(), g.refused.len()), (1, 0));
+        assert!(g.nodes[&b.id].refused.is_empty());
+        assert!(g.order.edge(b.id, c.id).is_some());
+        g.forget(b.id);
+        g.forget(c.id);
+        assert_eq!((g.nodes.len(), g.order.node_count()), (0, 0));
+        assert!(g.reported.is_empty());
+    }
+
+    #[test]
+    fn a_repeated_edge_narrows_the_stored_one() {
+        let mut g = Learned::default();
+        let (gate, a, b) = (lock(), lock(), lock());
+        let chain = [held(gate), held(a)];
+        g.check(&chain, b, LockMode::Shared, Location::caller(), (1, None));
+        assert_eq!(
+            g.order.edge(a.id, b.id).map(|e| &e.gates[..]),
+            Some(&[gate.id][..])
+        );
+        take(&mut g, a, b);
+        let e = g.order.edge(a.id, b.id).expect("the edge is kept");
+        assert!(e.gates.is_empty() && !e.to_read);
     }
 }
