@@ -71,11 +71,12 @@ impl Local {
         }
     }
 
+    /// Records the event `kind` builds; see [`emit_with`].
     #[inline(always)]
-    fn emit(
+    fn emit_with(
         &self,
         session: u32,
-        kind: EventKind,
+        kind: impl FnOnce() -> EventKind,
         site: Option<&'static Location<'static>>,
         after: u64,
     ) -> u64 {
@@ -84,10 +85,18 @@ impl Local {
         }
         let time = clock::next(self.last.get(), after);
         self.last.set(time);
+        let ev = || Raw {
+            time,
+            kind: kind(),
+            site,
+        };
         if site.is_some() && super::config::backtraces() {
-            self.push_with_backtrace(session, Raw { time, kind, site });
+            self.push_with_backtrace(session, ev());
         } else {
-            self.push(Raw { time, kind, site });
+            // SAFETY: this thread owns `ring`; only it pushes.
+            if let Err(ev) = unsafe { self.ring.push_with(ev) } {
+                self.push_full(ev());
+            }
         }
         time
     }
@@ -222,10 +231,23 @@ pub(crate) fn thread_index(id: u64) -> u32 {
 
 /// Records `kind` on the calling thread at `site`, after an event at clock
 /// value `after` (0 for none); returns the event's clock value.
-#[inline(always)]
+#[inline]
 pub(crate) fn emit(
     session: u32,
     kind: EventKind,
+    site: Option<&'static Location<'static>>,
+    after: u64,
+) -> u64 {
+    emit_with(session, || kind, site, after)
+}
+
+/// [`emit`] with the event built by `kind` as late as possible: after the
+/// declaration checks (whose calls would otherwise make the compiler spill
+/// a ready event to the stack), right before it is written to the ring.
+#[inline(always)]
+pub(crate) fn emit_with(
+    session: u32,
+    kind: impl FnOnce() -> EventKind,
     site: Option<&'static Location<'static>>,
     after: u64,
 ) -> u64 {
@@ -235,8 +257,8 @@ pub(crate) fn emit(
         // SAFETY: `try_with` succeeded, so the state is alive until this
         // thread runs its thread-local destructors, which cannot start
         // while this call is on its stack; the reference ends with it.
-        Ok(local) => unsafe { &*local }.emit(session, kind, site, after),
-        Err(_) => emit_detached(session, kind, site, after),
+        Ok(local) => unsafe { &*local }.emit_with(session, kind, site, after),
+        Err(_) => emit_detached(session, kind(), site, after),
     }
 }
 
@@ -298,9 +320,9 @@ pub(crate) fn fork(child: u64, name: Option<&str>, site: &'static Location<'stat
         sink::with(session, |s| {
             declare_child(s, session, tid, name, Some(parent_id), site, &origin.link)
         })?;
-        Some(l.emit(
+        Some(l.emit_with(
             session,
-            EventKind::Fork {
+            || EventKind::Fork {
                 child: ThreadId(tid),
             },
             Some(site),

@@ -53,7 +53,7 @@ use std::time::Duration;
 
 use lockscope_detector::trace::{EventKind, Note};
 
-pub(crate) use local::{emit, fork, join, start_thread, ThreadLink};
+pub(crate) use local::{emit, emit_with, fork, join, start_thread, ThreadLink};
 pub(crate) use obj::{obj_id, ObjRec, Sync, VarRec};
 pub use sink::RecordingStats;
 

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use lockscope_detector::trace::{EventKind, ObjId, PrimitiveInfo, VarId, VarInfo};
 
-use super::{active, emit, sink};
+use super::{active, emit, emit_with, sink};
 use crate::meta::PrimitiveMeta;
 
 /// How an event synchronises through its object's clock.
@@ -59,13 +59,18 @@ impl ObjRec {
         sync: Sync,
     ) {
         if let Some(session) = active() {
-            self.record_in(session, meta, kind, site, sync);
+            if kind.starts_wait() {
+                // The thread is about to block: time the wait exactly.
+                precise_now();
+            }
+            self.record_in(session, meta, |_| kind, site, sync);
         }
     }
 
-    /// [`record`](Self::record) with the event built by `kind` from the
-    /// object's trace id, only if a trace is open: with none, the hot path
-    /// pays the one relaxed load and nothing else.
+    /// [`record`](Self::record) for an event that never starts a wait (an
+    /// acquisition, a release), built by `kind` from the object's trace id
+    /// only if a trace is open: with none, the hot path pays the one relaxed
+    /// load and nothing else.
     #[inline(always)]
     pub(crate) fn record_with(
         &self,
@@ -75,31 +80,32 @@ impl ObjRec {
         sync: Sync,
     ) {
         if let Some(session) = active() {
-            self.record_in(session, meta, kind(obj_id(meta)), site, sync);
+            self.record_in(session, meta, kind, site, sync);
         }
     }
 
+    /// The event is built by `kind` only once every call that may happen
+    /// first (declarations) is behind it, so the compiler writes it from
+    /// registers straight into the ring slot: built earlier, it was spilled
+    /// to the stack around those calls and copied back with loads wider
+    /// than the stores that wrote it, two store-forwarding stalls per event.
     #[inline(always)]
     fn record_in(
         &self,
         session: u32,
         meta: &PrimitiveMeta,
-        kind: EventKind,
+        kind: impl FnOnce(ObjId) -> EventKind,
         site: Option<&'static Location<'static>>,
         sync: Sync,
     ) {
         if self.declared.load(Ordering::Relaxed) != session {
             self.declare(session, meta, site);
         }
-        if kind.starts_wait() {
-            // The thread is about to block: time the wait exactly.
-            precise_now();
-        }
         let after = match sync {
             Sync::Acquire => self.clock.load(Ordering::Relaxed),
             _ => 0,
         };
-        let time = emit(session, kind, site, after);
+        let time = emit_with(session, || kind(obj_id(meta)), site, after);
         match sync {
             Sync::Release => self.clock.store(time, Ordering::Relaxed),
             Sync::ReleaseShared => {

@@ -116,9 +116,23 @@ impl Ring {
     /// Appends `ev`, or gives it back if the ring is full.
     ///
     /// # Safety
-    /// Only one thread (the producer) may ever call `push` on a ring.
+    /// Only one thread (the producer) may ever call `push` or
+    /// [`push_with`](Self::push_with) on a ring.
     #[inline(always)]
     pub unsafe fn push(&self, ev: Raw) -> Result<(), Raw> {
+        // SAFETY: the caller's contract.
+        unsafe { self.push_with(|| ev) }.map_err(|make| make())
+    }
+
+    /// Appends the event `make` builds, or gives `make` back unused if the
+    /// ring is full. Built in place: an event built first and then pushed
+    /// was written to the stack field by field and copied into the slot with
+    /// wider loads, which stall (store forwarding fails) on every event.
+    ///
+    /// # Safety
+    /// As for [`push`](Self::push).
+    #[inline(always)]
+    pub unsafe fn push_with<F: FnOnce() -> Raw>(&self, make: F) -> Result<(), F> {
         let tail = self.producer.tail.load(Ordering::Relaxed);
         // SAFETY: only the producer (the caller's contract) touches
         // `head_seen`.
@@ -129,13 +143,13 @@ impl Ring {
             // SAFETY: as above.
             self.producer.head_seen.with_mut(|h| unsafe { *h = head });
             if tail.wrapping_sub(head) > self.mask {
-                return Err(ev);
+                return Err(make);
             }
         }
         self.slot(tail).with_mut(|slot| {
             // SAFETY: `tail` is not published and is within CAPACITY of
             // `head`, so the consumer does not read this slot (see `Sync`).
-            unsafe { (*slot).write(ev) };
+            unsafe { (*slot).write(make()) };
         });
         self.producer
             .tail
