@@ -47,6 +47,7 @@
 //!   `named` for a real creation site.
 //! - No `read_recursive`; no mapped or Arc guards for `ReentrantMutex`.
 
+pub mod held;
 pub mod live;
 pub mod meta;
 pub mod order;

@@ -110,11 +110,8 @@ fn block(wait: Wait<'_>, site: &'static Location<'static>, deadline: Option<Inst
     }
     thread_state::with(|ts| {
         if let Wait::Condvar { mutex, .. } = wait {
-            let id = mutex.id();
-            let mut held = ts.held.borrow_mut();
-            if let Some(i) = held.iter().rposition(|h| h.info.id == id) {
-                ts.stash.borrow_mut().push(held.remove(i));
-                ts.chains_changed_at(i);
+            if let Some(h) = ts.held.borrow_mut().take(mutex.id()) {
+                ts.stash.borrow_mut().push(h);
             }
         }
         publish(ts, wait, site, deadline);
@@ -150,7 +147,7 @@ fn publish(
         epoch: 0,
         since: Instant::now(),
         deadline,
-        held: ts.held.borrow().clone(),
+        held: ts.held.borrow().snapshot(),
         backtrace,
     });
     ts.blocked.set(true);
@@ -222,9 +219,7 @@ pub fn wait_ended() {
         unblock(ts);
         let mut stash = ts.stash.borrow_mut();
         if !stash.is_empty() {
-            let mut held = ts.held.borrow_mut();
-            ts.chains_changed_at(held.len());
-            held.append(&mut stash);
+            ts.held.borrow_mut().restore(&mut stash);
         }
     });
 }
@@ -272,10 +267,7 @@ pub fn check_abort() {
             unblock(ts);
             // A condvar waiter holds its mutex again here: its guard will
             // release it while unwinding, so it is held again.
-            let mut stash = ts.stash.borrow_mut();
-            let mut held = ts.held.borrow_mut();
-            ts.chains_changed_at(held.len());
-            held.append(&mut stash);
+            ts.held.borrow_mut().restore(&mut ts.stash.borrow_mut());
             ts.slot.verdict.lock().take()
         } else {
             None

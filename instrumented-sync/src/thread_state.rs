@@ -18,6 +18,7 @@ use std::sync::Arc;
 use foldhash::{HashSet, HashSetExt};
 use lockscope_detector::trace::{LockMode, PrimitiveKind};
 
+use crate::held::HeldList;
 use crate::meta::PrimitiveMeta;
 use crate::watchdog::registry::{self, Slot};
 
@@ -74,31 +75,12 @@ pub struct Held {
     pub mode: LockMode,
     /// Where it was (first) acquired.
     pub site: &'static Location<'static>,
-    /// Re-entrancy depth (reentrant mutex, recursive read).
+    /// Re-entrancy depth (reentrant mutex, recursive read); 0 marks a
+    /// released entry inside a [`HeldList`] (never seen outside it).
     pub depth: u32,
-    /// Hash of the held chain up to and including this entry.
+    /// Hash of the held chain up to and including this entry (see
+    /// [`crate::held`]).
     pub chain: u64,
-}
-
-/// Mixes one acquisition into a held-chain hash.
-#[inline]
-pub fn chain_step(prev: u64, id: u64, mode: LockMode) -> u64 {
-    let m = match mode {
-        LockMode::Exclusive => 1,
-        LockMode::Shared => 2,
-        LockMode::Upgradable => 3,
-    };
-    (prev.rotate_left(7) ^ id ^ (m << 60)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-}
-
-/// Recomputes the chain hashes of `held[from..]`.
-#[cold]
-fn rehash(held: &mut [Held], from: usize) {
-    let mut prev = if from == 0 { 0 } else { held[from - 1].chain };
-    for h in &mut held[from..] {
-        h.chain = chain_step(prev, h.info.id, h.mode);
-        prev = h.chain;
-    }
 }
 
 /// Chains remembered per thread before the cache is cleared.
@@ -108,12 +90,7 @@ const CHAIN_CACHE_CAP: usize = 4096;
 #[derive(Debug)]
 pub struct ThreadState {
     pub thread: u64,
-    pub held: RefCell<Vec<Held>>,
-    /// Entries of `held` from this index up have stale `chain` hashes (an
-    /// out-of-order release removed a lock below them); `usize::MAX` when
-    /// every hash is current. Re-hashed lazily by [`Self::top_chain`], so
-    /// releasing a chain in acquisition (FIFO) order costs no re-hashing.
-    stale: Cell<usize>,
+    pub held: RefCell<HeldList>,
     chains: RefCell<HashSet<u64>>,
     /// The last chain seen per 6-bit bucket (top bits of the hash).
     recent: [Cell<u64>; 64],
@@ -132,8 +109,7 @@ impl ThreadState {
         let thread = crate::thread_id::current();
         ThreadState {
             thread,
-            held: RefCell::new(Vec::new()),
-            stale: Cell::new(usize::MAX),
+            held: RefCell::new(HeldList::new()),
             chains: RefCell::new(HashSet::new()),
             recent: std::array::from_fn(|_| Cell::new(0)),
             pending: RefCell::new(Vec::new()),
@@ -142,28 +118,6 @@ impl ThreadState {
             blocked: Cell::new(false),
             slot: registry::register(thread),
         }
-    }
-
-    /// Marks the chain hashes of `held[i..]` stale (an entry at `i` was
-    /// removed, or entries were appended there).
-    #[inline]
-    pub fn chains_changed_at(&self, i: usize) {
-        self.stale.set(self.stale.get().min(i));
-    }
-
-    /// The chain hash of the whole held list (0 when empty), first
-    /// re-hashing the entries an out-of-order release left stale, so a
-    /// chain always names exactly the locks held (the gates depend on it).
-    #[inline]
-    pub fn top_chain(&self, held: &mut [Held]) -> u64 {
-        let from = self.stale.get();
-        if from != usize::MAX {
-            if from < held.len() {
-                rehash(held, from);
-            }
-            self.stale.set(usize::MAX);
-        }
-        held.last().map_or(0, |h| h.chain)
     }
 
     /// Whether `chain` is new to this thread (and remembers it). A small
@@ -231,42 +185,4 @@ pub(crate) unsafe fn current<'a>() -> Option<&'a ThreadState> {
     // SAFETY: `try_with` succeeded, so the state is alive; the caller keeps
     // the reference within its frame (see the contract above).
     Some(unsafe { &*state })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn held(id: u64, chain: u64) -> Held {
-        let meta = PrimitiveMeta::new(PrimitiveKind::Mutex, None);
-        let mut info = LockInfo::of(&meta);
-        info.id = id;
-        Held {
-            info,
-            mode: LockMode::Exclusive,
-            site: Location::caller(),
-            depth: 1,
-            chain,
-        }
-    }
-
-    #[test]
-    fn an_out_of_order_release_is_rehashed_before_the_chain_is_used() {
-        let ts = ThreadState::new();
-        let c1 = chain_step(0, 1, LockMode::Exclusive);
-        let c2 = chain_step(c1, 2, LockMode::Exclusive);
-        let c3 = chain_step(c2, 3, LockMode::Exclusive);
-        let mut list = vec![held(1, c1), held(2, c2), held(3, c3)];
-        assert_eq!(ts.top_chain(&mut list), c3);
-        // Lock 1 released first: the list now names only locks 2 and 3.
-        list.remove(0);
-        ts.chains_changed_at(0);
-        let fresh = chain_step(
-            chain_step(0, 2, LockMode::Exclusive),
-            3,
-            LockMode::Exclusive,
-        );
-        assert_eq!(ts.top_chain(&mut list), fresh);
-        assert_eq!(list[0].chain, chain_step(0, 2, LockMode::Exclusive));
-    }
 }

@@ -32,9 +32,10 @@ use std::sync::Arc;
 
 use lockscope_detector::trace::{LockMode, PrimitiveKind};
 
+use crate::held::{chain_step, HeldList};
 use crate::meta::PrimitiveMeta;
 use crate::policy::LiveFinding;
-use crate::thread_state::{chain_step, Held, LockInfo, ThreadState};
+use crate::thread_state::{Held, LockInfo, ThreadState};
 use crate::watchdog::registry;
 
 fn thread_of(ts: &ThreadState) -> (u64, Option<&Arc<str>>) {
@@ -51,7 +52,7 @@ pub(crate) fn before_lock(
 ) -> Option<LiveFinding> {
     let id = lock.id();
     let held = ts.held.borrow();
-    let h = held.iter().rev().find(|h| h.info.id == id)?;
+    let h = held.find(id)?;
     use LockMode::{Exclusive, Shared, Upgradable};
     let thread = (ts.thread, ts.slot.name.as_deref());
     match (lock.kind(), h.mode, mode) {
@@ -87,10 +88,10 @@ pub(crate) fn requested(
     let kind = lock.kind();
     let id = lock.id();
     let mut held = ts.held.borrow_mut();
-    if !kind.is_lock() || held.is_empty() || held.iter().any(|h| h.info.id == id) {
+    if !kind.is_lock() || held.is_empty() || held.find(id).is_some() {
         return false;
     }
-    let chain = chain_step(ts.top_chain(&mut held), id, mode);
+    let chain = chain_step(held.top_chain(), id, mode);
     if !ts.first_time_chain(chain) {
         return false;
     }
@@ -101,7 +102,7 @@ pub(crate) fn requested(
         created: lock.site(),
         key: (lock.rank().unwrap_or(id), id),
     };
-    let found = learned::check(&held, info, mode, site, thread_of(ts));
+    let found = learned::check(&held.as_slice(), info, mode, site, thread_of(ts));
     report_into(ts, found)
 }
 
@@ -132,12 +133,12 @@ pub(crate) fn acquired(
     // that holds it (a mutex it holds would not have been acquired), so a
     // plain mutex skips the O(held) scan for a re-entry.
     if kind != PrimitiveKind::Mutex {
-        if let Some(h) = held.iter_mut().rev().find(|h| h.info.id == id) {
+        if let Some(h) = held.find_mut(id) {
             h.depth += 1;
             return false;
         }
     }
-    let below = ts.top_chain(&mut held);
+    let below = held.top_chain();
     let chain = chain_step(below, id, mode);
     let mut pending = false;
     if kind == PrimitiveKind::RwLock && mode != LockMode::Shared {
@@ -171,12 +172,18 @@ fn written(ts: &ThreadState, lock: &PrimitiveMeta) -> bool {
 #[inline(never)]
 fn learn(
     ts: &ThreadState,
-    held: &[Held],
+    held: &HeldList,
     lock: &PrimitiveMeta,
     mode: LockMode,
     site: &'static Location<'static>,
 ) -> bool {
-    let found = learned::check(held, LockInfo::of(lock), mode, site, thread_of(ts));
+    let found = learned::check(
+        &held.as_slice(),
+        LockInfo::of(lock),
+        mode,
+        site,
+        thread_of(ts),
+    );
     report_into(ts, found)
 }
 
@@ -192,40 +199,7 @@ fn report_into(ts: &ThreadState, found: Vec<LiveFinding>) -> bool {
 #[inline(always)]
 pub(crate) fn released(ts: &ThreadState, kind: PrimitiveKind, lock: &PrimitiveMeta) {
     debug_assert_eq!(kind, lock.kind());
-    if !kind.is_lock() {
-        return;
-    }
-    let id = lock.id();
-    let mut held = ts.held.borrow_mut();
-    match held.last_mut() {
-        // The usual, nested case.
-        Some(top) if top.info.id == id && top.depth == 1 => {
-            held.pop();
-        }
-        _ => released_elsewhere(ts, &mut held, id),
-    }
-}
-
-/// A release that is not the plain pop of the top entry: a re-entry's
-/// depth, or a lock below the top (out-of-order release).
-#[cold]
-#[inline(never)]
-fn released_elsewhere(ts: &ThreadState, held: &mut Vec<Held>, id: u64) {
-    // Guards dropped in acquisition order (a `Vec` of guards) release the
-    // bottom entry first: found without a scan.
-    let found = if held.first().is_some_and(|h| h.info.id == id) {
-        Some(0)
-    } else {
-        held.iter().rposition(|h| h.info.id == id)
-    };
-    if let Some(i) = found {
-        if held[i].depth > 1 {
-            held[i].depth -= 1;
-        } else {
-            held.remove(i);
-            // Out-of-order release: the chains above are re-hashed by the
-            // next acquisition that needs them (`top_chain`).
-            ts.chains_changed_at(i);
-        }
+    if kind.is_lock() {
+        ts.held.borrow_mut().release(lock.id());
     }
 }
