@@ -31,20 +31,37 @@ pub struct LockInfo {
     pub name: Option<&'static str>,
     /// Where the primitive was created.
     pub created: &'static Location<'static>,
-    /// [`PrimitiveMeta::order_key`].
-    pub key: (u64, u64),
+    /// The explicit lock-order rank, `u64::MAX` for none (see
+    /// [`Self::key`]).
+    pub rank: u64,
 }
 
 impl LockInfo {
     pub fn of(meta: &PrimitiveMeta) -> Self {
-        let id = meta.id();
+        Self::with_id(meta, meta.id())
+    }
+
+    /// [`Self::of`] with the id already loaded (the hot path loads it once).
+    #[inline]
+    pub fn with_id(meta: &PrimitiveMeta, id: u64) -> Self {
         LockInfo {
             id,
             kind: meta.kind(),
             name: meta.name(),
             created: meta.site(),
-            key: (meta.rank().unwrap_or(id), id),
+            rank: meta.rank().unwrap_or(u64::MAX),
         }
+    }
+
+    /// [`PrimitiveMeta::order_key`]: the explicit rank if set, else the id;
+    /// ties broken by id.
+    pub fn key(&self) -> (u64, u64) {
+        let rank = if self.rank == u64::MAX {
+            self.id
+        } else {
+            self.rank
+        };
+        (rank, self.id)
     }
 
     /// `x` or `#3`: the short label used in scenario columns.

@@ -140,7 +140,7 @@ impl fmt::Display for LockOrderViolation {
             ViolationKind::HeldNotBefore { held } => {
                 write!(f, "the thread holds")?;
                 for (l, site) in held {
-                    write!(f, " {l} (acquired at {site}, order key {:?})", l.key)?;
+                    write!(f, " {l} (acquired at {site}, order key {:?})", l.key())?;
                 }
                 write!(
                     f,
@@ -150,7 +150,7 @@ impl fmt::Display for LockOrderViolation {
             ViolationKind::Duplicate(l) => write!(f, "{l} is requested twice among")?,
         }
         for l in &self.requested {
-            write!(f, " {l} (order key {:?})", l.key)?;
+            write!(f, " {l} (order key {:?})", l.key())?;
         }
         write!(
             f,
@@ -202,7 +202,7 @@ fn plan(
             }
         }
     });
-    held.retain(|(l, _)| l.key >= first.key);
+    held.retain(|(l, _)| l.key() >= first.key());
     if held.is_empty() {
         Ok(order)
     } else {

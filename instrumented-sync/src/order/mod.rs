@@ -95,13 +95,7 @@ pub(crate) fn requested(
     if !ts.first_time_chain(chain) {
         return false;
     }
-    let info = LockInfo {
-        id,
-        kind,
-        name: lock.name(),
-        created: lock.site(),
-        key: (lock.rank().unwrap_or(id), id),
-    };
+    let info = LockInfo::with_id(lock, id);
     let found = learned::check(&held.as_slice(), info, mode, site, thread_of(ts));
     report_into(ts, found)
 }
@@ -150,7 +144,7 @@ pub(crate) fn acquired(
     // The info is built in place (the cold calls above take the lock, not
     // a copy of it, so no 56-byte temporary lives across them).
     held.push(Held {
-        info: LockInfo::of(lock),
+        info: LockInfo::with_id(lock, id),
         mode,
         site,
         depth: 1,
