@@ -34,6 +34,12 @@ type InnerGuard = <parking_lot::RawMutex as lock_api::RawMutex>::Guard;
 const MODE: LockMode = LockMode::Exclusive;
 
 /// A raw mutex that records itself; use it through [`Mutex`](crate::Mutex).
+// `repr(C)`, lock word first and the recorder's clock right after it: the
+// clock is written by every releaser and read by the next acquirer, as the
+// lock word is, so the two must share a cache line (with Rust's field
+// order the lock word came after the 48-byte identity, and under
+// contention each hand-off moved a second line between the cores).
+#[repr(C)]
 pub struct RawMutex {
     inner: parking_lot::RawMutex,
     rec: ObjRec,

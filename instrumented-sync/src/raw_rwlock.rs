@@ -35,6 +35,12 @@ type Exclusive = <Inner as lock_api::RawRwLock>::ExclusiveGuard;
 type Upgradable = <Inner as lock_api::RawRwLockUpgrade>::UpgradableGuard;
 
 /// A raw rwlock that records itself; use it through [`RwLock`](crate::RwLock).
+// `repr(C)`, lock word first and the recorder's clock right after it: the
+// clock is written by every releaser and read by the next acquirer, as the
+// lock word is, so the two must share a cache line (with Rust's field
+// order the lock word came after the 48-byte identity, and under
+// contention each hand-off moved a second line between the cores).
+#[repr(C)]
 pub struct RawRwLock {
     inner: Inner,
     rec: ObjRec,
