@@ -138,20 +138,24 @@ impl ThreadState {
     }
 
     /// Whether `chain` is new to this thread (and remembers it). A small
-    /// direct-mapped array answers the hot, repeated chains with one load;
-    /// the hash set behind it holds the rest.
+    /// direct-mapped array answers the hot, repeated chains with one load
+    /// ([`Self::recently_checked`]); the hash set behind it holds the rest.
     #[inline]
     pub fn first_time_chain(&self, chain: u64) -> bool {
-        let slot = &self.recent[(chain >> 58) as usize];
-        if slot.get() == chain {
-            return false;
-        }
-        slot.set(chain);
-        self.first_time_chain_slow(chain)
+        !self.recently_checked(chain) && self.first_time_chain_slow(chain)
+    }
+
+    /// Whether `chain` is in the direct-mapped array of recent chains: if
+    /// so, it was checked before (one load); if not, ask
+    /// [`Self::first_time_chain`].
+    #[inline]
+    pub fn recently_checked(&self, chain: u64) -> bool {
+        self.recent[(chain >> 58) as usize].get() == chain
     }
 
     #[cold]
     fn first_time_chain_slow(&self, chain: u64) -> bool {
+        self.recent[(chain >> 58) as usize].set(chain);
         let mut chains = self.chains.borrow_mut();
         if chains.len() >= CHAIN_CACHE_CAP {
             chains.clear();

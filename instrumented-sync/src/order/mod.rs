@@ -32,7 +32,7 @@ use std::sync::Arc;
 
 use lockscope_detector::trace::{LockMode, PrimitiveKind};
 
-use crate::held::{chain_step, HeldList};
+use crate::held::chain_step;
 use crate::meta::PrimitiveMeta;
 use crate::policy::LiveFinding;
 use crate::thread_state::{Held, LockInfo, ThreadState};
@@ -134,15 +134,7 @@ pub(crate) fn acquired(
     }
     let below = held.top_chain();
     let chain = chain_step(below, id, mode);
-    let mut pending = false;
-    if kind == PrimitiveKind::RwLock && mode != LockMode::Shared {
-        pending |= written(ts, lock);
-    }
-    if blocking && !held.is_empty() && ts.first_time_chain(chain) {
-        pending |= learn(ts, &held, lock, mode, site);
-    }
-    // The info is built in place (the cold calls above take the lock, not
-    // a copy of it, so no 56-byte temporary lives across them).
+    let nested = !held.is_empty();
     held.push(Held {
         info: LockInfo::with_id(lock, id),
         mode,
@@ -150,6 +142,41 @@ pub(crate) fn acquired(
         depth: 1,
         chain,
     });
+    drop(held);
+    // Everything else is out of line and last (a tail call): nothing of the
+    // hot path lives across a call, so it keeps a small frame.
+    let check = blocking && nested && !ts.recently_checked(chain);
+    let write = kind == PrimitiveKind::RwLock && mode != LockMode::Shared;
+    if check || write {
+        return acquired_rarely(ts, lock, mode, site, chain, check, write);
+    }
+    false
+}
+
+/// The rare parts of [`acquired`], after the new entry is pushed: a chain
+/// not in the thread's recent-chain array (`check`), the first write of an
+/// rwlock (`write`).
+#[cold]
+#[inline(never)]
+fn acquired_rarely(
+    ts: &ThreadState,
+    lock: &PrimitiveMeta,
+    mode: LockMode,
+    site: &'static Location<'static>,
+    chain: u64,
+    check: bool,
+    write: bool,
+) -> bool {
+    let mut pending = false;
+    if write {
+        pending |= written(ts, lock);
+    }
+    if check && ts.first_time_chain(chain) {
+        let held = ts.held.borrow();
+        let all = held.as_slice();
+        // The locks held before this one: all but the entry just pushed.
+        pending |= learn(ts, &all[..all.len() - 1], lock, mode, site);
+    }
     pending
 }
 
@@ -166,18 +193,12 @@ fn written(ts: &ThreadState, lock: &PrimitiveMeta) -> bool {
 #[inline(never)]
 fn learn(
     ts: &ThreadState,
-    held: &HeldList,
+    held: &[Held],
     lock: &PrimitiveMeta,
     mode: LockMode,
     site: &'static Location<'static>,
 ) -> bool {
-    let found = learned::check(
-        &held.as_slice(),
-        LockInfo::of(lock),
-        mode,
-        site,
-        thread_of(ts),
-    );
+    let found = learned::check(held, LockInfo::of(lock), mode, site, thread_of(ts));
     report_into(ts, found)
 }
 
