@@ -5,7 +5,9 @@
 use std::panic::Location;
 use std::time::Instant;
 
-use lockscope_detector::trace::{LockMode, PrimitiveKind};
+use lockscope_detector::trace::LockMode;
+#[cfg(feature = "record")]
+use lockscope_detector::trace::PrimitiveKind;
 
 use crate::live;
 pub(crate) use crate::live::Wait;
@@ -50,6 +52,7 @@ pub(crate) fn released(lock: &PrimitiveMeta, mode: LockMode) {
 
 /// [`acquired`] for a lock whose kind is a constant at the call site: the
 /// raw locks' hot path, with the checks that do not apply folded away.
+#[cfg(feature = "record")]
 #[inline(always)]
 pub(crate) fn acquired_as(
     kind: PrimitiveKind,
@@ -64,6 +67,7 @@ pub(crate) fn acquired_as(
 }
 
 /// [`released`] for a lock whose kind is a constant at the call site.
+#[cfg(feature = "record")]
 #[inline(always)]
 pub(crate) fn released_as(kind: PrimitiveKind, lock: &PrimitiveMeta) {
     if LIVE {

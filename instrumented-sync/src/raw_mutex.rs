@@ -34,12 +34,13 @@ type InnerGuard = <parking_lot::RawMutex as lock_api::RawMutex>::Guard;
 const MODE: LockMode = LockMode::Exclusive;
 
 /// A raw mutex that records itself; use it through [`Mutex`](crate::Mutex).
-// `repr(C)`, lock word first and the recorder's clock right after it: the
-// clock is written by every releaser and read by the next acquirer, as the
-// lock word is, so the two must share a cache line (with Rust's field
-// order the lock word came after the 48-byte identity, and under
-// contention each hand-off moved a second line between the cores).
-#[repr(C)]
+// Lock word first and the recorder's clock (the first field of `ObjRec`)
+// right after it, in one 16-byte-aligned block: the clock is written by
+// every releaser and read by the next acquirer, as the lock word is, so the
+// two must share a cache line (with Rust's field order the lock word came
+// after the 48-byte identity, and under contention each hand-off moved a
+// second line between the cores). Pinned by a layout test.
+#[repr(C, align(16))]
 pub struct RawMutex {
     inner: parking_lot::RawMutex,
     rec: ObjRec,
@@ -300,5 +301,17 @@ unsafe impl lock_api::RawMutexTimed for RawMutex {
     fn try_lock_until(&self, timeout: Instant) -> Option<InnerGuard> {
         let site = Location::caller();
         self.lock_timed(site, Some(timeout))
+    }
+}
+
+#[cfg(all(test, not(lockscope_loom)))]
+mod layout_tests {
+    use super::*;
+
+    #[test]
+    fn the_lock_word_and_the_recorder_clock_share_a_cache_line() {
+        assert_eq!(std::mem::offset_of!(RawMutex, inner), 0);
+        assert!(std::mem::offset_of!(RawMutex, rec) + crate::recorder::CLOCK_OFFSET + 8 <= 16);
+        assert_eq!(std::mem::align_of::<RawMutex>(), 16);
     }
 }

@@ -35,12 +35,13 @@ type Exclusive = <Inner as lock_api::RawRwLock>::ExclusiveGuard;
 type Upgradable = <Inner as lock_api::RawRwLockUpgrade>::UpgradableGuard;
 
 /// A raw rwlock that records itself; use it through [`RwLock`](crate::RwLock).
-// `repr(C)`, lock word first and the recorder's clock right after it: the
-// clock is written by every releaser and read by the next acquirer, as the
-// lock word is, so the two must share a cache line (with Rust's field
-// order the lock word came after the 48-byte identity, and under
-// contention each hand-off moved a second line between the cores).
-#[repr(C)]
+// Lock word first and the recorder's clock (the first field of `ObjRec`)
+// right after it, in one 16-byte-aligned block: the clock is written by
+// every releaser and read by the next acquirer, as the lock word is, so the
+// two must share a cache line (with Rust's field order the lock word came
+// after the 48-byte identity, and under contention each hand-off moved a
+// second line between the cores). Pinned by a layout test.
+#[repr(C, align(16))]
 pub struct RawRwLock {
     inner: Inner,
     rec: ObjRec,
@@ -533,5 +534,17 @@ unsafe impl lock_api::RawRwLockUpgradeTimed for RawRwLock {
             Err(_) => self.try_failed(LockMode::Exclusive, site),
         }
         r
+    }
+}
+
+#[cfg(all(test, not(lockscope_loom)))]
+mod layout_tests {
+    use super::*;
+
+    #[test]
+    fn the_lock_word_and_the_recorder_clock_share_a_cache_line() {
+        assert_eq!(std::mem::offset_of!(RawRwLock, inner), 0);
+        assert!(std::mem::offset_of!(RawRwLock, rec) + crate::recorder::CLOCK_OFFSET + 8 <= 16);
+        assert_eq!(std::mem::align_of::<RawRwLock>(), 16);
     }
 }

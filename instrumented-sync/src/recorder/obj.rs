@@ -26,8 +26,10 @@ pub(crate) enum Sync {
     ReleaseShared,
 }
 
-/// Recorder state inside every primitive.
+/// Recorder state inside every primitive. `repr(C)` with the clock first:
+/// the raw locks place it right after their lock word (see `raw_mutex`).
 #[derive(Debug)]
+#[repr(C)]
 pub(crate) struct ObjRec {
     clock: AtomicU64,
     declared: AtomicU32,
@@ -35,6 +37,10 @@ pub(crate) struct ObjRec {
     /// none.
     permits: u32,
 }
+
+/// Where the clock is inside an [`ObjRec`].
+#[cfg(all(test, feature = "record"))]
+pub(crate) const CLOCK_OFFSET: usize = std::mem::offset_of!(ObjRec, clock);
 
 impl ObjRec {
     pub(crate) const fn new() -> Self {
