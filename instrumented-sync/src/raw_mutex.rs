@@ -87,8 +87,8 @@ impl RawMutex {
     /// and the live checks' work for a mutex is inlined with its kind known.
     #[inline(never)]
     fn acquired(&self, site: &'static Location<'static>, blocking: bool) {
-        if crate::recorder::active().is_some() {
-            self.record_acquired(site);
+        if let Some(session) = crate::recorder::active() {
+            self.record_acquired(session, site);
         }
         live::acquired_as(PrimitiveKind::Mutex, &self.meta, MODE, blocking, site);
     }
@@ -96,14 +96,14 @@ impl RawMutex {
     /// The recording half of [`Self::acquired`], out of line so the path
     /// with no trace open keeps a small frame.
     #[inline(never)]
-    fn record_acquired(&self, site: &'static Location<'static>) {
+    fn record_acquired(&self, session: u32, site: &'static Location<'static>) {
         let kind = |obj| EventKind::Acquired {
             obj,
             mode: MODE,
             depth: 1,
         };
         self.rec
-            .record_with(&self.meta, kind, Some(site), Sync::Acquire);
+            .record_in(session, &self.meta, kind, Some(site), Sync::Acquire);
     }
 
     fn request(&self, site: &'static Location<'static>, deadline: Option<Instant>) {
@@ -130,16 +130,17 @@ impl RawMutex {
     #[inline(never)]
     fn released(&self) {
         live::released_as(PrimitiveKind::Mutex, &self.meta);
-        if crate::recorder::active().is_some() {
-            self.record_released();
+        if let Some(session) = crate::recorder::active() {
+            self.record_released(session);
         }
     }
 
     /// The recording half of [`Self::released`], out of line.
     #[inline(never)]
-    fn record_released(&self) {
+    fn record_released(&self, session: u32) {
         let kind = |obj| EventKind::Released { obj, mode: MODE };
-        self.rec.record_with(&self.meta, kind, None, Sync::Release);
+        self.rec
+            .record_in(session, &self.meta, kind, None, Sync::Release);
     }
 
     #[cold]

@@ -90,13 +90,15 @@ impl ObjRec {
         }
     }
 
-    /// The event is built by `kind` only once every call that may happen
-    /// first (declarations) is behind it, so the compiler writes it from
+    /// [`record_with`](Self::record_with) in recording `session`, for a
+    /// caller that already knows it is open. The event is built by `kind`
+    /// only once every call that may happen first (declarations) is behind
+    /// it, so the compiler writes it from
     /// registers straight into the ring slot: built earlier, it was spilled
     /// to the stack around those calls and copied back with loads wider
     /// than the stores that wrote it, two store-forwarding stalls per event.
     #[inline(always)]
-    fn record_in(
+    pub(crate) fn record_in(
         &self,
         session: u32,
         meta: &PrimitiveMeta,

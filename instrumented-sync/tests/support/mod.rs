@@ -100,12 +100,14 @@ pub fn read(path: &std::path::Path) -> Trace {
 pub fn assert_legal(t: &Trace) {
     use lockscope_detector::trace::LockMode;
     let mut holders: HashMap<ObjId, Vec<(u32, LockMode)>> = HashMap::new();
+    let mut acquired_here = std::collections::HashSet::new();
     let mut last = 0;
     for (i, e) in t.events.iter().enumerate() {
         assert!(e.time >= last, "time decreases at event {i}");
         last = e.time;
         match e.kind {
             EventKind::Acquired { obj, mode, depth } => {
+                acquired_here.insert((e.thread.0, obj));
                 let h = holders.entry(obj).or_default();
                 let reentry = depth > 1;
                 if !reentry {
@@ -120,12 +122,13 @@ pub fn assert_legal(t: &Trace) {
                 h.push((e.thread.0, mode));
             }
             EventKind::Released { obj, .. } => {
-                if !holders.contains_key(&obj) {
-                    // Acquired before the recording began (another test of
-                    // this binary running concurrently).
+                let h = holders.entry(obj).or_default();
+                if !acquired_here.contains(&(e.thread.0, obj)) {
+                    // This thread acquired it before the recording began
+                    // (another test of this binary running concurrently;
+                    // other threads may hold it shared meanwhile).
                     continue;
                 }
-                let h = holders.entry(obj).or_default();
                 let pos = h.iter().rposition(|(th, _)| *th == e.thread.0);
                 assert!(
                     pos.is_some(),
@@ -164,6 +167,7 @@ pub fn assert_legal(t: &Trace) {
                 h.remove(pos.unwrap());
             }
             EventKind::CondWoken { mutex, .. } => {
+                acquired_here.insert((e.thread.0, mutex));
                 let h = holders.entry(mutex).or_default();
                 assert!(
                     h.is_empty(),
