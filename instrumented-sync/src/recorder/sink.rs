@@ -31,7 +31,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::panic::Location;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -63,7 +63,9 @@ pub struct RecordingStats {
 }
 
 pub(crate) struct Sink {
-    out: JsonLinesWriter<BufWriter<File>>,
+    /// Buffered by the writer itself (64 KiB): a second `BufWriter`
+    /// underneath copied every byte twice.
+    out: JsonLinesWriter<File>,
     path: PathBuf,
     session: u32,
     /// Clock value at the start; written times are relative to it.
@@ -110,7 +112,7 @@ pub(crate) fn open(path: &Path, session: u32, base: u64) -> io::Result<Option<Re
         std::fs::create_dir_all(dir).map_err(|e| annotate(e, "cannot create directory", dir))?;
     }
     let file = File::create(path).map_err(|e| annotate(e, "cannot create trace file", path))?;
-    let mut out = JsonLinesWriter::new(BufWriter::new(file));
+    let mut out = JsonLinesWriter::new(file);
     out.header(&header())?;
     let mut sink = SINK.lock();
     let previous = sink.take().map(Sink::finish).transpose()?;
