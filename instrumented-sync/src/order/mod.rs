@@ -143,8 +143,7 @@ pub(crate) fn acquired(
         chain,
     });
     drop(held);
-    // Everything else is out of line and last (a tail call): nothing of the
-    // hot path lives across a call, so it keeps a small frame.
+    // Everything else is out of line and comes last, after the push.
     let check = blocking && nested && !ts.recently_checked(chain);
     let write = kind == PrimitiveKind::RwLock && mode != LockMode::Shared;
     if check || write {
