@@ -39,13 +39,21 @@ const MODE: LockMode = LockMode::Exclusive;
 // every releaser and read by the next acquirer, as the lock word is, so the
 // two must share a cache line (with Rust's field order the lock word came
 // after the 48-byte identity, and under contention each hand-off moved a
-// second line between the cores). Pinned by a layout test.
+// second line between the cores). Checked below at compile time.
 #[repr(C, align(16))]
 pub struct RawMutex {
     inner: parking_lot::RawMutex,
     rec: ObjRec,
     meta: PrimitiveMeta,
 }
+
+// The layout above, checked when compiling: the lock word at 0 and the
+// recorder clock inside the same 16-byte-aligned block.
+const _: () = assert!(
+    std::mem::offset_of!(RawMutex, inner) == 0
+        && std::mem::offset_of!(RawMutex, rec) + crate::recorder::CLOCK_OFFSET + 8 <= 16
+        && std::mem::align_of::<RawMutex>() == 16
+);
 
 impl RawMutex {
     /// A raw mutex created here, with an optional name.
@@ -302,17 +310,5 @@ unsafe impl lock_api::RawMutexTimed for RawMutex {
     fn try_lock_until(&self, timeout: Instant) -> Option<InnerGuard> {
         let site = Location::caller();
         self.lock_timed(site, Some(timeout))
-    }
-}
-
-#[cfg(all(test, not(lockscope_loom)))]
-mod layout_tests {
-    use super::*;
-
-    #[test]
-    fn the_lock_word_and_the_recorder_clock_share_a_cache_line() {
-        assert_eq!(std::mem::offset_of!(RawMutex, inner), 0);
-        assert!(std::mem::offset_of!(RawMutex, rec) + crate::recorder::CLOCK_OFFSET + 8 <= 16);
-        assert_eq!(std::mem::align_of::<RawMutex>(), 16);
     }
 }

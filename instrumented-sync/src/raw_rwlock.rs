@@ -40,13 +40,21 @@ type Upgradable = <Inner as lock_api::RawRwLockUpgrade>::UpgradableGuard;
 // every releaser and read by the next acquirer, as the lock word is, so the
 // two must share a cache line (with Rust's field order the lock word came
 // after the 48-byte identity, and under contention each hand-off moved a
-// second line between the cores). Pinned by a layout test.
+// second line between the cores). Checked below at compile time.
 #[repr(C, align(16))]
 pub struct RawRwLock {
     inner: Inner,
     rec: ObjRec,
     meta: PrimitiveMeta,
 }
+
+// The layout above, checked when compiling: the lock word at 0 and the
+// recorder clock inside the same 16-byte-aligned block.
+const _: () = assert!(
+    std::mem::offset_of!(RawRwLock, inner) == 0
+        && std::mem::offset_of!(RawRwLock, rec) + crate::recorder::CLOCK_OFFSET + 8 <= 16
+        && std::mem::align_of::<RawRwLock>() == 16
+);
 
 impl RawRwLock {
     /// A raw rwlock created here, with an optional name.
@@ -534,17 +542,5 @@ unsafe impl lock_api::RawRwLockUpgradeTimed for RawRwLock {
             Err(_) => self.try_failed(LockMode::Exclusive, site),
         }
         r
-    }
-}
-
-#[cfg(all(test, not(lockscope_loom)))]
-mod layout_tests {
-    use super::*;
-
-    #[test]
-    fn the_lock_word_and_the_recorder_clock_share_a_cache_line() {
-        assert_eq!(std::mem::offset_of!(RawRwLock, inner), 0);
-        assert!(std::mem::offset_of!(RawRwLock, rec) + crate::recorder::CLOCK_OFFSET + 8 <= 16);
-        assert_eq!(std::mem::align_of::<RawRwLock>(), 16);
     }
 }

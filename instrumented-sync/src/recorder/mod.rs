@@ -54,7 +54,7 @@ use std::time::Duration;
 use lockscope_detector::trace::{EventKind, Note};
 
 pub(crate) use local::{emit, emit_with, fork, join, start_thread, ThreadLink};
-#[cfg(all(test, feature = "record"))]
+#[cfg(feature = "record")]
 pub(crate) use obj::CLOCK_OFFSET;
 pub(crate) use obj::{obj_id, ObjRec, Sync, VarRec};
 pub use sink::RecordingStats;

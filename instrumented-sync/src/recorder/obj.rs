@@ -38,8 +38,7 @@ pub(crate) struct ObjRec {
     permits: u32,
 }
 
-/// Where the clock is inside an [`ObjRec`].
-#[cfg(all(test, feature = "record"))]
+/// Where the clock is inside an [`ObjRec`] (the raw locks' layout checks).
 pub(crate) const CLOCK_OFFSET: usize = std::mem::offset_of!(ObjRec, clock);
 
 impl ObjRec {
