@@ -74,8 +74,10 @@ impl<W: Write> JsonOut<W> {
         self.out.write_all(bytes)
     }
 
-    /// Appends to the record being built.
-    #[inline]
+    /// Appends to the record being built. Inlined with its callers down to
+    /// the literal, so a key's copy has a constant length and needs no
+    /// `memcpy` call.
+    #[inline(always)]
     fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.line.extend_from_slice(bytes);
         Ok(())
@@ -108,21 +110,25 @@ impl<W: Write> JsonOut<W> {
         self.put(b"\"")
     }
 
+    #[inline(always)]
     fn key(&mut self, key: &str) -> io::Result<()> {
         self.put(b",\"")?;
         self.put(key.as_bytes())?;
         self.put(b"\":")
     }
 
+    #[inline(always)]
     fn u64(&mut self, key: &str, v: u64) -> io::Result<()> {
         self.key(key)?;
         self.put(itoa::Buffer::new().format(v).as_bytes())
     }
 
+    #[inline(always)]
     fn opt_u64(&mut self, key: &str, v: Option<u64>) -> io::Result<()> {
         v.map_or(Ok(()), |v| self.u64(key, v))
     }
 
+    #[inline(always)]
     fn bool(&mut self, key: &str, v: bool) -> io::Result<()> {
         self.key(key)?;
         self.put(if v { b"true" } else { b"false" })
@@ -134,6 +140,7 @@ impl<W: Write> JsonOut<W> {
     }
 
     /// A wire name that needs no escaping (`exclusive`, `mutex`).
+    #[inline(always)]
     fn name(&mut self, key: &str, v: &str) -> io::Result<()> {
         self.key(key)?;
         self.put(b"\"")?;
