@@ -65,7 +65,8 @@ impl LiveMutex {
                 self.inner.lock()
             }
         };
-        live::acquired(&self.meta, LockMode::Exclusive, true, site);
+        // SAFETY: the lock calls `dropped` with its locked state.
+        unsafe { live::acquired(&self.meta, LockMode::Exclusive, true, site) };
         LiveGuard { m: self, _g: g }
     }
 }
@@ -78,7 +79,7 @@ impl Drop for LiveGuard<'_> {
 
 impl Drop for LiveMutex {
     fn drop(&mut self) {
-        live::dropped(&self.meta);
+        live::dropped(&self.meta, self.inner.is_locked());
     }
 }
 

@@ -78,7 +78,7 @@ impl std::fmt::Debug for Condvar {
 
 impl Drop for Condvar {
     fn drop(&mut self) {
-        live::dropped(&self.meta);
+        live::dropped(&self.meta, false);
     }
 }
 

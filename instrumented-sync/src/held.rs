@@ -14,14 +14,114 @@
 //!   Stale hashes are recomputed, skipping tombstones, only when a chain is
 //!   next needed.
 //!
+//! - An entry ([`HeldEntry`], 40 bytes) names its lock by id and address,
+//!   not by a copy of its identity: the lock fast path writes five words.
+//!   The identity is read through the address only by
+//!   [`HeldList::materialize`] and friends, under the lock of the registry
+//!   of locks dropped while held ([`dropped_while_locked`]): a guard leaked
+//!   with `mem::forget` lets safe code drop a lock that an entry still
+//!   names, and such a lock's identity is copied there before its memory
+//!   goes, so an entry's address is never read after its lock is gone.
+//!
 //! Only its owning thread touches a list (through `ThreadState`'s
 //! `RefCell`); the watchdog sees [`HeldList::snapshot`]s.
 
-use std::borrow::Cow;
+use std::panic::Location;
+use std::ptr::NonNull;
 
+use foldhash::{HashMap, HashMapExt};
 use lockscope_detector::trace::LockMode;
 
-use crate::thread_state::Held;
+use crate::meta::PrimitiveMeta;
+use crate::thread_state::{Held, LockInfo};
+
+/// One lock the thread holds, as the held list stores it.
+#[derive(Clone, Copy, Debug)]
+pub struct HeldEntry {
+    /// The lock's identity, read only through the registry (module docs).
+    lock: NonNull<PrimitiveMeta>,
+    pub id: u64,
+    /// Where it was (first) acquired.
+    pub site: &'static Location<'static>,
+    /// Hash of the held chain up to and including this entry.
+    pub chain: u64,
+    /// Re-entrancy depth (reentrant mutex, recursive read); 0 marks a
+    /// released entry (a tombstone, never seen outside the list).
+    pub depth: u32,
+    pub mode: LockMode,
+}
+
+impl HeldEntry {
+    /// The entry of `lock` (whose id is `id`), taken once in `mode` at
+    /// `site`, on top of a held chain whose hash `chain` includes it.
+    #[inline(always)]
+    pub fn new(
+        lock: &PrimitiveMeta,
+        id: u64,
+        mode: LockMode,
+        site: &'static Location<'static>,
+        chain: u64,
+    ) -> Self {
+        HeldEntry {
+            lock: NonNull::from(lock),
+            id,
+            site,
+            chain,
+            depth: 1,
+            mode,
+        }
+    }
+
+    /// The entry with its lock's identity (see the module docs).
+    pub fn materialize(&self) -> Held {
+        materialize_all(std::iter::once(self)).remove(0)
+    }
+}
+
+/// Identities of locks dropped while some thread's entry named them.
+static DROPPED: parking_lot::Mutex<Option<HashMap<u64, LockInfo>>> = parking_lot::Mutex::new(None);
+
+/// `lock` is being dropped while locked (a guard was leaked): keeps its
+/// identity for the entries that still name it. Call it from the lock's
+/// `Drop` (or `into_inner`), before its memory goes.
+///
+/// Bounded by the number of locks a program drops with a leaked guard: an
+/// entry of such a lock is never released, so its identity is kept for
+/// good.
+pub fn dropped_while_locked(lock: &PrimitiveMeta) {
+    let info = LockInfo::of(lock);
+    DROPPED
+        .lock()
+        .get_or_insert_with(HashMap::new)
+        .insert(info.id, info);
+}
+
+/// The entries with their locks' identities, in order.
+fn materialize_all<'a>(entries: impl Iterator<Item = &'a HeldEntry>) -> Vec<Held> {
+    // Held across the reads: a lock whose memory is still there cannot
+    // finish dropping until this is released (`dropped_while_locked`).
+    let dropped = DROPPED.lock();
+    entries
+        .map(|e| {
+            let info = match dropped.as_ref().and_then(|d| d.get(&e.id)) {
+                Some(info) => *info,
+                // SAFETY: an entry exists from its acquisition until its
+                // release, so its lock was locked all along; a lock dropped
+                // while locked is in `DROPPED` before its memory goes, and
+                // not here, so it is alive, and stays alive while `dropped`
+                // is held.
+                None => LockInfo::with_id(unsafe { e.lock.as_ref() }, e.id),
+            };
+            Held {
+                info,
+                mode: e.mode,
+                site: e.site,
+                depth: e.depth,
+                chain: e.chain,
+            }
+        })
+        .collect()
+}
 
 /// Mixes one acquisition into a held-chain hash.
 #[inline]
@@ -38,7 +138,7 @@ pub fn chain_step(prev: u64, id: u64, mode: LockMode) -> u64 {
 #[derive(Debug)]
 pub struct HeldList {
     /// Held entries and tombstones (`depth == 0`); never a tombstone last.
-    entries: Vec<Held>,
+    entries: Vec<HeldEntry>,
     tombstones: usize,
     /// Entries from this index up have stale chain hashes; `usize::MAX`
     /// when every hash is current.
@@ -68,38 +168,30 @@ impl HeldList {
     }
 
     /// The locks held, oldest first.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Held> {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &HeldEntry> {
         self.entries.iter().filter(|h| h.depth > 0)
     }
 
     /// The held entry of lock `id`, newest first.
     #[inline]
-    pub fn find(&self, id: u64) -> Option<&Held> {
-        self.iter().rev().find(|h| h.info.id == id)
+    pub fn find(&self, id: u64) -> Option<&HeldEntry> {
+        self.iter().rev().find(|h| h.id == id)
     }
 
     /// As [`find`](Self::find), mutably (to count a re-entry).
     #[inline]
-    pub fn find_mut(&mut self, id: u64) -> Option<&mut Held> {
+    pub fn find_mut(&mut self, id: u64) -> Option<&mut HeldEntry> {
         self.entries
             .iter_mut()
             .rev()
-            .find(|h| h.depth > 0 && h.info.id == id)
+            .find(|h| h.depth > 0 && h.id == id)
     }
 
-    /// The locks held, as a slice (borrowed unless tombstones must be
-    /// skipped).
-    pub fn as_slice(&self) -> Cow<'_, [Held]> {
-        if self.tombstones == 0 {
-            Cow::Borrowed(&self.entries)
-        } else {
-            Cow::Owned(self.iter().copied().collect())
-        }
-    }
-
-    /// A copy of the locks held (for the watchdog).
+    /// The locks held with their identities, oldest first (for reports,
+    /// the lock-order graph and the watchdog; see the module docs). The
+    /// chain hashes are as of the last [`top_chain`](Self::top_chain).
     pub fn snapshot(&self) -> Vec<Held> {
-        self.iter().copied().collect()
+        materialize_all(self.iter())
     }
 
     /// The chain hash of the locks held (0 when none), first re-hashing the
@@ -123,17 +215,59 @@ impl HeldList {
             .map_or(0, |h| h.chain);
         for h in &mut self.entries[from..] {
             if h.depth > 0 {
-                h.chain = chain_step(prev, h.info.id, h.mode);
+                h.chain = chain_step(prev, h.id, h.mode);
                 prev = h.chain;
             }
         }
         self.stale = usize::MAX;
     }
 
+    /// [`top_chain`](Self::top_chain) if no hash is stale (no call: the
+    /// lock fast path), else `None`.
+    #[inline(always)]
+    pub fn top_chain_if_fresh(&self) -> Option<u64> {
+        if self.stale != usize::MAX {
+            return None;
+        }
+        Some(self.entries.last().map_or(0, |h| h.chain))
+    }
+
+    /// [`push`](Self::push) if that needs no allocation, else gives `held`
+    /// back: the lock fast path, which must make no call.
+    #[inline(always)]
+    pub fn try_push(&mut self, held: HeldEntry) -> Result<(), HeldEntry> {
+        debug_assert!(held.depth > 0);
+        let len = self.entries.len();
+        if len == self.entries.capacity() {
+            return Err(held);
+        }
+        // SAFETY: `len < capacity`, so slot `len` is allocated and unused;
+        // it is written before the length covers it.
+        unsafe {
+            self.entries.as_mut_ptr().add(len).write(held);
+            self.entries.set_len(len + 1);
+        }
+        Ok(())
+    }
+
+    /// Releases lock `id` if it is the newest entry, taken once, with no
+    /// tombstone below it (the usual nested release, with no call: the lock
+    /// fast path); returns whether it did.
+    #[inline(always)]
+    pub fn try_pop(&mut self, id: u64) -> bool {
+        match self.entries.last() {
+            Some(top) if top.id == id && top.depth == 1 && self.tombstones == 0 => {
+                self.entries.pop();
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Adds a newly taken lock; `held.chain` must be
     /// `chain_step(self.top_chain(), ..)`.
     #[inline]
-    pub fn push(&mut self, held: Held) {
+    pub fn push(&mut self, held: HeldEntry) {
         debug_assert!(held.depth > 0);
         self.entries.push(held);
     }
@@ -144,7 +278,7 @@ impl HeldList {
     pub fn release(&mut self, id: u64) -> bool {
         match self.entries.last_mut() {
             // The usual, nested case.
-            Some(top) if top.info.id == id && top.depth == 1 => {
+            Some(top) if top.id == id && top.depth == 1 => {
                 self.entries.pop();
                 if self.tombstones > 0 {
                     self.pop_tombstones();
@@ -158,11 +292,7 @@ impl HeldList {
     #[cold]
     #[inline(never)]
     fn release_below(&mut self, id: u64) -> bool {
-        let Some(i) = self
-            .entries
-            .iter()
-            .rposition(|h| h.depth > 0 && h.info.id == id)
-        else {
+        let Some(i) = self.entries.iter().rposition(|h| h.depth > 0 && h.id == id) else {
             return false;
         };
         let h = &mut self.entries[i];
@@ -188,11 +318,11 @@ impl HeldList {
 
     /// Takes lock `id`'s entry out entirely, whatever its depth (a condvar
     /// wait releases the mutex until it wakes up).
-    pub fn take(&mut self, id: u64) -> Option<Held> {
+    pub fn take(&mut self, id: u64) -> Option<HeldEntry> {
         let i = self
             .entries
             .iter()
-            .rposition(|h| h.depth > 0 && h.info.id == id)?;
+            .rposition(|h| h.depth > 0 && h.id == id)?;
         let h = self.entries.remove(i);
         self.stale = self.stale.min(i);
         self.pop_tombstones();
@@ -200,7 +330,7 @@ impl HeldList {
     }
 
     /// Puts back entries [`take`](Self::take)n out (newest last).
-    pub fn restore(&mut self, taken: &mut Vec<Held>) {
+    pub fn restore(&mut self, taken: &mut Vec<HeldEntry>) {
         if taken.is_empty() {
             return;
         }
@@ -217,20 +347,18 @@ mod tests {
 
     use super::*;
     use crate::meta::PrimitiveMeta;
-    use crate::thread_state::LockInfo;
 
     fn held(list: &mut HeldList, id: u64) {
-        let meta = PrimitiveMeta::new(PrimitiveKind::Mutex, None);
-        let mut info = LockInfo::of(&meta);
-        info.id = id;
+        // Leaked: the list names it by address.
+        let meta = Box::leak(Box::new(PrimitiveMeta::new(PrimitiveKind::Mutex, None)));
         let chain = chain_step(list.top_chain(), id, LockMode::Exclusive);
-        list.push(Held {
-            info,
-            mode: LockMode::Exclusive,
-            site: Location::caller(),
-            depth: 1,
+        list.push(HeldEntry::new(
+            meta,
+            id,
+            LockMode::Exclusive,
+            Location::caller(),
             chain,
-        });
+        ));
     }
 
     fn chain_of(ids: &[u64]) -> u64 {
@@ -239,7 +367,7 @@ mod tests {
     }
 
     fn ids(list: &HeldList) -> Vec<u64> {
-        list.iter().map(|h| h.info.id).collect()
+        list.iter().map(|h| h.id).collect()
     }
 
     #[test]
@@ -253,8 +381,8 @@ mod tests {
         assert!(list.release(1));
         assert_eq!(ids(&list), [2, 3]);
         assert_eq!(list.top_chain(), chain_of(&[2, 3]));
-        assert_eq!(list.as_slice().len(), 2);
-        assert_eq!(list.as_slice()[0].chain, chain_of(&[2]));
+        assert_eq!(list.snapshot().len(), 2);
+        assert_eq!(list.snapshot()[0].chain, chain_of(&[2]));
     }
 
     #[test]
@@ -292,6 +420,28 @@ mod tests {
         assert!(list.release(2));
         assert_eq!(ids(&list), [1]);
         assert!(!list.release(2), "released twice");
+    }
+
+    /// A guard leaked with `mem::forget` lets safe code drop a lock the
+    /// thread's list still names: its identity is read from the registry,
+    /// never from the freed memory.
+    #[cfg(feature = "record")]
+    #[test]
+    fn a_lock_dropped_under_a_leaked_guard_is_still_named() {
+        use crate::prelude::Named;
+        let leaked = Box::new(crate::Mutex::named("leaked_guard", 0));
+        std::mem::forget(leaked.lock());
+        drop(leaked);
+        let after = crate::Mutex::named("taken_after", 0);
+        // Nested under the dropped lock: the lock-order check reads the
+        // held list's identities too.
+        let _g = after.lock();
+        let names: Vec<_> = crate::thread_state::with(|ts| ts.held.borrow().snapshot())
+            .expect("thread state")
+            .iter()
+            .map(|h| h.info.name)
+            .collect();
+        assert_eq!(names, [Some("leaked_guard"), Some("taken_after")]);
     }
 
     #[test]

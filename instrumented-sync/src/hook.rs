@@ -15,7 +15,7 @@ use crate::meta::PrimitiveMeta;
 
 /// Whether the live checks run: with the `record` feature, and not under
 /// loom (whose threads share one OS thread's thread-locals).
-const LIVE: bool = cfg!(all(feature = "record", not(lockscope_loom)));
+pub(crate) const LIVE: bool = cfg!(all(feature = "record", not(lockscope_loom)));
 
 #[inline]
 pub(crate) fn before_block(wait: Wait<'_>, site: &'static Location<'static>) {
@@ -32,7 +32,9 @@ pub(crate) fn acquired(
     site: &'static Location<'static>,
 ) {
     if LIVE {
-        live::acquired(lock, mode, blocking, site);
+        // SAFETY: every primitive of this crate calls `dropped` with its
+        // locked state when it is dropped.
+        unsafe { live::acquired(lock, mode, blocking, site) };
     }
 }
 
@@ -76,9 +78,9 @@ pub(crate) fn released_as(kind: PrimitiveKind, lock: &PrimitiveMeta) {
 }
 
 #[inline]
-pub(crate) fn dropped(prim: &PrimitiveMeta) {
+pub(crate) fn dropped(prim: &PrimitiveMeta, locked: bool) {
     if LIVE {
-        live::dropped(prim);
+        live::dropped(prim, locked);
     }
 }
 

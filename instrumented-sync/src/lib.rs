@@ -70,6 +70,8 @@ mod acquirable;
 #[cfg(feature = "record")]
 mod condvar;
 #[cfg(feature = "record")]
+mod fast_path;
+#[cfg(feature = "record")]
 mod raw_mutex;
 #[cfg(feature = "record")]
 mod raw_rwlock;

@@ -171,8 +171,14 @@ fn unblock(ts: &ThreadState) {
 /// every acquisition, re-entries of a reentrant mutex and semaphore permits
 /// included: the checks tell them apart by `lock.kind()` and their own
 /// held lists.
+///
+/// # Safety
+/// The thread's held list keeps `lock`'s address until [`released`]: the
+/// primitive owning `lock` must call [`dropped`] with `locked == true`
+/// before its memory goes if it is dropped while still locked (a leaked
+/// guard), as every lockscope primitive does.
 #[inline]
-pub fn acquired(
+pub unsafe fn acquired(
     lock: &PrimitiveMeta,
     mode: LockMode,
     blocking: bool,
@@ -183,6 +189,8 @@ pub fn acquired(
 
 /// [`acquired`] for a primitive whose kind the caller knows statically (a
 /// constant), so the checks that do not apply to that kind compile away.
+/// The caller upholds [`acquired`]'s contract (every primitive of this
+/// crate calls [`dropped`] with its locked state).
 #[inline(always)]
 pub(crate) fn acquired_as(
     kind: PrimitiveKind,
@@ -240,10 +248,14 @@ pub(crate) fn released_as(kind: PrimitiveKind, lock: &PrimitiveMeta) {
     }
 }
 
-/// `prim` is being dropped: forget it.
+/// `prim` is being dropped (`locked`: while locked, a guard leaked):
+/// forget it. See [`acquired`]'s contract.
 #[inline]
-pub fn dropped(prim: &PrimitiveMeta) {
+pub fn dropped(prim: &PrimitiveMeta, locked: bool) {
     if prim.kind().is_lock() {
+        if locked {
+            crate::held::dropped_while_locked(prim);
+        }
         crate::order::learned::forget(prim.id());
     }
 }

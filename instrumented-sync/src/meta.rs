@@ -65,6 +65,16 @@ impl PrimitiveMeta {
         }
     }
 
+    /// The id if it is assigned already (always, except for a `const`
+    /// primitive's first use): no call, for the lock fast path.
+    #[inline(always)]
+    pub fn assigned_id(&self) -> Option<u64> {
+        match self.id.load(Ordering::Relaxed) {
+            0 => None,
+            id => Some(id),
+        }
+    }
+
     #[cold]
     fn assign_id(&self) -> u64 {
         let fresh = NEXT_ID.fetch_add(1, Ordering::Relaxed);

@@ -19,8 +19,9 @@ use std::panic::Location;
 use std::time::{Duration, Instant};
 
 use lock_api::{RawMutex as _, RawMutexTimed as _};
-use lockscope_detector::trace::{EventKind, LockMode, PrimitiveKind};
+use lockscope_detector::trace::{EventKind, LockMode, ObjId, PrimitiveKind};
 
+use crate::fast_path::{self, Done};
 use crate::hook::{self as live, Wait};
 use crate::meta::PrimitiveMeta;
 use crate::recorder::{ObjRec, Sync};
@@ -32,6 +33,18 @@ pub(crate) const HERE: &str = file!();
 type InnerGuard = <parking_lot::RawMutex as lock_api::RawMutex>::Guard;
 
 const MODE: LockMode = LockMode::Exclusive;
+
+fn acquired_event(obj: ObjId) -> EventKind {
+    EventKind::Acquired {
+        obj,
+        mode: MODE,
+        depth: 1,
+    }
+}
+
+fn released_event(obj: ObjId) -> EventKind {
+    EventKind::Released { obj, mode: MODE }
+}
 
 /// A raw mutex that records itself; use it through [`Mutex`](crate::Mutex).
 // Lock word first and the recorder's clock (the first field of `ObjRec`)
@@ -91,27 +104,51 @@ impl RawMutex {
         &self.rec
     }
 
-    /// Out of line: one call from the user's code, in which the recorder's
-    /// and the live checks' work for a mutex is inlined with its kind known.
+    /// Out of line: one call from the user's code to the fast path
+    /// ([`fast_path::acquired`]), which makes no call; what it leaves
+    /// undone goes to [`Self::acquired_slow`] (a tail call).
     #[inline(never)]
     fn acquired(&self, site: &'static Location<'static>, blocking: bool) {
-        if let Some(session) = crate::recorder::active() {
-            self.record_acquired(session, site);
+        let done = fast_path::acquired(
+            PrimitiveKind::Mutex,
+            &self.meta,
+            &self.rec,
+            MODE,
+            blocking,
+            site,
+            acquired_event,
+        );
+        if !done.all() {
+            self.acquired_slow(site, blocking, done);
         }
-        live::acquired_as(PrimitiveKind::Mutex, &self.meta, MODE, blocking, site);
+    }
+
+    /// The general path of an acquisition: the halves the fast path did
+    /// not do.
+    #[cold]
+    #[inline(never)]
+    fn acquired_slow(&self, site: &'static Location<'static>, blocking: bool, done: Done) {
+        if !done.recorded {
+            if let Some(session) = crate::recorder::active() {
+                self.record_acquired(session, site);
+            }
+        }
+        if !done.checked {
+            live::acquired_as(PrimitiveKind::Mutex, &self.meta, MODE, blocking, site);
+        }
     }
 
     /// The recording half of [`Self::acquired`], out of line so the path
     /// with no trace open keeps a small frame.
     #[inline(never)]
     fn record_acquired(&self, session: u32, site: &'static Location<'static>) {
-        let kind = |obj| EventKind::Acquired {
-            obj,
-            mode: MODE,
-            depth: 1,
-        };
-        self.rec
-            .record_in(session, &self.meta, kind, Some(site), Sync::Acquire);
+        self.rec.record_in(
+            session,
+            &self.meta,
+            acquired_event,
+            Some(site),
+            Sync::Acquire,
+        );
     }
 
     fn request(&self, site: &'static Location<'static>, deadline: Option<Instant>) {
@@ -137,18 +174,31 @@ impl RawMutex {
     /// Out of line, as [`Self::acquired`].
     #[inline(never)]
     fn released(&self) {
-        live::released_as(PrimitiveKind::Mutex, &self.meta);
-        if let Some(session) = crate::recorder::active() {
-            self.record_released(session);
+        let done = fast_path::released(
+            PrimitiveKind::Mutex,
+            &self.meta,
+            &self.rec,
+            Sync::Release,
+            released_event,
+        );
+        if !done.all() {
+            self.released_slow(done);
         }
     }
 
-    /// The recording half of [`Self::released`], out of line.
+    /// The general path of a release, as [`Self::acquired_slow`].
+    #[cold]
     #[inline(never)]
-    fn record_released(&self, session: u32) {
-        let kind = |obj| EventKind::Released { obj, mode: MODE };
-        self.rec
-            .record_in(session, &self.meta, kind, None, Sync::Release);
+    fn released_slow(&self, done: Done) {
+        if !done.checked {
+            live::released_as(PrimitiveKind::Mutex, &self.meta);
+        }
+        if !done.recorded {
+            if let Some(session) = crate::recorder::active() {
+                self.rec
+                    .record_in(session, &self.meta, released_event, None, Sync::Release);
+            }
+        }
     }
 
     #[cold]
@@ -217,7 +267,7 @@ impl std::fmt::Debug for RawMutex {
 
 impl Drop for RawMutex {
     fn drop(&mut self) {
-        live::dropped(&self.meta);
+        live::dropped(&self.meta, self.inner.is_locked());
     }
 }
 

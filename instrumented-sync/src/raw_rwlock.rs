@@ -212,7 +212,7 @@ impl std::fmt::Debug for RawRwLock {
 
 impl Drop for RawRwLock {
     fn drop(&mut self) {
-        live::dropped(&self.meta);
+        live::dropped(&self.meta, self.inner.is_locked());
     }
 }
 

@@ -77,7 +77,7 @@ impl<T> ReentrantMutex<T> {
     /// The protected value.
     pub fn into_inner(self) -> T {
         let this = std::mem::ManuallyDrop::new(self);
-        live::dropped(&this.meta);
+        live::dropped(&this.meta, this.inner.is_locked());
         // SAFETY: `this` is never used or dropped again, so `inner` is moved
         // out exactly once; the other fields own no resources.
         let inner = unsafe { std::ptr::read(&this.inner) };
@@ -243,7 +243,7 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for ReentrantMutex<T> {
 
 impl<T: ?Sized> Drop for ReentrantMutex<T> {
     fn drop(&mut self) {
-        live::dropped(&self.meta);
+        live::dropped(&self.meta, self.inner.is_locked());
     }
 }
 

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use foldhash::{HashSet, HashSetExt};
 use lockscope_detector::trace::{LockMode, PrimitiveKind};
 
-use crate::held::HeldList;
+use crate::held::{HeldEntry, HeldList};
 use crate::meta::PrimitiveMeta;
 use crate::watchdog::registry::{self, Slot};
 
@@ -85,7 +85,9 @@ impl fmt::Display for LockInfo {
     }
 }
 
-/// One lock the thread holds.
+/// One lock the thread holds, with the lock's identity (a copy of a
+/// [`HeldEntry`](crate::held::HeldEntry) for reports, the lock-order graph
+/// and the watchdog).
 #[derive(Clone, Copy, Debug)]
 pub struct Held {
     pub info: LockInfo,
@@ -116,7 +118,7 @@ pub struct ThreadState {
     /// RwLock ids this thread has already announced as write-locked.
     written: RefCell<HashSet<u64>>,
     /// Mutexes released by a condvar wait in progress.
-    pub stash: RefCell<Vec<Held>>,
+    pub stash: RefCell<Vec<HeldEntry>>,
     pub blocked: Cell<bool>,
     pub slot: Arc<Slot>,
 }
@@ -135,6 +137,27 @@ impl ThreadState {
             blocked: Cell::new(false),
             slot: registry::register(thread),
         }
+    }
+
+    /// The held list for the lock fast path, without the `RefCell`'s flag
+    /// (two stores per lock event, which every atomic that follows waits
+    /// to drain).
+    ///
+    /// # Safety
+    /// No borrow of `held` may be live. The fast path of a lock event
+    /// guarantees it: the held list is borrowed only inside the live
+    /// checks' own functions, which never take an instrumented lock while
+    /// they hold the borrow (checked in debug builds).
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) unsafe fn held_unchecked(&self) -> &mut HeldList {
+        debug_assert!(
+            self.held.try_borrow_mut().is_ok(),
+            "a lock event while the held list is borrowed"
+        );
+        // SAFETY: no borrow is live (the caller's contract), and this
+        // thread is the only one that can reach its own state.
+        unsafe { &mut *self.held.as_ptr() }
     }
 
     /// Whether `chain` is new to this thread (and remembers it). A small
@@ -175,12 +198,28 @@ impl ThreadState {
 
 impl Drop for ThreadState {
     fn drop(&mut self) {
+        // First: from here on the fast path sees no state.
+        READY.with(|r| r.set(std::ptr::null()));
         registry::deregister(&self.slot);
     }
 }
 
 thread_local! {
     static STATE: ThreadState = ThreadState::new();
+    /// The address of this thread's [`STATE`] once it is initialised and
+    /// until its destructor starts; null otherwise. A `const`-initialised
+    /// cell with no destructor, so reading it is one thread-pointer-relative
+    /// load, with no initialisation check and no call: the lock fast path
+    /// ([`ready`]) must make no call, or the compiler saves registers in
+    /// its prologue on every lock.
+    static READY: Cell<*const ThreadState> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Makes the fast path see the initialised state (once per thread).
+#[cold]
+#[inline(never)]
+fn publish_ready(state: *const ThreadState) {
+    READY.with(|r| r.set(state));
 }
 
 /// Runs `f` on the calling thread's state; `None` during thread-local
@@ -188,6 +227,21 @@ thread_local! {
 #[inline]
 pub fn with<R>(f: impl FnOnce(&ThreadState) -> R) -> Option<R> {
     STATE.try_with(f).ok()
+}
+
+/// The calling thread's state if it is already initialised and not being
+/// destroyed: one load, no call (see `READY`). `None` tells the lock fast
+/// path to take the general one, which initialises the state.
+///
+/// # Safety
+/// As for [`current`]: the reference must not outlive the caller's frame.
+#[inline(always)]
+pub(crate) unsafe fn ready<'a>() -> Option<&'a ThreadState> {
+    let state = READY.with(Cell::get);
+    // SAFETY: non-null only between the state's initialisation (see
+    // `current`, which publishes it) and the start of its destructor, which
+    // cannot begin while the caller's frame is on this thread's stack.
+    unsafe { state.as_ref() }
 }
 
 /// The calling thread's state without a closure, for the lock hot path:
@@ -203,6 +257,9 @@ pub fn with<R>(f: impl FnOnce(&ThreadState) -> R) -> Option<R> {
 #[inline(always)]
 pub(crate) unsafe fn current<'a>() -> Option<&'a ThreadState> {
     let state: *const ThreadState = STATE.try_with(|ts| ts as *const ThreadState).ok()?;
+    if READY.with(Cell::get).is_null() {
+        publish_ready(state);
+    }
     // SAFETY: `try_with` succeeded, so the state is alive; the caller keeps
     // the reference within its frame (see the contract above).
     Some(unsafe { &*state })

@@ -196,7 +196,7 @@ fn plan(
         .try_with(|a| a.borrow().clone())
         .unwrap_or_default();
     thread_state::with(|ts| {
-        for h in ts.held.borrow().iter() {
+        for h in ts.held.borrow().snapshot() {
             if !held.iter().any(|(l, _)| l.id == h.info.id) {
                 held.push((h.info, h.site));
             }

@@ -32,7 +32,7 @@ use std::sync::Arc;
 
 use lockscope_detector::trace::{LockMode, PrimitiveKind};
 
-use crate::held::chain_step;
+use crate::held::{chain_step, HeldEntry};
 use crate::meta::PrimitiveMeta;
 use crate::policy::LiveFinding;
 use crate::thread_state::{Held, LockInfo, ThreadState};
@@ -52,7 +52,8 @@ pub(crate) fn before_lock(
 ) -> Option<LiveFinding> {
     let id = lock.id();
     let held = ts.held.borrow();
-    let h = held.find(id)?;
+    let h = held.find(id)?.materialize();
+    let h = &h;
     use LockMode::{Exclusive, Shared, Upgradable};
     let thread = (ts.thread, ts.slot.name.as_deref());
     match (lock.kind(), h.mode, mode) {
@@ -96,7 +97,7 @@ pub(crate) fn requested(
         return false;
     }
     let info = LockInfo::with_id(lock, id);
-    let found = learned::check(&held.as_slice(), info, mode, site, thread_of(ts));
+    let found = learned::check(&held.snapshot(), info, mode, site, thread_of(ts));
     report_into(ts, found)
 }
 
@@ -135,13 +136,7 @@ pub(crate) fn acquired(
     let below = held.top_chain();
     let chain = chain_step(below, id, mode);
     let nested = !held.is_empty();
-    held.push(Held {
-        info: LockInfo::with_id(lock, id),
-        mode,
-        site,
-        depth: 1,
-        chain,
-    });
+    held.push(HeldEntry::new(lock, id, mode, site, chain));
     drop(held);
     // Everything else is out of line and comes last, after the push.
     let check = blocking && nested && !ts.recently_checked(chain);
@@ -150,6 +145,64 @@ pub(crate) fn acquired(
         return acquired_rarely(ts, lock, mode, site, chain, check, write);
     }
     false
+}
+
+/// [`acquired`] for the lock fast path, which must make no call: does it
+/// only if it needs nothing but the push of the new held entry (a lock not
+/// held yet, under a held chain in the thread's recent-chain array or
+/// taken by `try_lock`, no first write of an rwlock, the held list not
+/// borrowed, not stale and with room) and returns true; otherwise returns
+/// false having changed nothing, and the caller takes [`acquired`]. `id`
+/// is `lock`'s id.
+///
+/// # Safety
+/// Only from a lock event's fast path (see
+/// [`ThreadState::held_unchecked`]).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn acquired_fast(
+    ts: &ThreadState,
+    kind: PrimitiveKind,
+    lock: &PrimitiveMeta,
+    id: u64,
+    mode: LockMode,
+    blocking: bool,
+    site: &'static Location<'static>,
+) -> bool {
+    debug_assert_eq!(kind, lock.kind());
+    if !kind.is_lock() || (kind == PrimitiveKind::RwLock && mode != LockMode::Shared) {
+        return false;
+    }
+    // SAFETY: a lock event's fast path (see `held_unchecked`).
+    let held = unsafe { ts.held_unchecked() };
+    if kind != PrimitiveKind::Mutex && held.find(id).is_some() {
+        return false;
+    }
+    let Some(below) = held.top_chain_if_fresh() else {
+        return false;
+    };
+    let chain = chain_step(below, id, mode);
+    if blocking && !held.is_empty() && !ts.recently_checked(chain) {
+        return false;
+    }
+    held.try_push(HeldEntry::new(lock, id, mode, site, chain))
+        .is_ok()
+}
+
+/// [`released`] for the lock fast path: only the release of the newest
+/// held entry (see [`HeldList::try_pop`](crate::held::HeldList::try_pop));
+/// returns false having changed nothing otherwise.
+///
+/// # Safety
+/// Only from a lock event's fast path (see
+/// [`ThreadState::held_unchecked`]).
+#[inline(always)]
+pub(crate) unsafe fn released_fast(ts: &ThreadState, kind: PrimitiveKind, id: u64) -> bool {
+    if !kind.is_lock() {
+        return false;
+    }
+    // SAFETY: a lock event's fast path (see `held_unchecked`).
+    unsafe { ts.held_unchecked() }.try_pop(id)
 }
 
 /// The rare parts of [`acquired`], after the new entry is pushed: a chain
@@ -171,8 +224,7 @@ fn acquired_rarely(
         pending |= written(ts, lock);
     }
     if check && ts.first_time_chain(chain) {
-        let held = ts.held.borrow();
-        let all = held.as_slice();
+        let all = ts.held.borrow().snapshot();
         // The locks held before this one: all but the entry just pushed.
         pending |= learn(ts, &all[..all.len() - 1], lock, mode, site);
     }

@@ -34,6 +34,17 @@ pub fn backtraces() -> bool {
     }
 }
 
+/// [`backtraces`] once it is decided, else `None`: no call, for the lock
+/// fast path.
+#[inline(always)]
+pub(crate) fn backtraces_if_decided() -> Option<bool> {
+    match BACKTRACES.load(Ordering::Relaxed) {
+        ON => Some(true),
+        OFF => Some(false),
+        _ => None,
+    }
+}
+
 #[cold]
 #[inline(never)]
 fn backtraces_from_env() -> bool {

@@ -55,6 +55,11 @@ struct Local {
 
 thread_local! {
     static LOCAL: Local = Local::new();
+    /// The address of this thread's [`LOCAL`] once it is initialised and
+    /// until its destructor starts; null otherwise. `const`-initialised with
+    /// no destructor, so reading it is one load and no call (see
+    /// [`emit_fast`]).
+    static READY: Cell<*const Local> = const { Cell::new(std::ptr::null()) };
 }
 
 impl Local {
@@ -207,6 +212,8 @@ fn declare_child(
 
 impl Drop for Local {
     fn drop(&mut self) {
+        // First: from here on the fast path sees no state.
+        READY.with(|r| r.set(std::ptr::null()));
         let session = self.session.get();
         if super::active() == Some(session) {
             let time = clock::next(self.last.get(), 0);
@@ -254,12 +261,60 @@ pub(crate) fn emit_with(
     // Only the address is taken inside `try_with`: a trivial closure the
     // compiler inlines, where one holding `emit` stayed out of line.
     match LOCAL.try_with(|l| l as *const Local) {
-        // SAFETY: `try_with` succeeded, so the state is alive until this
-        // thread runs its thread-local destructors, which cannot start
-        // while this call is on its stack; the reference ends with it.
-        Ok(local) => unsafe { &*local }.emit_with(session, kind, site, after),
+        Ok(local) => {
+            if READY.with(Cell::get).is_null() {
+                publish_ready(local);
+            }
+            // SAFETY: `try_with` succeeded, so the state is alive until
+            // this thread runs its thread-local destructors, which cannot
+            // start while this call is on its stack; the reference ends
+            // with it.
+            unsafe { &*local }.emit_with(session, kind, site, after)
+        }
         Err(_) => emit_detached(session, kind(), site, after),
     }
+}
+
+/// Makes [`emit_fast`] see the initialised state (once per thread).
+#[cold]
+#[inline(never)]
+fn publish_ready(local: *const Local) {
+    READY.with(|r| r.set(local));
+}
+
+/// [`emit_with`] for the lock fast path, which must make no call: records
+/// the event only if that needs nothing but the ring push (the thread is
+/// declared in `session`, backtraces are decided off, the ring has room,
+/// the state is initialised). Returns the event's clock value, or `None`
+/// having recorded nothing: the caller then takes [`emit_with`].
+#[inline(always)]
+pub(crate) fn emit_fast(
+    session: u32,
+    kind: impl FnOnce() -> EventKind,
+    site: Option<&'static Location<'static>>,
+    after: u64,
+) -> Option<u64> {
+    // SAFETY: non-null only between the state's initialisation and the
+    // start of its destructor, which cannot begin while this call is on the
+    // thread's stack; the reference ends with this call.
+    let local = unsafe { READY.with(Cell::get).as_ref() }?;
+    if local.session.get() != session
+        || (site.is_some() && super::config::backtraces_if_decided() != Some(false))
+    {
+        return None;
+    }
+    let time = clock::next(local.last.get(), after);
+    // SAFETY: this thread owns `ring`; only it pushes.
+    let pushed = unsafe {
+        local.ring.push_with(|| Raw {
+            time,
+            kind: kind(),
+            site,
+        })
+    };
+    pushed.ok()?;
+    local.last.set(time);
+    Some(time)
 }
 
 /// Records the event `op` returns, timed before `op` runs: the time is

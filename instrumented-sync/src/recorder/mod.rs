@@ -82,6 +82,20 @@ pub(crate) fn active() -> Option<u32> {
     }
 }
 
+/// [`active`] once it is decided (the environment read), else `None`:
+/// no call, for the lock fast path.
+#[inline(always)]
+pub(crate) fn active_if_decided() -> Option<Option<u32>> {
+    if !cfg!(feature = "record") {
+        return Some(None);
+    }
+    match SESSION.load(Ordering::Relaxed) {
+        UNINIT => None,
+        OFF => Some(None),
+        s => Some(Some(s)),
+    }
+}
+
 #[cold]
 fn init_from_env() -> Option<u32> {
     ENV_INIT.call_once(|| {

@@ -122,6 +122,42 @@ impl ObjRec {
         }
     }
 
+    /// [`record_in`](Self::record_in) for the lock fast path, which must
+    /// make no call: records only if that needs nothing but the ring push
+    /// (see [`local::emit_fast`](super::local::emit_fast)) and the object
+    /// is declared in `session`. `id` is the primitive's id. Returns whether
+    /// it recorded; if not, nothing was done and the caller takes
+    /// [`record_in`](Self::record_in).
+    #[inline(always)]
+    pub(crate) fn record_fast(
+        &self,
+        session: u32,
+        id: u64,
+        kind: impl FnOnce(ObjId) -> EventKind,
+        site: Option<&'static Location<'static>>,
+        sync: Sync,
+    ) -> bool {
+        if self.declared.load(Ordering::Relaxed) != session {
+            return false;
+        }
+        let after = match sync {
+            Sync::Acquire => self.clock.load(Ordering::Relaxed),
+            _ => 0,
+        };
+        let obj = obj_id_of(id);
+        let Some(time) = super::local::emit_fast(session, || kind(obj), site, after) else {
+            return false;
+        };
+        match sync {
+            Sync::Release => self.clock.store(time, Ordering::Relaxed),
+            Sync::ReleaseShared => {
+                self.clock.fetch_max(time, Ordering::Relaxed);
+            }
+            Sync::None | Sync::Acquire => {}
+        }
+        true
+    }
+
     /// Runs `op` (a notify) and records the event it returns, timed and
     /// published before `op` runs so that what it wakes follows it.
     pub(crate) fn record_around(
@@ -234,7 +270,13 @@ impl StartsWait for EventKind {
 /// The trace id of a primitive.
 #[inline]
 pub(crate) fn obj_id(meta: &PrimitiveMeta) -> ObjId {
-    ObjId(u32::try_from(meta.id()).unwrap_or(u32::MAX))
+    obj_id_of(meta.id())
+}
+
+/// The trace id of the primitive with id `id`.
+#[inline(always)]
+fn obj_id_of(id: u64) -> ObjId {
+    ObjId(u32::try_from(id).unwrap_or(u32::MAX))
 }
 
 /// The creation site, unless the primitive was made by a `const`

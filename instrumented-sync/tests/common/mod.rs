@@ -98,7 +98,8 @@ impl TMutex {
             m: self,
             _g: Some(g),
         };
-        live::acquired(&self.meta, LockMode::Exclusive, true, site);
+        // SAFETY: the lock calls `dropped` with its locked state.
+        unsafe { live::acquired(&self.meta, LockMode::Exclusive, true, site) };
         guard
     }
 
@@ -109,7 +110,8 @@ impl TMutex {
             m: self,
             _g: Some(g),
         };
-        live::acquired(&self.meta, LockMode::Exclusive, false, Location::caller());
+        // SAFETY: the lock calls `dropped` with its locked state.
+        unsafe { live::acquired(&self.meta, LockMode::Exclusive, false, Location::caller()) };
         Some(guard)
     }
 }
@@ -122,7 +124,7 @@ impl Drop for TGuard<'_> {
 
 impl Drop for TMutex {
     fn drop(&mut self) {
-        live::dropped(&self.meta);
+        live::dropped(&self.meta, self.inner.is_locked());
     }
 }
 
@@ -186,7 +188,8 @@ impl TRwLock {
             mode: LockMode::Shared,
             _g: RwGuardInner::Read(g),
         };
-        live::acquired(&self.meta, LockMode::Shared, true, site);
+        // SAFETY: the lock calls `dropped` with its locked state.
+        unsafe { live::acquired(&self.meta, LockMode::Shared, true, site) };
         guard
     }
 
@@ -214,7 +217,8 @@ impl TRwLock {
             mode: LockMode::Exclusive,
             _g: RwGuardInner::Write(g),
         };
-        live::acquired(&self.meta, LockMode::Exclusive, true, site);
+        // SAFETY: the lock calls `dropped` with its locked state.
+        unsafe { live::acquired(&self.meta, LockMode::Exclusive, true, site) };
         guard
     }
 }
@@ -227,7 +231,7 @@ impl Drop for TRwGuard<'_> {
 
 impl Drop for TRwLock {
     fn drop(&mut self) {
-        live::dropped(&self.meta);
+        live::dropped(&self.meta, self.inner.is_locked());
     }
 }
 
@@ -281,7 +285,8 @@ impl TReentrant {
             }
         };
         let guard = TReGuard { m: self, _g: g };
-        live::acquired(&self.meta, LockMode::Exclusive, true, site);
+        // SAFETY: the lock calls `dropped` with its locked state.
+        unsafe { live::acquired(&self.meta, LockMode::Exclusive, true, site) };
         guard
     }
 }
