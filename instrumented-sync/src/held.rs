@@ -250,20 +250,6 @@ impl HeldList {
         Ok(())
     }
 
-    /// Releases lock `id` if it is the newest entry, taken once, with no
-    /// tombstone below it (the usual nested release, with no call: the lock
-    /// fast path); returns whether it did.
-    #[inline(always)]
-    pub fn try_pop(&mut self, id: u64) -> bool {
-        match self.entries.last() {
-            Some(top) if top.id == id && top.depth == 1 && self.tombstones == 0 => {
-                self.entries.pop();
-                true
-            }
-            _ => false,
-        }
-    }
-
     /// Adds a newly taken lock; `held.chain` must be
     /// `chain_step(self.top_chain(), ..)`.
     #[inline]
@@ -273,46 +259,44 @@ impl HeldList {
     }
 
     /// Lock `id` is released once (a re-entry only counts down). Returns
-    /// whether it was held.
-    #[inline]
+    /// whether it was held. Makes no call: the lock fast path uses it, and
+    /// guards dropped in acquisition order (a `Vec` of guards) release
+    /// below the top as often as at it.
+    #[inline(always)]
     pub fn release(&mut self, id: u64) -> bool {
-        match self.entries.last_mut() {
-            // The usual, nested case.
-            Some(top) if top.id == id && top.depth == 1 => {
-                self.entries.pop();
-                if self.tombstones > 0 {
-                    self.pop_tombstones();
-                }
-                true
-            }
-            _ => self.release_below(id),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn release_below(&mut self, id: u64) -> bool {
-        let Some(i) = self.entries.iter().rposition(|h| h.depth > 0 && h.id == id) else {
+        let Some((i, h)) = self
+            .entries
+            .iter_mut()
+            .enumerate()
+            .rev()
+            .find(|(_, h)| h.depth > 0 && h.id == id)
+        else {
             return false;
         };
-        let h = &mut self.entries[i];
         h.depth -= 1;
-        if h.depth == 0 {
-            if i + 1 == self.entries.len() {
-                self.entries.pop();
-                self.pop_tombstones();
-            } else {
-                self.tombstones += 1;
-                self.stale = self.stale.min(i);
-            }
+        if h.depth > 0 {
+            return true;
+        }
+        if i + 1 == self.entries.len() {
+            self.entries.pop();
+            self.pop_tombstones();
+        } else {
+            self.tombstones += 1;
+            self.stale = self.stale.min(i);
         }
         true
     }
 
+    /// Pops the tombstones on top; hashes are current again once every
+    /// entry they were stale from is gone.
+    #[inline(always)]
     fn pop_tombstones(&mut self) {
-        while self.entries.last().is_some_and(|h| h.depth == 0) {
+        while self.tombstones > 0 && self.entries.last().is_some_and(|h| h.depth == 0) {
             self.entries.pop();
             self.tombstones -= 1;
+        }
+        if self.stale != usize::MAX && self.stale >= self.entries.len() {
+            self.stale = usize::MAX;
         }
     }
 

@@ -21,8 +21,9 @@ use std::time::{Duration, Instant};
 use lock_api::{
     RawRwLock as _, RawRwLockTimed as _, RawRwLockUpgrade as _, RawRwLockUpgradeTimed as _,
 };
-use lockscope_detector::trace::{EventKind, LockMode, PrimitiveKind};
+use lockscope_detector::trace::{EventKind, LockMode, ObjId, PrimitiveKind};
 
+use crate::fast_path::{self, Done};
 use crate::hook::{self as live, Wait};
 use crate::meta::PrimitiveMeta;
 use crate::recorder::{obj_id, ObjRec, Sync};
@@ -82,19 +83,45 @@ impl RawRwLock {
         &self.meta
     }
 
-    /// Out of line: one call from the user's code, in which the recorder's
-    /// and the live checks' work for an rwlock is inlined with its kind
-    /// known.
+    /// Out of line: one call from the user's code to the fast path
+    /// ([`fast_path::acquired`]), which makes no call; what it leaves
+    /// undone goes to [`Self::acquired_slow`] (a tail call).
     #[inline(never)]
     fn acquired(&self, mode: LockMode, site: &'static Location<'static>, blocking: bool) {
-        let kind = |obj| EventKind::Acquired {
-            obj,
+        let event = |obj| acquired_event(obj, mode);
+        let done = fast_path::acquired(
+            PrimitiveKind::RwLock,
+            &self.meta,
+            &self.rec,
             mode,
-            depth: 1,
-        };
-        self.rec
-            .record_with(&self.meta, kind, Some(site), Sync::Acquire);
-        live::acquired_as(PrimitiveKind::RwLock, &self.meta, mode, blocking, site);
+            blocking,
+            site,
+            event,
+        );
+        if !done.all() {
+            self.acquired_slow(mode, site, blocking, done);
+        }
+    }
+
+    /// The general path of an acquisition: the halves the fast path did
+    /// not do.
+    #[cold]
+    #[inline(never)]
+    fn acquired_slow(
+        &self,
+        mode: LockMode,
+        site: &'static Location<'static>,
+        blocking: bool,
+        done: Done,
+    ) {
+        if !done.recorded {
+            let event = |obj| acquired_event(obj, mode);
+            self.rec
+                .record_with(&self.meta, event, Some(site), Sync::Acquire);
+        }
+        if !done.checked {
+            live::acquired_as(PrimitiveKind::RwLock, &self.meta, mode, blocking, site);
+        }
     }
 
     fn request(&self, mode: LockMode, site: &'static Location<'static>, deadline: Option<Instant>) {
@@ -124,13 +151,31 @@ impl RawRwLock {
     /// Out of line, as [`Self::acquired`].
     #[inline(never)]
     fn released(&self, mode: LockMode) {
-        live::released_as(PrimitiveKind::RwLock, &self.meta);
-        let kind = |obj| EventKind::Released { obj, mode };
-        let sync = match mode {
-            LockMode::Exclusive => Sync::Release,
-            LockMode::Shared | LockMode::Upgradable => Sync::ReleaseShared,
-        };
-        self.rec.record_with(&self.meta, kind, None, sync);
+        let event = |obj| EventKind::Released { obj, mode };
+        let done = fast_path::released(
+            PrimitiveKind::RwLock,
+            &self.meta,
+            &self.rec,
+            release_sync(mode),
+            event,
+        );
+        if !done.all() {
+            self.released_slow(mode, done);
+        }
+    }
+
+    /// The general path of a release, as [`Self::acquired_slow`].
+    #[cold]
+    #[inline(never)]
+    fn released_slow(&self, mode: LockMode, done: Done) {
+        if !done.checked {
+            live::released_as(PrimitiveKind::RwLock, &self.meta);
+        }
+        if !done.recorded {
+            let event = |obj| EventKind::Released { obj, mode };
+            self.rec
+                .record_with(&self.meta, event, None, release_sync(mode));
+        }
     }
 
     #[track_caller]
@@ -197,6 +242,23 @@ impl RawRwLock {
         self.rec.record(&self.meta, kind, Some(site), Sync::Acquire);
         live::released(&self.meta, LockMode::Upgradable);
         live::acquired(&self.meta, LockMode::Exclusive, true, site);
+    }
+}
+
+fn acquired_event(obj: ObjId, mode: LockMode) -> EventKind {
+    EventKind::Acquired {
+        obj,
+        mode,
+        depth: 1,
+    }
+}
+
+/// How a release in `mode` publishes through the lock's clock: readers
+/// release concurrently, so theirs is a maximum.
+fn release_sync(mode: LockMode) -> Sync {
+    match mode {
+        LockMode::Exclusive => Sync::Release,
+        LockMode::Shared | LockMode::Upgradable => Sync::ReleaseShared,
     }
 }
 

@@ -189,9 +189,8 @@ pub(crate) unsafe fn acquired_fast(
         .is_ok()
 }
 
-/// [`released`] for the lock fast path: only the release of the newest
-/// held entry (see [`HeldList::try_pop`](crate::held::HeldList::try_pop));
-/// returns false having changed nothing otherwise.
+/// [`released`] for the lock fast path (the same work, without the
+/// `RefCell`'s flag).
 ///
 /// # Safety
 /// Only from a lock event's fast path (see
@@ -202,7 +201,8 @@ pub(crate) unsafe fn released_fast(ts: &ThreadState, kind: PrimitiveKind, id: u6
         return false;
     }
     // SAFETY: a lock event's fast path (see `held_unchecked`).
-    unsafe { ts.held_unchecked() }.try_pop(id)
+    unsafe { ts.held_unchecked() }.release(id);
+    true
 }
 
 /// The rare parts of [`acquired`], after the new entry is pushed: a chain
