@@ -54,8 +54,10 @@ impl Done {
 
 /// The calling thread took `meta`'s lock (of `kind`, a constant at the call
 /// site) in `mode` at `site`; `event` builds the recorded event from the
-/// lock's trace id. `blocking` is false for a successful `try_lock`.
+/// lock's trace id, which follows the lock's clocks as `sync` says.
+/// `blocking` is false for a successful `try_lock`.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn acquired(
     kind: PrimitiveKind,
     meta: &PrimitiveMeta,
@@ -63,6 +65,7 @@ pub(crate) fn acquired(
     mode: LockMode,
     blocking: bool,
     site: &'static Location<'static>,
+    sync: Sync<'_>,
     event: impl FnOnce(ObjId) -> EventKind,
 ) -> Done {
     let Some(id) = meta.assigned_id() else {
@@ -82,7 +85,7 @@ pub(crate) fn acquired(
     };
     let recorded = match recorder::active_if_decided() {
         Some(None) => true,
-        Some(Some(session)) => rec.record_fast(session, id, event, Some(site), Sync::Acquire),
+        Some(Some(session)) => rec.record_fast(session, id, event, Some(site), sync),
         None => false,
     };
     Done { recorded, checked }
@@ -96,7 +99,7 @@ pub(crate) fn released(
     kind: PrimitiveKind,
     meta: &PrimitiveMeta,
     rec: &ObjRec,
-    sync: Sync,
+    sync: Sync<'_>,
     event: impl FnOnce(ObjId) -> EventKind,
 ) -> Done {
     let Some(id) = meta.assigned_id() else {

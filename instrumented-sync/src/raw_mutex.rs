@@ -116,6 +116,7 @@ impl RawMutex {
             MODE,
             blocking,
             site,
+            Sync::Acquire,
             acquired_event,
         );
         if !done.all() {

@@ -26,7 +26,7 @@ use lockscope_detector::trace::{EventKind, LockMode, ObjId, PrimitiveKind};
 use crate::fast_path::{self, Done};
 use crate::hook::{self as live, Wait};
 use crate::meta::PrimitiveMeta;
-use crate::recorder::{obj_id, ObjRec, Sync};
+use crate::recorder::{obj_id, ObjRec, ReadersClock, Sync};
 
 pub(crate) const HERE: &str = file!();
 
@@ -46,6 +46,8 @@ type Upgradable = <Inner as lock_api::RawRwLockUpgrade>::UpgradableGuard;
 pub struct RawRwLock {
     inner: Inner,
     rec: ObjRec,
+    /// The latest read release, which writers follow.
+    readers: ReadersClock,
     meta: PrimitiveMeta,
 }
 
@@ -64,6 +66,7 @@ impl RawRwLock {
         RawRwLock {
             inner: Inner::INIT,
             rec: ObjRec::new(),
+            readers: ReadersClock::new(),
             meta: PrimitiveMeta::new(PrimitiveKind::RwLock, name),
         }
     }
@@ -74,6 +77,7 @@ impl RawRwLock {
         RawRwLock {
             inner: Inner::INIT,
             rec: ObjRec::new(),
+            readers: ReadersClock::new(),
             meta: PrimitiveMeta::new(PrimitiveKind::RwLock, name).with_rank(rank),
         }
     }
@@ -96,10 +100,32 @@ impl RawRwLock {
             mode,
             blocking,
             site,
+            self.acquire_sync(mode),
             event,
         );
         if !done.all() {
             self.acquired_slow(mode, site, blocking, done);
+        }
+    }
+
+    /// How an acquisition in `mode` follows the lock's clocks: a writer
+    /// waits for the readers too, and an upgradable read for the previous
+    /// upgradable read (released through the readers' clock).
+    #[inline(always)]
+    fn acquire_sync(&self, mode: LockMode) -> Sync<'_> {
+        match mode {
+            LockMode::Exclusive | LockMode::Upgradable => Sync::AcquireAfterReaders(&self.readers),
+            LockMode::Shared => Sync::Acquire,
+        }
+    }
+
+    /// How a release in `mode` publishes: a writer's to everyone after it,
+    /// a reader's only to the writers (see [`ReadersClock`]).
+    #[inline(always)]
+    fn release_sync(&self, mode: LockMode) -> Sync<'_> {
+        match mode {
+            LockMode::Exclusive => Sync::Release,
+            LockMode::Shared | LockMode::Upgradable => Sync::ReleaseRead(&self.readers),
         }
     }
 
@@ -117,7 +143,7 @@ impl RawRwLock {
         if !done.recorded {
             let event = |obj| acquired_event(obj, mode);
             self.rec
-                .record_with(&self.meta, event, Some(site), Sync::Acquire);
+                .record_with(&self.meta, event, Some(site), self.acquire_sync(mode));
         }
         if !done.checked {
             live::acquired_as(PrimitiveKind::RwLock, &self.meta, mode, blocking, site);
@@ -156,7 +182,7 @@ impl RawRwLock {
             PrimitiveKind::RwLock,
             &self.meta,
             &self.rec,
-            release_sync(mode),
+            self.release_sync(mode),
             event,
         );
         if !done.all() {
@@ -174,7 +200,7 @@ impl RawRwLock {
         if !done.recorded {
             let event = |obj| EventKind::Released { obj, mode };
             self.rec
-                .record_with(&self.meta, event, None, release_sync(mode));
+                .record_with(&self.meta, event, None, self.release_sync(mode));
         }
     }
 
@@ -239,7 +265,8 @@ impl RawRwLock {
         let kind = EventKind::Upgraded {
             obj: obj_id(&self.meta),
         };
-        self.rec.record(&self.meta, kind, Some(site), Sync::Acquire);
+        let sync = Sync::AcquireAfterReaders(&self.readers);
+        self.rec.record(&self.meta, kind, Some(site), sync);
         live::released(&self.meta, LockMode::Upgradable);
         live::acquired(&self.meta, LockMode::Exclusive, true, site);
     }
@@ -250,15 +277,6 @@ fn acquired_event(obj: ObjId, mode: LockMode) -> EventKind {
         obj,
         mode,
         depth: 1,
-    }
-}
-
-/// How a release in `mode` publishes through the lock's clock: readers
-/// release concurrently, so theirs is a maximum.
-fn release_sync(mode: LockMode) -> Sync {
-    match mode {
-        LockMode::Exclusive => Sync::Release,
-        LockMode::Shared | LockMode::Upgradable => Sync::ReleaseShared,
     }
 }
 
@@ -310,6 +328,7 @@ unsafe impl lock_api::RawRwLock for RawRwLock {
     const INIT: Self = RawRwLock {
         inner: Inner::INIT,
         rec: ObjRec::new(),
+        readers: ReadersClock::new(),
         meta: PrimitiveMeta::new_const(PrimitiveKind::RwLock, None),
     };
 

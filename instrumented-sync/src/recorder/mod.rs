@@ -56,7 +56,7 @@ use lockscope_detector::trace::{EventKind, Note};
 pub(crate) use local::{emit, emit_with, fork, join, start_thread, ThreadLink};
 #[cfg(feature = "record")]
 pub(crate) use obj::CLOCK_OFFSET;
-pub(crate) use obj::{obj_id, ObjRec, Sync, VarRec};
+pub(crate) use obj::{obj_id, ObjRec, ReadersClock, Sync, VarRec};
 pub use sink::RecordingStats;
 
 /// No recording decided yet (the environment is read on first use).
