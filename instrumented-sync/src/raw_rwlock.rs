@@ -25,7 +25,7 @@ use lockscope_detector::trace::{EventKind, LockMode, ObjId, PrimitiveKind};
 
 use crate::fast_path::{self, Done};
 use crate::hook::{self as live, Wait};
-use crate::meta::PrimitiveMeta;
+use crate::meta::{About, PrimitiveMeta};
 use crate::recorder::{obj_id, ObjRec, ReadersClock, Sync};
 
 pub(crate) const HERE: &str = file!();
@@ -35,28 +35,29 @@ type Shared = <Inner as lock_api::RawRwLock>::SharedGuard;
 type Exclusive = <Inner as lock_api::RawRwLock>::ExclusiveGuard;
 type Upgradable = <Inner as lock_api::RawRwLockUpgrade>::UpgradableGuard;
 
+/// What a `const`-constructed rwlock (a `static`) knows of itself.
+const CONST_ABOUT: About = About::unnamed(PrimitiveKind::RwLock);
+
 /// A raw rwlock that records itself; use it through [`RwLock`](crate::RwLock).
-// Lock word first and the recorder's clock (the first field of `ObjRec`)
-// right after it, in one 16-byte-aligned block: the clock is written by
-// every releaser and read by the next acquirer, as the lock word is, so the
-// two must share a cache line (with Rust's field order the lock word came
-// after the 48-byte identity, and under contention each hand-off moved a
-// second line between the cores). Checked below at compile time.
-#[repr(C, align(16))]
+// As the raw mutex's layout: the identity first, then the readers' clock
+// and the recorder's clock, then the lock word, which `lock_api::RwLock`
+// follows with the data, so a contended hand-off moves one cache line, not
+// two. Checked below at compile time.
+#[repr(C)]
 pub struct RawRwLock {
-    inner: Inner,
-    rec: ObjRec,
+    meta: PrimitiveMeta,
     /// The latest read release, which writers follow.
     readers: ReadersClock,
-    meta: PrimitiveMeta,
+    rec: ObjRec,
+    inner: Inner,
 }
 
-// The layout above, checked when compiling: the lock word at 0 and the
-// recorder clock inside the same 16-byte-aligned block.
+// The layout above, checked when compiling: the clock right before the lock
+// word, and the lock word in the last 8 bytes, where the data follows.
 const _: () = assert!(
-    std::mem::offset_of!(RawRwLock, inner) == 0
-        && std::mem::offset_of!(RawRwLock, rec) + crate::recorder::CLOCK_OFFSET + 8 <= 16
-        && std::mem::align_of::<RawRwLock>() == 16
+    std::mem::offset_of!(RawRwLock, rec) + crate::recorder::CLOCK_OFFSET + 8
+        == std::mem::offset_of!(RawRwLock, inner)
+        && std::mem::offset_of!(RawRwLock, inner) + 8 == std::mem::size_of::<RawRwLock>()
 );
 
 impl RawRwLock {
@@ -329,7 +330,7 @@ unsafe impl lock_api::RawRwLock for RawRwLock {
         inner: Inner::INIT,
         rec: ObjRec::new(),
         readers: ReadersClock::new(),
-        meta: PrimitiveMeta::new_const(PrimitiveKind::RwLock, None),
+        meta: PrimitiveMeta::new_const(&CONST_ABOUT),
     };
 
     type SharedGuard = Shared;

@@ -59,16 +59,16 @@ impl ReadersClock {
     }
 }
 
-/// Recorder state inside every primitive. `repr(C)` with the clock first:
-/// the raw locks place it right after their lock word (see `raw_mutex`).
+/// Recorder state inside every primitive. `repr(C)` with the clock last:
+/// the raw locks place their lock word right after it (see `raw_mutex`).
 #[derive(Debug)]
 #[repr(C)]
 pub(crate) struct ObjRec {
-    clock: AtomicU64,
     declared: AtomicU32,
     /// A semaphore's initial permits or a barrier's parties; `u32::MAX` for
     /// none.
     permits: u32,
+    clock: AtomicU64,
 }
 
 /// Where the clock is inside an [`ObjRec`] (the raw locks' layout checks).
