@@ -16,12 +16,14 @@
 //!
 //! - An entry ([`HeldEntry`], 40 bytes) names its lock by id and address,
 //!   not by a copy of its identity: the lock fast path writes five words.
-//!   The identity is read through the address only by
-//!   [`HeldList::materialize`] and friends, under the lock of the registry
-//!   of locks dropped while held ([`dropped_while_locked`]): a guard leaked
-//!   with `mem::forget` lets safe code drop a lock that an entry still
-//!   names, and such a lock's identity is copied there before its memory
-//!   goes, so an entry's address is never read after its lock is gone.
+//!   The identity is read through the address only with a
+//!   [`DroppedLocks`] in hand, the registry of locks dropped while held,
+//!   which lives in the lock-order graph's state and so is reachable only
+//!   under its global lock. A guard leaked with `mem::forget` lets safe
+//!   code drop a lock an entry still names; such a lock's identity is
+//!   copied into the registry, under that lock, before its memory goes
+//!   (`live::dropped`), so an entry's address is never read after its lock
+//!   is gone.
 //!
 //! Only its owning thread touches a list (through `ThreadState`'s
 //! `RefCell`); the watchdog sees [`HeldList::snapshot`]s.
@@ -29,7 +31,7 @@
 use std::panic::Location;
 use std::ptr::NonNull;
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::HashMap;
 use lockscope_detector::trace::LockMode;
 
 use crate::meta::PrimitiveMeta;
@@ -73,54 +75,39 @@ impl HeldEntry {
     }
 
     /// The entry with its lock's identity (see the module docs).
-    pub fn materialize(&self) -> Held {
-        materialize_all(std::iter::once(self)).remove(0)
+    pub fn materialize(&self, dropped: &DroppedLocks) -> Held {
+        let info = match dropped.0.get(&self.id) {
+            Some(info) => *info,
+            // SAFETY: an entry exists from its acquisition until its
+            // release, so its lock was locked all along; a lock dropped
+            // while locked is in the registry before its memory goes, and
+            // not here, so it is alive; and it stays alive while the
+            // caller holds `dropped`, which only the global lock's holder
+            // can (see the module docs).
+            None => LockInfo::with_id(unsafe { self.lock.as_ref() }, self.id),
+        };
+        Held {
+            info,
+            mode: self.mode,
+            site: self.site,
+            depth: self.depth,
+            chain: self.chain,
+        }
     }
 }
 
-/// Identities of locks dropped while some thread's entry named them.
-static DROPPED: parking_lot::Mutex<Option<HashMap<u64, LockInfo>>> = parking_lot::Mutex::new(None);
+/// Identities of locks dropped while some thread's entry named them (see
+/// the module docs). Bounded by the number of locks a program drops with
+/// a leaked guard: such an entry is never released, so the identity is
+/// kept for good.
+#[derive(Debug, Default)]
+pub struct DroppedLocks(HashMap<u64, LockInfo>);
 
-/// `lock` is being dropped while locked (a guard was leaked): keeps its
-/// identity for the entries that still name it. Call it from the lock's
-/// `Drop` (or `into_inner`), before its memory goes.
-///
-/// Bounded by the number of locks a program drops with a leaked guard: an
-/// entry of such a lock is never released, so its identity is kept for
-/// good.
-pub fn dropped_while_locked(lock: &PrimitiveMeta) {
-    let info = LockInfo::of(lock);
-    DROPPED
-        .lock()
-        .get_or_insert_with(HashMap::new)
-        .insert(info.id, info);
-}
-
-/// The entries with their locks' identities, in order.
-fn materialize_all<'a>(entries: impl Iterator<Item = &'a HeldEntry>) -> Vec<Held> {
-    // Held across the reads: a lock whose memory is still there cannot
-    // finish dropping until this is released (`dropped_while_locked`).
-    let dropped = DROPPED.lock();
-    entries
-        .map(|e| {
-            let info = match dropped.as_ref().and_then(|d| d.get(&e.id)) {
-                Some(info) => *info,
-                // SAFETY: an entry exists from its acquisition until its
-                // release, so its lock was locked all along; a lock dropped
-                // while locked is in `DROPPED` before its memory goes, and
-                // not here, so it is alive, and stays alive while `dropped`
-                // is held.
-                None => LockInfo::with_id(unsafe { e.lock.as_ref() }, e.id),
-            };
-            Held {
-                info,
-                mode: e.mode,
-                site: e.site,
-                depth: e.depth,
-                chain: e.chain,
-            }
-        })
-        .collect()
+impl DroppedLocks {
+    /// `lock` is being dropped while locked: keeps its identity.
+    pub fn insert(&mut self, lock: LockInfo) {
+        self.0.insert(lock.id, lock);
+    }
 }
 
 /// Mixes one acquisition into a held-chain hash.
@@ -168,7 +155,7 @@ impl HeldList {
     }
 
     /// The locks held, oldest first.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &HeldEntry> {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &HeldEntry> + Clone {
         self.entries.iter().filter(|h| h.depth > 0)
     }
 
@@ -187,11 +174,18 @@ impl HeldList {
             .find(|h| h.depth > 0 && h.id == id)
     }
 
-    /// The locks held with their identities, oldest first (for reports,
-    /// the lock-order graph and the watchdog; see the module docs). The
-    /// chain hashes are as of the last [`top_chain`](Self::top_chain).
+    /// The locks held with their identities, oldest first (for reports
+    /// and the watchdog; takes the lock-order graph's global lock, see the
+    /// module docs). The chain hashes are as of the last
+    /// [`top_chain`](Self::top_chain).
     pub fn snapshot(&self) -> Vec<Held> {
-        materialize_all(self.iter())
+        crate::order::learned::with_dropped(|d| self.iter().map(|e| e.materialize(d)).collect())
+    }
+
+    /// The number of locks held.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.entries.len() - self.tombstones
     }
 
     /// The chain hash of the locks held (0 when none), first re-hashing the

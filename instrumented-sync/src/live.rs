@@ -253,10 +253,9 @@ pub(crate) fn released_as(kind: PrimitiveKind, lock: &PrimitiveMeta) {
 #[inline]
 pub fn dropped(prim: &PrimitiveMeta, locked: bool) {
     if prim.kind().is_lock() {
-        if locked {
-            crate::held::dropped_while_locked(prim);
-        }
-        crate::order::learned::forget(prim.id());
+        // With its identity when an entry may still name it (see `held`).
+        let info = locked.then(|| LockInfo::of(prim));
+        crate::order::learned::forget(prim.id(), info);
     }
 }
 

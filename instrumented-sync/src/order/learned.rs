@@ -40,6 +40,8 @@ use lockscope_detector::trace::{LockMode, PrimitiveKind};
 use parking_lot::Mutex;
 
 use super::report;
+use crate::held::{DroppedLocks, HeldEntry};
+use crate::meta::PrimitiveMeta;
 use crate::policy::LiveFinding;
 use crate::thread_state::{Held, LockInfo};
 
@@ -96,22 +98,76 @@ struct Learned {
     nodes: HashMap<u64, Node>,
     refused: HashMap<(u64, u64), Edge>,
     reported: HashSet<Vec<u64>>,
+    /// Locks dropped while held: only reachable under [`LEARNED`]'s lock,
+    /// which is what makes reading a held entry's identity sound (see
+    /// `held`).
+    dropped: DroppedLocks,
+}
+
+/// A held lock as the check reads it: its identity only when the lock is
+/// new to the graph (a held entry reaches it through a pointer, usually to
+/// a cache line nothing else needs).
+pub trait HeldLock {
+    fn id(&self) -> u64;
+    /// Where it was acquired.
+    fn site(&self) -> &'static Location<'static>;
+    fn mode(&self) -> LockMode;
+    /// Its identity (under the global lock, whose registry is `dropped`).
+    fn info(&self, dropped: &DroppedLocks) -> LockInfo;
+}
+
+impl HeldLock for HeldEntry {
+    fn id(&self) -> u64 {
+        self.id
+    }
+    fn site(&self) -> &'static Location<'static> {
+        self.site
+    }
+    fn mode(&self) -> LockMode {
+        self.mode
+    }
+    fn info(&self, dropped: &DroppedLocks) -> LockInfo {
+        self.materialize(dropped).info
+    }
+}
+
+impl HeldLock for Held {
+    fn id(&self) -> u64 {
+        self.info.id
+    }
+    fn site(&self) -> &'static Location<'static> {
+        self.site
+    }
+    fn mode(&self) -> LockMode {
+        self.mode
+    }
+    fn info(&self, _: &DroppedLocks) -> LockInfo {
+        self.info
+    }
 }
 
 static LEARNED: Mutex<Option<Learned>> = Mutex::new(None);
 
 /// The calling thread (`thread`, `thread_name`) acquires `new` in `mode` at
-/// `site` holding `held`: adds the edges and returns any new findings.
-pub fn check(
-    held: &[Held],
-    new: LockInfo,
+/// `site` holding `held` (oldest first): adds the edges and returns any new
+/// findings.
+pub fn check<'a, H: HeldLock + 'a>(
+    held: impl Iterator<Item = &'a H> + Clone,
+    new: &PrimitiveMeta,
     mode: LockMode,
     site: &'static Location<'static>,
     thread: (u64, Option<&Arc<str>>),
 ) -> Vec<LiveFinding> {
     let mut guard = LEARNED.lock();
     let g = guard.get_or_insert_with(Learned::default);
-    g.check(held, new, mode, site, thread)
+    g.check(held, new.id(), || LockInfo::of(new), mode, site, thread)
+}
+
+/// Runs `f` with the registry of locks dropped while held, under the
+/// global lock (see `held`).
+pub fn with_dropped<R>(f: impl FnOnce(&DroppedLocks) -> R) -> R {
+    let mut guard = LEARNED.lock();
+    f(&guard.get_or_insert_with(Learned::default).dropped)
 }
 
 /// `lock` (an RwLock) is write-locked: a writer can interpose on it.
@@ -119,15 +175,24 @@ pub fn note_written(lock: LockInfo) -> Vec<LiveFinding> {
     let mut guard = LEARNED.lock();
     let g = guard.get_or_insert_with(Learned::default);
     let mut findings = Vec::new();
-    if !std::mem::replace(&mut g.node(lock).written, true) && !g.refused.is_empty() {
+    if !std::mem::replace(&mut g.node(lock.id, || lock).written, true) && !g.refused.is_empty() {
         g.recheck(&mut findings);
     }
     findings
 }
 
-/// `id` was dropped: remove it and its edges.
-pub fn forget(id: u64) {
-    if let Some(g) = LEARNED.lock().as_mut() {
+/// `id` was dropped: remove it and its edges. `locked`: it was dropped
+/// while locked, with this identity, which held entries may still name
+/// (see `held`); kept before the lock's memory goes.
+pub fn forget(id: u64, locked: Option<LockInfo>) {
+    let mut guard = LEARNED.lock();
+    if let Some(info) = locked {
+        guard
+            .get_or_insert_with(Learned::default)
+            .dropped
+            .insert(info);
+    }
+    if let Some(g) = guard.as_mut() {
         g.forget(id);
     }
 }
@@ -140,35 +205,41 @@ pub fn size() -> (usize, usize) {
 }
 
 impl Learned {
-    /// See [`check`].
-    fn check(
+    /// See [`check`]; `new_info` is `new`'s identity, asked for only if
+    /// the lock is new to the graph.
+    fn check<'a, H: HeldLock + 'a>(
         &mut self,
-        held: &[Held],
-        new: LockInfo,
+        held: impl Iterator<Item = &'a H> + Clone,
+        new: u64,
+        new_info: impl FnOnce() -> LockInfo,
         mode: LockMode,
         site: &'static Location<'static>,
         thread: (u64, Option<&Arc<str>>),
     ) -> Vec<LiveFinding> {
-        self.node(new);
+        self.node(new, new_info);
         let mut findings = Vec::new();
         let mut recheck = false;
-        for (i, h) in held.iter().enumerate() {
-            if h.info.id == new.id {
+        for (i, h) in held.clone().enumerate() {
+            if h.id() == new {
                 continue;
             }
-            self.node(h.info);
-            let mut gates: Box<[u64]> = held[..i].iter().map(|g| g.info.id).collect();
+            let dropped = &self.dropped;
+            if !self.nodes.contains_key(&h.id()) {
+                let info = h.info(dropped);
+                self.node(h.id(), || info);
+            }
+            let mut gates: Box<[u64]> = held.clone().take(i).map(|g| g.id()).collect();
             gates.sort_unstable();
             let edge = Edge {
                 thread: thread.0,
                 thread_name: thread.1.cloned(),
-                from_site: h.site,
+                from_site: h.site(),
                 to_site: site,
-                from_read: h.mode == LockMode::Shared,
+                from_read: h.mode() == LockMode::Shared,
                 to_read: mode == LockMode::Shared,
                 gates,
             };
-            recheck |= self.add(h.info.id, new.id, edge, &mut findings);
+            recheck |= self.add(h.id(), new, edge, &mut findings);
         }
         if recheck {
             self.recheck(&mut findings);
@@ -193,9 +264,10 @@ impl Learned {
         self.reported.retain(|c| !c.contains(&id));
     }
 
-    fn node(&mut self, info: LockInfo) -> &mut Node {
-        self.nodes.entry(info.id).or_insert_with(|| Node {
-            info,
+    /// Lock `id`'s node, made with `info()` if it is new.
+    fn node(&mut self, id: u64, info: impl FnOnce() -> LockInfo) -> &mut Node {
+        self.nodes.entry(id).or_insert_with(|| Node {
+            info: info(),
             written: false,
             refused: Vec::new(),
         })
@@ -306,8 +378,9 @@ mod tests {
 
     fn take(g: &mut Learned, under: LockInfo, new: LockInfo) -> usize {
         g.check(
-            &[held(under)],
-            new,
+            [held(under)].iter(),
+            new.id,
+            || new,
             LockMode::Exclusive,
             Location::caller(),
             (1, None),
@@ -339,7 +412,14 @@ mod tests {
         let mut g = Learned::default();
         let (gate, a, b) = (lock(), lock(), lock());
         let chain = [held(gate), held(a)];
-        g.check(&chain, b, LockMode::Shared, Location::caller(), (1, None));
+        g.check(
+            chain.iter(),
+            b.id,
+            || b,
+            LockMode::Shared,
+            Location::caller(),
+            (1, None),
+        );
         assert_eq!(
             g.order.edge(a.id, b.id).map(|e| &e.gates[..]),
             Some(&[gate.id][..])

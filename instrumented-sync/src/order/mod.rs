@@ -35,7 +35,7 @@ use lockscope_detector::trace::{LockMode, PrimitiveKind};
 use crate::held::{chain_step, HeldEntry};
 use crate::meta::PrimitiveMeta;
 use crate::policy::LiveFinding;
-use crate::thread_state::{Held, LockInfo, ThreadState};
+use crate::thread_state::{LockInfo, ThreadState};
 use crate::watchdog::registry;
 
 fn thread_of(ts: &ThreadState) -> (u64, Option<&Arc<str>>) {
@@ -52,8 +52,8 @@ pub(crate) fn before_lock(
 ) -> Option<LiveFinding> {
     let id = lock.id();
     let held = ts.held.borrow();
-    let h = held.find(id)?.materialize();
-    let h = &h;
+    let h = held.find(id)?;
+    let h = &learned::with_dropped(|d| h.materialize(d));
     use LockMode::{Exclusive, Shared, Upgradable};
     let thread = (ts.thread, ts.slot.name.as_deref());
     match (lock.kind(), h.mode, mode) {
@@ -96,8 +96,7 @@ pub(crate) fn requested(
     if !ts.first_time_chain(chain) {
         return false;
     }
-    let info = LockInfo::with_id(lock, id);
-    let found = learned::check(&held.snapshot(), info, mode, site, thread_of(ts));
+    let found = learned::check(held.iter(), lock, mode, site, thread_of(ts));
     report_into(ts, found)
 }
 
@@ -224,9 +223,7 @@ fn acquired_rarely(
         pending |= written(ts, lock);
     }
     if check && ts.first_time_chain(chain) {
-        let all = ts.held.borrow().snapshot();
-        // The locks held before this one: all but the entry just pushed.
-        pending |= learn(ts, &all[..all.len() - 1], lock, mode, site);
+        pending |= learn(ts, lock, mode, site);
     }
     pending
 }
@@ -244,12 +241,15 @@ fn written(ts: &ThreadState, lock: &PrimitiveMeta) -> bool {
 #[inline(never)]
 fn learn(
     ts: &ThreadState,
-    held: &[Held],
     lock: &PrimitiveMeta,
     mode: LockMode,
     site: &'static Location<'static>,
 ) -> bool {
-    let found = learned::check(held, LockInfo::of(lock), mode, site, thread_of(ts));
+    let held = ts.held.borrow();
+    // The locks held before this one: all but the entry just pushed.
+    let below = held.iter().take(held.len() - 1);
+    let found = learned::check(below, lock, mode, site, thread_of(ts));
+    drop(held);
     report_into(ts, found)
 }
 
