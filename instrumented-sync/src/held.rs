@@ -258,6 +258,14 @@ impl HeldList {
     /// below the top as often as at it.
     #[inline(always)]
     pub fn release(&mut self, id: u64) -> bool {
+        // The usual case first, without writing the depth it pops.
+        if let Some(top) = self.entries.last() {
+            if top.id == id && top.depth == 1 {
+                self.entries.pop();
+                self.pop_tombstones();
+                return true;
+            }
+        }
         let Some((i, h)) = self
             .entries
             .iter_mut()
