@@ -27,7 +27,7 @@ use lockscope_detector::trace::{EventKind, LockMode, ObjId, PrimitiveKind};
 
 use crate::meta::PrimitiveMeta;
 use crate::recorder::{self, ObjRec, Sync};
-use crate::thread_state;
+use crate::thread_state::{self, ThreadState};
 
 /// Which halves of a lock event the fast path did.
 #[derive(Clone, Copy, Debug)]
@@ -71,23 +71,12 @@ pub(crate) fn acquired(
     let Some(id) = meta.assigned_id() else {
         return Done::NOTHING;
     };
-    let checked = !crate::hook::LIVE || {
-        // SAFETY: `ts` is used only within this call, which is a lock
-        // event's fast path.
-        unsafe {
-            match thread_state::ready() {
-                Some(ts) if !ts.blocked.get() => {
-                    crate::order::acquired_fast(ts, kind, meta, id, mode, blocking, site)
-                }
-                _ => false,
-            }
-        }
-    };
-    let recorded = match recorder::active_if_decided() {
-        Some(None) => true,
-        Some(Some(session)) => rec.record_fast(session, id, event, Some(site), sync),
-        None => false,
-    };
+    let checked = check(|ts| {
+        // SAFETY: a lock event's fast path.
+        !ts.blocked.get()
+            && unsafe { crate::order::acquired_fast(ts, kind, meta, id, mode, blocking, site) }
+    });
+    let recorded = record(rec, id, Some(site), sync, event);
     Done { recorded, checked }
 }
 
@@ -105,20 +94,35 @@ pub(crate) fn released(
     let Some(id) = meta.assigned_id() else {
         return Done::NOTHING;
     };
-    let checked = !crate::hook::LIVE || {
-        // SAFETY: `ts` is used only within this call, which is a lock
-        // event's fast path.
-        unsafe {
-            match thread_state::ready() {
-                Some(ts) => crate::order::released_fast(ts, kind, id),
-                None => false,
-            }
-        }
-    };
-    let recorded = match recorder::active_if_decided() {
-        Some(None) => true,
-        Some(Some(session)) => rec.record_fast(session, id, event, None, sync),
-        None => false,
-    };
+    // SAFETY: a lock event's fast path.
+    let checked = check(|ts| unsafe { crate::order::released_fast(ts, kind, id) });
+    let recorded = record(rec, id, None, sync, event);
     Done { recorded, checked }
+}
+
+/// The live checks' half: whether `check` did it on the calling thread's
+/// state (true with the checks compiled out; false, with nothing done,
+/// before the state is initialised).
+#[inline(always)]
+fn check(check: impl FnOnce(&ThreadState) -> bool) -> bool {
+    // SAFETY: the state is used only within this call.
+    !crate::hook::LIVE || unsafe { thread_state::ready() }.is_some_and(check)
+}
+
+/// The recorder's half: whether the event is recorded or no trace is open
+/// (false, with nothing done, when that is undecided or the event needs the
+/// general path).
+#[inline(always)]
+fn record(
+    rec: &ObjRec,
+    id: u64,
+    site: Option<&'static Location<'static>>,
+    sync: Sync<'_>,
+    event: impl FnOnce(ObjId) -> EventKind,
+) -> bool {
+    match recorder::active_if_decided() {
+        Some(None) => true,
+        Some(Some(session)) => rec.record_fast(session, id, event, site, sync),
+        None => false,
+    }
 }

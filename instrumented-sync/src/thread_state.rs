@@ -3,8 +3,10 @@
 //! the global lock order, and its watchdog slot.
 //!
 //! Only the owning thread touches the held list, so the hot path is a
-//! thread-local borrow, no atomics. The list is published to the watchdog
-//! slot only when the thread blocks.
+//! thread-local access, no atomics: the lock fast path reaches the state
+//! through a `const` thread-local pointer ([`ready`]) and the list without
+//! the `RefCell`'s flag ([`ThreadState::held_unchecked`]). The list is
+//! published to the watchdog slot only when the thread blocks.
 //!
 //! # Limitations
 //! A thread whose thread-locals are being destroyed is not checked (every

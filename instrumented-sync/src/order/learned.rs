@@ -21,10 +21,12 @@
 //! look-up; a first-time edge adds an incremental-order update. The edge
 //! data lives in the order graph's own edge map (one hash insert per new
 //! edge), and only refused edges are listed per node, so a new edge writes
-//! few cache lines: about 130 ns (300 locks) and 190 ns (3000 locks) per
-//! first-time edge in `benches/order.rs`, 140 to 270 ns when every edge
+//! few cache lines: about 128 ns (300 locks) and 157 ns (3000 locks) per
+//! first-time edge in `benches/order.rs`, 143 to 212 ns when every edge
 //! goes against creation order (the reordering search). The growth with
-//! the lock count is cache misses on the larger per-lock data.
+//! the lock count is cache misses on the larger per-lock data. A held
+//! lock's identity is read (through its entry's pointer) only when the
+//! lock is new to the graph.
 //!
 //! # Limitations
 //! A refused edge is not in the order graph, so another cycle through it
