@@ -65,8 +65,7 @@ impl LiveMutex {
                 self.inner.lock()
             }
         };
-        // SAFETY: the lock calls `dropped` with its locked state.
-        unsafe { live::acquired(&self.meta, LockMode::Exclusive, true, site) };
+        live::acquired(&self.meta, LockMode::Exclusive, true, site);
         LiveGuard { m: self, _g: g }
     }
 }
@@ -79,7 +78,7 @@ impl Drop for LiveGuard<'_> {
 
 impl Drop for LiveMutex {
     fn drop(&mut self) {
-        live::dropped(&self.meta, self.inner.is_locked());
+        live::dropped(&self.meta);
     }
 }
 

@@ -119,6 +119,6 @@ impl Barrier {
 
 impl Drop for Barrier {
     fn drop(&mut self) {
-        live::dropped(&self.meta, false);
+        live::dropped(&self.meta);
     }
 }

@@ -81,7 +81,7 @@ impl std::fmt::Debug for Condvar {
 
 impl Drop for Condvar {
     fn drop(&mut self) {
-        live::dropped(&self.meta, false);
+        live::dropped(&self.meta);
     }
 }
 

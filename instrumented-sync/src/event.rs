@@ -142,6 +142,6 @@ impl Event {
 
 impl Drop for Event {
     fn drop(&mut self) {
-        live::dropped(&self.meta, false);
+        live::dropped(&self.meta);
     }
 }

@@ -14,35 +14,32 @@
 //!   Stale hashes are recomputed, skipping tombstones, only when a chain is
 //!   next needed.
 //!
-//! - An entry ([`HeldEntry`], 40 bytes) names its lock by id and address,
-//!   not by a copy of its identity: the lock fast path writes five words.
-//!   The identity is read through the address only with a
-//!   [`DroppedLocks`] in hand, the registry of locks dropped while held,
-//!   which lives in the lock-order graph's state and so is reachable only
-//!   under its global lock. A guard leaked with `mem::forget` lets safe
-//!   code drop a lock an entry still names; such a lock's identity is
-//!   copied into the registry, under that lock, before its memory goes
-//!   (`live::dropped`), so an entry's address is never read after its lock
-//!   is gone.
+//! - An entry ([`HeldEntry`], 48 bytes) names its lock by id, creation
+//!   site and a `&'static` reference to its kind, name and rank
+//!   ([`About`]), not by a copy of its whole identity, and never by the
+//!   lock's own address: a lock can be moved or dropped while an entry
+//!   still names it (a guard leaked with `mem::forget`, a panic between
+//!   the real unlock and the release of the entry), and the entry stays
+//!   valid, at worst stale.
 //!
 //! Only its owning thread touches a list (through `ThreadState`'s
 //! `RefCell`); the watchdog sees [`HeldList::snapshot`]s.
 
 use std::panic::Location;
-use std::ptr::NonNull;
 
-use foldhash::HashMap;
 use lockscope_detector::trace::LockMode;
 
-use crate::meta::PrimitiveMeta;
+use crate::meta::{About, PrimitiveMeta};
 use crate::thread_state::{Held, LockInfo};
 
 /// One lock the thread holds, as the held list stores it.
 #[derive(Clone, Copy, Debug)]
 pub struct HeldEntry {
-    /// The lock's identity, read only through the registry (module docs).
-    lock: NonNull<PrimitiveMeta>,
     pub id: u64,
+    /// The lock's kind, name and rank.
+    pub about: &'static About,
+    /// Where the lock was created.
+    pub created: &'static Location<'static>,
     /// Where it was (first) acquired.
     pub site: &'static Location<'static>,
     /// Hash of the held chain up to and including this entry.
@@ -65,8 +62,9 @@ impl HeldEntry {
         chain: u64,
     ) -> Self {
         HeldEntry {
-            lock: NonNull::from(lock),
             id,
+            about: lock.about(),
+            created: lock.site(),
             site,
             chain,
             depth: 1,
@@ -74,39 +72,26 @@ impl HeldEntry {
         }
     }
 
-    /// The entry with its lock's identity (see the module docs).
-    pub fn materialize(&self, dropped: &DroppedLocks) -> Held {
-        let info = match dropped.0.get(&self.id) {
-            Some(info) => *info,
-            // SAFETY: an entry exists from its acquisition until its
-            // release, so its lock was locked all along; a lock dropped
-            // while locked is in the registry before its memory goes, and
-            // not here, so it is alive; and it stays alive while the
-            // caller holds `dropped`, which only the global lock's holder
-            // can (see the module docs).
-            None => LockInfo::with_id(unsafe { self.lock.as_ref() }, self.id),
-        };
+    /// The lock's identity.
+    pub fn info(&self) -> LockInfo {
+        LockInfo {
+            id: self.id,
+            kind: self.about.kind,
+            name: self.about.name,
+            created: self.created,
+            rank: self.about.rank().unwrap_or(u64::MAX),
+        }
+    }
+
+    /// The entry with its lock's identity.
+    pub fn materialize(&self) -> Held {
         Held {
-            info,
+            info: self.info(),
             mode: self.mode,
             site: self.site,
             depth: self.depth,
             chain: self.chain,
         }
-    }
-}
-
-/// Identities of locks dropped while some thread's entry named them (see
-/// the module docs). Bounded by the number of locks a program drops with
-/// a leaked guard: such an entry is never released, so the identity is
-/// kept for good.
-#[derive(Debug, Default)]
-pub struct DroppedLocks(HashMap<u64, LockInfo>);
-
-impl DroppedLocks {
-    /// `lock` is being dropped while locked: keeps its identity.
-    pub fn insert(&mut self, lock: LockInfo) {
-        self.0.insert(lock.id, lock);
     }
 }
 
@@ -175,11 +160,10 @@ impl HeldList {
     }
 
     /// The locks held with their identities, oldest first (for reports
-    /// and the watchdog; takes the lock-order graph's global lock, see the
-    /// module docs). The chain hashes are as of the last
+    /// and the watchdog). The chain hashes are as of the last
     /// [`top_chain`](Self::top_chain).
     pub fn snapshot(&self) -> Vec<Held> {
-        crate::order::learned::with_dropped(|d| self.iter().map(|e| e.materialize(d)).collect())
+        self.iter().map(HeldEntry::materialize).collect()
     }
 
     /// The number of locks held.
@@ -335,11 +319,10 @@ mod tests {
     use crate::meta::PrimitiveMeta;
 
     fn held(list: &mut HeldList, id: u64) {
-        // Leaked: the list names it by address.
-        let meta = Box::leak(Box::new(PrimitiveMeta::new(PrimitiveKind::Mutex, None)));
+        let meta = PrimitiveMeta::new(PrimitiveKind::Mutex, None);
         let chain = chain_step(list.top_chain(), id, LockMode::Exclusive);
         list.push(HeldEntry::new(
-            meta,
+            &meta,
             id,
             LockMode::Exclusive,
             Location::caller(),
@@ -408,13 +391,17 @@ mod tests {
         assert!(!list.release(2), "released twice");
     }
 
-    /// A guard leaked with `mem::forget` lets safe code drop a lock the
-    /// thread's list still names: its identity is read from the registry,
-    /// never from the freed memory.
+    /// A guard leaked with `mem::forget` lets safe code move or drop a lock
+    /// the thread's list still names: the entry does not point into it.
     #[cfg(feature = "record")]
     #[test]
-    fn a_lock_dropped_under_a_leaked_guard_is_still_named() {
+    fn a_lock_moved_or_dropped_under_a_leaked_guard_is_still_named() {
         use crate::prelude::Named;
+        let mut moved = Vec::with_capacity(1);
+        moved.push(crate::Mutex::named("moved_under_a_leaked_guard", 0));
+        std::mem::forget(moved[0].lock());
+        // Reallocates: the locked mutex moves.
+        moved.push(crate::Mutex::named("pushed", 0));
         let leaked = Box::new(crate::Mutex::named("leaked_guard", 0));
         std::mem::forget(leaked.lock());
         drop(leaked);
@@ -427,7 +414,14 @@ mod tests {
             .iter()
             .map(|h| h.info.name)
             .collect();
-        assert_eq!(names, [Some("leaked_guard"), Some("taken_after")]);
+        assert_eq!(
+            names,
+            [
+                Some("moved_under_a_leaked_guard"),
+                Some("leaked_guard"),
+                Some("taken_after")
+            ]
+        );
     }
 
     #[test]

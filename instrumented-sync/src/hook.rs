@@ -32,9 +32,7 @@ pub(crate) fn acquired(
     site: &'static Location<'static>,
 ) {
     if LIVE {
-        // SAFETY: every primitive of this crate calls `dropped` with its
-        // locked state when it is dropped.
-        unsafe { live::acquired(lock, mode, blocking, site) };
+        live::acquired(lock, mode, blocking, site);
     }
 }
 
@@ -78,9 +76,9 @@ pub(crate) fn released_as(kind: PrimitiveKind, lock: &PrimitiveMeta) {
 }
 
 #[inline]
-pub(crate) fn dropped(prim: &PrimitiveMeta, locked: bool) {
+pub(crate) fn dropped(prim: &PrimitiveMeta) {
     if LIVE {
-        live::dropped(prim, locked);
+        live::dropped(prim);
     }
 }
 

@@ -46,6 +46,8 @@
 //!   their caller: such a primitive's creation site is its first use. Use
 //!   `named` for a real creation site.
 //! - No `read_recursive`; no mapped or Arc guards for `ReentrantMutex`.
+//! - A global allocator must not itself use lockscope's locks (the live
+//!   checks' per-thread list may allocate while it is in use).
 
 pub mod held;
 pub mod live;

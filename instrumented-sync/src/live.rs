@@ -171,14 +171,8 @@ fn unblock(ts: &ThreadState) {
 /// every acquisition, re-entries of a reentrant mutex and semaphore permits
 /// included: the checks tell them apart by `lock.kind()` and their own
 /// held lists.
-///
-/// # Safety
-/// The thread's held list keeps `lock`'s address until [`released`]: the
-/// primitive owning `lock` must call [`dropped`] with `locked == true`
-/// before its memory goes if it is dropped while still locked (a leaked
-/// guard), as every lockscope primitive does.
 #[inline]
-pub unsafe fn acquired(
+pub fn acquired(
     lock: &PrimitiveMeta,
     mode: LockMode,
     blocking: bool,
@@ -189,8 +183,6 @@ pub unsafe fn acquired(
 
 /// [`acquired`] for a primitive whose kind the caller knows statically (a
 /// constant), so the checks that do not apply to that kind compile away.
-/// The caller upholds [`acquired`]'s contract (every primitive of this
-/// crate calls [`dropped`] with its locked state).
 #[inline(always)]
 pub(crate) fn acquired_as(
     kind: PrimitiveKind,
@@ -248,14 +240,11 @@ pub(crate) fn released_as(kind: PrimitiveKind, lock: &PrimitiveMeta) {
     }
 }
 
-/// `prim` is being dropped (`locked`: while locked, a guard leaked):
-/// forget it. See [`acquired`]'s contract.
+/// `prim` is being dropped: forget it.
 #[inline]
-pub fn dropped(prim: &PrimitiveMeta, locked: bool) {
+pub fn dropped(prim: &PrimitiveMeta) {
     if prim.kind().is_lock() {
-        // With its identity when an entry may still name it (see `held`).
-        let info = locked.then(|| LockInfo::of(prim));
-        crate::order::learned::forget(prim.id(), info);
+        crate::order::learned::forget(prim.id());
     }
 }
 

@@ -11,19 +11,29 @@
 use std::panic::Location;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use foldhash::HashSet;
+use parking_lot::Mutex;
+
 use lockscope_detector::trace::PrimitiveKind;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// The parts of a primitive's identity no lock operation reads: its kind,
-/// name and rank.
-#[derive(Debug)]
+/// name and rank. Always `'static`: a `const` item's promoted reference,
+/// or interned (see [`About::intern`]), so anything may keep a reference
+/// to it after the primitive is gone or moved (a held-list entry does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct About {
-    kind: PrimitiveKind,
-    name: Option<&'static str>,
+    pub kind: PrimitiveKind,
+    pub name: Option<&'static str>,
     /// `u64::MAX` means "no explicit rank".
     rank: u64,
 }
+
+/// Every `About` interned so far, never freed: bounded by the program's
+/// distinct (kind, name, rank) combinations, since names are `'static`
+/// strings.
+static INTERNED: Mutex<Option<HashSet<&'static About>>> = Mutex::new(None);
 
 impl About {
     /// An unnamed, unranked primitive of `kind`: what a `const`
@@ -34,6 +44,26 @@ impl About {
             kind,
             name: None,
             rank: u64::MAX,
+        }
+    }
+
+    /// The explicit rank, if one was set.
+    pub fn rank(&self) -> Option<u64> {
+        (self.rank != u64::MAX).then_some(self.rank)
+    }
+
+    /// The one `'static` copy of `self` (a global look-up; only runtime
+    /// constructors with a name or rank call it).
+    fn intern(self) -> &'static About {
+        let mut interned = INTERNED.lock();
+        let set = interned.get_or_insert_with(HashSet::default);
+        match set.get(&self) {
+            Some(about) => about,
+            None => {
+                let about: &'static About = Box::leak(Box::new(self));
+                set.insert(about);
+                about
+            }
         }
     }
 }
@@ -48,21 +78,8 @@ pub struct PrimitiveMeta {
     id: AtomicU64,
     /// Where the primitive was created.
     site: &'static Location<'static>,
-    /// The rest of the identity: a `&'static About` (a `const`
-    /// constructor's), or with the low bit set a `Box<About>` this
-    /// primitive owns (a runtime constructor's).
-    about: *const About,
+    about: &'static About,
 }
-
-/// The tag of an owned `About` pointer (`About` is 8-aligned).
-const OWNED: usize = 1;
-
-// SAFETY: `about` points to an immutable `About` (plain `Send + Sync`
-// data) that is either `'static` or owned by this value alone and freed
-// only by its `Drop`.
-unsafe impl Send for PrimitiveMeta {}
-// SAFETY: as above; `&PrimitiveMeta` only reads `about`.
-unsafe impl Sync for PrimitiveMeta {}
 
 impl PrimitiveMeta {
     /// Identity for a primitive described by a `const` `about` (see
@@ -73,7 +90,7 @@ impl PrimitiveMeta {
         PrimitiveMeta {
             id: AtomicU64::new(0),
             site: Location::caller(),
-            about: std::ptr::from_ref(about),
+            about,
         }
     }
 
@@ -81,44 +98,38 @@ impl PrimitiveMeta {
     /// `name` created at the caller's location.
     #[track_caller]
     pub fn new(kind: PrimitiveKind, name: Option<&'static str>) -> Self {
-        let about = About {
-            kind,
-            name,
-            rank: u64::MAX,
+        let about = match name {
+            // Nothing to intern: the same promoted constant for every kind.
+            None => unnamed_about(kind),
+            Some(_) => About {
+                kind,
+                name,
+                rank: u64::MAX,
+            }
+            .intern(),
         };
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        Self::owning(about, id, Location::caller())
-    }
-
-    /// Identity `id` owning `about`, created at `site`.
-    fn owning(about: About, id: u64, site: &'static Location<'static>) -> Self {
-        let about = Box::into_raw(Box::new(about))
-            .map_addr(|a| a | OWNED)
-            .cast_const();
         PrimitiveMeta {
-            id: AtomicU64::new(id),
-            site,
+            id: AtomicU64::new(NEXT_ID.fetch_add(1, Ordering::Relaxed)),
+            site: Location::caller(),
             about,
         }
     }
 
+    /// The `'static` kind, name and rank.
     #[inline]
-    fn about(&self) -> &About {
-        // SAFETY: untagged, `about` is a `&'static About` or this value's
-        // own box, freed only when it drops (see the `Send` impl).
-        unsafe { &*self.about.map_addr(|a| a & !OWNED) }
+    pub fn about(&self) -> &'static About {
+        self.about
     }
 
     /// Sets an explicit lock-order rank (keeping the id, which orders
     /// creation).
-    pub fn with_rank(self, rank: u64) -> Self {
-        let about = self.about();
-        let ranked = About {
-            kind: about.kind,
-            name: about.name,
+    pub fn with_rank(mut self, rank: u64) -> Self {
+        self.about = About {
             rank,
-        };
-        Self::owning(ranked, self.id.load(Ordering::Relaxed), self.site)
+            ..*self.about
+        }
+        .intern();
+        self
     }
 
     /// The process-wide id (assigned on first call for `const` primitives).
@@ -153,17 +164,16 @@ impl PrimitiveMeta {
     }
 
     pub fn kind(&self) -> PrimitiveKind {
-        self.about().kind
+        self.about.kind
     }
 
     pub fn name(&self) -> Option<&'static str> {
-        self.about().name
+        self.about.name
     }
 
     /// The explicit rank, if one was set.
     pub fn rank(&self) -> Option<u64> {
-        let rank = self.about().rank;
-        (rank != u64::MAX).then_some(rank)
+        self.about.rank()
     }
 
     /// Where the primitive was created.
@@ -179,13 +189,15 @@ impl PrimitiveMeta {
     }
 }
 
-impl Drop for PrimitiveMeta {
-    fn drop(&mut self) {
-        if self.about.addr() & OWNED != 0 {
-            let owned = self.about.map_addr(|a| a & !OWNED).cast_mut();
-            // SAFETY: tagged, `about` came from `Box::into_raw` in `owning`
-            // and is freed only here.
-            drop(unsafe { Box::from_raw(owned) });
-        }
+/// The promoted constant for an unnamed, unranked primitive of `kind`.
+const fn unnamed_about(kind: PrimitiveKind) -> &'static About {
+    match kind {
+        PrimitiveKind::Mutex => &const { About::unnamed(PrimitiveKind::Mutex) },
+        PrimitiveKind::RwLock => &const { About::unnamed(PrimitiveKind::RwLock) },
+        PrimitiveKind::ReentrantMutex => &const { About::unnamed(PrimitiveKind::ReentrantMutex) },
+        PrimitiveKind::Condvar => &const { About::unnamed(PrimitiveKind::Condvar) },
+        PrimitiveKind::Semaphore => &const { About::unnamed(PrimitiveKind::Semaphore) },
+        PrimitiveKind::Event => &const { About::unnamed(PrimitiveKind::Event) },
+        PrimitiveKind::Barrier => &const { About::unnamed(PrimitiveKind::Barrier) },
     }
 }

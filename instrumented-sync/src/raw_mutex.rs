@@ -274,7 +274,7 @@ impl std::fmt::Debug for RawMutex {
 
 impl Drop for RawMutex {
     fn drop(&mut self) {
-        live::dropped(&self.meta, self.inner.is_locked());
+        live::dropped(&self.meta);
     }
 }
 

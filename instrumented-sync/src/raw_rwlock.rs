@@ -293,7 +293,7 @@ impl std::fmt::Debug for RawRwLock {
 
 impl Drop for RawRwLock {
     fn drop(&mut self) {
-        live::dropped(&self.meta, self.inner.is_locked());
+        live::dropped(&self.meta);
     }
 }
 

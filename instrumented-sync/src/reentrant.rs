@@ -80,7 +80,7 @@ impl<T> ReentrantMutex<T> {
     /// The protected value.
     pub fn into_inner(self) -> T {
         let this = std::mem::ManuallyDrop::new(self);
-        live::dropped(&this.meta, this.inner.is_locked());
+        live::dropped(&this.meta);
         // SAFETY: `this` is never used or dropped again, so `inner` is moved
         // out exactly once; the other fields own no resources.
         let inner = unsafe { std::ptr::read(&this.inner) };
@@ -184,11 +184,15 @@ impl<T: ?Sized> ReentrantMutex<T> {
             depth,
         };
         self.rec.record(&self.meta, kind, Some(site), Sync::Acquire);
-        live::acquired(&self.meta, MODE, blocking, site);
-        ReentrantMutexGuard {
+        // The guard first: if the live checks panic (a lock-order policy
+        // set to panic), unwinding releases through it, which records the
+        // release and drops the held entry along with the real lock.
+        let guard = ReentrantMutexGuard {
             lock: self,
             inner: std::mem::ManuallyDrop::new(g),
-        }
+        };
+        live::acquired(&self.meta, MODE, blocking, site);
+        guard
     }
 
     fn request(&self, site: &'static Location<'static>, deadline: Option<Instant>) {
@@ -246,7 +250,7 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for ReentrantMutex<T> {
 
 impl<T: ?Sized> Drop for ReentrantMutex<T> {
     fn drop(&mut self) {
-        live::dropped(&self.meta, self.inner.is_locked());
+        live::dropped(&self.meta);
     }
 }
 

@@ -180,7 +180,7 @@ impl Semaphore {
 
 impl Drop for Semaphore {
     fn drop(&mut self) {
-        live::dropped(&self.meta, false);
+        live::dropped(&self.meta);
     }
 }
 

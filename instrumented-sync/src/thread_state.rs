@@ -149,7 +149,10 @@ impl ThreadState {
     /// No borrow of `held` may be live. The fast path of a lock event
     /// guarantees it: the held list is borrowed only inside the live
     /// checks' own functions, which never take an instrumented lock while
-    /// they hold the borrow (checked in debug builds).
+    /// they hold the borrow (checked in debug builds). The one way around
+    /// that is a global allocator that itself takes a lockscope lock (the
+    /// list may grow while borrowed): not supported, as the crate docs
+    /// say.
     #[inline(always)]
     #[allow(clippy::mut_from_ref)]
     pub(crate) unsafe fn held_unchecked(&self) -> &mut HeldList {

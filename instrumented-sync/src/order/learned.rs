@@ -42,7 +42,7 @@ use lockscope_detector::trace::{LockMode, PrimitiveKind};
 use parking_lot::Mutex;
 
 use super::report;
-use crate::held::{DroppedLocks, HeldEntry};
+use crate::held::HeldEntry;
 use crate::meta::PrimitiveMeta;
 use crate::policy::LiveFinding;
 use crate::thread_state::{Held, LockInfo};
@@ -100,22 +100,18 @@ struct Learned {
     nodes: HashMap<u64, Node>,
     refused: HashMap<(u64, u64), Edge>,
     reported: HashSet<Vec<u64>>,
-    /// Locks dropped while held: only reachable under [`LEARNED`]'s lock,
-    /// which is what makes reading a held entry's identity sound (see
-    /// `held`).
-    dropped: DroppedLocks,
 }
 
 /// A held lock as the check reads it: its identity only when the lock is
-/// new to the graph (a held entry reaches it through a pointer, usually to
-/// a cache line nothing else needs).
+/// new to the graph (a held entry reaches part of it through a pointer,
+/// usually to a cache line nothing else needs).
 pub trait HeldLock {
     fn id(&self) -> u64;
     /// Where it was acquired.
     fn site(&self) -> &'static Location<'static>;
     fn mode(&self) -> LockMode;
-    /// Its identity (under the global lock, whose registry is `dropped`).
-    fn info(&self, dropped: &DroppedLocks) -> LockInfo;
+    /// Its identity.
+    fn info(&self) -> LockInfo;
 }
 
 impl HeldLock for HeldEntry {
@@ -128,8 +124,8 @@ impl HeldLock for HeldEntry {
     fn mode(&self) -> LockMode {
         self.mode
     }
-    fn info(&self, dropped: &DroppedLocks) -> LockInfo {
-        self.materialize(dropped).info
+    fn info(&self) -> LockInfo {
+        HeldEntry::info(self)
     }
 }
 
@@ -143,7 +139,7 @@ impl HeldLock for Held {
     fn mode(&self) -> LockMode {
         self.mode
     }
-    fn info(&self, _: &DroppedLocks) -> LockInfo {
+    fn info(&self) -> LockInfo {
         self.info
     }
 }
@@ -165,13 +161,6 @@ pub fn check<'a, H: HeldLock + 'a>(
     g.check(held, new.id(), || LockInfo::of(new), mode, site, thread)
 }
 
-/// Runs `f` with the registry of locks dropped while held, under the
-/// global lock (see `held`).
-pub fn with_dropped<R>(f: impl FnOnce(&DroppedLocks) -> R) -> R {
-    let mut guard = LEARNED.lock();
-    f(&guard.get_or_insert_with(Learned::default).dropped)
-}
-
 /// `lock` (an RwLock) is write-locked: a writer can interpose on it.
 pub fn note_written(lock: LockInfo) -> Vec<LiveFinding> {
     let mut guard = LEARNED.lock();
@@ -183,18 +172,9 @@ pub fn note_written(lock: LockInfo) -> Vec<LiveFinding> {
     findings
 }
 
-/// `id` was dropped: remove it and its edges. `locked`: it was dropped
-/// while locked, with this identity, which held entries may still name
-/// (see `held`); kept before the lock's memory goes.
-pub fn forget(id: u64, locked: Option<LockInfo>) {
-    let mut guard = LEARNED.lock();
-    if let Some(info) = locked {
-        guard
-            .get_or_insert_with(Learned::default)
-            .dropped
-            .insert(info);
-    }
-    if let Some(g) = guard.as_mut() {
+/// `id` was dropped: remove it and its edges.
+pub fn forget(id: u64) {
+    if let Some(g) = LEARNED.lock().as_mut() {
         g.forget(id);
     }
 }
@@ -225,11 +205,7 @@ impl Learned {
             if h.id() == new {
                 continue;
             }
-            let dropped = &self.dropped;
-            if !self.nodes.contains_key(&h.id()) {
-                let info = h.info(dropped);
-                self.node(h.id(), || info);
-            }
+            self.node(h.id(), || h.info());
             let mut gates: Box<[u64]> = held.clone().take(i).map(|g| g.id()).collect();
             gates.sort_unstable();
             let edge = Edge {

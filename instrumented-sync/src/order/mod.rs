@@ -52,8 +52,7 @@ pub(crate) fn before_lock(
 ) -> Option<LiveFinding> {
     let id = lock.id();
     let held = ts.held.borrow();
-    let h = held.find(id)?;
-    let h = &learned::with_dropped(|d| h.materialize(d));
+    let h = &held.find(id)?.materialize();
     use LockMode::{Exclusive, Shared, Upgradable};
     let thread = (ts.thread, ts.slot.name.as_deref());
     match (lock.kind(), h.mode, mode) {

@@ -33,20 +33,20 @@ pub(crate) enum Sync<'a> {
 }
 
 /// An rwlock's second clock: the time of its latest read release, which
-/// only writers follow (readers do not wait for readers).
+/// only writers (and upgradable reads) follow: readers do not wait for
+/// readers, so a read acquisition does not follow other reads' releases.
 ///
-/// A reader publishes its release time rounded up to the next multiple of
-/// 4096 ns, and only if the clock is below its time: so a run of reads
-/// (by one thread or many) raises it with an atomic read-modify-write
-/// once per ~4 us of trace time instead of once per release, and a writer
-/// still follows every read it waited for (a value above the true release
-/// time only moves the writer's event later, which keeps the order legal).
+/// A reader raises it to its release time with an atomic read-modify-write
+/// only when it is below that time (with many readers, a later one's
+/// release often already covers it). The time is published exactly:
+/// rounding it up would skip more read-modify-writes, but every write after
+/// a read would then jump the writer's clock ahead, and a thread
+/// alternating reads and writes would run its trace time ahead of real time
+/// without bound.
 #[derive(Debug, Default)]
 pub(crate) struct ReadersClock(AtomicU64);
 
 impl ReadersClock {
-    const ROUND_UP: u64 = (1 << 12) - 1;
-
     pub(crate) const fn new() -> Self {
         ReadersClock(AtomicU64::new(0))
     }
@@ -54,7 +54,7 @@ impl ReadersClock {
     #[inline(always)]
     fn publish(&self, time: u64) {
         if self.0.load(Ordering::Relaxed) < time {
-            self.0.fetch_max(time | Self::ROUND_UP, Ordering::Relaxed);
+            self.0.fetch_max(time, Ordering::Relaxed);
         }
     }
 }

@@ -98,8 +98,7 @@ impl TMutex {
             m: self,
             _g: Some(g),
         };
-        // SAFETY: the lock calls `dropped` with its locked state.
-        unsafe { live::acquired(&self.meta, LockMode::Exclusive, true, site) };
+        live::acquired(&self.meta, LockMode::Exclusive, true, site);
         guard
     }
 
@@ -110,8 +109,7 @@ impl TMutex {
             m: self,
             _g: Some(g),
         };
-        // SAFETY: the lock calls `dropped` with its locked state.
-        unsafe { live::acquired(&self.meta, LockMode::Exclusive, false, Location::caller()) };
+        live::acquired(&self.meta, LockMode::Exclusive, false, Location::caller());
         Some(guard)
     }
 }
@@ -124,7 +122,7 @@ impl Drop for TGuard<'_> {
 
 impl Drop for TMutex {
     fn drop(&mut self) {
-        live::dropped(&self.meta, self.inner.is_locked());
+        live::dropped(&self.meta);
     }
 }
 
@@ -188,8 +186,7 @@ impl TRwLock {
             mode: LockMode::Shared,
             _g: RwGuardInner::Read(g),
         };
-        // SAFETY: the lock calls `dropped` with its locked state.
-        unsafe { live::acquired(&self.meta, LockMode::Shared, true, site) };
+        live::acquired(&self.meta, LockMode::Shared, true, site);
         guard
     }
 
@@ -217,8 +214,7 @@ impl TRwLock {
             mode: LockMode::Exclusive,
             _g: RwGuardInner::Write(g),
         };
-        // SAFETY: the lock calls `dropped` with its locked state.
-        unsafe { live::acquired(&self.meta, LockMode::Exclusive, true, site) };
+        live::acquired(&self.meta, LockMode::Exclusive, true, site);
         guard
     }
 }
@@ -231,7 +227,7 @@ impl Drop for TRwGuard<'_> {
 
 impl Drop for TRwLock {
     fn drop(&mut self) {
-        live::dropped(&self.meta, self.inner.is_locked());
+        live::dropped(&self.meta);
     }
 }
 
@@ -285,8 +281,7 @@ impl TReentrant {
             }
         };
         let guard = TReGuard { m: self, _g: g };
-        // SAFETY: the lock calls `dropped` with its locked state.
-        unsafe { live::acquired(&self.meta, LockMode::Exclusive, true, site) };
+        live::acquired(&self.meta, LockMode::Exclusive, true, site);
         guard
     }
 }
