@@ -272,6 +272,10 @@ impl Condvar {
             mutex: mutex.meta(),
         };
         live::before_block_until(on, site, deadline);
+        // If the wait unwinds (parking_lot panics when one condvar is used
+        // with two mutexes), the mutex's held entry goes back before the
+        // caller's guard releases it, so no stale entry is left behind.
+        let _on_unwind = EndWaitOnUnwind;
         // parking_lot's guard state is stateless; this is the state of the
         // acquisition the caller's guard holds.
         let mut state = InnerGuard::default();
@@ -300,5 +304,18 @@ impl Condvar {
         self.rec
             .record_after_both(&self.meta, mutex.rec(), woken, Some(site));
         timed_out
+    }
+}
+
+/// Ends a condvar wait's live-check state if the wait unwinds (see
+/// `wait_raw`); a no-op otherwise, and idempotent with `check_abort`'s own
+/// restore.
+struct EndWaitOnUnwind;
+
+impl Drop for EndWaitOnUnwind {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            live::wait_ended();
+        }
     }
 }
