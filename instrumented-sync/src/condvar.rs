@@ -33,7 +33,7 @@ use lock_api::{RawCondvar as _, RawCondvarTimed as _};
 use lockscope_detector::trace::{EventKind, PrimitiveKind};
 
 use crate::hook::{self as live, Wait};
-use crate::meta::{About, PrimitiveMeta};
+use crate::meta::PrimitiveMeta;
 use crate::raw_mutex::RawMutex;
 use crate::recorder::{obj_id, ObjRec, Sync};
 use crate::MutexGuard;
@@ -41,9 +41,6 @@ use crate::MutexGuard;
 pub(crate) const HERE: &str = file!();
 
 type InnerGuard = <parking_lot::RawMutex as lock_api::RawMutex>::Guard;
-
-/// What a `const`-constructed condvar (a `static`) knows of itself.
-const CONST_ABOUT: About = About::unnamed(PrimitiveKind::Condvar);
 
 /// Whether a timed wait timed out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,7 +89,7 @@ impl Condvar {
         Condvar {
             inner: <parking_lot::RawCondvar as lock_api::RawCondvar>::INIT,
             rec: ObjRec::new(),
-            meta: PrimitiveMeta::new_const(&CONST_ABOUT),
+            meta: PrimitiveMeta::new_const(PrimitiveKind::Condvar),
         }
     }
 

@@ -36,10 +36,8 @@ pub struct About {
 static INTERNED: Mutex<Option<HashSet<&'static About>>> = Mutex::new(None);
 
 impl About {
-    /// An unnamed, unranked primitive of `kind`: what a `const`
-    /// constructor knows, as a `const` item a primitive refers to by a
-    /// promoted `&'static`.
-    pub const fn unnamed(kind: PrimitiveKind) -> Self {
+    /// An unnamed, unranked primitive of `kind` (see [`unnamed_about`]).
+    const fn unnamed(kind: PrimitiveKind) -> Self {
         About {
             kind,
             name: None,
@@ -82,15 +80,15 @@ pub struct PrimitiveMeta {
 }
 
 impl PrimitiveMeta {
-    /// Identity for a primitive described by a `const` `about` (see
-    /// [`About::unnamed`]) created at the caller's location, usable in
-    /// `const` contexts; the id is assigned on first use.
+    /// Identity for an unnamed, unranked primitive of `kind` created at the
+    /// caller's location, usable in `const` contexts; the id is assigned
+    /// on first use.
     #[track_caller]
-    pub const fn new_const(about: &'static About) -> Self {
+    pub const fn new_const(kind: PrimitiveKind) -> Self {
         PrimitiveMeta {
             id: AtomicU64::new(0),
             site: Location::caller(),
-            about,
+            about: unnamed_about(kind),
         }
     }
 
@@ -189,7 +187,8 @@ impl PrimitiveMeta {
     }
 }
 
-/// The promoted constant for an unnamed, unranked primitive of `kind`.
+/// The promoted constant for an unnamed, unranked primitive of `kind`:
+/// what a `const` constructor knows.
 const fn unnamed_about(kind: PrimitiveKind) -> &'static About {
     match kind {
         PrimitiveKind::Mutex => &const { About::unnamed(PrimitiveKind::Mutex) },

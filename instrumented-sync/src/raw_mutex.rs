@@ -23,7 +23,7 @@ use lockscope_detector::trace::{EventKind, LockMode, ObjId, PrimitiveKind};
 
 use crate::fast_path::{self, Done};
 use crate::hook::{self as live, Wait};
-use crate::meta::{About, PrimitiveMeta};
+use crate::meta::PrimitiveMeta;
 use crate::recorder::{ObjRec, Sync};
 
 /// This file, whose `const` initialiser site says nothing about the user's
@@ -31,9 +31,6 @@ use crate::recorder::{ObjRec, Sync};
 pub(crate) const HERE: &str = file!();
 
 type InnerGuard = <parking_lot::RawMutex as lock_api::RawMutex>::Guard;
-
-/// What a `const`-constructed mutex (a `static`) knows of itself.
-const CONST_ABOUT: About = About::unnamed(PrimitiveKind::Mutex);
 
 const MODE: LockMode = LockMode::Exclusive;
 
@@ -286,7 +283,7 @@ unsafe impl lock_api::RawMutex for RawMutex {
     const INIT: Self = RawMutex {
         inner: parking_lot::RawMutex::INIT,
         rec: ObjRec::new(),
-        meta: PrimitiveMeta::new_const(&CONST_ABOUT),
+        meta: PrimitiveMeta::new_const(PrimitiveKind::Mutex),
     };
 
     type Guard = InnerGuard;

@@ -25,7 +25,7 @@ use lockscope_detector::trace::{EventKind, LockMode, ObjId, PrimitiveKind};
 
 use crate::fast_path::{self, Done};
 use crate::hook::{self as live, Wait};
-use crate::meta::{About, PrimitiveMeta};
+use crate::meta::PrimitiveMeta;
 use crate::recorder::{obj_id, ObjRec, ReadersClock, Sync};
 
 pub(crate) const HERE: &str = file!();
@@ -34,9 +34,6 @@ type Inner = parking_lot::RawRwLock;
 type Shared = <Inner as lock_api::RawRwLock>::SharedGuard;
 type Exclusive = <Inner as lock_api::RawRwLock>::ExclusiveGuard;
 type Upgradable = <Inner as lock_api::RawRwLockUpgrade>::UpgradableGuard;
-
-/// What a `const`-constructed rwlock (a `static`) knows of itself.
-const CONST_ABOUT: About = About::unnamed(PrimitiveKind::RwLock);
 
 /// A raw rwlock that records itself; use it through [`RwLock`](crate::RwLock).
 // As the raw mutex's layout: the identity first, then the readers' clock
@@ -330,7 +327,7 @@ unsafe impl lock_api::RawRwLock for RawRwLock {
         inner: Inner::INIT,
         rec: ObjRec::new(),
         readers: ReadersClock::new(),
-        meta: PrimitiveMeta::new_const(&CONST_ABOUT),
+        meta: PrimitiveMeta::new_const(PrimitiveKind::RwLock),
     };
 
     type SharedGuard = Shared;

@@ -19,13 +19,10 @@ use std::time::{Duration, Instant};
 use lockscope_detector::trace::{EventKind, LockMode, PrimitiveKind};
 
 use crate::hook::{self as live, Wait};
-use crate::meta::{About, PrimitiveMeta};
+use crate::meta::PrimitiveMeta;
 use crate::recorder::{obj_id, ObjRec, Sync};
 
 const MODE: LockMode = LockMode::Exclusive;
-
-/// What a `const`-constructed reentrant mutex knows of itself.
-const CONST_ABOUT: About = About::unnamed(PrimitiveKind::ReentrantMutex);
 
 /// A mutex one thread may lock again while holding it.
 pub struct ReentrantMutex<T: ?Sized> {
@@ -49,7 +46,7 @@ impl<T> ReentrantMutex<T> {
     pub const fn new(value: T) -> Self {
         ReentrantMutex {
             rec: ObjRec::new(),
-            meta: PrimitiveMeta::new_const(&CONST_ABOUT),
+            meta: PrimitiveMeta::new_const(PrimitiveKind::ReentrantMutex),
             depth: AtomicU32::new(0),
             inner: parking_lot::ReentrantMutex::new(value),
         }
