@@ -82,8 +82,8 @@ struct SerdeRecord {
 
 fn serde_record(ev: &Event) -> SerdeRecord {
     let (ty, obj, depth) = match ev.kind {
-        EventKind::Acquired { obj, depth, .. } => ("acquire", obj, Some(depth)),
-        EventKind::Released { obj, .. } => ("release", obj, None),
+        EventKind::Acquired { obj, depth, .. } => ("acquired", obj, Some(depth)),
+        EventKind::Released { obj, .. } => ("released", obj, None),
         _ => unreachable!("the workload has lock events only"),
     };
     SerdeRecord {

@@ -9,8 +9,9 @@
 //! does it for whole traces.
 //!
 //! # Performance
-//! Output goes through a 64 KiB `BufWriter`; an event costs a handful of
-//! `itoa` conversions and buffer copies, no allocation.
+//! Records are built in a 64 KiB buffer handed to the writer whole (see
+//! `json_out`); an event costs a handful of `itoa` conversions and
+//! constant-length copies, no allocation.
 //!
 //! [`write_trace`]: super::write_trace
 
