@@ -293,9 +293,18 @@ impl HeldList {
     /// entry they were stale from is gone.
     #[inline(always)]
     fn pop_tombstones(&mut self) {
-        while self.tombstones > 0 && self.entries.last().is_some_and(|h| h.depth == 0) {
-            self.entries.pop();
-            self.tombstones -= 1;
+        if self.tombstones > 0 {
+            if self.tombstones == self.entries.len() {
+                // Only tombstones left (the last of guards dropped oldest
+                // first): all go at once.
+                self.entries.clear();
+                self.tombstones = 0;
+            } else {
+                while self.entries.last().is_some_and(|h| h.depth == 0) {
+                    self.entries.pop();
+                    self.tombstones -= 1;
+                }
+            }
         }
         if self.stale != usize::MAX && self.stale >= self.entries.len() {
             self.stale = usize::MAX;
