@@ -346,16 +346,19 @@ impl Sink {
             self.pending.partition_point(|e| e.time < self.bound)
         };
         let rest = self.pending.split_off(cut);
-        let ready = std::mem::replace(&mut self.pending, rest);
-        for mut ev in ready {
-            if !self.declared.covers(&ev) {
+        let mut ready = std::mem::replace(&mut self.pending, rest);
+        // By reference: moving each event out copied it to the stack in
+        // pieces that its time was then read across, a failed store
+        // forward on every event (70% of this loop's samples).
+        for ev in &mut ready {
+            if !self.declared.covers(ev) {
                 self.stale += 1;
                 continue;
             }
             ev.time = self.relative(ev.time).max(self.last_written);
             self.last_written = ev.time;
             self.events += 1;
-            let r = self.out.event(&ev);
+            let r = self.out.event(ev);
             self.keep(r);
         }
     }
