@@ -76,6 +76,7 @@ impl<W: Write> JsonOut<W> {
     }
 
     /// Writes `bytes` between records (separators, newlines).
+    #[inline]
     pub fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.buf.extend_from_slice(bytes);
         self.spill_if_full()
@@ -161,7 +162,10 @@ impl<W: Write> JsonOut<W> {
 
     #[inline(always)]
     fn opt_u64(&mut self, key: &str, v: Option<u64>) -> io::Result<()> {
-        v.map_or(Ok(()), |v| self.u64(key, v))
+        match v {
+            Some(v) => self.u64(key, v),
+            None => Ok(()),
+        }
     }
 
     #[inline(always)]
