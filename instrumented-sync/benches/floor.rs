@@ -1,0 +1,386 @@
+//! The floor under `benches/locks.rs`: the least work a lock with
+//! lockscope's guarantees can do per acquisition and release on this
+//! machine, as a model measured next to parking_lot and lockscope in one
+//! run.
+//!
+//! `cargo bench -p lockscope-sync --bench floor`
+//!
+//! The model (`FloorMutex`) is not a usable lock. It keeps exactly what
+//! lockscope's recorder and live checks must keep, in the cheapest layout
+//! we know, and nothing else:
+//! - the recording switch: one global session compared with the thread's
+//!   and the lock's;
+//! - the live order check: a held list (id, site, chain hash) and a probe
+//!   of a 64-entry cache of checked chains for a nested acquisition;
+//! - the event: a hybrid-clock time after the thread's last event and the
+//!   lock's last release, written as a 32-byte slot to a ring a consumer
+//!   could read (a release-store of the ring's tail), the release's time
+//!   published to the lock.
+//!
+//! All of it is `const`-initialised thread-local state, reached without a
+//! pointer or an initialisation check; the held list is inline; a release
+//! of the oldest held lock (guards dropped in acquisition order, as the
+//! rows below do) is as cheap as one of the newest. What the model leaves
+//! out is what makes lockscope a tool: declarations, the watchdog, reports,
+//! backtraces, re-entrancy, overflow and every other slow path.
+//!
+//! Rows use the same loops as `benches/locks.rs` (`lockscope_rec` is that
+//! file's row: a trace open, batches of at most 3 000 events flushed
+//! outside the timed region; the model's ring is emptied the same way).
+
+use std::cell::{Cell, UnsafeCell};
+use std::hint::black_box;
+use std::panic::Location;
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use lock_api::RawMutex as _;
+
+/// The open recording (0: none); the model's recording is always open.
+static SESSION: AtomicU32 = AtomicU32::new(1);
+/// The coarse physical clock (raised by a background thread in lockscope).
+static COARSE: AtomicU64 = AtomicU64::new(0);
+
+const RING_SLOTS: usize = 4096;
+const HELD_MAX: usize = 32;
+
+/// A single-producer ring of 32-byte events: the producer's tail is
+/// published with a release store, as lockscope's is.
+struct Ring {
+    tail: AtomicUsize,
+    /// The consumer's position as the producer last saw it.
+    seen: Cell<usize>,
+    slots: Box<[UnsafeCell<[u64; 4]>]>,
+}
+
+impl Ring {
+    fn new() -> Self {
+        Ring {
+            tail: AtomicUsize::new(0),
+            seen: Cell::new(0),
+            slots: (0..RING_SLOTS).map(|_| UnsafeCell::new([0; 4])).collect(),
+        }
+    }
+
+    #[inline(always)]
+    fn push(&self, ev: [u64; 4]) -> bool {
+        let tail = self.tail.load(Ordering::Relaxed);
+        if tail.wrapping_sub(self.seen.get()) >= RING_SLOTS {
+            return false;
+        }
+        let slot = &self.slots[tail % RING_SLOTS];
+        // SAFETY: only this thread writes the ring, and slot `tail` is not
+        // published (the tail store below publishes it).
+        unsafe { *slot.get() = ev };
+        self.tail.store(tail + 1, Ordering::Release);
+        true
+    }
+
+    /// The consumer caught up (lockscope's flush between batches).
+    fn drain(&self) {
+        self.seen.set(self.tail.load(Ordering::Acquire));
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Entry {
+    id: u64,
+    /// Where the lock was taken: written for reports, which the model has
+    /// none of.
+    #[allow(dead_code)]
+    site: *const Location<'static>,
+    chain: u64,
+}
+
+const NO_ENTRY: Entry = Entry {
+    id: 0,
+    site: std::ptr::null(),
+    chain: 0,
+};
+
+/// The thread's state: no destructor and a `const` initialiser, so every
+/// field is one thread-pointer-relative access.
+struct Thread {
+    /// The session this thread records in (0: none).
+    armed: Cell<u32>,
+    last: Cell<u64>,
+    ring: Cell<*const Ring>,
+    len: Cell<usize>,
+    /// Released entries at the bottom of `held` (oldest first releases).
+    dead: Cell<usize>,
+    held: [Cell<Entry>; HELD_MAX],
+    checked: [Cell<u64>; 64],
+}
+
+thread_local! {
+    static THREAD: Thread = const {
+        Thread {
+            armed: Cell::new(0),
+            last: Cell::new(0),
+            ring: Cell::new(std::ptr::null()),
+            len: Cell::new(0),
+            dead: Cell::new(0),
+            held: [const { Cell::new(NO_ENTRY) }; HELD_MAX],
+            checked: [const { Cell::new(0) }; 64],
+        }
+    };
+}
+
+/// The calling thread's state. `LocalKey::with` around a whole fast path
+/// is not inlined (a call through a pointer to find the state); around
+/// this one-line closure it is.
+#[inline(always)]
+fn thread() -> &'static Thread {
+    let t = THREAD.with(|t| t as *const Thread);
+    // SAFETY: `THREAD` has no destructor, so it lives as long as the
+    // thread, and the reference is used only within the caller's call on
+    // this thread (it is never stored or sent).
+    unsafe { &*t }
+}
+
+fn chain_step(prev: u64, id: u64) -> u64 {
+    (prev.rotate_left(7) ^ id).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// Arms the calling thread with a ring for the rest of the process.
+fn arm() -> &'static Ring {
+    // Written, as lockscope's are, so the compiler cannot fold them away.
+    SESSION.store(1, Ordering::Relaxed);
+    COARSE.fetch_max(1, Ordering::Relaxed);
+    let ring: &'static Ring = Box::leak(Box::new(Ring::new()));
+    THREAD.with(|t| {
+        t.ring.set(ring);
+        t.armed.set(SESSION.load(Ordering::Relaxed));
+    });
+    ring
+}
+
+struct FloorMutex {
+    id: u64,
+    declared: AtomicU32,
+    clock: AtomicU64,
+    raw: parking_lot::RawMutex,
+}
+
+type InnerGuard = <parking_lot::RawMutex as lock_api::RawMutex>::Guard;
+
+struct FloorGuard<'a>(&'a FloorMutex, Option<InnerGuard>);
+
+impl FloorMutex {
+    fn new(id: u64) -> Self {
+        FloorMutex {
+            id,
+            declared: AtomicU32::new(1),
+            clock: AtomicU64::new(0),
+            raw: parking_lot::RawMutex::INIT,
+        }
+    }
+
+    #[track_caller]
+    #[inline]
+    fn lock(&self) -> FloorGuard<'_> {
+        let site = Location::caller();
+        // The model's slow path is lockscope's general path: never taken
+        // once the chain is checked.
+        let inner = self.raw.lock();
+        if !self.acquired(site) {
+            self.acquired_slow(site);
+        }
+        FloorGuard(self, Some(inner))
+    }
+
+    #[inline(never)]
+    fn acquired(&self, site: &'static Location<'static>) -> bool {
+        let t = thread();
+        {
+            let session = SESSION.load(Ordering::Relaxed);
+            if session != t.armed.get() || session != self.declared.load(Ordering::Relaxed) {
+                return false;
+            }
+            let n = t.len.get();
+            if n == HELD_MAX || t.dead.get() != 0 {
+                return false;
+            }
+            let chain = if n == 0 {
+                chain_step(0, self.id)
+            } else {
+                let c = chain_step(t.held[n - 1].get().chain, self.id);
+                if t.checked[(c >> 58) as usize].get() != c {
+                    return false;
+                }
+                c
+            };
+            let time = (t.last.get() + 1)
+                .max(self.clock.load(Ordering::Relaxed) + 1)
+                .max(COARSE.load(Ordering::Relaxed));
+            // SAFETY: `arm` set a leaked ring before any lock was taken.
+            let ring = unsafe { &*t.ring.get() };
+            if !ring.push([time, site as *const _ as u64, self.id << 8 | 1, 0]) {
+                return false;
+            }
+            t.held[n].set(Entry {
+                id: self.id,
+                site,
+                chain,
+            });
+            t.len.set(n + 1);
+            t.last.set(time);
+            true
+        }
+    }
+
+    /// A chain not checked yet: checked (the model knows no order to
+    /// break), then the fast path again.
+    #[cold]
+    #[inline(never)]
+    fn acquired_slow(&self, site: &'static Location<'static>) {
+        THREAD.with(|t| {
+            let n = t.len.get();
+            if n > 0 {
+                let c = chain_step(t.held[n - 1].get().chain, self.id);
+                t.checked[(c >> 58) as usize].set(c);
+            }
+        });
+        assert!(
+            self.acquired(site),
+            "the model's fast path takes a checked chain"
+        );
+    }
+
+    #[inline(never)]
+    fn released(&self) -> bool {
+        let t = thread();
+        {
+            let session = SESSION.load(Ordering::Relaxed);
+            if session != t.armed.get() || session != self.declared.load(Ordering::Relaxed) {
+                return false;
+            }
+            let n = t.len.get();
+            let dead = t.dead.get();
+            let time = (t.last.get() + 1).max(COARSE.load(Ordering::Relaxed));
+            // SAFETY: as in `acquired`.
+            let ring = unsafe { &*t.ring.get() };
+            if n == 0 || !ring.push([time, 0, self.id << 8 | 2, 0]) {
+                return false;
+            }
+            if t.held[n - 1].get().id == self.id {
+                // The newest; the oldest-first releases below it go too.
+                if dead == n - 1 {
+                    t.len.set(0);
+                    t.dead.set(0);
+                } else {
+                    t.len.set(n - 1);
+                }
+            } else if t.held[dead].get().id == self.id {
+                t.dead.set(dead + 1);
+            } else {
+                return false;
+            }
+            t.last.set(time);
+            self.clock.store(time, Ordering::Relaxed);
+            true
+        }
+    }
+}
+
+impl Drop for FloorGuard<'_> {
+    fn drop(&mut self) {
+        let released = self.0.released();
+        assert!(released, "the model releases in the orders these rows use");
+        if let Some(inner) = self.1.take() {
+            // SAFETY: `inner` is the state of this guard's own lock().
+            unsafe { self.0.raw.unlock(inner) };
+        }
+    }
+}
+
+/// Times `op` (`events` events each) in batches of at most 3 000 events,
+/// `drain` between them outside the timed region.
+fn timed(iters: u64, events: u64, drain: impl Fn(), mut op: impl FnMut()) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut left = iters;
+    while left > 0 {
+        let n = left.min(3_000 / events);
+        let start = Instant::now();
+        for _ in 0..n {
+            op();
+        }
+        total += start.elapsed();
+        drain();
+        left -= n;
+    }
+    total
+}
+
+/// `depth` locks taken in order and their guards dropped in the same
+/// order (a `Vec` of guards), as `benches/locks.rs` does; one lock is taken
+/// and released as that file's uncontended row does.
+fn rows(c: &mut Criterion, depth: usize, name: &str) {
+    let ring = arm();
+    let mut g = c.benchmark_group(name);
+    let events = 2 * depth as u64;
+    let pl: Vec<_> = (0..depth).map(|_| parking_lot::Mutex::new(0u64)).collect();
+    let model: Vec<_> = (1..=depth as u64).map(FloorMutex::new).collect();
+    let ls: Vec<_> = (0..depth)
+        .map(|_| lockscope_sync::Mutex::new(0u64))
+        .collect();
+    if depth == 1 {
+        g.bench_function("parking_lot", |b| b.iter(|| *pl[0].lock() += 1));
+    } else {
+        g.bench_function("parking_lot", |b| {
+            b.iter(|| {
+                let gs: Vec<_> = pl.iter().map(|m| m.lock()).collect();
+                black_box(gs);
+            })
+        });
+    }
+    g.bench_function("floor_model", |b| {
+        b.iter_custom(|iters| {
+            timed(
+                iters,
+                events,
+                || ring.drain(),
+                || {
+                    if depth == 1 {
+                        black_box(model[0].lock());
+                    } else {
+                        let gs: Vec<_> = model.iter().map(|m| m.lock()).collect();
+                        black_box(gs);
+                    }
+                },
+            )
+        })
+    });
+    g.bench_function("lockscope_rec", |b| {
+        let _rec = lockscope_sync::record_to("/dev/null").expect("record to /dev/null");
+        let flush = || lockscope_sync::flush().expect("flush");
+        b.iter_custom(|iters| {
+            timed(iters, events, flush, || {
+                if depth == 1 {
+                    *ls[0].lock() += 1;
+                } else {
+                    let gs: Vec<_> = ls.iter().map(|m| m.lock()).collect();
+                    black_box(gs);
+                }
+            })
+        })
+    });
+    g.finish();
+}
+
+fn floor(c: &mut Criterion) {
+    rows(c, 1, "floor/uncontended_lock_unlock");
+    rows(c, 2, "floor/nested_pair");
+    rows(c, 8, "floor/chain_of_8");
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1));
+    targets = floor
+}
+criterion_main!(benches);
