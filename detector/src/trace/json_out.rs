@@ -58,6 +58,12 @@ const SPILL_AT: usize = 64 * 1024;
 
 /// Writes JSON objects field by field into one buffer, handed to the
 /// writer whenever a record or separator leaves it over [`SPILL_AT`].
+///
+/// The writer only ever receives whole records, and once a write fails
+/// it receives nothing more: a trace cut at a failure is a readable
+/// prefix (at worst its last line torn by the failed write), never
+/// records spliced onto a fragment. A writer that panics is never handed
+/// the same bytes twice.
 #[derive(Debug)]
 pub(crate) struct JsonOut<W: Write> {
     /// `None` only after [`Self::into_inner`].
@@ -65,6 +71,8 @@ pub(crate) struct JsonOut<W: Write> {
     /// Complete records and separators not yet written, then the record
     /// being built.
     buf: Vec<u8>,
+    /// The kind of the write error that stopped the output, if one did.
+    failed: Option<io::ErrorKind>,
 }
 
 impl<W: Write> JsonOut<W> {
@@ -72,6 +80,7 @@ impl<W: Write> JsonOut<W> {
         JsonOut {
             out: Some(out),
             buf: Vec::with_capacity(SPILL_AT + 1024),
+            failed: None,
         }
     }
 
@@ -97,9 +106,7 @@ impl<W: Write> JsonOut<W> {
         self.spill_if_full()
     }
 
-    /// Hands the buffer to the writer once it is full. On an error the
-    /// buffered bytes are dropped (the error says the file is incomplete),
-    /// so a failing writer does not make the buffer grow without bound.
+    /// Hands the buffer to the writer once it is full.
     #[inline]
     fn spill_if_full(&mut self) -> io::Result<()> {
         if self.buf.len() < SPILL_AT {
@@ -108,12 +115,30 @@ impl<W: Write> JsonOut<W> {
         self.spill()
     }
 
+    /// Hands the buffer to the writer and empties it. After a failed write
+    /// nothing more is written (every later call reports the failure) and
+    /// what is buffered is dropped, so the buffer stays bounded. The buffer
+    /// is taken out while the writer runs: if the writer panics, nothing
+    /// is left to hand it again on drop.
     fn spill(&mut self) -> io::Result<()> {
-        let r = match &mut self.out {
-            Some(out) => out.write_all(&self.buf),
-            None => Ok(()),
+        if let Some(kind) = self.failed {
+            self.buf.clear();
+            return Err(io::Error::new(
+                kind,
+                "an earlier write to this trace failed; nothing after it was written",
+            ));
+        }
+        let Some(out) = self.out.as_mut() else {
+            self.buf.clear();
+            return Ok(());
         };
-        self.buf.clear();
+        let mut buf = std::mem::take(&mut self.buf);
+        let r = out.write_all(&buf);
+        buf.clear();
+        self.buf = buf;
+        if let Err(e) = &r {
+            self.failed = Some(e.kind());
+        }
         r
     }
 
@@ -129,10 +154,13 @@ impl<W: Write> JsonOut<W> {
 }
 
 /// Like a `BufWriter`, a writer dropped without a flush writes what it
-/// buffered (errors are ignored: call `flush` to see them).
+/// buffered (unless a write already failed; errors are ignored here: call
+/// `flush` to see them).
 impl<W: Write> Drop for JsonOut<W> {
     fn drop(&mut self) {
-        let _ = self.spill();
+        if self.failed.is_none() {
+            let _ = self.spill();
+        }
     }
 }
 
@@ -378,6 +406,102 @@ mod tests {
             out.raw(b"kept").expect("in memory");
         }
         assert_eq!(file, b"kept");
+    }
+
+    /// Accepts `ok` writes, then fails once (having taken `partial`
+    /// bytes), then accepts everything again.
+    struct FailsOnce {
+        out: Vec<u8>,
+        ok: usize,
+        partial: usize,
+        panics: bool,
+    }
+
+    impl Write for FailsOnce {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            if self.ok > 0 {
+                self.ok -= 1;
+                self.out.extend_from_slice(b);
+                return Ok(b.len());
+            }
+            if self.partial > 0 {
+                let n = self.partial.min(b.len());
+                self.partial = 0;
+                self.out.extend_from_slice(&b[..n]);
+                return Ok(n);
+            }
+            if self.panics {
+                self.panics = false;
+                self.ok = usize::MAX;
+                panic!("the writer panics");
+            }
+            self.ok = usize::MAX;
+            Err(io::Error::other("disk full"))
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn records(out: &mut JsonOut<&mut FailsOnce>, n: u64) -> Vec<io::Result<()>> {
+        (0..n)
+            .map(|i| {
+                out.open("")?;
+                out.u64("n", i)?;
+                out.close()?;
+                out.raw(b"\n")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn nothing_is_written_after_a_failed_write() {
+        let mut w = FailsOnce {
+            out: Vec::new(),
+            ok: 1,
+            partial: 100,
+            panics: false,
+        };
+        let mut out = JsonOut::new(&mut w);
+        let results = records(&mut out, 20_000);
+        assert!(
+            results.iter().any(Result::is_err),
+            "the failure is reported"
+        );
+        let err = out.flush().expect_err("later calls report it too");
+        assert!(err.to_string().contains("earlier write"), "{err}");
+        drop(out);
+        // The first spill whole, then the 100 bytes the failed write took,
+        // then nothing: a prefix of the records, torn only at its end.
+        let all: Vec<u8> = (0..20_000u64)
+            .flat_map(|i| format!("{{,\"n\":{i}}}\n").into_bytes())
+            .collect();
+        let first = w.out.len() - 100;
+        assert!(first >= SPILL_AT, "the first spill was written whole");
+        assert!(
+            matches!(all[first - 1], b'}' | b'\n'),
+            "the first spill ends with a record or its newline"
+        );
+        assert_eq!(w.out[..], all[..w.out.len()], "a prefix, nothing spliced");
+    }
+
+    #[test]
+    fn a_writer_that_panics_never_gets_the_same_bytes_twice() {
+        let mut w = FailsOnce {
+            out: Vec::new(),
+            ok: 0,
+            partial: 10,
+            panics: true,
+        };
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut out = JsonOut::new(&mut w);
+            let _ = records(&mut out, 3);
+            let _ = out.flush();
+        }));
+        assert!(unwound.is_err(), "the writer panicked");
+        // It took 10 bytes, then panicked; dropping the encoder while
+        // unwinding must not hand it the buffer (those 10 bytes) again.
+        assert_eq!(w.out, b"{,\"n\":0}\n{");
     }
 
     #[test]
