@@ -24,6 +24,11 @@
 //! out is what makes lockscope a tool: declarations, the watchdog, reports,
 //! backtraces, re-entrancy, overflow and every other slow path.
 //!
+//! `floor_model_via_pointers` is the same model with its state reached as
+//! lockscope's is: a thread-local pointer checked for null, then the held
+//! entries behind a second pointer. It tests whether those dependent loads
+//! are what makes lockscope's fast path slower than the model's.
+//!
 //! Rows use the same loops as `benches/locks.rs` (`lockscope_rec` is that
 //! file's row: a trace open, batches of at most 3 000 events flushed
 //! outside the timed region; the model's ring is emptied the same way).
@@ -110,33 +115,62 @@ struct Thread {
     /// Released entries at the bottom of `held` (oldest first releases).
     dead: Cell<usize>,
     held: [Cell<Entry>; HELD_MAX],
+    /// The held entries of the `VIA_POINTERS` variant: a separate
+    /// allocation, as lockscope's `Vec` is.
+    held_elsewhere: Cell<*const [Cell<Entry>; HELD_MAX]>,
     checked: [Cell<u64>; 64],
 }
 
+type HeldArray = [Cell<Entry>; HELD_MAX];
+
+const NEW_THREAD: Thread = Thread {
+    armed: Cell::new(0),
+    last: Cell::new(0),
+    ring: Cell::new(std::ptr::null()),
+    len: Cell::new(0),
+    dead: Cell::new(0),
+    held: [const { Cell::new(NO_ENTRY) }; HELD_MAX],
+    held_elsewhere: Cell::new(std::ptr::null()),
+    checked: [const { Cell::new(0) }; 64],
+};
+
 thread_local! {
-    static THREAD: Thread = const {
-        Thread {
-            armed: Cell::new(0),
-            last: Cell::new(0),
-            ring: Cell::new(std::ptr::null()),
-            len: Cell::new(0),
-            dead: Cell::new(0),
-            held: [const { Cell::new(NO_ENTRY) }; HELD_MAX],
-            checked: [const { Cell::new(0) }; 64],
-        }
-    };
+    static THREAD: Thread = const { NEW_THREAD };
+    /// The `VIA_POINTERS` variant's state: a heap copy reached through a
+    /// pointer that is null until the thread is armed, as lockscope's
+    /// state is reached through pointers published once initialised.
+    static THREAD_PTR: Cell<*const Thread> = const { Cell::new(std::ptr::null()) };
 }
 
-/// The calling thread's state. `LocalKey::with` around a whole fast path
+/// The calling thread's state (`None` only in the `VIA_POINTERS` variant
+/// before the thread is armed). `LocalKey::with` around a whole fast path
 /// is not inlined (a call through a pointer to find the state); around
-/// this one-line closure it is.
+/// these one-line closures it is.
 #[inline(always)]
-fn thread() -> &'static Thread {
-    let t = THREAD.with(|t| t as *const Thread);
+fn thread<const VIA_POINTERS: bool>() -> Option<&'static Thread> {
+    let t = if VIA_POINTERS {
+        THREAD_PTR.with(Cell::get)
+    } else {
+        THREAD.with(|t| t as *const Thread)
+    };
     // SAFETY: `THREAD` has no destructor, so it lives as long as the
-    // thread, and the reference is used only within the caller's call on
-    // this thread (it is never stored or sent).
-    unsafe { &*t }
+    // thread; `THREAD_PTR` is null or a leaked allocation. The reference
+    // is used only within the caller's call on this thread (it is never
+    // stored or sent).
+    unsafe { t.as_ref() }
+}
+
+/// The thread's held entries: inline, or behind a second pointer in the
+/// `VIA_POINTERS` variant.
+#[inline(always)]
+fn held<const VIA_POINTERS: bool>(t: &Thread) -> &HeldArray {
+    if VIA_POINTERS {
+        // SAFETY: `arm` sets it to a leaked allocation before the variant's
+        // state pointer is published.
+        unsafe { &*t.held_elsewhere.get() }
+    } else {
+        &t.held
+    }
 }
 
 fn chain_step(prev: u64, id: u64) -> u64 {
@@ -153,10 +187,19 @@ fn arm() -> &'static Ring {
         t.ring.set(ring);
         t.armed.set(SESSION.load(Ordering::Relaxed));
     });
+    let elsewhere: &'static Thread = Box::leak(Box::new(NEW_THREAD));
+    let held: &'static HeldArray = Box::leak(Box::new([const { Cell::new(NO_ENTRY) }; HELD_MAX]));
+    elsewhere.held_elsewhere.set(held);
+    elsewhere.ring.set(ring);
+    elsewhere.armed.set(SESSION.load(Ordering::Relaxed));
+    THREAD_PTR.with(|p| p.set(elsewhere));
     ring
 }
 
-struct FloorMutex {
+/// `VIA_POINTERS`: the same model with its state reached as lockscope's
+/// is, through a thread-local pointer checked for null, then the held
+/// entries through a second pointer.
+struct FloorMutex<const VIA_POINTERS: bool> {
     id: u64,
     declared: AtomicU32,
     clock: AtomicU64,
@@ -167,9 +210,9 @@ struct FloorMutex {
 
 type InnerGuard = <parking_lot::RawMutex as lock_api::RawMutex>::Guard;
 
-struct FloorGuard<'a>(&'a FloorMutex, Option<InnerGuard>);
+struct FloorGuard<'a, const P: bool>(&'a FloorMutex<P>, Option<InnerGuard>);
 
-impl FloorMutex {
+impl<const VIA_POINTERS: bool> FloorMutex<VIA_POINTERS> {
     fn new(id: u64) -> Self {
         FloorMutex {
             id,
@@ -182,7 +225,7 @@ impl FloorMutex {
 
     #[track_caller]
     #[inline]
-    fn lock(&self) -> FloorGuard<'_> {
+    fn lock(&self) -> FloorGuard<'_, VIA_POINTERS> {
         let site = Location::caller();
         // The model's slow path is lockscope's general path: never taken
         // once the chain is checked.
@@ -195,7 +238,10 @@ impl FloorMutex {
 
     #[inline(never)]
     fn acquired(&self, site: &'static Location<'static>) -> bool {
-        let t = thread();
+        let Some(t) = thread::<VIA_POINTERS>() else {
+            return false;
+        };
+        let held = held::<VIA_POINTERS>(t);
         {
             let session = SESSION.load(Ordering::Relaxed);
             if session != t.armed.get() || session != self.declared.load(Ordering::Relaxed) {
@@ -208,7 +254,7 @@ impl FloorMutex {
             let chain = if n == 0 {
                 chain_step(0, self.id)
             } else {
-                let c = chain_step(t.held[n - 1].get().chain, self.id);
+                let c = chain_step(held[n - 1].get().chain, self.id);
                 if t.checked[(c >> 58) as usize].get() != c {
                     return false;
                 }
@@ -222,7 +268,7 @@ impl FloorMutex {
             if !ring.push([time, site as *const _ as u64, self.id << 8 | 1, 0]) {
                 return false;
             }
-            t.held[n].set(Entry {
+            held[n].set(Entry {
                 id: self.id,
                 site,
                 chain,
@@ -238,13 +284,12 @@ impl FloorMutex {
     #[cold]
     #[inline(never)]
     fn acquired_slow(&self, site: &'static Location<'static>) {
-        THREAD.with(|t| {
-            let n = t.len.get();
-            if n > 0 {
-                let c = chain_step(t.held[n - 1].get().chain, self.id);
-                t.checked[(c >> 58) as usize].set(c);
-            }
-        });
+        let t = thread::<VIA_POINTERS>().expect("the model's threads are armed");
+        let n = t.len.get();
+        if n > 0 {
+            let c = chain_step(held::<VIA_POINTERS>(t)[n - 1].get().chain, self.id);
+            t.checked[(c >> 58) as usize].set(c);
+        }
         assert!(
             self.acquired(site),
             "the model's fast path takes a checked chain"
@@ -253,7 +298,10 @@ impl FloorMutex {
 
     #[inline(never)]
     fn released(&self) -> bool {
-        let t = thread();
+        let Some(t) = thread::<VIA_POINTERS>() else {
+            return false;
+        };
+        let held = held::<VIA_POINTERS>(t);
         {
             let session = SESSION.load(Ordering::Relaxed);
             if session != t.armed.get() || session != self.declared.load(Ordering::Relaxed) {
@@ -267,7 +315,7 @@ impl FloorMutex {
             if n == 0 || !ring.push([time, 0, self.id << 8 | 2, 0]) {
                 return false;
             }
-            if t.held[n - 1].get().id == self.id {
+            if held[n - 1].get().id == self.id {
                 // The newest; the oldest-first releases below it go too.
                 if dead == n - 1 {
                     t.len.set(0);
@@ -275,7 +323,7 @@ impl FloorMutex {
                 } else {
                     t.len.set(n - 1);
                 }
-            } else if t.held[dead].get().id == self.id {
+            } else if held[dead].get().id == self.id {
                 t.dead.set(dead + 1);
             } else {
                 return false;
@@ -287,7 +335,7 @@ impl FloorMutex {
     }
 }
 
-impl FloorGuard<'_> {
+impl<const P: bool> FloorGuard<'_, P> {
     fn add(&mut self, v: u64) {
         // SAFETY: this guard holds the lock, so no other access to the
         // value is live.
@@ -295,7 +343,7 @@ impl FloorGuard<'_> {
     }
 }
 
-impl Drop for FloorGuard<'_> {
+impl<const P: bool> Drop for FloorGuard<'_, P> {
     fn drop(&mut self) {
         let released = self.0.released();
         assert!(released, "the model releases in the orders these rows use");
@@ -332,7 +380,8 @@ fn rows(c: &mut Criterion, depth: usize, name: &str) {
     let mut g = c.benchmark_group(name);
     let events = 2 * depth as u64;
     let pl: Vec<_> = (0..depth).map(|_| parking_lot::Mutex::new(0u64)).collect();
-    let model: Vec<_> = (1..=depth as u64).map(FloorMutex::new).collect();
+    let model: Vec<FloorMutex<false>> = (1..=depth as u64).map(FloorMutex::new).collect();
+    let via_pointers: Vec<FloorMutex<true>> = (1..=depth as u64).map(FloorMutex::new).collect();
     let ls: Vec<_> = (0..depth)
         .map(|_| lockscope_sync::Mutex::new(0u64))
         .collect();
@@ -357,6 +406,23 @@ fn rows(c: &mut Criterion, depth: usize, name: &str) {
                         model[0].lock().add(1);
                     } else {
                         let gs: Vec<_> = model.iter().map(|m| m.lock()).collect();
+                        black_box(gs);
+                    }
+                },
+            )
+        })
+    });
+    g.bench_function("floor_model_via_pointers", |b| {
+        b.iter_custom(|iters| {
+            timed(
+                iters,
+                events,
+                || ring.drain(),
+                || {
+                    if depth == 1 {
+                        via_pointers[0].lock().add(1);
+                    } else {
+                        let gs: Vec<_> = via_pointers.iter().map(|m| m.lock()).collect();
                         black_box(gs);
                     }
                 },
