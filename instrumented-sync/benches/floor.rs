@@ -123,19 +123,21 @@ struct Thread {
 
 type HeldArray = [Cell<Entry>; HELD_MAX];
 
-const NEW_THREAD: Thread = Thread {
-    armed: Cell::new(0),
-    last: Cell::new(0),
-    ring: Cell::new(std::ptr::null()),
-    len: Cell::new(0),
-    dead: Cell::new(0),
-    held: [const { Cell::new(NO_ENTRY) }; HELD_MAX],
-    held_elsewhere: Cell::new(std::ptr::null()),
-    checked: [const { Cell::new(0) }; 64],
-};
+const fn new_thread() -> Thread {
+    Thread {
+        armed: Cell::new(0),
+        last: Cell::new(0),
+        ring: Cell::new(std::ptr::null()),
+        len: Cell::new(0),
+        dead: Cell::new(0),
+        held: [const { Cell::new(NO_ENTRY) }; HELD_MAX],
+        held_elsewhere: Cell::new(std::ptr::null()),
+        checked: [const { Cell::new(0) }; 64],
+    }
+}
 
 thread_local! {
-    static THREAD: Thread = const { NEW_THREAD };
+    static THREAD: Thread = const { new_thread() };
     /// The `VIA_POINTERS` variant's state: a heap copy reached through a
     /// pointer that is null until the thread is armed, as lockscope's
     /// state is reached through pointers published once initialised.
@@ -187,7 +189,7 @@ fn arm() -> &'static Ring {
         t.ring.set(ring);
         t.armed.set(SESSION.load(Ordering::Relaxed));
     });
-    let elsewhere: &'static Thread = Box::leak(Box::new(NEW_THREAD));
+    let elsewhere: &'static Thread = Box::leak(Box::new(new_thread()));
     let held: &'static HeldArray = Box::leak(Box::new([const { Cell::new(NO_ENTRY) }; HELD_MAX]));
     elsewhere.held_elsewhere.set(held);
     elsewhere.ring.set(ring);
