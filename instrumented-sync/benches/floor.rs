@@ -29,6 +29,19 @@
 //! entries behind a second pointer. It tests whether those dependent loads
 //! are what makes lockscope's fast path slower than the model's.
 //!
+//! Three ablations add to that variant, one `--cfg` each, what else
+//! lockscope's fast path does that the model does not:
+//! - `floor_wide_entry`: 24 more bytes stored per acquisition (lockscope's
+//!   held entry is 48 bytes, the model's 24), into a parallel array;
+//! - `floor_more_checks`: lockscope's other gates (the thread's blocked
+//!   flag, the stale-chain mark, the backtrace switch, a second look at
+//!   the lock's declaration);
+//! - `floor_saved_registers`: four callee-saved registers saved and
+//!   restored in each out-of-line function, as the compiler does in
+//!   lockscope's.
+//!
+//! `RUSTFLAGS='--cfg floor_wide_entry' cargo bench -p lockscope-sync --bench floor`
+//!
 //! Rows use the same loops as `benches/locks.rs` (`lockscope_rec` is that
 //! file's row: a trace open, batches of at most 3 000 events flushed
 //! outside the timed region; the model's ring is emptied the same way).
@@ -46,6 +59,8 @@ use lock_api::RawMutex as _;
 static SESSION: AtomicU32 = AtomicU32::new(1);
 /// The coarse physical clock (raised by a background thread in lockscope).
 static COARSE: AtomicU64 = AtomicU64::new(0);
+/// The backtrace switch of the `floor_more_checks` ablation.
+static BACKTRACES_OFF: AtomicU32 = AtomicU32::new(1);
 
 const RING_SLOTS: usize = 4096;
 const HELD_MAX: usize = 32;
@@ -119,6 +134,11 @@ struct Thread {
     /// allocation, as lockscope's `Vec` is.
     held_elsewhere: Cell<*const [Cell<Entry>; HELD_MAX]>,
     checked: [Cell<u64>; 64],
+    /// The `floor_more_checks` ablation's per-thread gates.
+    blocked: Cell<bool>,
+    stale: Cell<usize>,
+    /// The `floor_wide_entry` ablation's other 24 bytes per entry.
+    wide: [Cell<[u64; 3]>; HELD_MAX],
 }
 
 type HeldArray = [Cell<Entry>; HELD_MAX];
@@ -133,7 +153,36 @@ const fn new_thread() -> Thread {
         held: [const { Cell::new(NO_ENTRY) }; HELD_MAX],
         held_elsewhere: Cell::new(std::ptr::null()),
         checked: [const { Cell::new(0) }; 64],
+        blocked: Cell::new(false),
+        stale: Cell::new(usize::MAX),
+        wide: [const { Cell::new([0; 3]) }; HELD_MAX],
     }
+}
+
+/// What the ablations add, at the top of the variant's out-of-line
+/// functions: false when a gate says to take the general path.
+#[inline(always)]
+fn ablations<const VIA_POINTERS: bool>(t: &Thread, declared: &AtomicU32) -> bool {
+    if VIA_POINTERS && cfg!(floor_saved_registers) {
+        // SAFETY: an empty asm block that only declares these registers
+        // clobbered, so the function saves and restores them.
+        unsafe {
+            std::arch::asm!(
+                "",
+                out("r12") _,
+                out("r13") _,
+                out("r14") _,
+                out("r15") _,
+                options(nomem, nostack, preserves_flags)
+            );
+        }
+    }
+    !(VIA_POINTERS
+        && cfg!(floor_more_checks)
+        && (t.blocked.get()
+            || t.stale.get() != usize::MAX
+            || BACKTRACES_OFF.load(Ordering::Relaxed) != 1
+            || declared.load(Ordering::Relaxed) == 0))
 }
 
 thread_local! {
@@ -244,6 +293,9 @@ impl<const VIA_POINTERS: bool> FloorMutex<VIA_POINTERS> {
             return false;
         };
         let held = held::<VIA_POINTERS>(t);
+        if !ablations::<VIA_POINTERS>(t, &self.declared) {
+            return false;
+        }
         {
             let session = SESSION.load(Ordering::Relaxed);
             if session != t.armed.get() || session != self.declared.load(Ordering::Relaxed) {
@@ -275,6 +327,9 @@ impl<const VIA_POINTERS: bool> FloorMutex<VIA_POINTERS> {
                 site,
                 chain,
             });
+            if VIA_POINTERS && cfg!(floor_wide_entry) {
+                t.wide[n].set([self.id, site as *const _ as u64, n as u64]);
+            }
             t.len.set(n + 1);
             t.last.set(time);
             true
@@ -304,6 +359,9 @@ impl<const VIA_POINTERS: bool> FloorMutex<VIA_POINTERS> {
             return false;
         };
         let held = held::<VIA_POINTERS>(t);
+        if !ablations::<VIA_POINTERS>(t, &self.declared) {
+            return false;
+        }
         {
             let session = SESSION.load(Ordering::Relaxed);
             if session != t.armed.get() || session != self.declared.load(Ordering::Relaxed) {
