@@ -133,3 +133,19 @@ fn a_wait_that_panics_leaves_no_stale_held_lock() {
     cv.notify_all();
     waiter.join().expect("waiter");
 }
+
+/// A wait on a mutex locked before the recording began (as a test of this
+/// binary that does not record does while another records) is legal: the
+/// trace has the wait without the acquisition.
+#[test]
+fn a_wait_on_a_mutex_locked_before_the_recording_is_legal() {
+    let m = Mutex::new(());
+    let c = Condvar::new();
+    let mut g = m.lock();
+    let (_, t) = support::record(|| {
+        assert!(c.wait_for(&mut g, Duration::from_millis(1)).timed_out());
+    });
+    drop(g);
+    assert_eq!(t.counts().get("cond_wait"), Some(&1));
+    support::assert_legal(&t);
+}
