@@ -102,3 +102,20 @@ fn concurrent_readers_and_writers_stay_legal() {
     assert_eq!(t.count(obj, "released"), 8000);
     support::assert_legal(&t);
 }
+
+/// A read taken before the recording began, read again inside it and
+/// both released inside it (as a test of this binary that does not record
+/// does while another records) is legal: the trace has one acquisition
+/// and two releases.
+#[test]
+fn a_read_taken_before_the_recording_and_again_inside_is_legal() {
+    let l = RwLock::new(0);
+    let l = &l;
+    let first = l.read();
+    let (_, t) = support::record(move || {
+        let second = l.read();
+        drop(first);
+        drop(second);
+    });
+    support::assert_legal(&t);
+}

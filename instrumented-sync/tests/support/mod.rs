@@ -94,20 +94,37 @@ pub fn read(path: &std::path::Path) -> Trace {
     Trace { meta, events }
 }
 
+/// Counts down one acquisition of `obj` by `thread` seen in the trace;
+/// false if there was none (it was made before the recording began).
+fn take_open(open: &mut HashMap<(u32, ObjId), usize>, thread: u32, obj: ObjId) -> bool {
+    match open.get_mut(&(thread, obj)) {
+        Some(n) if *n > 0 => {
+            *n -= 1;
+            true
+        }
+        _ => false,
+    }
+}
+
 /// Checks that every lock's acquisitions and releases alternate legally in
 /// trace order (exclusive: one holder; shared: no exclusive holder) and
 /// that times never decrease.
 pub fn assert_legal(t: &Trace) {
     use lockscope_detector::trace::LockMode;
     let mut holders: HashMap<ObjId, Vec<(u32, LockMode)>> = HashMap::new();
-    let mut acquired_here = std::collections::HashSet::new();
+    // Per thread and lock, the acquisitions seen in this trace and not yet
+    // released: a release (or a condvar wait) beyond them undoes an
+    // acquisition made before the recording began, by a test of this
+    // binary running concurrently, and is not checked (other threads may
+    // hold the lock meanwhile).
+    let mut open_here: HashMap<(u32, ObjId), usize> = HashMap::new();
     let mut last = 0;
     for (i, e) in t.events.iter().enumerate() {
         assert!(e.time >= last, "time decreases at event {i}");
         last = e.time;
         match e.kind {
             EventKind::Acquired { obj, mode, depth } => {
-                acquired_here.insert((e.thread.0, obj));
+                *open_here.entry((e.thread.0, obj)).or_default() += 1;
                 let h = holders.entry(obj).or_default();
                 let reentry = depth > 1;
                 if !reentry {
@@ -123,10 +140,7 @@ pub fn assert_legal(t: &Trace) {
             }
             EventKind::Released { obj, .. } => {
                 let h = holders.entry(obj).or_default();
-                if !acquired_here.contains(&(e.thread.0, obj)) {
-                    // This thread acquired it before the recording began
-                    // (another test of this binary running concurrently;
-                    // other threads may hold it shared meanwhile).
+                if !take_open(&mut open_here, e.thread.0, obj) {
                     continue;
                 }
                 let pos = h.iter().rposition(|(th, _)| *th == e.thread.0);
@@ -158,11 +172,7 @@ pub fn assert_legal(t: &Trace) {
                 }
             }
             EventKind::CondWait { mutex, .. } => {
-                if !acquired_here.contains(&(e.thread.0, mutex)) {
-                    // As for a release: the waiter locked the mutex before
-                    // the recording began (a test of this binary that does
-                    // not record, running concurrently, waiting on its own
-                    // condvar).
+                if !take_open(&mut open_here, e.thread.0, mutex) {
                     continue;
                 }
                 let h = holders.entry(mutex).or_default();
@@ -174,7 +184,7 @@ pub fn assert_legal(t: &Trace) {
                 h.remove(pos.unwrap());
             }
             EventKind::CondWoken { mutex, .. } => {
-                acquired_here.insert((e.thread.0, mutex));
+                *open_here.entry((e.thread.0, mutex)).or_default() += 1;
                 let h = holders.entry(mutex).or_default();
                 assert!(
                     h.is_empty(),
