@@ -214,7 +214,7 @@ fn thread<const VIA_POINTERS: bool>() -> Option<&'static Thread> {
 /// The thread's held entries: inline, or behind a second pointer in the
 /// `VIA_POINTERS` variant.
 #[inline(always)]
-fn held<const VIA_POINTERS: bool>(t: &Thread) -> &HeldArray {
+fn held<const VIA_POINTERS: bool>(t: &'static Thread) -> &'static HeldArray {
     if VIA_POINTERS {
         // SAFETY: `arm` sets it to a leaked allocation before the variant's
         // state pointer is published.
@@ -287,53 +287,60 @@ impl<const VIA_POINTERS: bool> FloorMutex<VIA_POINTERS> {
         FloorGuard(self, Some(inner))
     }
 
-    #[inline(never)]
-    fn acquired(&self, site: &'static Location<'static>) -> bool {
-        let Some(t) = thread::<VIA_POINTERS>() else {
-            return false;
-        };
+    /// The thread's state and held entries if this event may take the fast
+    /// path: the thread and the lock are armed in the open session (and
+    /// the ablations' gates pass).
+    #[inline(always)]
+    fn gate(&self) -> Option<(&'static Thread, &'static HeldArray)> {
+        let t = thread::<VIA_POINTERS>()?;
         let held = held::<VIA_POINTERS>(t);
         if !ablations::<VIA_POINTERS>(t, &self.declared) {
+            return None;
+        }
+        let session = SESSION.load(Ordering::Relaxed);
+        if session != t.armed.get() || session != self.declared.load(Ordering::Relaxed) {
+            return None;
+        }
+        Some((t, held))
+    }
+
+    #[inline(never)]
+    fn acquired(&self, site: &'static Location<'static>) -> bool {
+        let Some((t, held)) = self.gate() else {
+            return false;
+        };
+        let n = t.len.get();
+        if n == HELD_MAX || t.dead.get() != 0 {
             return false;
         }
-        {
-            let session = SESSION.load(Ordering::Relaxed);
-            if session != t.armed.get() || session != self.declared.load(Ordering::Relaxed) {
+        let chain = if n == 0 {
+            chain_step(0, self.id)
+        } else {
+            let c = chain_step(held[n - 1].get().chain, self.id);
+            if t.checked[(c >> 58) as usize].get() != c {
                 return false;
             }
-            let n = t.len.get();
-            if n == HELD_MAX || t.dead.get() != 0 {
-                return false;
-            }
-            let chain = if n == 0 {
-                chain_step(0, self.id)
-            } else {
-                let c = chain_step(held[n - 1].get().chain, self.id);
-                if t.checked[(c >> 58) as usize].get() != c {
-                    return false;
-                }
-                c
-            };
-            let time = (t.last.get() + 1)
-                .max(self.clock.load(Ordering::Relaxed) + 1)
-                .max(COARSE.load(Ordering::Relaxed));
-            // SAFETY: `arm` set a leaked ring before any lock was taken.
-            let ring = unsafe { &*t.ring.get() };
-            if !ring.push([time, site as *const _ as u64, self.id << 8 | 1, 0]) {
-                return false;
-            }
-            held[n].set(Entry {
-                id: self.id,
-                site,
-                chain,
-            });
-            if VIA_POINTERS && cfg!(floor_wide_entry) {
-                t.wide[n].set([self.id, site as *const _ as u64, n as u64]);
-            }
-            t.len.set(n + 1);
-            t.last.set(time);
-            true
+            c
+        };
+        let time = (t.last.get() + 1)
+            .max(self.clock.load(Ordering::Relaxed) + 1)
+            .max(COARSE.load(Ordering::Relaxed));
+        // SAFETY: `arm` set a leaked ring before any lock was taken.
+        let ring = unsafe { &*t.ring.get() };
+        if !ring.push([time, site as *const _ as u64, self.id << 8 | 1, 0]) {
+            return false;
         }
+        held[n].set(Entry {
+            id: self.id,
+            site,
+            chain,
+        });
+        if VIA_POINTERS && cfg!(floor_wide_entry) {
+            t.wide[n].set([self.id, site as *const _ as u64, n as u64]);
+        }
+        t.len.set(n + 1);
+        t.last.set(time);
+        true
     }
 
     /// A chain not checked yet: checked (the model knows no order to
@@ -355,43 +362,37 @@ impl<const VIA_POINTERS: bool> FloorMutex<VIA_POINTERS> {
 
     #[inline(never)]
     fn released(&self) -> bool {
-        let Some(t) = thread::<VIA_POINTERS>() else {
+        let Some((t, held)) = self.gate() else {
             return false;
         };
-        let held = held::<VIA_POINTERS>(t);
-        if !ablations::<VIA_POINTERS>(t, &self.declared) {
+        let n = t.len.get();
+        let dead = t.dead.get();
+        // The held list after this release: the newest entry goes (with
+        // the oldest-first releases below it), or the oldest is marked.
+        let (len, dead) = if n == 0 {
+            return false;
+        } else if held[n - 1].get().id == self.id {
+            if dead == n - 1 {
+                (0, 0)
+            } else {
+                (n - 1, dead)
+            }
+        } else if held[dead].get().id == self.id {
+            (n, dead + 1)
+        } else {
+            return false;
+        };
+        let time = (t.last.get() + 1).max(COARSE.load(Ordering::Relaxed));
+        // SAFETY: as in `acquired`.
+        let ring = unsafe { &*t.ring.get() };
+        if !ring.push([time, 0, self.id << 8 | 2, 0]) {
             return false;
         }
-        {
-            let session = SESSION.load(Ordering::Relaxed);
-            if session != t.armed.get() || session != self.declared.load(Ordering::Relaxed) {
-                return false;
-            }
-            let n = t.len.get();
-            let dead = t.dead.get();
-            let time = (t.last.get() + 1).max(COARSE.load(Ordering::Relaxed));
-            // SAFETY: as in `acquired`.
-            let ring = unsafe { &*t.ring.get() };
-            if n == 0 || !ring.push([time, 0, self.id << 8 | 2, 0]) {
-                return false;
-            }
-            if held[n - 1].get().id == self.id {
-                // The newest; the oldest-first releases below it go too.
-                if dead == n - 1 {
-                    t.len.set(0);
-                    t.dead.set(0);
-                } else {
-                    t.len.set(n - 1);
-                }
-            } else if held[dead].get().id == self.id {
-                t.dead.set(dead + 1);
-            } else {
-                return false;
-            }
-            t.last.set(time);
-            self.clock.store(time, Ordering::Relaxed);
-            true
-        }
+        t.len.set(len);
+        t.dead.set(dead);
+        t.last.set(time);
+        self.clock.store(time, Ordering::Relaxed);
+        true
     }
 }
 
@@ -432,6 +433,33 @@ fn timed(iters: u64, events: u64, drain: impl Fn(), mut op: impl FnMut()) -> Dur
     total
 }
 
+/// The row of one variant of the model over `locks` (see [`rows`]).
+fn model_row<const P: bool>(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    locks: &[FloorMutex<P>],
+    ring: &Ring,
+) {
+    let events = 2 * locks.len() as u64;
+    g.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            timed(
+                iters,
+                events,
+                || ring.drain(),
+                || {
+                    if let [one] = locks {
+                        one.lock().add(1);
+                    } else {
+                        let gs: Vec<_> = locks.iter().map(|m| m.lock()).collect();
+                        black_box(gs);
+                    }
+                },
+            )
+        })
+    });
+}
+
 /// `depth` locks taken in order and their guards dropped in the same
 /// order (a `Vec` of guards), as `benches/locks.rs` does; one lock is taken
 /// and released as that file's uncontended row does.
@@ -455,40 +483,8 @@ fn rows(c: &mut Criterion, depth: usize, name: &str) {
             })
         });
     }
-    g.bench_function("floor_model", |b| {
-        b.iter_custom(|iters| {
-            timed(
-                iters,
-                events,
-                || ring.drain(),
-                || {
-                    if depth == 1 {
-                        model[0].lock().add(1);
-                    } else {
-                        let gs: Vec<_> = model.iter().map(|m| m.lock()).collect();
-                        black_box(gs);
-                    }
-                },
-            )
-        })
-    });
-    g.bench_function("floor_model_via_pointers", |b| {
-        b.iter_custom(|iters| {
-            timed(
-                iters,
-                events,
-                || ring.drain(),
-                || {
-                    if depth == 1 {
-                        via_pointers[0].lock().add(1);
-                    } else {
-                        let gs: Vec<_> = via_pointers.iter().map(|m| m.lock()).collect();
-                        black_box(gs);
-                    }
-                },
-            )
-        })
-    });
+    model_row(&mut g, "floor_model", &model, ring);
+    model_row(&mut g, "floor_model_via_pointers", &via_pointers, ring);
     g.bench_function("lockscope_rec", |b| {
         let _rec = lockscope_sync::record_to("/dev/null").expect("record to /dev/null");
         let flush = || lockscope_sync::flush().expect("flush");
