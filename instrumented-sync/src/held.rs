@@ -74,13 +74,7 @@ impl HeldEntry {
 
     /// The lock's identity.
     pub fn info(&self) -> LockInfo {
-        LockInfo {
-            id: self.id,
-            kind: self.about.kind,
-            name: self.about.name,
-            created: self.created,
-            rank: self.about.rank().unwrap_or(u64::MAX),
-        }
+        LockInfo::from_parts(self.id, self.about, self.created)
     }
 
     /// The entry with its lock's identity.
@@ -337,6 +331,8 @@ mod tests {
 
     use lockscope_detector::trace::PrimitiveKind;
 
+    use proptest::prelude::{prop_assert, prop_assert_eq, proptest, ProptestConfig, Strategy};
+
     use super::*;
     use crate::meta::PrimitiveMeta;
 
@@ -396,8 +392,6 @@ mod tests {
         assert_eq!(list.tombstones, 0);
         assert_eq!(list.top_chain(), 0);
     }
-
-    use proptest::prelude::{prop_assert, prop_assert_eq, proptest, ProptestConfig, Strategy};
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]

@@ -21,7 +21,7 @@ use foldhash::{HashSet, HashSetExt};
 use lockscope_detector::trace::{LockMode, PrimitiveKind};
 
 use crate::held::{HeldEntry, HeldList};
-use crate::meta::PrimitiveMeta;
+use crate::meta::{About, PrimitiveMeta};
 use crate::watchdog::registry::{self, Slot};
 
 /// A primitive's identity, copied out of its [`PrimitiveMeta`] so reports
@@ -46,12 +46,19 @@ impl LockInfo {
     /// [`Self::of`] with the id already loaded (the hot path loads it once).
     #[inline]
     pub fn with_id(meta: &PrimitiveMeta, id: u64) -> Self {
+        Self::from_parts(id, meta.about(), meta.site())
+    }
+
+    /// The identity of lock `id`, of kind, name and rank `about`, created
+    /// at `created` (what a held entry keeps of it).
+    #[inline]
+    pub fn from_parts(id: u64, about: &About, created: &'static Location<'static>) -> Self {
         LockInfo {
             id,
-            kind: meta.kind(),
-            name: meta.name(),
-            created: meta.site(),
-            rank: meta.rank().unwrap_or(u64::MAX),
+            kind: about.kind,
+            name: about.name,
+            created,
+            rank: about.rank().unwrap_or(u64::MAX),
         }
     }
 
