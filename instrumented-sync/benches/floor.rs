@@ -502,10 +502,84 @@ fn rows(c: &mut Criterion, depth: usize, name: &str) {
     g.finish();
 }
 
+/// The rings of the two-thread row: thread `k` of every batch pushes to
+/// ring `k`, so no thread allocates one (a floor: lockscope's threads do).
+struct RingPair([Ring; 2]);
+
+// SAFETY: ring `k` is used by one thread at a time: thread `k` of a batch,
+// then the bench thread draining it after joining the batch's threads (the
+// join orders the two).
+unsafe impl Sync for RingPair {}
+
+impl RingPair {
+    fn ring(&self, k: usize) -> &Ring {
+        &self.0[k]
+    }
+}
+
+// SAFETY: `data` is accessed only through a `FloorGuard`, which holds the
+// raw lock; every other field is atomic or immutable.
+unsafe impl<const P: bool> Sync for FloorMutex<P> {}
+
+/// Two threads each doing `iters` lock+unlocks of one mutex, in batches of
+/// at most 1 500 each with threads spawned per batch, as `benches/locks.rs`'s
+/// `two_threads_one_mutex` does; `op(k, n)` is thread `k`'s batch of `n`,
+/// and `between` runs after each batch, outside the timed region.
+fn two_threads(iters: u64, op: &(dyn Fn(usize, u64) + Sync), between: impl Fn()) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut left = iters;
+    while left > 0 {
+        let n = left.min(1_500);
+        let start = Instant::now();
+        std::thread::scope(|s| {
+            for k in 0..2 {
+                s.spawn(move || op(k, n));
+            }
+        });
+        total += start.elapsed();
+        between();
+        left -= n;
+    }
+    total
+}
+
+/// The contended row: the model's threads arm themselves with their ring
+/// first (two stores), then lock as the other rows do.
+fn contended(c: &mut Criterion) {
+    arm();
+    let mut g = c.benchmark_group("floor/two_threads_one_mutex");
+    let pl = parking_lot::Mutex::new(0u64);
+    g.bench_function("parking_lot", |b| {
+        b.iter_custom(|i| two_threads(i, &|_, n| (0..n).for_each(|_| *pl.lock() += 1), || ()))
+    });
+    let rings = RingPair([Ring::new(), Ring::new()]);
+    let model = FloorMutex::<false>::new(1);
+    let model_batch = |k: usize, n: u64| {
+        THREAD.with(|t| {
+            t.ring.set(rings.ring(k));
+            t.armed.set(SESSION.load(Ordering::Relaxed));
+        });
+        (0..n).for_each(|_| model.lock().add(1));
+    };
+    g.bench_function("floor_model", |b| {
+        b.iter_custom(|i| {
+            two_threads(i, &model_batch, || rings.0.iter().for_each(Ring::drain))
+        })
+    });
+    let ls = lockscope_sync::Mutex::new(0u64);
+    g.bench_function("lockscope_rec", |b| {
+        let _rec = lockscope_sync::record_to("/dev/null").expect("record to /dev/null");
+        let flush = || lockscope_sync::flush().expect("flush");
+        b.iter_custom(|i| two_threads(i, &|_, n| (0..n).for_each(|_| *ls.lock() += 1), flush))
+    });
+    g.finish();
+}
+
 fn floor(c: &mut Criterion) {
     rows(c, 1, "floor/uncontended_lock_unlock");
     rows(c, 2, "floor/nested_pair");
     rows(c, 8, "floor/chain_of_8");
+    contended(c);
 }
 
 criterion_group! {
