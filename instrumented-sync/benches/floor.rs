@@ -502,13 +502,12 @@ fn rows(c: &mut Criterion, depth: usize, name: &str) {
     g.finish();
 }
 
-/// The rings of the two-thread row: thread `k` of every batch pushes to
-/// ring `k`, so no thread allocates one (a floor: lockscope's threads do).
+/// The rings of the two-thread row: thread `k` pushes to ring `k`.
 struct RingPair([Ring; 2]);
 
-// SAFETY: ring `k` is used by one thread at a time: thread `k` of a batch,
-// then the bench thread draining it after joining the batch's threads (the
-// join orders the two).
+// SAFETY: ring `k` is used by one thread at a time: thread `k` during a
+// batch, then the bench thread draining it between batches (the barriers
+// that end and start a batch order the two).
 unsafe impl Sync for RingPair {}
 
 impl RingPair {
@@ -521,56 +520,40 @@ impl RingPair {
 // raw lock; every other field is atomic or immutable.
 unsafe impl<const P: bool> Sync for FloorMutex<P> {}
 
-/// Two threads each doing `iters` lock+unlocks of one mutex, in batches of
-/// at most 1 500 each with threads spawned per batch, as `benches/locks.rs`'s
-/// `two_threads_one_mutex` does; `op(k, n)` is thread `k`'s batch of `n`,
-/// and `between` runs after each batch, outside the timed region.
-fn two_threads(iters: u64, op: &(dyn Fn(usize, u64) + Sync), between: impl Fn()) -> Duration {
-    let mut total = Duration::ZERO;
-    let mut left = iters;
-    while left > 0 {
-        let n = left.min(1_500);
-        let start = Instant::now();
-        std::thread::scope(|s| {
-            for k in 0..2 {
-                s.spawn(move || op(k, n));
-            }
-        });
-        total += start.elapsed();
-        between();
-        left -= n;
-    }
-    total
-}
+#[path = "support/two_threads.rs"]
+mod support;
+use support::two_threads;
 
-/// The contended row: the model's threads arm themselves with their ring
-/// first (two stores), then lock as the other rows do.
+/// The contended row, in `benches/locks.rs`'s loop: the model's threads
+/// arm themselves with their ring first.
 fn contended(c: &mut Criterion) {
     arm();
     let mut g = c.benchmark_group("floor/two_threads_one_mutex");
+    let no_setup = |_| ();
     let pl = parking_lot::Mutex::new(0u64);
     g.bench_function("parking_lot", |b| {
-        b.iter_custom(|i| two_threads(i, &|_, n| (0..n).for_each(|_| *pl.lock() += 1), || ()))
+        b.iter_custom(|i| two_threads(i, &no_setup, &|| *pl.lock() += 1, &|| ()))
     });
     let rings = RingPair([Ring::new(), Ring::new()]);
     let model = FloorMutex::<false>::new(1);
-    let model_batch = |k: usize, n: u64| {
+    let arm_thread = |k: usize| {
         THREAD.with(|t| {
             t.ring.set(rings.ring(k));
             t.armed.set(SESSION.load(Ordering::Relaxed));
-        });
-        (0..n).for_each(|_| model.lock().add(1));
+        })
     };
     g.bench_function("floor_model", |b| {
         b.iter_custom(|i| {
-            two_threads(i, &model_batch, || rings.0.iter().for_each(Ring::drain))
+            two_threads(i, &arm_thread, &|| model.lock().add(1), &|| {
+                rings.0.iter().for_each(Ring::drain)
+            })
         })
     });
     let ls = lockscope_sync::Mutex::new(0u64);
     g.bench_function("lockscope_rec", |b| {
         let _rec = lockscope_sync::record_to("/dev/null").expect("record to /dev/null");
         let flush = || lockscope_sync::flush().expect("flush");
-        b.iter_custom(|i| two_threads(i, &|_, n| (0..n).for_each(|_| *ls.lock() += 1), flush))
+        b.iter_custom(|i| two_threads(i, &no_setup, &|| *ls.lock() += 1, &flush))
     });
     g.finish();
 }

@@ -22,7 +22,6 @@ use criterion::{criterion_group, criterion_main, Criterion};
 /// Events a recording batch may produce: below a ring's 4 096, so the
 /// timed region holds only event pushes.
 const EVENTS_PER_BATCH: u64 = 3_000;
-const BATCH: u64 = 1_500;
 
 /// Times `op` (which records `events` events) `iters` times; with
 /// `recording`, in batches flushed between, outside the timed region.
@@ -149,53 +148,81 @@ fn rwlock_read(c: &mut Criterion) {
     g.finish();
 }
 
-/// Two threads each doing `iters` lock/unlocks of one mutex (batches of
-/// BATCH per thread, threads spawned per batch for every contender alike).
-fn two_threads(iters: u64, recording: bool, op: &(dyn Fn() + Sync)) -> Duration {
-    let mut total = Duration::ZERO;
-    let mut left = iters;
-    while left > 0 {
-        let n = left.min(BATCH);
-        let start = Instant::now();
-        std::thread::scope(|s| {
-            for _ in 0..2 {
-                s.spawn(|| (0..n).for_each(|_| op()));
-            }
-        });
-        total += start.elapsed();
-        if recording {
-            lockscope_sync::flush().expect("flush");
-        }
-        left -= n;
-    }
-    total
+#[path = "support/two_threads.rs"]
+mod support;
+use support::two_threads;
+
+/// No per-thread set-up (the floor model's threads have one).
+fn no_setup(_: usize) {}
+
+fn flush() {
+    lockscope_sync::flush().expect("flush");
 }
 
 fn contended(c: &mut Criterion) {
     let mut g = c.benchmark_group("two_threads_one_mutex");
     let pl = parking_lot::Mutex::new(0u64);
     g.bench_function("parking_lot", |b| {
-        b.iter_custom(|i| two_threads(i, false, &|| *pl.lock() += 1))
+        b.iter_custom(|i| two_threads(i, &no_setup, &|| *pl.lock() += 1, &|| ()))
     });
     let st = std::sync::Mutex::new(0u64);
     g.bench_function("std", |b| {
-        b.iter_custom(|i| two_threads(i, false, &|| *st.lock().unwrap() += 1))
+        b.iter_custom(|i| two_threads(i, &no_setup, &|| *st.lock().unwrap() += 1, &|| ()))
     });
     let ls = lockscope_sync::Mutex::new(0u64);
     g.bench_function("lockscope_off", |b| {
-        b.iter_custom(|i| two_threads(i, false, &|| *ls.lock() += 1))
+        b.iter_custom(|i| two_threads(i, &no_setup, &|| *ls.lock() += 1, &|| ()))
     });
     g.bench_function("lockscope_rec", |b| {
         let _rec = recording();
-        b.iter_custom(|i| two_threads(i, true, &|| *ls.lock() += 1))
+        b.iter_custom(|i| two_threads(i, &no_setup, &|| *ls.lock() += 1, &flush))
     });
     let tm = tracing_mutex::parkinglot::tracing::Mutex::new(0u64);
     g.bench_function("tracing_mutex", |b| {
-        b.iter_custom(|i| two_threads(i, false, &|| *tm.lock() += 1))
+        b.iter_custom(|i| two_threads(i, &no_setup, &|| *tm.lock() += 1, &|| ()))
     });
     let dl = deloxide::Mutex::new(0u64);
     g.bench_function("deloxide", |b| {
-        b.iter_custom(|i| two_threads(i, false, &|| *dl.lock() += 1))
+        b.iter_custom(|i| two_threads(i, &no_setup, &|| *dl.lock() += 1, &|| ()))
+    });
+    g.finish();
+}
+
+/// Starting and joining a thread that takes one mutex once: what the
+/// per-thread state costs (lockscope's live-check state, its ring and the
+/// thread's declaration in the trace), measured apart from contention.
+/// Recording rows flush every 256 threads, outside the timed region.
+fn thread_start(c: &mut Criterion) {
+    let mut g = c.benchmark_group("thread_start");
+    let spawn_one = |op: &(dyn Fn() + Sync)| {
+        std::thread::scope(|s| {
+            s.spawn(op);
+        })
+    };
+    let pl = parking_lot::Mutex::new(0u64);
+    g.bench_function("parking_lot", |b| b.iter(|| spawn_one(&|| *pl.lock() += 1)));
+    let ls = lockscope_sync::Mutex::new(0u64);
+    g.bench_function("lockscope_off", |b| {
+        b.iter(|| spawn_one(&|| *ls.lock() += 1))
+    });
+    g.bench_function("lockscope_rec", |b| {
+        let _rec = recording();
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for i in 0..iters {
+                let start = Instant::now();
+                spawn_one(&|| *ls.lock() += 1);
+                total += start.elapsed();
+                if i % 256 == 255 {
+                    flush();
+                }
+            }
+            total
+        })
+    });
+    let tm = tracing_mutex::parkinglot::tracing::Mutex::new(0u64);
+    g.bench_function("tracing_mutex", |b| {
+        b.iter(|| spawn_one(&|| *tm.lock() += 1))
     });
     g.finish();
 }
@@ -229,6 +256,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = uncontended, nested_pair, chain_of_8, rwlock_read, contended, sustained
+    targets = uncontended, nested_pair, chain_of_8, rwlock_read, contended, thread_start, sustained
 }
 criterion_main!(benches);
