@@ -9,7 +9,7 @@
 
 mod support;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use lockscope_detector::trace::EventKind;
 use lockscope_sync::prelude::*;
@@ -191,4 +191,43 @@ fn barrier_every_event_counted() {
             _ => {}
         }
     }
+}
+
+/// Threads started in batches while another thread flushes without pause,
+/// each filling its ring more than once: a write releases the sink's lock
+/// between chunks, so threads and locks are declared, and full rings
+/// collected, in the middle of writes. Every event must still reach the
+/// trace after its declarations, in a legal order.
+#[test]
+fn threads_started_during_writes_every_event_counted_and_legal() {
+    const BATCHES: usize = 10;
+    // More than a ring's 4 096 events per thread: rings fill mid-write.
+    let n = 1_500;
+    let shared = Mutex::named("written_while_declaring", 0usize);
+    let id = shared.identity().id();
+    let stop = AtomicBool::new(false);
+    let (_, t) = support::record(|| {
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    lockscope_sync::flush().expect("flush");
+                }
+            });
+            for _ in 0..BATCHES {
+                hammer(|_| {
+                    let own = Mutex::new(0usize);
+                    for _ in 0..n {
+                        *shared.lock() += 1;
+                        *own.lock() += 1;
+                    }
+                });
+            }
+            stop.store(true, Ordering::Relaxed);
+        });
+    });
+    let ops = BATCHES * THREADS * n;
+    assert_eq!(t.count(t.obj(id), "acquired"), ops);
+    assert_eq!(t.counts()["acquired"], 2 * ops);
+    assert_eq!(t.counts()["released"], 2 * ops);
+    support::assert_legal(&t);
 }

@@ -203,7 +203,7 @@ pub fn flush() -> io::Result<()> {
     if active().is_none() {
         return Ok(());
     }
-    sink::drain(false)
+    sink::drain()
 }
 
 /// Writes a note (for example a live deadlock report) into the trace as an

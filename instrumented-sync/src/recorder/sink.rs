@@ -27,7 +27,9 @@
 //! hundred ns per event) is left to the background thread, every 100 ms,
 //! to [`flush`](super::flush) and to the end of the recording, unless more
 //! than 2^20 events are pending, when the full thread writes them itself.
-//! A write is O(n log n) in the events pending.
+//! A write is O(n log n) in the events pending, and holds the sink's lock
+//! only per chunk of 4 096 events: a thread declaring itself or a lock
+//! while a write is in progress waits for one chunk (see `WRITING`).
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -49,6 +51,16 @@ use super::ring::{Raw, Ring};
 static RINGS: Mutex<Vec<Arc<Ring>>> = Mutex::new(Vec::new());
 /// The open trace, if any.
 static SINK: Mutex<Option<Sink>> = Mutex::new(None);
+/// Held for the whole of every write of events (a drain, the back-pressure
+/// write of a thread whose ring is full, the end of a recording), so two
+/// writes never interleave. `SINK` itself is taken only per [`CHUNK`] of
+/// events written, so a thread declaring itself or a new lock waits for a
+/// chunk, not for a whole drain (which held it for tens of ms: every new
+/// thread of a program starting threads in batches waited for it,
+/// docs/performance.md). Lock order: `WRITING`, then `SINK`, then `RINGS`.
+static WRITING: Mutex<()> = Mutex::new(());
+/// Events written per hold of `SINK` in a write.
+const CHUNK: usize = 4096;
 
 /// What a finished recording wrote.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,6 +126,7 @@ pub(crate) fn open(path: &Path, session: u32, base: u64) -> io::Result<Option<Re
     let file = File::create(path).map_err(|e| annotate(e, "cannot create trace file", path))?;
     let mut out = JsonLinesWriter::new(file);
     out.header(&header())?;
+    let _writing = WRITING.lock();
     let mut sink = SINK.lock();
     let previous = sink.take().map(Sink::finish).transpose()?;
     // Events left from a previous recording belong to no open trace.
@@ -141,6 +154,7 @@ pub(crate) fn open(path: &Path, session: u32, base: u64) -> io::Result<Option<Re
 
 /// Finishes the open trace if it is `session`'s (any, for `None`).
 pub(crate) fn close(session: Option<u32>) -> io::Result<Option<RecordingStats>> {
+    let _writing = WRITING.lock();
     let mut sink = SINK.lock();
     match sink.as_ref() {
         Some(s) if session.is_none_or(|id| id == s.session) => {}
@@ -157,31 +171,63 @@ const PENDING_LIMIT: usize = 1 << 20;
 /// (a memory copy, no serialisation), writing them only if the background
 /// thread has fallen far behind.
 pub(crate) fn collect() {
-    let mut sink = SINK.lock();
-    match sink.as_mut() {
+    let behind = match SINK.lock().as_mut() {
         Some(s) => {
             s.collect();
-            if s.pending.len() > PENDING_LIMIT {
-                s.write(false);
-            }
+            s.pending.len() > PENDING_LIMIT
         }
-        None => discard_rings(),
+        None => {
+            discard_rings();
+            false
+        }
+    };
+    if behind {
+        write_ready();
     }
 }
 
 /// Drains every ring into the open trace and flushes the file.
-pub(crate) fn drain(final_: bool) -> io::Result<()> {
-    let mut sink = SINK.lock();
-    match sink.as_mut() {
+pub(crate) fn drain() -> io::Result<()> {
+    if !write_ready() {
+        return Ok(());
+    }
+    match SINK.lock().as_mut() {
+        Some(s) => s.flush_file(),
+        None => Ok(()),
+    }
+}
+
+/// Collects every ring and writes the events that may be written (see the
+/// module docs), in chunks (see [`WRITING`]); false if no trace is open.
+fn write_ready() -> bool {
+    let _writing = WRITING.lock();
+    let (mut events, bound) = match SINK.lock().as_mut() {
         Some(s) => {
-            s.drain(final_);
-            s.flush_file()
+            s.collect();
+            (std::mem::take(&mut s.pending), s.bound)
         }
         None => {
             discard_rings();
-            Ok(())
+            return false;
+        }
+    };
+    events.sort_by_key(|e| e.time);
+    let cut = events.partition_point(|e| e.time < bound);
+    for chunk in events[..cut].chunks_mut(CHUNK) {
+        // Some: a trace is closed or replaced only under `WRITING`.
+        if let Some(s) = SINK.lock().as_mut() {
+            s.write_events(chunk);
         }
     }
+    if let Some(s) = SINK.lock().as_mut() {
+        // What stays pending keeps this allocation (a new one for every
+        // drain is a page fault per 4 KiB of events as it grows); events
+        // collected meanwhile join it, sorted at the next write.
+        events.drain(..cut);
+        events.append(&mut s.pending);
+        s.pending = events;
+    }
+    true
 }
 
 fn discard_rings() {
@@ -311,11 +357,6 @@ impl Sink {
         }
     }
 
-    fn drain(&mut self, final_: bool) {
-        self.collect();
-        self.write(final_);
-    }
-
     /// Moves the events of a consistent cut into `pending`.
     fn collect(&mut self) {
         let rings: Vec<Arc<Ring>> = RINGS.lock().clone();
@@ -337,20 +378,22 @@ impl Sink {
         self.bound = bound;
     }
 
-    /// Writes the pending events that may be written, in time order.
-    fn write(&mut self, final_: bool) {
-        self.pending.sort_by_key(|e| e.time);
-        let cut = if final_ {
-            self.pending.len()
-        } else {
-            self.pending.partition_point(|e| e.time < self.bound)
-        };
-        let rest = self.pending.split_off(cut);
-        let mut ready = std::mem::replace(&mut self.pending, rest);
+    /// The end of the recording: every ring collected and every pending
+    /// event written, in time order.
+    fn write_all(&mut self) {
+        self.collect();
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.sort_by_key(|e| e.time);
+        self.write_events(&mut pending);
+    }
+
+    /// Writes `events`, sorted by time and later than everything written
+    /// so far but for concurrent events (see the module docs).
+    fn write_events(&mut self, events: &mut [Event]) {
         // By reference: moving each event out copied it to the stack in
         // pieces that its time was then read across, a failed store
         // forward on every event (70% of this loop's samples).
-        for ev in &mut ready {
+        for ev in events {
             if !self.declared.covers(ev) {
                 self.stale += 1;
                 continue;
@@ -376,7 +419,7 @@ impl Sink {
     }
 
     fn finish(mut self) -> io::Result<RecordingStats> {
-        self.drain(true);
+        self.write_all();
         self.flush_file()?;
         let mut file = self.out.into_inner()?;
         file.flush()?;
