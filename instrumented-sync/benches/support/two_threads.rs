@@ -1,16 +1,21 @@
 //! The contended rows' loop, shared by `locks.rs` and `floor.rs`: two
-//! threads taking one lock in turn, timed as the lock's cost under
-//! contention and nothing else.
+//! threads taking one lock in turn, timed from the moment both start to
+//! the moment both are done.
 //!
-//! The two threads are started once per criterion sample and run their
-//! operations in batches, a barrier starting and ending every batch; the
-//! time between the two barriers is what is measured, and `between` (a
-//! recording's flush) runs after every batch outside it. Starting a thread
-//! is measured on its own (`locks.rs`, `thread_start`): with threads
-//! spawned per batch, as this loop did before, a row measured start-up as
-//! much as contention (docs/performance.md).
+//! The two threads are started once per criterion sample, do their own
+//! set-up and one warm-up operation untimed, and run their operations in
+//! batches. A batch starts when both threads have arrived at a spin
+//! barrier of their own (a blocking barrier wakes its threads tens of
+//! microseconds apart, and one thread then ran most of a batch alone); each
+//! thread reads the clock after that barrier and after its last
+//! operation, and a batch's time is from the earlier start to the later
+//! end. Between batches the threads wait, untimed, while `between` (a
+//! recording's flush) runs. Starting a thread is measured on its own
+//! (`locks.rs`, `thread_start`).
 
-use std::sync::Barrier;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Barrier, Mutex};
 use std::time::{Duration, Instant};
 
 /// Operations per thread in one batch: with two events an operation, 3 000
@@ -18,8 +23,9 @@ use std::time::{Duration, Instant};
 /// event pushes.
 pub const BATCH: u64 = 1_500;
 
-/// Two threads each doing `iters` operations `op`, after `setup(k)` on
-/// thread `k` (0 or 1); returns the time spent in the batches.
+/// Two threads each doing `iters` operations `op`, after `setup(k)` and
+/// one untimed `op` on thread `k` (0 or 1); returns the time spent in the
+/// batches.
 pub fn two_threads(
     iters: u64,
     setup: &(dyn Fn(usize) + Sync),
@@ -29,28 +35,63 @@ pub fn two_threads(
     let batches: Vec<u64> = (0..iters.div_ceil(BATCH))
         .map(|b| BATCH.min(iters - b * BATCH))
         .collect();
-    let start = Barrier::new(3);
-    let end = Barrier::new(3);
+    // Both threads and this one: set-up done; a batch's results are in;
+    // `between` has run.
+    let ready = Barrier::new(3);
+    let done = Barrier::new(3);
+    let resume = Barrier::new(3);
+    // The spin barrier: arrivals so far (two per batch).
+    let arrived = AtomicU64::new(0);
+    let spans: [Mutex<(Instant, Instant)>; 2] = std::array::from_fn(|_| {
+        let now = Instant::now();
+        Mutex::new((now, now))
+    });
+    let abort = AtomicBool::new(false);
     let mut total = Duration::ZERO;
+    let mut failed = None;
     std::thread::scope(|s| {
         for k in 0..2 {
-            let (batches, start, end) = (&batches, &start, &end);
+            let (batches, ready, done, resume) = (&batches, &ready, &done, &resume);
+            let (arrived, spans, abort) = (&arrived, &spans, &abort);
             s.spawn(move || {
                 setup(k);
-                for &n in batches {
-                    start.wait();
+                op();
+                ready.wait();
+                for (b, &n) in (1u64..).zip(batches) {
+                    arrived.fetch_add(1, Ordering::AcqRel);
+                    while arrived.load(Ordering::Acquire) < 2 * b {
+                        std::hint::spin_loop();
+                    }
+                    let start = Instant::now();
                     (0..n).for_each(|_| op());
-                    end.wait();
+                    *spans[k].lock().unwrap() = (start, Instant::now());
+                    done.wait();
+                    resume.wait();
+                    if abort.load(Ordering::Relaxed) {
+                        return;
+                    }
                 }
             });
         }
+        ready.wait();
         for _ in &batches {
-            let t = Instant::now();
-            start.wait();
-            end.wait();
-            total += t.elapsed();
-            between();
+            done.wait();
+            let (a, b) = (*spans[0].lock().unwrap(), *spans[1].lock().unwrap());
+            total += a.1.max(b.1) - a.0.min(b.0);
+            // A panic here must not leave the threads waiting for a batch
+            // that never comes.
+            if let Err(e) = catch_unwind(AssertUnwindSafe(between)) {
+                failed = Some(e);
+                abort.store(true, Ordering::Relaxed);
+            }
+            resume.wait();
+            if failed.is_some() {
+                break;
+            }
         }
     });
+    if let Some(e) = failed {
+        resume_unwind(e);
+    }
     total
 }

@@ -27,9 +27,14 @@
 //! hundred ns per event) is left to the background thread, every 100 ms,
 //! to [`flush`](super::flush) and to the end of the recording, unless more
 //! than 2^20 events are pending, when the full thread writes them itself.
-//! A write is O(n log n) in the events pending, and holds the sink's lock
-//! only per chunk of 4 096 events: a thread declaring itself or a lock
-//! while a write is in progress waits for one chunk (see `WRITING`).
+//! A write is O(n log n) in the events pending (sorted outside the sink's
+//! lock) and, but for the collection that starts it and the end of the
+//! recording, holds the sink's lock only per chunk of 4 096 events: a thread
+//! declaring itself or a lock while a drain writes waits for one chunk (see
+//! `WRITING`). The pending set keeps its largest allocation until the
+//! recording ends, and a thread whose ring fills during a write compares
+//! the limit with what is pending apart from the events being written, so
+//! up to about twice the limit can be buffered.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -53,11 +58,13 @@ static RINGS: Mutex<Vec<Arc<Ring>>> = Mutex::new(Vec::new());
 static SINK: Mutex<Option<Sink>> = Mutex::new(None);
 /// Held for the whole of every write of events (a drain, the back-pressure
 /// write of a thread whose ring is full, the end of a recording), so two
-/// writes never interleave. `SINK` itself is taken only per [`CHUNK`] of
-/// events written, so a thread declaring itself or a new lock waits for a
-/// chunk, not for a whole drain (which held it for tens of ms: every new
-/// thread of a program starting threads in batches waited for it,
-/// docs/performance.md). Lock order: `WRITING`, then `SINK`, then `RINGS`.
+/// writes never interleave. A drain takes `SINK` itself to collect the
+/// rings, then only per [`CHUNK`] of events written, so a thread declaring
+/// itself or a new lock waits for a chunk, not for a whole drain (which
+/// held it for tens of ms: every new thread of a program starting threads
+/// in batches waited for it, docs/performance.md); the end of a recording
+/// holds `SINK` throughout. Lock order: `WRITING`, then `SINK`, then
+/// `RINGS`.
 static WRITING: Mutex<()> = Mutex::new(());
 /// Events written per hold of `SINK` in a write.
 const CHUNK: usize = 4096;
