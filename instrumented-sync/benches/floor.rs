@@ -42,6 +42,12 @@
 //!
 //! `RUSTFLAGS='--cfg floor_wide_entry' cargo bench -p lockscope-sync --bench floor`
 //!
+//! Two more lower the model itself, to ask what a cheaper trace would buy:
+//! `floor_narrow_event` writes 16-byte events (the time as a 32-bit step
+//! from the thread's previous event, with a 24-bit lock id and an 8-bit
+//! kind, and the site) instead of 32-byte ones; `floor_no_events` writes
+//! none (the live checks and the clock only: what the checks alone cost).
+//!
 //! Rows use the same loops as `benches/locks.rs` (`lockscope_rec` is that
 //! file's row: a trace open, batches of at most 3 000 events flushed
 //! outside the timed region; the model's ring is emptied the same way).
@@ -63,6 +69,8 @@ static COARSE: AtomicU64 = AtomicU64::new(0);
 static BACKTRACES_OFF: AtomicU32 = AtomicU32::new(1);
 
 const RING_SLOTS: usize = 4096;
+/// Words per event: 4, or 2 with `floor_narrow_event`.
+const WORDS: usize = if cfg!(floor_narrow_event) { 2 } else { 4 };
 const HELD_MAX: usize = 32;
 
 /// A single-producer ring of 32-byte events: the producer's tail is
@@ -71,7 +79,7 @@ struct Ring {
     tail: AtomicUsize,
     /// The consumer's position as the producer last saw it.
     seen: Cell<usize>,
-    slots: Box<[UnsafeCell<[u64; 4]>]>,
+    slots: Box<[UnsafeCell<[u64; WORDS]>]>,
 }
 
 impl Ring {
@@ -79,12 +87,14 @@ impl Ring {
         Ring {
             tail: AtomicUsize::new(0),
             seen: Cell::new(0),
-            slots: (0..RING_SLOTS).map(|_| UnsafeCell::new([0; 4])).collect(),
+            slots: (0..RING_SLOTS)
+                .map(|_| UnsafeCell::new([0; WORDS]))
+                .collect(),
         }
     }
 
     #[inline(always)]
-    fn push(&self, ev: [u64; 4]) -> bool {
+    fn push(&self, ev: [u64; WORDS]) -> bool {
         let tail = self.tail.load(Ordering::Relaxed);
         if tail.wrapping_sub(self.seen.get()) >= RING_SLOTS {
             return false;
@@ -224,6 +234,32 @@ fn held<const VIA_POINTERS: bool>(t: &'static Thread) -> &'static HeldArray {
     }
 }
 
+/// Pushes the event of `kind` on lock `id` at `time` (the thread's previous
+/// event was at `last`) from `site` to `ring`: 32 bytes, 16 with
+/// `floor_narrow_event`, none with `floor_no_events`. False when the ring
+/// is full or, narrow, the step from `last` or the id does not fit: the
+/// general path's cases.
+#[inline(always)]
+fn push(ring: &Ring, last: u64, time: u64, id: u64, kind: u64, site: u64) -> bool {
+    if cfg!(floor_no_events) {
+        return true;
+    }
+    let mut ev = [0; WORDS];
+    if cfg!(floor_narrow_event) {
+        let step = time - last;
+        if step >> 32 != 0 || id >> 24 != 0 {
+            return false;
+        }
+        ev[0] = step << 32 | id << 8 | kind;
+        ev[1] = site;
+    } else {
+        ev[0] = time;
+        ev[1] = site;
+        ev[2] = id << 8 | kind;
+    }
+    ring.push(ev)
+}
+
 fn chain_step(prev: u64, id: u64) -> u64 {
     (prev.rotate_left(7) ^ id).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
@@ -327,7 +363,14 @@ impl<const VIA_POINTERS: bool> FloorMutex<VIA_POINTERS> {
             .max(COARSE.load(Ordering::Relaxed));
         // SAFETY: `arm` set a leaked ring before any lock was taken.
         let ring = unsafe { &*t.ring.get() };
-        if !ring.push([time, site as *const _ as u64, self.id << 8 | 1, 0]) {
+        if !push(
+            ring,
+            t.last.get(),
+            time,
+            self.id,
+            1,
+            site as *const _ as u64,
+        ) {
             return false;
         }
         held[n].set(Entry {
@@ -385,7 +428,7 @@ impl<const VIA_POINTERS: bool> FloorMutex<VIA_POINTERS> {
         let time = (t.last.get() + 1).max(COARSE.load(Ordering::Relaxed));
         // SAFETY: as in `acquired`.
         let ring = unsafe { &*t.ring.get() };
-        if !ring.push([time, 0, self.id << 8 | 2, 0]) {
+        if !push(ring, t.last.get(), time, self.id, 2, 0) {
             return false;
         }
         t.len.set(len);
