@@ -206,15 +206,36 @@ impl RawMutex {
         }
     }
 
-    /// The lock was not free (after parking_lot's own brief spin, see
-    /// `lock`): announce the wait and block.
+    /// The lock was not free (for `lock`, after parking_lot's own brief
+    /// spin): announce the wait, block until `deadline`, and record what
+    /// came of it.
     #[cold]
+    fn lock_blocking(
+        &self,
+        site: &'static Location<'static>,
+        deadline: Option<Instant>,
+    ) -> Option<InnerGuard> {
+        self.request(site, deadline);
+        match self.wait_for_lock(deadline) {
+            Some(guard) => {
+                self.acquired(site, true);
+                Some(guard)
+            }
+            None => {
+                self.try_failed(site);
+                live::wait_ended();
+                None
+            }
+        }
+    }
+
+    /// `lock`'s blocking path, out of line so every call site of `lock`
+    /// keeps only the compare-exchange and the call.
+    #[cold]
+    #[inline(never)]
     fn lock_slow(&self, site: &'static Location<'static>) -> InnerGuard {
-        self.request(site, None);
-        let guard = self.wait_for_lock(None);
-        let guard = guard.expect("an untimed lock always succeeds");
-        self.acquired(site, true);
-        guard
+        self.lock_blocking(site, None)
+            .expect("an untimed lock always succeeds")
     }
 
     /// Blocks on the inner lock until `deadline`, in watchdog slices.
@@ -234,18 +255,7 @@ impl RawMutex {
             self.acquired(site, true);
             return Some(guard);
         }
-        self.request(site, deadline);
-        match self.wait_for_lock(deadline) {
-            Some(guard) => {
-                self.acquired(site, true);
-                Some(guard)
-            }
-            None => {
-                self.try_failed(site);
-                live::wait_ended();
-                None
-            }
-        }
+        self.lock_blocking(site, deadline)
     }
 }
 
