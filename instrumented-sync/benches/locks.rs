@@ -188,6 +188,39 @@ fn contended(c: &mut Criterion) {
     g.finish();
 }
 
+/// Two threads started for every batch of 1 500 lock+unlocks each, while a
+/// trace records with no flush of its own: the background thread writes
+/// the trace meanwhile, and every new thread declares itself to the sink.
+/// What a program that starts threads as it goes pays; the recording row
+/// includes serialisation on this 2-core machine's other core.
+fn threads_started_per_batch(c: &mut Criterion) {
+    let mut g = c.benchmark_group("threads_started_per_batch");
+    let batches = |iters: u64, op: &(dyn Fn() + Sync)| {
+        let start = Instant::now();
+        let mut left = iters;
+        while left > 0 {
+            let n = left.min(support::BATCH);
+            std::thread::scope(|s| {
+                for _ in 0..2 {
+                    s.spawn(|| (0..n).for_each(|_| op()));
+                }
+            });
+            left -= n;
+        }
+        start.elapsed()
+    };
+    let pl = parking_lot::Mutex::new(0u64);
+    g.bench_function("parking_lot", |b| {
+        b.iter_custom(|i| batches(i, &|| *pl.lock() += 1))
+    });
+    let ls = lockscope_sync::Mutex::new(0u64);
+    g.bench_function("lockscope_rec", |b| {
+        let _rec = recording();
+        b.iter_custom(|i| batches(i, &|| *ls.lock() += 1))
+    });
+    g.finish();
+}
+
 /// Starting and joining a thread that takes one mutex once: what the
 /// per-thread state costs (lockscope's live-check state, its ring and the
 /// thread's declaration in the trace), measured apart from contention.
@@ -256,6 +289,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = uncontended, nested_pair, chain_of_8, rwlock_read, contended, thread_start, sustained
+    targets = uncontended, nested_pair, chain_of_8, rwlock_read, contended, thread_start, threads_started_per_batch, sustained
 }
 criterion_main!(benches);
