@@ -565,7 +565,7 @@ unsafe impl<const P: bool> Sync for FloorMutex<P> {}
 
 #[path = "support/two_threads.rs"]
 mod support;
-use support::two_threads;
+use support::{two_threads, OnLine};
 
 /// The contended row, in `benches/locks.rs`'s loop: the model's threads
 /// arm themselves with their ring first.
@@ -573,12 +573,12 @@ fn contended(c: &mut Criterion) {
     arm();
     let mut g = c.benchmark_group("floor/two_threads_one_mutex");
     let no_setup = |_| ();
-    let pl = parking_lot::Mutex::new(0u64);
+    let pl = OnLine::<0, _>::new(parking_lot::Mutex::new(0u64));
     g.bench_function("parking_lot", |b| {
         b.iter_custom(|i| two_threads(i, &no_setup, &|| *pl.lock() += 1, &|| ()))
     });
     let rings = RingPair([Ring::new(), Ring::new()]);
-    let model = FloorMutex::<false>::new(1);
+    let model = OnLine::<0, _>::new(FloorMutex::<false>::new(1));
     let arm_thread = |k: usize| {
         THREAD.with(|t| {
             t.ring.set(rings.ring(k));
@@ -592,7 +592,7 @@ fn contended(c: &mut Criterion) {
             })
         })
     });
-    let ls = lockscope_sync::Mutex::new(0u64);
+    let ls = OnLine::<0, _>::new(lockscope_sync::Mutex::new(0u64));
     g.bench_function("lockscope_rec", |b| {
         let _rec = lockscope_sync::record_to("/dev/null").expect("record to /dev/null");
         let flush = || lockscope_sync::flush().expect("flush");

@@ -150,7 +150,7 @@ fn rwlock_read(c: &mut Criterion) {
 
 #[path = "support/two_threads.rs"]
 mod support;
-use support::two_threads;
+use support::{two_threads, OnLine};
 
 /// No per-thread set-up (the floor model's threads have one).
 fn no_setup(_: usize) {}
@@ -161,15 +161,15 @@ fn flush() {
 
 fn contended(c: &mut Criterion) {
     let mut g = c.benchmark_group("two_threads_one_mutex");
-    let pl = parking_lot::Mutex::new(0u64);
+    let pl = OnLine::<0, _>::new(parking_lot::Mutex::new(0u64));
     g.bench_function("parking_lot", |b| {
         b.iter_custom(|i| two_threads(i, &no_setup, &|| *pl.lock() += 1, &|| ()))
     });
-    let st = std::sync::Mutex::new(0u64);
+    let st = OnLine::<0, _>::new(std::sync::Mutex::new(0u64));
     g.bench_function("std", |b| {
         b.iter_custom(|i| two_threads(i, &no_setup, &|| *st.lock().unwrap() += 1, &|| ()))
     });
-    let ls = lockscope_sync::Mutex::new(0u64);
+    let ls = OnLine::<0, _>::new(lockscope_sync::Mutex::new(0u64));
     g.bench_function("lockscope_off", |b| {
         b.iter_custom(|i| two_threads(i, &no_setup, &|| *ls.lock() += 1, &|| ()))
     });
@@ -177,14 +177,36 @@ fn contended(c: &mut Criterion) {
         let _rec = recording();
         b.iter_custom(|i| two_threads(i, &no_setup, &|| *ls.lock() += 1, &flush))
     });
-    let tm = tracing_mutex::parkinglot::tracing::Mutex::new(0u64);
+    let tm = OnLine::<0, _>::new(tracing_mutex::parkinglot::tracing::Mutex::new(0u64));
     g.bench_function("tracing_mutex", |b| {
         b.iter_custom(|i| two_threads(i, &no_setup, &|| *tm.lock() += 1, &|| ()))
     });
-    let dl = deloxide::Mutex::new(0u64);
+    let dl = OnLine::<0, _>::new(deloxide::Mutex::new(0u64));
     g.bench_function("deloxide", |b| {
         b.iter_custom(|i| two_threads(i, &no_setup, &|| *dl.lock() += 1, &|| ()))
     });
+    g.finish();
+}
+
+/// The contended loop with the lock at each 16-byte offset of a cache
+/// line (and at byte 56, where parking_lot's value falls on the next
+/// line): how much of a contended row is where the lock sits.
+fn contended_by_placement(c: &mut Criterion) {
+    let mut g = c.benchmark_group("two_threads_by_placement");
+    macro_rules! at {
+        ($($offset:literal),*) => {$(
+            let pl = OnLine::<$offset, _>::new(parking_lot::Mutex::new(0u64));
+            g.bench_function(concat!("parking_lot@", $offset), |b| {
+                b.iter_custom(|i| two_threads(i, &no_setup, &|| *pl.lock() += 1, &|| ()))
+            });
+            let ls = OnLine::<$offset, _>::new(lockscope_sync::Mutex::new(0u64));
+            g.bench_function(concat!("lockscope_rec@", $offset), |b| {
+                let _rec = recording();
+                b.iter_custom(|i| two_threads(i, &no_setup, &|| *ls.lock() += 1, &flush))
+            });
+        )*};
+    }
+    at!(0, 16, 32, 48, 56);
     g.finish();
 }
 
@@ -209,11 +231,11 @@ fn threads_started_per_batch(c: &mut Criterion) {
         }
         start.elapsed()
     };
-    let pl = parking_lot::Mutex::new(0u64);
+    let pl = OnLine::<0, _>::new(parking_lot::Mutex::new(0u64));
     g.bench_function("parking_lot", |b| {
         b.iter_custom(|i| batches(i, &|| *pl.lock() += 1))
     });
-    let ls = lockscope_sync::Mutex::new(0u64);
+    let ls = OnLine::<0, _>::new(lockscope_sync::Mutex::new(0u64));
     g.bench_function("lockscope_rec", |b| {
         let _rec = recording();
         b.iter_custom(|i| batches(i, &|| *ls.lock() += 1))
@@ -289,6 +311,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = uncontended, nested_pair, chain_of_8, rwlock_read, contended, thread_start, threads_started_per_batch, sustained
+    targets = uncontended, nested_pair, chain_of_8, rwlock_read, contended, contended_by_placement, thread_start, threads_started_per_batch, sustained
 }
 criterion_main!(benches);
