@@ -10,13 +10,17 @@
 //!
 //! Live checks: a wait calls `before_block(Wait::Condvar)` (or its timed
 //! form) while the guard is held and `wait_ended` once the mutex is
-//! re-acquired, waiting in watchdog slices meanwhile.
+//! re-acquired. Unlike lockscope's other blocking waits, a condvar wait is
+//! one wait, not a series of watchdog slices: between two slices the waiter
+//! would be out of the condvar's queue, and a notify sent then (after the
+//! notifier's unlock, or by a notifier that took the mutex while the
+//! waiter was re-taking it) would be lost. To act on a deadlock verdict
+//! the watchdog wakes the waiter through the condvar instead
+//! (`Slot::wake_condvar_wait`).
 //!
 //! # Limitations
-//! Between two slices (every `live::block_slice`, 50 ms) the waiter holds
-//! the mutex for an instant; a `notify` sent at that instant by a thread
-//! that does not hold the mutex is lost (one sent under the mutex, the
-//! usual pattern, cannot be).
+//! Waking a waiter found deadlocked (policy `panic`) wakes every waiter of
+//! its condvar: the others return as if notified.
 //!
 //! # Panics
 //! As parking_lot: waiting with two different mutexes on one condvar at the
@@ -36,6 +40,7 @@ use crate::hook::{self as live, Wait};
 use crate::meta::PrimitiveMeta;
 use crate::raw_mutex::RawMutex;
 use crate::recorder::{obj_id, ObjRec, Sync};
+use crate::watchdog::registry::CondvarWait;
 use crate::MutexGuard;
 
 pub(crate) const HERE: &str = file!();
@@ -276,22 +281,25 @@ impl Condvar {
         // parking_lot's guard state is stateless; this is the state of the
         // acquisition the caller's guard holds.
         let mut state = InnerGuard::default();
-        let notified = live::sliced(deadline, |until| {
-            // SAFETY: the caller holds `mutex` (through its guard), whose
-            // uninstrumented lock is `mutex.inner()`; the raw wait unlocks
-            // and re-locks it, and the guard's data is not touched meanwhile.
-            let timed_out = unsafe {
-                match until {
-                    None => {
-                        self.inner.wait(mutex.inner(), &mut state);
-                        false
-                    }
-                    Some(t) => self.inner.wait_until(mutex.inner(), &mut state, &t),
+        // SAFETY: `self` and `mutex` are borrowed for this whole call, and
+        // `in_wait` withdraws them before it returns (or unwinds).
+        let wake = unsafe { CondvarWait::new(&self.inner, mutex.inner()) };
+        let in_wait = live::in_condvar_wait(wake);
+        // SAFETY: the caller holds `mutex` (through its guard), whose
+        // uninstrumented lock is `mutex.inner()`; the raw wait unlocks and
+        // re-locks it, and the guard's data is not touched meanwhile.
+        let timed_out = unsafe {
+            match deadline {
+                None => {
+                    self.inner.wait(mutex.inner(), &mut state);
+                    false
                 }
-            };
-            (!timed_out).then_some(())
-        });
-        let timed_out = notified.is_none();
+                Some(t) => self.inner.wait_until(mutex.inner(), &mut state, &t),
+            }
+        };
+        drop(in_wait);
+        crate::recorder::tick();
+        live::check_abort();
         live::wait_ended();
         let woken = EventKind::CondWoken {
             condvar,

@@ -36,6 +36,28 @@ pub(crate) fn acquired(
     }
 }
 
+/// [`live::in_condvar_wait`] (`None`, doing nothing, with the checks off).
+#[cfg(feature = "record")]
+#[inline]
+pub(crate) fn in_condvar_wait(
+    wait: crate::watchdog::registry::CondvarWait,
+) -> Option<live::InCondvarWait> {
+    if LIVE {
+        live::in_condvar_wait(wait)
+    } else {
+        None
+    }
+}
+
+/// [`live::check_abort`], with the checks on.
+#[cfg(feature = "record")]
+#[inline]
+pub(crate) fn check_abort() {
+    if LIVE {
+        live::check_abort();
+    }
+}
+
 #[inline]
 pub(crate) fn wait_ended() {
     if LIVE {

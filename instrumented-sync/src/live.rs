@@ -58,7 +58,7 @@ use crate::policy::{self, Action, LiveFinding};
 use crate::thread_state::{self, LockInfo, ThreadState};
 use crate::watchdog::{
     self,
-    registry::{Blocked, WaitDesc},
+    registry::{Blocked, CondvarWait, Slot, WaitDesc},
 };
 
 /// What a thread is about to block on.
@@ -255,6 +255,25 @@ pub fn dropped(prim: &PrimitiveMeta) {
 #[inline]
 pub fn block_slice() -> Option<Duration> {
     policy::watchdog_on().then_some(Duration::from_millis(50))
+}
+
+/// The calling thread is in a condvar wait on `wait` until the returned
+/// guard drops: a deadlock verdict wakes it through the condvar (see
+/// [`watchdog::registry::Slot::wake_condvar_wait`]). `None` during
+/// thread-local teardown.
+pub(crate) fn in_condvar_wait(wait: CondvarWait) -> Option<InCondvarWait> {
+    let slot = thread_state::with(|ts| ts.slot.clone())?;
+    slot.set_condvar_wait(Some(wait));
+    Some(InCondvarWait(slot))
+}
+
+/// See [`in_condvar_wait`]: withdraws the wait when dropped.
+pub(crate) struct InCondvarWait(Arc<Slot>);
+
+impl Drop for InCondvarWait {
+    fn drop(&mut self) {
+        self.0.set_condvar_wait(None);
+    }
 }
 
 /// Called by a blocked primitive between wait slices: panics with the

@@ -152,3 +152,41 @@ fn a_wait_on_a_mutex_locked_before_the_recording_is_legal() {
     assert_eq!(t.count(cv, "cond_wait"), 1);
     support::assert_legal(&t);
 }
+
+/// A notify sent after the notifier's unlock, while the waiter has been
+/// waiting for longer than the watchdog's interval and the notifier held
+/// the mutex meanwhile, reaches the waiter (parking_lot's semantics: a
+/// notify that follows the waiter's unlock wakes it). When condvar waits
+/// were cut into watchdog slices, the waiter was out of the condvar's
+/// queue, re-taking the mutex, exactly when this notify came, and it waited
+/// out its whole timeout.
+#[test]
+fn a_notify_after_unlock_reaches_a_long_waiter() {
+    let pair = Arc::new((Mutex::new(false), Condvar::new()));
+    let p2 = pair.clone();
+    let notifier = thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(20));
+        let mut ready = p2.0.lock();
+        // Longer than a watchdog slice (50 ms).
+        std::thread::sleep(Duration::from_millis(150));
+        *ready = true;
+        drop(ready);
+        p2.1.notify_one();
+    });
+    let start = Instant::now();
+    let mut ready = pair.0.lock();
+    while !*ready {
+        let timed_out = pair
+            .1
+            .wait_for(&mut ready, Duration::from_secs(10))
+            .timed_out();
+        assert!(!timed_out, "the notify was lost");
+    }
+    drop(ready);
+    notifier.join().unwrap();
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "woken after {:?}",
+        start.elapsed()
+    );
+}

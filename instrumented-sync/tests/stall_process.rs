@@ -1,13 +1,16 @@
 //! The default stall scope, where it can be seen: a whole process (no test
-//! harness threads, `harness = false`) whose every thread is blocked. The
+//! harness threads, `harness = false`) whose every thread is blocked. A
 //! client waits for an event nobody sets, main joins it; the watchdog must
-//! call it a deadlock and wake the client to panic.
+//! call it a deadlock and wake the client to panic. Then the same with a
+//! client in a condvar wait nobody notifies (woken through the condvar: a
+//! condvar wait is not sliced).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lockscope_sync::policy::{self, Policy};
-use lockscope_sync::{live, Event};
+use lockscope_sync::prelude::*;
+use lockscope_sync::{live, Condvar, Event, Mutex};
 
 fn main() {
     // A guard that fails the test instead of letting it hang; it is not a
@@ -28,18 +31,42 @@ fn main() {
     policy::set_policy(Policy::default());
     let ev = Arc::new(Event::named("never_set"));
     let e = ev.clone();
+    stalled_client_panics("never_set", move || {
+        e.wait();
+    });
+
+    let gate = Arc::new((
+        Mutex::named("gate", false),
+        Condvar::named("never_notified"),
+    ));
+    let g = gate.clone();
+    stalled_client_panics("never_notified", move || {
+        let (lock, cond) = &*g;
+        let mut open = lock.lock();
+        while !*open {
+            cond.wait(&mut open);
+        }
+    });
+}
+
+/// Runs `wait` in a client thread that main joins: the client must be
+/// woken to panic with a stall report naming `waited_on`.
+fn stalled_client_panics(waited_on: &str, wait: impl FnOnce() + Send + 'static) {
     let start = Instant::now();
-    let client = lockscope_sync::thread::spawn(move || e.wait());
+    let client = lockscope_sync::thread::spawn(wait);
     let err = client
         .join()
         .expect_err("the stalled client must be woken to panic");
     let text = err.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(text.contains("every thread is blocked"), "{text}");
-    assert!(text.contains("`never_set`"), "{text}");
+    assert!(text.contains(&format!("`{waited_on}`")), "{text}");
     assert!(
         start.elapsed() < Duration::from_secs(2),
         "{:?}",
         start.elapsed()
     );
-    println!("stall_process: reported in {:?}", start.elapsed());
+    println!(
+        "stall_process: `{waited_on}` reported in {:?}",
+        start.elapsed()
+    );
 }

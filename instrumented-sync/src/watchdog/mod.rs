@@ -211,6 +211,9 @@ fn act(f: LiveFinding, slots: &[Arc<Slot>]) {
             for s in slots {
                 *s.verdict.lock() = Some(f.report.clone());
                 s.doomed.store(true, Ordering::Release);
+                // Other waits see the verdict within a slice; a condvar
+                // wait is not sliced and must be woken.
+                s.wake_condvar_wait();
             }
         }
     }

@@ -10,8 +10,9 @@
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use lock_api::{RawCondvar as _, RawMutex as _, RawMutexTimed as _};
 use lockscope_detector::trace::LockMode;
 use parking_lot::Mutex;
 
@@ -26,6 +27,34 @@ pub enum WaitDesc {
     Event(LockInfo),
     Barrier(LockInfo),
     Join(u64),
+}
+
+/// The condvar a thread waits on and the mutex it waits with: how the
+/// watchdog wakes a thread out of a condvar wait to act on a verdict (a
+/// condvar wakes by condvar, not by thread, and a condvar wait is not cut
+/// into slices: the waiter would be out of the condvar's queue between
+/// two, and a notify sent then would be lost).
+#[derive(Clone, Copy, Debug)]
+pub struct CondvarWait {
+    condvar: *const parking_lot::RawCondvar,
+    mutex: *const parking_lot::RawMutex,
+}
+
+// SAFETY: the pointers are dereferenced only by `Slot::wake_condvar_wait`,
+// under the slot's `condvar_wait` lock, which the waiting thread takes to
+// clear them before its wait returns (see `CondvarWait::new`).
+unsafe impl Send for CondvarWait {}
+
+impl CondvarWait {
+    /// A wait on `condvar` with `mutex`.
+    ///
+    /// # Safety
+    /// Both must stay alive until the calling thread has withdrawn the wait
+    /// from its slot ([`Slot::set_condvar_wait`] with `None`), which it must
+    /// do before its wait on them returns.
+    pub unsafe fn new(condvar: &parking_lot::RawCondvar, mutex: &parking_lot::RawMutex) -> Self {
+        CondvarWait { condvar, mutex }
+    }
 }
 
 /// A published block.
@@ -54,6 +83,8 @@ pub struct Slot {
     /// policy says panic; the report is in `verdict`.
     pub doomed: AtomicBool,
     pub verdict: Mutex<Option<String>>,
+    /// The condvar wait the thread is in, if any.
+    condvar_wait: Mutex<Option<CondvarWait>>,
 }
 
 impl Slot {
@@ -62,6 +93,32 @@ impl Slot {
         b.epoch = self.epoch.fetch_add(1, Ordering::Relaxed) as u64 + 1;
         *self.blocked.lock() = Some(b);
         BLOCKED.fetch_add(1, Ordering::Release);
+    }
+
+    /// Publishes (`Some`) or withdraws (`None`) the condvar wait the
+    /// thread is in.
+    pub fn set_condvar_wait(&self, wait: Option<CondvarWait>) {
+        *self.condvar_wait.lock() = wait;
+    }
+
+    /// Wakes the thread if it is in a condvar wait, by waking every waiter
+    /// of that condvar: the others see a spurious wake-up (only ever after a
+    /// deadlock verdict). The mutex is taken first, if it can be within a
+    /// few ms: the waiter holds it until it is queued on the condvar, so a
+    /// notify sent under it cannot come too early.
+    pub fn wake_condvar_wait(&self) {
+        let wait = self.condvar_wait.lock();
+        if let Some(w) = *wait {
+            // SAFETY: the waiter withdraws `w` under this lock before its
+            // wait returns, so both primitives are alive while it is held.
+            let (condvar, mutex) = unsafe { (&*w.condvar, &*w.mutex) };
+            let locked = mutex.try_lock_for(Duration::from_millis(5));
+            condvar.notify_all();
+            if let Some(guard) = locked {
+                // SAFETY: taken just above, by this thread.
+                unsafe { mutex.unlock(guard) };
+            }
+        }
     }
 
     /// Withdraws the published block, if any.
@@ -95,6 +152,7 @@ pub fn register(thread: u64) -> Arc<Slot> {
         epoch: AtomicUsize::new(0),
         doomed: AtomicBool::new(false),
         verdict: Mutex::new(None),
+        condvar_wait: Mutex::new(None),
     });
     SLOTS.lock().push(slot.clone());
     slot
