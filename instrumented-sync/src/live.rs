@@ -56,9 +56,11 @@ use lockscope_detector::trace::{LockMode, PrimitiveKind};
 use crate::meta::PrimitiveMeta;
 use crate::policy::{self, Action, LiveFinding};
 use crate::thread_state::{self, LockInfo, ThreadState};
+#[cfg(feature = "record")]
+use crate::watchdog::registry::{CondvarWait, Slot};
 use crate::watchdog::{
     self,
-    registry::{Blocked, CondvarWait, Slot, WaitDesc},
+    registry::{Blocked, WaitDesc},
 };
 
 /// What a thread is about to block on.
@@ -261,6 +263,7 @@ pub fn block_slice() -> Option<Duration> {
 /// guard drops: a deadlock verdict wakes it through the condvar (see
 /// [`watchdog::registry::Slot::wake_condvar_wait`]). `None` during
 /// thread-local teardown.
+#[cfg(feature = "record")]
 pub(crate) fn in_condvar_wait(wait: CondvarWait) -> Option<InCondvarWait> {
     let slot = thread_state::with(|ts| ts.slot.clone())?;
     slot.set_condvar_wait(Some(wait));
@@ -268,8 +271,10 @@ pub(crate) fn in_condvar_wait(wait: CondvarWait) -> Option<InCondvarWait> {
 }
 
 /// See [`in_condvar_wait`]: withdraws the wait when dropped.
+#[cfg(feature = "record")]
 pub(crate) struct InCondvarWait(Arc<Slot>);
 
+#[cfg(feature = "record")]
 impl Drop for InCondvarWait {
     fn drop(&mut self) {
         self.0.set_condvar_wait(None);

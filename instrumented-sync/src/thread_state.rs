@@ -160,6 +160,7 @@ impl ThreadState {
     /// that is a global allocator that itself takes a lockscope lock (the
     /// list may grow while borrowed): not supported, as the crate docs
     /// say.
+    #[cfg(feature = "record")]
     #[inline(always)]
     #[allow(clippy::mut_from_ref)]
     pub(crate) unsafe fn held_unchecked(&self) -> &mut HeldList {
@@ -247,6 +248,7 @@ pub fn with<R>(f: impl FnOnce(&ThreadState) -> R) -> Option<R> {
 ///
 /// # Safety
 /// As for [`current`]: the reference must not outlive the caller's frame.
+#[cfg(feature = "record")]
 #[inline(always)]
 pub(crate) unsafe fn ready<'a>() -> Option<&'a ThreadState> {
     let state = READY.with(Cell::get);

@@ -156,6 +156,7 @@ pub(crate) fn acquired(
 /// # Safety
 /// Only from a lock event's fast path (see
 /// [`ThreadState::held_unchecked`]).
+#[cfg(feature = "record")]
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn acquired_fast(
@@ -193,6 +194,7 @@ pub(crate) unsafe fn acquired_fast(
 /// # Safety
 /// Only from a lock event's fast path (see
 /// [`ThreadState::held_unchecked`]).
+#[cfg(feature = "record")]
 #[inline(always)]
 pub(crate) unsafe fn released_fast(ts: &ThreadState, kind: PrimitiveKind, id: u64) -> bool {
     if !kind.is_lock() {

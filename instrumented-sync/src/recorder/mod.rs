@@ -54,9 +54,9 @@ use std::time::Duration;
 use lockscope_detector::trace::{EventKind, Note};
 
 pub(crate) use local::{emit, emit_with, fork, join, start_thread, ThreadLink};
+pub(crate) use obj::{obj_id, ObjRec, Sync, VarRec};
 #[cfg(feature = "record")]
-pub(crate) use obj::CLOCK_OFFSET;
-pub(crate) use obj::{obj_id, ObjRec, ReadersClock, Sync, VarRec};
+pub(crate) use obj::{ReadersClock, CLOCK_OFFSET};
 pub use sink::RecordingStats;
 
 /// No recording decided yet (the environment is read on first use).
