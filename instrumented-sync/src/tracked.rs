@@ -17,6 +17,10 @@
 //! ```
 //!
 //! `update` is the atomic read-modify-write, recorded as one event.
+//!
+//! Each access is recorded while that lock is held, timed after the
+//! variable's previous access: a trace orders one variable's accesses as
+//! they happened, so a `get` follows the `set` whose value it returned.
 
 use std::fmt;
 use std::panic::Location;
@@ -57,19 +61,20 @@ impl<T> Tracked<T> {
         T: Clone,
     {
         let site = Location::caller();
-        let v = self.value.lock().clone();
+        let value = self.value.lock();
         self.rec
             .record(EventKind::Read { var: self.rec.id() }, site);
-        v
+        T::clone(&value)
     }
 
     /// Writes the value (records `write`).
     #[track_caller]
     pub fn set(&self, value: T) {
         let site = Location::caller();
+        let mut current = self.value.lock();
         self.rec
             .record(EventKind::Write { var: self.rec.id() }, site);
-        *self.value.lock() = value;
+        *current = value;
     }
 
     /// Reads and writes in one atomic step (records `update`).

@@ -336,6 +336,10 @@ pub(crate) struct VarRec {
     name: Option<&'static str>,
     site: &'static Location<'static>,
     declared: AtomicU32,
+    /// The time of the variable's last recorded access: every access is
+    /// timed after it, so the trace orders one variable's accesses as they
+    /// happened (a read after the write it saw).
+    clock: AtomicU64,
 }
 
 impl VarRec {
@@ -345,6 +349,7 @@ impl VarRec {
             name,
             site,
             declared: AtomicU32::new(0),
+            clock: AtomicU64::new(0),
         }
     }
 
@@ -356,14 +361,23 @@ impl VarRec {
         self.name
     }
 
-    /// Records an access (`Read`, `Write`, `Update`) at `site`.
+    /// Records an access (`Read`, `Write`, `Update`) at `site`, timed
+    /// after the variable's previous one. The caller makes the access and
+    /// this call one step (it holds the variable's own lock across both),
+    /// so the recorded order of the accesses is the real one.
     #[inline]
     pub(crate) fn record(&self, kind: EventKind, site: &'static Location<'static>) {
         if let Some(session) = active() {
             if self.declared.load(Ordering::Relaxed) != session {
                 self.declare(session);
             }
-            emit(session, kind, Some(site), 0);
+            let time = emit(
+                session,
+                kind,
+                Some(site),
+                self.clock.load(Ordering::Relaxed),
+            );
+            self.clock.fetch_max(time, Ordering::Relaxed);
         }
     }
 
