@@ -7,10 +7,10 @@
 //! wrappers delegate to parking_lot, which loom cannot model.
 
 #[cfg(not(lockscope_loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 
 #[cfg(lockscope_loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 
 /// An `UnsafeCell` with loom's closure API, so the same code runs under both.
 #[cfg(not(lockscope_loom))]

@@ -73,21 +73,93 @@ fn a_cut_never_writes_an_event_without_its_predecessor() {
                 }
             })
         };
-        // SAFETY: this thread is the only consumer of both rings.
-        let (snapshot, bound) = unsafe { cut(&[&*a, &*b]) };
-        let mut taken = Vec::new();
-        // SAFETY: as above; the positions came from tail().
-        unsafe {
-            a.consume_to(snapshot[0], &mut taken);
-            b.consume_to(snapshot[1], &mut taken);
-        }
-        let written: Vec<u64> = taken
-            .iter()
-            .map(|e| e.time)
-            .filter(|t| *t < bound)
-            .collect();
+        // The drain runs on a thread of its own: loom never ran the other
+        // threads' pushes before the model's main thread's first step, so
+        // a drain there never saw e2 without e1 whatever `cut` did.
+        let drain = {
+            let (a, b) = (a.clone(), b.clone());
+            thread::spawn(move || {
+                // SAFETY: this thread is the only consumer of both rings.
+                let (snapshot, bound) = unsafe { cut(&[&*a, &*b]) };
+                let mut taken = Vec::new();
+                // SAFETY: as above; the positions came from tail().
+                unsafe {
+                    a.consume_to(snapshot[0], &mut taken);
+                    b.consume_to(snapshot[1], &mut taken);
+                }
+                taken
+                    .iter()
+                    .map(|e| e.time)
+                    .filter(|t| *t < bound)
+                    .collect::<Vec<u64>>()
+            })
+        };
+        let written = drain.join().unwrap();
         if written.contains(&2) {
             assert!(written.contains(&1), "e2 written without e1: {written:?}");
+        }
+        ta.join().unwrap();
+        tb.join().unwrap();
+    });
+}
+
+/// A notify is timed, and its time published, before it wakes anyone, and
+/// pushed only after: thread A announces e1, publishes (the wake-up), then
+/// pushes e1; thread B, woken, records e2 after e1. A drain running
+/// concurrently must never write e2 without e1 (the announcement bounds
+/// the cut while e1 is not in A's ring).
+#[test]
+fn a_cut_never_writes_a_wake_up_before_its_notify() {
+    loom::model(|| {
+        let a = Arc::new(Ring::with_capacity(ThreadId(0), 2));
+        let b = Arc::new(Ring::with_capacity(ThreadId(1), 2));
+        let woken = Arc::new(AtomicBool::new(false));
+        let ta = {
+            let (a, woken) = (a.clone(), woken.clone());
+            thread::spawn(move || {
+                // SAFETY: only producer of `a`.
+                unsafe {
+                    a.announce(1);
+                    woken.store(true, Ordering::Release);
+                    a.push(ev(1)).unwrap();
+                    a.withdraw();
+                }
+            })
+        };
+        let tb = {
+            let (b, woken) = (b.clone(), woken.clone());
+            thread::spawn(move || {
+                if woken.load(Ordering::Acquire) {
+                    // SAFETY: only producer of `b`.
+                    unsafe { b.push(ev(2)) }.unwrap();
+                }
+            })
+        };
+        // The drain on a thread of its own, as above.
+        let drain = {
+            let (a, b) = (a.clone(), b.clone());
+            thread::spawn(move || {
+                // SAFETY: this thread is the only consumer of both rings.
+                let (snapshot, bound) = unsafe { cut(&[&*a, &*b]) };
+                let mut taken = Vec::new();
+                // SAFETY: as above; the positions came from tail().
+                unsafe {
+                    a.consume_to(snapshot[0], &mut taken);
+                    b.consume_to(snapshot[1], &mut taken);
+                }
+                taken
+                    .iter()
+                    .map(|e| e.time)
+                    .filter(|t| *t < bound)
+                    .collect::<Vec<u64>>()
+            })
+        };
+        let written = drain.join().unwrap();
+        if written.contains(&2) {
+            assert!(
+                written.contains(&1),
+                "wake-up written without its notify: {written:?}"
+            );
         }
         ta.join().unwrap();
         tb.join().unwrap();

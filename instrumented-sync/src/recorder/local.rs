@@ -332,6 +332,9 @@ pub(crate) fn emit_around(
         }
         let time = clock::next(l.last.get(), 0);
         l.last.set(time);
+        // SAFETY: this thread owns `ring`. Before the time is published:
+        // what `op` wakes is timed after it and may be pushed first.
+        unsafe { l.ring.announce(time) };
         (time, l.tid)
     });
     match timed {
@@ -339,7 +342,14 @@ pub(crate) fn emit_around(
             clock.fetch_max(time, std::sync::atomic::Ordering::Relaxed);
             let kind = op();
             let ev = Raw { time, kind, site };
-            if LOCAL.try_with(|l| l.push(ev)).is_err() {
+            let pushed = LOCAL.try_with(|l| {
+                l.push(ev);
+                // SAFETY: this thread owns `ring`.
+                unsafe { l.ring.withdraw() };
+            });
+            if pushed.is_err() {
+                // Torn down meanwhile: its ring is closed, which withdrew
+                // the announcement.
                 sink::with(session, |s| s.push_raw(ThreadId(tid), ev));
             }
         }

@@ -22,7 +22,7 @@ use std::panic::Location;
 
 use lockscope_detector::trace::{EventKind, ThreadId};
 
-use crate::primitive::{AtomicBool, AtomicUsize, UnsafeCell};
+use crate::primitive::{AtomicBool, AtomicU64, AtomicUsize, UnsafeCell};
 
 /// Events a ring holds before its owner drains it.
 pub const CAPACITY: usize = 4096;
@@ -40,6 +40,9 @@ struct Producer {
     tail: AtomicUsize,
     /// A past value of `head` (never ahead of it). Producer only.
     head_seen: UnsafeCell<usize>,
+    /// The time of an event the producer has published to an object clock
+    /// but not pushed yet (0: none); see [`Ring::announce`].
+    announced: AtomicU64,
 }
 
 /// An event as a thread's ring holds it: 32 bytes, against an [`Event`]'s
@@ -108,6 +111,7 @@ impl Ring {
             producer: Producer {
                 tail: AtomicUsize::new(0),
                 head_seen: UnsafeCell::new(0),
+                announced: AtomicU64::new(0),
             },
             closed: AtomicBool::new(false),
         }
@@ -155,6 +159,32 @@ impl Ring {
             .tail
             .store(tail.wrapping_add(1), Ordering::Release);
         Ok(())
+    }
+
+    /// The producer is about to publish `time` to an object clock before
+    /// the event at that time is in the ring (a notify is timed before the
+    /// wake-ups it causes, which are timed after it): until
+    /// [`withdraw`](Self::withdraw), a [`cut`] writes no event at or after
+    /// `time`, so a wake-up cannot reach the trace before its notify.
+    ///
+    /// # Safety
+    /// Only the producer may call this (one announcement at a time).
+    pub unsafe fn announce(&self, time: u64) {
+        self.producer.announced.store(time, Ordering::Release);
+    }
+
+    /// The announced event is pushed (or handed to the sink): see
+    /// [`announce`](Self::announce).
+    ///
+    /// # Safety
+    /// Only the producer may call this.
+    pub unsafe fn withdraw(&self) {
+        self.producer.announced.store(0, Ordering::Release);
+    }
+
+    /// The announced time, if any (0: none).
+    fn announced(&self) -> u64 {
+        self.producer.announced.load(Ordering::Acquire)
     }
 
     /// The cell of position `pos`.
@@ -205,8 +235,10 @@ impl Ring {
         self.thread
     }
 
-    /// Marks the owner gone.
+    /// Marks the owner gone (and withdraws an announcement its exit cut
+    /// short: it will push nothing more).
     pub fn close(&self) {
+        self.producer.announced.store(0, Ordering::Release);
         self.closed.store(true, Ordering::Release);
     }
 
@@ -225,6 +257,14 @@ pub unsafe fn cut(rings: &[&Ring]) -> (Vec<usize>, u64) {
     let snapshot: Vec<usize> = rings.iter().map(|r| r.tail()).collect();
     let mut bound = u64::MAX;
     for (r, &pos) in rings.iter().zip(&snapshot) {
+        // Between the two looks at the tail: an event that follows an
+        // announced one and is in the snapshot was pushed after the
+        // announcement, so this load sees it, unless the announced event
+        // was pushed since, which the second look at the tail sees.
+        let announced = r.announced();
+        if announced != 0 {
+            bound = bound.min(announced);
+        }
         if r.tail() != pos {
             // SAFETY: the consumer (caller's contract); `pos` was published
             // (the tail moved past it) and is not consumed.

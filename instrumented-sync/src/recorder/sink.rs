@@ -17,9 +17,13 @@
 //! second pass would have seen it move). For rings that did move, the first
 //! event past the snapshot bounds the times of anything that could precede a
 //! snapshotted event, so only events below that bound are written; the rest
-//! wait for the next drain. Pending events are written in time order, and an
-//! event arriving later with an earlier time (necessarily concurrent with
-//! what was written) is clamped to the last written time.
+//! wait for the next drain. A notify publishes its time before it is in its
+//! ring (what it wakes is timed after it, and may be pushed first), so its
+//! thread announces that time on its ring meanwhile and the cut writes
+//! nothing at or after it (`Ring::announce`). Pending events are written
+//! in time order, and an event arriving later with an earlier time
+//! (necessarily concurrent with what was written) is clamped to the last
+//! written time.
 //!
 //! # Performance
 //! A thread whose ring fills only moves the events of every ring into the
