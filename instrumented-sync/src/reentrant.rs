@@ -7,8 +7,12 @@
 //! depth after it (1 for the outermost), and every guard drop records
 //! `released` before the real unlock.
 //!
+//! The guard's `unlocked`, `unlocked_fair`, `unlock_fair` and `bump`
+//! release one level and take it back through the same recorded paths
+//! (a release, then a request if the lock is taken, and an acquisition).
+//!
 //! # Limitations
-//! No mapped or Arc guards, no `unlocked`/`bump` on the guard.
+//! No mapped or Arc guards.
 
 use std::fmt;
 use std::ops::Deref;
@@ -255,6 +259,77 @@ impl<'a, T: ?Sized> ReentrantMutexGuard<'a, T> {
     /// The mutex this guard holds.
     pub fn remutex(s: &Self) -> &'a ReentrantMutex<T> {
         s.lock
+    }
+
+    /// Releases this guard's level of the lock, runs `f` and takes it back
+    /// (also if `f` unwinds).
+    #[track_caller]
+    pub fn unlocked<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
+        Self::release_for(s, false, Location::caller(), f)
+    }
+
+    /// [`unlocked`](Self::unlocked) with a fair release: a waiting thread
+    /// gets the lock first.
+    #[track_caller]
+    pub fn unlocked_fair<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
+        Self::release_for(s, true, Location::caller(), f)
+    }
+
+    /// Gives the lock to a waiting thread, if there is one, and takes it
+    /// back.
+    #[track_caller]
+    pub fn bump(s: &mut Self) {
+        Self::release_for(s, true, Location::caller(), || ());
+    }
+
+    /// Releases this guard's level fairly: a waiting thread gets the lock.
+    pub fn unlock_fair(s: Self) {
+        let mut s = std::mem::ManuallyDrop::new(s);
+        s.lock.release_one();
+        // SAFETY: `s` is never dropped, so `inner` is taken exactly once.
+        let inner = unsafe { std::mem::ManuallyDrop::take(&mut s.inner) };
+        parking_lot::ReentrantMutexGuard::unlock_fair(inner);
+    }
+
+    /// Releases this guard's level (fairly or not), runs `f`, and takes the
+    /// level back at `site` through [`ReentrantMutex::lock`]'s recorded
+    /// path, when `f` returns or unwinds.
+    fn release_for<F: FnOnce() -> U, U>(
+        s: &mut Self,
+        fair: bool,
+        site: &'static Location<'static>,
+        f: F,
+    ) -> U {
+        /// Takes the level back when dropped.
+        struct Relock<'g, 'a, T: ?Sized> {
+            guard: &'g mut ReentrantMutexGuard<'a, T>,
+            site: &'static Location<'static>,
+        }
+        impl<T: ?Sized> Drop for Relock<'_, '_, T> {
+            fn drop(&mut self) {
+                let fresh = self
+                    .guard
+                    .lock
+                    .lock_deadline(None, self.site)
+                    .expect("an untimed lock always succeeds");
+                let mut fresh = std::mem::ManuallyDrop::new(fresh);
+                // SAFETY: `fresh` is never dropped, so its `inner` is taken
+                // exactly once; the guard's own was taken by `release_for`.
+                let inner = unsafe { std::mem::ManuallyDrop::take(&mut fresh.inner) };
+                self.guard.inner = std::mem::ManuallyDrop::new(inner);
+            }
+        }
+        s.lock.release_one();
+        // SAFETY: taken exactly once; `Relock` puts a new one back before
+        // the guard can be used or dropped again.
+        let inner = unsafe { std::mem::ManuallyDrop::take(&mut s.inner) };
+        if fair {
+            parking_lot::ReentrantMutexGuard::unlock_fair(inner);
+        } else {
+            drop(inner);
+        }
+        let _relock = Relock { guard: s, site };
+        f()
     }
 }
 

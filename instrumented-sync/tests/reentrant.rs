@@ -70,3 +70,36 @@ fn every_level_is_recorded_with_its_depth_and_site() {
     assert_eq!(lines, vec![Some(l1), Some(l2)]);
     support::assert_legal(&t);
 }
+
+/// `unlocked` releases the guard's level while `f` runs (another thread can
+/// take the lock), takes it back after, and records both; `bump` and
+/// `unlock_fair` release as well, and a panic in `f` still takes the level
+/// back before the guard releases it.
+#[test]
+fn unlocked_bump_and_unlock_fair_release_and_record() {
+    use lockscope_sync::ReentrantMutexGuard;
+    let m = ReentrantMutex::named("rlock_unlocked", 0);
+    let id = m.meta().id();
+    let (_, t) = support::record(|| {
+        let mut g = m.lock();
+        let taken_meanwhile = ReentrantMutexGuard::unlocked(&mut g, || {
+            std::thread::scope(|s| s.spawn(|| m.try_lock().is_some()).join().unwrap())
+        });
+        assert!(taken_meanwhile, "the lock was free inside `unlocked`");
+        assert!(m.is_owned_by_current_thread());
+        ReentrantMutexGuard::bump(&mut g);
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            ReentrantMutexGuard::unlocked_fair(&mut g, || panic!("inside unlocked_fair"))
+        }));
+        assert!(unwound.is_err());
+        assert!(m.is_owned_by_current_thread(), "taken back on unwind");
+        ReentrantMutexGuard::unlock_fair(g);
+        assert!(!m.is_locked());
+    });
+    let obj = t.obj(id);
+    // lock, the other thread's try_lock, and a re-take after each of
+    // unlocked, bump and unlocked_fair.
+    assert_eq!(t.count(obj, "acquired"), 5, "{:?}", t.of(obj));
+    assert_eq!(t.count(obj, "released"), 5, "{:?}", t.of(obj));
+    support::assert_legal(&t);
+}
