@@ -299,8 +299,9 @@ impl Condvar {
         };
         drop(in_wait);
         crate::recorder::tick();
-        live::check_abort();
-        live::wait_ended();
+        // Recorded before a verdict can panic here: the mutex is held again
+        // either way, and the guard's release while unwinding must follow
+        // its re-acquisition in the trace.
         let woken = EventKind::CondWoken {
             condvar,
             mutex: mobj,
@@ -308,6 +309,8 @@ impl Condvar {
         };
         self.rec
             .record_after_both(&self.meta, mutex.rec(), woken, Some(site));
+        live::check_abort();
+        live::wait_ended();
         timed_out
     }
 }

@@ -41,7 +41,10 @@ pub struct ReentrantMutex<T: ?Sized> {
 #[must_use = "if unused the ReentrantMutex will immediately unlock"]
 pub struct ReentrantMutexGuard<'a, T: ?Sized> {
     lock: &'a ReentrantMutex<T>,
-    inner: std::mem::ManuallyDrop<parking_lot::ReentrantMutexGuard<'a, T>>,
+    /// The level this guard holds; `None` only while `unlocked` has it
+    /// released, and for good if taking it back panicked (a lock-order or
+    /// deadlock verdict): the guard then releases nothing when dropped.
+    inner: Option<parking_lot::ReentrantMutexGuard<'a, T>>,
 }
 
 impl<T> ReentrantMutex<T> {
@@ -190,7 +193,7 @@ impl<T: ?Sized> ReentrantMutex<T> {
         // release and drops the held entry along with the real lock.
         let guard = ReentrantMutexGuard {
             lock: self,
-            inner: std::mem::ManuallyDrop::new(g),
+            inner: Some(g),
         };
         live::acquired(&self.meta, MODE, blocking, site);
         guard
@@ -283,12 +286,11 @@ impl<'a, T: ?Sized> ReentrantMutexGuard<'a, T> {
     }
 
     /// Releases this guard's level fairly: a waiting thread gets the lock.
-    pub fn unlock_fair(s: Self) {
-        let mut s = std::mem::ManuallyDrop::new(s);
-        s.lock.release_one();
-        // SAFETY: `s` is never dropped, so `inner` is taken exactly once.
-        let inner = unsafe { std::mem::ManuallyDrop::take(&mut s.inner) };
-        parking_lot::ReentrantMutexGuard::unlock_fair(inner);
+    pub fn unlock_fair(mut s: Self) {
+        if let Some(inner) = s.inner.take() {
+            s.lock.release_one();
+            parking_lot::ReentrantMutexGuard::unlock_fair(inner);
+        }
     }
 
     /// Releases this guard's level (fairly or not), runs `f`, and takes the
@@ -307,22 +309,22 @@ impl<'a, T: ?Sized> ReentrantMutexGuard<'a, T> {
         }
         impl<T: ?Sized> Drop for Relock<'_, '_, T> {
             fn drop(&mut self) {
-                let fresh = self
+                // If this panics (a verdict while re-taking the lock), the
+                // guard holds nothing and releases nothing; what was taken
+                // is released by the fresh guard's own unwinding.
+                let mut fresh = self
                     .guard
                     .lock
                     .lock_deadline(None, self.site)
                     .expect("an untimed lock always succeeds");
-                let mut fresh = std::mem::ManuallyDrop::new(fresh);
-                // SAFETY: `fresh` is never dropped, so its `inner` is taken
-                // exactly once; the guard's own was taken by `release_for`.
-                let inner = unsafe { std::mem::ManuallyDrop::take(&mut fresh.inner) };
-                self.guard.inner = std::mem::ManuallyDrop::new(inner);
+                self.guard.inner = fresh.inner.take();
             }
         }
+        let inner = s
+            .inner
+            .take()
+            .expect("a guard holds its level outside `unlocked`");
         s.lock.release_one();
-        // SAFETY: taken exactly once; `Relock` puts a new one back before
-        // the guard can be used or dropped again.
-        let inner = unsafe { std::mem::ManuallyDrop::take(&mut s.inner) };
         if fair {
             parking_lot::ReentrantMutexGuard::unlock_fair(inner);
         } else {
@@ -337,15 +339,18 @@ impl<T: ?Sized> Deref for ReentrantMutexGuard<'_, T> {
     type Target = T;
 
     fn deref(&self) -> &T {
-        &self.inner
+        self.inner
+            .as_deref()
+            .expect("a guard holds its level outside `unlocked`")
     }
 }
 
 impl<T: ?Sized> Drop for ReentrantMutexGuard<'_, T> {
     fn drop(&mut self) {
-        self.lock.release_one();
-        // SAFETY: dropped exactly once, here, after the release is recorded.
-        unsafe { std::mem::ManuallyDrop::drop(&mut self.inner) };
+        if let Some(inner) = self.inner.take() {
+            self.lock.release_one();
+            drop(inner);
+        }
     }
 }
 

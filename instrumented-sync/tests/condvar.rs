@@ -164,8 +164,10 @@ fn a_wait_on_a_mutex_locked_before_the_recording_is_legal() {
 fn a_notify_after_unlock_reaches_a_long_waiter() {
     let pair = Arc::new((Mutex::new(false), Condvar::new()));
     let p2 = pair.clone();
+    // Taken before the notifier starts: it gets the mutex only once this
+    // thread waits.
+    let mut ready = pair.0.lock();
     let notifier = thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(20));
         let mut ready = p2.0.lock();
         // Longer than a watchdog slice (50 ms).
         std::thread::sleep(Duration::from_millis(150));
@@ -174,7 +176,6 @@ fn a_notify_after_unlock_reaches_a_long_waiter() {
         p2.1.notify_one();
     });
     let start = Instant::now();
-    let mut ready = pair.0.lock();
     while !*ready {
         let timed_out = pair
             .1

@@ -235,3 +235,38 @@ fn panic_policy_panics_in_the_thread_that_closes_the_cycle() {
     assert!(a.try_lock().is_some() && b.try_lock().is_some());
     lockscope_sync::policy::set_policy(quiet());
 }
+
+/// A lock-order verdict (policy `panic`) while `unlocked` takes a reentrant
+/// mutex back: the panic unwinds with the level released once, by the
+/// fresh acquisition, not a second time by the guard `unlocked` emptied
+/// (which underflowed parking_lot's count and aborted the process).
+#[cfg(feature = "record")]
+#[test]
+fn a_verdict_while_unlocked_retakes_a_reentrant_lock_releases_it_once() {
+    use lockscope_sync::prelude::*;
+    use lockscope_sync::{Mutex, ReentrantMutex, ReentrantMutexGuard};
+    let _s = serial();
+    lockscope_sync::policy::set_policy(
+        quiet().on_lock_order(lockscope_sync::policy::Action::Panic),
+    );
+    let r = Arc::new(ReentrantMutex::named("relock_r", ()));
+    let a = Arc::new(Mutex::named("relock_a", ()));
+    {
+        let _r = r.lock();
+        let _a = a.lock();
+    }
+    let (r2, a2) = (r.clone(), a.clone());
+    let err = thread::spawn(move || {
+        let mut g = r2.lock();
+        let _a = a2.lock();
+        // Takes `r` back under `a`: the inversion of the order above.
+        ReentrantMutexGuard::unlocked(&mut g, || ());
+    })
+    .join()
+    .unwrap_err();
+    let msg = err.downcast_ref::<String>().unwrap();
+    assert!(msg.contains("lock-order inversion"), "{msg}");
+    assert!(!r.is_locked(), "released by unwinding, once");
+    assert!(r.try_lock().is_some() && a.try_lock().is_some());
+    lockscope_sync::policy::set_policy(quiet());
+}

@@ -5,6 +5,8 @@
 //! client in a condvar wait nobody notifies (woken through the condvar: a
 //! condvar wait is not sliced).
 
+mod support;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -40,13 +42,23 @@ fn main() {
         Condvar::named("never_notified"),
     ));
     let g = gate.clone();
-    stalled_client_panics("never_notified", move || {
-        let (lock, cond) = &*g;
-        let mut open = lock.lock();
-        while !*open {
-            cond.wait(&mut open);
-        }
+    let (_, t) = support::record(|| {
+        stalled_client_panics("never_notified", move || {
+            let (lock, cond) = &*g;
+            let mut open = lock.lock();
+            while !*open {
+                cond.wait(&mut open);
+            }
+        })
     });
+    // The doomed waiter's wake-up is in the trace before the release its
+    // unwinding makes: wait, woken, released, in a legal order.
+    let cond = t.obj(gate.1.meta().id());
+    assert_eq!(t.count(cond, "cond_wait"), 1, "{:?}", t.of(cond));
+    assert_eq!(t.count(cond, "cond_woken"), 1, "{:?}", t.of(cond));
+    let lock = t.obj(gate.0.identity().id());
+    assert_eq!(t.count(lock, "released"), 1, "{:?}", t.of(lock));
+    support::assert_legal(&t);
 }
 
 /// Runs `wait` in a client thread that main joins: the client must be

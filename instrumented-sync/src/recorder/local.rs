@@ -326,6 +326,16 @@ pub(crate) fn emit_around(
     clock: &std::sync::atomic::AtomicU64,
     op: &mut dyn FnMut() -> EventKind,
 ) {
+    /// Withdraws the announcement when dropped: after the push, or if `op`
+    /// unwinds (an announcement left behind would hold back every later
+    /// drain).
+    struct Announced(Arc<Ring>);
+    impl Drop for Announced {
+        fn drop(&mut self) {
+            // SAFETY: created on the ring's own thread, and never sent.
+            unsafe { self.0.withdraw() };
+        }
+    }
     let timed = LOCAL.try_with(|l| {
         if l.session.get() != session {
             l.declare(session);
@@ -335,23 +345,17 @@ pub(crate) fn emit_around(
         // SAFETY: this thread owns `ring`. Before the time is published:
         // what `op` wakes is timed after it and may be pushed first.
         unsafe { l.ring.announce(time) };
-        (time, l.tid)
+        (time, l.tid, Announced(l.ring.clone()))
     });
     match timed {
-        Ok((time, tid)) => {
+        Ok((time, tid, announced)) => {
             clock.fetch_max(time, std::sync::atomic::Ordering::Relaxed);
             let kind = op();
             let ev = Raw { time, kind, site };
-            let pushed = LOCAL.try_with(|l| {
-                l.push(ev);
-                // SAFETY: this thread owns `ring`.
-                unsafe { l.ring.withdraw() };
-            });
-            if pushed.is_err() {
-                // Torn down meanwhile: its ring is closed, which withdrew
-                // the announcement.
+            if LOCAL.try_with(|l| l.push(ev)).is_err() {
                 sink::with(session, |s| s.push_raw(ThreadId(tid), ev));
             }
+            drop(announced);
         }
         Err(_) => {
             let kind = op();

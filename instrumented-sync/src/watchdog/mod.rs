@@ -100,6 +100,19 @@ fn run() {
         for f in scan(&mut seen, &mut reported) {
             act(f.0, &f.1);
         }
+        wake_doomed_condvar_waiters();
+    }
+}
+
+/// Wakes, again, every thread still doomed in a condvar wait: the wake
+/// that `act` sends is lost if the waiter was not queued on its condvar yet
+/// (between publishing its block and its wait); a thread keeps its mark
+/// only while it stays blocked (`live::unblock` clears it).
+fn wake_doomed_condvar_waiters() {
+    for s in registry::slots() {
+        if s.doomed.load(Ordering::Acquire) {
+            s.wake_condvar_wait();
+        }
     }
 }
 
@@ -208,11 +221,16 @@ fn act(f: LiveFinding, slots: &[Arc<Slot>]) {
         }
         Action::Panic => {
             eprintln!("{}", f.report);
+            // Every thread marked before any is woken: a woken thread
+            // panics and releases what it holds at once, which can end
+            // another's wait; and only a thread still blocked is marked
+            // (a mark set after its wait ended would stay for its next).
             for s in slots {
-                *s.verdict.lock() = Some(f.report.clone());
-                s.doomed.store(true, Ordering::Release);
-                // Other waits see the verdict within a slice; a condvar
-                // wait is not sliced and must be woken.
+                s.doom_if_blocked(&f.report);
+            }
+            // Other waits see the verdict within a slice; a condvar wait is
+            // not sliced and must be woken.
+            for s in slots {
                 s.wake_condvar_wait();
             }
         }

@@ -95,6 +95,21 @@ impl Slot {
         BLOCKED.fetch_add(1, Ordering::Release);
     }
 
+    /// Marks the thread to panic with `verdict` when it next checks, if it
+    /// is still blocked; false, marking nothing, if its wait has ended
+    /// since the scan. Decided under the published block's lock, so a
+    /// wait ending meanwhile (which withdraws the block, then clears the
+    /// mark) either comes first and is seen, or clears the mark after.
+    pub fn doom_if_blocked(&self, verdict: &str) -> bool {
+        let blocked = self.blocked.lock();
+        if blocked.is_none() {
+            return false;
+        }
+        *self.verdict.lock() = Some(verdict.to_owned());
+        self.doomed.store(true, Ordering::Release);
+        true
+    }
+
     /// Publishes (`Some`) or withdraws (`None`) the condvar wait the
     /// thread is in.
     pub fn set_condvar_wait(&self, wait: Option<CondvarWait>) {
