@@ -20,6 +20,30 @@ fn ev(time: u64) -> Raw {
     }
 }
 
+/// One drain of rings `a` and `b` (a cut, then what it may write), on a
+/// thread of its own; joins to the times written. Not on the model's main
+/// thread: loom never ran the other threads' pushes before the main
+/// thread's first step, so a drain there never saw a push without its
+/// predecessor whatever `cut` did.
+fn drain_on_its_own_thread(a: &Arc<Ring>, b: &Arc<Ring>) -> thread::JoinHandle<Vec<u64>> {
+    let (a, b) = (a.clone(), b.clone());
+    thread::spawn(move || {
+        // SAFETY: this thread is the only consumer of both rings.
+        let (snapshot, bound) = unsafe { cut(&[&*a, &*b]) };
+        let mut taken = Vec::new();
+        // SAFETY: as above; the positions came from tail().
+        unsafe {
+            a.consume_to(snapshot[0], &mut taken);
+            b.consume_to(snapshot[1], &mut taken);
+        }
+        taken
+            .iter()
+            .map(|e| e.time)
+            .filter(|t| *t < bound)
+            .collect()
+    })
+}
+
 #[test]
 fn every_pushed_event_is_consumed_once_in_order() {
     loom::model(|| {
@@ -73,27 +97,7 @@ fn a_cut_never_writes_an_event_without_its_predecessor() {
                 }
             })
         };
-        // The drain runs on a thread of its own: loom never ran the other
-        // threads' pushes before the model's main thread's first step, so
-        // a drain there never saw e2 without e1 whatever `cut` did.
-        let drain = {
-            let (a, b) = (a.clone(), b.clone());
-            thread::spawn(move || {
-                // SAFETY: this thread is the only consumer of both rings.
-                let (snapshot, bound) = unsafe { cut(&[&*a, &*b]) };
-                let mut taken = Vec::new();
-                // SAFETY: as above; the positions came from tail().
-                unsafe {
-                    a.consume_to(snapshot[0], &mut taken);
-                    b.consume_to(snapshot[1], &mut taken);
-                }
-                taken
-                    .iter()
-                    .map(|e| e.time)
-                    .filter(|t| *t < bound)
-                    .collect::<Vec<u64>>()
-            })
-        };
+        let drain = drain_on_its_own_thread(&a, &b);
         let written = drain.join().unwrap();
         if written.contains(&2) {
             assert!(written.contains(&1), "e2 written without e1: {written:?}");
@@ -135,25 +139,7 @@ fn a_cut_never_writes_a_wake_up_before_its_notify() {
                 }
             })
         };
-        // The drain on a thread of its own, as above.
-        let drain = {
-            let (a, b) = (a.clone(), b.clone());
-            thread::spawn(move || {
-                // SAFETY: this thread is the only consumer of both rings.
-                let (snapshot, bound) = unsafe { cut(&[&*a, &*b]) };
-                let mut taken = Vec::new();
-                // SAFETY: as above; the positions came from tail().
-                unsafe {
-                    a.consume_to(snapshot[0], &mut taken);
-                    b.consume_to(snapshot[1], &mut taken);
-                }
-                taken
-                    .iter()
-                    .map(|e| e.time)
-                    .filter(|t| *t < bound)
-                    .collect::<Vec<u64>>()
-            })
-        };
+        let drain = drain_on_its_own_thread(&a, &b);
         let written = drain.join().unwrap();
         if written.contains(&2) {
             assert!(
