@@ -98,7 +98,7 @@ mod types {
     pub use crate::condvar::{Condvar, WaitTimeoutResult};
     pub use crate::raw_mutex::RawMutex;
     pub use crate::raw_rwlock::RawRwLock;
-    pub use crate::reentrant::{ReentrantMutex, ReentrantMutexGuard};
+    pub use crate::reentrant::{MappedReentrantMutexGuard, ReentrantMutex, ReentrantMutexGuard};
 
     /// A mutual exclusion lock: parking_lot's API, recorded.
     pub type Mutex<T> = lock_api::Mutex<RawMutex, T>;
@@ -122,9 +122,10 @@ mod types {
 #[cfg(not(feature = "record"))]
 mod types {
     pub use parking_lot::{
-        Condvar, MappedMutexGuard, MappedRwLockReadGuard, MappedRwLockWriteGuard, Mutex,
-        MutexGuard, RawMutex, RawRwLock, ReentrantMutex, ReentrantMutexGuard, RwLock,
-        RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard, WaitTimeoutResult,
+        Condvar, MappedMutexGuard, MappedReentrantMutexGuard, MappedRwLockReadGuard,
+        MappedRwLockWriteGuard, Mutex, MutexGuard, RawMutex, RawRwLock, ReentrantMutex,
+        ReentrantMutexGuard, RwLock, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard,
+        WaitTimeoutResult,
     };
 
     pub type ArcMutexGuard<T> = lock_api::ArcMutexGuard<RawMutex, T>;

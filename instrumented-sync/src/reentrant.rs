@@ -11,8 +11,11 @@
 //! release one level and take it back through the same recorded paths
 //! (a release, then a request if the lock is taken, and an acquisition).
 //!
+//! `map` and `try_map` give a [`MappedReentrantMutexGuard`] that releases
+//! the same level, recorded.
+//!
 //! # Limitations
-//! No mapped or Arc guards.
+//! No Arc guards (`lock_arc`).
 
 use std::fmt;
 use std::ops::Deref;
@@ -27,6 +30,10 @@ use crate::meta::PrimitiveMeta;
 use crate::recorder::{obj_id, ObjRec, Sync};
 
 const MODE: LockMode = LockMode::Exclusive;
+
+/// A guard's level is out of it only inside `unlocked`, where the guard
+/// cannot be used, or for good after a panic while taking it back.
+const HOLDS_ITS_LEVEL: &str = "a guard holds its level outside `unlocked`";
 
 /// A mutex one thread may lock again while holding it.
 pub struct ReentrantMutex<T: ?Sized> {
@@ -224,12 +231,36 @@ impl<T: ?Sized> ReentrantMutex<T> {
     }
 
     fn release_one(&self) {
-        live::released(&self.meta, MODE);
+        self.level().release_one();
+    }
+
+    fn level(&self) -> Level<'_> {
+        Level {
+            meta: &self.meta,
+            rec: &self.rec,
+            depth: &self.depth,
+        }
+    }
+}
+
+/// What releasing one level of a reentrant mutex needs, whatever the type
+/// of its value: a mapped guard keeps this instead of the mutex.
+#[derive(Clone, Copy)]
+struct Level<'a> {
+    meta: &'a PrimitiveMeta,
+    rec: &'a ObjRec,
+    depth: &'a AtomicU32,
+}
+
+impl Level<'_> {
+    /// Records the release of one level (before the real unlock).
+    fn release_one(self) {
+        live::released(self.meta, MODE);
         let kind = EventKind::Released {
-            obj: obj_id(&self.meta),
+            obj: obj_id(self.meta),
             mode: MODE,
         };
-        self.rec.record(&self.meta, kind, None, Sync::Release);
+        self.rec.record(self.meta, kind, None, Sync::Release);
         let depth = self.depth.load(Ordering::Relaxed);
         self.depth.store(depth.saturating_sub(1), Ordering::Relaxed);
     }
@@ -293,6 +324,40 @@ impl<'a, T: ?Sized> ReentrantMutexGuard<'a, T> {
         }
     }
 
+    /// A guard for a part of the value (as parking_lot's `map`); it
+    /// releases the same level, recorded, when dropped.
+    pub fn map<U: ?Sized, F>(mut s: Self, f: F) -> MappedReentrantMutexGuard<'a, U>
+    where
+        F: FnOnce(&T) -> &U,
+    {
+        let inner = s.inner.take().expect(HOLDS_ITS_LEVEL);
+        MappedReentrantMutexGuard {
+            level: s.lock.level(),
+            inner: Some(parking_lot::ReentrantMutexGuard::map(inner, f)),
+        }
+    }
+
+    /// [`map`](Self::map) if `f` finds the part; the guard back if not.
+    pub fn try_map<U: ?Sized, F>(
+        mut s: Self,
+        f: F,
+    ) -> Result<MappedReentrantMutexGuard<'a, U>, Self>
+    where
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        let inner = s.inner.take().expect(HOLDS_ITS_LEVEL);
+        match parking_lot::ReentrantMutexGuard::try_map(inner, f) {
+            Ok(mapped) => Ok(MappedReentrantMutexGuard {
+                level: s.lock.level(),
+                inner: Some(mapped),
+            }),
+            Err(inner) => {
+                s.inner = Some(inner);
+                Err(s)
+            }
+        }
+    }
+
     /// Releases this guard's level (fairly or not), runs `f`, and takes the
     /// level back at `site` through [`ReentrantMutex::lock`]'s recorded
     /// path, when `f` returns or unwinds.
@@ -320,10 +385,7 @@ impl<'a, T: ?Sized> ReentrantMutexGuard<'a, T> {
                 self.guard.inner = fresh.inner.take();
             }
         }
-        let inner = s
-            .inner
-            .take()
-            .expect("a guard holds its level outside `unlocked`");
+        let inner = s.inner.take().expect(HOLDS_ITS_LEVEL);
         s.lock.release_one();
         if fair {
             parking_lot::ReentrantMutexGuard::unlock_fair(inner);
@@ -339,9 +401,7 @@ impl<T: ?Sized> Deref for ReentrantMutexGuard<'_, T> {
     type Target = T;
 
     fn deref(&self) -> &T {
-        self.inner
-            .as_deref()
-            .expect("a guard holds its level outside `unlocked`")
+        self.inner.as_deref().expect(HOLDS_ITS_LEVEL)
     }
 }
 
@@ -355,6 +415,74 @@ impl<T: ?Sized> Drop for ReentrantMutexGuard<'_, T> {
 }
 
 impl<T: ?Sized + fmt::Debug> fmt::Debug for ReentrantMutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// A [`ReentrantMutexGuard`] mapped to a part of the value
+/// ([`ReentrantMutexGuard::map`]); releases its level, recorded, when
+/// dropped.
+#[must_use = "if unused the ReentrantMutex will immediately unlock"]
+pub struct MappedReentrantMutexGuard<'a, T: ?Sized> {
+    level: Level<'a>,
+    /// `None` only after `try_map` moved it on.
+    inner: Option<parking_lot::MappedReentrantMutexGuard<'a, T>>,
+}
+
+impl<'a, T: ?Sized> MappedReentrantMutexGuard<'a, T> {
+    /// A guard for a part of this part.
+    pub fn map<U: ?Sized, F>(mut s: Self, f: F) -> MappedReentrantMutexGuard<'a, U>
+    where
+        F: FnOnce(&T) -> &U,
+    {
+        let inner = s.inner.take().expect(HOLDS_ITS_LEVEL);
+        MappedReentrantMutexGuard {
+            level: s.level,
+            inner: Some(parking_lot::MappedReentrantMutexGuard::map(inner, f)),
+        }
+    }
+
+    /// [`map`](Self::map) if `f` finds the part; the guard back if not.
+    pub fn try_map<U: ?Sized, F>(
+        mut s: Self,
+        f: F,
+    ) -> Result<MappedReentrantMutexGuard<'a, U>, Self>
+    where
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        let inner = s.inner.take().expect(HOLDS_ITS_LEVEL);
+        match parking_lot::MappedReentrantMutexGuard::try_map(inner, f) {
+            Ok(mapped) => Ok(MappedReentrantMutexGuard {
+                level: s.level,
+                inner: Some(mapped),
+            }),
+            Err(inner) => {
+                s.inner = Some(inner);
+                Err(s)
+            }
+        }
+    }
+}
+
+impl<T: ?Sized> Deref for MappedReentrantMutexGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        self.inner.as_deref().expect(HOLDS_ITS_LEVEL)
+    }
+}
+
+impl<T: ?Sized> Drop for MappedReentrantMutexGuard<'_, T> {
+    fn drop(&mut self) {
+        if let Some(inner) = self.inner.take() {
+            self.level.release_one();
+            drop(inner);
+        }
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for MappedReentrantMutexGuard<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
     }

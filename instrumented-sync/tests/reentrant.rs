@@ -103,3 +103,33 @@ fn unlocked_bump_and_unlock_fair_release_and_record() {
     assert_eq!(t.count(obj, "released"), 5, "{:?}", t.of(obj));
     support::assert_legal(&t);
 }
+
+/// `map` and `try_map` (on the guard and on a mapped guard) keep the level
+/// held, and the mapped guard releases it, recorded, when dropped; a
+/// failed `try_map` gives the guard back still holding it.
+#[test]
+fn mapped_guards_hold_and_release_the_level() {
+    use lockscope_sync::{MappedReentrantMutexGuard, ReentrantMutexGuard};
+    let m = ReentrantMutex::named("rlock_mapped", (1, (2, 3)));
+    let id = m.meta().id();
+    let (_, t) = support::record(|| {
+        let outer = m.lock();
+        let pair = ReentrantMutexGuard::map(m.lock(), |v| &v.1);
+        let missing = MappedReentrantMutexGuard::try_map(pair, |_| None::<&u8>);
+        let pair = missing.expect_err("nothing to map to");
+        let three = MappedReentrantMutexGuard::map(pair, |p| &p.1);
+        assert_eq!(*three, 3);
+        assert!(ReentrantMutexGuard::try_map(m.lock(), |_| None::<&u8>).is_err());
+        let one = ReentrantMutexGuard::try_map(m.lock(), |v| Some(&v.0)).unwrap();
+        assert_eq!(*one + *three + outer.0, 5);
+        drop((one, three));
+        assert!(m.is_owned_by_current_thread(), "the outer level is held");
+        drop(outer);
+        assert!(!m.is_locked());
+    });
+    let obj = t.obj(id);
+    // outer, the mapped pair, the try_map that failed, the mapped one.
+    assert_eq!(t.count(obj, "acquired"), 4, "{:?}", t.of(obj));
+    assert_eq!(t.count(obj, "released"), 4, "{:?}", t.of(obj));
+    support::assert_legal(&t);
+}
