@@ -98,7 +98,9 @@ mod types {
     pub use crate::condvar::{Condvar, WaitTimeoutResult};
     pub use crate::raw_mutex::RawMutex;
     pub use crate::raw_rwlock::RawRwLock;
-    pub use crate::reentrant::{MappedReentrantMutexGuard, ReentrantMutex, ReentrantMutexGuard};
+    pub use crate::reentrant::{
+        ArcReentrantMutexGuard, MappedReentrantMutexGuard, ReentrantMutex, ReentrantMutexGuard,
+    };
 
     /// A mutual exclusion lock: parking_lot's API, recorded.
     pub type Mutex<T> = lock_api::Mutex<RawMutex, T>;
@@ -132,6 +134,8 @@ mod types {
     pub type ArcRwLockReadGuard<T> = lock_api::ArcRwLockReadGuard<RawRwLock, T>;
     pub type ArcRwLockWriteGuard<T> = lock_api::ArcRwLockWriteGuard<RawRwLock, T>;
     pub type ArcRwLockUpgradableReadGuard<T> = lock_api::ArcRwLockUpgradableReadGuard<RawRwLock, T>;
+    pub type ArcReentrantMutexGuard<T> =
+        lock_api::ArcReentrantMutexGuard<RawMutex, parking_lot::RawThreadId, T>;
 }
 
 pub use types::*;

@@ -14,13 +14,15 @@
 //! `map` and `try_map` give a [`MappedReentrantMutexGuard`] that releases
 //! the same level, recorded.
 //!
-//! # Limitations
-//! No Arc guards (`lock_arc`).
+//! `lock_arc` and `try_lock_arc` give an [`ArcReentrantMutexGuard`] that
+//! keeps the mutex alive.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::ops::Deref;
 use std::panic::Location;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lockscope_detector::trace::{EventKind, LockMode, PrimitiveKind};
@@ -114,6 +116,20 @@ impl<T: ?Sized> ReentrantMutex<T> {
         }
         self.lock_deadline(None, site)
             .expect("an untimed lock always succeeds")
+    }
+
+    /// Locks through an `Arc`: the guard keeps the mutex alive (as
+    /// parking_lot's `lock_arc`).
+    #[track_caller]
+    pub fn lock_arc(self: &Arc<Self>) -> ArcReentrantMutexGuard<T> {
+        ArcReentrantMutexGuard::holding(Arc::clone(self), self.lock())
+    }
+
+    /// [`try_lock`](Self::try_lock) through an `Arc`.
+    #[track_caller]
+    pub fn try_lock_arc(self: &Arc<Self>) -> Option<ArcReentrantMutexGuard<T>> {
+        let guard = self.try_lock()?;
+        Some(ArcReentrantMutexGuard::holding(Arc::clone(self), guard))
     }
 
     /// Locks if that needs no waiting.
@@ -483,6 +499,62 @@ impl<T: ?Sized> Drop for MappedReentrantMutexGuard<'_, T> {
 }
 
 impl<T: ?Sized + fmt::Debug> fmt::Debug for MappedReentrantMutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// A [`ReentrantMutexGuard`] that owns an `Arc` of its mutex
+/// ([`ReentrantMutex::lock_arc`]); releases its level, recorded, when
+/// dropped.
+#[must_use = "if unused the ReentrantMutex will immediately unlock"]
+pub struct ArcReentrantMutexGuard<T: ?Sized> {
+    lock: Arc<ReentrantMutex<T>>,
+    /// Not `Send` or `Sync`: a level belongs to the thread that took it.
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl<T: ?Sized> ArcReentrantMutexGuard<T> {
+    /// Takes over the level `guard` holds on `lock`: the parking_lot guard
+    /// is forgotten (the level stays taken) and the emptied `guard`
+    /// releases nothing.
+    fn holding(lock: Arc<ReentrantMutex<T>>, mut guard: ReentrantMutexGuard<'_, T>) -> Self {
+        std::mem::forget(guard.inner.take().expect(HOLDS_ITS_LEVEL));
+        drop(guard);
+        ArcReentrantMutexGuard {
+            lock,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// The mutex this guard holds.
+    pub fn remutex(s: &Self) -> &Arc<ReentrantMutex<T>> {
+        &s.lock
+    }
+}
+
+impl<T: ?Sized> Deref for ArcReentrantMutexGuard<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: this guard holds a level of the lock (taken over in
+        // `holding`, given back only in `drop`), which gives its thread
+        // shared access to the value; the `Arc` keeps the value alive.
+        unsafe { &*self.lock.inner.data_ptr() }
+    }
+}
+
+impl<T: ?Sized> Drop for ArcReentrantMutexGuard<T> {
+    fn drop(&mut self) {
+        self.lock.release_one();
+        // SAFETY: this guard holds one level of the lock, taken on this
+        // thread (the guard cannot leave it); the guard made here gives
+        // back exactly that level when dropped.
+        drop(unsafe { self.lock.inner.make_guard_unchecked() });
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for ArcReentrantMutexGuard<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
     }

@@ -133,3 +133,34 @@ fn mapped_guards_hold_and_release_the_level() {
     assert_eq!(t.count(obj, "released"), 4, "{:?}", t.of(obj));
     support::assert_legal(&t);
 }
+
+/// `lock_arc`/`try_lock_arc`: the guard owns an `Arc` of the mutex (it can
+/// outlive every other handle), re-enters like any guard, and releases its
+/// level, recorded, when dropped.
+#[test]
+fn arc_guards_keep_the_mutex_and_release_the_level() {
+    use lockscope_sync::ArcReentrantMutexGuard;
+    use std::sync::Arc;
+    let m = Arc::new(ReentrantMutex::named("rlock_arc", 7));
+    let id = m.meta().id();
+    let (_, t) = support::record(|| {
+        let outer = m.lock_arc();
+        let inner = m.try_lock_arc().expect("re-entry");
+        assert_eq!(*outer + *inner, 14);
+        assert!(Arc::ptr_eq(ArcReentrantMutexGuard::remutex(&outer), &m));
+        let other = std::thread::scope(|s| s.spawn(|| m.try_lock().is_none()).join().unwrap());
+        assert!(other, "held while the Arc guards live");
+        // Each guard owns a handle.
+        assert_eq!(Arc::strong_count(&m), 3);
+        drop(inner);
+        assert_eq!(Arc::strong_count(&m), 2);
+        assert!(m.is_owned_by_current_thread());
+        drop(outer);
+        assert_eq!(Arc::strong_count(&m), 1);
+        assert!(!m.is_locked());
+    });
+    let obj = t.obj(id);
+    assert_eq!(t.count(obj, "acquired"), 2, "{:?}", t.of(obj));
+    assert_eq!(t.count(obj, "released"), 2, "{:?}", t.of(obj));
+    support::assert_legal(&t);
+}
