@@ -346,10 +346,18 @@ impl<'a, T: ?Sized> ReentrantMutexGuard<'a, T> {
     where
         F: FnOnce(&T) -> &U,
     {
+        // `f` runs while `s` still holds the level: if it panics, `s`
+        // releases the level, recorded, like any guard.
+        let part: *const U = f(s.inner.as_deref().expect(HOLDS_ITS_LEVEL));
         let inner = s.inner.take().expect(HOLDS_ITS_LEVEL);
         MappedReentrantMutexGuard {
             level: s.lock.level(),
-            inner: Some(parking_lot::ReentrantMutexGuard::map(inner, f)),
+            // SAFETY: `part` points into the value this level guards (`f`
+            // was given a reference into it), and the mapped guard keeps
+            // the level held; the value lives for `'a`.
+            inner: Some(parking_lot::ReentrantMutexGuard::map(inner, |_| unsafe {
+                &*part
+            })),
         }
     }
 
@@ -361,17 +369,19 @@ impl<'a, T: ?Sized> ReentrantMutexGuard<'a, T> {
     where
         F: FnOnce(&T) -> Option<&U>,
     {
+        // As in `map`: `f` runs while `s` holds the level.
+        let Some(part) = f(s.inner.as_deref().expect(HOLDS_ITS_LEVEL)) else {
+            return Err(s);
+        };
+        let part: *const U = part;
         let inner = s.inner.take().expect(HOLDS_ITS_LEVEL);
-        match parking_lot::ReentrantMutexGuard::try_map(inner, f) {
-            Ok(mapped) => Ok(MappedReentrantMutexGuard {
-                level: s.lock.level(),
-                inner: Some(mapped),
-            }),
-            Err(inner) => {
-                s.inner = Some(inner);
-                Err(s)
-            }
-        }
+        Ok(MappedReentrantMutexGuard {
+            level: s.lock.level(),
+            // SAFETY: as in `map`.
+            inner: Some(parking_lot::ReentrantMutexGuard::map(inner, |_| unsafe {
+                &*part
+            })),
+        })
     }
 
     /// Releases this guard's level (fairly or not), runs `f`, and takes the
@@ -452,10 +462,19 @@ impl<'a, T: ?Sized> MappedReentrantMutexGuard<'a, T> {
     where
         F: FnOnce(&T) -> &U,
     {
+        // `f` runs while `s` still holds the level: if it panics, `s`
+        // releases the level, recorded, like any guard.
+        let part: *const U = f(s.inner.as_deref().expect(HOLDS_ITS_LEVEL));
         let inner = s.inner.take().expect(HOLDS_ITS_LEVEL);
         MappedReentrantMutexGuard {
             level: s.level,
-            inner: Some(parking_lot::MappedReentrantMutexGuard::map(inner, f)),
+            // SAFETY: `part` points into the value this level guards (`f`
+            // was given a reference into it), and the mapped guard keeps
+            // the level held; the value lives for `'a`.
+            inner: Some(parking_lot::MappedReentrantMutexGuard::map(
+                inner,
+                |_| unsafe { &*part },
+            )),
         }
     }
 
@@ -467,17 +486,20 @@ impl<'a, T: ?Sized> MappedReentrantMutexGuard<'a, T> {
     where
         F: FnOnce(&T) -> Option<&U>,
     {
+        // As in `map`: `f` runs while `s` holds the level.
+        let Some(part) = f(s.inner.as_deref().expect(HOLDS_ITS_LEVEL)) else {
+            return Err(s);
+        };
+        let part: *const U = part;
         let inner = s.inner.take().expect(HOLDS_ITS_LEVEL);
-        match parking_lot::MappedReentrantMutexGuard::try_map(inner, f) {
-            Ok(mapped) => Ok(MappedReentrantMutexGuard {
-                level: s.level,
-                inner: Some(mapped),
-            }),
-            Err(inner) => {
-                s.inner = Some(inner);
-                Err(s)
-            }
-        }
+        Ok(MappedReentrantMutexGuard {
+            level: s.level,
+            // SAFETY: as in `map`.
+            inner: Some(parking_lot::MappedReentrantMutexGuard::map(
+                inner,
+                |_| unsafe { &*part },
+            )),
+        })
     }
 }
 

@@ -164,3 +164,23 @@ fn arc_guards_keep_the_mutex_and_release_the_level() {
     assert_eq!(t.count(obj, "released"), 2, "{:?}", t.of(obj));
     support::assert_legal(&t);
 }
+
+/// A panic in a `map` closure releases the guard's level once, recorded
+/// before the real unlock, like any guard dropped while unwinding.
+#[test]
+fn a_panic_while_mapping_releases_the_level_once() {
+    use lockscope_sync::ReentrantMutexGuard;
+    let m = ReentrantMutex::named("rlock_map_panics", 1);
+    let id = m.meta().id();
+    let (_, t) = support::record(|| {
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            ReentrantMutexGuard::map(m.lock(), |_: &i32| -> &i32 { panic!("in map") })
+        }));
+        assert!(unwound.is_err());
+        assert!(!m.is_locked());
+    });
+    let obj = t.obj(id);
+    assert_eq!(t.count(obj, "acquired"), 1, "{:?}", t.of(obj));
+    assert_eq!(t.count(obj, "released"), 1, "{:?}", t.of(obj));
+    support::assert_legal(&t);
+}
