@@ -16,6 +16,11 @@
 //!
 //! `lock_arc` and `try_lock_arc` give an [`ArcReentrantMutexGuard`] that
 //! keeps the mutex alive.
+//!
+//! # Limitations
+//! Not all of lock_api's guard methods are here: the Arc guard has no
+//! `into_arc`, `unlock_fair`, `unlocked` or `bump`; the mapped guard no
+//! `unlock_fair` or `Display`; neither has `try_map_or_err`.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -532,8 +537,10 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for MappedReentrantMutexGuard<'_, T> {
 #[must_use = "if unused the ReentrantMutex will immediately unlock"]
 pub struct ArcReentrantMutexGuard<T: ?Sized> {
     lock: Arc<ReentrantMutex<T>>,
-    /// Not `Send` or `Sync`: a level belongs to the thread that took it.
-    _not_send: PhantomData<*mut ()>,
+    /// Not `Send` (a level belongs to the thread that took it), and `Sync`
+    /// only where `T` is, as lock_api's: `GuardNoSend` is `Sync`, and `T`
+    /// makes a shared guard ask of the value what `&T` does.
+    _not_send: PhantomData<(lock_api::GuardNoSend, T)>,
 }
 
 impl<T: ?Sized> ArcReentrantMutexGuard<T> {
@@ -568,11 +575,13 @@ impl<T: ?Sized> Deref for ArcReentrantMutexGuard<T> {
 
 impl<T: ?Sized> Drop for ArcReentrantMutexGuard<T> {
     fn drop(&mut self) {
-        self.lock.release_one();
         // SAFETY: this guard holds one level of the lock, taken on this
         // thread (the guard cannot leave it); the guard made here gives
-        // back exactly that level when dropped.
-        drop(unsafe { self.lock.inner.make_guard_unchecked() });
+        // back exactly that level when dropped, also if recording the
+        // release panics.
+        let level = unsafe { self.lock.inner.make_guard_unchecked() };
+        self.lock.release_one();
+        drop(level);
     }
 }
 

@@ -43,6 +43,13 @@ fn locks_and_primitives_are_shared_between_threads() {
 }
 
 #[test]
+fn an_arc_guard_is_shared_as_lock_apis_is() {
+    sync_only::<ArcReentrantMutexGuard<Vec<u8>>>();
+}
+
+fn sync_only<T: Sync + ?Sized>() {}
+
+#[test]
 fn reentrant_guards_stay_on_their_thread() {
     assert_not_send!(ReentrantMutexGuard<'static, u8>);
     assert_not_send!(MappedReentrantMutexGuard<'static, u8>);
