@@ -347,46 +347,38 @@ impl<'a, T: ?Sized> ReentrantMutexGuard<'a, T> {
 
     /// A guard for a part of the value (as parking_lot's `map`); it
     /// releases the same level, recorded, when dropped.
-    pub fn map<U: ?Sized, F>(mut s: Self, f: F) -> MappedReentrantMutexGuard<'a, U>
+    pub fn map<U: ?Sized, F>(s: Self, f: F) -> MappedReentrantMutexGuard<'a, U>
     where
         F: FnOnce(&T) -> &U,
     {
         // `f` runs while `s` still holds the level: if it panics, `s`
         // releases the level, recorded, like any guard.
-        let part: *const U = f(s.inner.as_deref().expect(HOLDS_ITS_LEVEL));
-        let inner = s.inner.take().expect(HOLDS_ITS_LEVEL);
-        MappedReentrantMutexGuard {
-            level: s.lock.level(),
-            // SAFETY: `part` points into the value this level guards (`f`
-            // was given a reference into it), and the mapped guard keeps
-            // the level held; the value lives for `'a`.
-            inner: Some(parking_lot::ReentrantMutexGuard::map(inner, |_| unsafe {
-                &*part
-            })),
-        }
+        let part: *const U = f(&s);
+        // SAFETY: `f` returned `part` for `s`'s value.
+        unsafe { Self::into_mapped(s).narrowed_to(part) }
     }
 
     /// [`map`](Self::map) if `f` finds the part; the guard back if not.
-    pub fn try_map<U: ?Sized, F>(
-        mut s: Self,
-        f: F,
-    ) -> Result<MappedReentrantMutexGuard<'a, U>, Self>
+    pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<MappedReentrantMutexGuard<'a, U>, Self>
     where
         F: FnOnce(&T) -> Option<&U>,
     {
         // As in `map`: `f` runs while `s` holds the level.
-        let Some(part) = f(s.inner.as_deref().expect(HOLDS_ITS_LEVEL)) else {
+        let Some(part) = f(&s) else {
             return Err(s);
         };
         let part: *const U = part;
+        // SAFETY: `f` returned `part` for `s`'s value.
+        Ok(unsafe { Self::into_mapped(s).narrowed_to(part) })
+    }
+
+    /// The same level as a mapped guard of the whole value.
+    fn into_mapped(mut s: Self) -> MappedReentrantMutexGuard<'a, T> {
         let inner = s.inner.take().expect(HOLDS_ITS_LEVEL);
-        Ok(MappedReentrantMutexGuard {
+        MappedReentrantMutexGuard {
             level: s.lock.level(),
-            // SAFETY: as in `map`.
-            inner: Some(parking_lot::ReentrantMutexGuard::map(inner, |_| unsafe {
-                &*part
-            })),
-        })
+            inner: Some(parking_lot::ReentrantMutexGuard::map(inner, |v| v)),
+        }
     }
 
     /// Releases this guard's level (fairly or not), runs `f`, and takes the
@@ -457,54 +449,54 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for ReentrantMutexGuard<'_, T> {
 #[must_use = "if unused the ReentrantMutex will immediately unlock"]
 pub struct MappedReentrantMutexGuard<'a, T: ?Sized> {
     level: Level<'a>,
-    /// `None` only after `try_map` moved it on.
+    /// `None` only after `narrowed_to` moved it on.
     inner: Option<parking_lot::MappedReentrantMutexGuard<'a, T>>,
 }
 
 impl<'a, T: ?Sized> MappedReentrantMutexGuard<'a, T> {
     /// A guard for a part of this part.
-    pub fn map<U: ?Sized, F>(mut s: Self, f: F) -> MappedReentrantMutexGuard<'a, U>
+    pub fn map<U: ?Sized, F>(s: Self, f: F) -> MappedReentrantMutexGuard<'a, U>
     where
         F: FnOnce(&T) -> &U,
     {
         // `f` runs while `s` still holds the level: if it panics, `s`
         // releases the level, recorded, like any guard.
-        let part: *const U = f(s.inner.as_deref().expect(HOLDS_ITS_LEVEL));
-        let inner = s.inner.take().expect(HOLDS_ITS_LEVEL);
+        let part: *const U = f(&s);
+        // SAFETY: `f` returned `part` for `s`'s value.
+        unsafe { s.narrowed_to(part) }
+    }
+
+    /// [`map`](Self::map) if `f` finds the part; the guard back if not.
+    pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<MappedReentrantMutexGuard<'a, U>, Self>
+    where
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        // As in `map`: `f` runs while `s` holds the level.
+        let Some(part) = f(&s) else {
+            return Err(s);
+        };
+        let part: *const U = part;
+        // SAFETY: `f` returned `part` for `s`'s value.
+        Ok(unsafe { s.narrowed_to(part) })
+    }
+
+    /// The same level as a guard of `part`.
+    ///
+    /// # Safety
+    /// `part` must be what a `FnOnce(&T) -> &U` (valid for any lifetime of
+    /// its argument, as `map`'s are) returned for this guard's value: it is
+    /// then valid for `'a`, as long as the level is held, which the new
+    /// guard does.
+    unsafe fn narrowed_to<U: ?Sized>(mut self, part: *const U) -> MappedReentrantMutexGuard<'a, U> {
+        let inner = self.inner.take().expect(HOLDS_ITS_LEVEL);
         MappedReentrantMutexGuard {
-            level: s.level,
-            // SAFETY: `part` points into the value this level guards (`f`
-            // was given a reference into it), and the mapped guard keeps
-            // the level held; the value lives for `'a`.
+            level: self.level,
+            // SAFETY: the caller's contract.
             inner: Some(parking_lot::MappedReentrantMutexGuard::map(
                 inner,
                 |_| unsafe { &*part },
             )),
         }
-    }
-
-    /// [`map`](Self::map) if `f` finds the part; the guard back if not.
-    pub fn try_map<U: ?Sized, F>(
-        mut s: Self,
-        f: F,
-    ) -> Result<MappedReentrantMutexGuard<'a, U>, Self>
-    where
-        F: FnOnce(&T) -> Option<&U>,
-    {
-        // As in `map`: `f` runs while `s` holds the level.
-        let Some(part) = f(s.inner.as_deref().expect(HOLDS_ITS_LEVEL)) else {
-            return Err(s);
-        };
-        let part: *const U = part;
-        let inner = s.inner.take().expect(HOLDS_ITS_LEVEL);
-        Ok(MappedReentrantMutexGuard {
-            level: s.level,
-            // SAFETY: as in `map`.
-            inner: Some(parking_lot::MappedReentrantMutexGuard::map(
-                inner,
-                |_| unsafe { &*part },
-            )),
-        })
     }
 }
 
