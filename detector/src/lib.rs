@@ -12,11 +12,12 @@
 //! Floors, from the ground up: [`trace`] (schema, readers, writers),
 //! [`graph`] and [`clock`]; then [`state`] (replay) and [`report`]
 //! (findings); then [`analysis`], one module per analysis behind
-//! [`analysis::analyze`].
+//! [`analysis::analyze`], and [`timeline`] (holds and waits over time).
 
 pub mod analysis;
 pub mod clock;
 pub mod graph;
 pub mod report;
 pub mod state;
+pub mod timeline;
 pub mod trace;
