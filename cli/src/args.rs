@@ -68,6 +68,11 @@ pub enum Command {
     Info(InfoArgs),
     /// Analyze the bundled benchmark and scenario traces.
     Demo(DemoArgs),
+    /// Holds, waits and findings over time, as Chrome trace-event JSON for
+    /// Perfetto's UI or chrome://tracing.
+    Timeline(TimelineArgs),
+    /// The events around one event index: times, threads, sites, who held what.
+    Events(EventsArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff), or write one page per command into a directory.
@@ -256,6 +261,77 @@ pub struct DemoArgs {
     /// the source tree lockscope was built from).
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
+}
+
+const TIMELINE_AFTER: &str = "\
+Open the file in the Perfetto UI or in chrome://tracing. One process per trace,
+one track per thread; lock holds and waits are slices, findings are instant
+events, and a deadlock has arrows from each waiter to the holder it waits for.
+Times are real (microseconds) when the trace has a clock; a trace without one
+(STD) is drawn one microsecond per event.
+
+Examples:
+  lockscope timeline trace.jsonl -o timeline.json
+  lockscope timeline big.jsonl -o part.json --window 120000..180000
+  lockscope timeline run.jsonl -o part.json --window-time 1.5s..2s
+  lockscope timeline run.jsonl -o dl.json --around-finding 66e865a1ae7f1358";
+
+#[derive(Debug, Args)]
+#[command(after_help = TIMELINE_AFTER)]
+pub struct TimelineArgs {
+    /// Trace files, directories or globs.
+    #[arg(required = true, value_name = "TRACE")]
+    pub traces: Vec<String>,
+    /// Where to write the JSON (- for standard output).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    /// Only the events with index FROM..TO (0-based, TO excluded; either end
+    /// may be left out).
+    #[arg(long, value_name = "FROM..TO", group = "part")]
+    pub window: Option<String>,
+    /// Only the events with time in FROM..TO: durations since the trace
+    /// started (1.5ms..2s), or plain numbers in the trace's own unit.
+    #[arg(long, value_name = "FROM..TO", group = "part")]
+    pub window_time: Option<String>,
+    /// Only the events around the steps of the finding with this
+    /// fingerprint.
+    #[arg(long, value_name = "FINGERPRINT", group = "part")]
+    pub around_finding: Option<String>,
+    /// With --around-finding: events drawn before its first step and after
+    /// its last.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 200,
+        requires = "around_finding"
+    )]
+    pub context: u64,
+}
+
+const EVENTS_AFTER: &str = "\
+Each row is one event: its index, time, thread, what it did, the locks its
+thread held just before it, and its site. The row of event N is marked >.
+After the rows, every thread's holds and wait just before event N.
+
+Examples:
+  lockscope events trace.jsonl --around 3228
+  lockscope events trace.jsonl --around 3228 --thread worker-3 --context 100";
+
+#[derive(Debug, Args)]
+#[command(after_help = EVENTS_AFTER)]
+pub struct EventsArgs {
+    /// The trace file (or - for stdin).
+    #[arg(value_name = "TRACE")]
+    pub trace: String,
+    /// The event index to show (the `event N` of a finding's step).
+    #[arg(long, value_name = "N")]
+    pub around: u64,
+    /// Show only this thread's events (by name, or by the trace's id).
+    #[arg(long, value_name = "THREAD")]
+    pub thread: Option<String>,
+    /// Events shown on either side of N.
+    #[arg(long, value_name = "K", default_value_t = 10)]
+    pub context: u64,
 }
 
 #[derive(Debug, Args)]

@@ -64,6 +64,8 @@ fn dispatch(cli: &Cli) -> CliResult<u8> {
         Command::Convert(a) => cmd::convert::run(a, g),
         Command::Info(a) => cmd::info::run(a, g),
         Command::Demo(a) => cmd::demo::run(a, g),
+        Command::Timeline(a) => cmd::timeline::run(a, g),
+        Command::Events(a) => cmd::events::run(a, g),
         Command::Completions(a) => cmd::meta::completions(a),
         Command::Man(a) => cmd::meta::man(a),
     }

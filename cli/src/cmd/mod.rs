@@ -5,11 +5,13 @@
 pub mod analyze;
 pub mod convert;
 pub mod demo;
+pub mod events;
 pub mod graph;
 pub mod info;
 pub mod meta;
 pub mod run;
 pub mod stats;
+pub mod timeline;
 
 use std::io::Write;
 use std::path::Path;

@@ -7,9 +7,11 @@
 //! the caller writes it. Text output carries ANSI styles, which the caller's
 //! `anstream` stream strips when colours are off.
 
+pub mod events;
 pub mod graph;
 pub mod json;
 pub mod junit;
+pub mod perfetto;
 pub mod sarif;
 pub mod stats;
 pub mod text;
