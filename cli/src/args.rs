@@ -117,6 +117,8 @@ pub enum ReportFormat {
     Json,
     Sarif,
     Junit,
+    /// One self-contained HTML page (write it with -o report.html).
+    Html,
 }
 
 /// The analyze help's closing text: inputs and the finding kinds (a test

@@ -53,6 +53,11 @@ impl Root {
         Root::new(root)
     }
 
+    /// The root directory.
+    pub fn dir(&self) -> &Path {
+        &self.root
+    }
+
     /// `file` relative to the root, with `/` separators.
     pub fn relative(&self, file: &str) -> String {
         let path = Path::new(file);

@@ -81,6 +81,7 @@ pub fn report_and_gate(
         ReportFormat::Json => render::json::render(&cx),
         ReportFormat::Sarif => render::sarif::render(&cx, gate.baseline.is_some()),
         ReportFormat::Junit => render::junit::render(&cx),
+        ReportFormat::Html => render::html::render(&cx, &timeline::around_findings(report)),
     };
     write_output(args.output.as_deref(), &out)?;
     if args.output.is_some() && args.format != ReportFormat::Text && !global.quiet {

@@ -9,6 +9,7 @@
 
 pub mod events;
 pub mod graph;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod perfetto;

@@ -1,0 +1,177 @@
+//! `--format html`: one self-contained page, readable offline from file://.
+//!
+//! The page holds its styles, its script and its data inline and loads
+//! nothing (its Content-Security-Policy forbids every fetch). It shows the
+//! summary and the gate's verdict; the findings grouped by kind, collapsed,
+//! one entry per fingerprint, each with its steps (sites relative to the
+//! repository, source lines where the file reads), grade and fingerprint;
+//! for deadlocks and predicted ones the lock cycle as a graph and the
+//! lockdep scenario table; a zoomable, scrollable timeline of the threads
+//! around each finding, its steps highlighted and linked both ways; and the
+//! per-lock contention table, sortable.
+//!
+//! The data is one JSON value, the [`model::Page`], serialized by serde;
+//! the script (`assets/app.js`, hand-written, no library) draws it. Lists
+//! are drawn when opened, so 10,000 findings cost only their data until
+//! someone looks; timelines are windows of the trace around findings (see
+//! [`crate::cmd::timeline::around_findings`]), bounded in size, so a trace
+//! of millions of events still gives a page a browser opens.
+
+mod finding;
+pub mod model;
+mod segments;
+mod source;
+
+pub use finding::{scenario_rows, step_text};
+
+use lockscope_detector::report::{FindingKind, Report};
+use lockscope_detector::timeline::Timelines;
+
+use self::model::{KindGroup, LockRow, Page, Summary, TraceView};
+use self::segments::Segments;
+use self::source::Sources;
+use super::{count_noun, groups, summary_line, Ctx};
+use crate::gate::Level;
+
+/// Other findings of a group listed under its first, at most.
+pub const OTHERS_SHOWN: usize = 50;
+
+const TEMPLATE: &str = include_str!("assets/page.html");
+const STYLE: &str = include_str!("assets/style.css");
+const SCRIPT: &str = include_str!("assets/app.js");
+
+/// The page. `timelines` has one entry per trace of the report: its
+/// windows around findings, or why there are none.
+pub fn render(cx: &Ctx<'_>, timelines: &[Result<Timelines, String>]) -> String {
+    let page = page(cx, timelines);
+    // `<` never appears raw inside the script element, so no `</script>`
+    // or `<!--` in the data can end it; `\u003c` is the same JSON string.
+    let data = serde_json::to_string(&page)
+        .unwrap_or_else(|_| "{}".to_owned())
+        .replace('<', "\\u003c");
+    fill(&[("style", STYLE), ("data", &data), ("script", SCRIPT)])
+}
+
+/// The template with each `<!--NAME-->` slot, in order, replaced once.
+fn fill(slots: &[(&str, &str)]) -> String {
+    let mut out =
+        String::with_capacity(TEMPLATE.len() + slots.iter().map(|s| s.1.len()).sum::<usize>());
+    let mut rest = TEMPLATE;
+    for (name, value) in slots {
+        let marker = format!("<!--{name}-->");
+        let (before, after) = rest.split_once(&marker).unwrap_or((rest, ""));
+        out.push_str(before);
+        out.push_str(value);
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The page model of the whole report.
+pub fn page(cx: &Ctx<'_>, timelines: &[Result<Timelines, String>]) -> Page {
+    let report = cx.report;
+    let segs = Segments::new(report, timelines, cx.root);
+    let mut sources = Sources::new(cx.root);
+    let groups = groups(report);
+    let findings = groups
+        .iter()
+        .map(|g| finding::view(cx, g, &segs, &mut sources))
+        .collect();
+    let verdict = cx.verdict;
+    Page {
+        generator: concat!("lockscope ", env!("CARGO_PKG_VERSION")).to_owned(),
+        summary: Summary {
+            line: summary_line(report),
+            passed: !verdict.failed(),
+            exit_code: verdict.exit_code(),
+            tally: verdict.tally(),
+            findings: report.findings.len(),
+            distinct: groups.len(),
+        },
+        traces: traces(report, timelines),
+        kinds: kinds(cx, &groups),
+        findings,
+        locks: locks(report),
+        limits: report.limits.clone(),
+        segments: segs.list,
+    }
+}
+
+fn traces(report: &Report, timelines: &[Result<Timelines, String>]) -> Vec<TraceView> {
+    report
+        .traces
+        .iter()
+        .enumerate()
+        .map(|(i, t)| TraceView {
+            name: t.name.clone(),
+            format: t.format.clone(),
+            events: t.events,
+            threads: t.threads,
+            primitives: t.primitives,
+            vars: t.vars,
+            clock: t.clock.clone(),
+            first_time: t.first_time,
+            last_time: t.last_time,
+            warnings: t.warnings.clone(),
+            no_timeline: match timelines.get(i) {
+                Some(Ok(_)) => None,
+                Some(Err(why)) => Some(why.clone()),
+                None => Some("no timeline was built".to_owned()),
+            },
+        })
+        .collect()
+}
+
+/// Finding groups by kind, most severe kind first.
+fn kinds(cx: &Ctx<'_>, groups: &[Vec<usize>]) -> Vec<KindGroup> {
+    FindingKind::ALL
+        .iter()
+        .filter_map(|&kind| {
+            let mine: Vec<usize> = (0..groups.len())
+                .filter(|&g| cx.report.findings[groups[g][0]].kind == kind)
+                .collect();
+            let count: usize = mine.iter().map(|&g| groups[g].len()).sum();
+            let level = mine
+                .iter()
+                .flat_map(|&g| &groups[g])
+                .map(|&i| cx.verdict.dispositions[i].level)
+                .max()
+                .unwrap_or(Level::Allow);
+            (count > 0).then(|| KindGroup {
+                kind: kind.as_str(),
+                title: count_noun(kind, count),
+                help: kind.help(),
+                count,
+                level: level.as_str(),
+                findings: mine,
+            })
+        })
+        .collect()
+}
+
+fn locks(report: &Report) -> Vec<LockRow> {
+    report
+        .stats
+        .iter()
+        .map(|s| {
+            let clock = report.traces.iter().find(|t| t.name == s.trace);
+            LockRow {
+                trace: s.trace.clone(),
+                name: s.name.clone(),
+                kind: s.kind.clone(),
+                clock: clock.map_or_else(|| "ns".to_owned(), |t| t.clock.clone()),
+                acquisitions: s.acquisitions,
+                contended: s.contended,
+                wait_total: s.wait_total,
+                wait_max: s.wait_max,
+                hold_total: s.hold_total,
+                hold_max: s.hold_max,
+                owner_changes: s.owner_changes,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
