@@ -186,8 +186,9 @@ fn step_events(json: &Value, kind: &str) -> Vec<String> {
 
 fn doc_shot(b: &mut Browser, selector: &str, name: &str) {
     if let Some(dir) = std::env::var_os("LOCKSCOPE_DOC_SCREENSHOTS") {
-        b.screenshot(Some(selector), &Path::new(&dir).join(name))
-            .expect("screenshot");
+        // Relative to the repository root, whatever the test's directory.
+        let path = repo().join(dir).join(name);
+        b.screenshot(Some(selector), &path).expect("screenshot");
     }
 }
 
@@ -263,6 +264,9 @@ fn the_seeds_deadlock_in_a_browser() {
         ) >= 2
     );
 
+    doc_shot(&mut b, &f, "report-deadlock.png");
+    doc_shot(&mut b, &tl, "report-timeline.png");
+
     // A step's link flashes its marker in the timeline.
     b.eval(&format!(
         "document.querySelectorAll('{body} ol.steps li')[2].querySelector('button.goto').click()"
@@ -291,8 +295,6 @@ fn the_seeds_deadlock_in_a_browser() {
         "descending"
     );
 
-    doc_shot(&mut b, &f, "report-deadlock.png");
-    doc_shot(&mut b, &tl, "report-timeline.png");
     doc_shot(&mut b, "#contention", "report-contention.png");
     b.screenshot(None, &shots().join("deadlock_opposite_order.png"))
         .unwrap();

@@ -18,6 +18,10 @@ function Timeline(seg, f, fi) {
   this.involved = new Set(f.threads);
   this.steps = new Map();
   f.steps.forEach((st, n) => { if (st.event !== undefined && st.event >= seg.first && st.event < seg.end) this.steps.set(st.event, n); });
+  this.colors = new Map();
+  for (const sp of seg.spans) {
+    if (sp.hold && !this.colors.has(sp.label)) this.colors.set(sp.label, PALETTE[this.colors.size % PALETTE.length]);
+  }
   this.layout();
   const btn = (label, title, fn) => h('button', { type: 'button', title: title, 'data-act': label, onclick: fn }, label);
   this.range = h('span', { class: 'tl-range' });
@@ -194,7 +198,8 @@ Timeline.prototype.draw = function () {
   // Axis.
   const axis = s('g', { class: 'tl-axis' });
   const step = Math.max(niceStep((b - a) / 8), 1);
-  for (let v = Math.ceil(a / step) * step; v <= b; v += step) {
+  // No ticks before the trace's start (or before event 0).
+  for (let v = Math.max(0, Math.ceil(a / step) * step); v <= b; v += step) {
     add(axis, [s('line', { x1: X(v), x2: X(v), y1: AXIS - 4, y2: this.height }),
       s('text', { x: X(v) + 2, y: AXIS - 8 }, fmt(v))]);
   }
@@ -228,7 +233,7 @@ Timeline.prototype.draw = function () {
       (sp.outcome ? ', ' + sp.outcome : '') + (sp.site ? ' at ' + sp.site : '');
     if (sp.hold) {
       const y = this.trackY[sp.track] + PAD + (this.rowOf.get(k) || 0) * ROW;
-      tracks[sp.track].appendChild(s('rect', { class: 'tl-hold', x: left, y: y, width: Math.max(2, right - left), height: ROW - 2, fill: lockColor(sp.label), 'data-lock': sp.label }, s('title', null, tip)));
+      tracks[sp.track].appendChild(s('rect', { class: 'tl-hold', x: left, y: y, width: Math.max(2, right - left), height: ROW - 2, fill: this.colors.get(sp.label), 'data-lock': sp.label }, s('title', null, tip)));
       barLabel(tracks[sp.track], sp.label, left, right, y + ROW - 5);
     } else {
       const cls = 'tl-wait' + (sp.outcome === 'gave up' ? ' gave-up' : sp.outcome === 'timed out' ? ' timed-out' : '');

@@ -31,12 +31,6 @@ function fmtTime(v, clock) {
   return (v / 1e9).toFixed(2) + ' s';
 }
 const plural = (n, one, many) => n + ' ' + (n === 1 ? one : many);
-// FNV-1a, then mixed, so names that differ in one character (L1, L2)
-// still get far-apart colours.
-function hue(name) {
-  let x = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) x = Math.imul(x ^ name.charCodeAt(i), 0x01000193);
-  x ^= x >>> 13; x = Math.imul(x, 0x5bd1e995); x ^= x >>> 15;
-  return (x >>> 0) % 360;
-}
-const lockColor = (name) => 'hsl(' + hue(name) + ', 55%, 62%)';
+// Distinct colours for the locks of one timeline, in order of appearance.
+const PALETTE = ['#6a9fd4', '#f0a35e', '#6cc07a', '#e07b7b', '#a98fd0',
+  '#c4a27a', '#e59ac7', '#5cc6cf', '#c8c85a', '#9e9e9e'];
