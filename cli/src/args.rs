@@ -299,8 +299,8 @@ pub struct TimelineArgs {
     /// fingerprint.
     #[arg(long, value_name = "FINGERPRINT", group = "part")]
     pub around_finding: Option<String>,
-    /// With --around-finding: events drawn before its first step and after
-    /// its last.
+    /// With --around-finding: events drawn on either side of each of its
+    /// steps.
     #[arg(
         long,
         value_name = "N",

@@ -277,6 +277,16 @@ fn the_seeds_deadlock_in_a_browser() {
     ))
     .unwrap();
 
+    // A marker in the timeline flashes its step in the list.
+    b.eval(&format!(
+        "document.querySelector('{tl} .tl-step[data-event=\"9\"]').dispatchEvent(new MouseEvent('click', {{ bubbles: true }}))"
+    ))
+    .unwrap();
+    b.wait_for(&format!(
+        "document.querySelectorAll('{body} ol.steps li')[3].classList.contains('flash')"
+    ))
+    .unwrap();
+
     // The contention table sorts.
     let rows = strings(
         &mut b,

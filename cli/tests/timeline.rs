@@ -239,6 +239,73 @@ fn windows_draw_only_their_part() {
 }
 
 #[test]
+fn a_finding_with_steps_far_apart_draws_each_stretch_and_each_slice_once() {
+    // DiningPhil's predicted deadlock has steps from event 61 to 235.
+    let std = data("DiningPhil.std");
+    let doc = timeline(&std, &[]);
+    let fp = of_phase(&doc, "i")
+        .into_iter()
+        .find(|r| r["args"]["kind"] == "potential_deadlock")
+        .unwrap()["args"]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let doc = timeline(&std, &["--around-finding", &fp, "--context", "2"]);
+    let events: BTreeSet<u64> = of_phase(&doc, "i")
+        .iter()
+        .filter_map(|r| r["args"]["event"].as_u64())
+        .collect();
+    let stretches = [59..=65, 102..=108, 145..=151, 188..=194, 231..=237];
+    assert!(
+        events
+            .iter()
+            .all(|e| stretches.iter().any(|r| r.contains(e))),
+        "{events:?}"
+    );
+    assert!(stretches
+        .iter()
+        .all(|r| events.iter().any(|e| r.contains(e))));
+    // Holds that span stretches are drawn once each (check_schema also
+    // rejects two open slices with one id).
+    let mut holds: Vec<(String, u64)> = of_phase(&doc, "b")
+        .iter()
+        .map(|r| {
+            (
+                r["name"].to_string(),
+                r["args"]["from_event"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let all = holds.len();
+    holds.sort();
+    holds.dedup();
+    assert_eq!(holds.len(), all);
+
+    // The seeds' deadlock with no context: events 5 and 7..=9, two
+    // stretches; task1's hold of plate (5..12) and main's join (4..14)
+    // cross from the first into the second and are drawn once.
+    let trace = example("deadlock_opposite_order.jsonl");
+    let doc = timeline(
+        &trace,
+        &["--around-finding", "66e865a1ae7f1358", "--context", "0"],
+    );
+    let begun: Vec<String> = of_phase(&doc, "b")
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        begun.iter().filter(|n| *n == "hold plate").count(),
+        1,
+        "{begun:?}"
+    );
+    assert_eq!(
+        begun.iter().filter(|n| *n == "joins task1").count(),
+        1,
+        "{begun:?}"
+    );
+}
+
+#[test]
 fn bad_windows_and_unknown_findings_are_clear_errors() {
     let dir = workdir();
     let out = dir.path().join("t.json");

@@ -5,7 +5,8 @@
 //! Each trace is analyzed (for the findings drawn on it), then read again
 //! for its timeline ([`lockscope_detector::timeline::build`]). A whole trace
 //! is drawn unless `--window FROM..TO` (event indices), `--window-time
-//! FROM..TO` (times) or `--around-finding FINGERPRINT` picks a part. The
+//! FROM..TO` (times) or `--around-finding FINGERPRINT` (the events around
+//! each of its steps) picks a part. The
 //! file is kept under [`MAX_BYTES`]: a trace too large for that is an error
 //! that says which window to ask for.
 //!
@@ -181,14 +182,9 @@ impl Part {
                     f.fingerprint == *fingerprint && f.trace.as_deref().is_none_or(|t| t == name)
                 });
                 let Some(f) = finding else { return Ok(None) };
-                let steps: Vec<u64> = f.steps.iter().filter_map(|s| s.event).collect();
-                let (Some(&lo), Some(&hi)) = (steps.iter().min(), steps.iter().max()) else {
-                    return Ok(None);
-                };
-                Window::Events {
-                    from: lo.saturating_sub(*context),
-                    to: hi.saturating_add(*context).saturating_add(1),
-                }
+                let steps = f.steps.iter().filter_map(|s| s.event);
+                let windows = Window::around_all(steps, *context);
+                return Ok(Some(windows).filter(|w| !w.is_empty()));
             }
         }]))
     }

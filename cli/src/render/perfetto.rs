@@ -29,7 +29,9 @@
 
 use lockscope_detector::report::{Finding, FindingKind, Report};
 use lockscope_detector::timeline::{Span, SpanKind, Timeline, Timelines};
-use lockscope_detector::trace::{ClockUnit, EventKind, ThreadId, TraceMeta};
+use std::collections::HashMap;
+
+use lockscope_detector::trace::{ClockUnit, EventKind, ObjId, ThreadId, TraceMeta};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -84,8 +86,11 @@ pub fn render(traces: &[TraceTimelines<'_>], report: &Report, root: &Root) -> St
             t.name.to_owned(),
             Value::String(clock_note(w.clock()).into()),
         );
+        for (s, end) in distinct_spans(&t.built.views) {
+            w.span(s, end);
+        }
         for view in &t.built.views {
-            w.view(view);
+            w.instants(view);
         }
         let findings = report
             .findings
@@ -200,11 +205,7 @@ impl Writer<'_> {
         }
     }
 
-    fn view(&mut self, view: &Timeline) {
-        let end = view.end_time().unwrap_or(0);
-        for s in &view.spans {
-            self.span(s, end);
-        }
+    fn instants(&mut self, view: &Timeline) {
         for e in &view.events {
             if instant(&e.event.kind) {
                 let args = json!({
@@ -316,6 +317,29 @@ impl Writer<'_> {
             }
         }
     }
+}
+
+/// Every span of `views` once, with the end time of the window it is
+/// drawn to when it is still open there. A hold or wait that crosses from
+/// one window into a later one is in both; the later copy, which saw more
+/// of it, is kept.
+fn distinct_spans(views: &[Timeline]) -> Vec<(&Span, u64)> {
+    let mut at: HashMap<(ThreadId, bool, Option<ObjId>, u64), usize> = HashMap::new();
+    let mut out: Vec<(&Span, u64)> = Vec::new();
+    for view in views {
+        let end = view.end_time().unwrap_or(0);
+        for s in &view.spans {
+            let key = (s.thread, s.is_hold(), s.obj(), s.start.index);
+            match at.get(&key) {
+                Some(&i) => out[i] = (s, end),
+                None => {
+                    at.insert(key, out.len());
+                    out.push((s, end));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The view holding the finding's last step event in trace order, and that
