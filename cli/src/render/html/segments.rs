@@ -50,9 +50,11 @@ impl<'a> Segments<'a> {
     }
 
     /// The segment holding event `index` of `trace`, with its window.
+    /// (The windows of a trace are disjoint and in trace order.)
     pub fn covering(&self, trace: usize, index: u64) -> Option<(usize, &'a Timeline)> {
         let (_, views) = self.traces.get(trace)?.as_ref()?;
-        views.iter().copied().find(|(_, v)| v.covers(index))
+        let after = views.partition_point(|(_, v)| v.end <= index);
+        views.get(after).copied().filter(|(_, v)| v.covers(index))
     }
 
     /// The time of event `index` of `trace`, when a window holds it.
