@@ -1,0 +1,19 @@
+//! A drop-in for `std::sync`: replace `use std::sync::{...}` by
+//! `use lockscope_sync::stdsync::{...}` (or `lockscope::sync::stdsync`).
+
+#[cfg(feature = "record")]
+mod mutex;
+#[cfg(feature = "record")]
+mod poison;
+
+#[cfg(feature = "record")]
+pub use self::mutex::{Mutex, MutexGuard};
+
+#[cfg(not(feature = "record"))]
+pub use std::sync::{Mutex, MutexGuard};
+
+// The rest of `std::sync` is not a lock: std's own items, so that
+// `use std::sync::{Arc, Mutex}` keeps compiling with the new path.
+pub use std::sync::{
+    atomic, mpsc, Arc, LockResult, PoisonError, TryLockError, TryLockResult, Weak,
+};
