@@ -5,12 +5,16 @@
 mod mutex;
 #[cfg(feature = "record")]
 mod poison;
+#[cfg(feature = "record")]
+mod rwlock;
 
 #[cfg(feature = "record")]
 pub use self::mutex::{Mutex, MutexGuard};
+#[cfg(feature = "record")]
+pub use self::rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 #[cfg(not(feature = "record"))]
-pub use std::sync::{Mutex, MutexGuard};
+pub use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 // The rest of `std::sync` is not a lock: std's own items, so that
 // `use std::sync::{Arc, Mutex}` keeps compiling with the new path.

@@ -38,9 +38,9 @@ pub struct Mutex<T: ?Sized> {
 #[must_use = "if unused the Mutex will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct MutexGuard<'a, T: ?Sized + 'a> {
+    /// First, so that it is dropped (and poisons) before `inner` unlocks.
+    poison: poison::Guard<'a>,
     inner: crate::MutexGuard<'a, T>,
-    flag: &'a poison::Flag,
-    poison: poison::Guard,
     /// `!Send`, as std's guard: whatever the raw lock's guard marker says.
     _not_send: PhantomData<*const ()>,
 }
@@ -145,19 +145,17 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
 
 impl<'a, T: ?Sized> MutexGuard<'a, T> {
     fn new(flag: &'a poison::Flag, inner: crate::MutexGuard<'a, T>) -> LockResult<Self> {
-        flag.result(MutexGuard {
-            inner,
-            flag,
+        MutexGuard {
             poison: flag.guard(),
+            inner,
             _not_send: PhantomData,
-        })
+        }
+        .into_result()
     }
-}
 
-impl<T: ?Sized> Drop for MutexGuard<'_, T> {
-    fn drop(&mut self) {
-        // Before `inner` unlocks: the next owner sees the poison.
-        self.flag.done(&self.poison);
+    /// `self`, or `self` in a `PoisonError` if the mutex is poisoned now.
+    pub(super) fn into_result(self) -> LockResult<Self> {
+        self.poison.flag().result(self)
     }
 }
 

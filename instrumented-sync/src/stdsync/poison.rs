@@ -16,11 +16,29 @@ pub(super) struct Flag {
     failed: AtomicBool,
 }
 
-/// What one acquisition remembers: whether its thread was already
-/// panicking when it took the lock.
+/// One acquisition's part in poisoning: whether its thread was already
+/// panicking when it took the lock. Dropped, it poisons the lock if the
+/// thread started panicking meanwhile; a guard drops it before unlocking
+/// (it is the guard's first field), so the next owner sees the poison.
 #[derive(Debug)]
-pub(super) struct Guard {
+pub(super) struct Guard<'a> {
+    flag: &'a Flag,
     panicking: bool,
+}
+
+impl<'a> Guard<'a> {
+    /// The lock's flag.
+    pub(super) fn flag(&self) -> &'a Flag {
+        self.flag
+    }
+}
+
+impl Drop for Guard<'_> {
+    fn drop(&mut self) {
+        if !self.panicking && thread::panicking() {
+            self.flag.failed.store(true, Ordering::Relaxed);
+        }
+    }
 }
 
 impl Flag {
@@ -30,18 +48,11 @@ impl Flag {
         }
     }
 
-    /// The state of an acquisition made now.
-    pub(super) fn guard(&self) -> Guard {
+    /// The poisoning part of an acquisition made now.
+    pub(super) fn guard(&self) -> Guard<'_> {
         Guard {
+            flag: self,
             panicking: thread::panicking(),
-        }
-    }
-
-    /// Ends an acquisition: poisons the lock if its thread started
-    /// panicking while holding it.
-    pub(super) fn done(&self, guard: &Guard) {
-        if !guard.panicking && thread::panicking() {
-            self.failed.store(true, Ordering::Relaxed);
         }
     }
 
