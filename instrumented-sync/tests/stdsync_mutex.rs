@@ -3,6 +3,8 @@
 //! and without the `record` feature), and what a lock records.
 
 #[cfg(feature = "record")]
+mod stdsync_support;
+#[cfg(feature = "record")]
 mod support;
 
 use std::collections::HashSet;
@@ -250,7 +252,7 @@ fn unsized_data_behind_an_arc() {
 /// What a lock records: the user's line for `lock` and `try_lock`.
 #[cfg(feature = "record")]
 mod recorded {
-    use super::support;
+    use super::{stdsync_support, support};
     use lockscope_detector::trace::{EventKind, LockMode};
     use lockscope_sync::stdsync::Mutex;
 
@@ -265,9 +267,8 @@ mod recorded {
             drop(g);
             [first, second]
         });
-        let acquired: Vec<_> = t
-            .events
-            .iter()
+        let acquired: Vec<_> = stdsync_support::thread_of_line(&t, lines[0])
+            .into_iter()
             .filter(|e| {
                 matches!(
                     e.kind,

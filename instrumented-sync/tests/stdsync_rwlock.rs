@@ -3,6 +3,8 @@
 //! what it records.
 
 #[cfg(feature = "record")]
+mod stdsync_support;
+#[cfg(feature = "record")]
 mod support;
 
 use std::thread;
@@ -207,7 +209,7 @@ fn debug_shows_data_locked_and_poisoned_like_std() {
 /// What a lock records: each mode at the user's line.
 #[cfg(feature = "record")]
 mod recorded {
-    use super::support;
+    use super::{stdsync_support, support};
     use lockscope_detector::trace::{EventKind, LockMode};
     use lockscope_sync::stdsync::{RwLock, RwLockWriteGuard};
 
@@ -225,9 +227,8 @@ mod recorded {
             drop(lock.try_write().unwrap());
             [Some(read), Some(write), None, Some(try_write)]
         });
-        let seen: Vec<_> = t
-            .events
-            .iter()
+        let seen: Vec<_> = stdsync_support::thread_of_line(&t, lines[0].unwrap())
+            .into_iter()
             .filter_map(|e| match e.kind {
                 EventKind::Acquired { mode, .. } => Some((format!("{mode}"), t.site_line(e))),
                 // The raw lock records a downgrade without a site.

@@ -2,6 +2,8 @@
 //! `use lockscope_sync::stdsync::{...}` (or `lockscope::sync::stdsync`).
 
 #[cfg(feature = "record")]
+mod condvar;
+#[cfg(feature = "record")]
 mod mutex;
 #[cfg(feature = "record")]
 mod poison;
@@ -9,12 +11,16 @@ mod poison;
 mod rwlock;
 
 #[cfg(feature = "record")]
+pub use self::condvar::{Condvar, WaitTimeoutResult};
+#[cfg(feature = "record")]
 pub use self::mutex::{Mutex, MutexGuard};
 #[cfg(feature = "record")]
 pub use self::rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 #[cfg(not(feature = "record"))]
-pub use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+pub use std::sync::{
+    Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, WaitTimeoutResult,
+};
 
 // The rest of `std::sync` is not a lock: std's own items, so that
 // `use std::sync::{Arc, Mutex}` keeps compiling with the new path.

@@ -157,6 +157,16 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     pub(super) fn into_result(self) -> LockResult<Self> {
         self.poison.flag().result(self)
     }
+
+    /// The mutex's poison flag, for the condvar.
+    pub(super) fn flag(&self) -> &'a poison::Flag {
+        self.poison.flag()
+    }
+
+    /// The recorded guard underneath, for the condvar.
+    pub(super) fn inner_mut(&mut self) -> &mut crate::MutexGuard<'a, T> {
+        &mut self.inner
+    }
 }
 
 impl<T: ?Sized> Deref for MutexGuard<'_, T> {
