@@ -2,6 +2,8 @@
 //! `use lockscope_sync::stdsync::{...}` (or `lockscope::sync::stdsync`).
 
 #[cfg(feature = "record")]
+mod barrier;
+#[cfg(feature = "record")]
 mod condvar;
 #[cfg(feature = "record")]
 mod mutex;
@@ -11,6 +13,8 @@ mod poison;
 mod rwlock;
 
 #[cfg(feature = "record")]
+pub use self::barrier::{Barrier, BarrierWaitResult};
+#[cfg(feature = "record")]
 pub use self::condvar::{Condvar, WaitTimeoutResult};
 #[cfg(feature = "record")]
 pub use self::mutex::{Mutex, MutexGuard};
@@ -19,7 +23,8 @@ pub use self::rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 #[cfg(not(feature = "record"))]
 pub use std::sync::{
-    Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, WaitTimeoutResult,
+    Barrier, BarrierWaitResult, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard,
+    RwLockWriteGuard, WaitTimeoutResult,
 };
 
 // The rest of `std::sync` is not a lock: std's own items, so that
