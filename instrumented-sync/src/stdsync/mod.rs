@@ -6,7 +6,11 @@ mod barrier;
 #[cfg(feature = "record")]
 mod condvar;
 #[cfg(feature = "record")]
+mod lazy_lock;
+#[cfg(feature = "record")]
 mod mutex;
+#[cfg(feature = "record")]
+mod once_lock;
 #[cfg(feature = "record")]
 mod poison;
 #[cfg(feature = "record")]
@@ -17,14 +21,18 @@ pub use self::barrier::{Barrier, BarrierWaitResult};
 #[cfg(feature = "record")]
 pub use self::condvar::{Condvar, WaitTimeoutResult};
 #[cfg(feature = "record")]
+pub use self::lazy_lock::LazyLock;
+#[cfg(feature = "record")]
 pub use self::mutex::{Mutex, MutexGuard};
+#[cfg(feature = "record")]
+pub use self::once_lock::OnceLock;
 #[cfg(feature = "record")]
 pub use self::rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 #[cfg(not(feature = "record"))]
 pub use std::sync::{
-    Barrier, BarrierWaitResult, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard,
-    RwLockWriteGuard, WaitTimeoutResult,
+    Barrier, BarrierWaitResult, Condvar, LazyLock, Mutex, MutexGuard, OnceLock, RwLock,
+    RwLockReadGuard, RwLockWriteGuard, WaitTimeoutResult,
 };
 
 // The rest of `std::sync` is not a lock: std's own items, so that
