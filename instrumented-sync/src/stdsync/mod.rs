@@ -35,8 +35,12 @@ pub use std::sync::{
     RwLockReadGuard, RwLockWriteGuard, WaitTimeoutResult,
 };
 
-// The rest of `std::sync` is not a lock: std's own items, so that
-// `use std::sync::{Arc, Mutex}` keeps compiling with the new path.
+// The rest of `std::sync`, as std's own items, so that any `use
+// std::sync::{...}` line keeps compiling with the new path: the error and
+// result types (the locks above return std's `PoisonError` and
+// `TryLockError`), what is not a lock, and `Once` (not recorded).
+#[allow(deprecated)]
+pub use std::sync::ONCE_INIT;
 pub use std::sync::{
-    atomic, mpsc, Arc, LockResult, PoisonError, TryLockError, TryLockResult, Weak,
+    atomic, mpsc, Arc, LockResult, Once, OnceState, PoisonError, TryLockError, TryLockResult, Weak,
 };
