@@ -55,7 +55,6 @@ pub mod meta;
 pub mod order;
 pub mod policy;
 pub mod recorder;
-/// `std::sync`'s API (poisoning, `LockResult`), recorded: a drop-in for `use std::sync::{...}`.
 pub mod stdsync;
 pub mod thread;
 pub mod thread_id;
