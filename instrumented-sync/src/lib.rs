@@ -55,6 +55,7 @@ pub mod meta;
 pub mod order;
 pub mod policy;
 pub mod recorder;
+pub mod stdsync;
 pub mod thread;
 pub mod thread_id;
 pub mod thread_state;
