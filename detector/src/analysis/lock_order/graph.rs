@@ -53,7 +53,7 @@ fn draw(m: &Merged, reported: &[Vec<u32>]) -> Graph {
             .unwrap_or(reps[0]);
         let trace = m.traces[m.threads[first.thread as usize].1].0.clone();
         let why = Why::Order {
-            edge: m.order_edge(first),
+            edge: m.order_edge(first, false),
             trace,
         };
         let count = reps.iter().map(|r| r.count).sum();
@@ -86,4 +86,49 @@ fn display_names(m: &Merged) -> Vec<String> {
             (_, None) => key.clone(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::testkit::TraceBuilder;
+
+    fn graph_of(b: &TraceBuilder) -> Graph {
+        let input = Input {
+            name: "t".into(),
+            source: Box::new(b.source()),
+        };
+        graph(vec![input], &Config::default()).expect("in memory")
+    }
+
+    #[test]
+    fn cycles_are_the_inversions_the_analysis_reports() {
+        // One thread takes A then B, later B then A: both edges, no
+        // deadlock pattern (it cannot wait for itself), so no cycle.
+        let mut b = TraceBuilder::std();
+        b.lock("T1", "A", "1")
+            .lock("T1", "B", "2")
+            .rel("T1", "B")
+            .rel("T1", "A");
+        b.lock("T1", "B", "3")
+            .lock("T1", "A", "4")
+            .rel("T1", "A")
+            .rel("T1", "B");
+        let g = graph_of(&b);
+        assert_eq!(g.edges.len(), 2);
+        assert!(g.cycles.is_empty(), "{g:?}");
+        // A second thread inverting the order is a potential deadlock.
+        b.lock("T2", "B", "5").lock("T2", "A", "6");
+        let g = graph_of(&b);
+        let names: Vec<&str> = g.cycles[0]
+            .iter()
+            .map(|&i| g.nodes[i].name.as_str())
+            .collect();
+        assert_eq!(names, ["A", "B"]);
+        assert_eq!(
+            b.analyze()
+                .count(crate::finding::FindingKind::PotentialDeadlock),
+            1
+        );
+    }
 }

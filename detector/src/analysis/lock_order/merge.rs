@@ -39,7 +39,7 @@ pub struct Merged {
     pub(super) lock_keys: Vec<(String, Option<usize>)>,
     pub(super) site_ids: HashMap<String, u32>,
     pub(super) sites: Vec<String>,
-    /// Per global thread: display name (`trace: T1`), trace, local id.
+    /// Per global thread: display name in its trace, trace, local id.
     pub(super) threads: Vec<(String, usize, ThreadId)>,
     /// Per trace: name, fork/join clocks and whether they are trusted.
     pub(super) traces: Vec<(String, ForkJoin, bool)>,
@@ -97,7 +97,7 @@ impl Merged {
         for rep in edges.all() {
             let thread = *thread_ids.entry(rep.thread).or_insert_with(|| {
                 let t = ThreadId(rep.thread);
-                let name = format!("{}: {}", cx.trace_name, cx.meta.thread(t).display_name());
+                let name = cx.meta.thread(t).display_name().to_owned();
                 self.threads.push((name, cx.trace, t));
                 self.threads.len() as u32 - 1
             });
@@ -191,19 +191,26 @@ impl Merged {
         chosen
             .iter()
             .map(|r| SeenEdge {
-                edge: self.order_edge(r),
+                edge: self.order_edge(r, true),
                 acquired: Some(r.instances[0].idx_from),
                 requested: Some(r.instances[0].idx_to),
             })
             .collect()
     }
 
-    /// Representative `r` with names: the thread prefixed by its trace.
-    pub fn order_edge(&self, r: &Rep) -> OrderEdge {
+    /// Representative `r` with names, its thread's prefixed by its trace
+    /// (`one.jsonl: T1`) when `prefixed`.
+    pub fn order_edge(&self, r: &Rep, prefixed: bool) -> OrderEdge {
         let site = |s: u32| (s != NO_SITE).then(|| self.sites[s as usize].clone());
         let mode = |l: u32, m| names::mode_of(self.lock_kinds[l as usize], m);
+        let (name, trace, _) = &self.threads[r.thread as usize];
+        let thread = if prefixed {
+            format!("{}: {name}", self.traces[*trace].0)
+        } else {
+            name.clone()
+        };
         OrderEdge {
-            thread: self.threads[r.thread as usize].0.clone(),
+            thread,
             from: self.lock_names[r.from as usize].clone(),
             to: self.lock_names[r.to as usize].clone(),
             site_from: site(r.site_from),
