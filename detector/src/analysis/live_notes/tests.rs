@@ -114,3 +114,55 @@ fn live_inversion_the_trace_shows_is_reported_once() {
     assert_eq!(found.len(), 1, "{:#?}", report.findings);
     assert!(!found[0].live);
 }
+
+/// The example in docs/trace-format.md (`note_text`) is what the builder
+/// makes, and a trace carrying it reports it.
+#[test]
+fn the_documented_note_is_a_finding_the_analyzer_reads() {
+    let spec = include_str!("../../../../docs/trace-format.md");
+    let start = spec
+        .find("```json\n{\n  \"kind\": \"potential_deadlock\"")
+        .expect("the live finding example")
+        + "```json\n".len();
+    let text = &spec[start..start + spec[start..].find("```").expect("its end")];
+    let documented: Finding = serde_json::from_str(text).expect("a finding");
+    let edge = |thread: &str, from: &str, to: &str, sites: (&str, &str)| SeenEdge {
+        edge: OrderEdge {
+            thread: thread.into(),
+            from: from.into(),
+            to: to.into(),
+            site_from: Some(sites.0.into()),
+            site_to: Some(sites.1.into()),
+            mode_from: None,
+            mode_to: None,
+            count: 1,
+        },
+        acquired: None,
+        requested: None,
+    };
+    let built = build::potential_deadlock(vec![
+        edge(
+            "task1",
+            "plate",
+            "chopsticks",
+            ("src/dine.rs:8:20", "src/dine.rs:10:21"),
+        ),
+        edge(
+            "task2",
+            "chopsticks",
+            "plate",
+            ("src/dine.rs:18:20", "src/dine.rs:20:21"),
+        ),
+    ]);
+    assert_eq!(documented, built);
+    let mut b = TraceBuilder::lockscope();
+    note(&mut b, "task1", "potential_deadlock", text);
+    assert_eq!(
+        titles(&b.analyze(), FindingKind::PotentialDeadlock),
+        [
+            "potential deadlock: chopsticks -> plate -> chopsticks (task2 at src/dine.rs:18:20 -> \
+          src/dine.rs:20:21, task1 at src/dine.rs:8:20 -> src/dine.rs:10:21) (reported live by \
+          the runtime)"
+        ]
+    );
+}
