@@ -1,4 +1,4 @@
-//! Lost updates (issue item 6): the seed scenarios 1, 2 and 5 as traces,
+//! Lost updates: the seed scenarios 1, 2 and 5 as traces,
 //! and the dependency rules between reads and writes.
 
 mod support;

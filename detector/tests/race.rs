@@ -1,4 +1,4 @@
-//! Data races by happens-before (issue item 7): unordered accesses race,
+//! Data races by happens-before: unordered accesses race,
 //! every synchronisation edge suppresses them, fork/join operands that do
 //! not name the child are detected and ignored.
 

@@ -170,7 +170,7 @@ mod tests {
             "{xml}"
         );
         assert!(xml.contains("(3 occurrences)"), "{xml}");
-        assert!(xml.contains("*** DEADLOCK ***"), "{xml}");
+        assert!(xml.contains(wording::DEADLOCK), "{xml}");
         assert!(xml.contains("name=\"no data races\"") || !xml.contains("no data race"));
         assert!(xml.contains("name=\"no starved threads\""), "{xml}");
     }

@@ -19,7 +19,7 @@
 //! bypassed, with the site of the acquisition just before its own.
 //!
 //! Findings:
-//! - [`Starvation`](FindingKind::Starvation), *bypass*: threads that
+//! - [`Starvation`](crate::finding::FindingKind::Starvation), *bypass*: threads that
 //!   arrived after one waiting thread took the lock before it
 //!   [`Config::starvation_bypass`] times or more. Arrival is the request
 //!   (an acquisition without a request barged in, so it arrived last).
@@ -32,7 +32,7 @@
 //!   it waits in (or behind) a wait-for cycle: the deadlock analysis reports
 //!   blocked threads as `Deadlock` / `BlockedForever`; this one adds only
 //!   the bypass or long-wait fact.
-//! - [`LongHold`](FindingKind::LongHold): a lock's longest hold is longer
+//! - [`LongHold`](crate::finding::FindingKind::LongHold): a lock's longest hold is longer
 //!   than [`Config::long_hold_factor`] times the mean of its other holds and
 //!   at least [`Config::long_hold_min_ns`].
 //!

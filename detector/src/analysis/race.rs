@@ -2,7 +2,7 @@
 //!
 //! Two accesses to one variable race when at least one writes and neither
 //! happens before the other. Happens-before is tracked with vector clocks
-//! ([`crate::clock`]) and FastTrack epochs (see [`shadow`]) along these
+//! ([`crate::clock`]) and FastTrack epochs (see `shadow`) along these
 //! edges:
 //! - lock release -> the next acquisition of the same lock (a condvar wait
 //!   releases its mutex, the wake-up re-acquires it);

@@ -17,7 +17,7 @@
 //!
 //! A cycle found is a real deadlock at that point of the run: every thread
 //! on it was blocked on the next. It is reported as a
-//! [`Deadlock`](FindingKind::Deadlock) whose title says how it was broken
+//! [`Deadlock`](crate::finding::FindingKind::Deadlock) whose title says how it was broken
 //! (the first thread of the cycle to stop waiting without getting what it
 //! waited for: a `try_failed` is a timeout; an exit or a release while
 //! blocked is an abort). The fingerprint hashes `broken`, the sorted lock

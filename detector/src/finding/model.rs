@@ -1,6 +1,8 @@
 //! [`Finding`]: one entry per distinct bug (fingerprint), with its subject
 //! ([`Detail`]), the steps of its first occurrence, a few more occurrences'
-//! steps, and how often it occurred.
+//! steps, and how often it occurred. Its words (title, notes, step
+//! sentences) come from [`wording`](super::wording), which also defines
+//! [`Finding::title`].
 
 use serde::{Deserialize, Serialize};
 
