@@ -16,7 +16,7 @@ fn at(event: u64, site: &str) -> At {
     At {
         site: Some(site.into()),
         event: Some(event),
-        time: None,
+        ..At::default()
     }
 }
 

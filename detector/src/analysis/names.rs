@@ -98,6 +98,7 @@ pub fn at(meta: &TraceMeta, index: u64, time: Option<u64>, s: Option<SiteId>) ->
         site: site(meta, s),
         event: Some(index),
         time: time.filter(|_| meta.header.clock == ClockUnit::Nanoseconds),
+        backtrace: Vec::new(),
     }
 }
 

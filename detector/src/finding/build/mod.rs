@@ -13,13 +13,14 @@ pub use order::{potential_deadlock, SeenEdge};
 
 use super::step::{Role, Step};
 
-/// Where and when something happened: a site, and for trace events their
-/// index and time.
+/// Where and when something happened: a site, for trace events their index
+/// and time, and the backtrace when one was captured.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct At {
     pub site: Option<String>,
     pub event: Option<u64>,
     pub time: Option<u64>,
+    pub backtrace: Vec<String>,
 }
 
 impl At {
@@ -37,6 +38,7 @@ impl At {
             site: self.site.clone(),
             event: self.event,
             time: self.time,
+            backtrace: self.backtrace.clone(),
             ..Step::new(thread, role)
         }
     }

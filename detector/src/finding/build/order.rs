@@ -48,7 +48,7 @@ pub fn potential_deadlock(mut edges: Vec<SeenEdge>) -> Finding {
         let at = |site: &Option<String>, event| At {
             site: site.clone(),
             event,
-            time: None,
+            ..At::default()
         };
         let acquired = Role::Acquired {
             lock: e.from.clone(),

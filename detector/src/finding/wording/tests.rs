@@ -144,8 +144,14 @@ lockscope: deadlock: alice holds a and waits for b; bob holds b and waits for a
    *** DEADLOCK ***
 "
     );
-    // Sites shown as a renderer wants them.
+    // Sites shown as a renderer wants them, with backtraces when asked.
     let short = |s: &str| s.trim_start_matches("src/").to_owned();
     let words = Words::with_sites(&short);
     assert!(report(&f, &words).contains("      at bank.rs:10:9\n"));
+    let mut f = f;
+    f.steps[1].backtrace = vec!["bank::transfer".into(), "bank::main".into()];
+    assert!(!report(&f, &Words::PLAIN).contains("bank::transfer"));
+    assert!(report(&f, &Words::PLAIN.backtraces(true)).contains(
+        "  alice: blocked waiting for b\n      at src/bank.rs:11:9\n        #0 bank::transfer\n        #1 bank::main\n"
+    ));
 }
