@@ -29,8 +29,9 @@
 
 use std::collections::HashMap;
 
-use super::{names, Analysis, Context};
-use crate::finding::{site_tuple, Detail, Finding, FindingId, FindingKind, Findings, Role, Step};
+use super::names::{self, SiteHashes};
+use super::{Analysis, Context};
+use crate::finding::{tuple_of, Detail, Finding, FindingId, FindingKind, Findings, Role, Step};
 use crate::trace::{Event, EventKind, SiteId, ThreadId, TraceMeta, VarId};
 
 /// One access: which event, who, where. 16 bytes; `thread == NO_THREAD`
@@ -127,6 +128,7 @@ pub struct LostUpdates {
     /// (variable, read site, write site), the bug a fingerprint names ->
     /// its finding, in this trace.
     found: HashMap<(u32, u32, u32), FindingId>,
+    site_hashes: SiteHashes,
 }
 
 impl LostUpdates {
@@ -162,8 +164,8 @@ impl LostUpdates {
         let key = (v.0, r1.site, w1.site);
         match self.found.get(&key) {
             Some(&id) => {
-                let site = |a: Access| a.site().map(|s| cx.meta.site(s));
-                let tuple = site_tuple([site(r1), site(w2), site(w1)]);
+                let mut site = |a: Access| self.site_hashes.get(cx.meta, a.site());
+                let tuple = tuple_of([site(r1), site(w2), site(w1)]);
                 found.again(id, tuple, || steps(cx.meta, v, (r1, w2, w1)));
             }
             None => {
@@ -255,6 +257,7 @@ impl Analysis for LostUpdates {
     fn end_trace(&mut self, _cx: &Context<'_>, _found: &mut Findings) {
         self.vars.clear();
         self.found.clear();
+        self.site_hashes.clear();
     }
 }
 

@@ -3,7 +3,7 @@
 //! where locks have them, waits, durations, and steps at trace events.
 
 use crate::finding::build::At;
-use crate::finding::{Duration, Mode, Role, Step, TimeUnit, WaitOn};
+use crate::finding::{site_hash, Duration, Mode, Role, Step, TimeUnit, WaitOn};
 use crate::state::WaitTarget;
 use crate::trace::{ClockUnit, LockMode, ObjId, PrimitiveKind, SiteId, ThreadId, TraceMeta, VarId};
 
@@ -110,4 +110,25 @@ pub fn step(
     role: Role,
 ) -> Step {
     at(meta, index, time, s).step(&thread(meta, t), role)
+}
+
+/// Each site's [`site_hash`], computed once per trace: what an analysis
+/// combines into an occurrence's site tuple without formatting a site.
+#[derive(Debug, Default)]
+pub struct SiteHashes(Vec<Option<u64>>);
+
+impl SiteHashes {
+    /// The hash of site `s` of `meta`'s trace, `None` when unknown.
+    pub fn get(&mut self, meta: &TraceMeta, s: Option<SiteId>) -> Option<u64> {
+        let s = s?;
+        if self.0.len() <= s.index() {
+            self.0.resize(s.index() + 1, None);
+        }
+        Some(*self.0[s.index()].get_or_insert_with(|| site_hash(meta.site(s))))
+    }
+
+    /// Forgets every hash (the next trace has other site ids).
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
 }

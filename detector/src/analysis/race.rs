@@ -53,9 +53,10 @@
 
 use std::collections::HashMap;
 
+use super::names::SiteHashes;
 use super::{Analysis, Context, Finished};
 use crate::clock::VectorClock;
-use crate::finding::{site_tuple, FindingId, Findings};
+use crate::finding::{tuple_of, FindingId, Findings};
 use crate::trace::{Event, EventKind, ThreadId, VarId};
 
 mod forkjoin;
@@ -83,6 +84,7 @@ pub struct Races {
     conflicts: Vec<Conflict>,
     /// (var, lower site, higher site) -> its finding, in this trace.
     seen: HashMap<(u32, u32, u32), FindingId>,
+    site_hashes: SiteHashes,
     limits: Vec<String>,
 }
 
@@ -175,10 +177,12 @@ impl Races {
         let race = report::Race::new(cx, ev, var, wrote, c);
         match self.seen.get(&key) {
             Some(&id) => {
-                let meta = cx.meta;
-                let at = |s: Option<crate::trace::SiteId>| s.map(|s| meta.site(s));
-                let tuple = site_tuple([at(ev.site), at(c.previous.at.site)]);
-                found.again(id, tuple, || race.steps(meta));
+                let hashes = &mut self.site_hashes;
+                let tuple = tuple_of([
+                    hashes.get(cx.meta, ev.site),
+                    hashes.get(cx.meta, c.previous.at.site),
+                ]);
+                found.again(id, tuple, || race.steps(cx.meta));
             }
             None => {
                 let id = found.add(race.into_finding(cx.meta));
@@ -249,6 +253,7 @@ impl Analysis for Races {
         self.objs.clear();
         self.vars.clear();
         self.seen.clear();
+        self.site_hashes.clear();
     }
 
     fn finish(&mut self, _config: &super::Config, _found: &mut Findings) -> Finished {

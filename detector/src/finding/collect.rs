@@ -15,16 +15,15 @@
 //!
 //! # Performance
 //! [`Findings::add`] hashes the fingerprint; [`Findings::again`] is a vector
-//! index plus one hash-set insert of a 64-bit site-tuple hash. Memory per
-//! finding: the finding, at most [`EXAMPLES`] step lists and 8 bytes per
-//! distinct site tuple.
+//! index plus one set insert of a 64-bit site-tuple hash (the caller
+//! combines cached site hashes). Memory per finding: the finding, at most
+//! [`EXAMPLES`] step lists and 8 bytes per distinct site tuple.
 
-use std::collections::{HashMap, HashSet};
-use std::fmt::{self, Display, Write as _};
-use std::hash::{DefaultHasher, Hasher};
+use std::collections::HashMap;
 
 use super::model::{Finding, Origin, EXAMPLES};
 use super::step::Step;
+use super::tuple::{site_tuple, Tuples};
 
 /// The findings of a run, one per fingerprint, in order of first arrival.
 #[derive(Debug, Default)]
@@ -33,12 +32,17 @@ pub struct Findings {
     by_fingerprint: HashMap<String, usize>,
     /// The trace findings are attributed to now.
     trace: Option<String>,
+    /// Counts [`set_trace`](Findings::set_trace) calls, so an occurrence
+    /// checks its origin only when the trace changed.
+    trace_seq: usize,
 }
 
 #[derive(Debug)]
 struct Entry {
     finding: Finding,
-    tuples: HashSet<u64>,
+    tuples: Tuples,
+    /// The `trace_seq` its origins were last brought up to date in.
+    origin_seq: usize,
 }
 
 /// A finding already in a [`Findings`].
@@ -54,6 +58,7 @@ impl Findings {
     /// trace `name`; `None` after the last trace.
     pub fn set_trace(&mut self, name: Option<&str>) {
         self.trace = name.map(str::to_owned);
+        self.trace_seq += 1;
     }
 
     /// Adds `f`: a new entry, or `f`'s occurrences folded into the entry of
@@ -65,6 +70,7 @@ impl Findings {
         let tuple = site_tuple(event_sites(&f.steps));
         if let Some(&i) = self.by_fingerprint.get(&f.fingerprint) {
             self.entries[i].merge(f, tuple);
+            self.entries[i].origin_seq = self.trace_seq;
             return FindingId(i);
         }
         let i = self.entries.len();
@@ -73,8 +79,10 @@ impl Findings {
         f.site_tuples = 1;
         let mut entry = Entry {
             finding: f,
-            tuples: HashSet::from([tuple]),
+            tuples: Tuples::default(),
+            origin_seq: self.trace_seq,
         };
+        entry.tuples.insert(tuple);
         for steps in further {
             entry.example(steps);
         }
@@ -83,10 +91,10 @@ impl Findings {
     }
 
     /// One more occurrence of finding `id`, whose event steps have the sites
-    /// that hash to `tuple` (see [`site_tuple`]); `steps` is called only if
-    /// its steps are kept.
+    /// that make `tuple` (see [`site_tuple`](super::site_tuple) and
+    /// [`tuple_of`](super::tuple_of)); `steps` is called only if its steps
+    /// are kept.
     pub fn again(&mut self, id: FindingId, tuple: u64, steps: impl FnOnce() -> Vec<Step>) {
-        let trace = self.trace.as_deref();
         let entry = &mut self.entries[id.0];
         entry.finding.occurrences += 1;
         if entry.tuples.insert(tuple) {
@@ -95,8 +103,12 @@ impl Findings {
         if entry.finding.examples.len() + 1 < EXAMPLES {
             entry.finding.examples.push(steps());
         }
-        if let Some(t) = trace.filter(|t| !entry.finding.found_in(t)) {
-            entry.finding.origins.push(Origin::trace(t));
+        if entry.origin_seq != self.trace_seq {
+            entry.origin_seq = self.trace_seq;
+            let trace = self.trace.as_deref();
+            if let Some(t) = trace.filter(|t| !entry.finding.found_in(t)) {
+                entry.finding.origins.push(Origin::trace(t));
+            }
         }
     }
 
@@ -154,31 +166,6 @@ fn event_sites(steps: &[Step]) -> impl Iterator<Item = Option<&str>> {
         .iter()
         .filter(|s| s.event.is_some())
         .map(|s| s.site.as_deref())
-}
-
-/// A hash of a tuple of sites (each displayed as a finding shows it, `None`
-/// for an unknown one), to count distinct tuples. Analyses hash their trace
-/// sites with it without building strings.
-pub fn site_tuple<S: Display>(sites: impl IntoIterator<Item = Option<S>>) -> u64 {
-    struct Feed<'a>(&'a mut DefaultHasher);
-    impl fmt::Write for Feed<'_> {
-        fn write_str(&mut self, s: &str) -> fmt::Result {
-            self.0.write(s.as_bytes());
-            Ok(())
-        }
-    }
-    let mut h = DefaultHasher::new();
-    for site in sites {
-        match site {
-            // Writing into a hasher cannot fail.
-            Some(s) => {
-                let _ = write!(Feed(&mut h), "{s}");
-                h.write_u8(0xff);
-            }
-            None => h.write_u8(0xfe),
-        }
-    }
-    h.finish()
 }
 
 #[cfg(test)]

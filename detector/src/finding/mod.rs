@@ -14,8 +14,8 @@
 //! that the analyses and the runtime both report (deadlocks, lock-order
 //! inversions) from plain names and sites.
 //!
-//! Floors: `kind`, `step`, `scenario`, `detail` < `fingerprint` < `model`
-//! < `collect`, `build`, `wording`.
+//! Floors: `kind`, `step`, `scenario`, `detail`, `tuple` < `fingerprint` <
+//! `model` < `collect`, `build`, `wording`.
 
 pub mod build;
 mod collect;
@@ -25,12 +25,14 @@ mod kind;
 mod model;
 mod scenario;
 mod step;
+mod tuple;
 pub mod wording;
 
-pub use collect::{site_tuple, FindingId, Findings};
+pub use collect::{FindingId, Findings};
 pub use detail::{Detail, Distrust, End, Link, OrderEdge, Unwakeable};
 pub use fingerprint::fingerprint;
 pub use kind::{FindingKind, Grade, Severity};
 pub use model::{Finding, Origin, EXAMPLES};
 pub use scenario::{Op, Row, Scenario};
 pub use step::{Access, Duration, Mode, Role, Step, TimeUnit, WaitOn, Waited};
+pub use tuple::{site_hash, site_tuple, tuple_of};
