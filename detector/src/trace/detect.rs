@@ -23,10 +23,13 @@ use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
 
-use super::std_line::{parse_line, quote};
-use super::wire::{walk_keys, Walk};
-use super::{EventSource, JsonDocReader, JsonLinesReader, StdReader};
-use super::{Position, TraceError, TraceErrorKind};
+use super::error::{Position, TraceError, TraceErrorKind};
+use super::json::keys::{walk_keys, Walk};
+use super::json_doc::JsonDocReader;
+use super::jsonl::JsonLinesReader;
+use super::source::EventSource;
+use super::std_format::line::{parse_line, quote};
+use super::std_format::StdReader;
 
 /// How many leading bytes detection may look at.
 const PEEK: usize = 64 * 1024;

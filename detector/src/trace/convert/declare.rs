@@ -1,7 +1,8 @@
-//! JSON output of [`write_trace`](super::write_trace): a whole trace as
-//! JSON Lines or one JSON document.
+//! [`TraceOut`]: a whole trace through any [`Encoder`] (JSON Lines, JSON
+//! document, binary), the part of [`write_trace`](super::write_trace) that
+//! every encoding of lockscope's own shares.
 //!
-//! JSON output declares every table entry just before its first use, in
+//! The output declares every table entry just before its first use, in
 //! dense-id order (declaring entry `k` first declares every undeclared
 //! entry below `k`), so a reader assigns the same dense ids again; entries
 //! never used by an event are declared at the end. File ids: a thread,
@@ -16,14 +17,14 @@
 //! One pass; per event a few vector lookups besides the encoding itself.
 
 use std::collections::HashSet;
-use std::io::{self, Write};
+use std::io;
 
-use super::convert::{output_error, WriteSummary};
-use super::json_out::{FileIds, JsonOut};
-use super::{
-    BacktraceId, Event, EventKind, EventSource, NoteId, ObjId, SiteId, ThreadId, TraceError,
-    TraceMeta, VarId,
-};
+use super::summary::{output_error, WriteSummary};
+use crate::trace::encode::{Encoder, FileIds};
+use crate::trace::error::TraceError;
+use crate::trace::event::{BacktraceId, Event, EventKind, NoteId, ObjId, SiteId, ThreadId, VarId};
+use crate::trace::meta::TraceMeta;
+use crate::trace::source::EventSource;
 
 /// Gives labels file ids: canonical integers keep theirs.
 #[derive(Debug, Default)]
@@ -83,11 +84,9 @@ struct Declared {
     notes: usize,
 }
 
-/// JSON Lines / document output of a whole trace.
-pub(crate) struct JsonConvert<'a> {
-    out: JsonOut<&'a mut dyn Write>,
-    document: bool,
-    first: bool,
+/// A whole trace written through `E`.
+pub(crate) struct TraceOut<E> {
+    out: E,
     ids: Assigned,
     thread_ids: IdAlloc,
     prim_ids: IdAlloc,
@@ -97,12 +96,10 @@ pub(crate) struct JsonConvert<'a> {
     orphans: Vec<ThreadId>,
 }
 
-impl<'a> JsonConvert<'a> {
-    pub fn new(out: &'a mut dyn Write, document: bool) -> Self {
-        JsonConvert {
-            out: JsonOut::new(out),
-            document,
-            first: true,
+impl<E: Encoder> TraceOut<E> {
+    pub fn new(out: E) -> Self {
+        TraceOut {
+            out,
             ids: Assigned::default(),
             thread_ids: IdAlloc::default(),
             prim_ids: IdAlloc::default(),
@@ -125,41 +122,12 @@ impl<'a> JsonConvert<'a> {
     }
 
     fn header(&mut self, meta: &TraceMeta) -> io::Result<()> {
-        if self.document {
-            self.out.raw(b"{\"header\":")?;
-            self.out.header("", &meta.header)?;
-            self.out.raw(b",\n\"events\":[")
-        } else {
-            self.out.header("header", &meta.header)?;
-            self.out.raw(b"\n")
-        }
-    }
-
-    /// Before a record: the separator of a document array.
-    fn begin(&mut self) -> io::Result<()> {
-        if !self.document {
-            return Ok(());
-        }
-        let sep: &[u8] = if self.first { b"\n" } else { b",\n" };
-        self.first = false;
-        self.out.raw(sep)
-    }
-
-    /// After a record: the newline of JSON Lines.
-    fn end(&mut self) -> io::Result<()> {
-        if self.document {
-            Ok(())
-        } else {
-            self.out.raw(b"\n")
-        }
+        self.out.header(&meta.header)
     }
 
     fn finish(mut self, meta: &TraceMeta) -> io::Result<()> {
         self.declare_all(meta)?;
-        if self.document {
-            self.out.raw(b"\n]}\n")?;
-        }
-        self.out.flush()
+        self.out.finish()
     }
 
     fn declare_all(&mut self, meta: &TraceMeta) -> io::Result<()> {
@@ -212,18 +180,14 @@ impl<'a> JsonConvert<'a> {
                 }
             }
         }
-        self.begin()?;
-        self.out.event(ev, &self.ids)?;
-        self.end()
+        self.out.event(ev, &self.ids)
     }
 
     fn site(&mut self, meta: &TraceMeta, id: SiteId) -> io::Result<()> {
         while self.declared.sites <= id.index() {
             let k = self.declared.sites;
             self.declared.sites += 1;
-            self.begin()?;
             self.out.site(k as u64, &meta.sites[k])?;
-            self.end()?;
         }
         Ok(())
     }
@@ -232,9 +196,7 @@ impl<'a> JsonConvert<'a> {
         while self.declared.backtraces <= id.index() {
             let k = self.declared.backtraces;
             self.declared.backtraces += 1;
-            self.begin()?;
             self.out.backtrace(k as u64, &meta.backtraces[k])?;
-            self.end()?;
         }
         Ok(())
     }
@@ -243,9 +205,7 @@ impl<'a> JsonConvert<'a> {
         while self.declared.notes <= id.index() {
             let k = self.declared.notes;
             self.declared.notes += 1;
-            self.begin()?;
             self.out.note(k as u64, &meta.notes[k])?;
-            self.end()?;
         }
         Ok(())
     }
@@ -286,9 +246,7 @@ impl<'a> JsonConvert<'a> {
             .as_deref()
             .or(relabeled.then_some(info.label.as_str()));
         let site = info.spawn_site.map(|s| u64::from(s.0));
-        self.begin()?;
-        self.out.thread(self.ids.threads[k], name, parent, site)?;
-        self.end()
+        self.out.thread(self.ids.threads[k], name, parent, site)
     }
 
     /// Declares again, with their parent, the threads waiting for `parent`.
@@ -322,10 +280,8 @@ impl<'a> JsonConvert<'a> {
                 .name
                 .as_deref()
                 .or(relabeled.then_some(info.label.as_str()));
-            self.begin()?;
             self.out
                 .primitive(file_id, info, name, info.site.map(|s| s.0.into()))?;
-            self.end()?;
         }
         Ok(())
     }
@@ -343,9 +299,7 @@ impl<'a> JsonConvert<'a> {
                 .name
                 .as_deref()
                 .or(relabeled.then_some(info.label.as_str()));
-            self.begin()?;
             self.out.var(file_id, name, info.site.map(|s| s.0.into()))?;
-            self.end()?;
         }
         Ok(())
     }

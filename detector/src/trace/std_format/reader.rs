@@ -35,13 +35,16 @@
 use std::io::Read;
 
 use super::intern::{pack, Interner};
-use super::lines::Lines;
-use super::std_line::{parse_line, LineError, StdLine, StdOp, STD_OPS};
-use super::{
-    ClockUnit, Event, EventKind, EventSource, LockMode, ObjId, Position, PrimitiveInfo,
-    PrimitiveKind, Site, SiteId, SourceFormat, ThreadId, ThreadInfo, TraceError, TraceErrorKind,
-    TraceMeta, VarId, VarInfo,
+use super::line::{parse_line, LineError, StdLine, StdOp, STD_OPS};
+use crate::trace::error::{Position, TraceError, TraceErrorKind};
+use crate::trace::event::{
+    Event, EventKind, LockMode, ObjId, PrimitiveKind, SiteId, ThreadId, VarId,
 };
+use crate::trace::input::lines::Lines;
+use crate::trace::meta::{
+    ClockUnit, PrimitiveInfo, Site, SourceFormat, ThreadInfo, TraceMeta, VarInfo,
+};
+use crate::trace::source::EventSource;
 
 fn label(name: &[u8]) -> String {
     String::from_utf8_lossy(name).into_owned()
@@ -274,7 +277,7 @@ impl State {
 }
 
 /// The 1-based character column of byte `offset` in `line`.
-pub(crate) fn char_column(line: &[u8], offset: usize) -> u64 {
+fn char_column(line: &[u8], offset: usize) -> u64 {
     let upto = &line[..offset.min(line.len())];
     let chars = upto.iter().filter(|b| (**b & 0xC0) != 0x80).count();
     chars as u64 + 1 + offset.saturating_sub(line.len()) as u64

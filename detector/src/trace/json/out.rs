@@ -1,6 +1,7 @@
-//! The JSON record encoder shared by the JSON Lines and JSON document
-//! writers: one function per record type of `docs/trace-format.md`,
-//! formatting into one output buffer.
+//! [`JsonOut`]: the JSON record builder shared by the JSON Lines and JSON
+//! document encodings: one function per record type of
+//! `docs/trace-format.md`, formatting into one output buffer. How records
+//! are framed (lines, or the elements of a document) is `framing`'s.
 //!
 //! # Performance
 //! Records are built directly in a 64 KiB output buffer that is handed to
@@ -13,45 +14,10 @@
 
 use std::io::{self, Write};
 
-use super::{
-    BacktraceId, Event, EventKind, Header, Note, NoteId, ObjId, PrimitiveInfo, Site, SiteId,
-    ThreadId, VarId, FORMAT_NAME,
-};
-
-/// How dense ids become the integers written in the file.
-pub(crate) trait FileIds {
-    fn thread(&self, id: ThreadId) -> u64;
-    fn obj(&self, id: ObjId) -> u64;
-    fn var(&self, id: VarId) -> u64;
-    fn site(&self, id: SiteId) -> u64;
-    fn backtrace(&self, id: BacktraceId) -> u64;
-    fn note(&self, id: NoteId) -> u64;
-}
-
-/// The file id is the dense id (what the runtime's recorder passes).
-#[derive(Debug)]
-pub(crate) struct SameIds;
-
-impl FileIds for SameIds {
-    fn thread(&self, id: ThreadId) -> u64 {
-        id.0.into()
-    }
-    fn obj(&self, id: ObjId) -> u64 {
-        id.0.into()
-    }
-    fn var(&self, id: VarId) -> u64 {
-        id.0.into()
-    }
-    fn site(&self, id: SiteId) -> u64 {
-        id.0.into()
-    }
-    fn backtrace(&self, id: BacktraceId) -> u64 {
-        id.0.into()
-    }
-    fn note(&self, id: NoteId) -> u64 {
-        id.0.into()
-    }
-}
+use super::record::Declaration;
+use crate::trace::encode::FileIds;
+use crate::trace::event::{Event, EventKind};
+use crate::trace::meta::{Header, Note, PrimitiveInfo, Site, FORMAT_NAME};
 
 /// Bytes buffered before they are handed to the writer.
 const SPILL_AT: usize = 64 * 1024;
@@ -242,7 +208,7 @@ impl<W: Write> JsonOut<W> {
     }
 
     pub fn site(&mut self, id: u64, site: &Site) -> io::Result<()> {
-        self.open("site")?;
+        self.open(Declaration::Site.name())?;
         self.u64("id", id)?;
         match site {
             Site::Source { file, line, column } => {
@@ -264,7 +230,7 @@ impl<W: Write> JsonOut<W> {
         parent: Option<u64>,
         site: Option<u64>,
     ) -> io::Result<()> {
-        self.open("thread")?;
+        self.open(Declaration::Thread.name())?;
         self.u64("id", id)?;
         self.opt_str("name", name)?;
         self.opt_u64("parent", parent)?;
@@ -279,7 +245,7 @@ impl<W: Write> JsonOut<W> {
         name: Option<&str>,
         site: Option<u64>,
     ) -> io::Result<()> {
-        self.open("primitive")?;
+        self.open(Declaration::Primitive.name())?;
         self.u64("id", id)?;
         self.name("kind", info.kind.as_str())?;
         self.opt_str("name", name)?;
@@ -290,7 +256,7 @@ impl<W: Write> JsonOut<W> {
     }
 
     pub fn var(&mut self, id: u64, name: Option<&str>, site: Option<u64>) -> io::Result<()> {
-        self.open("var")?;
+        self.open(Declaration::Var.name())?;
         self.u64("id", id)?;
         self.opt_str("name", name)?;
         self.opt_u64("site", site)?;
@@ -298,7 +264,7 @@ impl<W: Write> JsonOut<W> {
     }
 
     pub fn backtrace(&mut self, id: u64, frames: &[String]) -> io::Result<()> {
-        self.open("backtrace")?;
+        self.open(Declaration::Backtrace.name())?;
         self.u64("id", id)?;
         self.key("frames")?;
         serde_json::to_writer(&mut self.buf, frames).map_err(io::Error::from)?;
@@ -306,7 +272,7 @@ impl<W: Write> JsonOut<W> {
     }
 
     pub fn note(&mut self, id: u64, note: &Note) -> io::Result<()> {
-        self.open("note_text")?;
+        self.open(Declaration::NoteText.name())?;
         self.u64("id", id)?;
         self.str("kind", &note.kind)?;
         self.str("text", &note.text)?;
