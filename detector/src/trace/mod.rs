@@ -20,6 +20,7 @@
 //! from the content, never from the file name). Each module imports only
 //! from the modules below it.
 
+mod binary;
 mod convert;
 mod detect;
 mod encode;
@@ -31,13 +32,15 @@ mod json;
 mod json_doc;
 mod jsonl;
 mod meta;
+mod output;
 mod source;
 mod std_format;
 mod tables;
 
+pub use binary::{BinaryReader, BinaryWriter, MAGIC as BINARY_MAGIC};
 pub use convert::{write_trace, write_trace_summary, OutputFormat, WriteSummary};
 pub use detect::{from_reader, open};
-pub use error::{Position, TraceError, TraceErrorKind};
+pub use error::{Position, TraceError, TraceErrorKind, MAX_RECORD_BYTES};
 pub use event::{
     BacktraceId, Event, EventKind, LockMode, NoteId, ObjId, PrimitiveKind, SiteId, ThreadId, VarId,
 };

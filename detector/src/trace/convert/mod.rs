@@ -4,6 +4,7 @@
 //! [`write_std`](to_std::write_std) (what STD cannot say is counted).
 
 mod declare;
+mod ids;
 mod summary;
 mod to_std;
 
@@ -11,6 +12,7 @@ use std::io::Write;
 
 use self::declare::TraceOut;
 use self::to_std::write_std;
+use crate::trace::binary::BinaryEncoder;
 use crate::trace::error::TraceError;
 use crate::trace::json::framing::{Framing, JsonEncoder};
 use crate::trace::source::EventSource;
@@ -26,6 +28,8 @@ pub enum OutputFormat {
     JsonDocument,
     /// RAPID STD text (lossy: see `docs/trace-format.md`).
     Std,
+    /// lockscope's binary encoding.
+    Binary,
 }
 
 /// Streams `source` to `out` in `format`; returns the number of events
@@ -50,5 +54,6 @@ pub fn write_trace_summary(
         OutputFormat::JsonDocument => {
             TraceOut::new(JsonEncoder::new(out, Framing::Document)).run(source)
         }
+        OutputFormat::Binary => TraceOut::new(BinaryEncoder::new(out)).run(source),
     }
 }

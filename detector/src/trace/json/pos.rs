@@ -29,6 +29,7 @@ pub(crate) fn position_in(
         file: file.to_owned(),
         line,
         column: column + past_end,
+        byte: None,
     }
 }
 

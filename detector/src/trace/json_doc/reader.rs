@@ -93,6 +93,7 @@ impl<R: Read> JsonDocReader<R> {
             file: self.name.clone(),
             line: self.scan.line,
             column: self.scan.column,
+            byte: None,
         }
     }
 

@@ -271,6 +271,7 @@ impl State {
             file: self.name.clone(),
             line: number,
             column,
+            byte: None,
         };
         TraceError::new(position, kind)
     }
