@@ -101,8 +101,8 @@ impl<R: Read> BinaryReader<R> {
         let meta = &mut self.dec.tables.meta;
         meta.truncated = true;
         meta.warnings.push(format!(
-            "{} at byte {}: the trace ends {where_}: it was cut short (the writer \
-             crashed, was killed or could not write); the {} events before it are read",
+            "{} at byte {}: truncated: the trace ends {where_} (the writer crashed, was \
+             killed or could not write); the {} events before it are read",
             self.name,
             self.base + self.start as u64,
             self.dec.events
