@@ -129,7 +129,7 @@ fn every_bundled_trace_matches_independent_counts() {
         assert!(meta
             .primitives
             .iter()
-            .all(|p| p.kind == PrimitiveKind::Mutex));
+            .all(|p| p.kind == PrimitiveKind::ReentrantMutex));
     }
 }
 

@@ -6,7 +6,8 @@
 //! 1. gzip magic `1f 8b` or zstd magic `28 b5 2f fd` (or a zstd skippable
 //!    frame): decompress and detect again (at most two layers).
 //! 2. The binary magic `89 4c 53 54 0d 0a 1a 0a`: the binary encoding.
-//! 3. Skip a UTF-8 byte-order mark and whitespace. Nothing left: an error.
+//! 3. Skip a UTF-8 byte-order mark and whitespace. Nothing at all is an
+//!    error; blank lines are an STD trace with no events.
 //! 4. `{`: JSON. The first top-level key of that object that is one of
 //!    `"type"` (JSON Lines), `"header"`, `"declarations"` or `"events"` (a
 //!    JSON document) decides; other keys are skipped with their values,
@@ -196,12 +197,18 @@ fn classify(prefix: &[u8], complete: bool) -> Option<Result<Detected, Unknown>> 
     };
     let text = &prefix[bom..];
     let Some(start) = text.iter().position(|b| !b.is_ascii_whitespace()) else {
+        // Blank lines: an STD trace with no events (what the STD writer
+        // writes for one). Nothing at all was never written by a writer.
         return complete.then(|| {
-            Err(Unknown {
-                offset: 0,
-                found: "an empty input".into(),
-                text: false,
-            })
+            if text.is_empty() || bom > 0 {
+                Err(Unknown {
+                    offset: 0,
+                    found: "an empty input (no trace was written to it)".into(),
+                    text: false,
+                })
+            } else {
+                Ok(Detected::Std)
+            }
         });
     };
     let text = &text[start..];
@@ -309,7 +316,11 @@ mod tests {
                 "binary data starting with bytes 7f 45 4c 46 02 01".into()
             )
         );
-        assert_eq!(found(b"  \n"), (0, "an empty input".into()));
+        assert_eq!(
+            found(b""),
+            (0, "an empty input (no trace was written to it)".into())
+        );
+        assert_eq!(detect(b"  \n"), Ok(Detected::Std));
         assert!(detect(br#"{"name": 1}"#).is_err());
         assert_eq!(
             found(&MAGIC[..5]),

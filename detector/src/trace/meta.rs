@@ -232,6 +232,14 @@ impl TraceMeta {
         }
     }
 
+    /// Whether the trace is a RAPID STD trace: read from STD, or converted
+    /// from it (the `seq` clock, which only STD traces have, survives every
+    /// conversion). Such a trace is a window of a Java run: its locks are
+    /// re-entrant monitors and its threads' ends are not recorded.
+    pub fn from_std(&self) -> bool {
+        self.format == SourceFormat::Std || self.header.clock == ClockUnit::Sequence
+    }
+
     pub fn thread(&self, id: ThreadId) -> &ThreadInfo {
         &self.threads[id.index()]
     }

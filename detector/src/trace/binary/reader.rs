@@ -132,8 +132,8 @@ impl<R: Read> BinaryReader<R> {
         }
     }
 
-    /// Moves the unread bytes to the front and reads more after them,
-    /// growing the buffer for a record longer than it (up to a limit).
+    /// Moves the unread bytes to the front and fills the buffer after them,
+    /// growing it for a record longer than it (up to a limit).
     fn refill(&mut self) -> Result<(), TraceError> {
         if self.start > 0 {
             self.buf.copy_within(self.start..self.end, 0);
@@ -151,16 +151,15 @@ impl<R: Read> BinaryReader<R> {
             }
             self.buf.resize(self.buf.len() * 2, 0);
         }
-        loop {
+        // Fill the buffer: a record cut by its end is parsed again from its
+        // start, so a long record is parsed a few times, not once per read.
+        while self.end < self.buf.len() {
             match self.input.read(&mut self.buf[self.end..]) {
                 Ok(0) => {
                     self.eof = true;
                     return Ok(());
                 }
-                Ok(n) => {
-                    self.end += n;
-                    return Ok(());
-                }
+                Ok(n) => self.end += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     self.done = true;
@@ -170,6 +169,7 @@ impl<R: Read> BinaryReader<R> {
                 }
             }
         }
+        Ok(())
     }
 
     /// After the end record: the event count must match and nothing may

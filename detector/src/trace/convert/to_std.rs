@@ -1,5 +1,6 @@
 //! A whole trace as STD text, through [`StdWriter`]: what STD cannot say is
-//! counted in the [`WriteSummary`].
+//! counted in the [`WriteSummary`]. A trace with no event STD can express is
+//! written as one blank line, which reads back as an empty trace.
 
 use std::io::{BufWriter, Write};
 
@@ -25,6 +26,11 @@ pub(crate) fn write_std(
             0 => *summary.dropped.entry(ev.kind.type_name()).or_default() += 1,
             _ => summary.events_written += 1,
         }
+    }
+    if summary.events_written == 0 {
+        // An empty file is no trace; a blank line is an STD trace with no
+        // events.
+        out.write_all(b"\n").map_err(output_error)?;
     }
     out.flush().map_err(output_error)?;
     Ok(summary)

@@ -18,8 +18,8 @@
 
 use std::io::Read;
 
-use super::scan::{Eof, Scanner};
-use crate::trace::error::{Position, TraceError, TraceErrorKind};
+use super::scan::{Cut, Scanner};
+use crate::trace::error::{Position, TraceError, TraceErrorKind, MAX_RECORD_BYTES};
 use crate::trace::event::Event;
 use crate::trace::json::decode::Decoder;
 use crate::trace::json::fast;
@@ -120,6 +120,7 @@ impl<R: Read> JsonDocReader<R> {
     /// The input ended inside the document: warn and end the stream.
     fn truncated(&mut self) {
         self.at = At::Done;
+        self.dec.tables.meta.truncated = true;
         self.dec.tables.meta.warnings.push(format!(
             "{}:{}: truncated document ignored after the last complete record (the writer \
              probably crashed)",
@@ -138,9 +139,23 @@ impl<R: Read> JsonDocReader<R> {
             .map_err(|e| self.io(e))?
         {
             Ok(()) => Ok(Some(start)),
-            Err(Eof) => {
+            Err(Cut::Eof) => {
                 self.truncated();
                 Ok(None)
+            }
+            Err(Cut::TooLong) => {
+                self.at = At::Done;
+                let position = Position {
+                    file: self.name.clone(),
+                    line: start.0,
+                    column: start.1,
+                    byte: None,
+                };
+                let kind = TraceErrorKind::TooLong {
+                    what: "JSON value",
+                    limit: MAX_RECORD_BYTES,
+                };
+                Err(TraceError::new(position, kind))
             }
         }
     }

@@ -25,7 +25,7 @@ use std::io::Read;
 
 use crate::trace::error::{Position, TraceError, TraceErrorKind};
 use crate::trace::event::Event;
-use crate::trace::input::lines::{Line, Lines};
+use crate::trace::input::lines::{Line, Lines, LinesError};
 use crate::trace::json::decode::Decoder;
 use crate::trace::json::fast;
 use crate::trace::json::pos::{field_error, field_position, json_error};
@@ -66,19 +66,18 @@ impl<R: Read> JsonLinesReader<R> {
         Ok(reader)
     }
 
-    fn io_error(&mut self, e: std::io::Error) -> TraceError {
+    fn input_error(&mut self, e: LinesError) -> TraceError {
         self.done = true;
-        let mut err = TraceError::io(&self.name, e);
-        err.position.line = self.lines.line_number() + 1;
-        err
+        e.at(&self.name, self.lines.line_number() + 1)
     }
 
     fn read_header(&mut self) -> Result<(), TraceError> {
         loop {
+            let number = self.lines.line_number() + 1;
             let Some(line) = self
                 .lines
                 .next_line()
-                .map_err(|e| TraceError::io(&self.name, e))?
+                .map_err(|e| e.at(&self.name, number))?
             else {
                 self.done = true;
                 let position = Position {
@@ -129,6 +128,7 @@ fn parse<'a>(name: &str, meta: &mut TraceMeta, line: &Line<'a>) -> Result<Parsed
     match serde_json::from_slice::<Record<'a>>(line.bytes) {
         Ok(rec) => Ok(Parsed::Record(rec)),
         Err(_) if !line.terminated => {
+            meta.truncated = true;
             meta.warnings.push(format!(
                 "{name}:{}: truncated last line ignored (the writer probably crashed)",
                 line.number
@@ -149,7 +149,7 @@ impl<R: Read> EventSource for JsonLinesReader<R> {
             let line = match self.lines.next_line() {
                 Ok(Some(line)) => line,
                 Ok(None) => break,
-                Err(e) => return Err(self.io_error(e)),
+                Err(e) => return Err(self.input_error(e)),
             };
             let decoded = match fast::scan(line.bytes) {
                 Some(fields) => self.dec.event(&fields).map(Some),

@@ -7,8 +7,10 @@
 //! `Released`, `req` -> `Request` (exclusive), `r`/`w` -> `Read`/`Write`,
 //! `fork`/`join` -> `Fork`/`Join` (the operand is interned as a thread, and
 //! a forked thread's parent is the forking thread), `begin()`/`end()` ->
-//! `Begin`/`End`. Every lock is a [`PrimitiveKind::Mutex`]; the location
-//! field becomes an interned [`Site::Label`]. Time is the 0-based event
+//! `Begin`/`End`. Every lock is a [`PrimitiveKind::ReentrantMutex`]: the
+//! traces come from Java, whose monitors are re-entrant, and saying so in
+//! the model keeps that meaning when the trace is converted to another
+//! encoding. The location field becomes an interned [`Site::Label`]. Time is the 0-based event
 //! index and the header's clock is [`ClockUnit::Sequence`]. Names are kept as
 //! labels in the meta tables. Blank lines (including a trailing one) are
 //! skipped; CRLF line ends are accepted.
@@ -133,7 +135,7 @@ impl State {
         }
         let id = self.meta.push_primitive(PrimitiveInfo {
             label: label(name),
-            kind: PrimitiveKind::Mutex,
+            kind: PrimitiveKind::ReentrantMutex,
             name: None,
             site: None,
             permits: None,
@@ -308,9 +310,7 @@ impl<R: Read> EventSource for StdReader<R> {
                 }
                 Err(e) => {
                     self.done = true;
-                    let mut err = TraceError::io(&self.state.name, e);
-                    err.position.line = self.lines.line_number() + 1;
-                    return Err(err);
+                    return Err(e.at(&self.state.name, self.lines.line_number() + 1));
                 }
             };
             if is_blank(line.bytes) {
@@ -325,6 +325,7 @@ impl<R: Read> EventSource for StdReader<R> {
                         self.state.name, line.number
                     );
                     self.state.meta.warnings.push(warning);
+                    self.state.meta.truncated = true;
                     return Ok(None);
                 }
                 Err(e) => {
