@@ -142,3 +142,27 @@ fn binary_event_codes_in_the_spec_are_the_readers_codes() {
         assert_eq!(codes[at], ty.code(), "{name}");
     }
 }
+
+#[test]
+fn binary_primitive_kind_bytes_in_the_spec_are_the_readers() {
+    use lockscope_detector::trace::PrimitiveKind;
+    let at = SPEC
+        .find("kind byte (")
+        .expect("the primitive record's kind byte");
+    let list = &SPEC[at + "kind byte (".len()..];
+    let list = &list[..list.find(')').unwrap()];
+    let spec: Vec<(u8, &str)> = list
+        .split(',')
+        .map(|item| {
+            let item = item.trim();
+            let (code, name) = item.split_once(' ').unwrap();
+            (code.trim_matches('`').parse().unwrap(), name.trim())
+        })
+        .collect();
+    let want: Vec<(u8, &str)> = PrimitiveKind::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (i as u8, k.as_str()))
+        .collect();
+    assert_eq!(spec, want);
+}

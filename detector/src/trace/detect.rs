@@ -158,7 +158,7 @@ fn peek(input: &mut dyn Read) -> io::Result<(Vec<u8>, Result<Detected, Unknown>)
 
 /// Whether `prefix` starts with `magic`: `None` if it is a shorter prefix
 /// of it and more bytes may come.
-fn starts_with(prefix: &[u8], magic: &[u8], complete: bool) -> Option<bool> {
+fn has_magic(prefix: &[u8], magic: &[u8], complete: bool) -> Option<bool> {
     let n = prefix.len().min(magic.len());
     if prefix[..n] != magic[..n] {
         return Some(false);
@@ -181,7 +181,7 @@ fn classify(prefix: &[u8], complete: bool) -> Option<Result<Detected, Unknown>> 
         (&ZSTD_MAGIC[..], Detected::Compressed(Codec::Zstd)),
         (&MAGIC[..], Detected::Binary),
     ] {
-        match starts_with(prefix, magic, complete) {
+        match has_magic(prefix, magic, complete) {
             Some(true) => return Some(Ok(detected)),
             Some(false) => {}
             None => return None,

@@ -115,10 +115,14 @@ impl IdMap {
 
     #[inline]
     fn lookup(&self, id: u64, field: &'static str, what: &'static str) -> Result<u32, FieldError> {
-        self.get(id).ok_or(FieldError {
-            field: Some(field),
-            kind: TraceErrorKind::Undeclared { what, id },
-        })
+        // A match, not `ok_or`: the error is built only when it is one.
+        match self.get(id) {
+            Some(dense) => Ok(dense),
+            None => Err(FieldError {
+                field: Some(field),
+                kind: TraceErrorKind::Undeclared { what, id },
+            }),
+        }
     }
 }
 

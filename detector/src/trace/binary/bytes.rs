@@ -11,19 +11,27 @@ use crate::trace::error::{TraceErrorKind, MAX_RECORD_BYTES};
 pub(crate) enum Stop {
     /// The bytes end inside the record.
     More,
-    /// The record is malformed at offset `at` of the bytes.
-    Bad { at: usize, kind: TraceErrorKind },
+    /// The record is malformed at offset `.0` of the bytes. Boxed: every
+    /// read returns a `Result` with this, and only errors pay for its size.
+    Bad(Box<(usize, TraceErrorKind)>),
+}
+
+impl Stop {
+    /// Malformed at `at`: `kind`.
+    pub fn at(at: usize, kind: TraceErrorKind) -> Self {
+        Stop::Bad(Box::new((at, kind)))
+    }
 }
 
 /// A malformed value at `at`.
 pub(crate) fn bad(at: usize, found: String, expected: &str) -> Stop {
-    Stop::Bad {
+    Stop::at(
         at,
-        kind: TraceErrorKind::Binary {
+        TraceErrorKind::Binary {
             found,
             expected: expected.to_owned(),
         },
-    }
+    )
 }
 
 /// A cursor over bytes.
@@ -56,6 +64,22 @@ impl<'a> Bytes<'a> {
 
     #[inline]
     pub fn varint(&mut self) -> Result<u64, Stop> {
+        // Most varints in a trace are one or two bytes.
+        match self.bytes.get(self.at..) {
+            Some([b0, ..]) if *b0 < 0x80 => {
+                self.at += 1;
+                Ok(u64::from(*b0))
+            }
+            Some([b0, b1, ..]) if *b1 < 0x80 => {
+                self.at += 2;
+                Ok(u64::from(b0 & 0x7F) | u64::from(*b1) << 7)
+            }
+            _ => self.long_varint(),
+        }
+    }
+
+    #[cold]
+    fn long_varint(&mut self) -> Result<u64, Stop> {
         let start = self.at;
         varint::get(self.bytes, &mut self.at).map_err(|e| match e {
             VarintError::Short => Stop::More,
@@ -79,13 +103,11 @@ impl<'a> Bytes<'a> {
         let start = self.at;
         let len = self.varint()?;
         if len > MAX_RECORD_BYTES as u64 {
-            return Err(Stop::Bad {
-                at: start,
-                kind: TraceErrorKind::TooLong {
-                    what: "string",
-                    limit: MAX_RECORD_BYTES,
-                },
-            });
+            let kind = TraceErrorKind::TooLong {
+                what: "string",
+                limit: MAX_RECORD_BYTES,
+            };
+            return Err(Stop::at(start, kind));
         }
         let bytes = self.take(len as usize)?;
         match std::str::from_utf8(bytes) {
@@ -120,25 +142,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn varints_read_the_same_on_every_path() {
+        let values: Vec<u64> = (0..20_000).chain([1 << 21, 1 << 35, u64::MAX]).collect();
+        let mut buf = Vec::new();
+        for &v in &values {
+            varint::put(&mut buf, v);
+        }
+        let mut b = Bytes::new(&buf);
+        for &v in &values {
+            assert_eq!(b.varint().ok(), Some(v));
+        }
+        assert_eq!(b.at, buf.len());
+        // Cut after the first byte of a two-byte varint: more is needed.
+        assert!(matches!(Bytes::new(&[0x80 | 5]).varint(), Err(Stop::More)));
+    }
+
+    #[test]
     fn short_values_ask_for_more_and_bad_ones_say_where() {
         assert!(matches!(Bytes::new(&[0x80]).varint(), Err(Stop::More)));
         assert!(matches!(
             Bytes::new(&[3, b'a']).string("s"),
             Err(Stop::More)
         ));
-        let mut b = Bytes::new(&[2, 0xC3, 0x28]);
-        assert!(matches!(b.string("name"), Err(Stop::Bad { at: 0, .. })));
+        fn at<T>(r: Result<T, Stop>) -> Option<usize> {
+            match r {
+                Err(Stop::Bad(bad)) => Some(bad.0),
+                _ => None,
+            }
+        }
+        assert_eq!(at(Bytes::new(&[2, 0xC3, 0x28]).string("name")), Some(0));
         let mut b = Bytes::new(&[0, 0x80, 0x80, 0x80, 0x80, 0x10]);
         b.u8().unwrap();
-        assert!(matches!(b.u32("depth"), Err(Stop::Bad { at: 1, .. })));
+        assert_eq!(at(b.u32("depth")), Some(1));
         let mut huge = Vec::new();
         varint::put(&mut huge, 1 << 40);
-        assert!(matches!(
-            Bytes::new(&huge).string("s"),
-            Err(Stop::Bad {
-                kind: TraceErrorKind::TooLong { .. },
-                ..
-            })
-        ));
+        let Err(Stop::Bad(bad)) = Bytes::new(&huge).string("s") else {
+            panic!("a string of 2^40 bytes is refused")
+        };
+        assert!(matches!(bad.1, TraceErrorKind::TooLong { .. }));
     }
 }

@@ -37,7 +37,7 @@ pub(crate) struct Decoder {
 
 /// A [`FieldError`] about the record that starts at `at`.
 fn field(at: usize, e: FieldError) -> Stop {
-    Stop::Bad { at, kind: e.kind }
+    Stop::at(at, e.kind)
 }
 
 /// A flags byte with no bit above the `known` low bits.

@@ -122,7 +122,8 @@ impl<R: Read> BinaryReader<R> {
                     self.start += bytes.at;
                     return Ok(Some(v));
                 }
-                Err(Stop::Bad { at, kind }) => {
+                Err(Stop::Bad(bad)) => {
+                    let (at, kind) = *bad;
                     let at = self.offset() + at as u64;
                     return Err(self.error(at, kind));
                 }
