@@ -167,8 +167,8 @@ fn findings(path: &Path) -> Vec<(String, String)> {
 #[test]
 fn an_std_trace_means_the_same_after_conversion() {
     let dir = workdir();
-    // Re-entrant Java monitors: converted as plain mutexes, their re-entry
-    // read as self-deadlocks.
+    // Traces whose re-entrant Java monitors would read as self-deadlocks if
+    // a conversion made them plain mutexes.
     for name in ["Dbcp1.std", "cache4j_dlf.std"] {
         let std_path = Path::new(&data(name)).to_path_buf();
         let want = findings(&std_path);

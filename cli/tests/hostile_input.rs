@@ -1,8 +1,8 @@
 //! Inputs built to hurt the reader, through the binary: a 2 GiB line fed
 //! to standard input under a 1 GiB address-space limit ends in exit 2 with
-//! the line's position (it used to allocate 4 GiB and abort), a FIFO named
-//! like a trace inside a trace directory is skipped instead of blocking
-//! the command, and an unknown format says what was seen where.
+//! the line's position (a reader that buffered the line would abort), a
+//! FIFO named like a trace inside a trace directory is skipped instead of
+//! blocking the command, and an unknown format says what was seen where.
 
 #![cfg(target_os = "linux")]
 
