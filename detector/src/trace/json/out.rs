@@ -1,10 +1,12 @@
-//! The JSON record encoder shared by the JSON Lines and JSON document
-//! writers: one function per record type of `docs/trace-format.md`,
-//! formatting into one output buffer.
+//! [`JsonOut`]: the JSON record builder shared by the JSON Lines and JSON
+//! document encodings: one function per record type of
+//! `docs/trace-format.md`, formatting into one output buffer. How records
+//! are framed (lines, or the elements of a document) is `framing`'s.
 //!
 //! # Performance
-//! Records are built directly in a 64 KiB output buffer that is handed to
-//! the writer whole once it is full, with no second copy per record.
+//! Records are built directly in the 64 KiB output buffer ([`Spill`]) that
+//! is handed to the writer whole once it is full, with no second copy per
+//! record.
 //! Fixed keys are byte literals, so each key's copy has a constant length
 //! and is a few moves, not a `memcpy` call; integers go through `itoa`;
 //! strings are escaped by serde_json; no intermediate `Value` is built.
@@ -13,82 +15,32 @@
 
 use std::io::{self, Write};
 
-use super::{
-    BacktraceId, Event, EventKind, Header, Note, NoteId, ObjId, PrimitiveInfo, Site, SiteId,
-    ThreadId, VarId, FORMAT_NAME,
-};
+use super::record::Declaration;
+use crate::trace::encode::FileIds;
+use crate::trace::event::{Event, EventKind};
+use crate::trace::meta::{Header, Note, PrimitiveInfo, Site, FORMAT_NAME};
+use crate::trace::output::Spill;
 
-/// How dense ids become the integers written in the file.
-pub(crate) trait FileIds {
-    fn thread(&self, id: ThreadId) -> u64;
-    fn obj(&self, id: ObjId) -> u64;
-    fn var(&self, id: VarId) -> u64;
-    fn site(&self, id: SiteId) -> u64;
-    fn backtrace(&self, id: BacktraceId) -> u64;
-    fn note(&self, id: NoteId) -> u64;
-}
-
-/// The file id is the dense id (what the runtime's recorder passes).
-#[derive(Debug)]
-pub(crate) struct SameIds;
-
-impl FileIds for SameIds {
-    fn thread(&self, id: ThreadId) -> u64 {
-        id.0.into()
-    }
-    fn obj(&self, id: ObjId) -> u64 {
-        id.0.into()
-    }
-    fn var(&self, id: VarId) -> u64 {
-        id.0.into()
-    }
-    fn site(&self, id: SiteId) -> u64 {
-        id.0.into()
-    }
-    fn backtrace(&self, id: BacktraceId) -> u64 {
-        id.0.into()
-    }
-    fn note(&self, id: NoteId) -> u64 {
-        id.0.into()
-    }
-}
-
-/// Bytes buffered before they are handed to the writer.
-const SPILL_AT: usize = 64 * 1024;
-
-/// Writes JSON objects field by field into one buffer, handed to the
-/// writer whenever a record or separator leaves it over [`SPILL_AT`].
-///
-/// The writer only ever receives whole records, and once a write fails
-/// it receives nothing more: a trace cut at a failure is a readable
-/// prefix (at worst its last line torn by the failed write), never
-/// records spliced onto a fragment. A writer that panics is never handed
-/// the same bytes twice.
+/// Writes JSON objects field by field into one [`Spill`] buffer, handed
+/// to the writer whenever a record or separator leaves it full. See
+/// [`Spill`] for what a failed write leaves in the file.
 #[derive(Debug)]
 pub(crate) struct JsonOut<W: Write> {
-    /// `None` only after [`Self::into_inner`].
-    out: Option<W>,
-    /// Complete records and separators not yet written, then the record
-    /// being built.
-    buf: Vec<u8>,
-    /// The kind of the write error that stopped the output, if one did.
-    failed: Option<io::ErrorKind>,
+    spill: Spill<W>,
 }
 
 impl<W: Write> JsonOut<W> {
     pub fn new(out: W) -> Self {
         JsonOut {
-            out: Some(out),
-            buf: Vec::with_capacity(SPILL_AT + 1024),
-            failed: None,
+            spill: Spill::new(out),
         }
     }
 
     /// Writes `bytes` between records (separators, newlines).
     #[inline]
     pub fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.buf.extend_from_slice(bytes);
-        self.spill_if_full()
+        self.spill.buf.extend_from_slice(bytes);
+        self.spill.end_record()
     }
 
     /// Appends to the record being built. Inlined with its callers down to
@@ -96,71 +48,22 @@ impl<W: Write> JsonOut<W> {
     /// `memcpy` call.
     #[inline(always)]
     fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.buf.extend_from_slice(bytes);
+        self.spill.buf.extend_from_slice(bytes);
         Ok(())
     }
 
     /// Ends the record being built.
     fn close(&mut self) -> io::Result<()> {
-        self.buf.push(b'}');
-        self.spill_if_full()
-    }
-
-    /// Hands the buffer to the writer once it is full.
-    #[inline]
-    fn spill_if_full(&mut self) -> io::Result<()> {
-        if self.buf.len() < SPILL_AT {
-            return Ok(());
-        }
-        self.spill()
-    }
-
-    /// Hands the buffer to the writer and empties it. After a failed write
-    /// nothing more is written (every later call reports the failure) and
-    /// what is buffered is dropped, so the buffer stays bounded. The buffer
-    /// is taken out while the writer runs: if the writer panics, nothing
-    /// is left to hand it again on drop.
-    fn spill(&mut self) -> io::Result<()> {
-        if let Some(kind) = self.failed {
-            self.buf.clear();
-            return Err(io::Error::new(
-                kind,
-                "an earlier write to this trace failed; nothing after it was written",
-            ));
-        }
-        let Some(out) = self.out.as_mut() else {
-            self.buf.clear();
-            return Ok(());
-        };
-        let mut buf = std::mem::take(&mut self.buf);
-        let r = out.write_all(&buf);
-        buf.clear();
-        self.buf = buf;
-        if let Err(e) = &r {
-            self.failed = Some(e.kind());
-        }
-        r
+        self.spill.buf.push(b'}');
+        self.spill.end_record()
     }
 
     pub fn flush(&mut self) -> io::Result<()> {
-        self.spill()?;
-        self.out.as_mut().map_or(Ok(()), W::flush)
+        self.spill.flush()
     }
 
-    pub fn into_inner(mut self) -> io::Result<W> {
-        self.flush()?;
-        Ok(self.out.take().expect("only into_inner takes the writer"))
-    }
-}
-
-/// Like a `BufWriter`, a writer dropped without a flush writes what it
-/// buffered (unless a write already failed; errors are ignored here: call
-/// `flush` to see them).
-impl<W: Write> Drop for JsonOut<W> {
-    fn drop(&mut self) {
-        if self.failed.is_none() {
-            let _ = self.spill();
-        }
+    pub fn into_inner(self) -> io::Result<W> {
+        self.spill.into_inner()
     }
 }
 
@@ -204,7 +107,7 @@ impl<W: Write> JsonOut<W> {
 
     fn str(&mut self, key: &str, v: &str) -> io::Result<()> {
         self.key(key)?;
-        serde_json::to_writer(&mut self.buf, v).map_err(io::Error::from)
+        serde_json::to_writer(&mut self.spill.buf, v).map_err(io::Error::from)
     }
 
     /// A wire name that needs no escaping (`exclusive`, `mutex`).
@@ -234,7 +137,7 @@ impl<W: Write> JsonOut<W> {
         self.put(b"\"")?;
         self.str("version", &h.version.to_string())?;
         self.key("command")?;
-        serde_json::to_writer(&mut self.buf, &h.command).map_err(io::Error::from)?;
+        serde_json::to_writer(&mut self.spill.buf, &h.command).map_err(io::Error::from)?;
         self.opt_u64("pid", h.pid.map(u64::from))?;
         self.opt_str("start_time", h.start_time.as_deref())?;
         self.name("clock", h.clock.as_str())?;
@@ -242,7 +145,7 @@ impl<W: Write> JsonOut<W> {
     }
 
     pub fn site(&mut self, id: u64, site: &Site) -> io::Result<()> {
-        self.open("site")?;
+        self.open(Declaration::Site.name())?;
         self.u64("id", id)?;
         match site {
             Site::Source { file, line, column } => {
@@ -264,7 +167,7 @@ impl<W: Write> JsonOut<W> {
         parent: Option<u64>,
         site: Option<u64>,
     ) -> io::Result<()> {
-        self.open("thread")?;
+        self.open(Declaration::Thread.name())?;
         self.u64("id", id)?;
         self.opt_str("name", name)?;
         self.opt_u64("parent", parent)?;
@@ -279,7 +182,7 @@ impl<W: Write> JsonOut<W> {
         name: Option<&str>,
         site: Option<u64>,
     ) -> io::Result<()> {
-        self.open("primitive")?;
+        self.open(Declaration::Primitive.name())?;
         self.u64("id", id)?;
         self.name("kind", info.kind.as_str())?;
         self.opt_str("name", name)?;
@@ -290,7 +193,7 @@ impl<W: Write> JsonOut<W> {
     }
 
     pub fn var(&mut self, id: u64, name: Option<&str>, site: Option<u64>) -> io::Result<()> {
-        self.open("var")?;
+        self.open(Declaration::Var.name())?;
         self.u64("id", id)?;
         self.opt_str("name", name)?;
         self.opt_u64("site", site)?;
@@ -298,15 +201,15 @@ impl<W: Write> JsonOut<W> {
     }
 
     pub fn backtrace(&mut self, id: u64, frames: &[String]) -> io::Result<()> {
-        self.open("backtrace")?;
+        self.open(Declaration::Backtrace.name())?;
         self.u64("id", id)?;
         self.key("frames")?;
-        serde_json::to_writer(&mut self.buf, frames).map_err(io::Error::from)?;
+        serde_json::to_writer(&mut self.spill.buf, frames).map_err(io::Error::from)?;
         self.close()
     }
 
     pub fn note(&mut self, id: u64, note: &Note) -> io::Result<()> {
-        self.open("note_text")?;
+        self.open(Declaration::NoteText.name())?;
         self.u64("id", id)?;
         self.str("kind", &note.kind)?;
         self.str("text", &note.text)?;
@@ -399,122 +302,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_dropped_encoder_writes_what_it_buffered() {
-        let mut file = Vec::new();
-        {
-            let mut out = JsonOut::new(&mut file);
-            out.raw(b"kept").expect("in memory");
-        }
-        assert_eq!(file, b"kept");
-    }
-
-    /// Accepts `ok` writes, then fails once (having taken `partial`
-    /// bytes), then accepts everything again.
-    struct FailsOnce {
-        out: Vec<u8>,
-        ok: usize,
-        partial: usize,
-        panics: bool,
-    }
-
-    impl Write for FailsOnce {
-        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-            if self.ok > 0 {
-                self.ok -= 1;
-                self.out.extend_from_slice(b);
-                return Ok(b.len());
-            }
-            if self.partial > 0 {
-                let n = self.partial.min(b.len());
-                self.partial = 0;
-                self.out.extend_from_slice(&b[..n]);
-                return Ok(n);
-            }
-            if self.panics {
-                self.panics = false;
-                self.ok = usize::MAX;
-                panic!("the writer panics");
-            }
-            self.ok = usize::MAX;
-            Err(io::Error::other("disk full"))
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    fn records(out: &mut JsonOut<&mut FailsOnce>, n: u64) -> Vec<io::Result<()>> {
-        (0..n)
-            .map(|i| {
-                out.open("")?;
-                out.u64("n", i)?;
-                out.close()?;
-                out.raw(b"\n")
-            })
-            .collect()
-    }
-
-    #[test]
-    fn nothing_is_written_after_a_failed_write() {
-        let mut w = FailsOnce {
-            out: Vec::new(),
-            ok: 1,
-            partial: 100,
-            panics: false,
-        };
-        let mut out = JsonOut::new(&mut w);
-        let results = records(&mut out, 20_000);
-        assert!(
-            results.iter().any(Result::is_err),
-            "the failure is reported"
-        );
-        let err = out.flush().expect_err("later calls report it too");
-        assert!(err.to_string().contains("earlier write"), "{err}");
-        drop(out);
-        // The first spill whole, then the 100 bytes the failed write took,
-        // then nothing: a prefix of the records, torn only at its end.
-        let all: Vec<u8> = (0..20_000u64)
-            .flat_map(|i| format!("{{,\"n\":{i}}}\n").into_bytes())
-            .collect();
-        let first = w.out.len() - 100;
-        assert!(first >= SPILL_AT, "the first spill was written whole");
-        assert!(
-            matches!(all[first - 1], b'}' | b'\n'),
-            "the first spill ends with a record or its newline"
-        );
-        assert_eq!(w.out[..], all[..w.out.len()], "a prefix, nothing spliced");
-    }
-
-    #[test]
-    fn a_writer_that_panics_never_gets_the_same_bytes_twice() {
-        let mut w = FailsOnce {
-            out: Vec::new(),
-            ok: 0,
-            partial: 10,
-            panics: true,
-        };
-        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let mut out = JsonOut::new(&mut w);
-            let _ = records(&mut out, 3);
-            let _ = out.flush();
-        }));
-        assert!(unwound.is_err(), "the writer panicked");
-        // It took 10 bytes, then panicked; dropping the encoder while
-        // unwinding must not hand it the buffer (those 10 bytes) again.
-        assert_eq!(w.out, b"{,\"n\":0}\n{");
-    }
-
-    #[test]
-    fn output_reaches_the_writer_in_order_across_spills() {
+    fn records_are_built_field_by_field() {
         let mut out = JsonOut::new(Vec::new());
-        let mut expected = Vec::new();
-        for i in 0..20_000u64 {
-            out.open("").expect("in memory");
-            out.u64("n", i).expect("in memory");
-            out.close().expect("in memory");
-            out.raw(b"\n").expect("in memory");
-            expected.extend_from_slice(format!("{{,\"n\":{i}}}\n").as_bytes());
-        }
-        assert_eq!(out.into_inner().expect("in memory"), expected);
+        out.open("x").unwrap();
+        out.u64("n", 7).unwrap();
+        out.bool("b", true).unwrap();
+        out.str("s", "a\"b").unwrap();
+        out.close().unwrap();
+        let text = String::from_utf8(out.into_inner().unwrap()).unwrap();
+        assert_eq!(text, r#"{"type":"x","n":7,"b":true,"s":"a\"b"}"#);
     }
 }

@@ -7,8 +7,10 @@
 //! `Released`, `req` -> `Request` (exclusive), `r`/`w` -> `Read`/`Write`,
 //! `fork`/`join` -> `Fork`/`Join` (the operand is interned as a thread, and
 //! a forked thread's parent is the forking thread), `begin()`/`end()` ->
-//! `Begin`/`End`. Every lock is a [`PrimitiveKind::Mutex`]; the location
-//! field becomes an interned [`Site::Label`]. Time is the 0-based event
+//! `Begin`/`End`. Every lock is a [`PrimitiveKind::ReentrantMutex`]: the
+//! traces come from Java, whose monitors are re-entrant, and saying so in
+//! the model keeps that meaning when the trace is converted to another
+//! encoding. The location field becomes an interned [`Site::Label`]. Time is the 0-based event
 //! index and the header's clock is [`ClockUnit::Sequence`]. Names are kept as
 //! labels in the meta tables. Blank lines (including a trailing one) are
 //! skipped; CRLF line ends are accepted.
@@ -35,13 +37,16 @@
 use std::io::Read;
 
 use super::intern::{pack, Interner};
-use super::lines::Lines;
-use super::std_line::{parse_line, LineError, StdLine, StdOp, STD_OPS};
-use super::{
-    ClockUnit, Event, EventKind, EventSource, LockMode, ObjId, Position, PrimitiveInfo,
-    PrimitiveKind, Site, SiteId, SourceFormat, ThreadId, ThreadInfo, TraceError, TraceErrorKind,
-    TraceMeta, VarId, VarInfo,
+use super::line::{parse_line, LineError, StdLine, StdOp, STD_OPS};
+use crate::trace::error::{Position, TraceError, TraceErrorKind};
+use crate::trace::event::{
+    Event, EventKind, LockMode, ObjId, PrimitiveKind, SiteId, ThreadId, VarId,
 };
+use crate::trace::input::lines::Lines;
+use crate::trace::meta::{
+    ClockUnit, PrimitiveInfo, Site, SourceFormat, ThreadInfo, TraceMeta, VarInfo,
+};
+use crate::trace::source::EventSource;
 
 fn label(name: &[u8]) -> String {
     String::from_utf8_lossy(name).into_owned()
@@ -130,7 +135,7 @@ impl State {
         }
         let id = self.meta.push_primitive(PrimitiveInfo {
             label: label(name),
-            kind: PrimitiveKind::Mutex,
+            kind: PrimitiveKind::ReentrantMutex,
             name: None,
             site: None,
             permits: None,
@@ -268,13 +273,14 @@ impl State {
             file: self.name.clone(),
             line: number,
             column,
+            byte: None,
         };
         TraceError::new(position, kind)
     }
 }
 
 /// The 1-based character column of byte `offset` in `line`.
-pub(crate) fn char_column(line: &[u8], offset: usize) -> u64 {
+fn char_column(line: &[u8], offset: usize) -> u64 {
     let upto = &line[..offset.min(line.len())];
     let chars = upto.iter().filter(|b| (**b & 0xC0) != 0x80).count();
     chars as u64 + 1 + offset.saturating_sub(line.len()) as u64
@@ -304,9 +310,7 @@ impl<R: Read> EventSource for StdReader<R> {
                 }
                 Err(e) => {
                     self.done = true;
-                    let mut err = TraceError::io(&self.state.name, e);
-                    err.position.line = self.lines.line_number() + 1;
-                    return Err(err);
+                    return Err(e.at(&self.state.name, self.lines.line_number() + 1));
                 }
             };
             if is_blank(line.bytes) {
@@ -321,6 +325,7 @@ impl<R: Read> EventSource for StdReader<R> {
                         self.state.name, line.number
                     );
                     self.state.meta.warnings.push(warning);
+                    self.state.meta.truncated = true;
                     return Ok(None);
                 }
                 Err(e) => {

@@ -16,7 +16,7 @@
 //! One pass over the line without allocation; about three times faster
 //! than the derived serde parse of the full [`Record`].
 
-use super::wire::Record;
+use super::record::{Declaration, Record};
 
 /// The fields an event record can have.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -100,7 +100,7 @@ pub(crate) fn scan(line: &[u8]) -> Option<EventFields<'_>> {
         let value = s.value()?;
         if key == "type" {
             let Value::Str(v) = value else { return None };
-            if ty.replace(v).is_some() || is_declaration(v) {
+            if ty.replace(v).is_some() || Declaration::parse(v).is_some() {
                 return None;
             }
         } else {
@@ -119,13 +119,6 @@ pub(crate) fn scan(line: &[u8]) -> Option<EventFields<'_>> {
     }
     f.ty = ty?;
     Some(f)
-}
-
-fn is_declaration(ty: &str) -> bool {
-    matches!(
-        ty,
-        "header" | "site" | "thread" | "primitive" | "var" | "backtrace" | "note_text"
-    )
 }
 
 /// Stores a known field; `None` for a duplicate or a wrong JSON type.

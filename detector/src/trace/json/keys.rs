@@ -1,115 +1,10 @@
-//! The JSON records of the wire format as serde sees them, and the helpers
-//! that turn serde_json's errors and field positions into
-//! `file:line:column` positions.
-//!
-//! One flat [`Record`] covers every record type: every field is optional
-//! here and the decoder (`json_decode`) says which ones each `"type"`
-//! requires. Unknown fields are ignored (forward compatibility within a
-//! major version). Strings that are usually short and unescaped borrow from
-//! the input.
+//! Byte-level helpers over JSON text that never build a value: where a
+//! top-level key's value starts (to point an error at a field, and for
+//! format detection), and serde_json's error positions as byte offsets.
 //!
 //! # Performance
-//! serde's derived field matching, no `Value` tree; one `Record` per line.
-
-use std::borrow::Cow;
-
-use serde::Deserialize;
-
-/// Every record `"type"`: the event types (as [`EventKind::TYPE_NAMES`]),
-/// then the header and declaration types.
-///
-/// [`EventKind::TYPE_NAMES`]: super::EventKind::TYPE_NAMES
-pub(crate) const RECORD_TYPES: &[&str] = &[
-    "thread_start",
-    "thread_exit",
-    "fork",
-    "join_request",
-    "join",
-    "request",
-    "acquired",
-    "try_failed",
-    "released",
-    "upgraded",
-    "downgraded",
-    "cond_wait",
-    "cond_woken",
-    "notify",
-    "sem_acquired",
-    "sem_released",
-    "event_set",
-    "event_clear",
-    "event_wait",
-    "event_woken",
-    "barrier_wait",
-    "barrier_passed",
-    "read",
-    "write",
-    "update",
-    "begin",
-    "end",
-    "note",
-    "header",
-    "site",
-    "thread",
-    "primitive",
-    "var",
-    "backtrace",
-    "note_text",
-];
-
-/// One JSON record, any type. Field meanings: `docs/trace-format.md`.
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct Record<'a> {
-    #[serde(rename = "type", borrow)]
-    pub ty: Option<Cow<'a, str>>,
-
-    // header
-    #[serde(borrow)]
-    pub format: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    pub version: Option<Cow<'a, str>>,
-    pub command: Option<Vec<String>>,
-    pub pid: Option<u32>,
-    pub start_time: Option<String>,
-    #[serde(borrow)]
-    pub clock: Option<Cow<'a, str>>,
-
-    // declarations
-    pub id: Option<u64>,
-    pub file: Option<String>,
-    pub line: Option<u32>,
-    pub column: Option<u32>,
-    pub label: Option<String>,
-    pub name: Option<String>,
-    pub parent: Option<u64>,
-    #[serde(borrow)]
-    pub kind: Option<Cow<'a, str>>,
-    pub permits: Option<u32>,
-    pub rank: Option<u64>,
-    pub frames: Option<Vec<String>>,
-    pub text: Option<String>,
-
-    // events
-    pub t: Option<u64>,
-    pub thread: Option<u64>,
-    pub site: Option<u64>,
-    pub bt: Option<u64>,
-    pub obj: Option<u64>,
-    #[serde(borrow)]
-    pub mode: Option<Cow<'a, str>>,
-    pub depth: Option<u32>,
-    pub condvar: Option<u64>,
-    pub mutex: Option<u64>,
-    pub timed_out: Option<bool>,
-    pub all: Option<bool>,
-    pub woken: Option<u32>,
-    pub var: Option<u64>,
-    pub child: Option<u64>,
-    pub leader: Option<bool>,
-    #[serde(borrow)]
-    pub to: Option<Cow<'a, str>>,
-    pub note: Option<u64>,
-}
+//! One pass over the object's bytes, skipping nested values by bracket
+//! depth; used on error paths and once per input for detection.
 
 /// serde_json's message without its own " at line L column C" suffix.
 pub(crate) fn json_message(err: &serde_json::Error) -> String {
@@ -258,13 +153,6 @@ fn skip_value(bytes: &[u8], mut i: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::EventKind;
-
-    #[test]
-    fn record_types_start_with_every_event_type() {
-        assert_eq!(&RECORD_TYPES[..28], &EventKind::TYPE_NAMES[..]);
-    }
-
     #[test]
     fn finds_top_level_fields_only() {
         let rec = br#"{"type":"x","nested":{"obj":1,"s":"a\"b"},"arr":[1,{"obj":2}], "obj" : 3}"#;

@@ -12,9 +12,13 @@
 //! tail is moved to the front of the buffer once per refill.
 //!
 //! # Limitations
-//! A single line must fit in memory; the buffer grows to the longest line.
+//! A line is at most [`MAX_RECORD_BYTES`] long: the buffer grows to the
+//! longest line up to that, and a longer one is [`LinesError::TooLong`],
+//! so no input makes a reader allocate more.
 
 use std::io::{self, Read};
+
+use crate::trace::error::{Position, TraceError, TraceErrorKind, MAX_RECORD_BYTES};
 
 /// The initial (and usual) buffer size.
 const CHUNK: usize = 256 * 1024;
@@ -30,6 +34,34 @@ pub(crate) struct Line<'a> {
     pub number: u64,
 }
 
+/// Why no line could be returned.
+#[derive(Debug)]
+pub(crate) enum LinesError {
+    /// Reading the input failed.
+    Io(io::Error),
+    /// The next line is longer than [`MAX_RECORD_BYTES`].
+    TooLong,
+}
+
+impl LinesError {
+    /// The reader error for line `line` of `file`.
+    pub fn at(self, file: &str, line: u64) -> TraceError {
+        let mut err = match self {
+            LinesError::Io(e) => TraceError::io(file, e),
+            LinesError::TooLong => TraceError::new(
+                Position::default(),
+                TraceErrorKind::TooLong {
+                    what: "line",
+                    limit: MAX_RECORD_BYTES,
+                },
+            ),
+        };
+        err.position.file = file.to_owned();
+        err.position.line = line;
+        err
+    }
+}
+
 /// Splits a byte stream into lines.
 #[derive(Debug)]
 pub(crate) struct Lines<R> {
@@ -37,6 +69,9 @@ pub(crate) struct Lines<R> {
     buf: Vec<u8>,
     start: usize,
     end: usize,
+    /// `buf[start..scanned]` holds no newline: a long line is searched
+    /// once, not again after every read.
+    scanned: usize,
     eof: bool,
     number: u64,
 }
@@ -48,6 +83,7 @@ impl<R: Read> Lines<R> {
             buf: vec![0; CHUNK],
             start: 0,
             end: 0,
+            scanned: 0,
             eof: false,
             number: 0,
         }
@@ -59,13 +95,15 @@ impl<R: Read> Lines<R> {
     }
 
     /// The next line, `None` at end of input.
-    pub fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
+    pub fn next_line(&mut self) -> Result<Option<Line<'_>>, LinesError> {
         loop {
-            if let Some(i) = memchr::memchr(b'\n', &self.buf[self.start..self.end]) {
-                let from = self.start;
-                self.start += i + 1;
-                return Ok(Some(self.line(from, from + i, true)));
+            let from = self.scanned.max(self.start);
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[from..self.end]) {
+                let (line_start, nl) = (self.start, from + i);
+                self.start = nl + 1;
+                return Ok(Some(self.line(line_start, nl, true)));
             }
+            self.scanned = self.end;
             if self.eof {
                 if self.start == self.end {
                     return Ok(None);
@@ -91,14 +129,19 @@ impl<R: Read> Lines<R> {
     }
 
     /// Moves the unread tail to the front and reads more after it.
-    fn refill(&mut self) -> io::Result<()> {
+    fn refill(&mut self) -> Result<(), LinesError> {
         if self.start > 0 {
             self.buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
+            self.scanned -= self.start;
             self.start = 0;
         }
         if self.end == self.buf.len() {
-            self.buf.resize(self.buf.len() * 2, 0);
+            if self.end >= MAX_RECORD_BYTES {
+                return Err(LinesError::TooLong);
+            }
+            let grown = (self.buf.len() * 2).min(MAX_RECORD_BYTES);
+            self.buf.resize(grown, 0);
         }
         loop {
             match self.input.read(&mut self.buf[self.end..]) {
@@ -111,7 +154,7 @@ impl<R: Read> Lines<R> {
                     return Ok(());
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
+                Err(e) => return Err(LinesError::Io(e)),
             }
         }
     }
@@ -157,6 +200,21 @@ mod tests {
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].0.len(), long.len());
         assert_eq!(got[1].0, "end");
+    }
+
+    #[test]
+    fn a_line_longer_than_a_record_can_be_is_refused_without_reading_it_all() {
+        let input = io::repeat(b'x').take(4 * MAX_RECORD_BYTES as u64);
+        let mut lines = Lines::new(input);
+        assert!(matches!(lines.next_line(), Err(LinesError::TooLong)));
+        assert!(lines.buf.len() <= MAX_RECORD_BYTES);
+        let mut ok = vec![b'y'; MAX_RECORD_BYTES - 1];
+        ok.push(b'\n');
+        let mut lines = Lines::new(&ok[..]);
+        assert_eq!(
+            lines.next_line().unwrap().unwrap().bytes.len(),
+            MAX_RECORD_BYTES - 1
+        );
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //! may span lines in a JSON document) to `file:line:column`, and the
 //! positioned errors built on them.
 
-use super::json_decode::FieldError;
-use super::wire::{field_offset, json_error_offset, json_message};
-use super::{Position, TraceError, TraceErrorKind};
+use super::keys::{field_offset, json_error_offset, json_message};
+use crate::trace::error::{Position, TraceError, TraceErrorKind};
+use crate::trace::tables::FieldError;
 
 /// The position of byte `offset` of a record that starts at `line`,
 /// `column` of the input (column in characters, 1-based).
@@ -29,6 +29,7 @@ pub(crate) fn position_in(
         file: file.to_owned(),
         line,
         column: column + past_end,
+        byte: None,
     }
 }
 

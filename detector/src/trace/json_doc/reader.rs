@@ -2,7 +2,7 @@
 //! `{"header": {...}, "declarations": [...], "events": [...]}`.
 //!
 //! The document is never loaded whole: a structural scanner
-//! ([`Scanner`](super::json_scan::Scanner)) walks the top-level object,
+//! ([`Scanner`]) walks the top-level object,
 //! cuts each array element out of the stream and hands its bytes to
 //! serde_json. Records are those of JSON Lines (`docs/trace-format.md`);
 //! the header's `"type"` may be omitted.
@@ -18,12 +18,16 @@
 
 use std::io::Read;
 
-use super::json_decode::{Decoder, FieldError};
-use super::json_fast;
-use super::json_pos::{field_error, field_position, json_error};
-use super::json_scan::{Eof, Scanner};
-use super::wire::Record;
-use super::{Event, EventSource, Position, SourceFormat, TraceError, TraceErrorKind, TraceMeta};
+use super::scan::{Cut, Scanner};
+use crate::trace::error::{Position, TraceError, TraceErrorKind, MAX_RECORD_BYTES};
+use crate::trace::event::Event;
+use crate::trace::json::decode::Decoder;
+use crate::trace::json::fast;
+use crate::trace::json::pos::{field_error, field_position, json_error};
+use crate::trace::json::record::Record;
+use crate::trace::meta::{SourceFormat, TraceMeta};
+use crate::trace::source::EventSource;
+use crate::trace::tables::{FieldError, Tables};
 
 /// Where the scanner is in the document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,7 +78,7 @@ impl<R: Read> JsonDocReader<R> {
         while r.at != At::Done && !r.have_header {
             r.member()?;
         }
-        if !r.have_header && r.dec.meta.warnings.is_empty() {
+        if !r.have_header && r.dec.tables.meta.warnings.is_empty() {
             let kind = TraceErrorKind::MissingField {
                 record: "document".into(),
                 field: "header",
@@ -89,6 +93,7 @@ impl<R: Read> JsonDocReader<R> {
             file: self.name.clone(),
             line: self.scan.line,
             column: self.scan.column,
+            byte: None,
         }
     }
 
@@ -115,7 +120,8 @@ impl<R: Read> JsonDocReader<R> {
     /// The input ended inside the document: warn and end the stream.
     fn truncated(&mut self) {
         self.at = At::Done;
-        self.dec.meta.warnings.push(format!(
+        self.dec.tables.meta.truncated = true;
+        self.dec.tables.meta.warnings.push(format!(
             "{}:{}: truncated document ignored after the last complete record (the writer \
              probably crashed)",
             self.name, self.scan.line
@@ -133,9 +139,23 @@ impl<R: Read> JsonDocReader<R> {
             .map_err(|e| self.io(e))?
         {
             Ok(()) => Ok(Some(start)),
-            Err(Eof) => {
+            Err(Cut::Eof) => {
                 self.truncated();
                 Ok(None)
+            }
+            Err(Cut::TooLong) => {
+                self.at = At::Done;
+                let position = Position {
+                    file: self.name.clone(),
+                    line: start.0,
+                    column: start.1,
+                    byte: None,
+                };
+                let kind = TraceErrorKind::TooLong {
+                    what: "JSON value",
+                    limit: MAX_RECORD_BYTES,
+                };
+                Err(TraceError::new(position, kind))
             }
         }
     }
@@ -264,7 +284,7 @@ impl<R: Read> JsonDocReader<R> {
 
     /// Decodes the element in `self.element` that started at `line:column`.
     fn record(&mut self, line: u64, column: u64) -> Step<Option<Event>> {
-        let decoded = match json_fast::scan(&self.element) {
+        let decoded = match fast::scan(&self.element) {
             Some(fields) => self.dec.event(&fields).map(Some),
             None => {
                 let mut rec: Record<'_> = serde_json::from_slice(&self.element)
@@ -277,12 +297,13 @@ impl<R: Read> JsonDocReader<R> {
             Ok(None) => return Ok(None),
             Err(e) => return Err(field_error(&self.name, &self.element, line, column, e)),
         };
-        if let Some(times) = self.dec.order_time(&mut ev) {
+        if let Some(times) = self.dec.tables.order_time(&mut ev) {
             let at = field_position(&self.name, &self.element, line, column, Some("t"));
             self.dec
+                .tables
                 .meta
                 .warnings
-                .push(Decoder::time_warning(&at, times));
+                .push(Tables::time_warning(&at, times));
         }
         Ok(Some(ev))
     }
@@ -310,7 +331,7 @@ impl<R: Read> JsonDocReader<R> {
 
 impl<R: Read> EventSource for JsonDocReader<R> {
     fn meta(&self) -> &TraceMeta {
-        &self.dec.meta
+        &self.dec.tables.meta
     }
 
     fn next_event(&mut self) -> Result<Option<Event>, TraceError> {

@@ -12,11 +12,18 @@
 
 use std::io::{self, Read};
 
+use crate::trace::error::MAX_RECORD_BYTES;
+
 const CHUNK: usize = 64 * 1024;
 
-/// The end of the input came before the value did.
+/// Why a value could not be cut out whole.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Eof;
+pub(crate) enum Cut {
+    /// The end of the input came before the value did.
+    Eof,
+    /// The value is longer than [`MAX_RECORD_BYTES`].
+    TooLong,
+}
 
 /// A position-tracking byte cursor.
 #[derive(Debug)]
@@ -90,23 +97,31 @@ impl<R: Read> Scanner<R> {
     }
 
     /// Appends the JSON value starting at the cursor to `out` and consumes
-    /// it. A scalar ends before the next `,`, `}`, `]` or whitespace.
-    pub fn capture(&mut self, out: &mut Vec<u8>) -> io::Result<Result<(), Eof>> {
+    /// it. A scalar ends before the next `,`, `}`, `]` or whitespace. A
+    /// value longer than [`MAX_RECORD_BYTES`] is not read further.
+    pub fn capture(&mut self, out: &mut Vec<u8>) -> io::Result<Result<(), Cut>> {
         let Some(first) = self.peek()? else {
-            return Ok(Err(Eof));
+            return Ok(Err(Cut::Eof));
         };
+        let limit = out.len() + MAX_RECORD_BYTES;
         if !matches!(first, b'"' | b'{' | b'[') {
             while let Some(b) = self.peek()? {
                 if matches!(b, b',' | b'}' | b']') || b.is_ascii_whitespace() {
                     return Ok(Ok(()));
                 }
+                if out.len() == limit {
+                    return Ok(Err(Cut::TooLong));
+                }
                 out.push(b);
                 self.bump();
             }
-            return Ok(Err(Eof));
+            return Ok(Err(Cut::Eof));
         }
         let (mut depth, mut in_string, mut escape) = (0u32, false, false);
         while let Some(b) = self.peek()? {
+            if out.len() == limit {
+                return Ok(Err(Cut::TooLong));
+            }
             out.push(b);
             self.bump();
             if in_string {
@@ -134,7 +149,7 @@ impl<R: Read> Scanner<R> {
                 _ => {}
             }
         }
-        Ok(Err(Eof))
+        Ok(Err(Cut::Eof))
     }
 
     fn refill(&mut self) -> io::Result<()> {
@@ -206,6 +221,15 @@ mod tests {
     #[test]
     fn unfinished_value_is_eof() {
         let mut s = Scanner::new(&b"{\"a\":[1,2"[..]);
-        assert_eq!(s.capture(&mut Vec::new()).unwrap(), Err(Eof));
+        assert_eq!(s.capture(&mut Vec::new()).unwrap(), Err(Cut::Eof));
+    }
+
+    #[test]
+    fn a_value_longer_than_a_record_can_be_is_cut_short() {
+        let long = io::repeat(b'x').take(2 * MAX_RECORD_BYTES as u64);
+        let mut s = Scanner::new(io::Cursor::new(b"\"".to_vec()).chain(long));
+        let mut out = Vec::new();
+        assert_eq!(s.capture(&mut out).unwrap(), Err(Cut::TooLong));
+        assert_eq!(out.len(), MAX_RECORD_BYTES);
     }
 }

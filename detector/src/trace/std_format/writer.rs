@@ -1,10 +1,10 @@
-//! Writes a trace as RAPID STD text: what STD can express, with a count of
-//! what it cannot.
+//! [`StdWriter`]: writes events as RAPID STD text, what STD can express,
+//! and says which events it cannot.
 //!
 //! `acquired` -> `acq`, `released` -> `rel`, `request` -> `req`, `read` ->
 //! `r`, `write` -> `w`, `update` -> `r` then `w` (two lines), `fork`/`join`
 //! -> `fork`/`join`, `begin`/`end` -> `begin()`/`end()`. Every other event
-//! kind is dropped and counted in [`WriteSummary::dropped`]. Lost on the
+//! kind is dropped (the caller counts it: [`WriteSummary::dropped`]). Lost on the
 //! way: times (STD time is the line index), lock modes (every lock is
 //! exclusive), primitive kinds, backtraces, notes and thread parents.
 //!
@@ -15,15 +15,17 @@
 //! [`Site::Label`] as is, a source site as `file:line:column`, and `0`
 //! when the event has no site (RAPID expects a location on every line).
 //!
+//! [`WriteSummary::dropped`]: crate::trace::WriteSummary::dropped
+//!
 //! # Performance
 //! Names are computed once per table entry; an event is a few
-//! `write_all` calls into a 64 KiB `BufWriter`.
+//! `write_all` calls into the caller's buffer.
 
 use std::collections::HashSet;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 
-use super::convert::WriteSummary;
-use super::{Event, EventKind, EventSource, Site, TraceError, TraceMeta};
+use crate::trace::event::{Event, EventKind};
+use crate::trace::meta::{Site, TraceMeta};
 
 /// Turns arbitrary names into unique STD tokens, per table.
 #[derive(Debug, Default)]
@@ -76,9 +78,9 @@ fn token(text: &str) -> Vec<u8> {
         .collect()
 }
 
-/// The STD writer's state.
+/// Writes events as STD lines. The caller buffers `out`.
 #[derive(Debug, Default)]
-struct StdOut {
+pub(crate) struct StdWriter {
     threads: Names,
     locks: Names,
     vars: Names,
@@ -93,7 +95,7 @@ enum Operand {
     None,
 }
 
-impl StdOut {
+impl StdWriter {
     fn ensure_location(&mut self, meta: &TraceMeta, ev: &Event) {
         let Some(site) = ev.site else {
             return;
@@ -113,8 +115,9 @@ impl StdOut {
             .unwrap_or(b"0")
     }
 
-    /// Writes `ev`; returns how many STD lines it became (0: dropped).
-    fn event(&mut self, meta: &TraceMeta, ev: &Event, out: &mut impl Write) -> io::Result<u32> {
+    /// Writes `ev`; returns how many STD lines it became (0: STD cannot
+    /// express it, and nothing was written).
+    pub fn event(&mut self, meta: &TraceMeta, ev: &Event, out: &mut impl Write) -> io::Result<u32> {
         use Operand as O;
         let (ops, operand): (&[&[u8]], Operand) = match ev.kind {
             EventKind::Acquired { obj, .. } => (&[b"acq"], O::Lock(obj.index())),
@@ -162,27 +165,4 @@ impl StdOut {
         let info = &meta.threads[i];
         self.threads.ensure(i, info.display_name(), &info.label);
     }
-}
-
-/// Streams `source` to `out` as STD text. See the module docs.
-pub(crate) fn write_std(
-    source: &mut dyn EventSource,
-    out: &mut dyn Write,
-) -> Result<WriteSummary, TraceError> {
-    let mut out = BufWriter::with_capacity(64 * 1024, out);
-    let mut state = StdOut::default();
-    let mut summary = WriteSummary::default();
-    let output_error = |e| TraceError::io("output", e);
-    while let Some(ev) = source.next_event()? {
-        summary.events_read += 1;
-        match state
-            .event(source.meta(), &ev, &mut out)
-            .map_err(output_error)?
-        {
-            0 => *summary.dropped.entry(ev.kind.type_name()).or_default() += 1,
-            _ => summary.events_written += 1,
-        }
-    }
-    out.flush().map_err(output_error)?;
-    Ok(summary)
 }

@@ -16,19 +16,23 @@
 //!
 //! # Performance
 //! Lines are split in place. Event records in the plain form the writers
-//! produce go through a hand-written scanner ([`json_fast`]); everything
+//! produce go through a hand-written scanner (`json::fast`); everything
 //! else (declarations, escapes, unusual spacing of values) through one
 //! serde_json parse into a flat struct, no `Value` tree, strings borrowed
 //! where unescaped. Both paths decode identically.
 
 use std::io::Read;
 
-use super::json_decode::{Decoder, FieldError};
-use super::json_fast;
-use super::json_pos::{field_error, field_position, json_error};
-use super::lines::Lines;
-use super::wire::Record;
-use super::{Event, EventSource, Position, SourceFormat, TraceError, TraceErrorKind, TraceMeta};
+use crate::trace::error::{Position, TraceError, TraceErrorKind};
+use crate::trace::event::Event;
+use crate::trace::input::lines::{Line, Lines, LinesError};
+use crate::trace::json::decode::Decoder;
+use crate::trace::json::fast;
+use crate::trace::json::pos::{field_error, field_position, json_error};
+use crate::trace::json::record::Record;
+use crate::trace::meta::{SourceFormat, TraceMeta};
+use crate::trace::source::EventSource;
+use crate::trace::tables::{FieldError, Tables};
 
 /// Reads lockscope JSON Lines. See the module docs.
 #[derive(Debug)]
@@ -62,19 +66,18 @@ impl<R: Read> JsonLinesReader<R> {
         Ok(reader)
     }
 
-    fn io_error(&mut self, e: std::io::Error) -> TraceError {
+    fn input_error(&mut self, e: LinesError) -> TraceError {
         self.done = true;
-        let mut err = TraceError::io(&self.name, e);
-        err.position.line = self.lines.line_number() + 1;
-        err
+        e.at(&self.name, self.lines.line_number() + 1)
     }
 
     fn read_header(&mut self) -> Result<(), TraceError> {
         loop {
+            let number = self.lines.line_number() + 1;
             let Some(line) = self
                 .lines
                 .next_line()
-                .map_err(|e| TraceError::io(&self.name, e))?
+                .map_err(|e| e.at(&self.name, number))?
             else {
                 self.done = true;
                 let position = Position {
@@ -89,7 +92,7 @@ impl<R: Read> JsonLinesReader<R> {
                 return Err(TraceError::new(position, kind));
             };
             let (bytes, number) = (line.bytes, line.number);
-            let rec = match parse(&self.name, &mut self.dec.meta, &line)? {
+            let rec = match parse(&self.name, &mut self.dec.tables.meta, &line)? {
                 Parsed::Blank => continue,
                 Parsed::Truncated => {
                     self.done = true;
@@ -118,17 +121,14 @@ impl<R: Read> JsonLinesReader<R> {
 
 /// Parses one line. A parse failure of an unterminated last line is pushed
 /// to `meta.warnings` as a truncation.
-fn parse<'a>(
-    name: &str,
-    meta: &mut TraceMeta,
-    line: &super::lines::Line<'a>,
-) -> Result<Parsed<'a>, TraceError> {
+fn parse<'a>(name: &str, meta: &mut TraceMeta, line: &Line<'a>) -> Result<Parsed<'a>, TraceError> {
     if line.bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Parsed::Blank);
     }
     match serde_json::from_slice::<Record<'a>>(line.bytes) {
         Ok(rec) => Ok(Parsed::Record(rec)),
         Err(_) if !line.terminated => {
+            meta.truncated = true;
             meta.warnings.push(format!(
                 "{name}:{}: truncated last line ignored (the writer probably crashed)",
                 line.number
@@ -141,7 +141,7 @@ fn parse<'a>(
 
 impl<R: Read> EventSource for JsonLinesReader<R> {
     fn meta(&self) -> &TraceMeta {
-        &self.dec.meta
+        &self.dec.tables.meta
     }
 
     fn next_event(&mut self) -> Result<Option<Event>, TraceError> {
@@ -149,11 +149,11 @@ impl<R: Read> EventSource for JsonLinesReader<R> {
             let line = match self.lines.next_line() {
                 Ok(Some(line)) => line,
                 Ok(None) => break,
-                Err(e) => return Err(self.io_error(e)),
+                Err(e) => return Err(self.input_error(e)),
             };
-            let decoded = match json_fast::scan(line.bytes) {
+            let decoded = match fast::scan(line.bytes) {
                 Some(fields) => self.dec.event(&fields).map(Some),
-                None => match parse(&self.name, &mut self.dec.meta, &line) {
+                None => match parse(&self.name, &mut self.dec.tables.meta, &line) {
                     Ok(Parsed::Record(mut rec)) => self.dec.record(&mut rec),
                     Ok(Parsed::Blank) => continue,
                     Ok(Parsed::Truncated) => break,
@@ -166,10 +166,10 @@ impl<R: Read> EventSource for JsonLinesReader<R> {
             match decoded {
                 Ok(None) => continue,
                 Ok(Some(mut ev)) => {
-                    if let Some(times) = self.dec.order_time(&mut ev) {
+                    if let Some(times) = self.dec.tables.order_time(&mut ev) {
                         let at = field_position(&self.name, line.bytes, line.number, 1, Some("t"));
-                        let warning = Decoder::time_warning(&at, times);
-                        self.dec.meta.warnings.push(warning);
+                        let warning = Tables::time_warning(&at, times);
+                        self.dec.tables.meta.warnings.push(warning);
                     }
                     return Ok(Some(ev));
                 }
