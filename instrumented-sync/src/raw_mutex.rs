@@ -1,25 +1,25 @@
 //! The instrumented raw mutex: `lock_api::RawMutex` implemented by delegation
-//! to `parking_lot::RawMutex`, recording every acquisition and release and
+//! to lockscope's own raw mutex (`raw/`), recording every acquisition and release and
 //! calling the live checks. `lock_api::Mutex<RawMutex, T>` on top of it gives
 //! parking_lot's whole API (guards, mapping, `unlocked`, timed locks, Arc
 //! guards) with the user's call site, since lock_api's methods are
 //! `#[track_caller]`.
 //!
 //! Order of operations: the fast path tries the real lock first (then spins
-//! briefly, as parking_lot does) and records only `acquired`; a `request`
+//! briefly, as the raw mutex's own `lock` does) and records only `acquired`; a `request`
 //! (and `live::before_block`) is recorded only when the lock would block. `acquired` is recorded after the real lock
 //! succeeds and `released` before the real unlock, so the recorded order is
 //! a legal one.
 //!
 //! # Performance
-//! One compare-exchange (`try_lock_for` with no time, see `lock`), one
+//! One compare-exchange (the raw mutex's `try_lock_spinning`), one
 //! relaxed load to see whether a trace is open, the live checks, and when
 //! recording, a ring push per event.
 
 use std::panic::Location;
 use std::time::{Duration, Instant};
 
-use lock_api::{RawMutex as _, RawMutexTimed as _};
+use lock_api::GuardNoSend;
 use lockscope_detector::trace::{EventKind, LockMode, ObjId, PrimitiveKind};
 
 use crate::fast_path::{self, Done};
@@ -31,7 +31,7 @@ use crate::recorder::{ObjRec, Sync};
 /// primitive.
 pub(crate) const HERE: &str = file!();
 
-type InnerGuard = <parking_lot::RawMutex as lock_api::RawMutex>::Guard;
+type InnerGuard = GuardNoSend;
 
 const MODE: LockMode = LockMode::Exclusive;
 
@@ -61,7 +61,7 @@ fn released_event(obj: ObjId) -> EventKind {
 pub struct RawMutex {
     meta: PrimitiveMeta,
     rec: ObjRec,
-    inner: parking_lot::RawMutex,
+    inner: crate::raw::RawMutex,
 }
 
 // The layout above, checked when compiling: the clock right before the lock
@@ -77,7 +77,7 @@ impl RawMutex {
     #[track_caller]
     pub fn new(name: Option<&'static str>) -> Self {
         RawMutex {
-            inner: parking_lot::RawMutex::INIT,
+            inner: crate::raw::RawMutex::new(),
             rec: ObjRec::new(),
             meta: PrimitiveMeta::new(PrimitiveKind::Mutex, name),
         }
@@ -88,7 +88,7 @@ impl RawMutex {
     #[track_caller]
     pub fn ranked(name: Option<&'static str>, rank: u64) -> Self {
         RawMutex {
-            inner: parking_lot::RawMutex::INIT,
+            inner: crate::raw::RawMutex::new(),
             rec: ObjRec::new(),
             meta: PrimitiveMeta::new(PrimitiveKind::Mutex, name).with_rank(rank),
         }
@@ -100,7 +100,7 @@ impl RawMutex {
     }
 
     /// The uninstrumented lock underneath (for the condvar).
-    pub(crate) fn inner(&self) -> &parking_lot::RawMutex {
+    pub(crate) fn inner(&self) -> &crate::raw::RawMutex {
         &self.inner
     }
 
@@ -206,7 +206,7 @@ impl RawMutex {
         }
     }
 
-    /// The lock was not free (for `lock`, after parking_lot's own brief
+    /// The lock was not free (for `lock`, after the raw mutex's brief
     /// spin): announce the wait, block until `deadline`, and record what
     /// came of it.
     #[cold]
@@ -240,9 +240,8 @@ impl RawMutex {
 
     /// Blocks on the inner lock until `deadline`, in watchdog slices.
     fn wait_for_lock(&self, deadline: Option<Instant>) -> Option<InnerGuard> {
-        live::sliced(deadline, |until| match until {
-            Some(t) => self.inner.try_lock_until(t),
-            None => Some(self.inner.lock()),
+        live::sliced(deadline, |until| {
+            self.inner.try_lock_until(until).then(GuardNoSend::new)
         })
     }
 
@@ -251,9 +250,9 @@ impl RawMutex {
         site: &'static Location<'static>,
         deadline: Option<Instant>,
     ) -> Option<InnerGuard> {
-        if let Some(guard) = self.inner.try_lock() {
+        if self.inner.try_lock() {
             self.acquired(site, true);
-            return Some(guard);
+            return Some(GuardNoSend::new());
         }
         self.lock_blocking(site, deadline)
     }
@@ -275,13 +274,13 @@ impl Drop for RawMutex {
     }
 }
 
-// SAFETY: mutual exclusion, acquire/release semantics and guard-state
-// handling are parking_lot's, delegated unchanged; the recording around the
-// calls never touches the lock state.
+// SAFETY: mutual exclusion and acquire/release semantics are the raw
+// mutex's, delegated unchanged; guards are stateless; the recording around
+// the calls never touches the lock state.
 unsafe impl lock_api::RawMutex for RawMutex {
     #[allow(clippy::declare_interior_mutable_const)]
     const INIT: Self = RawMutex {
-        inner: parking_lot::RawMutex::INIT,
+        inner: crate::raw::RawMutex::new(),
         rec: ObjRec::new(),
         meta: PrimitiveMeta::new_const(PrimitiveKind::Mutex),
     };
@@ -292,25 +291,16 @@ unsafe impl lock_api::RawMutex for RawMutex {
     #[track_caller]
     fn lock(&self) -> InnerGuard {
         let site = Location::caller();
-        // `try_lock_for` with no time, not `try_lock`: its fast path is a
-        // bare compare-exchange, as parking_lot's `lock` is, where
-        // `try_lock` loads the lock word first. The switch took 3 to 5 ns
-        // off an uncontended lock+unlock (the load alone measured 1.2 ns
-        // in a micro driver; docs/performance.md). When the lock is taken
-        // it spins briefly, as `lock` would before parking: a lock
-        // released within the spin is taken like an uncontended one,
-        // without the request event, the exact clock read and the watchdog
-        // publication that blocking costs. When the spin fails it also
-        // enqueues and dequeues itself once with an expired deadline
-        // before the real wait below (a few hundred ns, on a path that is
-        // about to block anyway), and with threads already queued it does
-        // not spin: as with parking_lot's own `lock`, the thread blocks.
-        match self.inner.try_lock_for(Duration::ZERO) {
-            Some(guard) => {
-                self.acquired(site, true);
-                guard
-            }
-            None => self.lock_slow(site),
+        // A lock released within the raw mutex's brief spin is taken like
+        // an uncontended one, without the request event, the exact clock
+        // read and the watchdog publication that blocking costs; with
+        // threads already parked it does not spin, as the raw `lock` does
+        // not.
+        if self.inner.try_lock_spinning() {
+            self.acquired(site, true);
+            GuardNoSend::new()
+        } else {
+            self.lock_slow(site)
         }
     }
 
@@ -318,24 +308,20 @@ unsafe impl lock_api::RawMutex for RawMutex {
     #[track_caller]
     fn try_lock(&self) -> Option<InnerGuard> {
         let site = Location::caller();
-        match self.inner.try_lock() {
-            Some(guard) => {
-                self.acquired(site, false);
-                Some(guard)
-            }
-            None => {
-                self.try_failed(site);
-                None
-            }
+        if self.inner.try_lock() {
+            self.acquired(site, false);
+            Some(GuardNoSend::new())
+        } else {
+            self.try_failed(site);
+            None
         }
     }
 
     #[inline]
-    unsafe fn unlock(&self, guard: InnerGuard) {
+    unsafe fn unlock(&self, _guard: InnerGuard) {
         self.released();
-        // SAFETY: the caller passes the state of its acquisition of this
-        // lock, which is the inner lock's state.
-        unsafe { self.inner.unlock(guard) }
+        // SAFETY: the caller holds this lock, which is the inner lock.
+        unsafe { self.inner.unlock() }
     }
 
     #[inline]
@@ -344,25 +330,25 @@ unsafe impl lock_api::RawMutex for RawMutex {
     }
 }
 
-// SAFETY: delegates to parking_lot's fair unlock and bump.
+// SAFETY: delegates to the raw mutex's fair unlock and bump.
 unsafe impl lock_api::RawMutexFair for RawMutex {
-    unsafe fn unlock_fair(&self, guard: InnerGuard) {
+    unsafe fn unlock_fair(&self, _guard: InnerGuard) {
         self.released();
         // SAFETY: as for `unlock`.
-        unsafe { lock_api::RawMutexFair::unlock_fair(&self.inner, guard) }
+        unsafe { self.inner.unlock_fair() }
     }
 
     #[track_caller]
-    unsafe fn bump(&self, guard: &mut InnerGuard) {
+    unsafe fn bump(&self, _guard: &mut InnerGuard) {
         let site = Location::caller();
         self.released();
         // SAFETY: as for `unlock`; the inner bump re-locks before returning.
-        unsafe { lock_api::RawMutexFair::bump(&self.inner, guard) };
+        unsafe { self.inner.bump() };
         self.acquired(site, true);
     }
 }
 
-// SAFETY: delegates to parking_lot's timed locks.
+// SAFETY: delegates to the raw mutex's timed locks.
 unsafe impl lock_api::RawMutexTimed for RawMutex {
     type Duration = Duration;
     type Instant = Instant;
