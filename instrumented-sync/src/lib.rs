@@ -64,6 +64,7 @@ pub mod thread_state;
 pub mod watchdog;
 
 mod barrier;
+mod blocked;
 mod event;
 mod hook;
 mod primitive;

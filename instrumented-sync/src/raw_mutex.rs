@@ -6,10 +6,11 @@
 //! `#[track_caller]`.
 //!
 //! Order of operations: the fast path tries the real lock first (then spins
-//! briefly, as the raw mutex's own `lock` does) and records only `acquired`; a `request`
-//! (and `live::before_block`) is recorded only when the lock would block. `acquired` is recorded after the real lock
-//! succeeds and `released` before the real unlock, so the recorded order is
-//! a legal one.
+//! briefly, as the raw mutex's own `lock` does) and records only
+//! `acquired`; only a lock that would block takes the one blocking path
+//! ([`crate::blocked`]: `request`, the live checks, watchdog slices).
+//! `acquired` is recorded after the real lock succeeds and `released`
+//! before the real unlock, so the recorded order is a legal one.
 //!
 //! # Performance
 //! One compare-exchange (the raw mutex's `try_lock_spinning`), one
@@ -22,8 +23,9 @@ use std::time::{Duration, Instant};
 use lock_api::GuardNoSend;
 use lockscope_detector::trace::{EventKind, LockMode, ObjId, PrimitiveKind};
 
+use crate::blocked::LockRef;
 use crate::fast_path::{self, Done};
-use crate::hook::{self as live, Wait};
+use crate::hook as live;
 use crate::meta::PrimitiveMeta;
 use crate::recorder::{ObjRec, Sync};
 
@@ -156,24 +158,12 @@ impl RawMutex {
         );
     }
 
-    fn request(&self, site: &'static Location<'static>, deadline: Option<Instant>) {
-        let obj = crate::recorder::obj_id(&self.meta);
-        let kind = EventKind::Request { obj, mode: MODE };
-        self.rec.record(&self.meta, kind, Some(site), Sync::None);
-        live::before_block_until(
-            Wait::Lock {
-                lock: &self.meta,
-                mode: MODE,
-            },
-            site,
-            deadline,
-        );
-    }
-
-    fn try_failed(&self, site: &'static Location<'static>) {
-        let obj = crate::recorder::obj_id(&self.meta);
-        let kind = EventKind::TryFailed { obj, mode: MODE };
-        self.rec.record(&self.meta, kind, Some(site), Sync::None);
+    /// What the blocking path records against.
+    fn lock_ref(&self) -> LockRef<'_> {
+        LockRef {
+            meta: &self.meta,
+            rec: &self.rec,
+        }
     }
 
     /// Out of line, as [`Self::acquired`].
@@ -207,26 +197,18 @@ impl RawMutex {
     }
 
     /// The lock was not free (for `lock`, after the raw mutex's brief
-    /// spin): announce the wait, block until `deadline`, and record what
-    /// came of it.
+    /// spin): the one blocking path, then the acquisition recorded.
     #[cold]
     fn lock_blocking(
         &self,
         site: &'static Location<'static>,
         deadline: Option<Instant>,
     ) -> Option<InnerGuard> {
-        self.request(site, deadline);
-        match self.wait_for_lock(deadline) {
-            Some(guard) => {
-                self.acquired(site, true);
-                Some(guard)
-            }
-            None => {
-                self.try_failed(site);
-                live::wait_ended();
-                None
-            }
-        }
+        let taken = self.lock_ref().block(MODE, site, deadline, |until| {
+            self.inner.try_lock_until(until).then(GuardNoSend::new)
+        })?;
+        self.acquired(site, true);
+        Some(taken)
     }
 
     /// `lock`'s blocking path, out of line so every call site of `lock`
@@ -236,13 +218,6 @@ impl RawMutex {
     fn lock_slow(&self, site: &'static Location<'static>) -> InnerGuard {
         self.lock_blocking(site, None)
             .expect("an untimed lock always succeeds")
-    }
-
-    /// Blocks on the inner lock until `deadline`, in watchdog slices.
-    fn wait_for_lock(&self, deadline: Option<Instant>) -> Option<InnerGuard> {
-        live::sliced(deadline, |until| {
-            self.inner.try_lock_until(until).then(GuardNoSend::new)
-        })
     }
 
     fn lock_timed(
@@ -312,7 +287,7 @@ unsafe impl lock_api::RawMutex for RawMutex {
             self.acquired(site, false);
             Some(GuardNoSend::new())
         } else {
-            self.try_failed(site);
+            self.lock_ref().try_failed(MODE, site);
             None
         }
     }

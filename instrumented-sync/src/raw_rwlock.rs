@@ -3,9 +3,9 @@
 //! implemented by delegation to lockscope's own raw rwlock (`raw/`), recording each
 //! acquisition in its mode, each release, upgrade and downgrade.
 //!
-//! Same discipline as [`raw_mutex`](crate::raw_mutex): try first, record a
-//! `request` only when blocking, `acquired` after the real lock, `released`
-//! before the real unlock.
+//! Same discipline as [`raw_mutex`](crate::raw_mutex): try first, take the
+//! one blocking path ([`crate::blocked`]) only when blocking (an upgrade
+//! too), `acquired` after the real lock, `released` before the real unlock.
 //!
 //! # Performance
 //! As the raw mutex, plus an atomic `fetch_max` on the lock's clock for a
@@ -21,8 +21,9 @@ use std::time::{Duration, Instant};
 use lock_api::GuardNoSend as Guard;
 use lockscope_detector::trace::{EventKind, LockMode, ObjId, PrimitiveKind};
 
+use crate::blocked::LockRef;
 use crate::fast_path::{self, Done};
-use crate::hook::{self as live, Wait};
+use crate::hook as live;
 use crate::meta::PrimitiveMeta;
 use crate::recorder::{obj_id, ObjRec, ReadersClock, Sync};
 
@@ -143,28 +144,12 @@ impl RawRwLock {
         }
     }
 
-    fn request(&self, mode: LockMode, site: &'static Location<'static>, deadline: Option<Instant>) {
-        let kind = EventKind::Request {
-            obj: obj_id(&self.meta),
-            mode,
-        };
-        self.rec.record(&self.meta, kind, Some(site), Sync::None);
-        live::before_block_until(
-            Wait::Lock {
-                lock: &self.meta,
-                mode,
-            },
-            site,
-            deadline,
-        );
-    }
-
-    fn try_failed(&self, mode: LockMode, site: &'static Location<'static>) {
-        let kind = EventKind::TryFailed {
-            obj: obj_id(&self.meta),
-            mode,
-        };
-        self.rec.record(&self.meta, kind, Some(site), Sync::None);
+    /// What the blocking path records against.
+    fn lock_ref(&self) -> LockRef<'_> {
+        LockRef {
+            meta: &self.meta,
+            rec: &self.rec,
+        }
     }
 
     /// Out of line, as [`Self::acquired`].
@@ -205,8 +190,8 @@ impl RawRwLock {
         live::acquired(&self.meta, to, false, site);
     }
 
-    /// Try, then block until `deadline` (in watchdog slices): the shape of
-    /// every acquisition. `wait(inner, until)` blocks until `until`, or
+    /// Try, then block until `deadline` (the one blocking path): the shape
+    /// of every acquisition. `wait(inner, until)` blocks until `until`, or
     /// without limit for `None`; both say whether they took the lock.
     #[inline]
     fn acquire(
@@ -217,22 +202,13 @@ impl RawRwLock {
         try_now: impl FnOnce(&Inner) -> bool,
         wait: impl Fn(&Inner, Option<Instant>) -> bool,
     ) -> Option<Guard> {
-        if try_now(&self.inner) {
-            self.acquired(mode, site, true);
-            return Some(Guard::new());
+        if !try_now(&self.inner) {
+            self.lock_ref().block(mode, site, deadline, |until| {
+                wait(&self.inner, until).then(Guard::new)
+            })?;
         }
-        self.request(mode, site, deadline);
-        match live::sliced(deadline, |until| wait(&self.inner, until).then_some(())) {
-            Some(()) => {
-                self.acquired(mode, site, true);
-                Some(Guard::new())
-            }
-            None => {
-                self.try_failed(mode, site);
-                live::wait_ended();
-                None
-            }
-        }
+        self.acquired(mode, site, true);
+        Some(Guard::new())
     }
 
     #[inline]
@@ -246,8 +222,32 @@ impl RawRwLock {
             self.acquired(mode, site, false);
             Some(Guard::new())
         } else {
-            self.try_failed(mode, site);
+            self.lock_ref().try_failed(mode, site);
             None
+        }
+    }
+
+    /// Upgrades at `site` until `deadline`: at once if no other reader is
+    /// in, else through the one blocking path. The outcome is left to
+    /// [`Self::upgrade_result`] or [`Self::upgraded`].
+    ///
+    /// # Safety
+    /// The calling context holds the upgradable lock.
+    unsafe fn upgrade_until(
+        &self,
+        site: &'static Location<'static>,
+        deadline: Option<Instant>,
+    ) -> bool {
+        // SAFETY: the caller holds the upgradable lock, which a failed
+        // attempt leaves held.
+        unsafe {
+            self.inner.try_upgrade()
+                || self
+                    .lock_ref()
+                    .block(LockMode::Exclusive, site, deadline, |until| {
+                        self.inner.upgrade_until(until).then_some(())
+                    })
+                    .is_some()
         }
     }
 
@@ -263,7 +263,7 @@ impl RawRwLock {
             self.upgraded(site);
             Ok(guard)
         } else {
-            self.try_failed(LockMode::Exclusive, site);
+            self.lock_ref().try_failed(LockMode::Exclusive, site);
             Err(guard)
         }
     }
@@ -504,12 +504,8 @@ unsafe impl lock_api::RawRwLockUpgrade for RawRwLock {
     unsafe fn upgrade(&self, guard: Guard) -> Guard {
         let site = Location::caller();
         // SAFETY: the caller holds the upgradable lock.
-        unsafe {
-            if !self.inner.try_upgrade() {
-                self.request(LockMode::Exclusive, site, None);
-                self.inner.upgrade_until(None);
-            }
-        }
+        let upgraded = unsafe { self.upgrade_until(site, None) };
+        assert!(upgraded, "an untimed upgrade always succeeds");
         self.upgraded(site);
         guard
     }
@@ -590,7 +586,7 @@ unsafe impl lock_api::RawRwLockUpgradeTimed for RawRwLock {
     unsafe fn try_upgrade_for(&self, guard: Guard, timeout: Duration) -> Result<Guard, Guard> {
         let site = Location::caller();
         // SAFETY: the caller holds the upgradable lock.
-        let upgraded = unsafe { self.inner.upgrade_until(deadline_after(timeout)) };
+        let upgraded = unsafe { self.upgrade_until(site, deadline_after(timeout)) };
         self.upgrade_result(upgraded, site, guard)
     }
 
@@ -598,7 +594,7 @@ unsafe impl lock_api::RawRwLockUpgradeTimed for RawRwLock {
     unsafe fn try_upgrade_until(&self, guard: Guard, timeout: Instant) -> Result<Guard, Guard> {
         let site = Location::caller();
         // SAFETY: the caller holds the upgradable lock.
-        let upgraded = unsafe { self.inner.upgrade_until(Some(timeout)) };
+        let upgraded = unsafe { self.upgrade_until(site, Some(timeout)) };
         self.upgrade_result(upgraded, site, guard)
     }
 }

@@ -32,7 +32,8 @@ use std::time::{Duration, Instant};
 
 use lockscope_detector::trace::{EventKind, LockMode, PrimitiveKind};
 
-use crate::hook::{self as live, Wait};
+use crate::blocked::LockRef;
+use crate::hook as live;
 use crate::meta::PrimitiveMeta;
 use crate::recorder::{obj_id, ObjRec, Sync};
 
@@ -144,7 +145,7 @@ impl<T: ?Sized> ReentrantMutex<T> {
         match self.inner.try_lock() {
             Some(g) => Some(self.guard(g, site, false)),
             None => {
-                self.try_failed(site);
+                self.lock_ref().try_failed(MODE, site);
                 None
             }
         }
@@ -184,22 +185,16 @@ impl<T: ?Sized> ReentrantMutex<T> {
         deadline: Option<Instant>,
         site: &'static Location<'static>,
     ) -> Option<ReentrantMutexGuard<'_, T>> {
-        if let Some(g) = self.inner.try_lock() {
-            return Some(self.guard(g, site, true));
-        }
-        self.request(site, deadline);
-        let got = live::sliced(deadline, |until| match until {
-            Some(t) => self.inner.try_lock_until(t),
-            None => Some(self.inner.lock()),
-        });
-        match got {
-            Some(g) => Some(self.guard(g, site, true)),
-            None => {
-                self.try_failed(site);
-                live::wait_ended();
-                None
-            }
-        }
+        let g = match self.inner.try_lock() {
+            Some(g) => g,
+            None => self
+                .lock_ref()
+                .block(MODE, site, deadline, |until| match until {
+                    Some(t) => self.inner.try_lock_until(t),
+                    None => Some(self.inner.lock()),
+                })?,
+        };
+        Some(self.guard(g, site, true))
     }
 
     fn guard<'a>(
@@ -227,28 +222,12 @@ impl<T: ?Sized> ReentrantMutex<T> {
         guard
     }
 
-    fn request(&self, site: &'static Location<'static>, deadline: Option<Instant>) {
-        let kind = EventKind::Request {
-            obj: obj_id(&self.meta),
-            mode: MODE,
-        };
-        self.rec.record(&self.meta, kind, Some(site), Sync::None);
-        live::before_block_until(
-            Wait::Lock {
-                lock: &self.meta,
-                mode: MODE,
-            },
-            site,
-            deadline,
-        );
-    }
-
-    fn try_failed(&self, site: &'static Location<'static>) {
-        let kind = EventKind::TryFailed {
-            obj: obj_id(&self.meta),
-            mode: MODE,
-        };
-        self.rec.record(&self.meta, kind, Some(site), Sync::None);
+    /// What the blocking path records against.
+    fn lock_ref(&self) -> LockRef<'_> {
+        LockRef {
+            meta: &self.meta,
+            rec: &self.rec,
+        }
     }
 
     fn release_one(&self) {
