@@ -226,6 +226,14 @@ pub mod prelude {
     }
 }
 
+/// lockscope's uninstrumented raw locks, for the benches' `lockscope_raw`
+/// rows (with the `record` feature off they are the crate's `RawMutex` and
+/// `RawRwLock`).
+#[doc(hidden)]
+pub mod __bench {
+    pub use crate::raw::{RawMutex, RawRwLock};
+}
+
 /// Internals exposed to the loom models in `tests/loom_*.rs` only.
 #[cfg(lockscope_loom)]
 #[doc(hidden)]
