@@ -98,6 +98,7 @@ impl<L: Lot> RawMutexOn<L> {
     /// `try_lock` when the state was not 0: free with parked waiters, or
     /// taken.
     #[cold]
+    #[inline(never)]
     fn try_lock_contended(&self) -> bool {
         let mut state = self.state.load(Relaxed);
         while state & LOCKED == 0 {
@@ -119,7 +120,14 @@ impl<L: Lot> RawMutexOn<L> {
         self.state
             .compare_exchange(0, LOCKED, Acquire, Relaxed)
             .is_ok()
-            || self.spin_for_lock(&mut L::Spin::default()).is_ok()
+            || self.spin_contended()
+    }
+
+    /// `try_lock_spinning` when the state was not 0.
+    #[cold]
+    #[inline(never)]
+    fn spin_contended(&self) -> bool {
+        self.spin_for_lock(&mut L::Spin::default()).is_ok()
     }
 
     /// Blocks until the mutex is taken.

@@ -191,6 +191,7 @@ impl<L: Lot> RawRwLockOn<L> {
     /// Blocks until `mode` is taken (for `Exclusive`, claimed) or
     /// `deadline` passes; true if taken.
     #[cold]
+    #[inline(never)]
     fn take(&self, mode: Mode, deadline: Option<Instant>) -> bool {
         let mut since: Option<Instant> = None;
         loop {
@@ -309,6 +310,8 @@ impl<L: Lot> RawRwLockOn<L> {
     }
 
     /// Claims `WRITER` and waits for the readers, until `deadline`.
+    #[cold]
+    #[inline(never)]
     fn exclusive_until(&self, deadline: Option<Instant>) -> bool {
         if !self.take(Mode::Exclusive, deadline) {
             return false;
