@@ -228,8 +228,8 @@ impl RawRwLock {
     }
 
     /// Upgrades at `site` until `deadline`: at once if no other reader is
-    /// in, else through the one blocking path. The outcome is left to
-    /// [`Self::upgrade_result`] or [`Self::upgraded`].
+    /// in, else through the one blocking path (which records a give-up);
+    /// the upgrade itself is left to [`Self::upgraded`].
     ///
     /// # Safety
     /// The calling context holds the upgradable lock.
@@ -251,9 +251,9 @@ impl RawRwLock {
         }
     }
 
-    /// Records an attempted upgrade's outcome; the guard as `Ok` if it
-    /// upgraded.
-    fn upgrade_result(
+    /// A timed upgrade's outcome (a give-up is already recorded); the
+    /// guard as `Ok` if it upgraded.
+    fn timed_upgrade(
         &self,
         upgraded: bool,
         site: &'static Location<'static>,
@@ -263,7 +263,6 @@ impl RawRwLock {
             self.upgraded(site);
             Ok(guard)
         } else {
-            self.lock_ref().try_failed(LockMode::Exclusive, site);
             Err(guard)
         }
     }
@@ -515,7 +514,10 @@ unsafe impl lock_api::RawRwLockUpgrade for RawRwLock {
         let site = Location::caller();
         // SAFETY: the caller holds the upgradable lock.
         let upgraded = unsafe { self.inner.try_upgrade() };
-        self.upgrade_result(upgraded, site, guard)
+        if !upgraded {
+            self.lock_ref().try_failed(LockMode::Exclusive, site);
+        }
+        self.timed_upgrade(upgraded, site, guard)
     }
 }
 
@@ -587,7 +589,7 @@ unsafe impl lock_api::RawRwLockUpgradeTimed for RawRwLock {
         let site = Location::caller();
         // SAFETY: the caller holds the upgradable lock.
         let upgraded = unsafe { self.upgrade_until(site, deadline_after(timeout)) };
-        self.upgrade_result(upgraded, site, guard)
+        self.timed_upgrade(upgraded, site, guard)
     }
 
     #[track_caller]
@@ -595,6 +597,6 @@ unsafe impl lock_api::RawRwLockUpgradeTimed for RawRwLock {
         let site = Location::caller();
         // SAFETY: the caller holds the upgradable lock.
         let upgraded = unsafe { self.upgrade_until(site, Some(timeout)) };
-        self.upgrade_result(upgraded, site, guard)
+        self.timed_upgrade(upgraded, site, guard)
     }
 }
