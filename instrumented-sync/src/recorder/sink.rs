@@ -58,11 +58,11 @@ use lockscope_detector::trace::{
     BacktraceId, Event, Header, Note, NoteId, ObjId, PrimitiveInfo, Site, SiteId, ThreadId,
     ThreadInfo, VarId, VarInfo,
 };
-use parking_lot::Mutex;
 
 use super::declared::Declared;
 use super::file::TraceFile;
 use super::ring::{Raw, Ring};
+use crate::raw::Mutex;
 
 /// Every thread's ring; rings of exited threads are dropped once drained.
 static RINGS: Mutex<Vec<Arc<Ring>>> = Mutex::new(Vec::new());
