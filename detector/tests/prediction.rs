@@ -54,4 +54,7 @@ fn predicted_deadlocks_are_real_and_races_are_exact() {
     );
     assert!(all.wrong.is_empty(), "false positives: {:#?}", all.wrong);
     assert_eq!(all.precision(), 1.0, "{all}");
+    assert!(all.race_wrong.is_empty(), "{:#?}", all.race_wrong);
+    assert_eq!(all.hb_found, all.hb_pairs, "every exact-HB race: {all}");
+    assert_eq!(all.sound, all.shb_pairs, "sound races are SHB's: {all}");
 }

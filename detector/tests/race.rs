@@ -5,7 +5,7 @@
 mod support;
 
 use lockscope_detector::analysis::Config;
-use lockscope_detector::finding::{wording, Access, Finding, FindingKind, Role};
+use lockscope_detector::finding::{wording, Access, Finding, FindingKind, Grade, Role, Severity};
 use lockscope_detector::report::Report;
 use lockscope_detector::trace::{EventKind, PrimitiveKind};
 use support::Trace;
@@ -104,6 +104,80 @@ fn a_write_after_shared_reads_races_with_each_read_site() {
     );
     tr.read(t1, x, "r1").read(t2, x, "r2").write(t3, x, "w");
     assert_eq!(tr.analyze().count(RACE), 2);
+}
+
+#[test]
+fn an_earlier_write_hidden_behind_the_last_one_still_races() {
+    // T2 writes x after taking L from T1, so T1's write is ordered before
+    // T2's; T3 reads x with no order to either. FastTrack compares the read
+    // with the last write only; both site pairs race.
+    let mut tr = Trace::new();
+    let (t1, t2, t3) = (tr.thread("T1"), tr.thread("T2"), tr.thread("T3"));
+    let (x, l) = (tr.var("x"), tr.mutex("L"));
+    tr.write(t1, x, "w1").lock(t1, l, "").unlock(t1, l, "");
+    tr.lock(t2, l, "").write(t2, x, "w2").unlock(t2, l, "");
+    tr.read(t3, x, "r");
+    let report = tr.analyze();
+    let mut pairs: Vec<(String, String)> = races(&report)
+        .iter()
+        .map(|f| {
+            let site = |i: usize| f.steps[i].site.clone().expect("a site");
+            (site(0), site(1))
+        })
+        .collect();
+    pairs.sort();
+    assert_eq!(
+        pairs,
+        [
+            ("loc r".to_owned(), "loc w1".to_owned()),
+            ("loc r".to_owned(), "loc w2".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn races_are_sound_unless_a_read_must_see_the_other_write_first() {
+    // T2 reads T1's write of x, then writes y. T1's write of x and T2's
+    // read of it can run together (the read is what races): sound. T1
+    // then reads y with no order to T2's write of y: sound too. T3 writes
+    // x after reading y as written by T2, whose read of x saw T1's write:
+    // happens-before leaves T3's write unordered with T1's, but running
+    // them together needs T3's read of y to see another write: hb_only.
+    let mut tr = Trace::new();
+    let (t1, t2, t3) = (tr.thread("T1"), tr.thread("T2"), tr.thread("T3"));
+    let (x, y) = (tr.var("x"), tr.var("y"));
+    tr.write(t1, x, "t1 writes x");
+    tr.read(t2, x, "t2 reads x").write(t2, y, "t2 writes y");
+    tr.read(t3, y, "t3 reads y").write(t3, x, "t3 writes x");
+    let report = tr.analyze();
+    let mut grades: Vec<(String, Grade, Severity)> = races(&report)
+        .iter()
+        .map(|f| {
+            let sites: Vec<String> = f.steps[..2]
+                .iter()
+                .map(|s| s.site.clone().expect("a site"))
+                .collect();
+            (sites.join(" / "), f.grade.expect("graded"), f.severity)
+        })
+        .collect();
+    grades.sort();
+    let g = |s: &str, grade| {
+        let severity = if grade == Grade::Sound {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        (s.to_owned(), grade, severity)
+    };
+    assert_eq!(
+        grades,
+        [
+            g("loc t2 reads x / loc t1 writes x", Grade::Sound),
+            g("loc t3 reads y / loc t2 writes y", Grade::Sound),
+            g("loc t3 writes x / loc t1 writes x", Grade::HbOnly),
+            g("loc t3 writes x / loc t2 reads x", Grade::HbOnly),
+        ]
+    );
 }
 
 /// main writes x, forks a child that writes x, joins it, reads x.

@@ -1,9 +1,12 @@
-//! Data races on tracked variables by happens-before.
+//! Data races on tracked variables by happens-before, graded by
+//! schedulable happens-before.
 //!
 //! Two accesses to one variable race when at least one writes and neither
-//! happens before the other. Happens-before is tracked with vector clocks
-//! ([`crate::clock`]) and FastTrack epochs (see `shadow`) along these
-//! edges:
+//! happens before the other. Every racy pair of sites that exact
+//! happens-before has is reported (see `exact`: each variable remembers
+//! every thread's latest access per site, not only FastTrack's last write
+//! and reads). Happens-before is tracked with vector clocks
+//! ([`crate::clock`]) along these edges:
 //! - lock release -> the next acquisition of the same lock (a condvar wait
 //!   releases its mutex, the wake-up re-acquires it);
 //! - `fork` -> the child's first event; the child's last event -> `join`;
@@ -15,7 +18,14 @@
 //! Each race is reported with what ThreadSanitizer shows: the current
 //! access and the previous one as steps with their sites, and where each
 //! thread was created. A racy pair of sites is one finding per variable
-//! (the pair is unordered); its occurrences count how often it was seen.
+//! (the pair is unordered); its occurrences count the accesses found racing
+//! with the other site.
+//!
+//! Each race is graded (see `shb`): [`Sound`](crate::finding::Grade::Sound)
+//! when some occurrence is also a race under schedulable happens-before
+//! (happens-before plus each write before the reads that read it), which
+//! means a correct reordering of the trace runs both accesses together;
+//! [`HbOnly`](crate::finding::Grade::HbOnly) otherwise.
 //!
 //! # Fork and join in DeadlockFuzzer traces
 //! `*_dlf` STD traces name the wrong child in `fork`/`join`. With
@@ -31,11 +41,13 @@
 //! before the mismatch is known.
 //!
 //! # Performance
-//! An access costs O(1) (epoch comparisons) unless the variable is
-//! read-shared (O(threads)); a synchronisation event costs one O(threads)
-//! join. State: one vector clock per thread and per primitive, 48 bytes
-//! per variable plus 24 bytes per thread for read-shared variables. Hashing
-//! happens only when a race is found.
+//! An access costs one comparison per thread and site that accessed its
+//! variable (O(1) when its thread already accessed it at that site in the
+//! same epoch); a synchronisation event costs one O(threads) join per
+//! clock (happens-before and SHB). State: two vector clocks per thread and
+//! per primitive, one SHB snapshot per variable, 24 bytes per variable,
+//! site and thread (bounded, see `exact`). Hashing happens only when a
+//! race is found.
 //!
 //! # Limitations
 //! Only recorded synchronisation orders accesses: two accesses ordered
@@ -56,15 +68,17 @@ use std::collections::HashMap;
 use super::names::SiteHashes;
 use super::{Analysis, Context, Finished};
 use crate::clock::VectorClock;
-use crate::finding::{tuple_of, FindingId, Findings};
+use crate::finding::{tuple_of, FindingId, Findings, Grade};
 use crate::trace::{Event, EventKind, ThreadId, VarId};
 
+mod exact;
 mod forkjoin;
 mod report;
-mod shadow;
+mod shb;
 
+use exact::{At, Conflict, Now, Summary};
 use forkjoin::ForkJoin;
-use shadow::{At, Conflict, Shadow};
+use shb::Shb;
 
 /// One thread's clock.
 #[derive(Clone, Debug)]
@@ -79,11 +93,16 @@ pub struct Races {
     /// Release clock of every primitive (lock, condvar, semaphore, event,
     /// barrier), by [`ObjId`](crate::trace::ObjId).
     objs: Vec<VectorClock>,
-    vars: Vec<Shadow>,
+    vars: Vec<Summary>,
+    /// Schedulable happens-before clocks, for grading.
+    shb: Shb,
     fork_join: ForkJoin,
     conflicts: Vec<Conflict>,
-    /// (var, lower site, higher site) -> its finding, in this trace.
-    seen: HashMap<(u32, u32, u32), FindingId>,
+    /// (var, lower site, higher site) -> its finding and grade, in this
+    /// trace.
+    seen: HashMap<(u32, u32, u32), (FindingId, Grade)>,
+    /// Accesses forgotten because a site had too many threads.
+    forgotten: u64,
     site_hashes: SiteHashes,
     limits: Vec<String>,
 }
@@ -117,6 +136,7 @@ impl Races {
         let vc = &mut self.threads[t.index()].vc;
         self.objs[o.index()].join(vc);
         vc.tick(t);
+        self.shb.release(t, o);
     }
 
     /// `t` acquires from `o`: `t` learns everything released into `o`.
@@ -124,6 +144,7 @@ impl Races {
         self.clock(t);
         self.obj(o);
         self.threads[t.index()].vc.join(&self.objs[o.index()]);
+        self.shb.acquire(t, o);
     }
 
     fn access(
@@ -134,30 +155,31 @@ impl Races {
         found: &mut Findings,
     ) {
         let (var, read, write) = access;
-        self.clock(ev.thread);
+        let t = ev.thread;
+        self.clock(t);
         if self.vars.len() <= var.index() {
-            self.vars.resize_with(var.index() + 1, Shadow::default);
+            self.vars.resize_with(var.index() + 1, Summary::default);
         }
-        let at = At {
-            index: cx.index,
-            site: ev.site,
+        let (vc, shb) = (&self.threads[t.index()].vc, &self.shb);
+        let now = Now {
+            thread: t,
+            at: At {
+                index: cx.index,
+                site: ev.site,
+            },
+            writes: write,
+            hb: |u| vc.get(ThreadId(u)),
+            shb: |u| shb.get(t, u),
         };
-        let vc = &self.threads[ev.thread.index()].vc;
-        let shadow = &mut self.vars[var.index()];
-        if read {
-            shadow.read(ev.thread, vc, at, &mut self.conflicts);
-        }
-        let reads = self.conflicts.len();
-        if write {
-            shadow.write(ev.thread, vc, at, &mut self.conflicts);
-        }
+        let summary = &mut self.vars[var.index()];
+        self.forgotten += u64::from(summary.access(&now, &mut self.conflicts));
+        self.shb.access(t, &mut summary.last_write, read, write);
         if self.conflicts.is_empty() {
             return;
         }
         let conflicts = std::mem::take(&mut self.conflicts);
-        for (i, c) in conflicts.iter().enumerate() {
-            let current_is_write = write && i >= reads;
-            self.record(cx, ev, (var, current_is_write), c, found);
+        for c in &conflicts {
+            self.record(cx, ev, (var, write), c, found);
         }
         self.conflicts = conflicts;
         self.conflicts.clear();
@@ -176,7 +198,11 @@ impl Races {
         let key = (var.0, a.min(b), a.max(b));
         let race = report::Race::new(cx, ev, var, wrote, c);
         match self.seen.get(&key) {
-            Some(&id) => {
+            Some(&(_, grade)) if c.grade > grade => {
+                let id = found.add(race.into_finding(cx.meta).graded(c.grade));
+                self.seen.insert(key, (id, c.grade));
+            }
+            Some(&(id, _)) => {
                 let hashes = &mut self.site_hashes;
                 let tuple = tuple_of([
                     hashes.get(cx.meta, ev.site),
@@ -185,8 +211,8 @@ impl Races {
                 found.again(id, tuple, || race.steps(cx.meta));
             }
             None => {
-                let id = found.add(race.into_finding(cx.meta));
-                self.seen.insert(key, id);
+                let id = found.add(race.into_finding(cx.meta).graded(c.grade));
+                self.seen.insert(key, (id, c.grade));
             }
         }
     }
@@ -218,14 +244,22 @@ impl Races {
                 timed_out: false,
             }
             | EventKind::BarrierPassed { obj, .. } => self.acquire(t, obj),
+            // It saw the lock held: its holders' acquisitions come first.
+            EventKind::TryFailed { obj, .. } => {
+                for &(holder, _) in &cx.state.obj(obj).holders {
+                    self.shb.learn(t, holder);
+                }
+            }
             EventKind::Fork { child } => {
                 let vc = self.clock(t).clone();
                 self.fork_join.fork(cx, t, child, vc);
                 self.clock(t).tick(t);
+                self.shb.fork(t, child);
             }
             EventKind::Join { child } if self.fork_join.join(cx, t, child) => {
                 let child_vc = self.clock(child).clone();
                 self.clock(t).join(&child_vc);
+                self.shb.join(t, child);
             }
             _ => {}
         }
@@ -236,6 +270,7 @@ impl Analysis for Races {
     fn on_event(&mut self, cx: &Context<'_>, ev: &Event, found: &mut Findings) {
         if let Some(parent_vc) = self.fork_join.on_thread_event(cx, ev) {
             self.clock(ev.thread).join(&parent_vc);
+            self.shb.start(ev.thread);
         }
         match ev.kind {
             EventKind::Read { var } => self.access(cx, ev, (var, true, false), found),
@@ -249,9 +284,21 @@ impl Analysis for Races {
         if let Some(limit) = self.fork_join.end_trace(cx) {
             self.limits.push(limit);
         }
+        if self.forgotten > 0 {
+            self.limits.push(format!(
+                "data_race: {}: {} accesses forgot an earlier thread's access at their site \
+                 (more than {} threads per variable and site); races with the forgotten \
+                 accesses may be missing",
+                cx.trace_name,
+                self.forgotten,
+                exact::MAX_THREADS_PER_SITE
+            ));
+            self.forgotten = 0;
+        }
         self.threads.clear();
         self.objs.clear();
         self.vars.clear();
+        self.shb = Shb::default();
         self.seen.clear();
         self.site_hashes.clear();
     }

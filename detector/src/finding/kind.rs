@@ -126,12 +126,23 @@ impl std::fmt::Display for FindingKind {
 }
 
 /// How sure a predicted finding is. Ordered from least to most sure.
+///
+/// A potential deadlock is `confirmed`, `feasible` or `unconfirmed`; a data
+/// race is `sound` or `hb_only`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Grade {
     /// No correct reordering of the trace was found that reaches it.
     Unconfirmed,
+    /// A data race under happens-before only: a correct reordering that
+    /// keeps every read's writer and runs both accesses together was not
+    /// found (one may exist).
+    HbOnly,
+    /// A data race that a correct reordering of the trace reaches: both
+    /// accesses about to run, every read before them reading the same
+    /// write as in the trace (a race under schedulable happens-before).
+    Sound,
     /// A correct reordering of the trace reaches it.
     Feasible,
     /// It actually happened in the trace.
@@ -139,22 +150,40 @@ pub enum Grade {
 }
 
 impl Grade {
-    /// The wire name (`unconfirmed`, `feasible`, `confirmed`).
+    /// Every grade, least sure first.
+    pub const ALL: [Grade; 5] = [
+        Grade::Unconfirmed,
+        Grade::HbOnly,
+        Grade::Sound,
+        Grade::Feasible,
+        Grade::Confirmed,
+    ];
+
+    /// The wire name (`unconfirmed`, `hb_only`, `sound`, `feasible`,
+    /// `confirmed`).
     pub fn as_str(self) -> &'static str {
         match self {
             Grade::Unconfirmed => "unconfirmed",
+            Grade::HbOnly => "hb_only",
+            Grade::Sound => "sound",
             Grade::Feasible => "feasible",
             Grade::Confirmed => "confirmed",
         }
     }
 
-    /// The severity a potential deadlock of this grade gets: a deadlock a
-    /// reordering reaches (or that happened) is an error, one that no
-    /// reordering was found for a warning.
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|g| g.as_str() == s)
+    }
+
+    /// The severity a finding of this grade gets: a deadlock or race a
+    /// correct reordering reaches (or that happened) is an error; one that
+    /// no reordering was found for, or a race only happens-before
+    /// supports, a warning.
     pub fn severity(self) -> Severity {
         match self {
-            Grade::Confirmed | Grade::Feasible => Severity::Error,
-            Grade::Unconfirmed => Severity::Warning,
+            Grade::Confirmed | Grade::Feasible | Grade::Sound => Severity::Error,
+            Grade::Unconfirmed | Grade::HbOnly => Severity::Warning,
         }
     }
 }
@@ -179,5 +208,11 @@ mod tests {
     fn grades_order_by_certainty() {
         assert!(Grade::Confirmed > Grade::Feasible && Grade::Feasible > Grade::Unconfirmed);
         assert_eq!(Grade::Unconfirmed.severity(), Severity::Warning);
+        assert!(Grade::Sound > Grade::HbOnly);
+        assert_eq!(Grade::Sound.severity(), Severity::Error);
+        assert_eq!(Grade::HbOnly.severity(), Severity::Warning);
+        for g in Grade::ALL {
+            assert_eq!(Grade::parse(g.as_str()), Some(g));
+        }
     }
 }

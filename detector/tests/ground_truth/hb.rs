@@ -16,7 +16,8 @@
 //!
 //! Works on any trace lockscope reads, so the benchmark traces are
 //! checked with it too; fork/join edges are taken literally (a fork of a
-//! thread that never runs orders nothing).
+//! thread that never runs orders nothing), and `begin()`/`end()` markers
+//! are left out, as RAPID leaves them out.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -79,7 +80,11 @@ pub fn pairs(source: &mut dyn EventSource) -> Pairs {
     let mut last_write: HashMap<u32, Vec<u32>> = HashMap::new();
     let mut accesses: HashMap<u32, Vec<Access>> = HashMap::new();
     let mut out = Pairs::default();
-    for e in &events {
+    // begin()/end() markers synchronize nothing (RAPID does not read them).
+    let real = events
+        .iter()
+        .filter(|e| !matches!(e.kind, EventKind::Begin | EventKind::End));
+    for e in real {
         let t = e.thread.index();
         if !started[t] {
             started[t] = true;

@@ -135,6 +135,8 @@ pub struct Tally {
     pub hb_found: usize,
     pub shb_pairs: usize,
     pub sound: usize,
+    /// Races graded `hb_only` that a correct reordering reaches anyway.
+    pub hb_only_reachable: usize,
     /// Reported races that exact HB does not have, and `sound` races no
     /// correct reordering reaches.
     pub race_wrong: Vec<String>,
@@ -157,6 +159,7 @@ impl Tally {
         self.hb_found += o.hb_found;
         self.shb_pairs += o.shb_pairs;
         self.sound += o.sound;
+        self.hb_only_reachable += o.hb_only_reachable;
         self.race_wrong.extend(o.race_wrong.iter().cloned());
     }
 
@@ -190,7 +193,8 @@ impl fmt::Display for Tally {
             f,
             "{} traces ({} partial, {} states): precision {:.3} ({} of {} lock sets, {} wrong \
              witnesses); trace recall {:.3} ({} of {}); lock-set recall {:.3} ({} of {}); races: \
-             {} of {} exact-HB site pairs, {} SHB pairs, {} graded sound, {} wrong",
+             {} of {} exact-HB site pairs, {} SHB pairs, {} graded sound, {} wrong, {} hb_only \
+             reachable",
             self.traces,
             self.partial,
             self.states,
@@ -209,6 +213,7 @@ impl fmt::Display for Tally {
             self.shb_pairs,
             self.sound,
             self.race_wrong.len(),
+            self.hb_only_reachable,
         )
     }
 }
@@ -273,7 +278,10 @@ fn score_races(trace: &Trace, truth: &Truth, text: &str, report: &Report, t: &mu
             t.race_wrong
                 .push(format!("seed {}: {pair:?} is not an HB race", trace.seed));
         }
-        if grade.is_some_and(|g| g.as_str() == "sound") {
+        if *grade == Some(Grade::HbOnly) && predictable.contains(pair) {
+            t.hb_only_reachable += 1;
+        }
+        if *grade == Some(Grade::Sound) {
             t.sound += 1;
             if !predictable.contains(pair) {
                 t.race_wrong.push(format!(

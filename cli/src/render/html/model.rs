@@ -94,7 +94,8 @@ pub struct FindingView {
     pub threads: Vec<String>,
     pub locks: Vec<String>,
     pub vars: Vec<String>,
-    /// For predicted deadlocks: `confirmed`, `feasible` or `unconfirmed`.
+    /// For predicted deadlocks: `confirmed`, `feasible` or `unconfirmed`;
+    /// for data races: `sound` or `hb_only`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grade: Option<&'static str>,
     pub steps: Vec<StepView>,

@@ -1,7 +1,7 @@
 //! A found race as a finding: the current access, the previous conflicting
 //! one and where the threads were created, as ThreadSanitizer shows them.
 
-use super::shadow::{At, Conflict};
+use super::exact::{At, Conflict};
 use crate::analysis::{names, Context};
 use crate::finding::{Access, Detail, Finding, FindingKind, Role, Step};
 use crate::trace::{Event, ThreadId, TraceMeta, VarId};

@@ -116,6 +116,8 @@ pub fn grade(g: Grade) -> &'static str {
     match g {
         Grade::Confirmed => "happened in this run",
         Grade::Feasible => "a valid reordering of this run reaches it",
+        Grade::Sound => "a valid reordering of this run runs both accesses together",
+        Grade::HbOnly => "unordered by happens-before; no valid reordering shown (may be benign)",
         Grade::Unconfirmed => "no reordering reaching it was found (may be a false alarm)",
     }
 }
@@ -126,11 +128,22 @@ pub fn grade_note(g: Grade) -> &'static str {
         Grade::Confirmed => "confirmed: the trace ends in this deadlock",
         Grade::Feasible => {
             "feasible: a correct reordering of the trace (same reads-from, lock semantics and \
-             fork/join order; sync-preserving) reaches this deadlock"
+             fork/join order) reaches this deadlock"
+        }
+        Grade::Sound => {
+            "sound: a correct reordering of the trace (every read before the two accesses \
+             reads the same write, locks and fork/join respected) has both accesses about to \
+             run at once (a race under schedulable happens-before)"
+        }
+        Grade::HbOnly => {
+            "hb_only: the accesses are unordered by happens-before, but schedulable \
+             happens-before orders them: running them together needs an earlier read to observe \
+             another write than in the trace; it may still be a race"
         }
         Grade::Unconfirmed => {
-            "unconfirmed: no sync-preserving reordering of the trace reaches this deadlock; it \
-             may still happen under a schedule that changes what some read observes"
+            "unconfirmed: no correct reordering of the trace found within the search budget \
+             reaches this deadlock; it may still happen under a schedule that changes what some \
+             read observes"
         }
     }
 }

@@ -113,6 +113,8 @@ function gradeText(g) {
     confirmed: 'confirmed: it happened in this run',
     feasible: 'feasible: a valid reordering of this run reaches it',
     unconfirmed: 'unconfirmed: no reordering reaching it was found (may be a false alarm)',
+    sound: 'sound: a valid reordering of this run runs both accesses together',
+    hb_only: 'hb_only: unordered by happens-before; no valid reordering shown (may be benign)',
   }[g] || g;
 }
 
