@@ -28,6 +28,11 @@ pub struct Config {
     /// Whether fork/join order the trace. Off for DeadlockFuzzer-recorded
     /// (`*_dlf`) traces, whose fork/join operands do not name the child.
     pub trust_fork_join: bool,
+    /// How far the search for deadlock witnesses beyond the
+    /// sync-preserving closure goes per trace (see
+    /// [`witness::Budget`](super::witness::Budget)); cuts are reported in
+    /// the report's limits.
+    pub witness: super::witness::Budget,
 }
 
 impl Default for Config {
@@ -40,6 +45,7 @@ impl Default for Config {
             long_hold_factor: 100.0,
             long_hold_min_ns: 10_000_000,
             trust_fork_join: true,
+            witness: super::witness::Budget::DEFAULT,
         }
     }
 }

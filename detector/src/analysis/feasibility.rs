@@ -378,10 +378,17 @@ mod soundness;
 #[cfg(test)]
 mod tests {
     use crate::analysis::testkit::{of_kind, TraceBuilder};
+    use crate::analysis::{witness::Budget, Config};
     use crate::finding::{FindingKind::PotentialDeadlock, Grade};
 
+    /// Grades with sync-preserving reorderings only (no critical-section
+    /// moves): what this closure decides.
     fn grade(b: &TraceBuilder) -> Vec<Grade> {
-        let report = b.analyze();
+        let config = Config {
+            witness: Budget::SYNC_PRESERVING,
+            ..Config::default()
+        };
+        let report = b.analyze_with(&config);
         of_kind(&report, PotentialDeadlock)
             .iter()
             .map(|f| f.grade.expect("graded"))

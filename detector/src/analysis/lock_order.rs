@@ -57,6 +57,7 @@ mod search;
 use std::collections::BTreeMap;
 
 use super::feasibility::Recorder;
+use super::witness::{Log, Searcher};
 use super::{Analysis, Config, Context, Finished};
 use crate::finding::{Findings, Grade};
 use crate::state::ThreadState;
@@ -74,6 +75,8 @@ pub struct LockOrder {
     edges: EdgeStore,
     clocks: ForkJoin,
     recorder: Recorder,
+    /// The trace for the witness search.
+    log: Log,
     /// Whether patterns are graded by feasibility (off when only the graph
     /// is wanted: grading decides grades, never which patterns count).
     feasibility: bool,
@@ -91,6 +94,7 @@ impl Default for LockOrder {
             edges: EdgeStore::default(),
             clocks: ForkJoin::default(),
             recorder: Recorder::default(),
+            log: Log::default(),
             feasibility: true,
             pending: Vec::new(),
             merged: merge::Merged::default(),
@@ -225,6 +229,8 @@ impl Analysis for LockOrder {
         self.clocks.on_event(cx.index, ev);
         if self.feasibility {
             self.recorder.on_event(cx.index, ev, reentry);
+            let is_lock = |o: u32| cx.meta.primitive(ObjId(o)).kind.is_lock();
+            self.log.on_event(ev, is_lock);
         }
     }
 
@@ -243,6 +249,7 @@ impl Analysis for LockOrder {
         let edges = std::mem::take(&mut self.edges);
         let clocks = std::mem::take(&mut self.clocks);
         let recorder = std::mem::take(&mut self.recorder);
+        let log = std::mem::take(&mut self.log);
         let distrust = clocks.distrust(cx.meta);
         let trust = cx.config.trust_fork_join && distrust.is_none();
         let mut grader = Grader {
@@ -251,19 +258,24 @@ impl Analysis for LockOrder {
             recorder: self.feasibility.then_some(&recorder),
             trust,
             budget: FEASIBILITY_STEPS,
+            witness: self
+                .feasibility
+                .then(|| Searcher::new(&log, cx.config.witness)),
         };
         let mut patterns = BTreeMap::new();
         let cut = search(&edges, cx.config, &mut |chosen| {
-            let Some((grade, insts)) = grader.grade(chosen) else {
+            let Some((grade, at, moved)) = grader.grade(chosen) else {
                 return false;
             };
             let key: Vec<(u32, u32, u32)> = chosen
                 .iter()
                 .map(|r| (r.from, r.site_from, r.site_to))
                 .collect();
-            let known = patterns.get(&key).map(|(g, _): &(Grade, _)| *g);
+            let known = patterns.get(&key).map(|(g, _, _): &(Grade, _, _)| *g);
             if known.is_none_or(|g| grade > g) {
-                patterns.insert(key, (grade, render::views(cx.meta, chosen, &insts)));
+                let views = render::views(cx.meta, chosen, &at);
+                let reordered = render::reordered(cx.meta, &log, &moved);
+                patterns.insert(key, (grade, views, reordered));
             }
             known.is_none()
         });
@@ -275,6 +287,10 @@ impl Analysis for LockOrder {
                 edges.dropped,
                 edges::MAX_REPS_PER_PAIR
             ));
+        }
+        if let Some(searcher) = &grader.witness {
+            self.limits
+                .extend(searcher.cuts.messages(name, &cx.config.witness));
         }
         if grader.budget == 0 {
             self.limits.push(format!(
@@ -290,9 +306,9 @@ impl Analysis for LockOrder {
             self.reported.push(cycle);
         }
         self.merged.add_trace(cx, &edges, clocks, trust);
-        for (grade, views) in patterns.into_values() {
+        for (grade, views, reordered) in patterns.into_values() {
             let f = render::finding(views, grade, Vec::new(), distrust.clone());
-            found.add(f);
+            found.add(render::with_reordered(f, reordered));
         }
     }
 

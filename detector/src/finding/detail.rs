@@ -30,6 +30,10 @@ pub enum Detail {
         /// Why fork/join happens-before of the trace was not used.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         fork_join_distrusted: Option<Distrust>,
+        /// For a deadlock a reordering reaches: the critical sections that
+        /// reordering runs before earlier sections of their lock.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        reordered: Vec<Reordered>,
     },
     /// A lock asked for while holding one of equal or higher rank.
     RankOrder {
@@ -191,6 +195,25 @@ pub struct OrderEdge {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode_to: Option<Mode>,
     pub count: u64,
+}
+
+/// A critical section that a witness schedule runs before `before`, a
+/// section of the same lock that comes earlier in the trace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reordered {
+    pub lock: String,
+    pub moved: SectionAt,
+    pub before: SectionAt,
+}
+
+/// A critical section: its thread and where its outermost acquisition is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SectionAt {
+    pub thread: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
+    /// The acquisition's event index.
+    pub event: u64,
 }
 
 /// Why a trace's fork/join operands are not trusted.

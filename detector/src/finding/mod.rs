@@ -29,7 +29,7 @@ mod tuple;
 pub mod wording;
 
 pub use collect::{FindingId, Findings};
-pub use detail::{Detail, Distrust, End, Link, OrderEdge, Unwakeable};
+pub use detail::{Detail, Distrust, End, Link, OrderEdge, Reordered, SectionAt, Unwakeable};
 pub use fingerprint::fingerprint;
 pub use kind::{FindingKind, Grade, Severity};
 pub use model::{Finding, Origin, EXAMPLES};

@@ -1,10 +1,11 @@
 //! A pattern as a finding: its edges with names and sites, built by
 //! [`build::potential_deadlock`] (identity, steps, scenario) and graded.
 
-use super::edges::{Instance, Rep, NO_SITE};
+use super::edges::{Rep, NO_SITE};
 use crate::analysis::names;
+use crate::analysis::witness::{Log, Moved, Section};
 use crate::finding::build::{self, SeenEdge};
-use crate::finding::{Detail, Distrust, Finding, Grade, OrderEdge};
+use crate::finding::{Detail, Distrust, Finding, Grade, OrderEdge, Reordered, SectionAt};
 use crate::trace::{LockMode, ObjId, ThreadId, TraceMeta};
 
 /// The finding for one pattern (`edges` in cycle order), graded `grade`;
@@ -29,14 +30,40 @@ pub fn finding(
     f
 }
 
-/// The pattern with names, for one trace.
-pub fn views(meta: &TraceMeta, chosen: &[&Rep], insts: &[Instance]) -> Vec<SeenEdge> {
+/// The critical sections a witness moves, with names; `log` has the sites.
+pub fn reordered(meta: &TraceMeta, log: &Log, moved: &[Moved]) -> Vec<Reordered> {
+    let section = |s: &Section| SectionAt {
+        thread: names::thread(meta, ThreadId(s.thread)),
+        site: names::site(meta, log.site(s.acq)),
+        event: u64::from(s.acq),
+    };
+    moved
+        .iter()
+        .map(|m| Reordered {
+            lock: names::prim(meta, ObjId(m.lock)),
+            moved: section(&m.section),
+            before: section(&m.before),
+        })
+        .collect()
+}
+
+/// Adds the critical sections its witness moves to a potential deadlock.
+pub fn with_reordered(mut f: Finding, moved: Vec<Reordered>) -> Finding {
+    if let Detail::LockCycle { reordered, .. } = &mut f.detail {
+        *reordered = moved;
+    }
+    f
+}
+
+/// The pattern with names, for one trace, at the occurrences `at`
+/// (`(acquisition, request)` trace indexes).
+pub fn views(meta: &TraceMeta, chosen: &[&Rep], at: &[(u64, u64)]) -> Vec<SeenEdge> {
     let site = |s: u32| (s != NO_SITE).then(|| meta.sites[s as usize].to_string());
     let mode = |o: u32, m: LockMode| names::mode(meta, ObjId(o), m);
     chosen
         .iter()
-        .zip(insts)
-        .map(|(r, i)| SeenEdge {
+        .zip(at)
+        .map(|(r, &(from, to))| SeenEdge {
             edge: OrderEdge {
                 thread: names::thread(meta, ThreadId(r.thread)),
                 from: names::prim(meta, ObjId(r.from)),
@@ -47,8 +74,8 @@ pub fn views(meta: &TraceMeta, chosen: &[&Rep], insts: &[Instance]) -> Vec<SeenE
                 mode_to: mode(r.to, r.mode_to),
                 count: r.count,
             },
-            acquired: Some(i.idx_from),
-            requested: Some(i.idx_to),
+            acquired: Some(from),
+            requested: Some(to),
         })
         .collect()
 }

@@ -1,8 +1,7 @@
 //! From the lock-order graph to patterns: enumerate lock cycles shortest
-//! first, keep the shortest cycle of each lock set that has a pattern,
-//! and say which bound cut the search.
-
-use std::collections::HashSet;
+//! first, every elementary cycle once (by its edge sequence: two cycles
+//! over one lock set in different orders are both searched), and say which
+//! bound cut the search.
 
 use super::edges::{EdgeStore, Rep};
 use super::patterns;
@@ -56,8 +55,8 @@ impl Cut {
     }
 }
 
-/// Enumerates lock cycles of `edges` and, for the shortest cycle of each
-/// lock set that has one, every pattern `accept` accepts.
+/// Enumerates lock cycles of `edges` and, for each cycle, every pattern
+/// `accept` accepts.
 pub fn search(edges: &EdgeStore, config: &Config, accept: &mut dyn FnMut(&[&Rep]) -> bool) -> Cut {
     let (nodes, succ) = edges.graph();
     let bounds = Bounds::new(config.max_cycle_len, config.max_cycles_per_component);
@@ -66,28 +65,14 @@ pub fn search(edges: &EdgeStore, config: &Config, accept: &mut dyn FnMut(&[&Rep]
         cycles: found.limits,
         ..Cut::default()
     };
-    let mut sets: HashSet<Vec<u32>> = HashSet::new();
     let mut steps = SEARCH_STEPS;
     for cycle in found.cycles {
         let locks: Vec<u32> = cycle.iter().map(|&i| nodes[i]).collect();
-        let mut set = locks.clone();
-        set.sort_unstable();
-        if sets.contains(&set) {
-            continue;
-        }
         let n = locks.len();
         let cands: Vec<&[Rep]> = (0..n)
             .map(|i| edges.reps(locks[i], locks[(i + 1) % n]))
             .collect();
-        let mut kept = 0;
-        let stopped = patterns::instantiate(&cands, MAX_PATTERNS_PER_CYCLE, &mut steps, &mut |c| {
-            let ok = accept(c);
-            kept += usize::from(ok);
-            ok
-        });
-        if kept > 0 {
-            sets.insert(set);
-        }
+        let stopped = patterns::instantiate(&cands, MAX_PATTERNS_PER_CYCLE, &mut steps, accept);
         if steps == 0 {
             cut.steps = true;
             break;

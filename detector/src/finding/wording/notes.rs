@@ -1,7 +1,7 @@
 //! A finding's notes: what its title cannot say (why it is graded so, what
 //! each edge of a cycle was, what to do).
 
-use crate::finding::detail::{Detail, Distrust, End, Link, OrderEdge};
+use crate::finding::detail::{Detail, Distrust, End, Link, OrderEdge, Reordered, SectionAt};
 use crate::finding::model::Finding;
 
 use super::step::waited_words;
@@ -18,9 +18,11 @@ pub fn notes(f: &Finding, w: &Words<'_>) -> Vec<String> {
             edges,
             traces,
             fork_join_distrusted,
+            reordered,
         } => {
             out.extend(cycle(edges, w));
             out.extend(f.grade.map(|g| grade_note(g).to_owned()));
+            out.extend(reordered.iter().map(|r| reorder(r, w)));
             if !traces.is_empty() {
                 out.push(format!(
                     "the edges come from different traces ({}): no single run can deadlock \
@@ -63,6 +65,25 @@ pub fn notes(f: &Finding, w: &Words<'_>) -> Vec<String> {
         _ => {}
     }
     out
+}
+
+/// One critical section a witness moves, as a sentence.
+fn reorder(r: &Reordered, w: &Words<'_>) -> String {
+    let at = |s: &SectionAt| {
+        format!(
+            "acquired at {}, event {}",
+            w.site_or(s.site.as_deref(), "?"),
+            s.event
+        )
+    };
+    format!(
+        "the reordering runs {}'s critical section of {} ({}) before {}'s ({})",
+        r.moved.thread,
+        r.lock,
+        at(&r.moved),
+        r.before.thread,
+        at(&r.before)
+    )
 }
 
 fn deadlock(links: &[Link], end: End) -> Option<String> {

@@ -1,0 +1,166 @@
+//! Witnesses for predicted deadlocks: a correct reordering of the trace,
+//! found within a budget and replayed before it is believed.
+//!
+//! A *correct reordering* keeps each thread's events in program order,
+//! every read reading the write it read in the trace, lock semantics
+//! (re-entrancy included) and fork/join. A deadlock witness is one that
+//! ends with each thread of a pattern at its request, the lock it asks for
+//! held by the next thread. The search for a pattern (its edges, each with
+//! every occurrence of its request):
+//!
+//! 1. **Sync-preserving walk** (`walk`; SPDOffline, Tunç, Mathur,
+//!    Pavlogiannis and Viswanathan, PLDI 2023): one growing closure
+//!    (`closure`) over every occurrence combination, moving a thread's
+//!    stop past the closure whenever the closure swallows it. Critical
+//!    sections keep their trace order. A combination it accepts is
+//!    scheduled in trace order.
+//! 2. **Pinned closures**: on the combinations the walk stood on, the
+//!    sections the stops hold are *pinned*: they stay open and run after
+//!    every other section of their lock, so later sections of those locks
+//!    move before them (a critical-section swap; at most
+//!    [`Budget::swaps`] moves). The closure then must be scheduled against
+//!    trace order (`linearize`): per variable, writes keep their trace
+//!    order and each read stays between its writer and the next write.
+//! 3. **Replay** (`replay`): every schedule, from either step, is replayed
+//!    from the start of the trace and checked against the correct
+//!    reordering rules and the deadlock it claims. Only a schedule that
+//!    passes is a witness, so a witness is a real execution: the search
+//!    can miss deadlocks, never invent one.
+//!
+//! A witness says which critical sections it moved (`moves`), for the
+//! report.
+//!
+//! # Budget
+//! [`Budget`] bounds the search: moves per witness, pinned attempts per
+//! pattern, events sorted per schedule (the window around the pattern's
+//! held acquisitions: events before the earliest one run in trace order),
+//! and work per trace (events scanned by closures, scheduled and
+//! replayed). Each cut is counted in [`Cuts`] and reported in the report's
+//! limits.
+//!
+//! # Performance
+//! The walk costs one pass over the events its closure reaches, whatever
+//! the number of combinations; a pinned attempt costs one closure and one
+//! sort of at most [`Budget::window`] events (O(n log n)). The log keeps 8
+//! bytes per event (at most [`Log::MAX_EVENTS`]); the indexes built at the
+//! end of the trace (`log::View`) about 20 more, for the search only.
+//!
+//! # Limitations
+//! Condition-variable waits are not reordered: a pattern whose closure
+//! contains one gets no witness from this search. Read locks are treated
+//! as exclusive by the closures (the replay knows shared holds). A witness
+//! that needs two writes of one variable swapped is not searched.
+
+mod closure;
+mod linearize;
+mod log;
+mod moves;
+mod occurrences;
+mod replay;
+mod search;
+mod walk;
+
+pub use log::{Log, Section};
+pub use moves::Moved;
+pub use occurrences::EdgeKey;
+pub use search::{PatternEdge, Searcher, Witness};
+
+/// How far the witness search goes, per trace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    /// Most critical sections a witness may move before an earlier section
+    /// of their lock; 0 keeps to sync-preserving reorderings.
+    pub swaps: usize,
+    /// Most occurrence combinations tried with pinned sections per
+    /// pattern.
+    pub attempts: usize,
+    /// Most events one schedule sorts against trace order.
+    pub window: usize,
+    /// Work per trace: events scanned by closures, scheduled and replayed.
+    pub steps: u64,
+}
+
+impl Budget {
+    /// The default: 3 moves, 16 attempts per pattern, a window of 65,536
+    /// events, 100 million steps per trace (about a second).
+    pub const DEFAULT: Budget = Budget {
+        swaps: 3,
+        attempts: 16,
+        window: 1 << 16,
+        steps: 100_000_000,
+    };
+
+    /// Sync-preserving reorderings only (the walk, no pinned attempts).
+    pub const SYNC_PRESERVING: Budget = Budget {
+        swaps: 0,
+        ..Budget::DEFAULT
+    };
+
+    /// No bound but the work per trace (for small traces and tests).
+    pub const UNLIMITED: Budget = Budget {
+        swaps: usize::MAX,
+        attempts: usize::MAX,
+        window: usize::MAX,
+        steps: u64::MAX,
+    };
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget::DEFAULT
+    }
+}
+
+/// What the budget cut in one trace.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cuts {
+    /// Patterns left unsearched (or cut short) when the work ran out.
+    pub budget: u64,
+    /// Attempts that needed more moves than [`Budget::swaps`].
+    pub swaps: u64,
+    /// Attempts whose schedule was larger than [`Budget::window`].
+    pub window: u64,
+    /// Events not logged (past [`Log::MAX_EVENTS`], or with ids too large
+    /// to pack): patterns after them get no witness.
+    pub log: u64,
+}
+
+impl Cuts {
+    /// The report's limit lines for trace `name`.
+    pub fn messages(&self, name: &str, budget: &Budget) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.budget > 0 {
+            out.push(format!(
+                "{name}: the deadlock witness search ran out of work ({} steps); {} pattern(s) \
+                 were not searched to the end",
+                budget.steps, self.budget
+            ));
+        }
+        if self.swaps > 0 {
+            out.push(format!(
+                "{name}: {} deadlock witness attempt(s) needed more than {} critical-section \
+                 moves and were not scheduled",
+                self.swaps, budget.swaps
+            ));
+        }
+        if self.window > 0 {
+            out.push(format!(
+                "{name}: {} deadlock witness attempt(s) had more than {} events to reorder and \
+                 were not scheduled",
+                self.window, budget.window
+            ));
+        }
+        if self.log > 0 {
+            out.push(format!(
+                "{name}: {} events after the first {} were not kept for the deadlock witness \
+                 search",
+                self.log,
+                Log::MAX_EVENTS
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;
