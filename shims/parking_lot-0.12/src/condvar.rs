@@ -103,7 +103,8 @@ impl Condvar {
     }
 
     /// Blocks while `condition` returns true, until `timeout` at most; the
-    /// result says whether it gave up with the condition still true.
+    /// result says whether it timed out (the condition is not evaluated
+    /// after the timeout).
     #[track_caller]
     pub fn wait_while_until<T, F>(
         &self,
@@ -145,12 +146,13 @@ impl Condvar {
     where
         F: FnMut(&mut T) -> bool,
     {
-        while condition(&mut *mutex_guard) {
-            if self.wait_until_internal(mutex_guard, deadline, site) {
-                return WaitTimeoutResult(condition(&mut *mutex_guard));
-            }
+        // As parking_lot 0.12: a timeout ends the loop without evaluating
+        // the condition again.
+        let mut timed_out = false;
+        while !timed_out && condition(&mut *mutex_guard) {
+            timed_out = self.wait_until_internal(mutex_guard, deadline, site);
         }
-        WaitTimeoutResult(false)
+        WaitTimeoutResult(timed_out)
     }
 
     /// Waits on the guard's mutex until notified or `deadline`; true if it

@@ -157,6 +157,23 @@ fn condvar_wakes_a_waiter() {
 }
 
 #[test]
+fn a_timed_out_wait_while_does_not_evaluate_the_condition_again() {
+    let (m, c) = (Mutex::new(0), Condvar::new());
+    let mut g = m.lock();
+    let counting = |n: &mut i32| {
+        *n += 1;
+        true
+    };
+    assert!(c
+        .wait_while_for(&mut g, counting, Duration::from_millis(1))
+        .timed_out());
+    assert_eq!(
+        *g, 1,
+        "evaluated once before the wait, not after the timeout"
+    );
+}
+
+#[test]
 fn once_runs_its_closure_once_and_is_poisoned_by_a_panic() {
     INIT.call_once(|| ());
     assert_eq!(INIT.state(), OnceState::Done);
