@@ -1,0 +1,153 @@
+//! `cargo lockscope test` and `cargo lockscope nextest` on a project that
+//! uses parking_lot 0.12 from crates.io (`tests/data/pl012-fixture`, copied
+//! to a temporary directory): its locks are recorded through the
+//! substituted shim with no edit to the project, the inversion gates with
+//! exit 1 at the project's own lines, and its `Cargo.lock` and manifest are
+//! left byte for byte as they were.
+//!
+//! These tests build the fixture (and lockscope's crates, optimized) once
+//! into a target directory kept under cargo's `CARGO_TARGET_TMPDIR`, and
+//! fetch parking_lot 0.12 from crates.io when it is not cached.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use assert_cmd::prelude::*;
+use predicates::prelude::*;
+
+/// Serialises the runs: they share one target directory.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn fixture_source() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/pl012-fixture")
+}
+
+/// A copy of the fixture project in a fresh temporary directory.
+fn fixture() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixture_source();
+    for file in ["Cargo.toml", "Cargo.lock", "src/lib.rs"] {
+        let to = dir.path().join(file);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(src.join(file), &to).unwrap();
+    }
+    dir
+}
+
+/// `cargo lockscope ARGS` in `dir`, with the shared target directory.
+fn cargo_lockscope(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::cargo_bin("cargo-lockscope").unwrap();
+    cmd.current_dir(dir)
+        .arg("lockscope")
+        .args(args)
+        .env(
+            "CARGO_TARGET_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("cargo-lockscope"),
+        )
+        .env_remove("LOCKSCOPE_TRACE");
+    cmd
+}
+
+/// The 1-based line of the fixture's source that contains `text`.
+fn line_of(text: &str) -> usize {
+    let src = std::fs::read_to_string(fixture_source().join("src/lib.rs")).unwrap();
+    src.lines().position(|l| l.contains(text)).unwrap() + 1
+}
+
+/// The fixture's two transfers, each taking its second lock.
+fn inversion_sites() -> [String; 2] {
+    [
+        format!(
+            "src/lib.rs:{}:",
+            line_of("let mut to = self.savings.lock();")
+        ),
+        format!(
+            "src/lib.rs:{}:",
+            line_of("let mut to = self.checking.lock();")
+        ),
+    ]
+}
+
+fn assert_untouched(dir: &Path) {
+    let src = fixture_source();
+    for file in ["Cargo.toml", "Cargo.lock"] {
+        assert_eq!(
+            std::fs::read(dir.join(file)).unwrap(),
+            std::fs::read(src.join(file)).unwrap(),
+            "{file} changed"
+        );
+    }
+}
+
+#[test]
+fn cargo_test_records_the_dependency_locks_and_gates_the_inversion() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = fixture();
+    let [first, second] = inversion_sites();
+    cargo_lockscope(dir.path(), &["test"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("parking_lot 0.12 replaced"))
+        .stdout(predicate::str::contains("error[potential_deadlock]"))
+        .stdout(predicate::str::contains(first))
+        .stdout(predicate::str::contains(second));
+    assert_untouched(dir.path());
+}
+
+#[test]
+fn without_the_substitution_nothing_is_recorded() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = fixture();
+    cargo_lockscope(dir.path(), &["test", "--no-instrument-deps"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no test process wrote a trace"));
+    assert_untouched(dir.path());
+}
+
+#[test]
+fn cargo_nextest_records_one_trace_per_test_and_gates() {
+    let nextest = Command::new(env!("CARGO"))
+        .args(["nextest", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !nextest {
+        eprintln!(
+            "skipped: cargo-nextest is not installed and could not be \
+             (`cargo install cargo-nextest --locked`; .ci/run installs it)"
+        );
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = fixture();
+    let traces = dir.path().join("traces");
+    let [first, second] = inversion_sites();
+    cargo_lockscope(dir.path(), &["nextest", "--trace-dir"])
+        .arg(&traces)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(first))
+        .stdout(predicate::str::contains(second));
+    let written = std::fs::read_dir(&traces).unwrap().count();
+    assert_eq!(written, 1, "one test, one process, one trace");
+    assert_untouched(dir.path());
+}
+
+#[test]
+fn nextest_missing_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake_cargo = dir.path().join("cargo");
+    std::fs::write(&fake_cargo, "#!/bin/sh\nexit 101\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake_cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    cargo_lockscope(dir.path(), &["nextest"])
+        .env("CARGO", &fake_cargo)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "install it with `cargo install cargo-nextest --locked`",
+        ));
+}
