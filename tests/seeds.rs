@@ -19,7 +19,9 @@ use harness::{
     analyze_run, assert_no_errors, assert_none_of, at, of_kind, profile_dir, read_trace,
     run_bounded, run_example, site_of,
 };
-use lockscope::detector::report::{FindingKind, Report};
+use lockscope::detector::finding::wording::{self, Words};
+use lockscope::detector::finding::{FindingKind, Role};
+use lockscope::detector::report::Report;
 use lockscope::detector::trace::EventKind;
 
 /// Every kind that says the program is wrong (not just slow).
@@ -60,28 +62,29 @@ fn s1_lost_update_reports_99_lost_writes_with_read_and_both_writes() {
         run = run_example("lost_update");
     }
     let report = analyze_run(&run);
-    let lost = of_kind(&report, FindingKind::LostUpdate);
+    let lost = report.occurrences(FindingKind::LostUpdate);
     if run.stdout.contains("x = 99 ") {
-        assert_eq!(lost.len(), 99, "one lost update per overwritten write");
+        assert_eq!(lost, 99, "one lost update per overwritten write");
     } else {
         eprintln!("no run printed x = 99 (late workers): {}", run.stdout);
-        assert!((1..=99).contains(&lost.len()), "{}", lost.len());
+        assert!((1..=99).contains(&lost), "{lost}");
     }
     let (read, write) = (
         site_of("lost_update", "let temp = x.get()"),
         site_of("lost_update", "x.set("),
     );
-    for f in lost {
+    for f in of_kind(&report, FindingKind::LostUpdate) {
         assert_eq!(f.vars, ["x"]);
         let [r, other, mine] = &f.steps[..] else {
             panic!("read, interleaved write, overwriting write: {f:#?}");
         };
         assert!(
-            r.what.starts_with("read x") && at(r.site.as_deref(), &read),
+            matches!(&r.role, Role::Read { var } if var == "x") && at(r.site.as_deref(), &read),
             "{f:#?}"
         );
         assert!(
-            other.what.starts_with("wrote x") && other.thread != r.thread,
+            matches!(&other.role, Role::Wrote { var, .. } if var == "x")
+                && other.thread != r.thread,
             "{f:#?}"
         );
         assert!(
@@ -147,9 +150,9 @@ fn s3_opposite_order_reports_the_deadlock_with_both_sites_and_the_inversion() {
     assert_eq!(deadlocks.len(), 1, "{:#?}", report.findings);
     let f = deadlocks[0];
     assert!(
-        f.title.starts_with("deadlock (broken by a timeout): "),
+        f.title().starts_with("deadlock (broken by a timeout): "),
         "{}",
-        f.title
+        f.title()
     );
     assert_eq!(f.threads, ["task1", "task2"]);
     assert_eq!(f.primitives, ["chopsticks", "plate"]);
@@ -235,24 +238,28 @@ fn s3_real_hang_is_broken_by_the_watchdog_within_a_second() {
     assert!(
         deadlocks
             .iter()
-            .all(|f| f.title.ends_with("(reported live by the runtime)")),
+            .all(|f| f.title().ends_with("(reported live by the runtime)")),
         "{:#?}",
         report.findings
     );
     let cycle: Vec<_> = deadlocks
         .iter()
-        .filter(|f| f.title.contains("wait for each other"))
+        .filter(|f| f.title().contains("wait for each other"))
         .collect();
     assert_eq!(cycle.len(), 1, "{:#?}", report.findings);
     let f = cycle[0];
     assert!(
-        f.title.contains("task1") && f.title.contains("task2"),
+        f.title().contains("task1") && f.title().contains("task2"),
         "{}",
-        f.title
+        f.title()
     );
+    let notes = wording::notes(f, &Words::PLAIN);
     for needle in ["first.lock()", "second.lock()"] {
         let site = format!("{}:", site_of("deadlock_hang", needle));
-        assert!(f.notes.iter().any(|n| n.contains(&site)), "{site}: {f:#?}");
+        assert!(
+            notes.iter().any(|n| n.contains(&site)),
+            "{site}: {notes:#?}"
+        );
     }
 }
 
@@ -265,7 +272,7 @@ fn s4_self_deadlock_on_a_plain_lock() {
     let deadlocks = of_kind(&report, FindingKind::Deadlock);
     assert_eq!(deadlocks.len(), 1, "{:#?}", report.findings);
     let f = deadlocks[0];
-    assert!(f.title.ends_with("(self-deadlock)"), "{}", f.title);
+    assert!(f.title().ends_with("(self-deadlock)"), "{}", f.title());
     assert_eq!(f.primitives, ["lock"]);
     let held = site_of("self_deadlock", "let first = lock.lock()");
     let again = site_of("self_deadlock", "lock.try_lock_for");
@@ -307,9 +314,10 @@ fn s6_sorted_acquire_never_deadlocks_and_a_broken_rule_is_a_violation_with_sites
     let f = violations[0];
     let held = site_of("sorted_acquire", "let _y_first = y.lock()");
     let call = site_of("sorted_acquire", "acquire(&[&*x])");
-    assert!(f.title.contains(&format!("at {call}:")), "{}", f.title);
+    assert!(f.title().contains(&format!("at {call}:")), "{}", f.title());
     let held_at = format!("acquired at {held}:");
-    assert!(f.notes.iter().any(|n| n.contains(&held_at)), "{f:#?}");
+    let notes = wording::notes(f, &Words::PLAIN);
+    assert!(notes.iter().any(|n| n.contains(&held_at)), "{notes:#?}");
 }
 
 // ---- 7: events ----

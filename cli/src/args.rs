@@ -373,7 +373,7 @@ mod tests {
 
     #[test]
     fn analyze_help_lists_every_kind_at_its_default_level() {
-        use lockscope_detector::report::FindingKind;
+        use lockscope_detector::finding::FindingKind;
         for kind in FindingKind::ALL {
             let level = crate::gate::Level::for_severity(kind.default_severity());
             let section = ANALYZE_AFTER

@@ -33,7 +33,7 @@
 use std::path::{Path, PathBuf};
 
 use glob::Pattern;
-use lockscope_detector::report::{Finding, FindingKind};
+use lockscope_detector::finding::{Finding, FindingKind};
 use serde::Deserialize;
 
 use crate::error::{CliError, CliResult};
@@ -64,9 +64,8 @@ impl Suppression {
             p.as_ref()
                 .is_none_or(|p| names.iter().any(|n| p.matches(n)))
         };
-        let sites: Vec<String> = f
-            .steps
-            .iter()
+        let steps = || f.steps.iter().chain(f.examples.iter().flatten());
+        let sites: Vec<String> = steps()
             .filter_map(|s| s.site.as_deref())
             .flat_map(|s| [s.to_owned(), self.root.relative_site(s)])
             .collect();
@@ -74,7 +73,7 @@ impl Suppression {
             .threads
             .iter()
             .cloned()
-            .chain(f.steps.iter().map(|s| s.thread.clone()))
+            .chain(steps().map(|s| s.thread.clone()))
             .collect();
         self.fingerprint
             .as_ref()
@@ -232,23 +231,24 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lockscope_detector::report::Step;
+    use lockscope_detector::finding::{Detail, Duration, Role, Step, TimeUnit};
 
     fn root() -> Root {
         Root::new(PathBuf::from("/repo"))
     }
 
     fn race() -> Finding {
-        let mut f = Finding::new(FindingKind::DataRace, "race on counter", &["counter"]);
-        f.vars = vec!["counter".into()];
+        let var = || "counter".to_owned();
+        let detail = Detail::DataRace { var: var() };
+        let mut f = Finding::new(FindingKind::DataRace, &["counter"], detail);
+        f.vars = vec![var()];
         f.primitives = vec!["stats_lock".into()];
-        f.steps = vec![Step {
-            event: Some(3),
-            thread: "worker-1".into(),
-            site: Some("/repo/src/legacy/a.rs:3:9".into()),
-            what: "write of counter".into(),
-            backtrace: vec![],
-        }];
+        let role = Role::Wrote {
+            var: var(),
+            unseen_by: None,
+        };
+        let step = Step::new("worker-1", role).at(Some("/repo/src/legacy/a.rs:3:9".into()));
+        f.steps = vec![step];
         f
     }
 
@@ -267,7 +267,18 @@ reason = "legacy"
         let mut other = race();
         other.kind = FindingKind::LostUpdate;
         assert!(!c.suppressions[0].matches(&other));
-        let lh = Finding::new(FindingKind::LongHold, "long", &[]);
+        let ms = |n: u64| Duration {
+            amount: n * 1_000_000,
+            unit: TimeUnit::Nanoseconds,
+        };
+        let detail = Detail::LongHold {
+            lock: "cache".into(),
+            thread: "main".into(),
+            held: ms(40),
+            others: 10,
+            others_mean: ms(1),
+        };
+        let lh = Finding::new(FindingKind::LongHold, &[], detail);
         assert_eq!(c.levels.level(&lh), Level::Deny);
     }
 

@@ -16,7 +16,8 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use lockscope_detector::report::{Finding, FindingKind, Report, Severity};
+use lockscope_detector::finding::{Finding, FindingKind, Severity};
+use lockscope_detector::report::Report;
 use serde::Serialize;
 
 use crate::config_file::Suppression;
@@ -203,9 +204,13 @@ impl Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lockscope_detector::finding::Detail;
 
     fn finding(kind: FindingKind, fp_part: &str) -> Finding {
-        Finding::new(kind, format!("{kind}: {fp_part}"), &[fp_part])
+        let detail = Detail::DataRace {
+            var: fp_part.to_owned(),
+        };
+        Finding::new(kind, &[fp_part], detail)
     }
 
     fn report(findings: Vec<Finding>) -> Report {

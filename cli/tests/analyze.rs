@@ -224,7 +224,7 @@ fn malformed_trace_names_file_line_and_column() {
 }
 
 #[test]
-fn many_findings_with_one_fingerprint_are_grouped_but_counted() {
+fn occurrences_of_one_fingerprint_are_one_finding_and_counted() {
     let dir = workdir();
     std::fs::write(dir.path().join("lu.jsonl"), hundred_lost_updates()).unwrap();
     let out = lockscope()
@@ -237,10 +237,10 @@ fn many_findings_with_one_fingerprint_are_grouped_but_counted() {
         .clone();
     let text = String::from_utf8(out).unwrap();
     assert_eq!(text.matches("error[lost_update]").count(), 1, "{text}");
-    assert!(text.contains("... and 98 more like this"), "{text}");
+    assert!(text.contains("before it (99 occurrences)\n"), "{text}");
     assert!(text.contains("  1. worker-"), "the three accesses: {text}");
     assert!(text.contains("at examples/lost_update.rs:10:9"), "{text}");
-    assert!(text.contains("99 lost updates"), "{text}");
+    assert!(text.contains("1 lost update (99 occurrences)"), "{text}");
     let json = lockscope()
         .current_dir(dir.path())
         .args(["analyze", "lu.jsonl", "-f", "json"])
@@ -250,7 +250,11 @@ fn many_findings_with_one_fingerprint_are_grouped_but_counted() {
         .stdout
         .clone();
     let v = json_of(&json);
-    assert_eq!(v["summary"]["by_kind"]["lost_update"], 99);
+    assert_eq!(v["summary"]["by_kind"]["lost_update"], 1);
+    let lost = &v["findings"][0];
+    assert_eq!(lost["kind"], "lost_update");
+    assert_eq!(lost["occurrences"], 99);
+    assert_eq!(lost["examples"].as_array().unwrap().len(), 2);
 }
 
 #[test]

@@ -122,7 +122,7 @@ fn assert_counts(b: &mut Browser, json: &Value) {
         b,
         "[...document.querySelectorAll('details.kind')].reduce((n, d) => n + Number(d.dataset.count), 0)",
     );
-    assert_eq!(shown, json["summary"]["findings"].as_u64().unwrap());
+    assert_eq!(shown, json["summary"]["occurrences"].as_u64().unwrap());
     let line = b
         .eval("document.getElementById('summary-line').textContent")
         .unwrap();

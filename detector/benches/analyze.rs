@@ -15,6 +15,7 @@ use lockscope_detector::analysis::contention::Contention;
 use lockscope_detector::analysis::lost_update::LostUpdates;
 use lockscope_detector::analysis::race::Races;
 use lockscope_detector::analysis::{analyze, analyze_trace, Analysis, Config, Input};
+use lockscope_detector::finding::Findings;
 use lockscope_detector::trace::EventSource;
 
 #[path = "support/synth.rs"]
@@ -28,9 +29,18 @@ fn source() -> synth::Synth {
 
 /// Streams the source through replay and `analyses`, as `analyze` does.
 fn drive(mut src: impl EventSource, analyses: &mut [Box<dyn Analysis>]) -> u64 {
-    let (summary, found) = analyze_trace(0, "synth", &mut src, &Config::default(), analyses)
+    let mut found = Findings::new();
+    let mut refs: Vec<&mut dyn Analysis> = analyses
+        .iter_mut()
+        .map(|a| {
+            let a: &mut dyn Analysis = a.as_mut();
+            a
+        })
+        .collect();
+    let config = Config::default();
+    let summary = analyze_trace(0, "synth", &mut src, &config, &mut refs, &mut found)
         .expect("the generator never fails");
-    summary.events + found.len() as u64
+    summary.events + found.iter().count() as u64
 }
 
 fn std_file(c: &mut Criterion) {

@@ -16,6 +16,7 @@ use lockscope_detector::analysis::deadlock::Deadlocks;
 use lockscope_detector::analysis::discipline::Discipline;
 use lockscope_detector::analysis::lock_order::LockOrder;
 use lockscope_detector::analysis::{analyze, analyze_trace, Analysis, Config, Input};
+use lockscope_detector::finding::Findings;
 use lockscope_detector::trace::{self, EventSource};
 
 const JIGSAW: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/std/jigsaw.std");
@@ -28,10 +29,25 @@ fn open() -> Box<dyn EventSource + Send> {
 /// returns events plus findings so nothing is optimised away.
 fn drive(analyses: &mut [Box<dyn Analysis>]) -> usize {
     let mut src = open();
-    let (summary, found) =
-        analyze_trace(0, "jigsaw.std", src.as_mut(), &Config::default(), analyses)
-            .expect("bundled trace reads");
-    summary.events as usize + found.len()
+    let mut found = Findings::new();
+    let mut refs: Vec<&mut dyn Analysis> = analyses
+        .iter_mut()
+        .map(|a| {
+            let a: &mut dyn Analysis = a.as_mut();
+            a
+        })
+        .collect();
+    let config = Config::default();
+    let summary = analyze_trace(
+        0,
+        "jigsaw.std",
+        src.as_mut(),
+        &config,
+        &mut refs,
+        &mut found,
+    )
+    .expect("bundled trace reads");
+    summary.events as usize + found.iter().count()
 }
 
 fn jigsaw(c: &mut Criterion) {

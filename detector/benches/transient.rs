@@ -10,6 +10,7 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use lockscope_detector::analysis::transient_deadlock::TransientDeadlocks;
 use lockscope_detector::analysis::{analyze_trace, Analysis, Config};
+use lockscope_detector::finding::Findings;
 
 #[path = "support/synth.rs"]
 #[allow(dead_code)] // Shared with analyze.rs; the STD writer is not used here.
@@ -22,9 +23,18 @@ const EVENTS: u64 = 1_000_000;
 /// away.
 fn drive(analyses: &mut [Box<dyn Analysis>]) -> u64 {
     let mut src = synth::Synth::new(synth::Params::benchmark(EVENTS));
-    let (summary, found) = analyze_trace(0, "synth", &mut src, &Config::default(), analyses)
+    let mut found = Findings::new();
+    let mut refs: Vec<&mut dyn Analysis> = analyses
+        .iter_mut()
+        .map(|a| {
+            let a: &mut dyn Analysis = a.as_mut();
+            a
+        })
+        .collect();
+    let config = Config::default();
+    let summary = analyze_trace(0, "synth", &mut src, &config, &mut refs, &mut found)
         .expect("the generator never fails");
-    summary.events + found.len() as u64
+    summary.events + found.iter().count() as u64
 }
 
 fn transient(c: &mut Criterion) {

@@ -15,7 +15,7 @@
 use std::time::Instant;
 
 use lockscope_detector::analysis::{analyze, Config, Input};
-use lockscope_detector::report::FindingKind;
+use lockscope_detector::finding::FindingKind;
 use lockscope_detector::trace::EventSource;
 
 #[path = "../benches/support/synth.rs"]

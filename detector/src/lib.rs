@@ -10,12 +10,15 @@
 //!   variables and sites, never by the number of events.
 //!
 //! Floors, from the ground up: [`trace`] (schema, readers, writers),
-//! [`graph`] and [`clock`]; then [`state`] (replay) and [`report`]
-//! (findings); then [`analysis`], one module per analysis behind
-//! [`analysis::analyze`], and [`timeline`] (holds and waits over time).
+//! [`graph`], [`clock`] and [`finding`] (the one finding vocabulary and its
+//! wording, usable without a trace); then [`state`] (replay) and
+//! [`report`] (what an analysis run returns); then [`analysis`], one module
+//! per analysis behind [`analysis::analyze`], and [`timeline`] (holds and
+//! waits over time).
 
 pub mod analysis;
 pub mod clock;
+pub mod finding;
 pub mod graph;
 pub mod report;
 pub mod state;

@@ -9,7 +9,8 @@
 use std::path::Path;
 
 use lockscope_detector::analysis::{analyze, Config, Input};
-use lockscope_detector::report::{Feasibility, Finding, FindingKind, Report};
+use lockscope_detector::finding::{wording, Finding, FindingKind, Grade};
+use lockscope_detector::report::Report;
 use lockscope_detector::trace;
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/std");
@@ -42,7 +43,7 @@ fn counts(report: &Report) -> Counts {
         report
             .findings
             .iter()
-            .filter(|f| f.kind == FindingKind::PotentialDeadlock && f.feasibility == Some(g))
+            .filter(|f| f.kind == FindingKind::PotentialDeadlock && f.grade == Some(g))
             .count()
     };
     use FindingKind::*;
@@ -57,9 +58,9 @@ fn counts(report: &Report) -> Counts {
     Counts {
         deadlock: report.count(Deadlock),
         blocked: report.count(BlockedForever),
-        confirmed: grade(Feasibility::Confirmed),
-        feasible: grade(Feasibility::Feasible),
-        unconfirmed: grade(Feasibility::Unconfirmed),
+        confirmed: grade(Grade::Confirmed),
+        feasible: grade(Grade::Feasible),
+        unconfirmed: grade(Grade::Unconfirmed),
         discipline: discipline.iter().map(|&k| report.count(k)).sum(),
     }
 }
@@ -75,12 +76,17 @@ fn c(deadlock: usize, confirmed: usize, feasible: usize, unconfirmed: usize) -> 
     }
 }
 
-fn predicted(report: &Report) -> Vec<(&str, Feasibility)> {
+/// `expected` with owned titles, to compare with [`predicted`].
+fn owned(expected: &[(&str, Grade)]) -> Vec<(String, Grade)> {
+    expected.iter().map(|&(t, g)| (t.to_owned(), g)).collect()
+}
+
+fn predicted(report: &Report) -> Vec<(String, Grade)> {
     let mut out: Vec<_> = report
         .findings
         .iter()
         .filter(|f| f.kind == FindingKind::PotentialDeadlock)
-        .map(|f: &Finding| (f.title.as_str(), f.feasibility.expect("graded")))
+        .map(|f: &Finding| (f.title(), f.grade.expect("graded")))
         .collect();
     out.sort();
     out
@@ -95,10 +101,10 @@ fn deadlock_std_has_one_infeasible_cycle() {
     // stops T1 before it requests L1 (event 16).
     assert_eq!(
         predicted(&report),
-        [(
+        owned(&[(
             "potential deadlock: L0 -> L1 -> L0 (T1 at loc 7 -> loc 9, T2 at loc 19 -> loc 21)",
-            Feasibility::Unconfirmed
-        )]
+            Grade::Unconfirmed
+        )])
     );
 }
 
@@ -108,18 +114,18 @@ fn bensalem_has_two_cycles_over_one_pair_one_feasible() {
     assert_eq!(counts(&report), c(0, 0, 1, 1));
     assert_eq!(
         predicted(&report),
-        [
+        owned(&[
             // T1's prefix reads V3 (event 39) that T2 writes at event 36,
             // after T2's request for L2.
             (
                 "potential deadlock: L1 -> L2 -> L1 (T2 at loc 28 -> loc 30, T1 at loc 20 -> loc 22)",
-                Feasibility::Unconfirmed
+                Grade::Unconfirmed
             ),
             (
                 "potential deadlock: L1 -> L2 -> L1 (T2 at loc 28 -> loc 30, T3 at loc 38 -> loc 40)",
-                Feasibility::Feasible
+                Grade::Feasible
             ),
-        ]
+        ])
     );
 }
 
@@ -127,11 +133,11 @@ fn bensalem_has_two_cycles_over_one_pair_one_feasible() {
 fn string_buffer_ends_in_the_deadlock_it_predicts() {
     let report = run("StringBuffer.std");
     assert_eq!(counts(&report), c(1, 1, 2, 1));
-    let deadlock: Vec<&str> = report
+    let deadlock: Vec<String> = report
         .findings
         .iter()
         .filter(|f| f.kind == FindingKind::Deadlock)
-        .map(|f| f.title.as_str())
+        .map(Finding::title)
         .collect();
     assert_eq!(
         deadlock,
@@ -146,24 +152,24 @@ fn string_buffer_ends_in_the_deadlock_it_predicts() {
     // unconfirmed.
     assert_eq!(
         predicted(&report),
-        [
+        owned(&[
             (
                 "potential deadlock: L1 -> L2 -> L1 (T1 at loc 86 -> loc 58, T2 at loc 86 -> loc 58)",
-                Feasibility::Unconfirmed
+                Grade::Unconfirmed
             ),
             (
                 "potential deadlock: L1 -> L2 -> L1 (T1 at loc 86 -> loc 58, T2 at loc 86 -> loc 7)",
-                Feasibility::Feasible
+                Grade::Feasible
             ),
             (
                 "potential deadlock: L1 -> L2 -> L1 (T1 at loc 86 -> loc 7, T2 at loc 86 -> loc 58)",
-                Feasibility::Confirmed
+                Grade::Confirmed
             ),
             (
                 "potential deadlock: L1 -> L2 -> L1 (T1 at loc 86 -> loc 7, T2 at loc 86 -> loc 7)",
-                Feasibility::Feasible
+                Grade::Feasible
             ),
-        ]
+        ])
     );
 }
 
@@ -224,12 +230,12 @@ fn dlf_traces_distrust_fork_join_and_say_so() {
             .iter()
             .filter(|f| f.kind == FindingKind::PotentialDeadlock)
         {
+            let notes = wording::notes(f, &wording::Words::PLAIN);
             assert!(
-                f.notes
+                notes
                     .iter()
                     .any(|n| n.starts_with("fork/join of this trace is not trusted")),
-                "{name}: {:?}",
-                f.notes
+                "{name}: {notes:?}"
             );
         }
     }

@@ -1,9 +1,10 @@
-//! Contention statistics, starvation and long holds (issue item 5).
+//! Contention statistics, starvation and long holds.
 
 mod support;
 
 use lockscope_detector::analysis::Config;
-use lockscope_detector::report::{Finding, FindingKind, LockStats, Report};
+use lockscope_detector::finding::{Finding, FindingKind};
+use lockscope_detector::report::{LockStats, Report};
 use lockscope_detector::trace::{EventKind, LockMode, ObjId, ThreadId};
 use support::Trace;
 
@@ -95,7 +96,7 @@ fn a_thread_bypassed_k_times_is_starved() {
     let report = bypass_trace(20, false).analyze();
     let found = of_kind(&report, STARVED);
     assert_eq!(found.len(), 1);
-    assert_eq!(found[0].title, "starvation: T0 bypassed 20 times for L");
+    assert_eq!(found[0].title(), "starvation: T0 bypassed 20 times for L");
     assert_eq!(found[0].steps.len(), 2);
     assert_eq!(bypass_trace(19, false).analyze().count(STARVED), 0);
 }
@@ -129,9 +130,9 @@ fn a_thread_still_waiting_at_the_end_after_k_bypasses_is_starved() {
     let found = of_kind(&report, STARVED);
     assert_eq!(found.len(), 1);
     assert!(
-        found[0].title.ends_with("and is still waiting"),
+        found[0].title().ends_with("and is still waiting"),
         "{}",
-        found[0].title
+        found[0].title()
     );
 }
 
@@ -182,10 +183,10 @@ fn a_wait_longer_than_the_threshold_is_starvation_on_a_nanosecond_clock_only() {
     assert_eq!(found.len(), 1);
     assert!(
         found[0]
-            .title
+            .title()
             .starts_with("starvation: T2 waited 200.00 ms for L"),
         "{}",
-        found[0].title
+        found[0].title()
     );
     let short = long_wait_trace(two_threads_one_lock(Trace::new()), 50_000_000).analyze();
     assert_eq!(short.count(STARVED), 0);
@@ -234,7 +235,7 @@ fn a_hold_far_longer_than_usual_is_reported() {
     let report = holds_trace(Trace::new(), 50_000_000).analyze();
     let found = of_kind(&report, FindingKind::LongHold);
     assert_eq!(found.len(), 1);
-    assert_eq!(found[0].title, "long hold: L held 50.00 ms by T");
+    assert_eq!(found[0].title(), "long hold: L held 50.00 ms by T");
     assert_eq!(found[0].steps[0].site.as_deref(), Some("loc slow"));
     // Below the 10 ms floor: not long, however much above the mean.
     assert_eq!(

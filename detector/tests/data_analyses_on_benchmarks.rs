@@ -12,7 +12,8 @@
 use std::path::Path;
 
 use lockscope_detector::analysis::{analyze, Config, Input};
-use lockscope_detector::report::{FindingKind, Report};
+use lockscope_detector::finding::FindingKind;
+use lockscope_detector::report::Report;
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/std");
 

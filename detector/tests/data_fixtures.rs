@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use lockscope_detector::analysis::{analyze, Config, Input};
-use lockscope_detector::report::{FindingKind, Report};
+use lockscope_detector::finding::FindingKind;
+use lockscope_detector::report::Report;
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/data");
 
@@ -19,7 +20,8 @@ fn run(file: &str) -> Report {
     analyze(vec![input], &Config::default()).expect("fixture analyzes")
 }
 
-/// (fixture, lost updates, data races, starvation, long holds).
+/// (fixture, lost updates (occurrences), data races, starvation, long
+/// holds (findings)).
 const EXPECTED: &[(&str, usize, usize, usize, usize)] = &[
     // T1 and T2 each read V1 in one critical section of L1 and write it in
     // another: T2's write overwrites T1's. No race: L1 orders everything.
@@ -48,7 +50,7 @@ fn every_fixture_gives_its_expected_findings() {
     for &(file, lost, races, starved, long) in EXPECTED {
         let report = run(file);
         let got = (
-            report.count(FindingKind::LostUpdate),
+            report.occurrences(FindingKind::LostUpdate) as usize,
             report.count(FindingKind::DataRace),
             report.count(FindingKind::Starvation),
             report.count(FindingKind::LongHold),
@@ -80,7 +82,7 @@ fn the_long_hold_names_its_site_in_source_form() {
         .iter()
         .find(|f| f.kind == FindingKind::LongHold)
         .expect("long hold");
-    assert_eq!(f.title, "long hold: cache held 40.00 ms by main");
+    assert_eq!(f.title(), "long hold: cache held 40.00 ms by main");
     assert_eq!(f.steps[0].site.as_deref(), Some("src/cache.rs:41:13"));
     let stats = report
         .stats

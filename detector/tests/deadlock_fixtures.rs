@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use lockscope_detector::analysis::{analyze, Config, Input};
-use lockscope_detector::report::{Feasibility, Finding, FindingKind, Report};
+use lockscope_detector::finding::{Finding, FindingKind, Grade};
+use lockscope_detector::report::Report;
 use lockscope_detector::trace;
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/deadlock");
@@ -23,11 +24,16 @@ fn find(report: &Report, kind: FindingKind) -> Vec<&Finding> {
     report.findings.iter().filter(|f| f.kind == kind).collect()
 }
 
-fn titles(report: &Report) -> Vec<(FindingKind, &str)> {
+/// `expected` with owned titles, to compare with [`titles`].
+fn owned(expected: &[(FindingKind, &str)]) -> Vec<(FindingKind, String)> {
+    expected.iter().map(|&(k, t)| (k, t.to_owned())).collect()
+}
+
+fn titles(report: &Report) -> Vec<(FindingKind, String)> {
     report
         .findings
         .iter()
-        .map(|f| (f.kind, f.title.as_str()))
+        .map(|f| (f.kind, f.title()))
         .collect()
 }
 
@@ -36,7 +42,7 @@ fn abba_deadlock_is_actual_and_confirmed() {
     let report = run("abba.jsonl");
     assert_eq!(
         titles(&report),
-        [
+        owned(&[
             (
                 FindingKind::Deadlock,
                 "deadlock: alice holds checking and waits for savings; bob holds savings and waits for checking"
@@ -45,10 +51,10 @@ fn abba_deadlock_is_actual_and_confirmed() {
                 FindingKind::PotentialDeadlock,
                 "potential deadlock: checking -> savings -> checking (alice at src/bank.rs:10:5 -> src/bank.rs:11:5, bob at src/bank.rs:20:5 -> src/bank.rs:21:5)"
             ),
-        ]
+        ])
     );
     let predicted = find(&report, FindingKind::PotentialDeadlock)[0];
-    assert_eq!(predicted.feasibility, Some(Feasibility::Confirmed));
+    assert_eq!(predicted.grade, Some(Grade::Confirmed));
     let deadlock = find(&report, FindingKind::Deadlock)[0];
     let sites: Vec<_> = deadlock.steps.iter().map(|s| s.site.as_deref()).collect();
     assert_eq!(
@@ -60,7 +66,7 @@ fn abba_deadlock_is_actual_and_confirmed() {
             Some("src/bank.rs:21:5")
         ]
     );
-    assert_eq!(deadlock.trace.as_deref(), Some("abba.jsonl"));
+    assert_eq!(deadlock.origins[0].trace, "abba.jsonl");
 }
 
 #[test]
@@ -68,10 +74,10 @@ fn condvar_wait_after_the_producer_exited_blocks_forever() {
     let report = run("condvar_forever.jsonl");
     assert_eq!(
         titles(&report),
-        [(
+        owned(&[(
             FindingKind::BlockedForever,
             "blocked forever: consumer waits for a notification on not_empty; no thread that could still signal it is left"
-        )]
+        )])
     );
     let f = &report.findings[0];
     assert_eq!(f.steps[0].event, Some(3));
@@ -85,7 +91,7 @@ fn misuse_findings() {
     got.sort();
     assert_eq!(
         got,
-        [
+        owned(&[
             (
                 FindingKind::LockOrderViolation,
                 "lock order violation: main requested config (rank 1) at src/lib.rs:6:9 while holding cache (rank 2)"
@@ -102,6 +108,6 @@ fn misuse_findings() {
                 FindingKind::SemaphoreOverRelease,
                 "semaphore over-release: main released 1 permit(s) of slots (initial permits 2) at src/lib.rs:9:9 with only 0 taken"
             ),
-        ]
+        ])
     );
 }

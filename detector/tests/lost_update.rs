@@ -1,9 +1,10 @@
-//! Lost updates (issue item 6): the seed scenarios 1, 2 and 5 as traces,
+//! Lost updates: the seed scenarios 1, 2 and 5 as traces,
 //! and the dependency rules between reads and writes.
 
 mod support;
 
-use lockscope_detector::report::{FindingKind, Report};
+use lockscope_detector::finding::{Finding, FindingKind, Role, EXAMPLES};
+use lockscope_detector::report::Report;
 use lockscope_detector::trace::{EventKind, PrimitiveKind, ThreadId};
 use support::Trace;
 
@@ -66,21 +67,20 @@ fn decrement_scenario(n: usize, group: usize, semaphore: bool) -> Trace {
     tr
 }
 
-fn lost(report: &Report) -> Vec<&lockscope_detector::report::Finding> {
+fn lost(report: &Report) -> Vec<&Finding> {
     report.findings.iter().filter(|f| f.kind == LOST).collect()
 }
 
 #[test]
 fn seed_1_hundred_threads_lose_99_updates() {
     let report = decrement_scenario(100, 100, false).analyze();
-    assert_eq!(report.count(LOST), 99);
-    let found = lost(&report);
-    // One bug: every lost update has the same fingerprint (var + sites).
-    assert!(found.iter().all(|f| f.fingerprint == found[0].fingerprint));
-    let f = found[0];
+    // One bug (one fingerprint: var + sites), 99 times.
+    assert_eq!(report.count(LOST), 1);
+    assert_eq!(report.occurrences(LOST), 99);
+    let f = lost(&report)[0];
     assert_eq!(f.vars, vec!["x"]);
     assert_eq!(f.steps.len(), 3);
-    assert_eq!(f.steps[0].what, "read x");
+    assert_eq!(f.steps[0].role, Role::Read { var: "x".into() });
     assert_eq!(f.steps[0].site.as_deref(), Some("loc main.rs:8 temp = x"));
     assert_eq!(
         f.steps[2].site.as_deref(),
@@ -89,7 +89,7 @@ fn seed_1_hundred_threads_lose_99_updates() {
     // The overwriting thread reads first and writes last.
     assert_eq!(f.steps[0].thread, f.steps[2].thread);
     assert_ne!(f.steps[1].thread, f.steps[2].thread);
-    assert!(f.title.starts_with("lost update on x"), "{}", f.title);
+    assert!(f.title().starts_with("lost update on x"), "{}", f.title());
     // Unordered too: read/write and write/write between the workers; the
     // initial write is ordered before them by the forks.
     assert_eq!(report.count(FindingKind::DataRace), 2);
@@ -117,8 +117,7 @@ fn seed_5_semaphore_of_five_still_loses_updates() {
     let report = decrement_scenario(30, 5, true).analyze();
     // Six groups of five: in each, four of the five writes overwrite a
     // write of the same group made after their read.
-    assert!(report.count(LOST) > 0);
-    assert_eq!(report.count(LOST), 24);
+    assert_eq!(report.occurrences(LOST), 24);
 }
 
 #[test]
@@ -177,7 +176,7 @@ fn an_update_can_be_overwritten_but_never_overwrites() {
         .update(t2, x, "u")
         .write(t1, x, "w0")
         .write(t2, x, "w");
-    assert_eq!(tr.analyze().count(LOST), 1);
+    assert_eq!(tr.analyze().occurrences(LOST), 1);
 }
 
 #[test]
@@ -189,31 +188,34 @@ fn fingerprint_names_variable_and_sites_not_threads() {
     tr.read(t3, x, "r").write(t1, x, "w").write(t3, x, "w");
     tr.read(t3, x, "r2").write(t1, x, "w").write(t3, x, "w");
     let report = tr.analyze();
-    let fps: Vec<_> = lost(&report)
+    let found: Vec<_> = lost(&report)
         .iter()
-        .map(|f| f.fingerprint.clone())
+        .map(|f| (f.steps[0].site.clone(), f.occurrences))
         .collect();
-    assert_eq!(fps.len(), 3);
-    assert_eq!(fps[0], fps[1]);
-    assert_ne!(fps[0], fps[2]);
+    // T1's and T3's read at `r` are one bug; T3's read at `r2` another.
+    assert_eq!(
+        found,
+        [
+            (Some("loc r".to_owned()), 2),
+            (Some("loc r2".to_owned()), 1)
+        ]
+    );
 }
 
 #[test]
-fn findings_per_fingerprint_are_capped_and_the_rest_counted() {
-    use lockscope_detector::analysis::lost_update::MAX_PER_FINGERPRINT;
+fn occurrences_are_counted_not_kept() {
     let mut tr = Trace::new();
     let (t1, t2, x) = (tr.thread("T1"), tr.thread("T2"), tr.var("x"));
-    for _ in 0..MAX_PER_FINGERPRINT + 5 {
+    for _ in 0..5000 {
         tr.read(t1, x, "r").write(t2, x, "w2").write(t1, x, "w");
     }
     let report = tr.analyze();
-    assert_eq!(report.count(LOST), MAX_PER_FINGERPRINT);
-    assert!(
-        report
-            .limits
-            .iter()
-            .any(|l| l.starts_with("lost_update: 5 further lost updates")),
-        "{:?}",
-        report.limits
-    );
+    let found = lost(&report);
+    assert_eq!(found.len(), 1);
+    let f = found[0];
+    assert_eq!(f.occurrences, 5000);
+    // The first few occurrences in full, the rest only counted.
+    assert_eq!(f.examples.len(), EXAMPLES - 1);
+    assert_eq!(f.site_tuples, 1);
+    assert!(report.limits.is_empty(), "{:?}", report.limits);
 }

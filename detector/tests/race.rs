@@ -1,11 +1,12 @@
-//! Data races by happens-before (issue item 7): unordered accesses race,
+//! Data races by happens-before: unordered accesses race,
 //! every synchronisation edge suppresses them, fork/join operands that do
 //! not name the child are detected and ignored.
 
 mod support;
 
 use lockscope_detector::analysis::Config;
-use lockscope_detector::report::{Finding, FindingKind, Report};
+use lockscope_detector::finding::{wording, Access, Finding, FindingKind, Role};
+use lockscope_detector::report::Report;
 use lockscope_detector::trace::{EventKind, PrimitiveKind};
 use support::Trace;
 
@@ -24,15 +25,35 @@ fn unlocked_writes_race_in_thread_sanitizer_layout() {
     let found = races(&report);
     assert_eq!(found.len(), 1);
     let f = found[0];
-    assert_eq!(f.title, "data race on x");
-    assert_eq!(f.steps[0].what, "Write of x by thread T2");
+    assert_eq!(f.title(), "data race on x");
+    let x = || "x".to_owned();
+    assert_eq!(
+        f.steps[0].role,
+        Role::Wrote {
+            var: x(),
+            unseen_by: None
+        }
+    );
+    assert_eq!(f.steps[0].thread, "T2");
     assert_eq!(f.steps[0].site.as_deref(), Some("loc b.rs:2"));
-    assert_eq!(f.steps[1].what, "Previous read of x by thread T1");
+    assert_eq!(
+        f.steps[1].role,
+        Role::PreviousAccess {
+            var: x(),
+            access: Access::Read
+        }
+    );
+    assert_eq!(f.steps[1].thread, "T1");
     assert_eq!(f.steps[1].event, Some(0));
-    assert!(f
-        .notes
-        .iter()
-        .any(|n| n.starts_with("SUMMARY: data race on x")));
+    let body = wording::plain_text(&wording::body(f, &wording::Words::PLAIN));
+    assert!(
+        body.starts_with("WARNING: lockscope: data race\n  Write of x by thread T2:\n"),
+        "{body}"
+    );
+    assert!(
+        body.ends_with("\nSUMMARY: lockscope: data race on x at loc b.rs:2 and loc a.rs:1\n"),
+        "{body}"
+    );
 }
 
 #[test]
@@ -60,7 +81,7 @@ fn accesses_under_different_locks_race() {
 }
 
 #[test]
-fn a_racy_site_pair_is_reported_once_with_a_count() {
+fn a_racy_site_pair_is_one_finding_with_its_occurrences() {
     let mut tr = Trace::new();
     let (t1, t2, x) = (tr.thread("T1"), tr.thread("T2"), tr.var("x"));
     for _ in 0..10 {
@@ -69,13 +90,7 @@ fn a_racy_site_pair_is_reported_once_with_a_count() {
     let report = tr.analyze();
     assert_eq!(report.count(RACE), 1);
     let f = races(&report)[0];
-    assert!(
-        f.notes
-            .iter()
-            .any(|n| n == "seen 19 times at this pair of sites"),
-        "{:?}",
-        f.notes
-    );
+    assert_eq!(f.occurrences, 19);
 }
 
 #[test]

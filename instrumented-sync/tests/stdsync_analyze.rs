@@ -9,7 +9,8 @@ use std::path::Path;
 use std::thread;
 
 use lockscope_detector::analysis::{self, Config, Input};
-use lockscope_detector::report::{Finding, FindingKind, Report};
+use lockscope_detector::finding::{Finding, FindingKind};
+use lockscope_detector::report::Report;
 use lockscope_detector::trace;
 use lockscope_sync::stdsync::{Arc, Mutex, OnceLock};
 

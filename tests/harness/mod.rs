@@ -19,7 +19,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use lockscope::detector::analysis::{analyze, Config, Input};
-use lockscope::detector::report::{Finding, FindingKind, Report, Severity};
+use lockscope::detector::finding::{Finding, FindingKind, Severity};
+use lockscope::detector::report::Report;
 use lockscope::detector::trace::{self, Event, TraceMeta};
 
 /// The longest an example may run.
@@ -162,22 +163,22 @@ pub fn of_kind(report: &Report, kind: FindingKind) -> Vec<&Finding> {
 
 /// Fails, listing every finding, unless the report has none of `kinds`.
 pub fn assert_none_of(report: &Report, kinds: &[FindingKind]) {
-    let bad: Vec<&str> = report
+    let bad: Vec<String> = report
         .findings
         .iter()
         .filter(|f| kinds.contains(&f.kind))
-        .map(|f| f.title.as_str())
+        .map(Finding::title)
         .collect();
     assert!(bad.is_empty(), "unexpected findings: {bad:#?}");
 }
 
 /// Fails unless the report has no finding of severity `error`.
 pub fn assert_no_errors(report: &Report) {
-    let errors: Vec<&str> = report
+    let errors: Vec<String> = report
         .findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
-        .map(|f| f.title.as_str())
+        .map(Finding::title)
         .collect();
     assert!(errors.is_empty(), "unexpected errors: {errors:#?}");
 }

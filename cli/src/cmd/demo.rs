@@ -6,7 +6,7 @@
 //! (the RAPID benchmark traces) and `examples/traces/*.jsonl` (the seed
 //! scenarios; skipped with a note when absent). Each trace is analyzed on
 //! its own and gets a verdict line. Below it comes the report of the first
-//! [`SHOWN_GROUPS`] interesting finding groups that fail the default gate:
+//! [`SHOWN`] interesting findings that fail the default gate:
 //! for the benchmark traces (Java programs, where data races on plain
 //! fields are common and not what the benchmark is about) the deadlocks,
 //! blocked threads, lock-order violations, lost updates and the predicted
@@ -17,7 +17,8 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use lockscope_detector::report::{Feasibility, Finding, FindingKind, Report};
+use lockscope_detector::finding::{Finding, FindingKind, Grade};
+use lockscope_detector::report::Report;
 
 use crate::args::{DemoArgs, Global};
 use crate::error::{CliError, CliResult, EXIT_OK};
@@ -26,8 +27,8 @@ use crate::inputs::InputSpec;
 use crate::render::{self, Ctx};
 use crate::sites::Root;
 
-/// How many finding groups of an interesting trace are shown in full.
-pub const SHOWN_GROUPS: usize = 3;
+/// How many findings of an interesting trace are shown in full.
+pub const SHOWN: usize = 3;
 
 fn default_root() -> PathBuf {
     let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
@@ -98,7 +99,7 @@ fn interesting(f: &Finding) -> bool {
         | FindingKind::BlockedForever
         | FindingKind::LockOrderViolation
         | FindingKind::LostUpdate => true,
-        FindingKind::PotentialDeadlock => f.feasibility >= Some(Feasibility::Feasible),
+        FindingKind::PotentialDeadlock => f.grade >= Some(Grade::Feasible),
         _ => false,
     }
 }
@@ -123,20 +124,19 @@ fn section(
     } else {
         "\x1b[32;1m ok \x1b[0m"
     };
-    let what = render::summary_line(&report);
+    let what = report.summary_line();
     let what = what.rsplit_once(" in ").map_or(what.as_str(), |(w, _)| w);
     let _ = writeln!(
         out,
         "  {mark} {name:<36} {what} ({} events, {} threads, {} locks)",
         t.events, t.threads, t.primitives
     );
-    let picked: Vec<Vec<usize>> = render::groups(&report)
-        .into_iter()
-        .filter(|g| verdict.dispositions[g[0]].fails() && show(&report.findings[g[0]]))
+    let picked: Vec<usize> = (0..report.findings.len())
+        .filter(|&i| verdict.dispositions[i].fails() && show(&report.findings[i]))
         .collect();
     if !picked.is_empty() && !global.quiet {
         let _ = writeln!(out);
-        let shown = pick(&report, picked.iter().take(SHOWN_GROUPS).flatten().copied());
+        let shown = pick(&report, picked.iter().take(SHOWN).copied());
         let v = gate.judge(&shown);
         let cx = Ctx {
             report: &shown,
@@ -152,11 +152,11 @@ fn section(
         for line in &lines[..lines.len().saturating_sub(2)] {
             let _ = writeln!(out, "{}", format!("      {line}").trim_end());
         }
-        if picked.len() > SHOWN_GROUPS {
+        if picked.len() > SHOWN {
             let _ = writeln!(
                 out,
                 "      ... {} more; run `lockscope analyze {}`",
-                picked.len() - SHOWN_GROUPS,
+                picked.len() - SHOWN,
                 path.display()
             );
         }

@@ -1,41 +1,35 @@
-//! `lockscope stats TRACE...`: the contention table.
+//! `lockscope stats TRACE...`: the contention table, per lock or per thread.
 //!
-//! Per lock, the rows are the detector's [`LockStats`](lockscope_detector::report::LockStats)
-//! from `analyze`. Per thread (`--by thread`), this module sums one
-//! streaming replay: for each thread, the lock acquisitions it made (first
-//! acquisitions only, not re-entries), how many had to wait (its request
-//! found another thread holding the lock), the waits of those (request to
-//! acquisition) and the holds (acquisition to release).
-//!
-//! # Limitations
-//! Per-thread rows are summed over all inputs by thread name; owner changes
-//! are a per-lock notion and are shown as `-`.
+//! The rows are the detector's contention statistics
+//! ([`contention::statistics`]: the contention analysis alone, one pass per
+//! input): [`LockStats`](lockscope_detector::report::LockStats) per lock,
+//! [`ThreadStats`](lockscope_detector::report::ThreadStats) per thread (the
+//! same acquisitions, waits and holds, so both tables add up to the same
+//! totals). Owner changes are a per-lock notion and are shown as `-` for
+//! threads.
 
-use std::collections::BTreeMap;
-
-use lockscope_detector::state::{Replay, WaitTarget};
-use lockscope_detector::trace::EventKind;
+use lockscope_detector::analysis::{contention, Config};
 
 use crate::args::{Global, StatsArgs, StatsBy};
 use crate::error::{CliResult, EXIT_OK};
-use crate::inputs::{self, InputSpec};
+use crate::inputs;
 use crate::render::stats::{self, Row};
 use crate::source::Progress;
 
-/// Runs the command. `--json` prints, per lock, the detector's
-/// `LockStats` (docs/json-report.md, `stats[]`), per thread the table's rows.
+/// Runs the command. `--json` prints, per lock, the detector's `LockStats`
+/// (docs/json-report.md, `stats[]`), per thread the table's rows.
 pub fn run(args: &StatsArgs, global: &Global) -> CliResult<u8> {
     let specs = inputs::expand(&args.traces)?;
-    let (mut rows, clock) = match args.by {
-        StatsBy::Lock => {
-            let report = super::analyze::analyze_specs(&specs, global.quiet)?;
-            let clock = report
-                .traces
-                .first()
-                .map_or("ns".to_owned(), |t| t.clock.clone());
-            (report.stats.iter().map(Row::from).collect(), clock)
-        }
-        StatsBy::Thread => by_thread(&specs, global.quiet)?,
+    let progress = Progress::new(&specs, global.quiet);
+    let report = contention::statistics(progress.inputs(&specs)?, &Config::default())?;
+    progress.finish();
+    let clock = report
+        .traces
+        .first()
+        .map_or("ns".to_owned(), |t| t.clock.clone());
+    let mut rows: Vec<Row> = match args.by {
+        StatsBy::Lock => report.stats.iter().map(Row::from).collect(),
+        StatsBy::Thread => report.thread_stats.iter().map(Row::from).collect(),
     };
     // Rows of several traces are told apart by their trace's file name.
     let traces: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.trace.as_str()).collect();
@@ -74,64 +68,4 @@ pub fn run(args: &StatsArgs, global: &Global) -> CliResult<u8> {
     };
     super::write_output(None, &out)?;
     Ok(EXIT_OK)
-}
-
-fn by_thread(specs: &[InputSpec], quiet: bool) -> CliResult<(Vec<Row>, String)> {
-    let progress = Progress::new(specs, quiet);
-    let mut rows: BTreeMap<String, Row> = BTreeMap::new();
-    let mut clock = None;
-    for spec in specs {
-        let mut source = progress.open(spec)?;
-        let mut state = Replay::new();
-        // Per thread: whether its pending request found the lock held.
-        let mut contended: BTreeMap<u32, bool> = BTreeMap::new();
-        let mut index = 0;
-        while let Some(ev) = source.next_event()? {
-            let t = ev.thread;
-            let name = source.meta().thread(t).display_name().to_owned();
-            match ev.kind {
-                EventKind::Request { obj, .. } => {
-                    let held = state.obj(obj).holders.iter().any(|&(h, _)| h != t);
-                    contended.insert(t.0, held);
-                }
-                EventKind::Acquired { obj, depth: 1, .. } => {
-                    let row = rows.entry(name.clone()).or_insert_with(|| Row {
-                        name,
-                        trace: spec.name(),
-                        ..Row::default()
-                    });
-                    row.acquisitions += 1;
-                    if contended.remove(&t.0) == Some(true) {
-                        row.contended += 1;
-                        let waited = state.thread(t).blocked.filter(
-                            |b| matches!(b.on, WaitTarget::Lock { obj: o, .. } if o == obj),
-                        );
-                        if let Some(b) = waited {
-                            let wait = ev.time.saturating_sub(b.time);
-                            row.wait_total += wait;
-                            row.wait_max = row.wait_max.max(wait);
-                        }
-                    }
-                }
-                EventKind::Released { obj, .. } => {
-                    if let Some(h) = state.thread(t).holding(obj).filter(|h| h.depth == 1) {
-                        let hold = ev.time.saturating_sub(h.time);
-                        if let Some(row) = rows.get_mut(&name) {
-                            row.hold_total += hold;
-                            row.hold_max = row.hold_max.max(hold);
-                        }
-                    }
-                }
-                _ => {}
-            }
-            state.apply(index, &ev);
-            index += 1;
-        }
-        clock.get_or_insert_with(|| source.meta().header.clock.as_str().to_owned());
-    }
-    progress.finish();
-    Ok((
-        rows.into_values().collect(),
-        clock.unwrap_or_else(|| "ns".to_owned()),
-    ))
 }

@@ -22,7 +22,6 @@ use lockscope_detector::trace::{self, ClockUnit, TraceError};
 use crate::args::{Global, TimelineArgs};
 use crate::error::{CliError, CliResult, EXIT_OK};
 use crate::inputs::{self, InputSpec};
-use crate::render::groups;
 use crate::render::perfetto::{self, TraceTimelines};
 use crate::sites::Root;
 use crate::source::Progress;
@@ -179,7 +178,7 @@ impl Part {
                 context,
             } => {
                 let finding = report.findings.iter().find(|f| {
-                    f.fingerprint == *fingerprint && f.trace.as_deref().is_none_or(|t| t == name)
+                    f.fingerprint == *fingerprint && f.steps_trace().is_none_or(|t| t == name)
                 });
                 let Some(f) = finding else { return Ok(None) };
                 let steps = f.steps.iter().filter_map(|s| s.event);
@@ -271,17 +270,14 @@ pub const HTML_MAX_ITEMS: usize = 150_000;
 /// they overlap; or why there are none (a trace read from standard input,
 /// or no longer readable).
 pub fn around_findings(report: &Report) -> Vec<Result<Timelines, String>> {
-    let reps: Vec<_> = groups(report)
-        .into_iter()
-        .map(|g| &report.findings[g[0]])
-        .collect();
     report
         .traces
         .iter()
         .map(|t| {
-            let steps = reps
+            let steps = report
+                .findings
                 .iter()
-                .filter(|f| f.trace.as_deref().is_none_or(|n| n == t.name))
+                .filter(|f| f.steps_trace().is_none_or(|n| n == t.name))
                 .flat_map(|f| f.steps.iter().filter_map(|s| s.event));
             let windows = Window::around_all(steps, HTML_CONTEXT);
             if windows.is_empty() {

@@ -4,142 +4,159 @@
 use super::Ctx;
 use crate::gate::{Gate, Verdict};
 use crate::sites::Root;
-use lockscope_detector::report::{
-    Feasibility, Finding, FindingKind, LockStats, Report, Scenario, Severity, Step, TraceSummary,
+use lockscope_detector::finding::build::{self, At, SeenEdge, Taken, Waiter};
+use lockscope_detector::finding::{
+    Access, Detail, Duration, End, Finding, FindingKind, Grade, OrderEdge, Origin, Role, Step,
+    TimeUnit, WaitOn,
 };
+use lockscope_detector::report::{LockStats, Report, TraceSummary};
 
-fn step(event: u64, thread: &str, site: &str, what: &str) -> Step {
-    Step {
-        event: Some(event),
-        thread: thread.into(),
+/// Event `event` at `site`.
+fn at(event: u64, site: &str) -> At {
+    At {
         site: Some(site.into()),
-        what: what.into(),
-        backtrace: vec![],
+        event: Some(event),
+        ..At::default()
     }
 }
 
 fn deadlock() -> Finding {
-    let mut f = Finding::new(
-        FindingKind::Deadlock,
-        "deadlock: T1 and T2 wait for each other on L1, L2",
-        &["L1", "L2"],
-    );
-    f.threads = vec!["T1".into(), "T2".into()];
-    f.primitives = vec!["L1".into(), "L2".into()];
-    f.steps = vec![
-        step(3, "T1", "/repo/src/bank.rs:10:5", "acquired L1"),
-        step(5, "T2", "/repo/src/bank.rs:20:5", "acquired L2"),
-        step(
-            7,
-            "T1",
-            "/repo/src/bank.rs:11:5",
-            "requested L2 while holding L1",
-        ),
-        step(
-            9,
-            "T2",
-            "/repo/src/bank.rs:21:5",
-            "requested L1 while holding L2",
-        ),
-    ];
-    f.feasibility = Some(Feasibility::Confirmed);
-    f.scenario = Some(Scenario {
-        threads: vec!["T1".into(), "T2".into()],
-        rows: vec![
-            (0, "lock(L1);".into()),
-            (1, "lock(L2);".into()),
-            (0, "lock(L2);".into()),
-            (1, "lock(L1);".into()),
-            (0, "*** DEADLOCK ***".into()),
+    let waiter = |thread: &str, holds: &str, wants: &str, events: (u64, u64), line: u32| Waiter {
+        thread: thread.into(),
+        holds: Some(Taken {
+            lock: holds.into(),
+            mode: None,
+            at: at(events.0, &format!("/repo/src/bank.rs:{line}:5")),
+        }),
+        waits_for: WaitOn::lock(wants),
+        blocked: at(events.1, &format!("/repo/src/bank.rs:{}:5", line + 1)),
+    };
+    let mut f = build::deadlock(
+        vec![
+            waiter("T1", "L1", "L2", (3, 7), 10),
+            waiter("T2", "L2", "L1", (5, 9), 20),
         ],
-    });
-    f.trace = Some("bank.jsonl".into());
+        End::Hung,
+    );
+    f.origins = vec![Origin::trace("bank.jsonl")];
     f
 }
 
 fn potential() -> Finding {
-    let mut f = Finding::new(
-        FindingKind::PotentialDeadlock,
-        "potential deadlock: L1 -> L2 -> L1",
-        &["L1", "L2", "loc 12"],
-    );
-    f.threads = vec!["T1".into(), "T3".into()];
-    f.primitives = vec!["L1".into(), "L2".into()];
-    f.steps = vec![
-        step(1, "T1", "loc 12", "acquired L2 while holding L1"),
-        step(30, "T3", "loc 40", "acquired L1 while holding L2"),
-    ];
-    f.feasibility = Some(Feasibility::Feasible);
+    let edge =
+        |thread: &str, from: &str, to: &str, sites: (&str, &str), events: (u64, u64)| SeenEdge {
+            edge: OrderEdge {
+                thread: thread.into(),
+                from: from.into(),
+                to: to.into(),
+                site_from: Some(sites.0.into()),
+                site_to: Some(sites.1.into()),
+                mode_from: None,
+                mode_to: None,
+                count: 1,
+            },
+            acquired: Some(events.0),
+            requested: Some(events.1),
+        };
+    let mut f = build::potential_deadlock(vec![
+        edge("T1", "L1", "L2", ("loc 11", "loc 12"), (0, 1)),
+        edge("T3", "L2", "L1", ("loc 39", "loc 40"), (29, 30)),
+    ])
+    .graded(Grade::Feasible);
+    f.origins = vec![Origin::trace("bank.jsonl")];
     f
 }
 
-fn lost_update(n: u64) -> Finding {
-    let mut f = Finding::new(
-        FindingKind::LostUpdate,
-        "lost update of x: worker's write overwrites another thread's update",
-        &["x", "src/counter.rs:8:9", "src/counter.rs:10:9"],
-    );
-    f.threads = vec![format!("worker-{n}"), "worker-0".into()];
+fn step(thread: &str, role: Role, event: u64, site: &str) -> Step {
+    let mut s = Step::new(thread, role).at(Some(site.into()));
+    s.event = Some(event);
+    s
+}
+
+/// The three accesses of a lost update by `worker-n` from event `n`.
+fn lost_steps(n: u64) -> Vec<Step> {
+    let (me, x) = (format!("worker-{n}"), || "x".to_owned());
+    let wrote = Role::Wrote {
+        var: x(),
+        unseen_by: Some(me.clone()),
+    };
+    let overwrote = Role::Overwrote {
+        var: x(),
+        lost: "worker-0".into(),
+    };
+    vec![
+        step(&me, Role::Read { var: x() }, n, "/repo/src/counter.rs:8:9"),
+        step("worker-0", wrote, n + 1, "/repo/src/counter.rs:10:9"),
+        step(&me, overwrote, n + 2, "/repo/src/counter.rs:10:9"),
+    ]
+}
+
+fn lost_update() -> Finding {
+    let detail = Detail::LostUpdate {
+        var: "x".into(),
+        thread: "worker-100".into(),
+        overwritten: "worker-0".into(),
+    };
+    let identity = ["x", "src/counter.rs:8:9", "src/counter.rs:10:9"];
+    let mut f = Finding::new(FindingKind::LostUpdate, &identity, detail);
+    f.threads = vec!["worker-100".into(), "worker-0".into()];
     f.vars = vec!["x".into()];
-    f.steps = vec![
-        step(n, &f.threads[0], "/repo/src/counter.rs:8:9", "read x"),
-        step(n + 1, "worker-0", "/repo/src/counter.rs:10:9", "wrote x"),
-        step(
-            n + 2,
-            &f.threads[0],
-            "/repo/src/counter.rs:10:9",
-            "wrote x from the stale read",
-        ),
-    ];
+    f.steps = lost_steps(100);
+    f.examples = vec![lost_steps(200), lost_steps(300)];
+    f.occurrences = 3;
+    f.origins = vec![Origin::trace("counter.jsonl")];
     f
 }
 
 fn race() -> Finding {
-    let mut f = Finding::new(FindingKind::DataRace, "data race on flag", &["flag"]);
-    f.threads = vec!["main".into(), "T9".into()];
-    f.vars = vec!["flag".into()];
-    // Worded and ordered as the race analysis does (current access first).
+    let flag = || "flag".to_owned();
+    let mut f = Finding::new(
+        FindingKind::DataRace,
+        &["flag"],
+        Detail::DataRace { var: flag() },
+    );
+    f.threads = vec!["T9".into(), "main".into()];
+    f.vars = vec![flag()];
+    let wrote = Role::Wrote {
+        var: flag(),
+        unseen_by: None,
+    };
+    let read = Role::PreviousAccess {
+        var: flag(),
+        access: Access::Read,
+    };
     f.steps = vec![
-        step(
-            41,
-            "T9",
-            "/repo/src/flag.rs:7:1",
-            "Write of flag by thread T9",
-        ),
-        step(
-            40,
-            "main",
-            "/repo/src/flag.rs:3:1",
-            "Previous read of flag by thread main",
-        ),
+        step("T9", wrote, 41, "/repo/src/flag.rs:7:1"),
+        step("main", read, 40, "/repo/src/flag.rs:3:1"),
+        Step::new("T9", Role::Created).at(Some("/repo/src/main.rs:5:5".into())),
     ];
-    f.notes = vec![
-        "Thread T9 created at /repo/src/main.rs:5:5".into(),
-        "SUMMARY: data race on flag at /repo/src/flag.rs:7:1 and /repo/src/flag.rs:3:1".into(),
-    ];
+    f.origins = vec![Origin::trace("counter.jsonl")];
     f
 }
 
 fn long_hold() -> Finding {
-    let mut f = Finding::new(FindingKind::LongHold, "L1 held for 120 ms", &["L1"]);
-    f.severity = Severity::Info;
+    let ms = |n: u64| Duration {
+        amount: n * 1_000_000,
+        unit: TimeUnit::Nanoseconds,
+    };
+    let detail = Detail::LongHold {
+        lock: "L1".into(),
+        thread: "T1".into(),
+        held: ms(120),
+        others: 9,
+        others_mean: ms(1),
+    };
+    let mut f = Finding::new(FindingKind::LongHold, &["L1"], detail);
     f.primitives = vec!["L1".into()];
     f
 }
 
-/// One report: a deadlock, a potential deadlock, three lost updates with one
-/// fingerprint, a data race and an info-level long hold, over two traces.
+/// One report: a deadlock, a potential deadlock, a lost update that
+/// occurred three times, a data race and an info-level long hold, over two
+/// traces.
 pub fn sample() -> Report {
     let mut r = Report {
-        findings: vec![
-            deadlock(),
-            potential(),
-            lost_update(100),
-            lost_update(200),
-            lost_update(300),
-            race(),
-            long_hold(),
-        ],
+        findings: vec![deadlock(), potential(), lost_update(), race(), long_hold()],
         traces: vec![
             TraceSummary {
                 name: "bank.jsonl".into(),
@@ -173,6 +190,7 @@ pub fn sample() -> Report {
             owner_changes: 4,
             ..LockStats::default()
         }],
+        thread_stats: Vec::new(),
         limits: vec![],
     };
     r.sort();

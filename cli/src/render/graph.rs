@@ -1,6 +1,6 @@
 //! `lockscope graph` output: DOT, SVG and JSON renderings of a [`GraphView`]
-//! (the lock-order graph or the wait-for graph, already built and with its
-//! cycles marked by the command).
+//! (the detector's lock-order or wait-for graph with its cycles marked,
+//! [`GraphView::of`]).
 //!
 //! SVG needs no Graphviz: nodes sit on a circle in the order given (which
 //! keeps a cycle's members next to each other when the command orders them
@@ -14,6 +14,7 @@
 
 use std::fmt::Write as _;
 
+use lockscope_detector::analysis::graphs::Graph;
 use quick_xml::escape::escape;
 use serde::Serialize;
 
@@ -26,6 +27,51 @@ pub struct GraphView {
     pub edges: Vec<Edge>,
     /// Each cycle as node indices, starting at its smallest.
     pub cycles: Vec<Vec<usize>>,
+}
+
+impl GraphView {
+    /// The detector's `graph` as a `kind` graph, its cycles' nodes and
+    /// edges marked, each edge labelled with why it is there.
+    pub fn of(kind: &str, graph: &Graph) -> Self {
+        let mut view = GraphView {
+            kind: kind.to_owned(),
+            nodes: graph
+                .nodes
+                .iter()
+                .map(|n| Node {
+                    name: n.name.clone(),
+                    kind: n.kind.clone(),
+                    in_cycle: false,
+                })
+                .collect(),
+            edges: graph
+                .edges
+                .iter()
+                .map(|e| Edge {
+                    from: e.from,
+                    to: e.to,
+                    count: e.count,
+                    label: e.why.words(),
+                    in_cycle: false,
+                })
+                .collect(),
+            cycles: graph.cycles.clone(),
+        };
+        for c in &graph.cycles {
+            for (k, &n) in c.iter().enumerate() {
+                view.nodes[n].in_cycle = true;
+                let next = c[(k + 1) % c.len()];
+                for e in view
+                    .edges
+                    .iter_mut()
+                    .filter(|e| (e.from, e.to) == (n, next))
+                {
+                    e.in_cycle = true;
+                }
+            }
+        }
+        view
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -1,17 +1,22 @@
 //! `--format json`: the report's serde form plus the gate's verdict and the
-//! summary counts. Specified in `docs/json-report.md`; this is its only
-//! writer and [`crate::baseline`] its reader.
+//! summary counts, with the sentences of the text report next to the data
+//! (each finding's `title` and `notes`, each step's `text`). Specified in
+//! `docs/json-report.md`; this is its only writer and [`crate::baseline`]
+//! its reader.
 
-use lockscope_detector::report::{Finding, LockStats, Report, TraceSummary};
+use lockscope_detector::finding::wording::{self, Words};
+use lockscope_detector::finding::{Finding, FindingKind, Step};
+use lockscope_detector::report::{LockStats, Report, ThreadStats, TraceSummary};
 use serde::Serialize;
+use serde_json::Value;
 
-use super::{counts_by_kind, summary_line, Ctx};
+use super::Ctx;
 use crate::gate::{Disposition, Tally};
 
 /// The document's `format` value.
 pub const FORMAT: &str = "lockscope-report";
 /// The document's `version`: bumped on any incompatible change.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -20,9 +25,10 @@ struct Document<'a> {
     lockscope_version: &'static str,
     verdict: VerdictJson,
     summary: Summary,
-    findings: Vec<FindingJson<'a>>,
+    findings: Vec<Value>,
     traces: &'a [TraceSummary],
     stats: &'a [LockStats],
+    thread_stats: &'a [ThreadStats],
     limits: &'a [String],
 }
 
@@ -39,17 +45,12 @@ struct Summary {
     /// The same line the text report ends with.
     line: String,
     traces: usize,
+    /// Findings (distinct fingerprints).
     findings: usize,
-    /// Distinct fingerprints.
-    distinct: usize,
+    /// Their occurrences in all.
+    occurrences: u64,
+    /// Findings per kind.
     by_kind: std::collections::BTreeMap<&'static str, usize>,
-}
-
-#[derive(Serialize)]
-struct FindingJson<'a> {
-    #[serde(flatten)]
-    finding: &'a Finding,
-    gate: &'a Disposition,
 }
 
 /// The JSON report, pretty-printed, with a final newline.
@@ -65,26 +66,51 @@ pub fn render(cx: &Ctx<'_>) -> String {
             tally: cx.verdict.tally(),
         },
         summary: Summary {
-            line: summary_line(report),
+            line: report.summary_line(),
             traces: report.traces.len(),
             findings: report.findings.len(),
-            distinct: super::groups(report).len(),
-            by_kind: counts_by_kind(report),
+            occurrences: report.findings.iter().map(|f| f.occurrences).sum(),
+            by_kind: FindingKind::ALL
+                .iter()
+                .map(|&k| (k.as_str(), report.count(k)))
+                .collect(),
         },
         findings: report
             .findings
             .iter()
             .zip(&cx.verdict.dispositions)
-            .map(|(finding, gate)| FindingJson { finding, gate })
+            .map(|(f, gate)| finding(f, gate))
             .collect(),
         traces: &report.traces,
         stats: &report.stats,
+        thread_stats: &report.thread_stats,
         limits: &report.limits,
     };
     // Serializing plain structs of strings and numbers cannot fail.
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// `f` in its serde form with its sentences and the gate's decision.
+fn finding(f: &Finding, gate: &Disposition) -> Value {
+    let w = Words::PLAIN;
+    let mut v = serde_json::to_value(f).unwrap_or_default();
+    v["title"] = wording::title(f, &w).into();
+    v["notes"] = wording::notes(f, &w).into();
+    worded(&mut v["steps"], &f.steps);
+    for (i, steps) in f.examples.iter().enumerate() {
+        worded(&mut v["examples"][i], steps);
+    }
+    v["gate"] = serde_json::to_value(gate).unwrap_or_default();
+    v
+}
+
+/// Adds each step's sentence as its `text`.
+fn worded(json: &mut Value, steps: &[Step]) {
+    for (i, s) in steps.iter().enumerate() {
+        json[i]["text"] = wording::step(s).into();
+    }
 }
 
 #[cfg(test)]
@@ -101,16 +127,31 @@ mod tests {
         assert_eq!(v["format"], FORMAT);
         assert_eq!(v["verdict"]["passed"], false);
         assert_eq!(v["verdict"]["exit_code"], 1);
-        assert_eq!(v["verdict"]["denied"], 6);
-        assert_eq!(v["summary"]["findings"], 7);
-        assert_eq!(v["summary"]["distinct"], 5);
-        assert_eq!(v["summary"]["by_kind"]["lost_update"], 3);
+        assert_eq!(v["verdict"]["denied"], 4);
+        assert_eq!(v["summary"]["findings"], 5);
+        assert_eq!(v["summary"]["occurrences"], 7);
+        assert_eq!(v["summary"]["by_kind"]["lost_update"], 1);
         assert_eq!(v["summary"]["by_kind"]["starvation"], 0);
         let f0 = &v["findings"][0];
         assert_eq!(f0["kind"], "deadlock");
         assert_eq!(f0["gate"]["level"], "deny");
         assert_eq!(f0["gate"]["status"], "new");
         assert_eq!(v["stats"][0]["name"], "L1");
+        // Sentences next to the data.
+        assert_eq!(
+            f0["title"],
+            "deadlock: T1 holds L1 and waits for L2; T2 holds L2 and waits for L1"
+        );
+        assert_eq!(f0["steps"][0]["role"], "acquired");
+        assert_eq!(f0["steps"][0]["text"], "acquired L1");
+        let lost = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["kind"] == "lost_update")
+            .unwrap();
+        assert_eq!(lost["occurrences"], 3);
+        assert_eq!(lost["examples"][1][0]["text"], "read x");
         // What this writes, the baseline reader reads.
         let fps = crate::baseline::parse(&render(&cx), "r.json").unwrap();
         assert_eq!(fps.len(), 5);
@@ -120,7 +161,8 @@ mod tests {
     }
 
     /// docs/json-report.md names every field this writes (top level,
-    /// verdict, summary, gate), so the spec cannot silently fall behind.
+    /// verdict, summary, findings, steps, gate), so the spec cannot
+    /// silently fall behind.
     #[test]
     fn the_spec_documents_every_field() {
         let spec = include_str!("../../../docs/json-report.md");
@@ -134,6 +176,12 @@ mod tests {
         let mut fields = keys(&v);
         fields.extend(keys(&v["verdict"]));
         fields.extend(keys(&v["summary"]));
+        for f in v["findings"].as_array().unwrap() {
+            fields.extend(keys(f));
+            for s in f["steps"].as_array().unwrap() {
+                fields.extend(keys(s));
+            }
+        }
         fields.extend(
             keys(&v["findings"][0]["gate"])
                 .into_iter()

@@ -1,20 +1,21 @@
 //! `--format junit`: JUnit XML for CI dashboards.
 //!
 //! One `<testsuite name="lockscope">` with one `<testcase>` per finding
-//! group (findings sharing a fingerprint; the count is in the name) and one
-//! passing `<testcase>` per finding kind that found nothing, so dashboards
-//! show every check. A group that fails the gate is a `<failure>` whose body
-//! is the text report of the finding; a warned group passes with the text
-//! in `<system-out>`; an allowed, suppressed or baselined group is
-//! `<skipped>` with the reason.
+//! (its occurrences in the name when more than one) and one passing
+//! `<testcase>` per finding kind that found nothing, so dashboards show
+//! every check. A finding that fails the gate is a `<failure>` whose body is
+//! the text report of the finding; a warned one passes with the text in
+//! `<system-out>`; an allowed, suppressed or baselined one is `<skipped>`
+//! with the reason.
 
 use std::io::Cursor;
 
-use lockscope_detector::report::FindingKind;
+use lockscope_detector::finding::wording::{self, Words};
+use lockscope_detector::finding::FindingKind;
 use quick_xml::events::{BytesCData, BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 
-use super::{count_noun, groups, Ctx};
+use super::Ctx;
 use crate::gate::{Level, Status};
 
 struct Case {
@@ -32,21 +33,26 @@ enum Outcome {
 
 fn cases(cx: &Ctx<'_>) -> Vec<Case> {
     let mut out = Vec::new();
-    for group in groups(cx.report) {
-        let f = &cx.report.findings[group[0]];
-        let d = &cx.verdict.dispositions[group[0]];
-        let name = match group.len() {
-            1 => format!("{} [{}]", f.title, f.fingerprint),
-            n => format!("{} [{}] ({n} findings)", f.title, f.fingerprint),
+    for (i, (f, d)) in cx
+        .report
+        .findings
+        .iter()
+        .zip(&cx.verdict.dispositions)
+        .enumerate()
+    {
+        let title = wording::title(f, &Words::PLAIN);
+        let name = match wording::occurrences(f.occurrences) {
+            None => format!("{title} [{}]", f.fingerprint),
+            Some(n) => format!("{title} [{}] {n}", f.fingerprint),
         };
-        let body = || finding_text(cx, group[0]);
+        let body = || finding_text(cx, i);
         let outcome = match (&d.status, d.level) {
             (Status::Suppressed { reason }, _) => Outcome::Skip(format!("suppressed: {reason}")),
             (Status::Baselined, _) => Outcome::Skip("in baseline".to_owned()),
             (Status::New, Level::Allow) => Outcome::Skip("allowed".to_owned()),
             (Status::New, Level::Warn) => Outcome::Warn(body()),
             (Status::New, Level::Deny) => Outcome::Fail {
-                message: f.title.clone(),
+                message: title.clone(),
                 body: body(),
             },
         };
@@ -60,7 +66,7 @@ fn cases(cx: &Ctx<'_>) -> Vec<Case> {
         if cx.report.count(kind) == 0 {
             out.push(Case {
                 class: format!("lockscope.{kind}"),
-                name: format!("no {}", count_noun(kind, 2).trim_start_matches("2 ")),
+                name: format!("no {}", wording::count(kind, 2).trim_start_matches("2 ")),
                 outcome: Outcome::Pass,
             });
         }
@@ -158,13 +164,13 @@ mod tests {
             xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"),
             "{xml}"
         );
-        // 5 groups + 8 kinds with no findings.
+        // 5 findings + 8 kinds with no findings.
         assert!(
             xml.contains("tests=\"13\" failures=\"4\" errors=\"0\" skipped=\"1\""),
             "{xml}"
         );
-        assert!(xml.contains("(3 findings)"), "{xml}");
-        assert!(xml.contains("*** DEADLOCK ***"), "{xml}");
+        assert!(xml.contains("(3 occurrences)"), "{xml}");
+        assert!(xml.contains(wording::DEADLOCK), "{xml}");
         assert!(xml.contains("name=\"no data races\"") || !xml.contains("no data race"));
         assert!(xml.contains("name=\"no starved threads\""), "{xml}");
     }

@@ -27,7 +27,8 @@
 //! process name and in `otherData`. Records are sorted by time, so every
 //! track's timestamps are non-decreasing.
 
-use lockscope_detector::report::{Finding, FindingKind, Report};
+use lockscope_detector::finding::{Finding, FindingKind};
+use lockscope_detector::report::Report;
 use lockscope_detector::timeline::{Span, SpanKind, Timeline, Timelines};
 use std::collections::HashMap;
 
@@ -95,7 +96,7 @@ pub fn render(traces: &[TraceTimelines<'_>], report: &Report, root: &Root) -> St
         let findings = report
             .findings
             .iter()
-            .filter(|f| f.trace.as_deref().is_none_or(|n| n == t.name));
+            .filter(|f| f.steps_trace().is_none_or(|n| n == t.name));
         for f in findings {
             w.finding(f, &t.built.views, &mut flows);
         }
@@ -271,7 +272,7 @@ impl Writer<'_> {
         let args = json!({
             "kind": f.kind.as_str(),
             "fingerprint": f.fingerprint,
-            "message": f.title,
+            "message": f.title(),
             "severity": f.severity.as_str(),
             "event": step,
         });

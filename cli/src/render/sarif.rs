@@ -2,10 +2,10 @@
 //!
 //! - one rule per finding kind (`id` = wire name), with the kind's help text
 //!   and its default level;
-//! - one result per finding: `level` from the gate (`error` denied,
-//!   `warning` warned, `note` allowed), the first source site as its
-//!   location (file relative to the repository root, `uriBaseId`
-//!   `%SRCROOT%`), every other site as a related location,
+//! - one result per finding (its occurrences a property): `level` from the
+//!   gate (`error` denied, `warning` warned, `note` allowed), the first
+//!   source site as its location (file relative to the repository root,
+//!   `uriBaseId` `%SRCROOT%`), every other site as a related location,
 //!   `partialFingerprints["lockscope/v1"]` = the finding's fingerprint, and a
 //!   code flow with one thread flow per thread holding that thread's steps;
 //! - suppressed findings carry `suppressions` (kind `external`, the reason
@@ -17,7 +17,8 @@
 //! are located at line 1 of the trace file, so code scanning still accepts
 //! them.
 
-use lockscope_detector::report::{Finding, FindingKind, Step};
+use lockscope_detector::finding::wording::{self, Words};
+use lockscope_detector::finding::{Finding, FindingKind, Step};
 use serde_json::{json, Value};
 
 use super::Ctx;
@@ -82,10 +83,10 @@ fn rule(kind: FindingKind) -> Value {
         "id": kind.as_str(),
         "name": name,
         "shortDescription": {"text": kind.as_str().replace('_', " ")},
-        "fullDescription": {"text": kind.help()},
+        "fullDescription": {"text": wording::help(kind)},
         "help": {
-            "text": kind.help(),
-            "markdown": format!("**{}**: {}", kind.as_str(), kind.help()),
+            "text": wording::help(kind),
+            "markdown": format!("**{}**: {}", kind.as_str(), wording::help(kind)),
         },
         "defaultConfiguration": {"level": sarif_level(Level::for_severity(kind.default_severity()))},
         "properties": {"tags": ["concurrency"], "problem.severity": kind.default_severity().as_str()},
@@ -119,7 +120,7 @@ fn result(root: &Root, f: &Finding, d: &Disposition, index: usize, baseline: boo
         .iter()
         .filter_map(|s| physical(root, s.site.as_deref()).map(|p| (s, p)));
     let primary = located.next().map(|(_, p)| p).unwrap_or_else(|| {
-        let trace = f.trace.as_deref().unwrap_or("trace");
+        let trace = f.origins.first().map_or("trace", |o| o.trace.as_str());
         json!({"artifactLocation": {"uri": uri(root, trace)}, "region": {"startLine": 1}})
     });
     let related: Vec<Value> = located
@@ -133,7 +134,13 @@ fn result(root: &Root, f: &Finding, d: &Disposition, index: usize, baseline: boo
         "message": {"text": message(f)},
         "locations": [{"physicalLocation": primary}],
         "partialFingerprints": {"lockscope/v1": f.fingerprint},
-        "properties": {"severity": f.severity.as_str(), "threads": f.threads, "locks": f.primitives, "vars": f.vars},
+        "properties": {
+            "severity": f.severity.as_str(),
+            "occurrences": f.occurrences,
+            "threads": f.threads,
+            "locks": f.primitives,
+            "vars": f.vars,
+        },
     });
     if !related.is_empty() {
         r["relatedLocations"] = Value::Array(related);
@@ -156,15 +163,21 @@ fn result(root: &Root, f: &Finding, d: &Disposition, index: usize, baseline: boo
 }
 
 fn message(f: &Finding) -> String {
-    let mut m = f.title.clone();
-    if let Some(trace) = &f.trace {
-        m.push_str(&format!(" (trace {trace})"));
+    let mut m = wording::title(f, &Words::PLAIN);
+    if let Some(n) = wording::occurrences(f.occurrences) {
+        m = format!("{m} {n}");
+    }
+    let traces: Vec<&str> = f.origins.iter().map(|o| o.trace.as_str()).collect();
+    match traces.len() {
+        0 => {}
+        1 => m.push_str(&format!(" (trace {})", traces[0])),
+        _ => m.push_str(&format!(" (traces {})", traces.join(", "))),
     }
     m
 }
 
 fn step_text(s: &Step) -> String {
-    format!("{}: {}", s.thread, s.what)
+    format!("{}: {}", s.thread, wording::step(s))
 }
 
 /// One thread flow per thread, each with that thread's steps in order.
@@ -197,7 +210,7 @@ fn code_flow(root: &Root, f: &Finding) -> Option<Value> {
             json!({"id": t, "message": {"text": format!("thread {t}")}, "locations": locations})
         })
         .collect();
-    Some(json!({"message": {"text": f.title}, "threadFlows": flows}))
+    Some(json!({"message": {"text": wording::title(f, &Words::PLAIN)}, "threadFlows": flows}))
 }
 
 #[cfg(test)]
@@ -225,6 +238,7 @@ mod tests {
         assert_eq!(loc["artifactLocation"]["uri"], "src/bank.rs");
         assert_eq!(loc["region"]["startLine"], 10);
         assert_eq!(r0["relatedLocations"].as_array().unwrap().len(), 3);
+        assert_eq!(r0["properties"]["occurrences"], 1);
         let flows = r0["codeFlows"][0]["threadFlows"].as_array().unwrap();
         assert_eq!(flows.len(), 2);
         assert_eq!(flows[1]["locations"][0]["executionOrder"], 2);

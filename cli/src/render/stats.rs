@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use lockscope_detector::report::LockStats;
+use lockscope_detector::report::{LockStats, ThreadStats};
 use serde::Serialize;
 
 use crate::args::SortKey;
@@ -49,6 +49,22 @@ impl From<&LockStats> for Row {
             hold_max: s.hold_max,
             owner_changes: Some(s.owner_changes),
             full: Some(s.clone()),
+        }
+    }
+}
+
+impl From<&ThreadStats> for Row {
+    fn from(s: &ThreadStats) -> Self {
+        Row {
+            name: s.name.clone(),
+            trace: s.trace.clone(),
+            acquisitions: s.acquisitions,
+            contended: s.contended,
+            wait_total: s.wait_total,
+            wait_max: s.wait_max,
+            hold_total: s.hold_total,
+            hold_max: s.hold_max,
+            ..Row::default()
         }
     }
 }

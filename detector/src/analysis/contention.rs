@@ -1,4 +1,4 @@
-//! Lock contention statistics, starvation and long holds (issue item 5).
+//! Lock contention statistics, starvation and long holds.
 //!
 //! Per lock and trace it counts what Linux `lock_stat` and mutrace print
 //! ([`LockStats`]): acquisitions (outermost only: a re-entry is not one),
@@ -19,7 +19,7 @@
 //! bypassed, with the site of the acquisition just before its own.
 //!
 //! Findings:
-//! - [`Starvation`](FindingKind::Starvation), *bypass*: threads that
+//! - [`Starvation`](crate::finding::FindingKind::Starvation), *bypass*: threads that
 //!   arrived after one waiting thread took the lock before it
 //!   [`Config::starvation_bypass`] times or more. Arrival is the request
 //!   (an acquisition without a request barged in, so it arrived last).
@@ -32,7 +32,7 @@
 //!   it waits in (or behind) a wait-for cycle: the deadlock analysis reports
 //!   blocked threads as `Deadlock` / `BlockedForever`; this one adds only
 //!   the bypass or long-wait fact.
-//! - [`LongHold`](FindingKind::LongHold): a lock's longest hold is longer
+//! - [`LongHold`](crate::finding::FindingKind::LongHold): a lock's longest hold is longer
 //!   than [`Config::long_hold_factor`] times the mean of its other holds and
 //!   at least [`Config::long_hold_min_ns`].
 //!
@@ -40,8 +40,8 @@
 //! statistics are still computed in that unit, but no time-based finding
 //! (long wait, long hold) is raised.
 //!
-//! Starvation findings are grouped per (lock, waiter site, reason) in each
-//! trace: the first occurrence is the finding, a note counts the others.
+//! Starvation findings are one per (lock, waiter site, reason): the first
+//! occurrence is the finding, the others are counted as its occurrences.
 //!
 //! # Performance
 //! O(1) per event plus O(holders) at a request: dense per-lock and
@@ -59,28 +59,36 @@
 
 use std::collections::HashMap;
 
-use super::{Analysis, Context, Finished};
-use crate::report::{Finding, LockStats};
+use super::{names, run, Analysis, Config, Context, Finished, Input};
+use crate::finding::{FindingId, Findings, Waited};
+use crate::report::{LockStats, Report, ThreadStats};
 use crate::state::WaitTarget;
-use crate::trace::{ClockUnit, Event, EventKind, LockMode, ObjId, SiteId, ThreadId};
+use crate::trace::{ClockUnit, Event, EventKind, LockMode, ObjId, SiteId, ThreadId, TraceError};
 
 mod findings;
 mod stats;
 
-use stats::{Hold, LockAcc};
+use stats::{Hold, LockAcc, ThreadAcc};
+
+/// The contention statistics of `inputs`, per lock and per thread, and the
+/// starvation and long-hold findings, from this analysis alone.
+pub fn statistics(inputs: Vec<Input<'_>>, config: &Config) -> Result<Report, TraceError> {
+    run(inputs, config, &mut [&mut Contention::new()])
+}
 
 /// See the module docs.
 #[derive(Debug, Default)]
 pub struct Contention {
     locks: Vec<LockAcc>,
+    threads: Vec<ThreadAcc>,
     waits: Vec<Option<PendingWait>>,
-    starvation: Vec<Finding>,
-    /// (lock, waiter site, reason) -> index into `starvation`.
-    starvation_seen: HashMap<(u32, Option<SiteId>, &'static str), usize>,
+    /// (lock, waiter site, reason) -> its finding, in this trace.
+    starvation: HashMap<(u32, Option<SiteId>, &'static str), FindingId>,
     /// Per lock: arrival tickets and the threads waiting, for bypasses.
     queues: Vec<Queue>,
     last_time: u64,
     stats: Vec<LockStats>,
+    thread_stats: Vec<ThreadStats>,
 }
 
 /// A request seen, its acquisition not yet.
@@ -115,6 +123,13 @@ impl Contention {
             self.locks.resize_with(obj.index() + 1, LockAcc::default);
         }
         &mut self.locks[obj.index()]
+    }
+
+    fn thread(&mut self, t: ThreadId) -> &mut ThreadAcc {
+        if self.threads.len() <= t.index() {
+            self.threads.resize_with(t.index() + 1, ThreadAcc::default);
+        }
+        &mut self.threads[t.index()]
     }
 
     fn queue(&mut self, obj: ObjId) -> &mut Queue {
@@ -183,7 +198,7 @@ impl Contention {
         });
     }
 
-    fn on_acquired(&mut self, cx: &Context<'_>, ev: &Event, obj: ObjId) {
+    fn on_acquired(&mut self, cx: &Context<'_>, ev: &Event, obj: ObjId, found: &mut Findings) {
         let t = ev.thread;
         let pending = self.leave_line(t);
         if cx.state.thread(t).holding(obj).is_some() {
@@ -194,6 +209,7 @@ impl Contention {
             _ => u64::MAX, // no request: it barged in, arriving last
         };
         self.overtake(t, obj, ticket);
+        self.thread(t).acquisitions += 1;
         let acc = self.lock(obj);
         if acc.owner.is_some_and(|o| o != t) {
             acc.owner_changes += 1;
@@ -215,11 +231,12 @@ impl Contention {
         let wait = ev.time.saturating_sub(blocked.time);
         let holder_site = p.holder.unwrap_or(previous_site);
         acc.record_wait(wait, blocked.site, holder_site);
+        self.thread(t).record_wait(wait);
         let wait_step = findings::WaitSteps {
-            request: (blocked.since, blocked.site),
-            acquired: Some((cx.index, ev.site)),
+            request: (blocked.since, Some(blocked.time), blocked.site),
+            acquired: Some((cx.index, Some(ev.time), ev.site)),
         };
-        self.check_starvation(cx, t, obj, wait_step, bypassed, wait);
+        self.check_starvation(cx, (t, obj), wait_step, (bypassed, wait), found);
     }
 
     fn on_released(&mut self, cx: &Context<'_>, ev: &Event, obj: ObjId, fully: bool) {
@@ -232,46 +249,47 @@ impl Contention {
         let hold = Hold {
             len: ev.time.saturating_sub(held.time),
             thread: ev.thread,
-            acquired: (held.since, held.site),
-            released: (cx.index, ev.site),
+            acquired: (held.since, Some(held.time), held.site),
+            released: (cx.index, Some(ev.time), ev.site),
         };
+        self.thread(ev.thread).record_hold(hold.len);
         self.lock(obj).record_hold(hold);
     }
 
+    /// Reports `t`'s wait for `obj` if it was bypassed `bypassed` times or
+    /// more, or lasted longer than `wait`.
     fn check_starvation(
         &mut self,
         cx: &Context<'_>,
-        t: ThreadId,
-        obj: ObjId,
+        (t, obj): (ThreadId, ObjId),
         steps: findings::WaitSteps,
-        bypassed: u64,
-        wait: u64,
+        (bypassed, wait): (u64, u64),
+        found: &mut Findings,
     ) {
         let timed = cx.meta.header.clock == ClockUnit::Nanoseconds;
+        let mut report = |why: &'static str, waited| {
+            let key = (obj.0, steps.request.2, why);
+            match self.starvation.get(&key) {
+                Some(&id) => found.again(id, steps.tuple(cx.meta), || {
+                    findings::starvation(cx, (t, obj), steps, waited).steps
+                }),
+                None => {
+                    let f = findings::starvation(cx, (t, obj), steps, waited);
+                    self.starvation.insert(key, found.add(f));
+                }
+            }
+        };
         if bypassed >= u64::from(cx.config.starvation_bypass) {
-            let f = findings::bypass(cx, t, obj, steps, bypassed);
-            self.add_starvation(obj, steps.request.1, "bypass", f);
+            report("bypass", Waited::Bypassed { times: bypassed });
         }
         if timed && wait > cx.config.long_wait_ns {
-            let f = findings::long_wait(cx, t, obj, steps, wait);
-            self.add_starvation(obj, steps.request.1, "long wait", f);
-        }
-    }
-
-    fn add_starvation(&mut self, obj: ObjId, site: Option<SiteId>, why: &'static str, f: Finding) {
-        match self.starvation_seen.entry((obj.0, site, why)) {
-            std::collections::hash_map::Entry::Occupied(e) => {
-                findings::count_again(&mut self.starvation[*e.get()]);
-            }
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(self.starvation.len());
-                self.starvation.push(f);
-            }
+            let time = names::duration(cx.meta, wait);
+            report("long wait", Waited::Long { time });
         }
     }
 
     /// Threads still waiting for a lock at the end, outside wait-for cycles.
-    fn still_waiting(&mut self, cx: &Context<'_>) {
+    fn still_waiting(&mut self, cx: &Context<'_>, found: &mut Findings) {
         let pending: Vec<_> = self
             .waits
             .iter()
@@ -289,21 +307,21 @@ impl Contention {
             let bypassed = p.overtaken;
             let wait = self.last_time.saturating_sub(blocked.time);
             let steps = findings::WaitSteps {
-                request: (blocked.since, blocked.site),
+                request: (blocked.since, Some(blocked.time), blocked.site),
                 acquired: None,
             };
-            self.check_starvation(cx, t, p.obj, steps, bypassed, wait);
+            self.check_starvation(cx, (t, p.obj), steps, (bypassed, wait), found);
         }
     }
 }
 
 impl Analysis for Contention {
-    fn on_event(&mut self, cx: &Context<'_>, ev: &Event) {
+    fn on_event(&mut self, cx: &Context<'_>, ev: &Event, found: &mut Findings) {
         self.last_time = ev.time;
         match ev.kind {
             EventKind::Request { obj, mode } => self.on_request(cx, ev, obj, mode),
-            EventKind::Acquired { obj, .. } => self.on_acquired(cx, ev, obj),
-            EventKind::CondWoken { mutex, .. } => self.on_acquired(cx, ev, mutex),
+            EventKind::Acquired { obj, .. } => self.on_acquired(cx, ev, obj, found),
+            EventKind::CondWoken { mutex, .. } => self.on_acquired(cx, ev, mutex, found),
             EventKind::Released { obj, .. } => self.on_released(cx, ev, obj, false),
             EventKind::CondWait { mutex, .. } => self.on_released(cx, ev, mutex, true),
             EventKind::TryFailed { .. } | EventKind::SemAcquired { .. } => {
@@ -313,10 +331,9 @@ impl Analysis for Contention {
         }
     }
 
-    fn end_trace(&mut self, cx: &Context<'_>) -> Vec<Finding> {
-        self.still_waiting(cx);
-        let mut out = std::mem::take(&mut self.starvation);
-        self.starvation_seen.clear();
+    fn end_trace(&mut self, cx: &Context<'_>, found: &mut Findings) {
+        self.still_waiting(cx, found);
+        self.starvation.clear();
         self.waits.clear();
         self.queues.clear();
         let timed = cx.meta.header.clock == ClockUnit::Nanoseconds;
@@ -326,16 +343,24 @@ impl Analysis for Contention {
             }
             let obj = ObjId(i as u32);
             if timed {
-                out.extend(findings::long_hold(cx, obj, &acc));
+                if let Some(f) = findings::long_hold(cx, obj, &acc) {
+                    found.add(f);
+                }
             }
             self.stats.push(acc.into_stats(cx, obj));
         }
-        out
+        for (i, acc) in std::mem::take(&mut self.threads).into_iter().enumerate() {
+            if acc.acquisitions > 0 || acc.holds > 0 {
+                self.thread_stats
+                    .push(acc.into_stats(cx, ThreadId(i as u32)));
+            }
+        }
     }
 
-    fn finish(&mut self, _config: &super::Config) -> Finished {
+    fn finish(&mut self, _config: &Config, _found: &mut Findings) -> Finished {
         Finished {
             stats: std::mem::take(&mut self.stats),
+            thread_stats: std::mem::take(&mut self.thread_stats),
             ..Finished::default()
         }
     }

@@ -23,11 +23,8 @@
 //!   by a thread that already read-holds it while another thread is
 //!   blocked asking for it in write (or upgradable) mode.
 //!
-//! - The runtime's live `lock_order` and `recursive_read` notes (module
-//!   `live_notes`), as findings of those kinds.
-//!
-//! Each distinct finding (same fingerprint: kind, names, sites) is reported
-//! once per trace with the number of occurrences in a note.
+//! Each distinct finding (same fingerprint: kind, names, sites) is one
+//! finding, its occurrences counted.
 //!
 //! [`PrimitiveInfo::rank`]: crate::trace::PrimitiveInfo::rank
 //!
@@ -35,35 +32,19 @@
 //! O(locks held) per event, plus O(threads) for a shared request of a
 //! held read lock. Memory: one entry per distinct finding.
 
-use std::collections::HashMap;
-
-use super::{describe, live_notes};
-use super::{Analysis, Context};
-use crate::report::{Finding, FindingKind};
+use super::{names, Analysis, Context};
+use crate::finding::{Detail, Finding, FindingKind, Findings, Mode, Role};
 use crate::state::WaitTarget;
 use crate::trace::{Event, EventKind, LockMode, ObjId, SourceFormat, ThreadId};
 
-/// The discipline analysis (item 4 of the detector's issue).
+/// The discipline analysis.
 #[derive(Debug, Default)]
 pub struct Discipline {
-    found: Vec<(Finding, u64)>,
-    by_fingerprint: HashMap<String, usize>,
     /// Per thread: the lock it requested and has not yet acquired.
     pending: Vec<Option<ObjId>>,
 }
 
 impl Discipline {
-    fn report(&mut self, f: Finding) {
-        match self.by_fingerprint.get(&f.fingerprint) {
-            Some(&i) => self.found[i].1 += 1,
-            None => {
-                self.by_fingerprint
-                    .insert(f.fingerprint.clone(), self.found.len());
-                self.found.push((f, 1));
-            }
-        }
-    }
-
     fn pending(&mut self, t: ThreadId) -> &mut Option<ObjId> {
         if self.pending.len() <= t.index() {
             self.pending.resize(t.index() + 1, None);
@@ -71,257 +52,286 @@ impl Discipline {
         &mut self.pending[t.index()]
     }
 
-    fn lock_request(&mut self, cx: &Context<'_>, ev: &Event, obj: ObjId, mode: LockMode) {
-        self.rank_order(cx, ev, obj);
+    fn lock_request(
+        &mut self,
+        cx: &Context<'_>,
+        ev: &Event,
+        req: (ObjId, LockMode),
+        found: &mut Findings,
+    ) {
+        let (obj, mode) = req;
+        rank_order(cx, ev, obj, mode, found);
         if mode == LockMode::Shared {
-            self.recursive_read(cx, ev, obj);
-        }
-    }
-
-    fn rank_order(&mut self, cx: &Context<'_>, ev: &Event, obj: ObjId) {
-        let meta = cx.meta;
-        let Some(rank) = meta.primitive(obj).rank else {
-            return;
-        };
-        if meta.format == SourceFormat::Std {
-            return;
-        }
-        let t = ev.thread;
-        for h in &cx.state.thread(t).held {
-            let Some(held_rank) = meta.primitive(h.obj).rank.filter(|&r| r >= rank) else {
-                continue;
-            };
-            if h.obj == obj {
-                continue;
-            }
-            let (name, held) = (describe::prim(meta, obj), describe::prim(meta, h.obj));
-            let site = describe::site_or_unknown(meta, ev.site);
-            let held_site = describe::site_or_unknown(meta, h.site);
-            let title = format!(
-                "lock order violation: {} requested {name} (rank {rank}) at {site} while \
-                 holding {held} (rank {held_rank})",
-                describe::thread(meta, t)
-            );
-            let identity = [name.as_str(), held.as_str(), &site, &held_site];
-            let mut f = Finding::new(FindingKind::LockOrderViolation, title, &identity);
-            f.threads = vec![describe::thread(meta, t)];
-            f.primitives = vec![held.clone(), name.clone()];
-            f.steps = vec![
-                describe::step(meta, h.since, t, h.site, format!("acquired {held}")),
-                describe::step(meta, cx.index, t, ev.site, format!("requested {name}")),
-            ];
-            f.notes.push(format!(
-                "the sorted-order rule takes locks in increasing rank: take {name} before {held}"
-            ));
-            self.report(f);
-        }
-    }
-
-    fn recursive_read(&mut self, cx: &Context<'_>, ev: &Event, obj: ObjId) {
-        let t = ev.thread;
-        let Some(h) = cx.state.thread(t).holding(obj) else {
-            return;
-        };
-        if h.mode != LockMode::Shared {
-            return;
-        }
-        let writer = cx.state.threads().find(|(u, s)| {
-            *u != t
-                && matches!(s.blocked.map(|b| b.on), Some(WaitTarget::Lock { obj: o, mode })
-                    if o == obj && mode != LockMode::Shared)
-        });
-        let Some((w, ws)) = writer else { return };
-        let meta = cx.meta;
-        let name = describe::prim(meta, obj);
-        let site = describe::site_or_unknown(meta, ev.site);
-        let title = format!(
-            "recursive read: {} read-locks {name} again at {site} while {} waits to write it",
-            describe::thread(meta, t),
-            describe::thread(meta, w)
-        );
-        let mut f = Finding::new(FindingKind::RecursiveRead, title, &[&name, &site]);
-        f.threads = vec![describe::thread(meta, t), describe::thread(meta, w)];
-        f.primitives = vec![name.clone()];
-        let mut steps = vec![describe::step(
-            meta,
-            h.since,
-            t,
-            h.site,
-            format!("read-locked {name}"),
-        )];
-        if let Some(b) = ws.blocked {
-            steps.push(describe::step(
-                meta,
-                b.since,
-                w,
-                b.site,
-                format!("requested {name} for write"),
-            ));
-        }
-        steps.push(describe::step(
-            meta,
-            cx.index,
-            t,
-            ev.site,
-            format!("read-locks {name} again"),
-        ));
-        steps.sort_by_key(|s| s.event);
-        f.steps = steps;
-        self.report(f);
-    }
-
-    fn bad_release(&mut self, cx: &Context<'_>, ev: &Event, obj: ObjId) {
-        let t = ev.thread;
-        if cx.state.thread(t).holding(obj).is_some() || !cx.meta.primitive(obj).kind.is_lock() {
-            return;
-        }
-        let meta = cx.meta;
-        let name = describe::prim(meta, obj);
-        let holders: Vec<ThreadId> = cx.state.obj(obj).holders.iter().map(|h| h.0).collect();
-        let whose = if holders.is_empty() {
-            "which nobody holds".to_owned()
-        } else {
-            let names: Vec<String> = holders.iter().map(|&h| describe::thread(meta, h)).collect();
-            format!("held by {}", names.join(", "))
-        };
-        let site = describe::site_or_unknown(meta, ev.site);
-        let title = format!(
-            "bad release: {} released {name} at {site}, {whose}",
-            describe::thread(meta, t)
-        );
-        let mut f = Finding::new(FindingKind::BadRelease, title, &[&name, &site]);
-        f.threads = std::iter::once(t)
-            .chain(holders)
-            .map(|u| describe::thread(meta, u))
-            .collect();
-        f.primitives = vec![name.clone()];
-        f.steps = vec![describe::step(
-            meta,
-            cx.index,
-            t,
-            ev.site,
-            format!("released {name}"),
-        )];
-        self.report(f);
-    }
-
-    fn held_at_exit(&mut self, cx: &Context<'_>, t: ThreadId, at: Option<&Event>) {
-        let meta = cx.meta;
-        let tname = describe::thread(meta, t);
-        for h in &cx.state.thread(t).held {
-            let name = describe::prim(meta, h.obj);
-            let site = describe::site_or_unknown(meta, h.site);
-            let when = if at.is_some() {
-                "exited"
-            } else {
-                "was still running when the trace ended"
-            };
-            let title = format!("held at exit: {tname} {when} holding {name} (acquired at {site})");
-            let mut f = Finding::new(FindingKind::HeldAtExit, title, &[&name, &site]);
-            f.threads = vec![tname.clone()];
-            f.primitives = vec![name.clone()];
-            f.steps = vec![describe::step(
-                meta,
-                h.since,
-                t,
-                h.site,
-                format!("acquired {name}"),
-            )];
-            if let Some(ev) = at {
-                f.steps
-                    .push(describe::step(meta, cx.index, t, ev.site, "exited"));
-            }
-            self.report(f);
-        }
-    }
-
-    fn over_release(&mut self, cx: &Context<'_>, ev: &Event, obj: ObjId, permits: u32) {
-        let out = cx.state.obj(obj).permits_out;
-        if out - i64::from(permits) >= 0 {
-            return;
-        }
-        let meta = cx.meta;
-        let name = describe::prim(meta, obj);
-        let site = describe::site_or_unknown(meta, ev.site);
-        let initial = meta
-            .primitive(obj)
-            .permits
-            .map_or_else(String::new, |p| format!(" (initial permits {p})"));
-        let title = format!(
-            "semaphore over-release: {} released {permits} permit(s) of {name}{initial} at {site} \
-             with only {} taken",
-            describe::thread(meta, ev.thread),
-            out.max(0)
-        );
-        let mut f = Finding::new(FindingKind::SemaphoreOverRelease, title, &[&name, &site]);
-        f.threads = vec![describe::thread(meta, ev.thread)];
-        f.primitives = vec![name.clone()];
-        f.steps = vec![describe::step(
-            meta,
-            cx.index,
-            ev.thread,
-            ev.site,
-            format!("released {name}"),
-        )];
-        self.report(f);
-    }
-
-    fn wait_while_holding(&mut self, cx: &Context<'_>, ev: &Event, condvar: ObjId, mutex: ObjId) {
-        let meta = cx.meta;
-        let t = ev.thread;
-        let cv = describe::prim(meta, condvar);
-        let site = describe::site_or_unknown(meta, ev.site);
-        for h in cx.state.thread(t).held.iter().filter(|h| h.obj != mutex) {
-            let name = describe::prim(meta, h.obj);
-            let title = format!(
-                "wait while holding: {} waits on {cv} at {site} while holding {name}",
-                describe::thread(meta, t)
-            );
-            let mut f = Finding::new(FindingKind::WaitWhileHolding, title, &[&cv, &name, &site]);
-            f.threads = vec![describe::thread(meta, t)];
-            f.primitives = vec![cv.clone(), name.clone()];
-            f.steps = vec![
-                describe::step(meta, h.since, t, h.site, format!("acquired {name}")),
-                describe::step(meta, cx.index, t, ev.site, format!("waits on {cv}")),
-            ];
-            self.report(f);
+            recursive_read(cx, ev, obj, found);
         }
     }
 }
 
+/// `ev` at its site and time.
+fn here(cx: &Context<'_>, ev: &Event) -> (u64, Option<u64>, Option<crate::trace::SiteId>) {
+    (cx.index, Some(ev.time), ev.site)
+}
+
+fn rank_order(cx: &Context<'_>, ev: &Event, obj: ObjId, mode: LockMode, found: &mut Findings) {
+    let meta = cx.meta;
+    let Some(rank) = meta.primitive(obj).rank else {
+        return;
+    };
+    if meta.format == SourceFormat::Std {
+        return;
+    }
+    let t = ev.thread;
+    for h in &cx.state.thread(t).held {
+        let Some(held_rank) = meta.primitive(h.obj).rank.filter(|&r| r >= rank) else {
+            continue;
+        };
+        if h.obj == obj {
+            continue;
+        }
+        let (name, held) = (names::prim(meta, obj), names::prim(meta, h.obj));
+        let site = names::site_or_unknown(meta, ev.site);
+        let held_site = names::site_or_unknown(meta, h.site);
+        let thread = names::thread(meta, t);
+        let identity = [name.as_str(), held.as_str(), &site, &held_site];
+        let detail = Detail::RankOrder {
+            thread: thread.clone(),
+            lock: name.clone(),
+            rank,
+            held: held.clone(),
+            held_rank,
+            site: names::site(meta, ev.site),
+        };
+        let mut f = Finding::new(FindingKind::LockOrderViolation, &identity, detail);
+        f.threads = vec![thread];
+        f.primitives = vec![held.clone(), name.clone()];
+        let acquired = Role::Acquired {
+            lock: held,
+            mode: names::mode(meta, h.obj, h.mode),
+            waited: None,
+        };
+        let requested = Role::Requested {
+            lock: name,
+            mode: names::mode(meta, obj, mode),
+            holding: Vec::new(),
+        };
+        f.steps = vec![
+            names::step(meta, t, (h.since, Some(h.time), h.site), acquired),
+            names::step(meta, t, here(cx, ev), requested),
+        ];
+        found.add(f);
+    }
+}
+
+fn recursive_read(cx: &Context<'_>, ev: &Event, obj: ObjId, found: &mut Findings) {
+    let t = ev.thread;
+    let Some(h) = cx.state.thread(t).holding(obj) else {
+        return;
+    };
+    if h.mode != LockMode::Shared {
+        return;
+    }
+    let writer = cx.state.threads().find(|(u, s)| {
+        *u != t
+            && matches!(s.blocked.map(|b| b.on), Some(WaitTarget::Lock { obj: o, mode })
+                if o == obj && mode != LockMode::Shared)
+    });
+    let Some((w, ws)) = writer else { return };
+    let meta = cx.meta;
+    let name = names::prim(meta, obj);
+    let site = names::site_or_unknown(meta, ev.site);
+    let detail = Detail::RecursiveRead {
+        thread: names::thread(meta, t),
+        lock: name.clone(),
+        writer: names::thread(meta, w),
+        site: names::site(meta, ev.site),
+    };
+    let mut f = Finding::new(FindingKind::RecursiveRead, &[&name, &site], detail);
+    f.threads = vec![names::thread(meta, t), names::thread(meta, w)];
+    f.primitives = vec![name.clone()];
+    let read = Role::Acquired {
+        lock: name.clone(),
+        mode: Some(Mode::Read),
+        waited: None,
+    };
+    let mut steps = vec![names::step(meta, t, (h.since, Some(h.time), h.site), read)];
+    if let Some(b) = ws.blocked {
+        let mode = match b.on {
+            WaitTarget::Lock { mode, .. } => names::mode(meta, obj, mode),
+            _ => None,
+        };
+        let write = Role::Requested {
+            lock: name.clone(),
+            mode,
+            holding: Vec::new(),
+        };
+        steps.push(names::step(meta, w, (b.since, Some(b.time), b.site), write));
+    }
+    let again = Role::RequestedAgain {
+        lock: name,
+        mode: Some(Mode::Read),
+    };
+    steps.push(names::step(meta, t, here(cx, ev), again));
+    steps.sort_by_key(|s| s.event);
+    f.steps = steps;
+    found.add(f);
+}
+
+fn bad_release(cx: &Context<'_>, ev: &Event, obj: ObjId, found: &mut Findings) {
+    let t = ev.thread;
+    if cx.state.thread(t).holding(obj).is_some() || !cx.meta.primitive(obj).kind.is_lock() {
+        return;
+    }
+    let meta = cx.meta;
+    let name = names::prim(meta, obj);
+    let holders: Vec<String> = cx
+        .state
+        .obj(obj)
+        .holders
+        .iter()
+        .map(|h| names::thread(meta, h.0))
+        .collect();
+    let site = names::site_or_unknown(meta, ev.site);
+    let detail = Detail::BadRelease {
+        thread: names::thread(meta, t),
+        lock: name.clone(),
+        holders: holders.clone(),
+        site: names::site(meta, ev.site),
+    };
+    let mut f = Finding::new(FindingKind::BadRelease, &[&name, &site], detail);
+    f.threads = std::iter::once(names::thread(meta, t))
+        .chain(holders)
+        .collect();
+    f.primitives = vec![name.clone()];
+    let role = Role::Released {
+        lock: name,
+        held: None,
+    };
+    f.steps = vec![names::step(meta, t, here(cx, ev), role)];
+    found.add(f);
+}
+
+fn held_at_exit(cx: &Context<'_>, t: ThreadId, at: Option<&Event>, found: &mut Findings) {
+    let meta = cx.meta;
+    let tname = names::thread(meta, t);
+    for h in &cx.state.thread(t).held {
+        let name = names::prim(meta, h.obj);
+        let site = names::site_or_unknown(meta, h.site);
+        let detail = Detail::HeldAtExit {
+            thread: tname.clone(),
+            lock: name.clone(),
+            exited: at.is_some(),
+            site: names::site(meta, h.site),
+        };
+        let mut f = Finding::new(FindingKind::HeldAtExit, &[&name, &site], detail);
+        f.threads = vec![tname.clone()];
+        f.primitives = vec![name.clone()];
+        let acquired = Role::Acquired {
+            lock: name,
+            mode: names::mode(meta, h.obj, h.mode),
+            waited: None,
+        };
+        f.steps = vec![names::step(
+            meta,
+            t,
+            (h.since, Some(h.time), h.site),
+            acquired,
+        )];
+        if let Some(ev) = at {
+            f.steps
+                .push(names::step(meta, t, here(cx, ev), Role::Exited));
+        }
+        found.add(f);
+    }
+}
+
+fn over_release(cx: &Context<'_>, ev: &Event, obj: ObjId, permits: u32, found: &mut Findings) {
+    let out = cx.state.obj(obj).permits_out;
+    if out - i64::from(permits) >= 0 {
+        return;
+    }
+    let meta = cx.meta;
+    let name = names::prim(meta, obj);
+    let site = names::site_or_unknown(meta, ev.site);
+    let detail = Detail::OverRelease {
+        thread: names::thread(meta, ev.thread),
+        semaphore: name.clone(),
+        permits,
+        initial: meta.primitive(obj).permits,
+        taken: out.max(0) as u64,
+        site: names::site(meta, ev.site),
+    };
+    let mut f = Finding::new(FindingKind::SemaphoreOverRelease, &[&name, &site], detail);
+    f.threads = vec![names::thread(meta, ev.thread)];
+    f.primitives = vec![name.clone()];
+    let role = Role::Released {
+        lock: name,
+        held: None,
+    };
+    f.steps = vec![names::step(meta, ev.thread, here(cx, ev), role)];
+    found.add(f);
+}
+
+fn wait_while_holding(cx: &Context<'_>, ev: &Event, cv: (ObjId, ObjId), found: &mut Findings) {
+    let (condvar, mutex) = cv;
+    let meta = cx.meta;
+    let t = ev.thread;
+    let cvname = names::prim(meta, condvar);
+    let site = names::site_or_unknown(meta, ev.site);
+    for h in cx.state.thread(t).held.iter().filter(|h| h.obj != mutex) {
+        let name = names::prim(meta, h.obj);
+        let detail = Detail::WaitWhileHolding {
+            thread: names::thread(meta, t),
+            condvar: cvname.clone(),
+            held: name.clone(),
+            site: names::site(meta, ev.site),
+        };
+        let identity = [cvname.as_str(), name.as_str(), &site];
+        let mut f = Finding::new(FindingKind::WaitWhileHolding, &identity, detail);
+        f.threads = vec![names::thread(meta, t)];
+        f.primitives = vec![cvname.clone(), name.clone()];
+        let acquired = Role::Acquired {
+            lock: name,
+            mode: names::mode(meta, h.obj, h.mode),
+            waited: None,
+        };
+        let waits = Role::Blocked {
+            on: crate::finding::WaitOn::Notify {
+                condvar: cvname.clone(),
+            },
+        };
+        f.steps = vec![
+            names::step(meta, t, (h.since, Some(h.time), h.site), acquired),
+            names::step(meta, t, here(cx, ev), waits),
+        ];
+        found.add(f);
+    }
+}
+
 impl Analysis for Discipline {
-    fn on_event(&mut self, cx: &Context<'_>, ev: &Event) {
+    fn on_event(&mut self, cx: &Context<'_>, ev: &Event, found: &mut Findings) {
         let t = ev.thread;
         match ev.kind {
             EventKind::Request { obj, mode } => {
                 *self.pending(t) = Some(obj);
                 if cx.meta.primitive(obj).kind.is_lock() {
-                    self.lock_request(cx, ev, obj, mode);
+                    self.lock_request(cx, ev, (obj, mode), found);
                 }
             }
             EventKind::Acquired { obj, mode, .. } if self.pending(t).take() != Some(obj) => {
-                self.lock_request(cx, ev, obj, mode);
+                self.lock_request(cx, ev, (obj, mode), found);
             }
             EventKind::TryFailed { .. } => *self.pending(t) = None,
-            EventKind::Released { obj, .. } => self.bad_release(cx, ev, obj),
-            EventKind::ThreadExit => self.held_at_exit(cx, t, Some(ev)),
-            EventKind::SemReleased { obj, permits } => self.over_release(cx, ev, obj, permits),
+            EventKind::Released { obj, .. } => bad_release(cx, ev, obj, found),
+            EventKind::ThreadExit => held_at_exit(cx, t, Some(ev), found),
+            EventKind::SemReleased { obj, permits } => over_release(cx, ev, obj, permits, found),
             EventKind::CondWait { condvar, mutex } => {
-                self.wait_while_holding(cx, ev, condvar, mutex)
-            }
-            EventKind::Note { note } => {
-                // The runtime's live lock-order and recursive-read reports;
-                // its deadlock reports belong to the deadlock analysis.
-                let f = live_notes::finding(cx.meta, cx.index, ev, note);
-                if let Some(f) = f.filter(|f| f.kind != FindingKind::Deadlock) {
-                    self.report(f);
-                }
+                wait_while_holding(cx, ev, (condvar, mutex), found)
             }
             _ => {}
         }
     }
 
-    fn end_trace(&mut self, cx: &Context<'_>) -> Vec<Finding> {
+    fn end_trace(&mut self, cx: &Context<'_>, found: &mut Findings) {
         if cx.meta.format != SourceFormat::Std {
             let running: Vec<ThreadId> = cx
                 .state
@@ -330,27 +340,17 @@ impl Analysis for Discipline {
                 .map(|(t, _)| t)
                 .collect();
             for t in running {
-                self.held_at_exit(cx, t, None);
+                held_at_exit(cx, t, None, found);
             }
         }
         self.pending.clear();
-        self.by_fingerprint.clear();
-        std::mem::take(&mut self.found)
-            .into_iter()
-            .map(|(mut f, n)| {
-                if n > 1 {
-                    f.notes.push(format!("{n} occurrences in this trace"));
-                }
-                f
-            })
-            .collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use crate::analysis::testkit::{req_kind, titles, TraceBuilder};
-    use crate::report::FindingKind::*;
+    use crate::finding::FindingKind::*;
     use crate::trace::{EventKind, LockMode, PrimitiveKind};
 
     #[test]
@@ -427,7 +427,7 @@ mod tests {
             ["semaphore over-release: T1 released 1 permit(s) of S (initial permits 2) at ? with only 0 taken"]
         );
         let f = &report.findings[0];
-        assert_eq!(f.notes, ["2 occurrences in this trace"]);
+        assert_eq!(f.occurrences, 2);
         assert_eq!(f.steps[0].event, Some(2));
     }
 

@@ -378,13 +378,13 @@ mod soundness;
 #[cfg(test)]
 mod tests {
     use crate::analysis::testkit::{of_kind, TraceBuilder};
-    use crate::report::{Feasibility, FindingKind::PotentialDeadlock};
+    use crate::finding::{FindingKind::PotentialDeadlock, Grade};
 
-    fn grade(b: &TraceBuilder) -> Vec<Feasibility> {
+    fn grade(b: &TraceBuilder) -> Vec<Grade> {
         let report = b.analyze();
         of_kind(&report, PotentialDeadlock)
             .iter()
-            .map(|f| f.feasibility.expect("graded"))
+            .map(|f| f.grade.expect("graded"))
             .collect()
     }
 
@@ -395,7 +395,7 @@ mod tests {
         b.lock("T1", "A", "1").lock("T1", "B", "2").write("T1", "x");
         b.rel("T1", "B").rel("T1", "A");
         b.read("T2", "x").lock("T2", "B", "3").lock("T2", "A", "4");
-        assert_eq!(grade(&b), [Feasibility::Unconfirmed]);
+        assert_eq!(grade(&b), [Grade::Unconfirmed]);
     }
 
     #[test]
@@ -404,7 +404,7 @@ mod tests {
         b.write("T1", "x").lock("T1", "A", "1").lock("T1", "B", "2");
         b.rel("T1", "B").rel("T1", "A");
         b.read("T2", "x").lock("T2", "B", "3").lock("T2", "A", "4");
-        assert_eq!(grade(&b), [Feasibility::Feasible]);
+        assert_eq!(grade(&b), [Grade::Feasible]);
     }
 
     #[test]
@@ -414,7 +414,7 @@ mod tests {
         b.lock("T1", "A", "1").write("T1", "x").lock("T1", "B", "2");
         b.rel("T1", "B").rel("T1", "A");
         b.read("T2", "x").lock("T2", "B", "3").lock("T2", "A", "4");
-        assert_eq!(grade(&b), [Feasibility::Feasible]);
+        assert_eq!(grade(&b), [Grade::Feasible]);
     }
 
     #[test]
@@ -431,7 +431,7 @@ mod tests {
             .rel("T1", "A");
         b.lock("T2", "A", "5").rel("T2", "A");
         b.lock("T2", "B", "3").lock("T2", "A", "4");
-        assert_eq!(grade(&b), [Feasibility::Unconfirmed]);
+        assert_eq!(grade(&b), [Grade::Unconfirmed]);
     }
 
     #[test]
@@ -448,6 +448,6 @@ mod tests {
         b.lock("T3", "A", "5").rel("T3", "A");
         b.join("T0", "T3").fork("T0", "T2");
         b.lock("T2", "B", "3").lock("T2", "A", "4");
-        assert_eq!(grade(&b), [Feasibility::Unconfirmed]);
+        assert_eq!(grade(&b), [Grade::Unconfirmed]);
     }
 }

@@ -1,88 +1,148 @@
 //! Findings the runtime's live checks wrote into the trace as notes.
 //!
-//! When a program runs with lockscope's instrumented locks, the live checks
-//! (watchdog, self-deadlock check, sorted `acquire` helper) write what they
-//! detect as a `note` record of kind `deadlock`, `self_deadlock`,
-//! `lock_order` or `recursive_read`, with the full report as its text. A
-//! note is evidence from the run itself, even when the events around it
-//! were cut short (a timed-out lock, a killed process), so the offline
-//! report repeats it: [`finding`] turns one into a [`Finding`] of the
-//! matching kind whose title is the report's first line.
+//! A live check (the watchdog, the self-deadlock check, the learned lock
+//! order, the sorted `acquire` helper) writes what it finds as a `note`
+//! whose kind is the [`FindingKind`] wire name and whose text is the
+//! finding as JSON, in the same serde form as a finding of the JSON report
+//! (docs/trace-format.md, `note_text`). A note is evidence from the run
+//! itself, even when the events around it were cut short (a timed-out
+//! lock, a killed process), so the offline report repeats it, marked
+//! [`live`](Finding::live), unless the trace's own events already show it:
+//! - a deadlock whose threads are all on a deadlock the trace ends in (or
+//!   a self-deadlock the trace shows);
+//! - a potential deadlock whose lock set a potential deadlock found from
+//!   the trace's acquisitions already has.
+//!
+//! Everything else a live check reports becomes a finding of its kind.
+//!
+//! Traces written before the runtime wrote findings as JSON carry the
+//! older plain-text form; module `older` reads it.
+//!
+//! # Performance
+//! Notes are rare; each is parsed once. Memory: one entry per distinct
+//! live finding of the current trace.
 
-use super::describe;
-use crate::report::{Finding, FindingKind};
-use crate::trace::{Event, NoteId, TraceMeta};
+mod older;
 
-/// The finding kind for a runtime note kind, if it is one of the live
-/// checks' and the events cannot show it by themselves. A
-/// `potential_deadlock` note (the learned lock order closed a cycle) is not
-/// repeated: the lock-order analysis finds the same inversion from the
-/// recorded acquisitions, with both sites and a feasibility grade.
-pub fn kind(note_kind: &str) -> Option<FindingKind> {
-    Some(match note_kind {
-        "deadlock" | "self_deadlock" => FindingKind::Deadlock,
-        "lock_order" => FindingKind::LockOrderViolation,
-        "recursive_read" => FindingKind::RecursiveRead,
-        _ => return None,
-    })
+use std::collections::BTreeSet;
+
+use super::{names, Analysis, Context};
+use crate::finding::{Detail, End, Finding, FindingKind, Findings};
+use crate::trace::{Event, EventKind, NoteId, TraceMeta};
+
+/// The live-notes analysis. Runs after the others: it leaves out what they
+/// found.
+#[derive(Debug, Default)]
+pub struct LiveNotes {
+    /// This trace's live findings, by fingerprint, with the name of the
+    /// thread that wrote each first.
+    pending: Vec<(String, Finding)>,
 }
 
-/// The finding for note `note` written by event `index`, if it is a live
-/// check's report.
+impl Analysis for LiveNotes {
+    fn on_event(&mut self, cx: &Context<'_>, ev: &Event, _found: &mut Findings) {
+        let EventKind::Note { note } = ev.kind else {
+            return;
+        };
+        let Some(f) = finding(cx.meta, cx.index, ev, note) else {
+            return;
+        };
+        match self
+            .pending
+            .iter_mut()
+            .find(|p| p.1.fingerprint == f.fingerprint)
+        {
+            Some(p) => p.1.occurrences += f.occurrences,
+            None => self.pending.push((names::thread(cx.meta, ev.thread), f)),
+        }
+    }
+
+    fn end_trace(&mut self, cx: &Context<'_>, found: &mut Findings) {
+        let shown = Shown::of(found, cx.trace_name);
+        for (writer, f) in std::mem::take(&mut self.pending) {
+            if !shown.covers(&writer, &f) {
+                found.add(f);
+            }
+        }
+    }
+}
+
+/// The finding note `note` (written by event `index`) reports, if it is a
+/// live check's report.
 pub fn finding(meta: &TraceMeta, index: u64, ev: &Event, note: NoteId) -> Option<Finding> {
     let n = meta.note(note);
-    let kind = kind(&n.kind)?;
-    let first = n.text.lines().next().unwrap_or("").trim();
-    let first = first.strip_prefix("lockscope: ").unwrap_or(first);
-    let title = format!("{first} (reported live by the runtime)");
-    let mut f = Finding::new(kind, title, &[&n.kind, first]);
-    f.threads = vec![describe::thread(meta, ev.thread)];
-    f.steps = vec![describe::step(
-        meta,
-        index,
-        ev.thread,
-        ev.site,
-        format!("the runtime's live check wrote a {} report", n.kind),
-    )];
-    f.notes = n
+    let kind = FindingKind::parse(&n.kind);
+    let parsed = n
         .text
-        .lines()
-        .map(str::to_owned)
-        .filter(|l| !l.is_empty())
-        .collect();
+        .trim_start()
+        .starts_with('{')
+        .then(|| serde_json::from_str::<Finding>(&n.text).ok())
+        .flatten()
+        .filter(|f| Some(f.kind) == kind);
+    let mut f = match parsed {
+        Some(f) => f,
+        None => older::finding(meta, index, ev, n)?,
+    };
+    f.live = true;
+    f.origins.clear();
     Some(f)
 }
 
-#[cfg(test)]
-mod tests {
-    use crate::analysis::testkit::{titles, TraceBuilder};
-    use crate::report::FindingKind;
-    use crate::trace::{EventKind, Note};
+/// What the trace's own events already show, from the findings of this
+/// trace.
+struct Shown {
+    /// Threads on a deadlock the trace ends in or shows (a self-deadlock).
+    deadlocked: BTreeSet<String>,
+    /// Lock sets of potential deadlocks.
+    cycles: BTreeSet<Vec<String>>,
+}
 
-    #[test]
-    fn live_reports_become_findings_of_their_kind() {
-        let mut b = TraceBuilder::lockscope();
-        for (kind, text) in [
-            ("self_deadlock", "lockscope: self-deadlock: thread `main` (1) blocks on `lock`, which it already holds\n\ndetails"),
-            ("lock_order", "lockscope: lock order: `b` (rank 2) taken after `a` (rank 3)"),
-            ("potential_deadlock", "lockscope: potential deadlock: lock-order inversion `a` -> `b` -> `a`"),
-            ("progress", "not a live check"),
-        ] {
-            let note = b.note(Note {
-                kind: kind.to_owned(),
-                text: text.to_owned(),
-            });
-            b.push("main", "", EventKind::Note { note });
+impl Shown {
+    fn of(found: &Findings, trace: &str) -> Self {
+        let mut shown = Shown {
+            deadlocked: BTreeSet::new(),
+            cycles: BTreeSet::new(),
+        };
+        for f in found.iter().filter(|f| !f.live && f.found_in(trace)) {
+            match (&f.detail, f.kind) {
+                (
+                    Detail::Deadlock {
+                        end: End::Hung | End::Returned,
+                        ..
+                    },
+                    _,
+                ) => {
+                    shown.deadlocked.extend(f.threads.iter().cloned());
+                }
+                (_, FindingKind::PotentialDeadlock) => {
+                    shown.cycles.insert(lock_set(f));
+                }
+                _ => {}
+            }
         }
-        let report = b.analyze();
-        assert_eq!(
-            titles(&report, FindingKind::Deadlock),
-            ["self-deadlock: thread `main` (1) blocks on `lock`, which it already holds (reported live by the runtime)"]
-        );
-        assert_eq!(
-            titles(&report, FindingKind::LockOrderViolation),
-            ["lock order: `b` (rank 2) taken after `a` (rank 3) (reported live by the runtime)"]
-        );
-        assert_eq!(report.findings.len(), 2);
+        shown
+    }
+
+    /// Whether live finding `f`, written by thread `writer`, is already
+    /// shown.
+    fn covers(&self, writer: &str, f: &Finding) -> bool {
+        match (&f.detail, f.kind) {
+            (Detail::LiveText { .. }, FindingKind::Deadlock) => self.deadlocked.contains(writer),
+            (_, FindingKind::Deadlock) => {
+                !f.threads.is_empty() && f.threads.iter().all(|t| self.deadlocked.contains(t))
+            }
+            (_, FindingKind::PotentialDeadlock) => self.cycles.contains(&lock_set(f)),
+            _ => false,
+        }
     }
 }
+
+fn lock_set(f: &Finding) -> Vec<String> {
+    let mut locks = f.primitives.clone();
+    locks.sort();
+    locks.dedup();
+    locks
+}
+
+#[cfg(test)]
+mod tests;

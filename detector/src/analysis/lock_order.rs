@@ -27,6 +27,10 @@
 //! (display name and creation site) and cycles that need edges of two or
 //! more traces are reported, unconfirmed.
 //!
+//! `lockscope graph` draws the merged graph with the lock cycles reported
+//! here ([`graph`]): it runs this analysis without feasibility grading,
+//! which decides grades only, never which patterns are reported.
+//!
 //! # Performance
 //! Per event: O(locks held) edge updates. Memory: the edge store is bounded
 //! by lock pairs x `edges::MAX_REPS_PER_PAIR`; the feasibility buffer
@@ -44,6 +48,7 @@
 mod clocks;
 mod edges;
 mod grade;
+mod graph;
 mod merge;
 mod patterns;
 mod render;
@@ -53,7 +58,7 @@ use std::collections::BTreeMap;
 
 use super::feasibility::Recorder;
 use super::{Analysis, Config, Context, Finished};
-use crate::report::{Feasibility, Finding};
+use crate::finding::{Findings, Grade};
 use crate::state::ThreadState;
 use crate::trace::{Event, EventKind, LockMode, ObjId, SiteId, ThreadId};
 use clocks::ForkJoin;
@@ -61,21 +66,52 @@ use edges::{EdgeStore, Instance, Rep, NO_SITE};
 use grade::{Grader, FEASIBILITY_STEPS};
 use search::search;
 
-/// The lock-order analysis (items 2 and 3 of the detector's issue).
-#[derive(Debug, Default)]
+pub use graph::graph;
+
+/// The lock-order analysis.
+#[derive(Debug)]
 pub struct LockOrder {
     edges: EdgeStore,
     clocks: ForkJoin,
     recorder: Recorder,
+    /// Whether patterns are graded by feasibility (off when only the graph
+    /// is wanted: grading decides grades, never which patterns count).
+    feasibility: bool,
     /// Per thread: the request it made and has not yet acquired.
     pending: Vec<Option<Request>>,
     merged: merge::Merged,
+    /// The lock cycles reported, as merged lock ids.
+    reported: Vec<Vec<u32>>,
     limits: Vec<String>,
+}
+
+impl Default for LockOrder {
+    fn default() -> Self {
+        LockOrder {
+            edges: EdgeStore::default(),
+            clocks: ForkJoin::default(),
+            recorder: Recorder::default(),
+            feasibility: true,
+            pending: Vec::new(),
+            merged: merge::Merged::default(),
+            reported: Vec::new(),
+            limits: Vec::new(),
+        }
+    }
 }
 
 impl LockOrder {
     pub fn new() -> Self {
         LockOrder::default()
+    }
+
+    /// Without feasibility grading (every pattern unconfirmed): for the
+    /// graph, at a fraction of the memory.
+    fn without_feasibility() -> Self {
+        LockOrder {
+            feasibility: false,
+            ..LockOrder::default()
+        }
     }
 
     /// Adds the edges `held -> req.obj` of thread `t` holding what
@@ -153,7 +189,7 @@ struct Request {
 }
 
 impl Analysis for LockOrder {
-    fn on_event(&mut self, cx: &Context<'_>, ev: &Event) {
+    fn on_event(&mut self, cx: &Context<'_>, ev: &Event, _found: &mut Findings) {
         let t = ev.thread;
         let held = |o: ObjId| cx.state.thread(t).holding(o);
         let reentry = match ev.kind {
@@ -187,10 +223,12 @@ impl Analysis for LockOrder {
             _ => {}
         }
         self.clocks.on_event(cx.index, ev);
-        self.recorder.on_event(cx.index, ev, reentry);
+        if self.feasibility {
+            self.recorder.on_event(cx.index, ev, reentry);
+        }
     }
 
-    fn end_trace(&mut self, cx: &Context<'_>) -> Vec<Finding> {
+    fn end_trace(&mut self, cx: &Context<'_>, found: &mut Findings) {
         // Threads still blocked on a request: their edges count.
         for (t, req) in std::mem::take(&mut self.pending).into_iter().enumerate() {
             let t = ThreadId(t as u32);
@@ -210,11 +248,11 @@ impl Analysis for LockOrder {
         let mut grader = Grader {
             state: cx.state,
             clocks: &clocks,
-            recorder: &recorder,
+            recorder: self.feasibility.then_some(&recorder),
             trust,
             budget: FEASIBILITY_STEPS,
         };
-        let mut found = BTreeMap::new();
+        let mut patterns = BTreeMap::new();
         let cut = search(&edges, cx.config, &mut |chosen| {
             let Some((grade, insts)) = grader.grade(chosen) else {
                 return false;
@@ -223,9 +261,9 @@ impl Analysis for LockOrder {
                 .iter()
                 .map(|r| (r.from, r.site_from, r.site_to))
                 .collect();
-            let known = found.get(&key).map(|(g, _): &(Feasibility, _)| *g);
+            let known = patterns.get(&key).map(|(g, _): &(Grade, _)| *g);
             if known.is_none_or(|g| grade > g) {
-                found.insert(key, (grade, render::views(cx.meta, chosen, &insts)));
+                patterns.insert(key, (grade, render::views(cx.meta, chosen, &insts)));
             }
             known.is_none()
         });
@@ -244,26 +282,23 @@ impl Analysis for LockOrder {
                  patterns are graded unconfirmed"
             ));
         }
-        let mut notes = Vec::new();
-        if let Some(why) = &distrust {
-            notes.push(format!(
-                "fork/join of this trace is not trusted ({why}; a DeadlockFuzzer `*_dlf` \
-                 recording?): happens-before from fork/join is ignored"
-            ));
+        for key in patterns.keys() {
+            let cycle = key
+                .iter()
+                .map(|k| self.merged.lock(cx.trace, cx.meta, k.0))
+                .collect();
+            self.reported.push(cycle);
         }
         self.merged.add_trace(cx, &edges, clocks, trust);
-        found
-            .into_values()
-            .map(|(grade, views)| {
-                let mut n = vec![render::feasibility_note(grade).to_owned()];
-                n.extend(notes.iter().cloned());
-                render::finding(views, grade, n)
-            })
-            .collect()
+        for (grade, views) in patterns.into_values() {
+            let f = render::finding(views, grade, Vec::new(), distrust.clone());
+            found.add(f);
+        }
     }
 
-    fn finish(&mut self, config: &Config) -> Finished {
-        let mut done = self.merged.finish(config);
+    fn finish(&mut self, config: &Config, found: &mut Findings) -> Finished {
+        let (mut done, cycles) = self.merged.finish(config, found);
+        self.reported.extend(cycles);
         done.limits.splice(0..0, std::mem::take(&mut self.limits));
         done
     }
@@ -271,17 +306,17 @@ impl Analysis for LockOrder {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::testkit::{of_kind, titles, TraceBuilder};
+    use crate::analysis::testkit::{notes, of_kind, rows, steps, titles, TraceBuilder};
     use crate::analysis::Config;
-    use crate::report::{Feasibility, FindingKind::PotentialDeadlock, Severity};
+    use crate::finding::{FindingKind::PotentialDeadlock, Grade, Severity};
     use crate::trace::{EventKind, LockMode};
 
     /// The grades of every predicted deadlock, by title.
-    fn grades(b: &TraceBuilder) -> Vec<(String, Feasibility)> {
+    fn grades(b: &TraceBuilder) -> Vec<(String, Grade)> {
         let report = b.analyze();
         let mut out: Vec<_> = of_kind(&report, PotentialDeadlock)
             .into_iter()
-            .map(|f| (f.title.clone(), f.feasibility.expect("graded")))
+            .map(|f| (f.title(), f.grade.expect("graded")))
             .collect();
         out.sort();
         out
@@ -307,38 +342,30 @@ mod tests {
         assert_eq!(found.len(), 1);
         let f = found[0];
         assert_eq!(
-            f.title,
+            f.title(),
             "potential deadlock: A -> B -> A (T1 at loc 1 -> loc 2, T2 at loc 3 -> loc 4)"
         );
-        assert_eq!(f.feasibility, Some(Feasibility::Feasible));
+        assert_eq!(f.grade, Some(Grade::Feasible));
         assert_eq!(f.severity, Severity::Error);
-        assert!(f
-            .notes
-            .contains(&"acquisition sites: (loc 1, loc 2), (loc 3, loc 4)".to_owned()));
-        let steps: Vec<_> = f.steps.iter().map(|s| (s.event, s.what.as_str())).collect();
+        assert!(notes(f).contains(&"acquisition sites: (loc 1, loc 2), (loc 3, loc 4)".to_owned()));
+        let s = |e: u64, what: &str| (Some(e), what.to_owned());
         assert_eq!(
-            steps,
+            steps(f),
             [
-                (Some(1), "acquired A"),
-                (Some(2), "requested B while holding A"),
-                (Some(7), "acquired B"),
-                (Some(8), "requested A while holding B"),
+                s(1, "acquired A"),
+                s(2, "requested B while holding A"),
+                s(7, "acquired B"),
+                s(8, "requested A while holding B"),
             ]
         );
-        let scenario = f.scenario.as_ref().expect("scenario");
-        let rows: Vec<_> = scenario
-            .rows
-            .iter()
-            .map(|(c, r)| (*c, r.as_str()))
-            .collect();
+        let r = |c: usize, op: &str| (c, op.to_owned());
         assert_eq!(
-            rows,
+            rows(f),
             [
-                (0, "lock(A)"),
-                (1, "lock(B)"),
-                (0, "lock(B)"),
-                (1, "lock(A)"),
-                (0, "*** DEADLOCK ***")
+                r(0, "lock(A);"),
+                r(1, "lock(B);"),
+                r(0, "lock(B);"),
+                r(1, "lock(A);")
             ]
         );
     }
@@ -468,7 +495,7 @@ mod tests {
             .rel("T2", "B");
         let report = b.analyze();
         let f = of_kind(&report, PotentialDeadlock)[0];
-        assert!(f.notes.iter().any(|n| n.starts_with(
+        assert!(notes(f).iter().any(|n| n.starts_with(
             "fork/join of this trace is not trusted (forked thread T9 never appears"
         )));
     }
@@ -521,13 +548,12 @@ mod tests {
         let found = of_kind(&report, PotentialDeadlock);
         assert_eq!(found.len(), 1);
         assert_eq!(
-            found[0].title,
+            found[0].title(),
             "potential deadlock: A -> B -> A (one: T1 at loc 1 -> loc 2, two: T1 at loc 3 -> loc 4)"
         );
-        assert_eq!(found[0].feasibility, Some(Feasibility::Unconfirmed));
+        assert_eq!(found[0].grade, Some(Grade::Unconfirmed));
         assert_eq!(found[0].severity, Severity::Warning);
-        assert!(found[0]
-            .notes
+        assert!(notes(found[0])
             .iter()
             .any(|n| n.starts_with("the edges come from different traces (one, two)")));
         // Same names but no creation sites, as in STD traces: different
@@ -546,7 +572,7 @@ mod tests {
             [(
                 "potential deadlock: L0 -> L1 -> L0 (T1 at loc 7 -> loc 9, T2 at loc 19 -> loc 21)"
                     .to_owned(),
-                Feasibility::Unconfirmed
+                Grade::Unconfirmed
             )]
         );
     }
@@ -559,12 +585,12 @@ mod tests {
                 (
                     "potential deadlock: L1 -> L2 -> L1 (T2 at loc 28 -> loc 30, T1 at loc 20 -> loc 22)"
                         .to_owned(),
-                    Feasibility::Unconfirmed
+                    Grade::Unconfirmed
                 ),
                 (
                     "potential deadlock: L1 -> L2 -> L1 (T2 at loc 28 -> loc 30, T3 at loc 38 -> loc 40)"
                         .to_owned(),
-                    Feasibility::Feasible
+                    Grade::Feasible
                 ),
             ]
         );
@@ -576,7 +602,7 @@ mod tests {
         assert!(found.contains(&(
             "potential deadlock: L1 -> L2 -> L1 (T1 at loc 86 -> loc 7, T2 at loc 86 -> loc 58)"
                 .to_owned(),
-            Feasibility::Confirmed
+            Grade::Confirmed
         )));
     }
 }

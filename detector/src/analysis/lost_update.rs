@@ -1,4 +1,4 @@
-//! Lost updates on tracked variables (issue item 6).
+//! Lost updates on tracked variables.
 //!
 //! A lost update is three accesses to one variable `x`: a read `r1` of `x`
 //! by thread T1, then a write `w2` of `x` by another thread T2, then a write
@@ -13,10 +13,10 @@
 //! lock are still a lost update (no data race, still a wrong result). The
 //! seeds' 100 threads doing `temp = x; sleep; x = temp - 1` give 99.
 //!
-//! Every lost update is one [`Finding`] (so `Report::count` is exact) with
-//! three steps. The fingerprint is the variable and the sites of the read
-//! and of the overwriting write, not the threads: the 99 findings of the
-//! seed share one fingerprint and a renderer groups them by it.
+//! A lost update is a [`Finding`] with three steps. The fingerprint is the
+//! variable and the sites of the read and of the overwriting write, not
+//! the threads: the seed's 99 lost updates are one finding with 99
+//! occurrences.
 //!
 //! # Performance
 //! O(threads with a pending read of `x`) per access, usually 0 or 1: per
@@ -24,22 +24,15 @@
 //! bytes for each further thread that read `x` and has not written it
 //! since. No hashing on the access path. 20k variables read by 8 threads
 //! take at most 3.4 MB, 0.8 MB when reads are followed by their writes.
-//!
-//! # Limitations
-//! At most [`MAX_PER_FINGERPRINT`] findings are kept per fingerprint and
-//! trace; the rest are counted in a note on the last one kept and in
-//! [`Report::limits`](crate::report::Report::limits), so memory stays
-//! bounded on a trace with millions of lost updates.
+//! A lost update already found (same variable, read site and write site) is
+//! one hash lookup and a count; memory grows with distinct findings only.
 
 use std::collections::HashMap;
 
-use super::wording::{site_name, step};
-use super::{Analysis, Context, Finished};
-use crate::report::{Finding, FindingKind};
-use crate::trace::{Event, EventKind, SiteId, ThreadId, VarId};
-
-/// Findings kept per fingerprint and trace; further ones are only counted.
-pub const MAX_PER_FINGERPRINT: usize = 1000;
+use super::names::{self, SiteHashes};
+use super::{Analysis, Context};
+use crate::finding::{tuple_of, Detail, Finding, FindingId, FindingKind, Findings, Role, Step};
+use crate::trace::{Event, EventKind, SiteId, ThreadId, TraceMeta, VarId};
 
 /// One access: which event, who, where. 16 bytes; `thread == NO_THREAD`
 /// marks "none".
@@ -128,23 +121,14 @@ impl VarState {
     }
 }
 
-/// Findings of one fingerprint in the current trace.
-#[derive(Debug, Default)]
-struct Group {
-    fingerprint: String,
-    kept: usize,
-    dropped: u64,
-}
-
 /// See the module docs.
 #[derive(Debug, Default)]
 pub struct LostUpdates {
     vars: Vec<VarState>,
-    findings: Vec<Finding>,
-    /// fingerprint -> (findings kept, findings dropped).
-    /// (variable, read site, write site): the bug a fingerprint names.
-    groups: HashMap<(u32, u32, u32), Group>,
-    limits: Vec<String>,
+    /// (variable, read site, write site), the bug a fingerprint names ->
+    /// its finding, in this trace.
+    found: HashMap<(u32, u32, u32), FindingId>,
+    site_hashes: SiteHashes,
 }
 
 impl LostUpdates {
@@ -176,53 +160,79 @@ impl LostUpdates {
         }
     }
 
-    fn report(&mut self, cx: &Context<'_>, v: VarId, r1: Access, w2: Access, w1: Access) {
-        let group = self.groups.entry((v.0, r1.site, w1.site)).or_default();
-        if group.kept >= MAX_PER_FINGERPRINT {
-            group.dropped += 1;
-            return;
+    fn report(&mut self, cx: &Context<'_>, v: VarId, (r1, w2, w1): Lost, found: &mut Findings) {
+        let key = (v.0, r1.site, w1.site);
+        match self.found.get(&key) {
+            Some(&id) => {
+                let mut site = |a: Access| self.site_hashes.get(cx.meta, a.site());
+                let tuple = tuple_of([site(r1), site(w2), site(w1)]);
+                found.again(id, tuple, || steps(cx.meta, v, (r1, w2, w1)));
+            }
+            None => {
+                let id = found.add(finding(cx.meta, v, (r1, w2, w1)));
+                self.found.insert(key, id);
+            }
         }
-        group.kept += 1;
-        let meta = cx.meta;
-        let x = meta.var(v).display_name();
-        let (t1, t2) = (
-            meta.thread(w1.thread()).display_name(),
-            meta.thread(w2.thread()).display_name(),
-        );
-        let (read_site, write_site) = (site_name(meta, r1.site()), site_name(meta, w1.site()));
-        let mut f = Finding::new(
-            FindingKind::LostUpdate,
-            format!("lost update on {x}: {t1} overwrote {t2}'s write with a value read before it"),
-            &[x, &read_site, &write_site],
-        );
-        if group.fingerprint.is_empty() {
-            group.fingerprint.clone_from(&f.fingerprint);
-        }
-        f.threads = vec![t1.to_owned(), t2.to_owned()];
-        f.vars.push(x.to_owned());
-        f.steps = vec![
-            step(meta, r1.thread(), r1.index, r1.site(), format!("read {x}")),
-            step(
-                meta,
-                w2.thread(),
-                w2.index,
-                w2.site(),
-                format!("wrote {x} ({t1} does not see it)"),
-            ),
-            step(
-                meta,
-                w1.thread(),
-                w1.index,
-                w1.site(),
-                format!("wrote {x} computed from its read: {t2}'s update is lost"),
-            ),
-        ];
-        self.findings.push(f);
     }
 }
 
+/// The read `r1`, the other thread's write `w2` and the overwriting write
+/// `w1`.
+type Lost = (Access, Access, Access);
+
+fn finding(meta: &TraceMeta, v: VarId, (r1, w2, w1): Lost) -> Finding {
+    let x = names::var(meta, v);
+    let (t1, t2) = (
+        names::thread(meta, w1.thread()),
+        names::thread(meta, w2.thread()),
+    );
+    let site = |a: Access| names::site(meta, a.site()).unwrap_or_else(|| "unknown site".into());
+    let (read_site, write_site) = (site(r1), site(w1));
+    let detail = Detail::LostUpdate {
+        var: x.clone(),
+        thread: t1.clone(),
+        overwritten: t2.clone(),
+    };
+    let mut f = Finding::new(
+        FindingKind::LostUpdate,
+        &[&x, &read_site, &write_site],
+        detail,
+    );
+    f.threads = vec![t1, t2];
+    f.vars.push(x);
+    f.steps = steps(meta, v, (r1, w2, w1));
+    f
+}
+
+fn steps(meta: &TraceMeta, v: VarId, (r1, w2, w1): Lost) -> Vec<Step> {
+    let x = names::var(meta, v);
+    let (t1, t2) = (
+        names::thread(meta, w1.thread()),
+        names::thread(meta, w2.thread()),
+    );
+    let at = |a: Access| (a.index, None, a.site());
+    vec![
+        names::step(meta, r1.thread(), at(r1), Role::Read { var: x.clone() }),
+        names::step(
+            meta,
+            w2.thread(),
+            at(w2),
+            Role::Wrote {
+                var: x.clone(),
+                unseen_by: Some(t1),
+            },
+        ),
+        names::step(
+            meta,
+            w1.thread(),
+            at(w1),
+            Role::Overwrote { var: x, lost: t2 },
+        ),
+    ]
+}
+
 impl Analysis for LostUpdates {
-    fn on_event(&mut self, cx: &Context<'_>, ev: &Event) {
+    fn on_event(&mut self, cx: &Context<'_>, ev: &Event, found: &mut Findings) {
         let now = Access {
             index: cx.index,
             thread: ev.thread.0,
@@ -232,7 +242,7 @@ impl Analysis for LostUpdates {
             EventKind::Read { var } => self.read(var, now),
             EventKind::Write { var } => {
                 if let Some((r1, w2)) = self.write(var, now) {
-                    self.report(cx, var, r1, w2, now);
+                    self.report(cx, var, (r1, w2, now), found);
                 }
             }
             EventKind::Update { var } => {
@@ -244,35 +254,10 @@ impl Analysis for LostUpdates {
         }
     }
 
-    fn end_trace(&mut self, cx: &Context<'_>) -> Vec<Finding> {
+    fn end_trace(&mut self, _cx: &Context<'_>, _found: &mut Findings) {
         self.vars.clear();
-        let mut found = std::mem::take(&mut self.findings);
-        let mut dropped: Vec<_> = self
-            .groups
-            .drain()
-            .filter(|(_, g)| g.dropped > 0)
-            .map(|(_, g)| (g.fingerprint, g.dropped))
-            .collect();
-        dropped.sort();
-        for (fp, dropped) in dropped {
-            let msg = format!(
-                "lost_update: {dropped} further lost updates with fingerprint {fp} in {} not \
-                 listed (at most {MAX_PER_FINGERPRINT} per fingerprint)",
-                cx.trace_name
-            );
-            if let Some(last) = found.iter_mut().rev().find(|f| f.fingerprint == fp) {
-                last.notes.push(msg.clone());
-            }
-            self.limits.push(msg);
-        }
-        found
-    }
-
-    fn finish(&mut self, _config: &super::Config) -> Finished {
-        Finished {
-            limits: std::mem::take(&mut self.limits),
-            ..Finished::default()
-        }
+        self.found.clear();
+        self.site_hashes.clear();
     }
 }
 

@@ -4,36 +4,39 @@
 //! The driver reads each trace once, streaming. For every event it shows the
 //! event to each [`Analysis`] together with the [`Replay`] state *before*
 //! the event, then applies the event to the state. At the end of each trace
-//! every analysis reports its per-trace findings ([`Analysis::end_trace`]);
+//! every analysis adds its per-trace findings ([`Analysis::end_trace`]);
 //! after the last trace, cross-trace findings ([`Analysis::finish`]), such
-//! as a lock-order inversion split across two test processes.
+//! as a lock-order inversion split across two test processes. Findings go
+//! into one [`Findings`] collector, which aggregates them by fingerprint.
+//!
+//! [`run`] drives a chosen set of analyses: `lockscope stats` runs only
+//! the contention analysis, `lockscope graph` only what its graph needs
+//! ([`lock_order::graph`], [`deadlock::wait_for_graphs`]).
 
-use crate::report::{Finding, LockStats, Report, TraceSummary};
+use crate::finding::Findings;
+use crate::report::{LockStats, Report, ThreadStats, TraceSummary};
 use crate::state::Replay;
 use crate::trace::{Event, EventSource, TraceError, TraceMeta};
 
 mod config;
+pub mod contention;
 pub mod deadlock;
-mod describe;
 pub mod discipline;
 pub mod feasibility;
+pub mod graphs;
+mod histogram;
 mod live_notes;
 pub mod lock_order;
+pub mod lost_update;
+mod names;
+pub mod race;
 #[cfg(test)]
 #[allow(dead_code)] // Shared by every analysis's tests; each uses a part.
 pub(crate) mod testkit;
-
-mod histogram;
-mod wording;
-
-// Issue items 5-7: contention, lost updates, data races.
-pub mod contention;
-pub mod lost_update;
-pub mod race;
-
 pub mod transient_deadlock;
 
 pub use config::Config;
+pub use live_notes::LiveNotes;
 
 /// What an analysis sees with each event.
 #[derive(Debug)]
@@ -51,27 +54,29 @@ pub struct Context<'a> {
     pub config: &'a Config,
 }
 
-/// One analysis: a visitor over the event stream.
+/// One analysis: a visitor over the event stream that adds what it finds
+/// to a [`Findings`] collector.
 pub trait Analysis {
     /// Sees one event with the state before it.
-    fn on_event(&mut self, cx: &Context<'_>, ev: &Event);
+    fn on_event(&mut self, cx: &Context<'_>, ev: &Event, found: &mut Findings);
 
     /// The end of one trace: `cx.state` is the final state and `cx.index`
-    /// the number of events. Returns the findings of this trace.
-    fn end_trace(&mut self, cx: &Context<'_>) -> Vec<Finding>;
+    /// the number of events. Adds the findings of this trace.
+    fn end_trace(&mut self, cx: &Context<'_>, found: &mut Findings);
 
-    /// After the last trace: findings that need every trace.
-    fn finish(&mut self, _config: &Config) -> Finished {
+    /// After the last trace: adds findings that need every trace, and
+    /// returns statistics and limits hit.
+    fn finish(&mut self, _config: &Config, _found: &mut Findings) -> Finished {
         Finished::default()
     }
 }
 
-/// What [`Analysis::finish`] returns: cross-trace findings, statistics and
+/// What [`Analysis::finish`] returns besides findings: statistics and
 /// limits hit.
 #[derive(Debug, Default)]
 pub struct Finished {
-    pub findings: Vec<Finding>,
     pub stats: Vec<LockStats>,
+    pub thread_stats: Vec<ThreadStats>,
     pub limits: Vec<String>,
 }
 
@@ -89,22 +94,19 @@ impl std::fmt::Debug for Input<'_> {
     }
 }
 
-/// The analyses `config` enables, in report order.
+/// Every analysis, in the order they see each event. The live-notes
+/// analysis comes last: it leaves out what the others already found.
 pub fn default_analyses(_config: &Config) -> Vec<Box<dyn Analysis>> {
-    let mut analyses: Vec<Box<dyn Analysis>> = vec![
+    vec![
         Box::new(deadlock::Deadlocks::default()),
         Box::new(lock_order::LockOrder::new()),
         Box::new(discipline::Discipline::default()),
-    ];
-    // Issue items 5-7: contention statistics and starvation, lost updates,
-    // data races.
-    analyses.extend([
-        Box::new(contention::Contention::new()) as Box<dyn Analysis>,
+        Box::new(contention::Contention::new()),
         Box::new(lost_update::LostUpdates::new()),
         Box::new(race::Races::new()),
-    ]);
-    analyses.push(Box::new(transient_deadlock::TransientDeadlocks::new()));
-    analyses
+        Box::new(transient_deadlock::TransientDeadlocks::new()),
+        Box::new(LiveNotes::default()),
+    ]
 }
 
 /// Runs every analysis over `inputs`, one streaming pass each.
@@ -113,35 +115,55 @@ pub fn default_analyses(_config: &Config) -> Vec<Box<dyn Analysis>> {
 /// find is in the [`Report`].
 pub fn analyze(inputs: Vec<Input<'_>>, config: &Config) -> Result<Report, TraceError> {
     let mut analyses = default_analyses(config);
+    let mut refs: Vec<&mut dyn Analysis> = analyses
+        .iter_mut()
+        .map(|a| {
+            let a: &mut dyn Analysis = a.as_mut();
+            a
+        })
+        .collect();
+    run(inputs, config, &mut refs)
+}
+
+/// Runs `analyses` over `inputs`, one streaming pass each, and collects
+/// what they find and measure.
+pub fn run(
+    inputs: Vec<Input<'_>>,
+    config: &Config,
+    analyses: &mut [&mut dyn Analysis],
+) -> Result<Report, TraceError> {
+    let mut found = Findings::new();
     let mut report = Report::default();
     for (trace, mut input) in inputs.into_iter().enumerate() {
         let source = input.source.as_mut();
-        let (summary, findings) = analyze_trace(trace, &input.name, source, config, &mut analyses)?;
-        report.findings.extend(findings);
+        let summary = analyze_trace(trace, &input.name, source, config, analyses, &mut found)?;
         report.traces.push(summary);
     }
-    for analysis in &mut analyses {
-        let done = analysis.finish(config);
-        report.findings.extend(done.findings);
+    found.set_trace(None);
+    for analysis in analyses.iter_mut() {
+        let done = analysis.finish(config, &mut found);
         report.stats.extend(done.stats);
+        report.thread_stats.extend(done.thread_stats);
         report.limits.extend(done.limits);
     }
+    report.findings = found.into_vec();
     report.sort();
     Ok(report)
 }
 
 /// Streams one trace through replay and `analyses`: each event is shown to
 /// every analysis with the state before it, then applied; at the end each
-/// analysis reports its per-trace findings (tagged with `name`). This is
-/// what [`analyze`] does for each input; benchmarks and tools that run a
-/// chosen set of analyses call it directly.
+/// analysis adds its per-trace findings to `found` (attributed to `name`).
+/// This is what [`run`] does for each input; benchmarks call it directly.
 pub fn analyze_trace(
     trace: usize,
     name: &str,
     source: &mut dyn EventSource,
     config: &Config,
-    analyses: &mut [Box<dyn Analysis>],
-) -> Result<(TraceSummary, Vec<Finding>), TraceError> {
+    analyses: &mut [&mut dyn Analysis],
+    found: &mut Findings,
+) -> Result<TraceSummary, TraceError> {
+    found.set_trace(Some(name));
     let mut state = Replay::new();
     let mut index = 0u64;
     let (mut first_time, mut last_time) = (None, 0);
@@ -155,7 +177,7 @@ pub fn analyze_trace(
             config,
         };
         for analysis in analyses.iter_mut() {
-            analysis.on_event(&cx, &ev);
+            analysis.on_event(&cx, &ev, found);
         }
         state.apply(index, &ev);
         first_time.get_or_insert(ev.time);
@@ -171,15 +193,10 @@ pub fn analyze_trace(
         state: &state,
         config,
     };
-    let mut findings = Vec::new();
     for analysis in analyses.iter_mut() {
-        let mut found = analysis.end_trace(&cx);
-        for f in &mut found {
-            f.trace.get_or_insert_with(|| name.to_owned());
-        }
-        findings.extend(found);
+        analysis.end_trace(&cx, found);
     }
-    let summary = TraceSummary {
+    Ok(TraceSummary {
         name: name.to_owned(),
         format: meta.format.as_str().to_owned(),
         events: index,
@@ -190,6 +207,5 @@ pub fn analyze_trace(
         first_time: first_time.unwrap_or(0),
         last_time,
         warnings: meta.warnings.clone(),
-    };
-    Ok((summary, findings))
+    })
 }

@@ -1,8 +1,8 @@
-//! Data races on tracked variables by happens-before (issue item 7).
+//! Data races on tracked variables by happens-before.
 //!
 //! Two accesses to one variable race when at least one writes and neither
 //! happens before the other. Happens-before is tracked with vector clocks
-//! ([`crate::clock`]) and FastTrack epochs (see [`shadow`]) along these
+//! ([`crate::clock`]) and FastTrack epochs (see `shadow`) along these
 //! edges:
 //! - lock release -> the next acquisition of the same lock (a condvar wait
 //!   releases its mutex, the wake-up re-acquires it);
@@ -12,11 +12,10 @@
 //! - semaphore release -> a later acquisition;
 //! - barrier: every thread arriving -> every thread passing.
 //!
-//! Each race is reported like ThreadSanitizer does: title `data race on x`,
-//! the current access (`Write of x by thread T2`) and the previous one
-//! (`Previous read of x by thread T1`) as steps with their sites. A racy
-//! pair of sites is reported once per variable and trace (the pair is
-//! unordered); a note counts how often it was seen.
+//! Each race is reported with what ThreadSanitizer shows: the current
+//! access and the previous one as steps with their sites, and where each
+//! thread was created. A racy pair of sites is one finding per variable
+//! (the pair is unordered); its occurrences count how often it was seen.
 //!
 //! # Fork and join in DeadlockFuzzer traces
 //! `*_dlf` STD traces name the wrong child in `fork`/`join`. With
@@ -54,9 +53,10 @@
 
 use std::collections::HashMap;
 
+use super::names::SiteHashes;
 use super::{Analysis, Context, Finished};
 use crate::clock::VectorClock;
-use crate::report::Finding;
+use crate::finding::{tuple_of, FindingId, Findings};
 use crate::trace::{Event, EventKind, ThreadId, VarId};
 
 mod forkjoin;
@@ -82,9 +82,9 @@ pub struct Races {
     vars: Vec<Shadow>,
     fork_join: ForkJoin,
     conflicts: Vec<Conflict>,
-    /// (var, lower site, higher site) -> index into `found`.
-    seen: HashMap<(u32, u32, u32), usize>,
-    found: Vec<report::Race>,
+    /// (var, lower site, higher site) -> its finding, in this trace.
+    seen: HashMap<(u32, u32, u32), FindingId>,
+    site_hashes: SiteHashes,
     limits: Vec<String>,
 }
 
@@ -126,7 +126,14 @@ impl Races {
         self.threads[t.index()].vc.join(&self.objs[o.index()]);
     }
 
-    fn access(&mut self, cx: &Context<'_>, ev: &Event, var: VarId, read: bool, write: bool) {
+    fn access(
+        &mut self,
+        cx: &Context<'_>,
+        ev: &Event,
+        access: (VarId, bool, bool),
+        found: &mut Findings,
+    ) {
+        let (var, read, write) = access;
         self.clock(ev.thread);
         if self.vars.len() <= var.index() {
             self.vars.resize_with(var.index() + 1, Shadow::default);
@@ -150,22 +157,38 @@ impl Races {
         let conflicts = std::mem::take(&mut self.conflicts);
         for (i, c) in conflicts.iter().enumerate() {
             let current_is_write = write && i >= reads;
-            self.record(cx, ev, var, current_is_write, c);
+            self.record(cx, ev, (var, current_is_write), c, found);
         }
         self.conflicts = conflicts;
         self.conflicts.clear();
     }
 
-    fn record(&mut self, cx: &Context<'_>, ev: &Event, var: VarId, wrote: bool, c: &Conflict) {
+    fn record(
+        &mut self,
+        cx: &Context<'_>,
+        ev: &Event,
+        (var, wrote): (VarId, bool),
+        c: &Conflict,
+        found: &mut Findings,
+    ) {
         let site = |s: Option<crate::trace::SiteId>| s.map_or(u32::MAX, |s| s.0);
         let (a, b) = (site(ev.site), site(c.previous.at.site));
         let key = (var.0, a.min(b), a.max(b));
-        if let Some(&i) = self.seen.get(&key) {
-            self.found[i].count += 1;
-            return;
+        let race = report::Race::new(cx, ev, var, wrote, c);
+        match self.seen.get(&key) {
+            Some(&id) => {
+                let hashes = &mut self.site_hashes;
+                let tuple = tuple_of([
+                    hashes.get(cx.meta, ev.site),
+                    hashes.get(cx.meta, c.previous.at.site),
+                ]);
+                found.again(id, tuple, || race.steps(cx.meta));
+            }
+            None => {
+                let id = found.add(race.into_finding(cx.meta));
+                self.seen.insert(key, id);
+            }
         }
-        self.seen.insert(key, self.found.len());
-        self.found.push(report::Race::new(cx, ev, var, wrote, c));
     }
 
     fn sync(&mut self, cx: &Context<'_>, ev: &Event) {
@@ -210,19 +233,19 @@ impl Races {
 }
 
 impl Analysis for Races {
-    fn on_event(&mut self, cx: &Context<'_>, ev: &Event) {
+    fn on_event(&mut self, cx: &Context<'_>, ev: &Event, found: &mut Findings) {
         if let Some(parent_vc) = self.fork_join.on_thread_event(cx, ev) {
             self.clock(ev.thread).join(&parent_vc);
         }
         match ev.kind {
-            EventKind::Read { var } => self.access(cx, ev, var, true, false),
-            EventKind::Write { var } => self.access(cx, ev, var, false, true),
-            EventKind::Update { var } => self.access(cx, ev, var, true, true),
+            EventKind::Read { var } => self.access(cx, ev, (var, true, false), found),
+            EventKind::Write { var } => self.access(cx, ev, (var, false, true), found),
+            EventKind::Update { var } => self.access(cx, ev, (var, true, true), found),
             _ => self.sync(cx, ev),
         }
     }
 
-    fn end_trace(&mut self, cx: &Context<'_>) -> Vec<Finding> {
+    fn end_trace(&mut self, cx: &Context<'_>, _found: &mut Findings) {
         if let Some(limit) = self.fork_join.end_trace(cx) {
             self.limits.push(limit);
         }
@@ -230,13 +253,10 @@ impl Analysis for Races {
         self.objs.clear();
         self.vars.clear();
         self.seen.clear();
-        std::mem::take(&mut self.found)
-            .into_iter()
-            .map(|r| r.into_finding(cx))
-            .collect()
+        self.site_hashes.clear();
     }
 
-    fn finish(&mut self, _config: &super::Config) -> Finished {
+    fn finish(&mut self, _config: &super::Config, _found: &mut Findings) -> Finished {
         Finished {
             limits: std::mem::take(&mut self.limits),
             ..Finished::default()

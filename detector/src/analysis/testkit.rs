@@ -8,7 +8,8 @@
 use std::collections::HashMap;
 
 use super::{analyze, Config, Input};
-use crate::report::{Finding, FindingKind, Report};
+use crate::finding::{wording, Finding, FindingKind};
+use crate::report::Report;
 use crate::trace::{
     Event, EventKind, LockMode, MemorySource, ObjId, PrimitiveInfo, PrimitiveKind, Site, SiteId,
     SourceFormat, ThreadId, ThreadInfo, TraceMeta, VarId, VarInfo,
@@ -275,6 +276,28 @@ pub fn of_kind(report: &Report, kind: FindingKind) -> Vec<&Finding> {
 pub fn titles(report: &Report, kind: FindingKind) -> Vec<String> {
     of_kind(report, kind)
         .into_iter()
-        .map(|f| f.title.clone())
+        .map(Finding::title)
+        .collect()
+}
+
+/// The notes of `f`, worded.
+pub fn notes(f: &Finding) -> Vec<String> {
+    wording::notes(f, &wording::Words::PLAIN)
+}
+
+/// The steps of `f` as (event, sentence).
+pub fn steps(f: &Finding) -> Vec<(Option<u64>, String)> {
+    f.steps
+        .iter()
+        .map(|s| (s.event, wording::step(s)))
+        .collect()
+}
+
+/// The scenario rows of `f` as (column, operation).
+pub fn rows(f: &Finding) -> Vec<(usize, String)> {
+    f.scenario
+        .iter()
+        .flat_map(|s| &s.rows)
+        .map(|r| (r.column, wording::op(&r.op)))
         .collect()
 }

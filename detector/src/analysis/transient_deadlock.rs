@@ -17,13 +17,13 @@
 //!
 //! A cycle found is a real deadlock at that point of the run: every thread
 //! on it was blocked on the next. It is reported as a
-//! [`Deadlock`](FindingKind::Deadlock) whose title says how it was broken
+//! [`Deadlock`](crate::finding::FindingKind::Deadlock) whose title says how it was broken
 //! (the first thread of the cycle to stop waiting without getting what it
 //! waited for: a `try_failed` is a timeout; an exit or a release while
 //! blocked is an abort). The fingerprint hashes `broken`, the sorted lock
 //! names and the sorted sites, so it never equals the end-of-trace
-//! finding's; each distinct cycle is reported once per trace with the
-//! number of times it formed.
+//! finding's; each distinct cycle is reported once per trace, its
+//! occurrences the number of times it formed.
 //!
 //! Left to [`super::deadlock`], so that nothing is reported twice: cycles
 //! still in place when the trace ends; a thread requesting a
@@ -48,9 +48,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::describe::{self, DEADLOCK_ROW};
-use super::{Analysis, Context};
-use crate::report::{Finding, FindingKind, Scenario, Step};
+use super::{names, Analysis, Context};
+use crate::finding::build::{self, Taken, Waiter};
+use crate::finding::{Detail, End, Finding, Findings};
 use crate::state::{Replay, WaitTarget};
 use crate::trace::{Event, EventKind, ObjId, SourceFormat, ThreadId, TraceMeta};
 
@@ -98,11 +98,11 @@ enum Cause {
 }
 
 impl Cause {
-    fn words(self) -> &'static str {
+    fn end(self) -> End {
         match self {
-            Cause::Timeout => "a timeout",
-            Cause::Abort => "an abort",
-            Cause::Unknown => "an unknown cause (the threads stopped waiting)",
+            Cause::Timeout => End::BrokenByTimeout,
+            Cause::Abort => End::BrokenByAbort,
+            Cause::Unknown => End::BrokenUnknown,
         }
     }
 }
@@ -113,11 +113,12 @@ struct Link {
     thread: ThreadId,
     on: WaitTarget,
     since: u64,
+    time: Option<u64>,
     site: Option<crate::trace::SiteId>,
 }
 
 impl Analysis for TransientDeadlocks {
-    fn on_event(&mut self, cx: &Context<'_>, ev: &Event) {
+    fn on_event(&mut self, cx: &Context<'_>, ev: &Event, _found: &mut Findings) {
         self.watch(cx, ev);
         let on = match ev.kind {
             EventKind::Request { obj, mode } => WaitTarget::Lock { obj, mode },
@@ -128,6 +129,7 @@ impl Analysis for TransientDeadlocks {
             thread: ev.thread,
             on,
             since: cx.index,
+            time: Some(ev.time),
             site: ev.site,
         };
         match find_cycle(cx.meta, cx.state, first) {
@@ -136,7 +138,7 @@ impl Analysis for TransientDeadlocks {
         }
     }
 
-    fn end_trace(&mut self, cx: &Context<'_>) -> Vec<Finding> {
+    fn end_trace(&mut self, cx: &Context<'_>, found: &mut Findings) {
         for open in std::mem::take(&mut self.open) {
             let still = open.waits.iter().all(|&(t, since)| {
                 let s = cx.state.thread(t);
@@ -147,11 +149,11 @@ impl Analysis for TransientDeadlocks {
             }
         }
         self.by_fingerprint.clear();
-        std::mem::take(&mut self.found)
-            .into_iter()
-            .filter(|f| f.ever_broken)
-            .map(finish)
-            .collect()
+        for f in std::mem::take(&mut self.found) {
+            if f.ever_broken {
+                found.add(finish(f));
+            }
+        }
     }
 }
 
@@ -228,19 +230,13 @@ impl TransientDeadlocks {
     }
 }
 
-/// The finding with the cause in its title and the count in a note.
+/// The finding with how it was broken and how often it formed.
 fn finish(f: Found) -> Finding {
     let mut finding = f.finding;
-    let cause = f.broken_by.unwrap_or(Cause::Unknown).words();
-    finding.title =
-        finding
-            .title
-            .replacen("deadlock: ", &format!("deadlock (broken by {cause}): "), 1);
-    if f.times > 1 {
-        finding
-            .notes
-            .push(format!("this cycle formed {} times in the run", f.times));
+    if let Detail::Deadlock { end, .. } = &mut finding.detail {
+        *end = f.broken_by.unwrap_or(Cause::Unknown).end();
     }
+    finding.occurrences = f.times;
     finding
 }
 
@@ -296,6 +292,7 @@ fn find_cycle(meta: &TraceMeta, state: &Replay, first: Link) -> Option<Vec<Link>
             thread: u,
             on: b.on,
             since: b.since,
+            time: Some(b.time),
             site: b.site,
         });
         stack.push(waits_for(meta, state, u, b.on));
@@ -303,8 +300,8 @@ fn find_cycle(meta: &TraceMeta, state: &Replay, first: Link) -> Option<Vec<Link>
     None
 }
 
-/// The finding for `cycle`, rotated to start at its smallest thread. Its
-/// title starts `deadlock: `; [`finish`] adds the cause.
+/// The finding for `cycle`, rotated to start at its smallest thread; how it
+/// was broken is set by [`finish`].
 fn cycle_finding(meta: &TraceMeta, state: &Replay, cycle: &[Link]) -> Finding {
     let start = (0..cycle.len())
         .min_by_key(|&i| cycle[i].thread)
@@ -315,73 +312,28 @@ fn cycle_finding(meta: &TraceMeta, state: &Replay, cycle: &[Link]) -> Finding {
         .copied()
         .collect();
     let n = cycle.len();
-    let (mut parts, mut threads, mut prims, mut sites) = (vec![], vec![], BTreeSet::new(), vec![]);
-    let mut steps: Vec<Step> = Vec::new();
-    let mut rows: Vec<(u64, usize, String)> = Vec::new();
-    for (col, link) in cycle.iter().enumerate() {
-        let name = describe::thread(meta, link.thread);
-        let waits = describe::wait_target(meta, link.on);
-        // The lock this thread holds that the previous thread waits for.
-        let held = match cycle[(col + n - 1) % n].on {
-            WaitTarget::Lock { obj, .. } => state.thread(link.thread).holding(obj),
-            _ => None,
-        };
-        match held {
-            Some(h) => {
-                let lock = describe::prim(meta, h.obj);
-                parts.push(format!("{name} holds {lock} and waits for {waits}"));
-                steps.push(describe::step(
-                    meta,
-                    h.since,
-                    link.thread,
-                    h.site,
-                    format!("acquired {lock}"),
-                ));
-                rows.push((h.since, col, format!("lock({lock})")));
-                sites.push(describe::site_or_unknown(meta, h.site));
+    let waiters = cycle
+        .iter()
+        .enumerate()
+        .map(|(col, link)| {
+            // The lock this thread holds that the previous thread waits for.
+            let held = match cycle[(col + n - 1) % n].on {
+                WaitTarget::Lock { obj, .. } => state.thread(link.thread).holding(obj),
+                _ => None,
+            };
+            Waiter {
+                thread: names::thread(meta, link.thread),
+                holds: held.map(|h| Taken {
+                    lock: names::prim(meta, h.obj),
+                    mode: names::mode(meta, h.obj, h.mode),
+                    at: names::at(meta, h.since, Some(h.time), h.site),
+                }),
+                waits_for: names::wait_on(meta, link.on),
+                blocked: names::at(meta, link.since, link.time, link.site),
             }
-            None => parts.push(format!("{name} waits for {waits}")),
-        }
-        if let Some(obj) = describe::wait_obj(link.on) {
-            prims.insert(describe::prim(meta, obj));
-        }
-        let what = format!("blocked waiting for {waits}");
-        steps.push(describe::step(
-            meta,
-            link.since,
-            link.thread,
-            link.site,
-            what,
-        ));
-        rows.push((link.since, col, describe::wait_verb(meta, link.on)));
-        sites.push(describe::site_or_unknown(meta, link.site));
-        threads.push(name);
-    }
-    steps.sort_by_key(|s| s.event);
-    rows.sort_by_key(|r| r.0);
-    let title = format!("deadlock: {}", parts.join("; "));
-    let prims: Vec<String> = prims.into_iter().collect();
-    sites.sort();
-    let identity: Vec<&str> = std::iter::once("broken")
-        .chain(prims.iter().map(String::as_str))
-        .chain(sites.iter().map(String::as_str))
+        })
         .collect();
-    let mut f = Finding::new(FindingKind::Deadlock, title, &identity);
-    let mut scenario_rows: Vec<(usize, String)> = rows.into_iter().map(|r| (r.1, r.2)).collect();
-    scenario_rows.push((0, DEADLOCK_ROW.to_owned()));
-    f.scenario = Some(Scenario {
-        threads: threads.clone(),
-        rows: scenario_rows,
-    });
-    f.threads = threads;
-    f.primitives = prims;
-    f.steps = steps;
-    f.notes.push(
-        "every thread of the cycle was blocked on the next; the run went on only because \
-         a wait gave up, so without the timeout (or panic) it hangs"
-            .to_owned(),
-    );
-    f
+    build::deadlock(waiters, End::BrokenUnknown)
 }
 
 #[cfg(test)]

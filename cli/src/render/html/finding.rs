@@ -1,27 +1,24 @@
-//! One finding group as the page shows it: facts, steps with their sites
+//! One finding as the page shows it: facts, steps with their sites
 //! and source lines, the lockdep scenario, the lock cycle, and the
 //! timeline segments that hold its steps.
 //!
-//! A finding is read through a fixed set of its fields (kind, severity,
-//! title, fingerprint, names, step events, threads and sites, feasibility,
-//! scenario, trace); a step's sentence only through [`step_text`] and the
-//! scenario's rows only through [`scenario_rows`].
+//! Every sentence comes from the detector's wording module: a step's through
+//! [`step_text`], the scenario's rows through [`scenario_rows`].
 
-use lockscope_detector::report::{Feasibility, Finding, FindingKind, Scenario, Step};
+use lockscope_detector::finding::{wording, Finding, FindingKind, Scenario, Step};
 
 use super::model::{
     CycleEdge, CycleView, FindingView, Occurrence, ScenarioRow, ScenarioView, StepView,
 };
 use super::segments::Segments;
 use super::source::Sources;
-use super::OTHERS_SHOWN;
 use crate::gate::{Disposition, Status};
 use crate::render::events::{obj, thread};
 use crate::render::Ctx;
 
 /// What a step says happened, in words.
 pub fn step_text(step: &Step) -> String {
-    step.what.clone()
+    wording::step(step)
 }
 
 /// The lockdep scenario's columns and rows.
@@ -31,9 +28,9 @@ pub fn scenario_rows(scenario: &Scenario) -> ScenarioView {
         rows: scenario
             .rows
             .iter()
-            .map(|(column, text)| ScenarioRow {
-                column: *column,
-                text: text.clone(),
+            .map(|row| ScenarioRow {
+                column: row.column,
+                text: wording::op(&row.op),
             })
             .collect(),
     }
@@ -42,22 +39,21 @@ pub fn scenario_rows(scenario: &Scenario) -> ScenarioView {
 /// The index in `cx.report.traces` of the trace `f` comes from.
 pub fn trace_index(cx: &Ctx<'_>, f: &Finding) -> Option<usize> {
     let traces = &cx.report.traces;
-    match &f.trace {
-        Some(name) => traces.iter().position(|t| t.name == *name),
+    match f.steps_trace() {
+        Some(name) => traces.iter().position(|t| t.name == name),
         None => (traces.len() == 1).then_some(0),
     }
 }
 
-/// The view of the finding group `group` (indices into the report's
-/// findings; the first is shown).
+/// The view of finding `index` of the report.
 pub fn view(
     cx: &Ctx<'_>,
-    group: &[usize],
+    index: usize,
     segs: &Segments<'_>,
     sources: &mut Sources<'_>,
 ) -> FindingView {
-    let f = &cx.report.findings[group[0]];
-    let d = &cx.verdict.dispositions[group[0]];
+    let f = &cx.report.findings[index];
+    let d = &cx.verdict.dispositions[index];
     let trace = trace_index(cx, f);
     let steps = f
         .steps
@@ -86,23 +82,23 @@ pub fn view(
         severity: f.severity.as_str(),
         level: d.level.as_str(),
         status: status(d),
-        title: f.title.clone(),
+        title: cx.with_words(|w| wording::title(f, w)),
         fingerprint: f.fingerprint.clone(),
-        count: group.len(),
-        trace: f.trace.clone(),
+        count: usize::try_from(f.occurrences).unwrap_or(usize::MAX),
+        trace: f.steps_trace().map(str::to_owned),
         threads: f.threads.clone(),
         locks: f.primitives.clone(),
         vars: f.vars.clone(),
-        grade: f.feasibility.map(grade),
+        grade: f.grade.map(|g| g.as_str()),
         steps,
         scenario: f.scenario.as_ref().map(scenario_rows),
         cycle: trace.and_then(|t| cycle(f, t, segs)),
         no_timeline: no_timeline(cx, f, trace, segments.is_empty(), segs),
         segments,
-        others: group[1..]
+        others: f
+            .examples
             .iter()
-            .take(OTHERS_SHOWN)
-            .filter_map(|&i| cx.report.findings[i].steps.last())
+            .filter_map(|steps| steps.last())
             .map(|s| Occurrence {
                 thread: s.thread.clone(),
                 site: s.site.as_deref().map(|x| cx.root.relative_site(x)),
@@ -117,14 +113,6 @@ fn status(d: &Disposition) -> String {
         Status::New => "new".to_owned(),
         Status::Baselined => "baselined".to_owned(),
         Status::Suppressed { reason } => format!("suppressed: {reason}"),
-    }
-}
-
-fn grade(f: Feasibility) -> &'static str {
-    match f {
-        Feasibility::Confirmed => "confirmed",
-        Feasibility::Feasible => "feasible",
-        Feasibility::Unconfirmed => "unconfirmed",
     }
 }
 

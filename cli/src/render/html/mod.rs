@@ -24,17 +24,15 @@ mod source;
 
 pub use finding::{scenario_rows, step_text};
 
-use lockscope_detector::report::{FindingKind, Report};
+use lockscope_detector::finding::{wording, FindingKind};
+use lockscope_detector::report::Report;
 use lockscope_detector::timeline::Timelines;
 
 use self::model::{KindGroup, LockRow, Page, Summary, TraceView};
 use self::segments::Segments;
 use self::source::Sources;
-use super::{count_noun, groups, summary_line, Ctx};
+use super::Ctx;
 use crate::gate::Level;
-
-/// Other findings of a group listed under its first, at most.
-pub const OTHERS_SHOWN: usize = 50;
 
 const TEMPLATE: &str = include_str!("assets/page.html");
 const STYLE: &str = include_str!("assets/style.css");
@@ -87,24 +85,22 @@ pub fn page(cx: &Ctx<'_>, timelines: &[Result<Timelines, String>]) -> Page {
     let report = cx.report;
     let segs = Segments::new(report, timelines, cx.root);
     let mut sources = Sources::new(cx.root);
-    let groups = groups(report);
-    let findings = groups
-        .iter()
-        .map(|g| finding::view(cx, g, &segs, &mut sources))
+    let findings = (0..report.findings.len())
+        .map(|i| finding::view(cx, i, &segs, &mut sources))
         .collect();
     let verdict = cx.verdict;
     Page {
         generator: concat!("lockscope ", env!("CARGO_PKG_VERSION")).to_owned(),
         summary: Summary {
-            line: summary_line(report),
+            line: report.summary_line(),
             passed: !verdict.failed(),
             exit_code: verdict.exit_code(),
             tally: verdict.tally(),
-            findings: report.findings.len(),
-            distinct: groups.len(),
+            findings: report.findings.iter().map(|f| f.occurrences as usize).sum(),
+            distinct: report.findings.len(),
         },
         traces: traces(report, timelines),
-        kinds: kinds(cx, &groups),
+        kinds: kinds(cx),
         findings,
         locks: locks(report),
         limits: report.limits.clone(),
@@ -137,25 +133,25 @@ fn traces(report: &Report, timelines: &[Result<Timelines, String>]) -> Vec<Trace
         .collect()
 }
 
-/// Finding groups by kind, most severe kind first.
-fn kinds(cx: &Ctx<'_>, groups: &[Vec<usize>]) -> Vec<KindGroup> {
+/// Findings by kind, most severe kind first.
+fn kinds(cx: &Ctx<'_>) -> Vec<KindGroup> {
+    let findings = &cx.report.findings;
     FindingKind::ALL
         .iter()
         .filter_map(|&kind| {
-            let mine: Vec<usize> = (0..groups.len())
-                .filter(|&g| cx.report.findings[groups[g][0]].kind == kind)
+            let mine: Vec<usize> = (0..findings.len())
+                .filter(|&i| findings[i].kind == kind)
                 .collect();
-            let count: usize = mine.iter().map(|&g| groups[g].len()).sum();
+            let count: usize = mine.iter().map(|&i| findings[i].occurrences as usize).sum();
             let level = mine
                 .iter()
-                .flat_map(|&g| &groups[g])
                 .map(|&i| cx.verdict.dispositions[i].level)
                 .max()
                 .unwrap_or(Level::Allow);
             (count > 0).then(|| KindGroup {
                 kind: kind.as_str(),
-                title: count_noun(kind, count),
-                help: kind.help(),
+                title: wording::count(kind, count),
+                help: wording::help(kind),
                 count,
                 level: level.as_str(),
                 findings: mine,

@@ -52,7 +52,7 @@ fn the_seeds_deadlock_has_its_cycle_scenario_steps_and_timeline() {
     assert_eq!(cycle.edges.len(), 2);
     let scenario = f.scenario.as_ref().expect("the scenario");
     assert_eq!(scenario.threads, ["task1", "task2"]);
-    assert_eq!(scenario.rows[0].text, "lock(plate)");
+    assert_eq!(scenario.rows[0].text, "lock(plate);");
     let steps: Vec<_> = f.steps.iter().map(|s| (s.event, s.time)).collect();
     assert_eq!(steps[2], (Some(8), Some(51_135_300)));
     assert_eq!(
@@ -94,13 +94,14 @@ fn a_trace_that_cannot_be_read_again_says_so_and_the_rest_still_renders() {
         Some("the trace was read from standard input")
     );
     let counted: usize = page.kinds.iter().map(|k| k.count).sum();
-    assert_eq!(counted, report.findings.len());
+    let occurrences: u64 = report.findings.iter().map(|f| f.occurrences).sum();
+    assert_eq!(counted as u64, occurrences);
 }
 
 #[test]
 fn data_cannot_close_the_script_element_it_lives_in() {
     let mut report = sample();
-    report.findings[0].title = "</script><script>alert(1)</script><!--".to_owned();
+    report.findings[0].steps[0].thread = "</script><script>alert(1)</script><!--".to_owned();
     let fx = Fixture::new(&report);
     let cx = fx.ctx(&report, false, false);
     let html = render(&cx, &[]);
@@ -111,7 +112,7 @@ fn data_cannot_close_the_script_element_it_lives_in() {
     let end = start + html[start..].find("</script>").unwrap();
     let page: serde_json::Value = serde_json::from_str(&html[start..end]).expect("the data parses");
     assert_eq!(
-        page["findings"][0]["title"],
+        page["findings"][0]["steps"][0]["thread"],
         "</script><script>alert(1)</script><!--"
     );
 }

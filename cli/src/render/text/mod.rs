@@ -1,28 +1,23 @@
-//! The human report: one block per finding group, most severe first, then
-//! the summary and the gate's verdict.
+//! The human report: one block per finding, most severe first, then the
+//! summary and the gate's verdict.
 //!
 //! A block is headed `error[kind]: title` (the word is the gate's level:
-//! `error` for denied, `warning` for warned, `note` for allowed), names the
-//! trace, threads, locks and variables, lists the steps with their sites
-//! (`file:line:col`, relative to the repository root) and adds a per-kind
-//! body: the lockdep-style scenario for deadlocks, the three numbered
-//! accesses for lost updates, the ThreadSanitizer layout (current access,
-//! previous access, `SUMMARY:`) for races. Findings that share a fingerprint
-//! are printed once, with `... and N more like this`; counts stay exact.
+//! `error` for denied, `warning` for warned, `note` for allowed), with the
+//! finding's occurrences when it occurred more than once, names the traces,
+//! threads, locks and variables, the grade and the notes, then the
+//! finding's body as the detector's wording lays it out (the steps with
+//! their sites relative to the repository root, the lockdep scenario for
+//! deadlocks, ThreadSanitizer's layout for races, the numbered accesses of
+//! a lost update). `-v` adds the further occurrences kept and backtraces.
 //! Allowed and suppressed findings are hidden unless `-v`.
 
 use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
-use lockscope_detector::report::{Feasibility, Finding, FindingKind, Step};
+use lockscope_detector::finding::wording::{self, Emphasis, Line, Words};
+use lockscope_detector::finding::Finding;
 
-mod race;
-mod scenario;
-
-pub use scenario::scenario;
-
-use self::race::{in_body, race};
-use super::{groups, summary_line, Ctx};
+use super::Ctx;
 use crate::gate::{Disposition, Level, Status};
 
 const BOLD: Style = Style::new().bold();
@@ -37,18 +32,12 @@ pub fn render(cx: &Ctx<'_>) -> String {
     let mut out = String::new();
     let mut hidden = 0;
     if !cx.quiet {
-        for group in groups(cx.report) {
-            let first = group[0];
-            let d = &cx.verdict.dispositions[first];
+        for (f, d) in cx.report.findings.iter().zip(&cx.verdict.dispositions) {
             if !d.shown() && !cx.verbose {
-                hidden += group.len();
+                hidden += 1;
                 continue;
             }
-            block(&mut out, cx, &cx.report.findings[first], d);
-            let more = group.len() - 1;
-            if more > 0 {
-                more_line(&mut out, cx, &group[1..]);
-            }
+            block(&mut out, cx, f, d);
             out.push('\n');
         }
         for t in &cx.report.traces {
@@ -73,7 +62,7 @@ pub fn render(cx: &Ctx<'_>) -> String {
 
 /// The summary and gate lines.
 pub fn footer(out: &mut String, cx: &Ctx<'_>) {
-    let _ = writeln!(out, "{BOLD}{}{BOLD:#}", summary_line(cx.report));
+    let _ = writeln!(out, "{BOLD}{}{BOLD:#}", cx.report.summary_line());
     let t = cx.verdict.tally();
     let mut parts = vec![format!("{} denied", t.denied)];
     for (n, what) in [
@@ -94,7 +83,7 @@ pub fn footer(out: &mut String, cx: &Ctx<'_>) {
     let _ = writeln!(out, "gate: {style}{word}{style:#} ({})", parts.join(", "));
 }
 
-/// The block of one finding (without the group's "... and N more").
+/// The block of finding `index`.
 pub fn finding(cx: &Ctx<'_>, index: usize) -> String {
     let mut out = String::new();
     block(
@@ -115,19 +104,38 @@ fn header_style(level: Level) -> (Style, &'static str) {
 }
 
 fn block(out: &mut String, cx: &Ctx<'_>, f: &Finding, d: &Disposition) {
+    cx.with_words(|w| {
+        header(out, f, d, w);
+        out.push('\n');
+        lines(out, &wording::body(f, w), 2);
+        if cx.verbose {
+            for (i, steps) in f.examples.iter().enumerate() {
+                let _ = writeln!(out, "\n  {DIM}occurrence {}:{DIM:#}", i + 2);
+                lines(out, &wording::steps(steps, w), 4);
+            }
+        }
+    });
+}
+
+fn header(out: &mut String, f: &Finding, d: &Disposition, w: &Words<'_>) {
     let (style, word) = header_style(d.level);
     let status = match &d.status {
         Status::New => String::new(),
         Status::Baselined => " (in baseline)".to_owned(),
         Status::Suppressed { reason } => format!(" (suppressed: {reason})"),
     };
+    let occurrences = wording::occurrences(f.occurrences)
+        .map(|o| format!(" {o}"))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "{style}{word}[{}]{style:#}{BOLD}: {}{BOLD:#}{status}",
-        f.kind, f.title
+        "{style}{word}[{}]{style:#}{BOLD}: {}{BOLD:#}{occurrences}{status}",
+        f.kind,
+        wording::title(f, w)
     );
-    if let Some(trace) = &f.trace {
-        let _ = writeln!(out, "  {DIM}-->{DIM:#} {trace}");
+    if !f.origins.is_empty() {
+        let traces: Vec<&str> = f.origins.iter().map(|o| o.trace.as_str()).collect();
+        let _ = writeln!(out, "  {DIM}-->{DIM:#} {}", traces.join(", "));
     }
     let mut facts = Vec::new();
     for (label, names) in [
@@ -139,84 +147,39 @@ fn block(out: &mut String, cx: &Ctx<'_>, f: &Finding, d: &Disposition) {
             facts.push(format!("{label}: {}", names.join(", ")));
         }
     }
-    if let Some(feas) = f.feasibility {
-        facts.push(feasibility(feas).to_owned());
+    if let Some(g) = f.grade {
+        facts.push(wording::grade(g).to_owned());
+    }
+    if f.site_tuples > 1 {
+        facts.push(format!("{} site tuples", f.site_tuples));
     }
     if !facts.is_empty() {
         let _ = writeln!(out, "   = {}", facts.join("; "));
     }
-    for note in f.notes.iter().filter(|n| !in_body(f.kind, n)) {
+    for note in wording::notes(f, w) {
         let _ = writeln!(out, "   = note: {note}");
     }
     let _ = writeln!(out, "   = {DIM}fingerprint: {}{DIM:#}", f.fingerprint);
-    out.push('\n');
-    match f.kind {
-        FindingKind::DataRace => race(out, cx, f),
-        FindingKind::LostUpdate => numbered(out, cx, &f.steps),
-        _ => steps(out, cx, &f.steps),
-    }
-    if let Some(s) = &f.scenario {
-        scenario(out, s);
-    }
 }
 
-fn feasibility(f: Feasibility) -> &'static str {
-    match f {
-        Feasibility::Confirmed => "happened in this run",
-        Feasibility::Feasible => "a valid reordering of this run reaches it",
-        Feasibility::Unconfirmed => "no reordering reaching it was found (may be a false alarm)",
-    }
-}
-
-fn site_line(cx: &Ctx<'_>, s: &Step) -> String {
-    let site = s
-        .site
-        .as_deref()
-        .map_or_else(|| "unknown site".to_owned(), |x| cx.root.relative_site(x));
-    match s.event {
-        Some(e) => format!("at {site} {DIM}(event {e}){DIM:#}"),
-        None => format!("at {site}"),
-    }
-}
-
-fn backtrace(out: &mut String, cx: &Ctx<'_>, s: &Step, indent: &str) {
-    if cx.verbose {
-        for (i, frame) in s.backtrace.iter().enumerate() {
-            let _ = writeln!(out, "{indent}#{i} {frame}");
+/// `lines` indented by `by`, styled.
+fn lines(out: &mut String, lines: &[Line], by: usize) {
+    for line in lines {
+        if line.spans.is_empty() {
+            out.push('\n');
+            continue;
         }
-    }
-}
-
-fn steps(out: &mut String, cx: &Ctx<'_>, steps: &[Step]) {
-    for s in steps {
-        let _ = writeln!(out, "  {BOLD}{}{BOLD:#}: {}", s.thread, s.what);
-        let _ = writeln!(out, "      {}", site_line(cx, s));
-        backtrace(out, cx, s, "        ");
-    }
-}
-
-fn numbered(out: &mut String, cx: &Ctx<'_>, steps: &[Step]) {
-    for (i, s) in steps.iter().enumerate() {
-        let _ = writeln!(out, "  {}. {BOLD}{}{BOLD:#}: {}", i + 1, s.thread, s.what);
-        let _ = writeln!(out, "       {}", site_line(cx, s));
-        backtrace(out, cx, s, "         ");
-    }
-}
-
-fn more_line(out: &mut String, cx: &Ctx<'_>, rest: &[usize]) {
-    if cx.verbose {
-        for &i in rest {
-            let f = &cx.report.findings[i];
-            let at = f.steps.last().map(|s| site_line(cx, s)).unwrap_or_default();
-            let thread = f.steps.last().map_or("", |s| s.thread.as_str());
-            let _ = writeln!(out, "  also: {thread} {at}");
+        let _ = write!(out, "{:1$}", "", line.indent + by);
+        for (emphasis, text) in &line.spans {
+            let style = match emphasis {
+                Emphasis::Plain => Style::new(),
+                Emphasis::Strong => BOLD,
+                Emphasis::Alarm => RED,
+                Emphasis::Faint => DIM,
+            };
+            let _ = write!(out, "{style}{text}{style:#}");
         }
-    } else {
-        let _ = writeln!(
-            out,
-            "\n  ... and {} more like this (same fingerprint; -v lists them)",
-            rest.len()
-        );
+        out.push('\n');
     }
 }
 
@@ -236,11 +199,11 @@ mod tests {
     fn deadlock_block_has_lockdep_scenario() {
         let out = plain(false, false);
         assert!(
-            out.starts_with("error[deadlock]: deadlock: T1 and T2"),
+            out.starts_with("error[deadlock]: deadlock: T1 holds L1 and waits for L2"),
             "{out}"
         );
         assert!(out.contains("Possible unsafe locking scenario:"), "{out}");
-        assert_eq!(out.matches("*** DEADLOCK ***").count(), 1, "{out}");
+        assert_eq!(out.matches(wording::DEADLOCK).count(), 2, "{out}");
         assert!(out.contains("at src/bank.rs:10:5 (event 3)"), "{out}");
         let scen: Vec<&str> = out
             .lines()
@@ -255,28 +218,32 @@ mod tests {
     }
 
     #[test]
-    fn lost_updates_are_grouped_and_counted() {
+    fn lost_updates_are_one_finding_with_their_occurrences() {
         let out = plain(false, false);
         assert_eq!(out.matches("error[lost_update]").count(), 1, "{out}");
-        assert!(out.contains("... and 2 more like this"), "{out}");
+        assert!(out.contains("before it (3 occurrences)"), "{out}");
         assert!(
-            out.contains("  3. worker-100: wrote x from the stale read"),
+            out.contains("  3. worker-100: wrote x computed from its read"),
             "{out}"
         );
-        assert!(out.contains("3 lost updates"), "{out}");
+        assert!(out.contains("1 lost update (3 occurrences)"), "{out}");
+        assert!(!out.contains("occurrence 2:"), "{out}");
         let verbose = plain(true, false);
-        assert!(verbose.contains("also: worker-300"), "{verbose}");
+        assert!(
+            verbose.contains("occurrence 2:\n    worker-200: read x"),
+            "{verbose}"
+        );
     }
 
     #[test]
     fn race_uses_tsan_layout() {
         let out = plain(false, false);
-        assert!(out.contains("WARNING: lockscope: data race"), "{out}");
         let race: Vec<&str> = out
             .lines()
             .skip_while(|l| !l.contains("WARNING: lockscope: data race"))
             .take(10)
             .collect();
+        assert_eq!(race[0], "  WARNING: lockscope: data race", "{out}");
         assert_eq!(race[1], "    Write of flag by thread T9:", "{out}");
         assert_eq!(race[2], "      at src/flag.rs:7:1 (event 41)", "{out}");
         assert_eq!(
@@ -284,36 +251,11 @@ mod tests {
             "{out}"
         );
         assert_eq!(race[7], "    Thread T9 created at src/main.rs:5:5", "{out}");
+        let (summary, rest) = race[9].split_at(10);
+        assert_eq!(summary, "  SUMMARY:", "{out}");
         assert_eq!(
-            race[9],
-            "  SUMMARY: lockscope: data race on flag at src/flag.rs:7:1 and src/flag.rs:3:1"
-        );
-        assert!(!out.contains("note: SUMMARY"), "{out}");
-    }
-
-    #[test]
-    fn race_steps_worded_otherwise_fall_back_to_trace_order() {
-        let mut report = sample();
-        let race = report
-            .findings
-            .iter_mut()
-            .find(|f| f.kind == FindingKind::DataRace)
-            .unwrap();
-        race.notes.clear();
-        race.steps.reverse();
-        race.steps[0].what = "read flag".into();
-        race.steps[1].what = "wrote flag".into();
-        let fx = Fixture::new(&report);
-        let cx = fx.ctx(&report, false, false);
-        let out = anstream::adapter::strip_str(&render(&cx)).to_string();
-        assert!(out.contains("    Wrote flag by thread T9:"), "{out}");
-        assert!(
-            out.contains("    Previous read flag by thread main:"),
-            "{out}"
-        );
-        assert!(
-            out.contains("SUMMARY: lockscope: data race src/flag.rs:7:1 in flag"),
-            "{out}"
+            rest,
+            " lockscope: data race on flag at src/flag.rs:7:1 and src/flag.rs:3:1"
         );
     }
 
@@ -328,9 +270,9 @@ mod tests {
         let last: Vec<&str> = out.lines().rev().take(2).collect();
         assert_eq!(
             last[1],
-            "1 deadlock, 1 potential deadlock, 1 long hold, 3 lost updates, 1 data race in 2 traces"
+            "1 deadlock, 1 potential deadlock, 1 long hold, 1 lost update (3 occurrences), 1 data race in 2 traces"
         );
-        assert_eq!(last[0], "gate: FAILED (6 denied, 1 allowed)");
+        assert_eq!(last[0], "gate: FAILED (4 denied, 1 allowed)");
         assert!(plain(true, false).contains("note[long_hold]"));
     }
 
@@ -339,9 +281,11 @@ mod tests {
         assert_eq!(plain(false, true).lines().count(), 2);
     }
 
-    /// The whole layout, reviewed as `snapshots/*.snap`.
+    /// The whole layout, reviewed as `cli/tests/snapshots/*.snap`.
     #[test]
     fn snapshot_of_the_sample_report() {
-        insta::assert_snapshot!(plain(false, false));
+        insta::with_settings!({snapshot_path => "../../../tests/snapshots"}, {
+            insta::assert_snapshot!(plain(false, false));
+        });
     }
 }

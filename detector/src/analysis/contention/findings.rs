@@ -1,99 +1,73 @@
 //! The findings of the contention analysis: starvation (bypass, long wait)
-//! and long holds, worded for people.
+//! and long holds.
 
 use super::LockAcc;
-use crate::analysis::wording::{duration, step};
-use crate::analysis::Context;
-use crate::report::{Finding, FindingKind};
+use crate::analysis::{names, Context};
+use crate::finding::{site_tuple, Detail, Finding, FindingKind, Role, Waited};
 use crate::state::{Replay, WaitTarget};
-use crate::trace::{ObjId, SiteId, ThreadId};
+use crate::trace::{ObjId, SiteId, ThreadId, TraceMeta};
+
+/// A trace event: index, time, site.
+pub(super) type Point = (u64, Option<u64>, Option<SiteId>);
 
 /// The request and (unless still waiting) the acquisition of one wait.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct WaitSteps {
-    pub(super) request: (u64, Option<SiteId>),
-    pub(super) acquired: Option<(u64, Option<SiteId>)>,
+    pub(super) request: Point,
+    pub(super) acquired: Option<Point>,
 }
 
-/// Other threads took `obj` `bypassed` times while `t` waited.
-pub(super) fn bypass(
-    cx: &Context<'_>,
-    t: ThreadId,
-    obj: ObjId,
-    at: WaitSteps,
-    bypassed: u64,
-) -> Finding {
-    let what = format!("bypassed {bypassed} times");
-    starvation(cx, t, obj, at, "bypass", &what)
+impl WaitSteps {
+    /// The sites of the steps, hashed as the collector counts them.
+    pub(super) fn tuple(&self, meta: &TraceMeta) -> u64 {
+        let site = |p: Point| p.2.map(|s| meta.site(s));
+        site_tuple(std::iter::once(site(self.request)).chain(self.acquired.map(site)))
+    }
 }
 
-/// `t` waited `wait` ns for `obj`.
-pub(super) fn long_wait(
+/// `t` waited for `obj` as `waited` says.
+pub(super) fn starvation(
     cx: &Context<'_>,
-    t: ThreadId,
-    obj: ObjId,
+    (t, obj): (ThreadId, ObjId),
     at: WaitSteps,
-    wait: u64,
+    waited: Waited,
 ) -> Finding {
-    let what = format!("waited {}", duration(cx.meta.header.clock, wait));
-    starvation(cx, t, obj, at, "long wait", &what)
-}
-
-fn starvation(
-    cx: &Context<'_>,
-    t: ThreadId,
-    obj: ObjId,
-    at: WaitSteps,
-    reason: &str,
-    what: &str,
-) -> Finding {
-    let lock = cx.meta.primitive(obj).display_name();
-    let thread = cx.meta.thread(t).display_name();
-    let waiter_site = crate::analysis::wording::site_name(cx.meta, at.request.1);
-    let still = if at.acquired.is_none() {
-        " and is still waiting"
-    } else {
-        ""
+    let meta = cx.meta;
+    let lock = names::prim(meta, obj);
+    let thread = names::thread(meta, t);
+    let waiter_site = names::site(meta, at.request.2).unwrap_or_else(|| "unknown site".into());
+    let reason = match waited {
+        Waited::Bypassed { .. } => "bypass",
+        Waited::Long { .. } => "long wait",
+    };
+    let detail = Detail::Starvation {
+        thread: thread.clone(),
+        lock: lock.clone(),
+        waited: waited.clone(),
+        still_waiting: at.acquired.is_none(),
     };
     let mut f = Finding::new(
         FindingKind::Starvation,
-        format!("starvation: {thread} {what} for {lock}{still}"),
-        &[lock, &waiter_site, reason],
+        &[&lock, &waiter_site, reason],
+        detail,
     );
-    f.threads.push(thread.to_owned());
-    f.primitives.push(lock.to_owned());
-    f.steps.push(step(
-        cx.meta,
-        t,
-        at.request.0,
-        at.request.1,
-        format!("requested {lock}"),
-    ));
-    match at.acquired {
-        Some((index, site)) => f.steps.push(step(
-            cx.meta,
-            t,
-            index,
-            site,
-            format!("acquired {lock}: {what}"),
-        )),
-        None => f.notes.push(format!(
-            "{thread} was still waiting for {lock} when the trace ended ({what})"
-        )),
+    f.threads.push(thread);
+    f.primitives.push(lock.clone());
+    let requested = Role::Requested {
+        lock: lock.clone(),
+        mode: None,
+        holding: Vec::new(),
+    };
+    f.steps.push(names::step(meta, t, at.request, requested));
+    if let Some(point) = at.acquired {
+        let acquired = Role::Acquired {
+            lock,
+            mode: None,
+            waited: Some(waited),
+        };
+        f.steps.push(names::step(meta, t, point, acquired));
     }
     f
-}
-
-/// One more occurrence of an already reported starvation.
-pub(super) fn count_again(f: &mut Finding) {
-    const PREFIX: &str = "more occurrences at this site in this trace: ";
-    match f.notes.iter_mut().find(|n| n.starts_with(PREFIX)) {
-        Some(note) => {
-            let n: u64 = note[PREFIX.len()..].parse().unwrap_or(0);
-            *note = format!("{PREFIX}{}", n + 1);
-        }
-        None => f.notes.push(format!("{PREFIX}1")),
-    }
 }
 
 /// Whether `t` waits in, or behind, a wait-for cycle over locks.
@@ -125,37 +99,41 @@ pub(super) fn long_hold(cx: &Context<'_>, obj: ObjId, acc: &LockAcc) -> Option<F
     if (longest.len as f64) <= cx.config.long_hold_factor * others {
         return None;
     }
-    let clock = cx.meta.header.clock;
-    let lock = cx.meta.primitive(obj).display_name();
-    let thread = cx.meta.thread(longest.thread).display_name();
-    let site = crate::analysis::wording::site_name(cx.meta, longest.acquired.1);
-    let held = duration(clock, longest.len);
-    let mut f = Finding::new(
-        FindingKind::LongHold,
-        format!("long hold: {lock} held {held} by {thread}"),
-        &[lock, &site],
-    );
-    f.threads.push(thread.to_owned());
-    f.primitives.push(lock.to_owned());
-    let (a, r) = (longest.acquired, longest.released);
-    f.steps.push(step(
-        cx.meta,
+    let meta = cx.meta;
+    let lock = names::prim(meta, obj);
+    let thread = names::thread(meta, longest.thread);
+    let site = names::site(meta, longest.acquired.2).unwrap_or_else(|| "unknown site".into());
+    let held = names::duration(meta, longest.len);
+    let detail = Detail::LongHold {
+        lock: lock.clone(),
+        thread: thread.clone(),
+        held,
+        others: acc.holds - 1,
+        others_mean: names::duration(meta, others as u64),
+    };
+    let mut f = Finding::new(FindingKind::LongHold, &[&lock, &site], detail);
+    f.threads.push(thread);
+    f.primitives.push(lock.clone());
+    let acquired = Role::Acquired {
+        lock: lock.clone(),
+        mode: None,
+        waited: None,
+    };
+    let released = Role::Released {
+        lock,
+        held: Some(held),
+    };
+    f.steps.push(names::step(
+        meta,
         longest.thread,
-        a.0,
-        a.1,
-        format!("acquired {lock}"),
+        longest.acquired,
+        acquired,
     ));
-    f.steps.push(step(
-        cx.meta,
+    f.steps.push(names::step(
+        meta,
         longest.thread,
-        r.0,
-        r.1,
-        format!("released {lock} after {held}"),
-    ));
-    f.notes.push(format!(
-        "the other {} holds of {lock} took {} on average",
-        acc.holds - 1,
-        duration(clock, others as u64)
+        longest.released,
+        released,
     ));
     Some(f)
 }

@@ -1,12 +1,12 @@
-//! Per-lock accumulators of the contention analysis and their conversion
-//! to [`LockStats`] rows.
+//! Per-lock and per-thread accumulators of the contention analysis and
+//! their conversion to [`LockStats`] and [`ThreadStats`] rows.
 
 use std::collections::HashMap;
 
+use super::findings::Point;
 use crate::analysis::histogram::LogHistogram;
-use crate::analysis::wording::site_name;
-use crate::analysis::Context;
-use crate::report::{ContentionSite, LockStats};
+use crate::analysis::{names, Context};
+use crate::report::{ContentionSite, LockStats, ThreadStats};
 use crate::trace::{ObjId, SiteId, ThreadId};
 
 /// One lock's accumulators for the current trace.
@@ -33,8 +33,48 @@ pub(super) struct LockAcc {
 pub(super) struct Hold {
     pub(super) len: u64,
     pub(super) thread: ThreadId,
-    pub(super) acquired: (u64, Option<SiteId>),
-    pub(super) released: (u64, Option<SiteId>),
+    pub(super) acquired: Point,
+    pub(super) released: Point,
+}
+
+/// One thread's accumulators for the current trace: the same acquisitions,
+/// waits and holds as the locks', summed per thread.
+#[derive(Clone, Debug, Default)]
+pub(super) struct ThreadAcc {
+    pub(super) acquisitions: u64,
+    contended: u64,
+    wait_total: u64,
+    wait_max: u64,
+    pub(super) holds: u64,
+    hold_total: u64,
+    hold_max: u64,
+}
+
+impl ThreadAcc {
+    pub(super) fn record_wait(&mut self, wait: u64) {
+        self.contended += 1;
+        self.wait_total = self.wait_total.saturating_add(wait);
+        self.wait_max = self.wait_max.max(wait);
+    }
+
+    pub(super) fn record_hold(&mut self, len: u64) {
+        self.holds += 1;
+        self.hold_total = self.hold_total.saturating_add(len);
+        self.hold_max = self.hold_max.max(len);
+    }
+
+    pub(super) fn into_stats(self, cx: &Context<'_>, t: ThreadId) -> ThreadStats {
+        ThreadStats {
+            trace: cx.trace_name.to_owned(),
+            name: names::thread(cx.meta, t),
+            acquisitions: self.acquisitions,
+            contended: self.contended,
+            wait_total: self.wait_total,
+            wait_max: self.wait_max,
+            hold_total: self.hold_total,
+            hold_max: self.hold_max,
+        }
+    }
 }
 
 impl LockAcc {
@@ -69,8 +109,8 @@ impl LockAcc {
             .sites
             .iter()
             .map(|(&(w, h), &(count, wait_total))| ContentionSite {
-                waiter_site: site_name(cx.meta, w),
-                holder_site: site_name(cx.meta, h),
+                waiter_site: site_name(cx, w),
+                holder_site: site_name(cx, h),
                 count,
                 wait_total,
             })
@@ -100,6 +140,11 @@ impl LockAcc {
             contention_sites: sites,
         }
     }
+}
+
+/// A site for a table row: `unknown site` when there is none.
+fn site_name(cx: &Context<'_>, s: Option<SiteId>) -> String {
+    names::site(cx.meta, s).unwrap_or_else(|| "unknown site".to_owned())
 }
 
 fn mean(total: u64, n: u64) -> f64 {

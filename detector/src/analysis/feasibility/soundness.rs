@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use proptest::prelude::*;
 
 use crate::analysis::testkit::{of_kind, TraceBuilder};
-use crate::report::{Feasibility, FindingKind};
+use crate::finding::{FindingKind, Grade};
 use crate::trace::{Event, EventKind, ObjId, ThreadId};
 
 const LOCKS: [&str; 3] = ["A", "B", "C"];
@@ -180,7 +180,7 @@ impl Program {
 
 /// The pattern of a predicted deadlock, from its proof steps (every
 /// second step is a thread's request).
-fn stops(program: &Program, events: &[Event], f: &crate::report::Finding) -> Vec<Stop> {
+fn stops(program: &Program, events: &[Event], f: &crate::finding::Finding) -> Vec<Stop> {
     f.steps
         .iter()
         .skip(1)
@@ -215,11 +215,11 @@ proptest! {
         let report = b.analyze();
         let program = Program::new(b.events());
         for f in of_kind(&report, FindingKind::PotentialDeadlock) {
-            if f.feasibility == Some(Feasibility::Unconfirmed) {
+            if f.grade == Some(Grade::Unconfirmed) {
                 continue;
             }
             let stops = stops(&program, b.events(), f);
-            prop_assert!(program.reaches(&stops), "{}: {:?}", f.title, stops);
+            prop_assert!(program.reaches(&stops), "{}: {:?}", f.title(), stops);
         }
     }
 }

@@ -19,6 +19,7 @@
 //! when a clock changed since the last one, so there are at most
 //! threads + forks + joins of them.
 
+use crate::finding::Distrust;
 use crate::trace::{Event, EventKind, ThreadId, TraceMeta};
 
 const NONE: u32 = u32::MAX;
@@ -106,23 +107,22 @@ impl ForkJoin {
     }
 
     /// Why this trace's fork/join cannot be trusted, if it cannot.
-    pub fn distrust(&self, meta: &TraceMeta) -> Option<String> {
+    pub fn distrust(&self, meta: &TraceMeta) -> Option<Distrust> {
         let name = |t: ThreadId| meta.thread(t).display_name().to_owned();
         if let Some((child, index)) = self.early_child {
-            return Some(format!(
-                "thread {} ran before the fork that starts it (event {index})",
-                name(child)
-            ));
+            return Some(Distrust::RanBeforeFork {
+                thread: name(child),
+                event: index,
+            });
         }
         let missing = self
             .forks
             .iter()
             .find(|(c, _)| !self.seen.get(c.index()).is_some_and(|s| s.0))?;
-        Some(format!(
-            "forked thread {} never appears (fork at event {})",
-            name(missing.0),
-            missing.1
-        ))
+        Some(Distrust::NeverAppears {
+            thread: name(missing.0),
+            event: missing.1,
+        })
     }
 }
 
@@ -182,15 +182,21 @@ mod tests {
         assert_eq!(fj.distrust(&meta), None);
         fj.on_event(3, &ev(0, EventKind::Fork { child: ThreadId(2) }));
         assert_eq!(
-            fj.distrust(&meta).as_deref(),
-            Some("forked thread T2 never appears (fork at event 3)")
+            fj.distrust(&meta),
+            Some(Distrust::NeverAppears {
+                thread: "T2".into(),
+                event: 3
+            })
         );
         let mut fj = ForkJoin::default();
         fj.on_event(0, &ev(1, EventKind::ThreadExit));
         fj.on_event(1, &ev(0, EventKind::Fork { child: ThreadId(1) }));
         assert_eq!(
-            fj.distrust(&meta).as_deref(),
-            Some("thread T1 ran before the fork that starts it (event 1)")
+            fj.distrust(&meta),
+            Some(Distrust::RanBeforeFork {
+                thread: "T1".into(),
+                event: 1
+            })
         );
     }
 }

@@ -5,7 +5,7 @@
 use super::clocks::ForkJoin;
 use super::edges::{Instance, Rep};
 use crate::analysis::feasibility::{Loc, Recorder};
-use crate::report::Feasibility;
+use crate::finding::Grade;
 use crate::state::{Replay, WaitTarget};
 use crate::trace::ThreadId;
 
@@ -19,10 +19,12 @@ pub struct Grader<'a> {
     /// The trace's final state (for confirmed).
     pub state: &'a Replay,
     pub clocks: &'a ForkJoin,
-    pub recorder: &'a Recorder,
+    /// The trace's events for feasibility; `None` grades every pattern
+    /// that is not confirmed as unconfirmed.
+    pub recorder: Option<&'a Recorder>,
     /// Whether fork/join happens-before may drop patterns.
     pub trust: bool,
-    /// Feasibility work left (events scanned); 0 once it ran out.
+    /// Grade work left (events scanned); 0 once it ran out.
     pub budget: u64,
 }
 
@@ -30,8 +32,8 @@ impl Grader<'_> {
     /// The best grade over occurrence combinations not ordered by
     /// fork/join, with the occurrences that reach it; `None` when every
     /// combination is ordered.
-    pub fn grade(&mut self, chosen: &[&Rep]) -> Option<(Feasibility, Vec<Instance>)> {
-        let mut best: Option<(Feasibility, Vec<Instance>)> = None;
+    pub fn grade(&mut self, chosen: &[&Rep]) -> Option<(Grade, Vec<Instance>)> {
+        let mut best: Option<(Grade, Vec<Instance>)> = None;
         let mut combo = vec![0usize; chosen.len()];
         for _ in 0..MAX_COMBOS {
             let insts: Vec<Instance> = chosen
@@ -41,16 +43,16 @@ impl Grader<'_> {
                 .collect();
             if !self.ordered(chosen, &insts) {
                 let grade = if self.confirmed(chosen, &insts) {
-                    Feasibility::Confirmed
-                } else if best.as_ref().is_some_and(|b| b.0 >= Feasibility::Feasible) {
-                    Feasibility::Unconfirmed
+                    Grade::Confirmed
+                } else if best.as_ref().is_some_and(|b| b.0 >= Grade::Feasible) {
+                    Grade::Unconfirmed
                 } else {
                     self.feasible(chosen, &insts)
                 };
                 if best.as_ref().is_none_or(|b| grade > b.0) {
                     best = Some((grade, insts));
                 }
-                if grade == Feasibility::Confirmed {
+                if grade == Grade::Confirmed {
                     break;
                 }
             }
@@ -80,7 +82,7 @@ impl Grader<'_> {
         })
     }
 
-    fn feasible(&mut self, chosen: &[&Rep], insts: &[Instance]) -> Feasibility {
+    fn feasible(&mut self, chosen: &[&Rep], insts: &[Instance]) -> Grade {
         let locs: Vec<Loc> = chosen
             .iter()
             .zip(insts)
@@ -92,12 +94,15 @@ impl Grader<'_> {
         // Fork/join constraints only ever add events to the closure, so the
         // closure applies them even when happens-before is not trusted: a
         // misnamed fork can hide a deadlock, never invent one.
-        match self.recorder.sync_preserving(&locs, &mut self.budget) {
-            Some(true) => Feasibility::Feasible,
-            Some(false) => Feasibility::Unconfirmed,
+        let Some(recorder) = self.recorder else {
+            return Grade::Unconfirmed;
+        };
+        match recorder.sync_preserving(&locs, &mut self.budget) {
+            Some(true) => Grade::Feasible,
+            Some(false) => Grade::Unconfirmed,
             None => {
                 self.budget = 0;
-                Feasibility::Unconfirmed
+                Grade::Unconfirmed
             }
         }
     }

@@ -20,25 +20,30 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::clocks::ForkJoin;
 use super::edges::{EdgeStore, Rep, NO_SITE};
-use super::render::{self, EdgeView};
+use super::render;
 use super::search::search;
-use crate::analysis::Context;
-use crate::analysis::{Config, Finished};
-use crate::report::Feasibility;
-use crate::trace::{ObjId, ThreadId, TraceMeta};
+use crate::analysis::{names, Config, Context, Finished};
+use crate::finding::build::SeenEdge;
+use crate::finding::{Findings, Grade, OrderEdge, Origin};
+use crate::trace::{ObjId, PrimitiveKind, ThreadId, TraceMeta};
 
 /// The merged lock-order graph of every trace so far.
 #[derive(Debug, Default)]
 pub struct Merged {
-    lock_ids: HashMap<String, u32>,
-    lock_names: Vec<String>,
-    site_ids: HashMap<String, u32>,
-    sites: Vec<String>,
-    /// Per global thread: display name (`trace: T1`), trace, local id.
-    threads: Vec<(String, usize, ThreadId)>,
+    // Read by `super::graph`, which draws it.
+    pub(super) lock_ids: HashMap<String, u32>,
+    pub(super) lock_names: Vec<String>,
+    pub(super) lock_kinds: Vec<PrimitiveKind>,
+    /// Per global lock: its identity key, and the trace it belongs to when
+    /// it has no creation site (a lock of that trace only).
+    pub(super) lock_keys: Vec<(String, Option<usize>)>,
+    pub(super) site_ids: HashMap<String, u32>,
+    pub(super) sites: Vec<String>,
+    /// Per global thread: display name in its trace, trace, local id.
+    pub(super) threads: Vec<(String, usize, ThreadId)>,
     /// Per trace: name, fork/join clocks and whether they are trusted.
-    traces: Vec<(String, ForkJoin, bool)>,
-    edges: EdgeStore,
+    pub(super) traces: Vec<(String, ForkJoin, bool)>,
+    pub(super) edges: EdgeStore,
 }
 
 fn intern(
@@ -55,16 +60,21 @@ fn intern(
 
 impl Merged {
     /// The global id of lock `o` of trace `trace`.
-    fn lock(&mut self, trace: usize, meta: &TraceMeta, o: u32) -> u32 {
+    pub fn lock(&mut self, trace: usize, meta: &TraceMeta, o: u32) -> u32 {
         let p = meta.primitive(ObjId(o));
-        let key = match p.site {
-            Some(s) => format!("{}@{}", p.display_name(), meta.site(s)),
+        let (key, local) = match p.site {
+            Some(s) => (format!("{}@{}", p.display_name(), meta.site(s)), None),
             // No creation site (STD traces name locks L0, L1, ... in each
             // program): the name alone would merge unrelated locks.
-            None => format!("{}#{trace}", p.display_name()),
+            None => (format!("{}#{trace}", p.display_name()), Some(trace)),
         };
         let name = p.display_name().to_owned();
-        intern(&mut self.lock_ids, &mut self.lock_names, key, name)
+        let id = intern(&mut self.lock_ids, &mut self.lock_names, key.clone(), name);
+        if self.lock_kinds.len() <= id as usize {
+            self.lock_kinds.push(p.kind);
+            self.lock_keys.push((key, local));
+        }
+        id
     }
 
     fn site(&mut self, meta: &TraceMeta, s: u32) -> u32 {
@@ -87,7 +97,7 @@ impl Merged {
         for rep in edges.all() {
             let thread = *thread_ids.entry(rep.thread).or_insert_with(|| {
                 let t = ThreadId(rep.thread);
-                let name = format!("{}: {}", cx.trace_name, cx.meta.thread(t).display_name());
+                let name = cx.meta.thread(t).display_name().to_owned();
                 self.threads.push((name, cx.trace, t));
                 self.threads.len() as u32 - 1
             });
@@ -111,13 +121,14 @@ impl Merged {
         self.traces.push((cx.trace_name.to_owned(), clocks, trust));
     }
 
-    /// Cross-trace findings and limits.
-    pub fn finish(&mut self, config: &Config) -> Finished {
+    /// Adds the cross-trace findings to `out`; returns the limits hit and
+    /// the lock cycles reported (global lock ids).
+    pub fn finish(&mut self, config: &Config, out: &mut Findings) -> (Finished, Vec<Vec<u32>>) {
         let mut done = Finished::default();
         if self.traces.len() < 2 {
-            return done;
+            return (done, Vec::new());
         }
-        type Found = (Vec<EdgeView>, Vec<usize>);
+        type Found = (Vec<SeenEdge>, Vec<usize>);
         let mut found: BTreeMap<Vec<(u32, u32, u32)>, Found> = BTreeMap::new();
         let cut = search(&self.edges, config, &mut |chosen| {
             let first = chosen[0].trace;
@@ -144,21 +155,15 @@ impl Merged {
                 self.edges.dropped
             ));
         }
-        for (views, traces) in found.into_values() {
-            let traces: Vec<&str> = traces.iter().map(|&t| self.traces[t].0.as_str()).collect();
-            let note = format!(
-                "the edges come from different traces ({}): no single run can deadlock this way, \
-                 but the program takes these locks in conflicting orders",
-                traces.join(", ")
-            );
-            let notes = vec![
-                render::feasibility_note(Feasibility::Unconfirmed).to_owned(),
-                note,
-            ];
-            done.findings
-                .push(render::finding(views, Feasibility::Unconfirmed, notes));
+        let mut cycles = Vec::new();
+        for (key, (views, traces)) in found {
+            cycles.push(key.iter().map(|k| k.0).collect());
+            let traces: Vec<String> = traces.iter().map(|&t| self.traces[t].0.clone()).collect();
+            let mut f = render::finding(views, Grade::Unconfirmed, traces.clone(), None);
+            f.origins = traces.into_iter().map(Origin::trace).collect();
+            out.add(f);
         }
-        done
+        (done, cycles)
     }
 
     /// Whether two edges of one trace are ordered by its fork/join.
@@ -182,20 +187,37 @@ impl Merged {
         })
     }
 
-    fn views(&self, chosen: &[&Rep]) -> Vec<EdgeView> {
-        let site = |s: u32| (s != NO_SITE).then(|| self.sites[s as usize].clone());
+    fn views(&self, chosen: &[&Rep]) -> Vec<SeenEdge> {
         chosen
             .iter()
-            .map(|r| EdgeView {
-                thread: self.threads[r.thread as usize].0.clone(),
-                from: self.lock_names[r.from as usize].clone(),
-                to: self.lock_names[r.to as usize].clone(),
-                site_from: site(r.site_from),
-                site_to: site(r.site_to),
-                idx_from: r.instances[0].idx_from,
-                idx_to: r.instances[0].idx_to,
-                count: r.count,
+            .map(|r| SeenEdge {
+                edge: self.order_edge(r, true),
+                acquired: Some(r.instances[0].idx_from),
+                requested: Some(r.instances[0].idx_to),
             })
             .collect()
+    }
+
+    /// Representative `r` with names, its thread's prefixed by its trace
+    /// (`one.jsonl: T1`) when `prefixed`.
+    pub fn order_edge(&self, r: &Rep, prefixed: bool) -> OrderEdge {
+        let site = |s: u32| (s != NO_SITE).then(|| self.sites[s as usize].clone());
+        let mode = |l: u32, m| names::mode_of(self.lock_kinds[l as usize], m);
+        let (name, trace, _) = &self.threads[r.thread as usize];
+        let thread = if prefixed {
+            format!("{}: {name}", self.traces[*trace].0)
+        } else {
+            name.clone()
+        };
+        OrderEdge {
+            thread,
+            from: self.lock_names[r.from as usize].clone(),
+            to: self.lock_names[r.to as usize].clone(),
+            site_from: site(r.site_from),
+            site_to: site(r.site_to),
+            mode_from: mode(r.from, r.mode_from),
+            mode_to: mode(r.to, r.mode_to),
+            count: r.count,
+        }
     }
 }

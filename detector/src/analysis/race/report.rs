@@ -1,9 +1,9 @@
-//! A found race, worded the way ThreadSanitizer users know.
+//! A found race as a finding: the current access, the previous conflicting
+//! one and where the threads were created, as ThreadSanitizer shows them.
 
 use super::shadow::{At, Conflict};
-use crate::analysis::wording::{site_name, step};
-use crate::analysis::Context;
-use crate::report::{Finding, FindingKind};
+use crate::analysis::{names, Context};
+use crate::finding::{Access, Detail, Finding, FindingKind, Role, Step};
 use crate::trace::{Event, ThreadId, TraceMeta, VarId};
 
 /// One access of a race.
@@ -14,14 +14,12 @@ struct Side {
     write: bool,
 }
 
-/// The first race seen on a (variable, site pair), and how often it was
-/// seen.
-#[derive(Clone, Debug)]
+/// One occurrence of a race on a variable.
+#[derive(Clone, Copy, Debug)]
 pub(super) struct Race {
     var: VarId,
     current: Side,
     previous: Side,
-    pub(super) count: u64,
 }
 
 impl Race {
@@ -41,70 +39,56 @@ impl Race {
                 at: c.previous.at,
                 write: c.previous_was_write,
             },
-            count: 1,
         }
     }
 
-    pub(super) fn into_finding(self, cx: &Context<'_>) -> Finding {
-        let meta = cx.meta;
-        let x = meta.var(self.var).display_name();
-        let (cur_site, prev_site) = (
-            site_name(meta, self.current.at.site),
-            site_name(meta, self.previous.at.site),
-        );
-        let mut identity = [cur_site.as_str(), prev_site.as_str()];
-        identity.sort_unstable();
-        let mut f = Finding::new(
-            FindingKind::DataRace,
-            format!("data race on {x}"),
-            &[x, identity[0], identity[1]],
-        );
-        let (cur, prev) = (self.current, self.previous);
-        f.threads = vec![name(meta, cur.thread), name(meta, prev.thread)];
-        f.vars.push(x.to_owned());
-        let what = |s: Side, previous: bool| {
-            let op = match (previous, s.write) {
-                (false, true) => "Write",
-                (false, false) => "Read",
-                (true, true) => "Previous write",
-                (true, false) => "Previous read",
-            };
-            format!("{op} of {x} by thread {}", name(meta, s.thread))
-        };
-        f.steps.push(step(
-            meta,
-            cur.thread,
-            cur.at.index,
-            cur.at.site,
-            what(cur, false),
-        ));
-        f.steps.push(step(
-            meta,
-            prev.thread,
-            prev.at.index,
-            prev.at.site,
-            what(prev, true),
-        ));
-        for t in [cur.thread, prev.thread] {
-            if let Some(s) = meta.thread(t).spawn_site {
-                f.notes.push(format!(
-                    "Thread {} created at {}",
-                    name(meta, t),
-                    meta.site(s)
-                ));
-            }
-        }
-        if self.count > 1 {
-            f.notes
-                .push(format!("seen {} times at this pair of sites", self.count));
-        }
-        f.notes.push(format!(
-            "SUMMARY: data race on {x} at {cur_site} and {prev_site}"
-        ));
+    /// The finding of this race's first occurrence.
+    pub(super) fn into_finding(self, meta: &TraceMeta) -> Finding {
+        let x = names::var(meta, self.var);
+        let site = |s: Side| names::site(meta, s.at.site).unwrap_or_else(|| "unknown site".into());
+        let mut sites = [site(self.current), site(self.previous)];
+        sites.sort_unstable();
+        let detail = Detail::DataRace { var: x.clone() };
+        let mut f = Finding::new(FindingKind::DataRace, &[&x, &sites[0], &sites[1]], detail);
+        f.threads = vec![
+            names::thread(meta, self.current.thread),
+            names::thread(meta, self.previous.thread),
+        ];
+        f.vars.push(x);
+        f.steps = self.steps(meta);
         f
     }
-}
 
-fn name(meta: &TraceMeta, t: ThreadId) -> String {
-    meta.thread(t).display_name().to_owned()
+    /// The current access, the previous one, then where each of their
+    /// threads was created (when the trace says).
+    pub(super) fn steps(&self, meta: &TraceMeta) -> Vec<Step> {
+        let var = names::var(meta, self.var);
+        let (cur, prev) = (self.current, self.previous);
+        let now = if cur.write {
+            Role::Wrote {
+                var: var.clone(),
+                unseen_by: None,
+            }
+        } else {
+            Role::Read { var: var.clone() }
+        };
+        let access = if prev.write {
+            Access::Write
+        } else {
+            Access::Read
+        };
+        let before = Role::PreviousAccess { var, access };
+        let at = |s: Side| (s.at.index, None, s.at.site);
+        let mut steps = vec![
+            names::step(meta, cur.thread, at(cur), now),
+            names::step(meta, prev.thread, at(prev), before),
+        ];
+        for t in [cur.thread, prev.thread] {
+            if let Some(s) = meta.thread(t).spawn_site {
+                let site = names::site(meta, Some(s));
+                steps.push(Step::new(names::thread(meta, t), Role::Created).at(site));
+            }
+        }
+        steps
+    }
 }

@@ -1,0 +1,168 @@
+//! Live notes in both forms, and what the trace's events already show.
+
+use crate::analysis::testkit::{of_kind, titles, TraceBuilder};
+use crate::finding::build::{self, At, SeenEdge};
+use crate::finding::{Finding, FindingKind, OrderEdge};
+use crate::trace::{EventKind, Note};
+
+fn note(b: &mut TraceBuilder, thread: &str, kind: &str, text: &str) {
+    let note = b.note(Note {
+        kind: kind.to_owned(),
+        text: text.to_owned(),
+    });
+    b.push(thread, "", EventKind::Note { note });
+}
+
+#[test]
+fn older_plain_text_reports_become_findings_of_their_kind() {
+    let mut b = TraceBuilder::lockscope();
+    for (kind, text) in [
+        ("self_deadlock", "lockscope: self-deadlock: thread `main` (1) blocks on `lock`, which it already holds\n\ndetails"),
+        ("lock_order", "lockscope: lock order: `b` (rank 2) taken after `a` (rank 3)"),
+        ("potential_deadlock", "lockscope: potential deadlock: lock-order inversion `a` -> `b` -> `a`"),
+        ("progress", "not a live check"),
+    ] {
+        note(&mut b, "main", kind, text);
+    }
+    let report = b.analyze();
+    assert_eq!(
+        titles(&report, FindingKind::Deadlock),
+        ["self-deadlock: thread `main` (1) blocks on `lock`, which it already holds (reported live by the runtime)"]
+    );
+    assert_eq!(
+        titles(&report, FindingKind::LockOrderViolation),
+        ["lock order: `b` (rank 2) taken after `a` (rank 3) (reported live by the runtime)"]
+    );
+    assert_eq!(report.findings.len(), 2);
+    let f = of_kind(&report, FindingKind::Deadlock)[0];
+    let notes = crate::finding::wording::notes(f, &crate::finding::wording::Words::PLAIN);
+    assert_eq!(notes[1], "details");
+    assert!(f.live);
+}
+
+/// The runtime's learned inversion between `a` and `b`, on one thread.
+fn learned_inversion() -> Finding {
+    let edge = |from: &str, to: &str, line: u32| SeenEdge {
+        edge: OrderEdge {
+            thread: "main".into(),
+            from: from.into(),
+            to: to.into(),
+            site_from: Some(format!("src/x.rs:{line}:1")),
+            site_to: Some(format!("src/x.rs:{}:1", line + 1)),
+            mode_from: None,
+            mode_to: None,
+            count: 1,
+        },
+        acquired: None,
+        requested: None,
+    };
+    build::potential_deadlock(vec![edge("a", "b", 1), edge("b", "a", 5)])
+}
+
+#[test]
+fn json_reports_become_the_findings_they_serialize() {
+    let f = learned_inversion();
+    let mut b = TraceBuilder::lockscope();
+    let json = serde_json::to_string(&f).unwrap();
+    note(&mut b, "main", "potential_deadlock", &json);
+    let held = crate::finding::build::Taken {
+        lock: "m".into(),
+        mode: None,
+        at: At::site("src/y.rs:1:1"),
+    };
+    let selfd = build::self_deadlock(
+        "w",
+        held,
+        None,
+        At::site("src/y.rs:2:1"),
+        crate::finding::End::Hung,
+    );
+    note(
+        &mut b,
+        "w",
+        "deadlock",
+        &serde_json::to_string(&selfd).unwrap(),
+    );
+    let report = b.analyze();
+    // One thread took both orders: the offline analysis reports no pattern,
+    // the runtime's report stands, and fails the gate like any error.
+    let found = of_kind(&report, FindingKind::PotentialDeadlock);
+    assert_eq!(found.len(), 1, "{:#?}", report.findings);
+    assert!(found[0].live && found[0].fingerprint == f.fingerprint);
+    assert_eq!(found[0].steps, f.steps);
+    assert_eq!(
+        titles(&report, FindingKind::Deadlock),
+        ["deadlock: w holds m and waits for m (self-deadlock) (reported live by the runtime)"]
+    );
+}
+
+#[test]
+fn live_inversion_the_trace_shows_is_reported_once() {
+    let mut b = TraceBuilder::lockscope();
+    b.lock("T1", "a", "1")
+        .lock("T1", "b", "2")
+        .rel("T1", "b")
+        .rel("T1", "a");
+    b.lock("T2", "b", "3")
+        .lock("T2", "a", "4")
+        .rel("T2", "a")
+        .rel("T2", "b");
+    let live = serde_json::to_string(&learned_inversion()).unwrap();
+    note(&mut b, "T2", "potential_deadlock", &live);
+    let report = b.analyze();
+    let found = of_kind(&report, FindingKind::PotentialDeadlock);
+    assert_eq!(found.len(), 1, "{:#?}", report.findings);
+    assert!(!found[0].live);
+}
+
+/// The example in docs/trace-format.md (`note_text`) is what the builder
+/// makes, and a trace carrying it reports it.
+#[test]
+fn the_documented_note_is_a_finding_the_analyzer_reads() {
+    let spec = include_str!("../../../../docs/trace-format.md");
+    let start = spec
+        .find("```json\n{\n  \"kind\": \"potential_deadlock\"")
+        .expect("the live finding example")
+        + "```json\n".len();
+    let text = &spec[start..start + spec[start..].find("```").expect("its end")];
+    let documented: Finding = serde_json::from_str(text).expect("a finding");
+    let edge = |thread: &str, from: &str, to: &str, sites: (&str, &str)| SeenEdge {
+        edge: OrderEdge {
+            thread: thread.into(),
+            from: from.into(),
+            to: to.into(),
+            site_from: Some(sites.0.into()),
+            site_to: Some(sites.1.into()),
+            mode_from: None,
+            mode_to: None,
+            count: 1,
+        },
+        acquired: None,
+        requested: None,
+    };
+    let built = build::potential_deadlock(vec![
+        edge(
+            "task1",
+            "plate",
+            "chopsticks",
+            ("src/dine.rs:8:20", "src/dine.rs:10:21"),
+        ),
+        edge(
+            "task2",
+            "chopsticks",
+            "plate",
+            ("src/dine.rs:18:20", "src/dine.rs:20:21"),
+        ),
+    ]);
+    assert_eq!(documented, built);
+    let mut b = TraceBuilder::lockscope();
+    note(&mut b, "task1", "potential_deadlock", text);
+    assert_eq!(
+        titles(&b.analyze(), FindingKind::PotentialDeadlock),
+        [
+            "potential deadlock: chopsticks -> plate -> chopsticks (task2 at src/dine.rs:18:20 -> \
+          src/dine.rs:20:21, task1 at src/dine.rs:8:20 -> src/dine.rs:10:21) (reported live by \
+          the runtime)"
+        ]
+    );
+}

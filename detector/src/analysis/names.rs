@@ -1,0 +1,134 @@
+//! From trace ids to what findings carry: display names of threads,
+//! primitives and variables, sites as `file:line:col` / `loc N`, lock modes
+//! where locks have them, waits, durations, and steps at trace events.
+
+use crate::finding::build::At;
+use crate::finding::{site_hash, Duration, Mode, Role, Step, TimeUnit, WaitOn};
+use crate::state::WaitTarget;
+use crate::trace::{ClockUnit, LockMode, ObjId, PrimitiveKind, SiteId, ThreadId, TraceMeta, VarId};
+
+/// Thread `t`'s display name.
+pub fn thread(meta: &TraceMeta, t: ThreadId) -> String {
+    meta.thread(t).display_name().to_owned()
+}
+
+/// Primitive `o`'s display name.
+pub fn prim(meta: &TraceMeta, o: ObjId) -> String {
+    meta.primitive(o).display_name().to_owned()
+}
+
+/// Variable `v`'s display name.
+pub fn var(meta: &TraceMeta, v: VarId) -> String {
+    meta.var(v).display_name().to_owned()
+}
+
+/// A site, if known.
+pub fn site(meta: &TraceMeta, s: Option<SiteId>) -> Option<String> {
+    s.map(|s| meta.site(s).to_string())
+}
+
+/// A site for an identity: `?` if unknown.
+pub fn site_or_unknown(meta: &TraceMeta, s: Option<SiteId>) -> String {
+    site(meta, s).unwrap_or_else(|| "?".to_owned())
+}
+
+/// `mode` on `obj`, if `obj` is a lock with modes (an rwlock).
+pub fn mode(meta: &TraceMeta, obj: ObjId, mode: LockMode) -> Option<Mode> {
+    mode_of(meta.primitive(obj).kind, mode)
+}
+
+/// `mode` on a primitive of `kind`, if that kind has modes (an rwlock).
+pub fn mode_of(kind: PrimitiveKind, mode: LockMode) -> Option<Mode> {
+    (kind == PrimitiveKind::RwLock).then_some(match mode {
+        LockMode::Exclusive => Mode::Write,
+        LockMode::Shared => Mode::Read,
+        LockMode::Upgradable => Mode::Upgradable,
+    })
+}
+
+/// What a blocked thread waits for.
+pub fn wait_on(meta: &TraceMeta, on: WaitTarget) -> WaitOn {
+    match on {
+        WaitTarget::Lock { obj, .. } if !meta.primitive(obj).kind.is_lock() => WaitOn::Permit {
+            semaphore: prim(meta, obj),
+        },
+        WaitTarget::Lock { obj, mode: m } => WaitOn::Lock {
+            lock: prim(meta, obj),
+            mode: mode(meta, obj, m),
+        },
+        WaitTarget::Condvar { condvar, .. } => WaitOn::Notify {
+            condvar: prim(meta, condvar),
+        },
+        WaitTarget::Event { obj } => WaitOn::Event {
+            event: prim(meta, obj),
+        },
+        WaitTarget::Barrier { obj } => WaitOn::Barrier {
+            barrier: prim(meta, obj),
+        },
+        WaitTarget::Join { child } => WaitOn::Join {
+            thread: thread(meta, child),
+        },
+    }
+}
+
+/// The primitive a wait is on, if it is on one.
+pub fn wait_obj(on: WaitTarget) -> Option<ObjId> {
+    match on {
+        WaitTarget::Lock { obj, .. } | WaitTarget::Event { obj } | WaitTarget::Barrier { obj } => {
+            Some(obj)
+        }
+        WaitTarget::Condvar { condvar, .. } => Some(condvar),
+        WaitTarget::Join { .. } => None,
+    }
+}
+
+/// `amount` in the trace's clock.
+pub fn duration(meta: &TraceMeta, amount: u64) -> Duration {
+    let unit = match meta.header.clock {
+        ClockUnit::Nanoseconds => TimeUnit::Nanoseconds,
+        ClockUnit::Sequence => TimeUnit::Events,
+    };
+    Duration { amount, unit }
+}
+
+/// Trace event `index`, at `time` (kept only when the trace has a clock)
+/// and `site`.
+pub fn at(meta: &TraceMeta, index: u64, time: Option<u64>, s: Option<SiteId>) -> At {
+    At {
+        site: site(meta, s),
+        event: Some(index),
+        time: time.filter(|_| meta.header.clock == ClockUnit::Nanoseconds),
+        backtrace: Vec::new(),
+    }
+}
+
+/// Thread `t` doing `role` at trace event `index` (`time`, site `s`).
+pub fn step(
+    meta: &TraceMeta,
+    t: ThreadId,
+    (index, time, s): (u64, Option<u64>, Option<SiteId>),
+    role: Role,
+) -> Step {
+    at(meta, index, time, s).step(&thread(meta, t), role)
+}
+
+/// Each site's [`site_hash`], computed once per trace: what an analysis
+/// combines into an occurrence's site tuple without formatting a site.
+#[derive(Debug, Default)]
+pub struct SiteHashes(Vec<Option<u64>>);
+
+impl SiteHashes {
+    /// The hash of site `s` of `meta`'s trace, `None` when unknown.
+    pub fn get(&mut self, meta: &TraceMeta, s: Option<SiteId>) -> Option<u64> {
+        let s = s?;
+        if self.0.len() <= s.index() {
+            self.0.resize(s.index() + 1, None);
+        }
+        Some(*self.0[s.index()].get_or_insert_with(|| site_hash(meta.site(s))))
+    }
+
+    /// Forgets every hash (the next trace has other site ids).
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+}

@@ -1,0 +1,183 @@
+//! What a finding is about ([`FindingKind`]), how bad it is ([`Severity`])
+//! and, for predicted findings, how sure the analysis is ([`Grade`]).
+
+use serde::{Deserialize, Serialize};
+
+/// How bad a finding is. Ordered: `Error > Warning > Info`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// What a finding is about. The wire names (`snake_case`) are what
+/// `--deny`/`--warn`/`--allow`, `lockscope.toml`, the JSON report and the
+/// runtime's trace notes use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FindingKind {
+    /// Threads blocked in a wait-for cycle (self-deadlock included).
+    Deadlock,
+    /// A thread blocked at the end of the trace outside any cycle.
+    BlockedForever,
+    /// A lock-order inversion (predicted deadlock).
+    PotentialDeadlock,
+    /// A break of the sorted-id discipline of the `acquire` helper.
+    LockOrderViolation,
+    /// A read lock taken again while a writer waits (recursive-read hazard).
+    RecursiveRead,
+    /// Releasing a lock not held, or held by another thread.
+    BadRelease,
+    /// A lock still held at thread exit or at the end of the trace.
+    HeldAtExit,
+    /// A semaphore released above its initial permits.
+    SemaphoreOverRelease,
+    /// A condvar wait while holding another lock.
+    WaitWhileHolding,
+    /// A thread bypassed many times, or waiting far too long, for a lock.
+    Starvation,
+    /// A lock held far longer than usual.
+    LongHold,
+    /// A write that overwrites another thread's update it never saw.
+    LostUpdate,
+    /// Two unordered conflicting accesses to a tracked variable.
+    DataRace,
+}
+
+impl FindingKind {
+    /// Every kind, most severe first.
+    pub const ALL: [FindingKind; 13] = [
+        FindingKind::Deadlock,
+        FindingKind::BlockedForever,
+        FindingKind::PotentialDeadlock,
+        FindingKind::LockOrderViolation,
+        FindingKind::RecursiveRead,
+        FindingKind::BadRelease,
+        FindingKind::HeldAtExit,
+        FindingKind::SemaphoreOverRelease,
+        FindingKind::WaitWhileHolding,
+        FindingKind::Starvation,
+        FindingKind::LongHold,
+        FindingKind::LostUpdate,
+        FindingKind::DataRace,
+    ];
+
+    /// The wire name (`deadlock`, `potential_deadlock`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::Deadlock => "deadlock",
+            FindingKind::BlockedForever => "blocked_forever",
+            FindingKind::PotentialDeadlock => "potential_deadlock",
+            FindingKind::LockOrderViolation => "lock_order_violation",
+            FindingKind::RecursiveRead => "recursive_read",
+            FindingKind::BadRelease => "bad_release",
+            FindingKind::HeldAtExit => "held_at_exit",
+            FindingKind::SemaphoreOverRelease => "semaphore_over_release",
+            FindingKind::WaitWhileHolding => "wait_while_holding",
+            FindingKind::Starvation => "starvation",
+            FindingKind::LongHold => "long_hold",
+            FindingKind::LostUpdate => "lost_update",
+            FindingKind::DataRace => "data_race",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The severity an analysis gives this kind unless it knows better.
+    pub fn default_severity(self) -> Severity {
+        match self {
+            FindingKind::Deadlock
+            | FindingKind::PotentialDeadlock
+            | FindingKind::LockOrderViolation
+            | FindingKind::LostUpdate
+            | FindingKind::DataRace
+            | FindingKind::BadRelease => Severity::Error,
+            FindingKind::BlockedForever
+            | FindingKind::RecursiveRead
+            | FindingKind::HeldAtExit
+            | FindingKind::SemaphoreOverRelease
+            | FindingKind::WaitWhileHolding
+            | FindingKind::Starvation => Severity::Warning,
+            FindingKind::LongHold => Severity::Info,
+        }
+    }
+}
+
+impl std::fmt::Display for FindingKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How sure a predicted finding is. Ordered from least to most sure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Grade {
+    /// No correct reordering of the trace was found that reaches it.
+    Unconfirmed,
+    /// A correct reordering of the trace reaches it.
+    Feasible,
+    /// It actually happened in the trace.
+    Confirmed,
+}
+
+impl Grade {
+    /// The wire name (`unconfirmed`, `feasible`, `confirmed`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grade::Unconfirmed => "unconfirmed",
+            Grade::Feasible => "feasible",
+            Grade::Confirmed => "confirmed",
+        }
+    }
+
+    /// The severity a potential deadlock of this grade gets: a deadlock a
+    /// reordering reaches (or that happened) is an error, one that no
+    /// reordering was found for a warning.
+    pub fn severity(self) -> Severity {
+        match self {
+            Grade::Confirmed | Grade::Feasible => Severity::Error,
+            Grade::Unconfirmed => Severity::Warning,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_parse_their_own_names() {
+        for k in FindingKind::ALL {
+            assert_eq!(FindingKind::parse(k.as_str()), Some(k));
+        }
+    }
+
+    #[test]
+    fn severity_orders_error_highest() {
+        assert!(Severity::Error > Severity::Warning && Severity::Warning > Severity::Info);
+    }
+
+    #[test]
+    fn grades_order_by_certainty() {
+        assert!(Grade::Confirmed > Grade::Feasible && Grade::Feasible > Grade::Unconfirmed);
+        assert_eq!(Grade::Unconfirmed.severity(), Severity::Warning);
+    }
+}

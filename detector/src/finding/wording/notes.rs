@@ -1,0 +1,128 @@
+//! A finding's notes: what its title cannot say (why it is graded so, what
+//! each edge of a cycle was, what to do).
+
+use crate::finding::detail::{Detail, Distrust, End, Link, OrderEdge};
+use crate::finding::model::Finding;
+
+use super::step::waited_words;
+use super::title::lock_cycle;
+use super::units::{duration, grade_note};
+use super::Words;
+
+/// The notes of `f`, one sentence each.
+pub fn notes(f: &Finding, w: &Words<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    match &f.detail {
+        Detail::Deadlock { links, end } => out.extend(deadlock(links, *end)),
+        Detail::LockCycle {
+            edges,
+            traces,
+            fork_join_distrusted,
+        } => {
+            out.extend(cycle(edges, w));
+            out.extend(f.grade.map(|g| grade_note(g).to_owned()));
+            if !traces.is_empty() {
+                out.push(format!(
+                    "the edges come from different traces ({}): no single run can deadlock \
+                     this way, but the program takes these locks in conflicting orders",
+                    traces.join(", ")
+                ));
+            }
+            if let Some(why) = fork_join_distrusted {
+                out.push(format!(
+                    "fork/join of this trace is not trusted ({}; a DeadlockFuzzer `*_dlf` \
+                     recording?): happens-before from fork/join is ignored",
+                    distrust(why)
+                ));
+            }
+        }
+        Detail::RankOrder { lock, held, .. } => out.push(format!(
+            "the sorted-order rule takes locks in increasing rank: take {lock} before {held}"
+        )),
+        Detail::Starvation {
+            thread,
+            lock,
+            waited,
+            still_waiting: true,
+        } => out.push(format!(
+            "{thread} was still waiting for {lock} when the trace ended ({})",
+            waited_words(waited)
+        )),
+        Detail::LongHold {
+            lock,
+            others,
+            others_mean,
+            ..
+        } => out.push(format!(
+            "the other {others} holds of {lock} took {} on average",
+            duration(*others_mean)
+        )),
+        Detail::LiveText { lines, .. } => {
+            out.extend(lines.iter().filter(|l| !l.is_empty()).cloned());
+        }
+        _ => {}
+    }
+    out
+}
+
+fn deadlock(links: &[Link], end: End) -> Option<String> {
+    match end {
+        End::Hung if links.len() == 1 => Some(
+            "a thread requested a lock it already holds, and the lock is not reentrant".to_owned(),
+        ),
+        End::Returned => links.first().and_then(|l| l.holds.as_ref()).map(|lock| {
+            format!(
+                "{lock} is not reentrant: a request by its holder never returns (this one gave \
+                 up or the thread went on, so the run did not hang here)"
+            )
+        }),
+        e if e.broken() => Some(
+            "every thread of the cycle was blocked on the next; the run went on only because a \
+             wait gave up, so without the timeout (or panic) it hangs"
+                .to_owned(),
+        ),
+        _ => None,
+    }
+}
+
+fn cycle(edges: &[OrderEdge], w: &Words<'_>) -> Vec<String> {
+    let q = |s: &Option<String>| w.site_or(s.as_deref(), "?");
+    let tuple: Vec<String> = edges
+        .iter()
+        .map(|e| format!("({}, {})", q(&e.site_from), q(&e.site_to)))
+        .collect();
+    let mut out = vec![
+        format!("lock cycle: {}", lock_cycle(edges)),
+        format!("acquisition sites: {}", tuple.join(", ")),
+    ];
+    out.extend(edges.iter().map(|e| order_edge(e, w)));
+    out
+}
+
+/// One lock-order edge: `T1 acquired B at s2 while holding A (acquired at
+/// s1), 3 times`.
+pub fn order_edge(e: &OrderEdge, w: &Words<'_>) -> String {
+    let q = |s: &Option<String>| w.site_or(s.as_deref(), "?");
+    format!(
+        "{} acquired {} at {} while holding {} (acquired at {}), {} time{}",
+        e.thread,
+        e.to,
+        q(&e.site_to),
+        e.from,
+        q(&e.site_from),
+        e.count,
+        if e.count == 1 { "" } else { "s" }
+    )
+}
+
+/// Why fork/join is not trusted.
+pub fn distrust(d: &Distrust) -> String {
+    match d {
+        Distrust::RanBeforeFork { thread, event } => {
+            format!("thread {thread} ran before the fork that starts it (event {event})")
+        }
+        Distrust::NeverAppears { thread, event } => {
+            format!("forked thread {thread} never appears (fork at event {event})")
+        }
+    }
+}
