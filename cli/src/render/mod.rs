@@ -1,5 +1,6 @@
 //! Report renderers: [`text`] for people, [`json`] for programs, [`sarif`]
-//! for code-scanning, [`junit`] for CI dashboards; plus the tables and
+//! for code-scanning, [`junit`] for CI dashboards, [`github`] for GitHub
+//! Actions annotations; plus the tables and
 //! graphs of `stats` and `graph`.
 //!
 //! Every renderer takes the analyzed [`Report`] and the gate's [`Verdict`]
@@ -10,6 +11,7 @@
 //! off.
 
 pub mod events;
+pub mod github;
 pub mod graph;
 pub mod html;
 pub mod json;
