@@ -93,6 +93,56 @@ pub fn graph(cargo: &Path, manifest_path: Option<&Path>) -> CliResult<Graph> {
     })
 }
 
+/// The shimmed parking_lot series that lockscope's recorder itself (the
+/// `lockscope-sync` package of the checkout at `src`) depends on, through
+/// normal dependencies: substituting one of those would make the recorder
+/// depend on itself.
+pub fn recorder_series(cargo: &Path, src: &Path) -> CliResult<Vec<&'static str>> {
+    use cargo_metadata::DependencyKind;
+    use std::collections::HashSet;
+
+    let manifest = src.join("instrumented-sync").join("Cargo.toml");
+    let metadata = exec(&command(cargo, Some(&manifest)))?;
+    let resolve = metadata
+        .resolve
+        .as_ref()
+        .ok_or_else(|| CliError::new("`cargo metadata` gave no resolved graph"))?;
+    let Some(root) = metadata
+        .packages
+        .iter()
+        .find(|p| p.name.as_str() == "lockscope-sync")
+    else {
+        return Ok(Vec::new());
+    };
+    let nodes: std::collections::HashMap<_, _> = resolve.nodes.iter().map(|n| (&n.id, n)).collect();
+    let mut seen = HashSet::new();
+    let mut stack = vec![&root.id];
+    while let Some(id) = stack.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        let Some(node) = nodes.get(id) else { continue };
+        for dep in &node.deps {
+            let normal = dep
+                .dep_kinds
+                .iter()
+                .any(|k| k.kind == DependencyKind::Normal);
+            if normal {
+                stack.push(&dep.pkg);
+            }
+        }
+    }
+    let mut series: Vec<&'static str> = metadata
+        .packages
+        .iter()
+        .filter(|p| seen.contains(&p.id))
+        .filter_map(shimmed_series)
+        .collect();
+    series.sort_unstable();
+    series.dedup();
+    Ok(series)
+}
+
 /// The shimmed series of a crates.io parking_lot package, if it is one.
 fn shimmed_series(p: &Package) -> Option<&'static str> {
     let from_registry = p.source.as_ref().is_some_and(|s| s.is_crates_io());

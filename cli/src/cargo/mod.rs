@@ -103,7 +103,7 @@ pub fn run(runner: Runner, args: &TestArgs, global: &Global) -> CliResult<u8> {
     // Saved before anything resolves the graph, which may write it.
     let saved = lockfile::SavedLock::save(&ws.root, &state)?;
     let graph = metadata::graph(&cargo, manifest.as_deref())?;
-    let (config, patches) = write_config(args, &graph, &state, global)?;
+    let (config, patches) = write_config(&cargo, args, &graph, &state, global)?;
     if !patches.is_empty() {
         use_patches(&cargo, &config, manifest.as_deref(), &graph, &patches)?;
     }
@@ -150,6 +150,7 @@ pub fn run(runner: Runner, args: &TestArgs, global: &Global) -> CliResult<u8> {
 /// patches in it); warns about parking_lot series lockscope has no shim
 /// for.
 fn write_config(
+    cargo: &Path,
     args: &TestArgs,
     graph: &Graph,
     state: &Path,
@@ -160,7 +161,21 @@ fn write_config(
         Vec::new()
     } else {
         let src = substitute::source_dir(args.lockscope_src.as_deref())?;
-        let (found, missing) = substitute::patches(&src, &series);
+        let (mut found, missing) = substitute::patches(&src, &series);
+        let circular = metadata::recorder_series(cargo, &src)?;
+        found.retain(|p| {
+            let keep = !circular.contains(&p.series);
+            if !keep {
+                write_stderr(&format!(
+                    "lockscope: warning: parking_lot {} is in the build, but lockscope's \
+                     recorder in {} uses it itself, so it is not substituted (that would be \
+                     circular); its locks are not recorded\n",
+                    p.series,
+                    src.display()
+                ));
+            }
+            keep
+        });
         for series in missing {
             write_stderr(&format!(
                 "lockscope: warning: parking_lot {series} is in the build but {} has no shim \
