@@ -180,3 +180,17 @@ fn an_inversion_with_a_joined_std_thread_is_not_denied() {
         "denied with the joined thread: {denied:#?}"
     );
 }
+
+/// lockscope's recorder must not use parking_lot itself, or substituting
+/// the shims would make it depend on itself: both series stay substitutable.
+#[test]
+fn the_recorder_depends_on_no_parking_lot() {
+    let checkout = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let series =
+        lockscope_cli::cargo::metadata::recorder_series(Path::new(env!("CARGO")), checkout)
+            .unwrap();
+    assert!(
+        series.is_empty(),
+        "lockscope-sync depends on parking_lot {series:?}"
+    );
+}
