@@ -194,3 +194,61 @@ fn the_recorder_depends_on_no_parking_lot() {
         "lockscope-sync depends on parking_lot {series:?}"
     );
 }
+
+/// The cargo registry's unpacked copy of `name` (`$CARGO_HOME/registry/src/*/name`).
+fn cached_crate(name: &str) -> Option<PathBuf> {
+    let home = std::env::var_os("CARGO_HOME").map_or_else(
+        || PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo"),
+        PathBuf::from,
+    );
+    std::fs::read_dir(home.join("registry/src"))
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|index| index.path().join(name))
+        .find(|p| p.join("Cargo.toml").is_file())
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).unwrap();
+        }
+    }
+}
+
+/// docs/real-world.md's r2d2 0.8.10 run, from the cargo cache: parking_lot
+/// 0.12 (r2d2's) and 0.13 (scheduled-thread-pool's) are both substituted
+/// and the library tests pass recorded. `test::events` is skipped (it is
+/// flaky with and without lockscope), and `deadlock` allowed (the idle
+/// workers' false finding, see `tests/real_world.rs`).
+#[test]
+#[ignore = "needs r2d2 0.8.10 in the cargo cache (`cargo fetch`) and crates.io for its dependencies"]
+fn r2d2_from_the_cargo_cache() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let src = cached_crate("r2d2-0.8.10").expect("r2d2 0.8.10 is not in the cargo cache");
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&src, dir.path());
+    cargo_lockscope(
+        dir.path(),
+        &[
+            "test",
+            "--allow",
+            "deadlock",
+            "--lib",
+            "--",
+            "--skip",
+            "test::events",
+        ],
+    )
+    .assert()
+    .code(0)
+    .stderr(predicate::str::contains(
+        "parking_lot 0.12 and 0.13 replaced",
+    ))
+    .stdout(predicate::str::contains("17 passed"));
+}

@@ -13,7 +13,7 @@
 //!    ([`lockfile`]).
 //! 3. The tests build into `<target-dir>/lockscope/target`, so the
 //!    project's own build cache stays valid, and run with
-//!    `LOCKSCOPE_TRACE=<run dir>/lockscope-{pid}.jsonl`: one trace per test
+//!    `LOCKSCOPE_TRACE=<run dir>/lockscope-{pid}.lsb`: one trace per test
 //!    process (one per test binary under `cargo test`, one per test under
 //!    nextest).
 //! 4. Every trace is analyzed together and gated as by `lockscope analyze`
@@ -118,7 +118,7 @@ pub fn run(runner: Runner, args: &TestArgs, global: &Global) -> CliResult<u8> {
         .arg("--target-dir")
         .arg(home.join("target"))
         .args(&args.cargo_args)
-        .env(TRACE_ENV, runs.join("lockscope-{pid}.jsonl"));
+        .env(TRACE_ENV, runs.join("lockscope-{pid}.lsb"));
     let status = command
         .status()
         .map_err(|e| CliError::new(format!("cannot run {}: {e}", cargo.display())))?;
