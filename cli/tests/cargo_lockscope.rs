@@ -128,8 +128,15 @@ fn cargo_nextest_records_one_trace_per_test_and_gates() {
         .code(1)
         .stdout(predicate::str::contains(first))
         .stdout(predicate::str::contains(second));
-    let written = std::fs::read_dir(&traces).unwrap().count();
-    assert_eq!(written, 1, "one test, one process, one trace");
+    let written: Vec<String> = std::fs::read_dir(&traces)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(written.len(), 1, "one test, one process, one trace");
+    assert!(
+        written[0].starts_with("pl012-fixture.tests__transfers_both_ways."),
+        "the trace is named after its binary and test: {written:?}"
+    );
     assert_untouched(dir.path());
 }
 

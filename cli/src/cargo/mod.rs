@@ -14,8 +14,8 @@
 //! 3. The tests build into `<target-dir>/lockscope/target`, so the
 //!    project's own build cache stays valid, and run with
 //!    `LOCKSCOPE_TRACE=<run dir>/lockscope-{pid}.lsb`: one trace per test
-//!    process (one per test binary under `cargo test`, one per test under
-//!    nextest).
+//!    process (one per test binary under `cargo test`; one per test under
+//!    nextest, named `BINARY.TEST.<pid>.lsb` after it).
 //! 4. Every trace is analyzed together and gated as by `lockscope analyze`
 //!    (`lockscope.toml`, `--deny`/`--warn`/`--allow`, `--baseline`,
 //!    `--format`, `-o`).
@@ -75,6 +75,16 @@ pub enum Runner {
 }
 
 impl Runner {
+    /// The trace file name template: under nextest (one process per test)
+    /// the recorder's `{test}`, `BINARY.TEST`, names each trace after its
+    /// test, so a finding's trace says which test it came from.
+    fn trace_template(self) -> &'static str {
+        match self {
+            Runner::CargoTest => "lockscope-{pid}.lsb",
+            Runner::Nextest => "{test}.{pid}.lsb",
+        }
+    }
+
     /// cargo's arguments that name the subcommand.
     fn subcommand(self) -> &'static [&'static str] {
         match self {
@@ -118,7 +128,7 @@ pub fn run(runner: Runner, args: &TestArgs, global: &Global) -> CliResult<u8> {
         .arg("--target-dir")
         .arg(home.join("target"))
         .args(&args.cargo_args)
-        .env(TRACE_ENV, runs.join("lockscope-{pid}.lsb"));
+        .env(TRACE_ENV, runs.join(runner.trace_template()));
     let status = command
         .status()
         .map_err(|e| CliError::new(format!("cannot run {}: {e}", cargo.display())))?;
