@@ -19,6 +19,8 @@
 //!   has a call site (expensive: tens of microseconds each).
 
 use std::path::PathBuf;
+
+use lockscope_detector::trace::TestId;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 /// The environment variable naming the trace file.
@@ -91,6 +93,16 @@ pub fn expand(template: &str, pid: u32, test: &str) -> PathBuf {
 /// `{test}` for this process and thread (see the module documentation),
 /// made safe for a file name.
 fn test_name() -> String {
+    let t = test_id();
+    test_file_name(&t.binary, t.name.as_deref(), t.attempt)
+}
+
+/// The test this process and thread record for: nextest's
+/// `NEXTEST_BINARY_ID`, `NEXTEST_TEST_NAME`, `NEXTEST_RUN_ID` and
+/// `NEXTEST_ATTEMPT`, else the executable's name without cargo's `-<hash>`
+/// and the current thread's name (a test's, under the test harness; none
+/// on the main thread).
+pub(crate) fn test_id() -> TestId {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let binary = env("NEXTEST_BINARY_ID").unwrap_or_else(|| {
         std::env::current_exe()
@@ -99,10 +111,20 @@ fn test_name() -> String {
             .map_or_else(|| "lockscope".to_string(), |s| without_hash(&s).to_string())
     });
     let thread = std::thread::current();
-    let test = env("NEXTEST_TEST_NAME")
-        .or_else(|| thread.name().filter(|n| *n != "main").map(str::to_string));
-    let attempt = env("NEXTEST_ATTEMPT").and_then(|a| a.parse().ok());
-    test_file_name(&binary, test.as_deref(), attempt)
+    TestId {
+        binary,
+        name: env("NEXTEST_TEST_NAME")
+            .or_else(|| thread.name().filter(|n| *n != "main").map(str::to_string)),
+        run_id: env("NEXTEST_RUN_ID"),
+        attempt: env("NEXTEST_ATTEMPT").and_then(|a| a.parse().ok()),
+    }
+}
+
+/// The header's test: the process's [`test_id`] when a test harness runs
+/// it (nextest, or a named thread of the test harness started recording).
+pub(crate) fn header_test() -> Option<TestId> {
+    let t = test_id();
+    (t.name.is_some() || t.run_id.is_some()).then_some(t)
 }
 
 /// `BINARY.TEST[.attempt-N]` (just `BINARY` without a test; no attempt
