@@ -122,12 +122,35 @@ fn cargo_nextest_records_one_trace_per_test_and_gates() {
     let dir = fixture();
     let traces = dir.path().join("traces");
     let [first, second] = inversion_sites();
+    let junit = dir.path().join("junit.xml");
+    let sarif = dir.path().join("lockscope.sarif");
     cargo_lockscope(dir.path(), &["nextest", "--trace-dir"])
         .arg(&traces)
+        .arg("-o")
+        .arg(format!("junit={}", junit.display()))
+        .arg("-o")
+        .arg(format!("sarif={}", sarif.display()))
         .assert()
         .code(1)
         .stdout(predicate::str::contains(first))
         .stdout(predicate::str::contains(second));
+    // nextest's layout: the fixture's binary is a suite, its test a case
+    // that fails with the inversion.
+    let junit = std::fs::read_to_string(junit).unwrap();
+    assert!(
+        junit.contains(r#"<testsuite name="pl012-fixture" tests="1""#),
+        "{junit}"
+    );
+    let case = junit
+        .split(r#"<testcase name="tests::transfers_both_ways" classname="pl012-fixture""#)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no test case for the test: {junit}"));
+    assert!(case.contains("<failure"), "{junit}");
+    let sarif = std::fs::read_to_string(sarif).unwrap();
+    assert!(
+        sarif.contains("\"pl012-fixture tests::transfers_both_ways\""),
+        "the SARIF results name their test"
+    );
     let written: Vec<String> = std::fs::read_dir(&traces)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -16,6 +16,7 @@ pub mod graph;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod junit_by_test;
 pub mod perfetto;
 pub mod sarif;
 pub mod stats;

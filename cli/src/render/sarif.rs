@@ -8,6 +8,8 @@
 //!   `uriBaseId` `%SRCROOT%`), every other site as a related location,
 //!   `partialFingerprints["lockscope/v1"]` = the finding's fingerprint, and a
 //!   code flow with one thread flow per thread holding that thread's steps;
+//! - the tests a finding came from (when its traces' headers name them,
+//!   as under `cargo lockscope nextest`) are the `tests` property;
 //! - suppressed findings carry `suppressions` (kind `external`, the reason
 //!   as justification); with a baseline, `baselineState` is `new` or
 //!   `unchanged`;
@@ -85,7 +87,14 @@ pub fn render_within(cx: &Ctx<'_>, with_baseline: bool, limits: Limits) -> Strin
         .into_iter()
         .map(|(f, d)| {
             let index = kinds.iter().position(|&k| k == f.kind).unwrap_or(0);
-            result(cx.root, f, d, index, with_baseline, limits, &mut cut)
+            let tests = cx
+                .report
+                .tests_of(f)
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            let r = result(cx.root, f, d, index, with_baseline, limits, &mut cut);
+            with_tests(r, tests)
         })
         .collect();
     let artifacts: Vec<Value> = cx
@@ -115,6 +124,15 @@ pub fn render_within(cx: &Ctx<'_>, with_baseline: bool, limits: Limits) -> Strin
     let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// Adds the tests a result came from (`BINARY TEST`) as the `tests`
+/// property, when its traces name any.
+fn with_tests(mut r: Value, tests: Vec<String>) -> Value {
+    if !tests.is_empty() {
+        r["properties"]["tests"] = json!(tests);
+    }
+    r
 }
 
 /// What [`render_within`] left out to stay within the limits.

@@ -103,16 +103,29 @@ pub struct Header {
 /// `NEXTEST_ATTEMPT`). Under `cargo test` one process runs every test of
 /// its binary: `binary` is the executable's name and `name` the test whose
 /// thread started recording.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TestId {
     /// The test binary.
     pub binary: String,
     /// The test, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The test run (nextest's run id), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_id: Option<String>,
     /// Which attempt at the test (1 for the first), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempt: Option<u32>,
+}
+
+impl fmt::Display for TestId {
+    /// `BINARY TEST`, or `BINARY` without a test.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.name {
+            Some(name) => write!(f, "{} {name}", self.binary),
+            None => f.write_str(&self.binary),
+        }
+    }
 }
 
 impl Default for Header {
