@@ -191,6 +191,10 @@ pub struct AnalyzeArgs {
     /// Trace files, directories, globs, or - for stdin.
     #[arg(required = true, value_name = "TRACE")]
     pub traces: Vec<String>,
+    /// Group the text report by the test each finding came from (traces
+    /// that name their tests, as `cargo lockscope nextest` records them).
+    #[arg(long)]
+    pub by_test: bool,
     #[command(flatten)]
     pub gate: GateArgs,
 }

@@ -151,6 +151,16 @@ fn cargo_nextest_records_one_trace_per_test_and_gates() {
         sarif.contains("\"pl012-fixture tests::transfers_both_ways\""),
         "the SARIF results name their test"
     );
+    // The text report grouped by test.
+    Command::cargo_bin("lockscope")
+        .unwrap()
+        .args(["analyze", "--by-test", "--color", "never"])
+        .arg(&traces)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "=== test pl012-fixture tests::transfers_both_ways: ",
+        ));
     let written: Vec<String> = std::fs::read_dir(&traces)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -93,6 +93,35 @@ pub fn report_and_gate(
     Ok(verdict.exit_code())
 }
 
+/// Judges `report` and writes the text report grouped by test
+/// (`analyze --by-test`) where the text report would go; returns the
+/// gate's exit code. Other `--format`s are refused: they carry the tests
+/// per finding already.
+pub fn report_by_test(
+    report: &Report,
+    gate: &Gate,
+    args: &GateArgs,
+    global: &Global,
+) -> CliResult<u8> {
+    if args.format != ReportFormat::Text {
+        return Err(CliError::new(
+            "--by-test groups the text report; the other formats name each finding's tests \
+             themselves (JSON `tests`, SARIF `tests`, JUnit one case per test)",
+        ));
+    }
+    let root = Root::discover();
+    let verdict = gate.judge(report);
+    let cx = Ctx {
+        report,
+        verdict: &verdict,
+        root: &root,
+        verbose: global.verbose,
+        quiet: global.quiet,
+    };
+    write_output(args.main_output()?, &render::by_test::render(&cx))?;
+    Ok(verdict.exit_code())
+}
+
 /// The report in `format`.
 fn render_as(format: ReportFormat, cx: &Ctx<'_>, gate: &Gate) -> String {
     match format {

@@ -10,6 +10,7 @@
 //! styles, which the caller's `anstream` stream strips when colours are
 //! off.
 
+pub mod by_test;
 pub mod events;
 pub mod github;
 pub mod graph;
