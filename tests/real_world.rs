@@ -1,7 +1,5 @@
 //! What real crates' test suites do, reduced to the smallest program that
-//! shows how lockscope reports it (docs/real-world.md). Each test that
-//! shows a false finding is ignored until the detector is fixed, with the
-//! reason.
+//! shows how lockscope reports it (docs/real-world.md).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -74,7 +72,6 @@ fn idle_pools_at_the_end_of_a_trace() -> lockscope::detector::report::Report {
 /// thread waits for another: idle workers at exit are not a deadlock, and
 /// subsets of them are not cycles.
 #[test]
-#[ignore = "detector reports idle condvar waiters at the end of a trace as deadlock cycles (every subset of them)"]
 fn idle_condvar_waiters_at_the_end_are_not_deadlocks() {
     let report = idle_pools_at_the_end_of_a_trace();
     let deadlocks: Vec<String> = report
