@@ -29,10 +29,11 @@ pub struct Config {
     /// (`*_dlf`) traces, whose fork/join operands do not name the child.
     pub trust_fork_join: bool,
     /// How far the search for deadlock witnesses beyond the
-    /// sync-preserving closure goes per trace (see
+    /// sync-preserving closure over sampled occurrences goes per trace (see
     /// [`witness::Budget`](super::witness::Budget)); cuts are reported in
-    /// the report's limits.
-    pub witness: super::witness::Budget,
+    /// the report's limits. `None` grades with that closure only (no
+    /// witness log is kept).
+    pub witness: Option<super::witness::Budget>,
 }
 
 impl Default for Config {
@@ -45,7 +46,7 @@ impl Default for Config {
             long_hold_factor: 100.0,
             long_hold_min_ns: 10_000_000,
             trust_fork_join: true,
-            witness: super::witness::Budget::DEFAULT,
+            witness: Some(super::witness::Budget::DEFAULT),
         }
     }
 }

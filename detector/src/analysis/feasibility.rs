@@ -378,14 +378,14 @@ mod soundness;
 #[cfg(test)]
 mod tests {
     use crate::analysis::testkit::{of_kind, TraceBuilder};
-    use crate::analysis::{witness::Budget, Config};
+    use crate::analysis::Config;
     use crate::finding::{FindingKind::PotentialDeadlock, Grade};
 
-    /// Grades with sync-preserving reorderings only (no critical-section
-    /// moves): what this closure decides.
+    /// Grades with this closure only (no witness search): what it
+    /// decides.
     fn grade(b: &TraceBuilder) -> Vec<Grade> {
         let config = Config {
-            witness: Budget::SYNC_PRESERVING,
+            witness: None,
             ..Config::default()
         };
         let report = b.analyze_with(&config);

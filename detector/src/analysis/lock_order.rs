@@ -13,15 +13,18 @@
 //! At the end of each trace the graph's elementary cycles are enumerated
 //! shortest first (`search`, with
 //! [`shortest_cycles`](crate::graph::cycles::shortest_cycles) bounded by
-//! [`Config::max_cycle_len`] and [`Config::max_cycles_per_component`]).
-//! For each lock set the shortest cycle with a pattern is kept; its
-//! patterns (`patterns`: distinct threads, no common gate lock, modes
-//! that block) whose occurrences are not ordered by fork/join
-//! happens-before (`clocks`) become findings (`render`), one per
-//! tuple of acquisition sites, graded (`grade`) by
-//! [`feasibility`](super::feasibility):
-//! confirmed when the trace ends blocked in it, feasible when a
-//! sync-preserving reordering reaches it, unconfirmed otherwise.
+//! [`Config::max_cycle_len`] and [`Config::max_cycles_per_component`]),
+//! each once by its edge sequence (both directions over one lock set are
+//! searched). Their patterns (`patterns`: distinct threads, no common gate
+//! lock, modes that block) whose occurrences are not ordered by fork/join
+//! happens-before (`clocks`) become findings (`render`), one per tuple of
+//! acquisition sites, graded (`grade`): confirmed when the trace ends
+//! blocked in it; feasible when the sync-preserving closure of
+//! [`feasibility`](super::feasibility) reaches it on sampled occurrences,
+//! or else the [`witness`](super::witness) search finds a replayed
+//! reordering over every occurrence, with up to three critical sections
+//! moved before earlier sections of their lock (the finding names them);
+//! unconfirmed otherwise.
 //!
 //! Across traces (`merge`) the graphs are merged by lock identity
 //! (display name and creation site) and cycles that need edges of two or
@@ -38,7 +41,9 @@
 //!
 //! # Limitations
 //! Every bound that cuts the search (cycle length, cycles per component,
-//! patterns per cycle, search steps, feasibility work) is reported in the
+//! patterns per cycle, search steps, feasibility work, occurrence
+//! sampling where the witness search does not cover it, and the witness
+//! search's [`Budget`](super::witness::Budget)) is reported in the
 //! report's limits. In `*_dlf` traces fork/join is not trusted (see
 //! `clocks::ForkJoin::distrust`): no pattern is dropped as ordered by
 //! fork/join, while the feasibility closure still applies fork/join
@@ -64,7 +69,7 @@ use crate::state::ThreadState;
 use crate::trace::{Event, EventKind, LockMode, ObjId, SiteId, ThreadId};
 use clocks::ForkJoin;
 use edges::{EdgeStore, Instance, Rep, NO_SITE};
-use grade::{Grader, FEASIBILITY_STEPS};
+use grade::{Grader, SampleCuts, FEASIBILITY_STEPS};
 use search::search;
 
 pub use graph::graph;
@@ -229,8 +234,10 @@ impl Analysis for LockOrder {
         self.clocks.on_event(cx.index, ev);
         if self.feasibility {
             self.recorder.on_event(cx.index, ev, reentry);
-            let is_lock = |o: u32| cx.meta.primitive(ObjId(o)).kind.is_lock();
-            self.log.on_event(ev, is_lock);
+            if cx.config.witness.is_some() {
+                let is_lock = |o: u32| cx.meta.primitive(ObjId(o)).kind.is_lock();
+                self.log.on_event(ev, is_lock);
+            }
         }
     }
 
@@ -258,9 +265,12 @@ impl Analysis for LockOrder {
             recorder: self.feasibility.then_some(&recorder),
             trust,
             budget: FEASIBILITY_STEPS,
-            witness: self
-                .feasibility
-                .then(|| Searcher::new(&log, cx.config.witness)),
+            witness: cx
+                .config
+                .witness
+                .filter(|_| self.feasibility)
+                .map(|budget| Searcher::new(&log, budget)),
+            cuts: SampleCuts::default(),
         };
         let mut patterns = BTreeMap::new();
         let cut = search(&edges, cx.config, &mut |chosen| {
@@ -288,9 +298,9 @@ impl Analysis for LockOrder {
                 edges::MAX_REPS_PER_PAIR
             ));
         }
+        self.limits.extend(grader.cuts.messages(name));
         if let Some(searcher) = &grader.witness {
-            self.limits
-                .extend(searcher.cuts.messages(name, &cx.config.witness));
+            self.limits.extend(searcher.limits(name));
         }
         if grader.budget == 0 {
             self.limits.push(format!(

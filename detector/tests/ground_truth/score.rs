@@ -218,8 +218,9 @@ impl fmt::Display for Tally {
     }
 }
 
-/// Scores one trace; `max_states` bounds the exhaustive search.
-pub fn score(trace: &Trace, config: &Config, max_states: usize) -> Tally {
+/// Scores one trace under each of `configs` (one tally each);
+/// `max_states` bounds the exhaustive search, which runs once.
+pub fn score(trace: &Trace, configs: &[Config], max_states: usize) -> Vec<Tally> {
     let mut t = Tally {
         traces: 1,
         ..Tally::default()
@@ -228,13 +229,19 @@ pub fn score(trace: &Trace, config: &Config, max_states: usize) -> Tally {
     t.states = truth.states;
     if !truth.complete {
         t.partial = 1;
-        return t;
+        return vec![t; configs.len()];
     }
     let text = trace.to_std();
-    let report = analyze_std(&text, config);
-    score_deadlocks(trace, &truth, &report, &mut t);
-    score_races(trace, &truth, &text, &report, &mut t);
-    t
+    configs
+        .iter()
+        .map(|config| {
+            let mut t = t.clone();
+            let report = analyze_std(&text, config);
+            score_deadlocks(trace, &truth, &report, &mut t);
+            score_races(trace, &truth, &text, &report, &mut t);
+            t
+        })
+        .collect()
 }
 
 fn score_deadlocks(trace: &Trace, truth: &Truth, report: &Report, t: &mut Tally) {
@@ -294,13 +301,15 @@ fn score_races(trace: &Trace, truth: &Truth, text: &str, report: &Report, t: &mu
 }
 
 /// Scores `count` traces from seed `first`, cycling through the sizes of
-/// [`Size::LADDER`]; returns the tally per size.
-pub fn run(first: u64, count: u64, config: &Config, max_states: usize) -> Vec<Tally> {
-    let mut per_size = vec![Tally::default(); Size::LADDER.len()];
+/// [`Size::LADDER`]; returns, per config, the tally per size.
+pub fn run(first: u64, count: u64, configs: &[Config], max_states: usize) -> Vec<Vec<Tally>> {
+    let mut out = vec![vec![Tally::default(); Size::LADDER.len()]; configs.len()];
     for seed in first..first + count {
         let size = (seed % Size::LADDER.len() as u64) as usize;
         let trace = generate(seed, Size::LADDER[size]);
-        per_size[size].add(&score(&trace, config, max_states));
+        for (per_size, t) in out.iter_mut().zip(score(&trace, configs, max_states)) {
+            per_size[size].add(&t);
+        }
     }
-    per_size
+    out
 }

@@ -1,6 +1,6 @@
-//! Grading one trace's patterns: fork/join happens-before, confirmed
-//! (the trace ends blocked in it), feasible (a sync-preserving closure over
-//! the sampled occurrences, else a replayed witness of the
+//! Grading one trace's patterns: confirmed (the trace ends blocked in
+//! it), feasible (a sync-preserving closure over the sampled occurrences
+//! not ordered by fork/join happens-before, else a replayed witness of the
 //! [`witness`](crate::analysis::witness) search over every occurrence) or
 //! unconfirmed.
 
@@ -36,34 +36,93 @@ pub struct Grader<'a> {
     pub budget: u64,
     /// The witness search, for patterns the fast pass leaves unconfirmed.
     pub witness: Option<Searcher<'a>>,
+    /// What the sampling of occurrences cut.
+    pub cuts: SampleCuts,
+}
+
+/// Patterns whose grade rests on sampled occurrences (see
+/// [`Grader::grade`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SampleCuts {
+    /// Patterns the witness search does not cover whose combinations of
+    /// sampled occurrences were cut at [`MAX_COMBOS`] without a feasible
+    /// one.
+    pub combos: u64,
+    /// Patterns dropped as ordered by fork/join on sampled occurrences
+    /// (an edge had more occurrences than it keeps, or the combinations
+    /// were cut).
+    pub ordered: u64,
+}
+
+impl SampleCuts {
+    /// The report's limit lines for trace `name`.
+    pub fn messages(&self, name: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.combos > 0 {
+            out.push(format!(
+                "{name}: {} deadlock pattern(s) with shared-mode locks were graded on their \
+                 first {MAX_COMBOS} combinations of sampled occurrences",
+                self.combos
+            ));
+        }
+        if self.ordered > 0 {
+            out.push(format!(
+                "{name}: {} deadlock pattern(s) were dropped as ordered by fork/join on sampled \
+                 occurrences",
+                self.ordered
+            ));
+        }
+        out
+    }
 }
 
 impl Grader<'_> {
-    /// The best grade over occurrence combinations not ordered by
-    /// fork/join, with the occurrences that reach it; `None` when every
-    /// combination is ordered and the witness search finds none. The fast
-    /// pass tries the sampled occurrences; a pattern it leaves unconfirmed
-    /// (or drops as ordered) goes to the witness search.
+    /// The best grade of a pattern, with the occurrences that reach it;
+    /// `None` when every occurrence combination tried is ordered by
+    /// fork/join and the witness search finds none.
+    ///
+    /// Confirmed looks at each edge's latest occurrence (the one a thread
+    /// blocked at the end of the trace made). The fast pass then tries the
+    /// sampled occurrences with the sync-preserving closure; a pattern it
+    /// leaves unconfirmed (or drops as ordered) goes to the witness search,
+    /// which finds every occurrence again, so the grade of a pattern the
+    /// search covers depends on neither the sampling nor the lock
+    /// numbering. What the search cannot cover (shared modes, no search)
+    /// and the sampling cut is counted in [`Grader::cuts`].
     pub fn grade(&mut self, chosen: &[&Rep]) -> Option<Graded> {
-        let best = self.fast(chosen);
+        if let Some(latest) = self.confirmed(chosen) {
+            return Some((Grade::Confirmed, pairs(&latest), Vec::new()));
+        }
+        let (best, cut) = self.fast(chosen);
         if best.as_ref().is_some_and(|b| b.0 >= Grade::Feasible) {
             return best.map(|(g, insts)| (g, pairs(&insts), Vec::new()));
         }
-        if let Some(w) = self.witness(chosen) {
-            return Some(w);
+        let searched = self.searchable(chosen);
+        if searched {
+            if let Some(w) = self.witness(chosen) {
+                return Some(w);
+            }
+        }
+        if !searched && cut {
+            self.cuts.combos += 1;
+        }
+        if best.is_none() && (cut || chosen.iter().any(|r| sampled(r))) {
+            self.cuts.ordered += 1;
         }
         best.map(|(g, insts)| (g, pairs(&insts), Vec::new()))
     }
 
-    /// A replayed witness over every occurrence, for patterns whose locks
-    /// are all held and asked for exclusively.
-    fn witness(&mut self, chosen: &[&Rep]) -> Option<Graded> {
+    /// Whether the witness search covers `chosen`: a search runs and every
+    /// lock is held and asked for exclusively.
+    fn searchable(&self, chosen: &[&Rep]) -> bool {
         let exclusive = |r: &&Rep| {
             r.mode_to == LockMode::Exclusive && r.held.iter().all(|h| h.1 == LockMode::Exclusive)
         };
-        if !chosen.iter().all(exclusive) {
-            return None;
-        }
+        self.witness.is_some() && chosen.iter().all(exclusive)
+    }
+
+    /// A replayed witness over every occurrence.
+    fn witness(&mut self, chosen: &[&Rep]) -> Option<Graded> {
         let searcher = self.witness.as_mut()?;
         let site = |s: u32| (s != NO_SITE).then_some(s);
         let edges: Vec<_> = chosen
@@ -83,8 +142,9 @@ impl Grader<'_> {
         Some((Grade::Feasible, w.stops, w.moved))
     }
 
-    /// The fast pass over the sampled occurrences.
-    fn fast(&mut self, chosen: &[&Rep]) -> Option<(Grade, Vec<Instance>)> {
+    /// The fast pass over the sampled occurrences: the best grade and
+    /// whether [`MAX_COMBOS`] cut the combinations.
+    fn fast(&mut self, chosen: &[&Rep]) -> (Option<(Grade, Vec<Instance>)>, bool) {
         let mut best: Option<(Grade, Vec<Instance>)> = None;
         let mut combo = vec![0usize; chosen.len()];
         for _ in 0..MAX_COMBOS {
@@ -94,25 +154,19 @@ impl Grader<'_> {
                 .map(|(r, &i)| r.instances[i])
                 .collect();
             if !self.ordered(chosen, &insts) {
-                let grade = if self.confirmed(chosen, &insts) {
-                    Grade::Confirmed
-                } else if best.as_ref().is_some_and(|b| b.0 >= Grade::Feasible) {
-                    Grade::Unconfirmed
-                } else {
-                    self.feasible(chosen, &insts)
-                };
+                let grade = self.feasible(chosen, &insts);
                 if best.as_ref().is_none_or(|b| grade > b.0) {
                     best = Some((grade, insts));
                 }
-                if grade == Grade::Confirmed {
-                    break;
+                if grade == Grade::Feasible {
+                    return (best, false);
                 }
             }
             if !next_combo(&mut combo, chosen) {
-                break;
+                return (best, false);
             }
         }
-        best
+        (best, true)
     }
 
     fn ordered(&self, chosen: &[&Rep], insts: &[Instance]) -> bool {
@@ -124,14 +178,21 @@ impl Grader<'_> {
         (0..n).any(|i| (0..n).any(|j| i != j && self.clocks.happens_before(at(i), at(j))))
     }
 
-    fn confirmed(&self, chosen: &[&Rep], insts: &[Instance]) -> bool {
-        chosen.iter().zip(insts).all(|(r, inst)| {
+    /// Each edge's latest occurrence, when the trace ends with every
+    /// thread of the pattern blocked at it.
+    fn confirmed(&self, chosen: &[&Rep]) -> Option<Vec<Instance>> {
+        let latest: Vec<Instance> = chosen
+            .iter()
+            .map(|r| r.instances.last().copied())
+            .collect::<Option<_>>()?;
+        let blocked = chosen.iter().zip(&latest).all(|(r, inst)| {
             let blocked = self.state.thread(ThreadId(r.thread)).blocked;
             blocked.is_some_and(|b| {
                 b.since == inst.idx_to
                     && matches!(b.on, WaitTarget::Lock { obj, .. } if obj.0 == r.to)
             })
-        })
+        });
+        blocked.then_some(latest)
     }
 
     fn feasible(&mut self, chosen: &[&Rep], insts: &[Instance]) -> Grade {
@@ -158,6 +219,11 @@ impl Grader<'_> {
             }
         }
     }
+}
+
+/// Whether `r` had more occurrences than it keeps.
+fn sampled(r: &Rep) -> bool {
+    r.count > r.instances.len() as u64
 }
 
 fn pairs(insts: &[Instance]) -> Vec<(u64, u64)> {

@@ -4,9 +4,11 @@
 //!
 //! The constraints: program order; each event after what it depends on (a
 //! read's writer, the previous operation on its synchronisation object, a
-//! join's child); a forked thread after its fork; per variable, its writes
-//! in trace order, and each read before the write that follows its writer
-//! (so every read still reads the same write); per lock, its critical
+//! join's child); a forked thread after its fork; per variable, each read
+//! before the write that follows its writer (so every read still reads the
+//! same write), and its writes in trace order, except that writes no read
+//! of the set reads (dead writes) are not ordered among themselves, only
+//! against the reads and the read writes around them; per lock, its critical
 //! sections one after the other: in trace order, except that a pinned
 //! section runs after every other section of its lock in the set.
 //!
@@ -17,7 +19,7 @@
 //! keeps every constraint; the caller then has no witness.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use super::closure::Locks;
 use super::log::{Op, View, NO_EVENT};
@@ -87,8 +89,20 @@ fn sort(
         let t = view.events[e as usize].thread as usize;
         view.pos[e as usize] < prefixes[t]
     };
-    // Per variable: its last write in the set so far, and the reads since.
-    let mut vars: HashMap<u32, (u32, Vec<u32>)> = HashMap::new();
+    // A write is live when a read in the set reads it; dead writes keep
+    // their place among the live events of their variable but not among
+    // each other.
+    let live: HashSet<u32> = rest
+        .iter()
+        .filter(|&&e| {
+            matches!(
+                view.events[e as usize].op(),
+                Op::Read { .. } | Op::Update { .. }
+            )
+        })
+        .map(|&e| view.dep[e as usize])
+        .collect();
+    let mut vars: HashMap<u32, Var> = HashMap::new();
     let mut lock_ids: Vec<u32> = pins.iter().map(|&(l, _)| l).collect();
     for &e in rest {
         let (t, p) = (view.events[e as usize].thread, view.pos[e as usize]);
@@ -105,16 +119,20 @@ fn sort(
             }
         }
         match view.events[e as usize].op() {
-            Op::Read { var } => vars.entry(var).or_insert((NO_EVENT, Vec::new())).1.push(e),
+            Op::Read { var } => vars.entry(var).or_default().reads.push(e),
+            Op::Write { var } if !live.contains(&e) => {
+                let v = vars.entry(var).or_default();
+                for &before in v.reads.iter().chain(&v.live) {
+                    add(before, e);
+                }
+                v.dead.push(e);
+            }
             Op::Write { var } | Op::Update { var } => {
-                let (last, reads) = vars.entry(var).or_insert((NO_EVENT, Vec::new()));
-                if *last != NO_EVENT {
-                    add(*last, e);
+                let v = vars.entry(var).or_default();
+                for before in v.reads.drain(..).chain(v.dead.drain(..)).chain(v.live) {
+                    add(before, e);
                 }
-                for r in reads.drain(..) {
-                    add(r, e);
-                }
-                *last = e;
+                v.live = Some(e);
             }
             Op::Acquire { lock, .. } if view.opens[e as usize] != NO_EVENT => lock_ids.push(lock),
             _ => {}
@@ -146,6 +164,15 @@ fn sort(
         }
     }
     kahn(rest, &edges)
+}
+
+/// One variable's events in the set so far: its latest live write, the
+/// reads since, and the dead writes since.
+#[derive(Default)]
+struct Var {
+    live: Option<u32>,
+    reads: Vec<u32>,
+    dead: Vec<u32>,
 }
 
 fn kahn(rest: &[u32], edges: &[(u32, u32)]) -> Result<Vec<u32>, Unscheduled> {

@@ -14,13 +14,15 @@
 //!    stop past the closure whenever the closure swallows it. Critical
 //!    sections keep their trace order. A combination it accepts is
 //!    scheduled in trace order.
-//! 2. **Pinned closures**: on the combinations the walk stood on, the
-//!    sections the stops hold are *pinned*: they stay open and run after
-//!    every other section of their lock, so later sections of those locks
-//!    move before them (a critical-section swap; at most
+//! 2. **Pinned closures**: on the combinations the walk stood on, then on
+//!    every other occurrence combination (at most [`Budget::attempts`] in
+//!    all), the sections the stops hold are *pinned*: they stay open and
+//!    run after every other section of their lock, so later sections of
+//!    those locks move before them (a critical-section swap; at most
 //!    [`Budget::swaps`] moves). The closure then must be scheduled against
-//!    trace order (`linearize`): per variable, writes keep their trace
-//!    order and each read stays between its writer and the next write.
+//!    trace order (`linearize`): each read stays between its writer and
+//!    the next write, and writes keep their trace order except writes no
+//!    read of the schedule reads.
 //! 3. **Replay** (`replay`): every schedule, from either step, is replayed
 //!    from the start of the trace and checked against the correct
 //!    reordering rules and the deadlock it claims. Only a schedule that
@@ -49,7 +51,8 @@
 //! Condition-variable waits are not reordered: a pattern whose closure
 //! contains one gets no witness from this search. Read locks are treated
 //! as exclusive by the closures (the replay knows shared holds). A witness
-//! that needs two writes of one variable swapped is not searched.
+//! that needs a write that some read of the reordering reads swapped with
+//! another write of its variable is not searched.
 
 mod closure;
 mod linearize;
@@ -72,7 +75,7 @@ pub struct Budget {
     /// of their lock; 0 keeps to sync-preserving reorderings.
     pub swaps: usize,
     /// Most occurrence combinations tried with pinned sections per
-    /// pattern.
+    /// pattern (those the walk stood on first).
     pub attempts: usize,
     /// Most events one schedule sorts against trace order.
     pub window: usize,
@@ -116,6 +119,9 @@ impl Default for Budget {
 pub struct Cuts {
     /// Patterns left unsearched (or cut short) when the work ran out.
     pub budget: u64,
+    /// Patterns with more occurrence combinations than
+    /// [`Budget::attempts`], none of the tried ones a witness.
+    pub attempts: u64,
     /// Attempts that needed more moves than [`Budget::swaps`].
     pub swaps: u64,
     /// Attempts whose schedule was larger than [`Budget::window`].
@@ -134,6 +140,13 @@ impl Cuts {
                 "{name}: the deadlock witness search ran out of work ({} steps); {} pattern(s) \
                  were not searched to the end",
                 budget.steps, self.budget
+            ));
+        }
+        if self.attempts > 0 {
+            out.push(format!(
+                "{name}: {} deadlock pattern(s) had more than {} occurrence combinations to \
+                 try with critical sections moved; the rest were not tried",
+                self.attempts, budget.attempts
             ));
         }
         if self.swaps > 0 {

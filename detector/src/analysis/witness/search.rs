@@ -4,7 +4,7 @@
 
 use super::closure::{Closure, Failure, Locks, Policy};
 use super::linearize::{linearize, Unscheduled};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::log::{Log, View};
 use super::moves::{moves, Moved};
@@ -59,6 +59,11 @@ impl<'a> Searcher<'a> {
         }
     }
 
+    /// The report's limit lines for what the budget cut in trace `name`.
+    pub fn limits(&self, name: &str) -> Vec<String> {
+        self.cuts.messages(name, &self.budget)
+    }
+
     /// The log searched.
     pub fn log(&self) -> &'a Log {
         self.log
@@ -98,11 +103,13 @@ impl<'a> Searcher<'a> {
             })
             .collect();
         let keep = self.budget.attempts.max(1);
+        let wants: Vec<u32> = edges.iter().map(|e| e.key.to).collect();
         let visited = match walk(&self.view, &self.locks, &pattern, keep, &mut self.steps) {
             Ok(Walked::Feasible(at)) => {
-                let wants: Vec<u32> = edges.iter().map(|e| e.key.to).collect();
-                let w = self.sync_preserving(&pattern, &wants, &at);
-                return w.map(|moved| Self::witness(edges, &at, moved));
+                if let Some(moved) = self.sync_preserving(&pattern, &wants, &at) {
+                    return Some(Self::witness(edges, &at, moved));
+                }
+                vec![at]
             }
             Ok(Walked::Infeasible { visited }) => visited,
             Err(_) => {
@@ -114,7 +121,15 @@ impl<'a> Searcher<'a> {
         if self.budget.swaps == 0 {
             return None;
         }
-        for at in visited {
+        // The combinations the walk stood on first, then every other one.
+        let seen: HashSet<Vec<usize>> = visited.iter().cloned().collect();
+        let lens: Vec<usize> = pattern.iter().map(|p| p.stops.len()).collect();
+        let rest = Combinations::new(lens).filter(|at| !seen.contains(at));
+        for (tried, at) in visited.into_iter().chain(rest).enumerate() {
+            if tried == self.budget.attempts {
+                self.cuts.attempts += 1;
+                return None;
+            }
             if let Some(moved) = self.pinned(edges, &pattern, &at) {
                 return Some(Self::witness(edges, &at, moved));
             }
@@ -259,5 +274,52 @@ impl<'a> Searcher<'a> {
 
     fn pay(&mut self, work: usize) {
         self.steps = self.steps.saturating_sub(2 * work as u64);
+    }
+}
+
+/// Every combination of one index per pattern thread (`lens[i]` choices
+/// for thread `i`), the first thread's index changing fastest.
+struct Combinations {
+    lens: Vec<usize>,
+    next: Option<Vec<usize>>,
+}
+
+impl Combinations {
+    fn new(lens: Vec<usize>) -> Self {
+        let next = lens.iter().all(|&n| n > 0).then(|| vec![0; lens.len()]);
+        Combinations { lens, next }
+    }
+}
+
+impl Iterator for Combinations {
+    type Item = Vec<usize>;
+
+    fn next(&mut self) -> Option<Vec<usize>> {
+        let at = self.next.take()?;
+        let mut following = at.clone();
+        for (i, n) in following.iter_mut().zip(&self.lens) {
+            *i += 1;
+            if *i < *n {
+                self.next = Some(following);
+                return Some(at);
+            }
+            *i = 0;
+        }
+        Some(at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Combinations;
+
+    #[test]
+    fn combinations_cover_the_product_once() {
+        let all: Vec<Vec<usize>> = Combinations::new(vec![2, 1, 3]).collect();
+        assert_eq!(all.len(), 6);
+        assert_eq!(all[0], [0, 0, 0]);
+        assert_eq!(all[1], [1, 0, 0]);
+        assert_eq!(all[5], [1, 0, 2]);
+        assert_eq!(Combinations::new(vec![2, 0]).count(), 0);
     }
 }

@@ -1,0 +1,100 @@
+//! Properties of deadlock prediction on random small traces, each checked
+//! against a brute-force search of every correct reordering of the trace
+//! (`ground_truth::explore`, independent of the analysis):
+//!
+//! - soundness: every deadlock graded `feasible` or `confirmed` has a
+//!   witness, a correct reordering that ends with exactly the finding's
+//!   requests blocked (whatever the witness budget);
+//! - completeness: with the witness budget unlimited, on the two smaller
+//!   sizes of the generator, every lock set that some correct reordering
+//!   deadlocks is graded `feasible` or `confirmed`.
+//!
+//! Traces whose brute-force search runs out of states are skipped.
+
+mod ground_truth;
+
+use lockscope_detector::analysis::witness::Budget;
+use lockscope_detector::analysis::Config;
+use lockscope_detector::finding::Grade;
+use proptest::prelude::*;
+
+use ground_truth::explore::{explore, Truth};
+use ground_truth::generate::{generate, Size, Trace};
+use ground_truth::score::{analyze_std, predicted, Predicted};
+
+/// States the brute-force search may visit per trace.
+const MAX_STATES: usize = 100_000;
+
+/// The ladder sizes on which the search with an unlimited budget finds
+/// every deadlock (see the limitations in `analysis::witness`).
+const COMPLETE_SIZES: usize = 2;
+
+/// The trace of `seed` at ladder size `size`, with its ground truth when
+/// the brute-force search finished.
+fn case(seed: u64, size: usize) -> Option<(Trace, Truth)> {
+    let trace = generate(seed, Size::LADDER[size]);
+    let truth = explore(&trace, MAX_STATES);
+    truth.complete.then_some((trace, truth))
+}
+
+/// The deadlocks `budget` grades feasible or confirmed on `trace`.
+fn found(trace: &Trace, budget: Option<Budget>) -> Vec<Predicted> {
+    let config = Config {
+        witness: budget,
+        ..Config::default()
+    };
+    let report = analyze_std(&trace.to_std(), &config);
+    predicted(trace, &report)
+        .into_iter()
+        .filter(|p| p.grade >= Grade::Feasible)
+        .collect()
+}
+
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 48,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn every_feasible_or_confirmed_deadlock_is_reached_by_a_correct_reordering(
+        seed in any::<u64>(),
+        size in 0..Size::LADDER.len(),
+    ) {
+        let Some((trace, truth)) = case(seed, size) else {
+            return Ok(());
+        };
+        for budget in [Some(Budget::DEFAULT), Some(Budget::UNLIMITED)] {
+            for p in found(&trace, budget) {
+                prop_assert!(
+                    truth.has_pattern(&p.pattern),
+                    "seed {seed}, size {size}, {budget:?}: no correct reordering reaches {} {:?}",
+                    p.title,
+                    p.pattern
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn with_an_unlimited_budget_every_deadlocking_lock_set_is_found(
+        seed in any::<u64>(),
+        size in 0..COMPLETE_SIZES,
+    ) {
+        let Some((trace, truth)) = case(seed, size) else {
+            return Ok(());
+        };
+        let found = found(&trace, Some(Budget::UNLIMITED));
+        for locks in truth.deadlocks.keys() {
+            prop_assert!(
+                found.iter().any(|p| &p.locks == locks),
+                "seed {seed}, size {size}: lock set {locks:?} deadlocks, not found"
+            );
+        }
+    }
+}
