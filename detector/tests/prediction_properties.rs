@@ -5,9 +5,9 @@
 //! - soundness: every deadlock graded `feasible` or `confirmed` has a
 //!   witness, a correct reordering that ends with exactly the finding's
 //!   requests blocked (whatever the witness budget);
-//! - completeness: with the witness budget unlimited, on the two smaller
-//!   sizes of the generator, every lock set that some correct reordering
-//!   deadlocks is graded `feasible` or `confirmed`.
+//! - completeness: with the witness budget unlimited, every lock set that
+//!   some correct reordering deadlocks is graded `feasible` or
+//!   `confirmed`.
 //!
 //! Traces whose brute-force search runs out of states are skipped.
 
@@ -24,10 +24,6 @@ use ground_truth::score::{analyze_std, predicted, Predicted};
 
 /// States the brute-force search may visit per trace.
 const MAX_STATES: usize = 100_000;
-
-/// The ladder sizes on which the search with an unlimited budget finds
-/// every deadlock (see the limitations in `analysis::witness`).
-const COMPLETE_SIZES: usize = 2;
 
 /// The trace of `seed` at ladder size `size`, with its ground truth when
 /// the brute-force search finished.
@@ -50,9 +46,14 @@ fn found(trace: &Trace, budget: Option<Budget>) -> Vec<Predicted> {
         .collect()
 }
 
+/// 48 cases, or `PROPTEST_CASES`.
 fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(48);
     ProptestConfig {
-        cases: 48,
+        cases,
         failure_persistence: None,
         ..ProptestConfig::default()
     }
@@ -84,7 +85,7 @@ proptest! {
     #[test]
     fn with_an_unlimited_budget_every_deadlocking_lock_set_is_found(
         seed in any::<u64>(),
-        size in 0..COMPLETE_SIZES,
+        size in 0..Size::LADDER.len(),
     ) {
         let Some((trace, truth)) = case(seed, size) else {
             return Ok(());

@@ -5,24 +5,26 @@
 //! The constraints: program order; each event after what it depends on (a
 //! read's writer, the previous operation on its synchronisation object, a
 //! join's child); a forked thread after its fork; per variable, each read
-//! before the write that follows its writer (so every read still reads the
-//! same write), and its writes in trace order, except that writes no read
-//! of the set reads (dead writes) are not ordered among themselves, only
-//! against the reads and the read writes around them; per lock, its critical
-//! sections one after the other: in trace order, except that a pinned
-//! section runs after every other section of its lock in the set.
+//! before the write that follows its writer, so every read still reads the
+//! same write (`variables`: in trace order, or if that has a cycle, in
+//! two orders taken from a schedule without these constraints); per lock, its
+//! critical sections one after the other: in trace order, except that a
+//! pinned section runs after every other section of its lock in the set.
 //!
-//! Only a pinned section's acquisition has a constraint against trace
-//! order, so the events before the earliest pinned acquisition go first,
-//! in trace order, and only the rest is sorted (Kahn's algorithm, the
-//! earliest ready event in the trace first). A cycle means no schedule
-//! keeps every constraint; the caller then has no witness.
+//! With variables in trace order, only a pinned section's acquisition has
+//! a constraint against trace order, so the events before the earliest
+//! pinned acquisition go first, in trace order, and only the rest is
+//! sorted (Kahn's algorithm, the earliest ready event in the trace first).
+//! The other orders sort the whole set (at most its latest `window`
+//! events). A cycle in each means no schedule was found; the caller then
+//! has no witness.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::BinaryHeap;
 
 use super::closure::Locks;
 use super::log::{Op, View, NO_EVENT};
+use super::variables::{self, Dead};
 
 /// Why no schedule came out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,44 +67,68 @@ pub fn linearize(
     }
     first.sort_unstable();
     rest.sort_unstable();
-    let order = sort(view, locks, prefixes, pins, &rest)?;
+    if let Ok(order) = sort(view, locks, prefixes, pins, &rest, Vars::TraceOrder) {
+        first.extend(order);
+        return Ok(first);
+    }
+    // Another order of some variable's accesses may move events before
+    // the earliest pinned acquisition too: sort the whole set, or its
+    // latest `window` events.
+    first.extend(rest);
+    first.sort_unstable();
+    let tail = first.split_off(first.len().saturating_sub(window));
+    let order = sort(
+        view,
+        locks,
+        prefixes,
+        pins,
+        &tail,
+        Vars::Grouped(Dead::InPlace),
+    )
+    .or_else(|_| {
+        sort(
+            view,
+            locks,
+            prefixes,
+            pins,
+            &tail,
+            Vars::Grouped(Dead::AfterStarted),
+        )
+    })?;
     first.extend(order);
     Ok(first)
 }
 
-/// Kahn's algorithm over `rest` (sorted trace indexes).
+/// In which order each variable's accesses are constrained.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Vars {
+    TraceOrder,
+    /// Grouped in the order of a schedule without them
+    /// ([`variables::grouped`]).
+    Grouped(Dead),
+}
+
+/// Kahn's algorithm over `rest` (sorted trace indexes), with each
+/// variable's accesses constrained in the order `vars` says.
 fn sort(
     view: &View<'_>,
     locks: &Locks,
     prefixes: &[u32],
     pins: &[(u32, u32)],
     rest: &[u32],
+    vars: Vars,
 ) -> Result<Vec<u32>, Unscheduled> {
     let id = |e: u32| rest.binary_search(&e).ok();
-    let mut edges: Vec<(u32, u32)> = Vec::new();
+    let mut base: Vec<(u32, u32)> = Vec::new();
     let mut add = |a: u32, b: u32| {
         if let (Some(a), Some(b)) = (id(a), id(b)) {
-            edges.push((a as u32, b as u32));
+            base.push((a as u32, b as u32));
         }
     };
     let in_set = |e: u32| {
         let t = view.events[e as usize].thread as usize;
         view.pos[e as usize] < prefixes[t]
     };
-    // A write is live when a read in the set reads it; dead writes keep
-    // their place among the live events of their variable but not among
-    // each other.
-    let live: HashSet<u32> = rest
-        .iter()
-        .filter(|&&e| {
-            matches!(
-                view.events[e as usize].op(),
-                Op::Read { .. } | Op::Update { .. }
-            )
-        })
-        .map(|&e| view.dep[e as usize])
-        .collect();
-    let mut vars: HashMap<u32, Var> = HashMap::new();
     let mut lock_ids: Vec<u32> = pins.iter().map(|&(l, _)| l).collect();
     for &e in rest {
         let (t, p) = (view.events[e as usize].thread, view.pos[e as usize]);
@@ -118,24 +144,10 @@ fn sort(
                 add(fork, e);
             }
         }
-        match view.events[e as usize].op() {
-            Op::Read { var } => vars.entry(var).or_default().reads.push(e),
-            Op::Write { var } if !live.contains(&e) => {
-                let v = vars.entry(var).or_default();
-                for &before in v.reads.iter().chain(&v.live) {
-                    add(before, e);
-                }
-                v.dead.push(e);
+        if let Op::Acquire { lock, .. } = view.events[e as usize].op() {
+            if view.opens[e as usize] != NO_EVENT {
+                lock_ids.push(lock);
             }
-            Op::Write { var } | Op::Update { var } => {
-                let v = vars.entry(var).or_default();
-                for before in v.reads.drain(..).chain(v.dead.drain(..)).chain(v.live) {
-                    add(before, e);
-                }
-                v.live = Some(e);
-            }
-            Op::Acquire { lock, .. } if view.opens[e as usize] != NO_EVENT => lock_ids.push(lock),
-            _ => {}
         }
     }
     lock_ids.sort_unstable();
@@ -163,16 +175,23 @@ fn sort(
             add(a.rel, b.acq);
         }
     }
-    kahn(rest, &edges)
-}
-
-/// One variable's events in the set so far: its latest live write, the
-/// reads since, and the dead writes since.
-#[derive(Default)]
-struct Var {
-    live: Option<u32>,
-    reads: Vec<u32>,
-    dead: Vec<u32>,
+    let live = variables::live(view, rest);
+    let with = |order: &[u32]| {
+        let mut edges = base.clone();
+        variables::constrain(view, order, &live, &mut |a, b| {
+            if let (Some(a), Some(b)) = (id(a), id(b)) {
+                edges.push((a as u32, b as u32));
+            }
+        });
+        edges
+    };
+    match vars {
+        Vars::TraceOrder => kahn(rest, &with(rest)),
+        Vars::Grouped(dead) => {
+            let free = kahn(rest, &base)?;
+            kahn(rest, &with(&variables::grouped(view, rest, &free, dead)))
+        }
+    }
 }
 
 fn kahn(rest: &[u32], edges: &[(u32, u32)]) -> Result<Vec<u32>, Unscheduled> {

@@ -21,8 +21,9 @@
 //!    those locks move before them (a critical-section swap; at most
 //!    [`Budget::swaps`] moves). The closure then must be scheduled against
 //!    trace order (`linearize`): each read stays between its writer and
-//!    the next write, and writes keep their trace order except writes no
-//!    read of the schedule reads.
+//!    the next write (`variables`: a write with its reads may run before
+//!    an earlier one with its reads, and writes no read of the schedule
+//!    reads are not ordered among themselves).
 //! 3. **Replay** (`replay`): every schedule, from either step, is replayed
 //!    from the start of the trace and checked against the correct
 //!    reordering rules and the deadlock it claims. Only a schedule that
@@ -50,9 +51,10 @@
 //! # Limitations
 //! Condition-variable waits are not reordered: a pattern whose closure
 //! contains one gets no witness from this search. Read locks are treated
-//! as exclusive by the closures (the replay knows shared holds). A witness
-//! that needs a write that some read of the reordering reads swapped with
-//! another write of its variable is not searched.
+//! as exclusive by the closures (the replay knows shared holds). Each
+//! variable's reads and writes are scheduled in one of three orders (trace
+//! order, or two taken from a schedule that ignored variables); a witness
+//! that needs another is not found.
 
 mod closure;
 mod linearize;
@@ -61,6 +63,7 @@ mod moves;
 mod occurrences;
 mod replay;
 mod search;
+mod variables;
 mod walk;
 
 pub use log::{Log, Section};
