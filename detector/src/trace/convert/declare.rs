@@ -176,7 +176,7 @@ impl<E: Encoder> TraceOut<E> {
             | EventKind::Fork { child: t }
             | EventKind::JoinRequest { child: t }
             | EventKind::Join { child: t } => self.thread(meta, t)?,
-            EventKind::CondWait { condvar, mutex }
+            EventKind::CondWait { condvar, mutex, .. }
             | EventKind::CondWoken { condvar, mutex, .. } => {
                 self.obj(meta, condvar)?;
                 self.obj(meta, mutex)?;
