@@ -13,6 +13,11 @@
 //! - a potential deadlock whose lock set a potential deadlock found from
 //!   the trace's acquisitions already has.
 //!
+//! What a live check reported fails the gate as it did while the program
+//! ran: the findings that show it are marked live and get the live
+//! finding's severity (an inversion the trace grades unconfirmed, which
+//! alone would only warn, is still an error once the runtime reported it).
+//!
 //! Everything else a live check reports becomes a finding of its kind.
 //!
 //! Traces written before the runtime wrote findings as JSON carry the
@@ -24,10 +29,10 @@
 
 mod older;
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use super::{names, Analysis, Context};
-use crate::finding::{Detail, End, Finding, FindingKind, Findings};
+use crate::finding::{Detail, End, Finding, FindingId, FindingKind, Findings};
 use crate::trace::{Event, EventKind, NoteId, TraceMeta};
 
 /// The live-notes analysis. Runs after the others: it leaves out what they
@@ -60,8 +65,15 @@ impl Analysis for LiveNotes {
     fn end_trace(&mut self, cx: &Context<'_>, found: &mut Findings) {
         let shown = Shown::of(found, cx.trace_name);
         for (writer, f) in std::mem::take(&mut self.pending) {
-            if !shown.covers(&writer, &f) {
-                found.add(f);
+            match shown.covers(&writer, &f) {
+                Some(ids) => {
+                    for id in ids {
+                        found.mark_live(id, f.severity);
+                    }
+                }
+                None => {
+                    found.add(f);
+                }
             }
         }
     }
@@ -91,19 +103,23 @@ pub fn finding(meta: &TraceMeta, index: u64, ev: &Event, note: NoteId) -> Option
 /// What the trace's own events already show, from the findings of this
 /// trace.
 struct Shown {
-    /// Threads on a deadlock the trace ends in or shows (a self-deadlock).
-    deadlocked: BTreeSet<String>,
-    /// Lock sets of potential deadlocks.
-    cycles: BTreeSet<Vec<String>>,
+    /// Threads on a deadlock the trace ends in or shows (a self-deadlock),
+    /// with the findings that show them.
+    deadlocked: BTreeMap<String, Vec<FindingId>>,
+    /// Lock sets of potential deadlocks, with their findings.
+    cycles: BTreeMap<Vec<String>, Vec<FindingId>>,
 }
 
 impl Shown {
     fn of(found: &Findings, trace: &str) -> Self {
         let mut shown = Shown {
-            deadlocked: BTreeSet::new(),
-            cycles: BTreeSet::new(),
+            deadlocked: BTreeMap::new(),
+            cycles: BTreeMap::new(),
         };
-        for f in found.iter().filter(|f| !f.live && f.found_in(trace)) {
+        for (id, f) in found
+            .with_ids()
+            .filter(|(_, f)| !f.live && f.found_in(trace))
+        {
             match (&f.detail, f.kind) {
                 (
                     Detail::Deadlock {
@@ -112,10 +128,12 @@ impl Shown {
                     },
                     _,
                 ) => {
-                    shown.deadlocked.extend(f.threads.iter().cloned());
+                    for t in &f.threads {
+                        shown.deadlocked.entry(t.clone()).or_default().push(id);
+                    }
                 }
                 (_, FindingKind::PotentialDeadlock) => {
-                    shown.cycles.insert(lock_set(f));
+                    shown.cycles.entry(lock_set(f)).or_default().push(id);
                 }
                 _ => {}
             }
@@ -123,17 +141,26 @@ impl Shown {
         shown
     }
 
-    /// Whether live finding `f`, written by thread `writer`, is already
-    /// shown.
-    fn covers(&self, writer: &str, f: &Finding) -> bool {
-        match (&f.detail, f.kind) {
-            (Detail::LiveText { .. }, FindingKind::Deadlock) => self.deadlocked.contains(writer),
-            (_, FindingKind::Deadlock) => {
-                !f.threads.is_empty() && f.threads.iter().all(|t| self.deadlocked.contains(t))
+    /// The findings of the trace that already show live finding `f`,
+    /// written by thread `writer`; `None` when none does.
+    fn covers(&self, writer: &str, f: &Finding) -> Option<Vec<FindingId>> {
+        let ids = match (&f.detail, f.kind) {
+            (Detail::LiveText { .. }, FindingKind::Deadlock) => {
+                self.deadlocked.get(writer)?.clone()
             }
-            (_, FindingKind::PotentialDeadlock) => self.cycles.contains(&lock_set(f)),
-            _ => false,
-        }
+            (_, FindingKind::Deadlock) => {
+                let mut ids = Vec::new();
+                for t in &f.threads {
+                    ids.extend(self.deadlocked.get(t)?);
+                }
+                ids.sort_unstable();
+                ids.dedup();
+                ids
+            }
+            (_, FindingKind::PotentialDeadlock) => self.cycles.get(&lock_set(f))?.clone(),
+            _ => return None,
+        };
+        (!ids.is_empty()).then_some(ids)
     }
 }
 

@@ -49,16 +49,15 @@ mod clocks;
 mod edges;
 mod grade;
 mod graph;
+mod kept;
 mod merge;
 mod patterns;
 mod render;
 mod search;
 
-use std::collections::BTreeMap;
-
 use super::feasibility::Recorder;
 use super::{Analysis, Config, Context, Finished};
-use crate::finding::{Findings, Grade};
+use crate::finding::Findings;
 use crate::state::ThreadState;
 use crate::trace::{Event, EventKind, LockMode, ObjId, SiteId, ThreadId};
 use clocks::ForkJoin;
@@ -252,20 +251,16 @@ impl Analysis for LockOrder {
             trust,
             budget: FEASIBILITY_STEPS,
         };
-        let mut patterns = BTreeMap::new();
+        let mut patterns = kept::Patterns::default();
         let cut = search(&edges, cx.config, &mut |chosen| {
-            let Some((grade, insts)) = grader.grade(chosen) else {
-                return false;
-            };
-            let key: Vec<(u32, u32, u32)> = chosen
+            let graded = grader.grade(chosen);
+            let key: kept::Key = chosen
                 .iter()
                 .map(|r| (r.from, r.site_from, r.site_to))
                 .collect();
-            let known = patterns.get(&key).map(|(g, _): &(Grade, _)| *g);
-            if known.is_none_or(|g| grade > g) {
-                patterns.insert(key, (grade, render::views(cx.meta, chosen, &insts)));
-            }
-            known.is_none()
+            patterns.offer(key, &graded, || {
+                render::views(cx.meta, chosen, &graded.insts)
+            })
         });
         let name = cx.trace_name;
         self.limits.extend(cut.messages(name));
@@ -282,7 +277,8 @@ impl Analysis for LockOrder {
                  patterns are graded unconfirmed"
             ));
         }
-        for key in patterns.keys() {
+        let patterns = patterns.reported();
+        for (key, _) in &patterns {
             let cycle = key
                 .iter()
                 .map(|k| self.merged.lock(cx.trace, cx.meta, k.0))
@@ -290,8 +286,8 @@ impl Analysis for LockOrder {
             self.reported.push(cycle);
         }
         self.merged.add_trace(cx, &edges, clocks, trust);
-        for (grade, views) in patterns.into_values() {
-            let f = render::finding(views, grade, Vec::new(), distrust.clone());
+        for (_, p) in patterns {
+            let f = render::finding(p.views, p.grade, Vec::new(), distrust.clone());
             found.add(f);
         }
     }
@@ -387,7 +383,7 @@ mod tests {
     }
 
     #[test]
-    fn gate_lock_same_thread_and_reentry_give_no_inversion() {
+    fn gate_lock_and_reentry_give_no_inversion() {
         let mut b = TraceBuilder::std();
         b.lock("T1", "G", "0");
         abba(&mut b);
@@ -405,13 +401,6 @@ mod tests {
             .lock("T2", "B", "3")
             .lock("T2", "A", "4");
         assert!(grades(&gated).is_empty());
-        let mut one = TraceBuilder::std();
-        one.lock("T1", "A", "1")
-            .lock("T1", "B", "2")
-            .rel("T1", "B")
-            .rel("T1", "A");
-        one.lock("T1", "B", "3").lock("T1", "A", "4");
-        assert!(grades(&one).is_empty());
         let mut reentry = TraceBuilder::std();
         reentry
             .lock("T1", "A", "1")
@@ -462,7 +451,50 @@ mod tests {
     }
 
     #[test]
-    fn fork_ordered_edges_are_not_an_inversion_unless_fork_join_is_untrusted() {
+    fn one_thread_taking_both_orders_is_a_sequential_inversion() {
+        let mut one = TraceBuilder::std();
+        one.lock("T1", "A", "1")
+            .lock("T1", "B", "2")
+            .rel("T1", "B")
+            .rel("T1", "A");
+        one.lock("T1", "B", "3").lock("T1", "A", "4");
+        let report = one.analyze();
+        let found = of_kind(&report, PotentialDeadlock);
+        assert_eq!(
+            grades(&one),
+            [(
+                "potential deadlock: A -> B -> A (T1 at loc 1 -> loc 2, T1 at loc 3 -> loc 4)"
+                    .to_owned(),
+                Grade::Sequential
+            )]
+        );
+        assert_eq!(found[0].severity, Severity::Error);
+        assert!(notes(found[0])
+            .iter()
+            .any(|n| n.starts_with("sequential: both lock orders were taken in this run")));
+    }
+
+    #[test]
+    fn sequential_evidence_is_reported_only_for_cycles_without_concurrent_evidence() {
+        // T1 takes both orders itself; T2 inverts T1's first order
+        // concurrently: the concurrent pattern speaks for the cycle.
+        let mut b = TraceBuilder::std();
+        b.lock("T1", "A", "1")
+            .lock("T1", "B", "2")
+            .rel("T1", "B")
+            .rel("T1", "A");
+        b.lock("T1", "B", "3")
+            .lock("T1", "A", "4")
+            .rel("T1", "A")
+            .rel("T1", "B");
+        b.lock("T2", "B", "5").lock("T2", "A", "6");
+        let found = grades(&b);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].1, Grade::Feasible);
+    }
+
+    #[test]
+    fn fork_ordered_edges_are_sequential_unless_fork_join_is_untrusted() {
         let mut b = TraceBuilder::std();
         b.lock("T1", "A", "1")
             .lock("T1", "B", "2")
@@ -473,12 +505,20 @@ mod tests {
             .lock("T2", "A", "4")
             .rel("T2", "A")
             .rel("T2", "B");
-        assert!(grades(&b).is_empty());
+        let found = grades(&b);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].1, Grade::Sequential);
         let config = Config {
             trust_fork_join: false,
             ..Config::default()
         };
-        assert_eq!(b.analyze_with(&config).count(PotentialDeadlock), 1);
+        // Untrusted fork/join orders nothing, so the pattern is concurrent
+        // evidence; the feasibility closure still applies the fork, which
+        // no reordering can pass.
+        let report = b.analyze_with(&config);
+        let found = of_kind(&report, PotentialDeadlock);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].grade, Some(Grade::Unconfirmed));
     }
 
     #[test]

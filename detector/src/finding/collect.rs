@@ -46,7 +46,7 @@ struct Entry {
 }
 
 /// A finding already in a [`Findings`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FindingId(usize);
 
 impl Findings {
@@ -120,6 +120,23 @@ impl Findings {
     /// Finding `id`.
     pub fn get(&self, id: FindingId) -> &Finding {
         &self.entries[id.0].finding
+    }
+
+    /// The findings so far, with their ids.
+    pub fn with_ids(&self) -> impl Iterator<Item = (FindingId, &Finding)> {
+        self.entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (FindingId(i), &e.finding))
+    }
+
+    /// Marks finding `id` as reported by the runtime's live checks, which
+    /// raises its severity to `severity` if that is higher: what a live
+    /// check reported fails the gate whatever grade the trace gives it.
+    pub fn mark_live(&mut self, id: FindingId, severity: super::Severity) {
+        let f = &mut self.entries[id.0].finding;
+        f.live = true;
+        f.severity = f.severity.max(severity);
     }
 
     /// Every finding, in order of first arrival.

@@ -84,8 +84,8 @@ fn json_reports_become_the_findings_they_serialize() {
         &serde_json::to_string(&selfd).unwrap(),
     );
     let report = b.analyze();
-    // One thread took both orders: the offline analysis reports no pattern,
-    // the runtime's report stands, and fails the gate like any error.
+    // The trace has no acquisitions: the runtime's report stands, and
+    // fails the gate like any error.
     let found = of_kind(&report, FindingKind::PotentialDeadlock);
     assert_eq!(found.len(), 1, "{:#?}", report.findings);
     assert!(found[0].live && found[0].fingerprint == f.fingerprint);
@@ -112,7 +112,30 @@ fn live_inversion_the_trace_shows_is_reported_once() {
     let report = b.analyze();
     let found = of_kind(&report, FindingKind::PotentialDeadlock);
     assert_eq!(found.len(), 1, "{:#?}", report.findings);
-    assert!(!found[0].live);
+    // The trace's own finding, with its sites and grade, marked live.
+    assert!(found[0].live);
+    assert_eq!(found[0].grade, Some(crate::finding::Grade::Feasible));
+}
+
+#[test]
+fn live_inversion_the_trace_grades_unconfirmed_is_still_an_error() {
+    // T2 reads what T1 wrote inside its nested section: no reordering
+    // reaches the deadlock, so alone it would only warn.
+    let mut b = TraceBuilder::lockscope();
+    b.lock("T1", "a", "1").lock("T1", "b", "2").write("T1", "x");
+    b.rel("T1", "b").rel("T1", "a");
+    b.read("T2", "x").lock("T2", "b", "3").lock("T2", "a", "4");
+    let alone = b.analyze();
+    let found = of_kind(&alone, FindingKind::PotentialDeadlock);
+    assert_eq!(found[0].severity, crate::finding::Severity::Warning);
+    let live = serde_json::to_string(&learned_inversion()).unwrap();
+    note(&mut b, "T2", "potential_deadlock", &live);
+    let report = b.analyze();
+    let found = of_kind(&report, FindingKind::PotentialDeadlock);
+    assert_eq!(found.len(), 1, "{:#?}", report.findings);
+    assert_eq!(found[0].grade, Some(crate::finding::Grade::Unconfirmed));
+    assert_eq!(found[0].severity, crate::finding::Severity::Error);
+    assert!(found[0].live);
 }
 
 /// The example in docs/trace-format.md (`note_text`) is what the builder

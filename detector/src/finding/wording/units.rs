@@ -116,6 +116,7 @@ pub fn grade(g: Grade) -> &'static str {
     match g {
         Grade::Confirmed => "happened in this run",
         Grade::Feasible => "a valid reordering of this run reaches it",
+        Grade::Sequential => "both orders were taken, never concurrently; nothing keeps them apart",
         Grade::Unconfirmed => "no reordering reaching it was found (may be a false alarm)",
     }
 }
@@ -127,6 +128,11 @@ pub fn grade_note(g: Grade) -> &'static str {
         Grade::Feasible => {
             "feasible: a correct reordering of the trace (same reads-from, lock semantics and \
              fork/join order; sync-preserving) reaches this deadlock"
+        }
+        Grade::Sequential => {
+            "sequential: both lock orders were taken in this run, never at the same time (on one \
+             thread, or on threads ordered only by how they were started and joined); nothing \
+             else keeps them apart, so threads that run these paths concurrently can deadlock"
         }
         Grade::Unconfirmed => {
             "unconfirmed: no sync-preserving reordering of the trace reaches this deadlock; it \
