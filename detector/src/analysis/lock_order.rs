@@ -45,6 +45,7 @@
 //! constraints (they can only make it larger), so a wrong fork can cost a
 //! feasible grade but never produce one.
 
+mod class;
 mod clocks;
 mod edges;
 mod grade;
@@ -276,6 +277,9 @@ impl Analysis for LockOrder {
                 "{name}: feasibility work budget ({FEASIBILITY_STEPS} events) ran out; later \
                  patterns are graded unconfirmed"
             ));
+        }
+        for key in patterns.keys() {
+            self.merged.offered(cx, key);
         }
         let patterns = patterns.reported();
         for (key, _) in &patterns {
@@ -563,21 +567,7 @@ mod tests {
     }
 
     #[test]
-    fn inversion_split_across_traces_is_reported_unconfirmed() {
-        use crate::analysis::{analyze, Input};
-        let run = |one: &TraceBuilder, two: &TraceBuilder| {
-            let inputs = vec![
-                Input {
-                    name: "one".into(),
-                    source: Box::new(one.source()),
-                },
-                Input {
-                    name: "two".into(),
-                    source: Box::new(two.source()),
-                },
-            ];
-            analyze(inputs, &Config::default()).expect("in memory")
-        };
+    fn inversion_split_across_traces_is_a_sequential_class_cycle() {
         let mut one = TraceBuilder::lockscope();
         one.created_at("A", "a.rs:1:1").created_at("B", "a.rs:2:1");
         one.lock("T1", "A", "1").lock("T1", "B", "2");
@@ -591,8 +581,8 @@ mod tests {
             found[0].title(),
             "potential deadlock: A -> B -> A (one: T1 at loc 1 -> loc 2, two: T1 at loc 3 -> loc 4)"
         );
-        assert_eq!(found[0].grade, Some(Grade::Unconfirmed));
-        assert_eq!(found[0].severity, Severity::Warning);
+        assert_eq!(found[0].grade, Some(Grade::Sequential));
+        assert_eq!(found[0].severity, Severity::Error);
         assert!(notes(found[0])
             .iter()
             .any(|n| n.starts_with("the edges come from different traces (one, two)")));
@@ -603,6 +593,85 @@ mod tests {
         let mut two = TraceBuilder::std();
         two.lock("T1", "B", "3").lock("T1", "A", "4");
         assert_eq!(run(&one, &two).count(PotentialDeadlock), 0);
+    }
+
+    /// `one` and `two` analyzed together.
+    fn run(one: &TraceBuilder, two: &TraceBuilder) -> crate::report::Report {
+        use crate::analysis::{analyze, Input};
+        let inputs = vec![
+            Input {
+                name: "one".into(),
+                source: Box::new(one.source()),
+            },
+            Input {
+                name: "two".into(),
+                source: Box::new(two.source()),
+            },
+        ];
+        analyze(inputs, &Config::default()).expect("in memory")
+    }
+
+    #[test]
+    fn inversion_over_other_instances_of_the_same_classes_is_a_class_cycle() {
+        // Two tests in one process: each makes its own pair of accounts at
+        // the same two sites and transfers one way.
+        let mut b = TraceBuilder::lockscope();
+        for (lock, site) in [("a1", "a.rs:1:1"), ("b1", "a.rs:2:1")] {
+            b.created_at(lock, site);
+        }
+        for (lock, site) in [("a2", "a.rs:1:1"), ("b2", "a.rs:2:1")] {
+            b.created_at(lock, site);
+        }
+        b.lock("T1", "a1", "1").lock("T1", "b1", "2");
+        b.rel("T1", "b1").rel("T1", "a1");
+        b.lock("T2", "b2", "3").lock("T2", "a2", "4");
+        let report = b.analyze();
+        let found = of_kind(&report, PotentialDeadlock);
+        assert_eq!(found.len(), 1, "{:#?}", report.findings);
+        assert_eq!(found[0].grade, Some(Grade::Sequential));
+        assert!(notes(found[0])
+            .iter()
+            .any(|n| n.starts_with("the edges take different locks of the same lock classes")));
+    }
+
+    #[test]
+    fn two_instances_of_one_class_in_both_orders_are_one_instance_finding() {
+        let mut b = TraceBuilder::lockscope();
+        b.created_at("x", "a.rs:1:1").created_at("y", "a.rs:1:1");
+        b.lock("T1", "x", "1").lock("T1", "y", "2");
+        b.rel("T1", "y").rel("T1", "x");
+        b.lock("T1", "y", "1").lock("T1", "x", "2");
+        let report = b.analyze();
+        let found = of_kind(&report, PotentialDeadlock);
+        assert_eq!(found.len(), 1, "{:#?}", report.findings);
+        assert!(matches!(
+            found[0].detail,
+            crate::finding::Detail::LockCycle {
+                by_class: false,
+                ..
+            }
+        ));
+        // Different classes at those sites, taken in one order only: no
+        // self-loop of the class becomes a finding.
+        let mut c = TraceBuilder::lockscope();
+        c.created_at("x", "a.rs:1:1").created_at("y", "a.rs:1:1");
+        c.lock("T1", "x", "1").lock("T1", "y", "2");
+        assert_eq!(c.analyze().count(PotentialDeadlock), 0);
+    }
+
+    #[test]
+    fn a_pattern_the_trace_grades_is_not_reported_again_by_class() {
+        // The same unconfirmed pattern in two processes: the class graph
+        // finds it across them too, but the trace's grade stands.
+        let mut b = TraceBuilder::lockscope();
+        b.created_at("a", "a.rs:1:1").created_at("b", "a.rs:2:1");
+        b.lock("T1", "a", "1").lock("T1", "b", "2").write("T1", "x");
+        b.rel("T1", "b").rel("T1", "a");
+        b.read("T2", "x").lock("T2", "b", "3").lock("T2", "a", "4");
+        let report = run(&b, &b);
+        let found = of_kind(&report, PotentialDeadlock);
+        assert_eq!(found.len(), 1, "{:#?}", report.findings);
+        assert_eq!(found[0].grade, Some(Grade::Unconfirmed));
     }
 
     #[test]

@@ -51,6 +51,11 @@ impl Patterns {
         known.is_none()
     }
 
+    /// Every key offered.
+    pub fn keys(&self) -> impl Iterator<Item = &Key> {
+        self.by_key.keys()
+    }
+
     /// The patterns reported, by key: sequential ones only where their lock
     /// cycle has no concurrent one.
     pub fn reported(self) -> Vec<(Key, Kept)> {

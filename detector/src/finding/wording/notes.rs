@@ -18,6 +18,7 @@ pub fn notes(f: &Finding, w: &Words<'_>) -> Vec<String> {
             edges,
             traces,
             fork_join_distrusted,
+            by_class,
         } => {
             out.extend(cycle(edges, w));
             out.extend(f.grade.map(|g| grade_note(g).to_owned()));
@@ -27,6 +28,13 @@ pub fn notes(f: &Finding, w: &Words<'_>) -> Vec<String> {
                      this way, but the program takes these locks in conflicting orders",
                     traces.join(", ")
                 ));
+            } else if *by_class {
+                out.push(
+                    "the edges take different locks of the same lock classes (same names or \
+                     creation sites): these locks cannot deadlock each other, but the program \
+                     takes locks of these classes in conflicting orders"
+                        .to_owned(),
+                );
             }
             if let Some(why) = fork_join_distrusted {
                 out.push(format!(
