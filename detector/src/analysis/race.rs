@@ -10,7 +10,13 @@
 //! - condvar `notify` -> the woken thread (unless the wait timed out);
 //! - event `set` -> a thread woken from waiting for it (unless timed out);
 //! - semaphore release -> a later acquisition;
-//! - barrier: every thread arriving -> every thread passing.
+//! - barrier: every thread arriving -> every thread passing;
+//! - `update` (`Tracked::update`, an atomic read-modify-write) -> the next
+//!   `update` of the same variable: updates of one variable are totally
+//!   ordered and each synchronizes with the next, as acquire-release
+//!   read-modify-writes of one atomic do. Two updates never race; an
+//!   update and a plain `get`/`set` of another thread still do unless
+//!   something else orders them.
 //!
 //! Each race is reported with what ThreadSanitizer shows: the current
 //! access and the previous one as steps with their sites, and where each
@@ -80,6 +86,8 @@ pub struct Races {
     /// barrier), by [`ObjId`](crate::trace::ObjId).
     objs: Vec<VectorClock>,
     vars: Vec<Shadow>,
+    /// Per variable: what its updates released (see the module docs).
+    updates: Vec<VectorClock>,
     fork_join: ForkJoin,
     conflicts: Vec<Conflict>,
     /// (var, lower site, higher site) -> its finding, in this trace.
@@ -124,6 +132,23 @@ impl Races {
         self.clock(t);
         self.obj(o);
         self.threads[t.index()].vc.join(&self.objs[o.index()]);
+    }
+
+    /// An atomic update of `var` by `t`: ordered after the variable's
+    /// earlier updates, then an access that reads and writes, then released
+    /// to its later updates.
+    fn update(&mut self, cx: &Context<'_>, ev: &Event, var: VarId, found: &mut Findings) {
+        let t = ev.thread;
+        self.clock(t);
+        if self.updates.len() <= var.index() {
+            self.updates
+                .resize_with(var.index() + 1, VectorClock::default);
+        }
+        self.threads[t.index()].vc.join(&self.updates[var.index()]);
+        self.access(cx, ev, (var, true, true), found);
+        let vc = &mut self.threads[t.index()].vc;
+        self.updates[var.index()].join(vc);
+        vc.tick(t);
     }
 
     fn access(
@@ -240,7 +265,7 @@ impl Analysis for Races {
         match ev.kind {
             EventKind::Read { var } => self.access(cx, ev, (var, true, false), found),
             EventKind::Write { var } => self.access(cx, ev, (var, false, true), found),
-            EventKind::Update { var } => self.access(cx, ev, (var, true, true), found),
+            EventKind::Update { var } => self.update(cx, ev, var, found),
             _ => self.sync(cx, ev),
         }
     }
@@ -252,6 +277,7 @@ impl Analysis for Races {
         self.threads.clear();
         self.objs.clear();
         self.vars.clear();
+        self.updates.clear();
         self.seen.clear();
         self.site_hashes.clear();
     }
