@@ -57,6 +57,7 @@ mod render;
 mod search;
 
 use super::feasibility::Recorder;
+use super::unseen::Unseen;
 use super::{Analysis, Config, Context, Finished};
 use crate::finding::Findings;
 use crate::state::ThreadState;
@@ -73,6 +74,7 @@ pub use graph::graph;
 pub struct LockOrder {
     edges: EdgeStore,
     clocks: ForkJoin,
+    unseen: Unseen,
     recorder: Recorder,
     /// Whether patterns are graded by feasibility (off when only the graph
     /// is wanted: grading decides grades, never which patterns count).
@@ -90,6 +92,7 @@ impl Default for LockOrder {
         LockOrder {
             edges: EdgeStore::default(),
             clocks: ForkJoin::default(),
+            unseen: Unseen::default(),
             recorder: Recorder::default(),
             feasibility: true,
             pending: Vec::new(),
@@ -190,6 +193,7 @@ struct Request {
 
 impl Analysis for LockOrder {
     fn on_event(&mut self, cx: &Context<'_>, ev: &Event, _found: &mut Findings) {
+        self.unseen.on_event(cx, ev);
         let t = ev.thread;
         let held = |o: ObjId| cx.state.thread(t).holding(o);
         let reentry = match ev.kind {
@@ -250,6 +254,7 @@ impl Analysis for LockOrder {
             clocks: &clocks,
             recorder: self.feasibility.then_some(&recorder),
             trust,
+            unseen: &self.unseen,
             budget: FEASIBILITY_STEPS,
         };
         let mut patterns = kept::Patterns::default();
@@ -291,9 +296,11 @@ impl Analysis for LockOrder {
         }
         self.merged.add_trace(cx, &edges, clocks, trust);
         for (_, p) in patterns {
-            let f = render::finding(p.views, p.grade, Vec::new(), distrust.clone());
+            let mut f = render::finding(p.views, p.grade, Vec::new(), distrust.clone());
+            f.unseen_thread = p.unseen.map(|t| super::names::thread(cx.meta, t));
             found.add(f);
         }
+        self.unseen.clear();
     }
 
     fn finish(&mut self, config: &Config, found: &mut Findings) -> Finished {

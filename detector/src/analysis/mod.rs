@@ -34,6 +34,7 @@ pub mod race;
 #[allow(dead_code)] // Shared by every analysis's tests; each uses a part.
 pub(crate) mod testkit;
 pub mod transient_deadlock;
+mod unseen;
 
 pub use config::Config;
 pub use live_notes::LiveNotes;

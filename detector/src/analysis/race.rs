@@ -18,6 +18,13 @@
 //!   update and a plain `get`/`set` of another thread still do unless
 //!   something else orders them.
 //!
+//! A race is graded confirmed when the trace shows every edge that could
+//! order its two accesses, and unconfirmed (a warning) when one of its
+//! threads is one lockscope did not see start or join (see `unseen`): a
+//! `std::thread` child, a test harness thread (unless it started the other
+//! through lockscope). The finding names that thread and says how to make
+//! the verdict exact.
+//!
 //! Each race is reported with what ThreadSanitizer shows: the current
 //! access and the previous one as steps with their sites, and where each
 //! thread was created. A racy pair of sites is one finding per variable
@@ -60,6 +67,7 @@
 use std::collections::HashMap;
 
 use super::names::SiteHashes;
+use super::unseen::Unseen;
 use super::{Analysis, Context, Finished};
 use crate::clock::VectorClock;
 use crate::finding::{tuple_of, FindingId, Findings};
@@ -89,6 +97,7 @@ pub struct Races {
     /// Per variable: what its updates released (see the module docs).
     updates: Vec<VectorClock>,
     fork_join: ForkJoin,
+    unseen: Unseen,
     conflicts: Vec<Conflict>,
     /// (var, lower site, higher site) -> its finding, in this trace.
     seen: HashMap<(u32, u32, u32), FindingId>,
@@ -199,9 +208,13 @@ impl Races {
         let site = |s: Option<crate::trace::SiteId>| s.map_or(u32::MAX, |s| s.0);
         let (a, b) = (site(ev.site), site(c.previous.at.site));
         let key = (var.0, a.min(b), a.max(b));
-        let race = report::Race::new(cx, ev, var, wrote, c);
+        let unseen = self.unseen.between(c.previous.epoch.thread_id(), ev.thread);
+        let race = report::Race::new(cx, ev, var, wrote, c, unseen);
         match self.seen.get(&key) {
             Some(&id) => {
+                if unseen.is_none() {
+                    found.regrade(id, crate::finding::Grade::Confirmed, None);
+                }
                 let hashes = &mut self.site_hashes;
                 let tuple = tuple_of([
                     hashes.get(cx.meta, ev.site),
@@ -259,6 +272,7 @@ impl Races {
 
 impl Analysis for Races {
     fn on_event(&mut self, cx: &Context<'_>, ev: &Event, found: &mut Findings) {
+        self.unseen.on_event(cx, ev);
         if let Some(parent_vc) = self.fork_join.on_thread_event(cx, ev) {
             self.clock(ev.thread).join(&parent_vc);
         }
@@ -278,6 +292,7 @@ impl Analysis for Races {
         self.objs.clear();
         self.vars.clear();
         self.updates.clear();
+        self.unseen.clear();
         self.seen.clear();
         self.site_hashes.clear();
     }

@@ -130,6 +130,18 @@ impl Findings {
             .map(|(i, e)| (FindingId(i), &e.finding))
     }
 
+    /// Raises finding `id` to `grade` (with the severity that goes with it
+    /// and `unseen_thread`, the reason it is no better) if that is higher
+    /// than its grade: an occurrence that shows more than the first.
+    pub fn regrade(&mut self, id: FindingId, grade: super::Grade, unseen_thread: Option<String>) {
+        let f = &mut self.entries[id.0].finding;
+        if f.grade < Some(grade) {
+            f.grade = Some(grade);
+            f.severity = grade.severity();
+            f.unseen_thread = unseen_thread;
+        }
+    }
+
     /// Marks finding `id` as reported by the runtime's live checks, which
     /// raises its severity to `severity` if that is higher: what a live
     /// check reported fails the gate whatever grade the trace gives it.
@@ -152,6 +164,7 @@ impl Entry {
         if f.grade > mine.grade {
             mine.grade = f.grade;
             mine.severity = f.severity;
+            mine.unseen_thread = f.unseen_thread;
         }
         for o in f.origins {
             if !mine.origins.contains(&o) {

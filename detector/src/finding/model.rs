@@ -58,6 +58,11 @@ pub struct Finding {
     /// The runtime's live checks reported it while the program ran.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub live: bool,
+    /// A thread lockscope did not see start or join (not started through
+    /// `lockscope::sync::thread`) whose start or join may order what the
+    /// verdict says is unordered: the reason its grade is no better.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unseen_thread: Option<String>,
 }
 
 fn one() -> u64 {
@@ -100,6 +105,7 @@ impl Finding {
             site_tuples: 1,
             origins: Vec::new(),
             live: false,
+            unseen_thread: None,
         }
     }
 

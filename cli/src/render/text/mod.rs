@@ -147,9 +147,7 @@ fn header(out: &mut String, f: &Finding, d: &Disposition, w: &Words<'_>) {
             facts.push(format!("{label}: {}", names.join(", ")));
         }
     }
-    if let Some(g) = f.grade {
-        facts.push(wording::grade(g).to_owned());
-    }
+    facts.extend(wording::grade_of(f));
     if f.site_tuples > 1 {
         facts.push(format!("{} site tuples", f.site_tuples));
     }

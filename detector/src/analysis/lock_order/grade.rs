@@ -10,6 +10,7 @@
 use super::clocks::ForkJoin;
 use super::edges::{Instance, Rep};
 use crate::analysis::feasibility::{Loc, Recorder};
+use crate::analysis::unseen::Unseen;
 use crate::finding::Grade;
 use crate::state::{Replay, WaitTarget};
 use crate::trace::ThreadId;
@@ -28,6 +29,9 @@ pub struct Graded {
     /// threads, no fork/join order): evidence from concurrent threads,
     /// which says more about a lock cycle than sequential evidence.
     pub concurrent: bool,
+    /// A thread lockscope did not see start or join whose start or join
+    /// may order the edges, so a feasible grade is capped to sequential.
+    pub unseen: Option<ThreadId>,
 }
 
 /// Grades patterns of one trace.
@@ -40,6 +44,8 @@ pub struct Grader<'a> {
     pub recorder: Option<&'a Recorder>,
     /// Whether fork/join happens-before may drop patterns.
     pub trust: bool,
+    /// The trace's threads lockscope did not see start or join.
+    pub unseen: &'a Unseen,
     /// Grade work left (events scanned); 0 once it ran out.
     pub budget: u64,
 }
@@ -63,6 +69,7 @@ impl Grader<'_> {
             grade: Grade::Sequential,
             insts,
             concurrent: false,
+            unseen: None,
         };
         if one_thread_twice(chosen) {
             return sequential(at(&combo));
@@ -94,13 +101,29 @@ impl Grader<'_> {
             }
         }
         match best {
-            Some((grade, insts)) => Graded {
-                grade,
-                insts,
-                concurrent: true,
-            },
+            Some((grade, insts)) => {
+                let unseen = (grade == Grade::Feasible)
+                    .then(|| self.unseen_between(chosen))
+                    .flatten();
+                Graded {
+                    grade: if unseen.is_some() {
+                        Grade::Sequential
+                    } else {
+                        grade
+                    },
+                    insts,
+                    concurrent: true,
+                    unseen,
+                }
+            }
             None => sequential(first_ordered.unwrap_or_else(|| at(&vec![0; chosen.len()]))),
         }
+    }
+
+    /// An unseen thread whose start or join may order the pattern's edges.
+    fn unseen_between(&self, chosen: &[&Rep]) -> Option<ThreadId> {
+        let threads: Vec<ThreadId> = chosen.iter().map(|r| ThreadId(r.thread)).collect();
+        self.unseen.among(&threads)
     }
 
     fn ordered(&self, chosen: &[&Rep], insts: &[Instance]) -> bool {

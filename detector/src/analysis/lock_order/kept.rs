@@ -25,6 +25,8 @@ pub struct Kept {
     pub grade: Grade,
     pub concurrent: bool,
     pub views: Vec<SeenEdge>,
+    /// The unseen thread that capped the grade, if one did.
+    pub unseen: Option<crate::trace::ThreadId>,
 }
 
 /// The patterns of one trace, by key.
@@ -45,6 +47,7 @@ impl Patterns {
                 grade: g.grade,
                 concurrent: g.concurrent,
                 views: views(),
+                unseen: g.unseen,
             };
             self.by_key.insert(key, kept);
         }
@@ -86,6 +89,7 @@ mod tests {
             grade,
             insts: Vec::new(),
             concurrent,
+            unseen: None,
         }
     }
 

@@ -3,6 +3,7 @@
 
 use crate::finding::detail::{Detail, Distrust, End, Link, OrderEdge};
 use crate::finding::model::Finding;
+use crate::finding::FindingKind;
 
 use super::step::waited_words;
 use super::title::lock_cycle;
@@ -70,7 +71,26 @@ pub fn notes(f: &Finding, w: &Words<'_>) -> Vec<String> {
         }
         _ => {}
     }
+    out.extend(unseen(f));
     out
+}
+
+/// Why the grade is no better, when a thread lockscope did not see start
+/// or join is the reason, and how to make the verdict exact.
+fn unseen(f: &Finding) -> Option<String> {
+    let t = f.unseen_thread.as_deref()?;
+    let what = match f.kind {
+        FindingKind::PotentialDeadlock => {
+            "its start or join may order these edges, so they may never have been taken \
+             concurrently"
+        }
+        _ => "whatever started or joined it is not in the trace and may order these accesses",
+    };
+    Some(format!(
+        "thread {t} was not started through lockscope: {what}; start it with \
+         `lockscope::sync::thread::spawn` (or `lockscope::sync::thread::scope`) to make this \
+         verdict exact"
+    ))
 }
 
 fn deadlock(links: &[Link], end: End) -> Option<String> {
