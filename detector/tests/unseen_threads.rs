@@ -153,7 +153,7 @@ fn an_inversion_on_std_threads_joined_in_turn_is_sequential_not_feasible() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].grade, Some(Grade::Sequential));
     assert_eq!(found[0].severity, Severity::Error);
-    assert_eq!(found[0].unseen_thread.as_deref(), Some("one"));
+    assert_eq!(found[0].unseen_thread.as_deref(), Some("two"));
     // The same two threads started through lockscope by the test thread,
     // unordered: feasible.
     let mut tr = Trace::new();
