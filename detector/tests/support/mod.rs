@@ -55,6 +55,7 @@ impl Trace {
             site: None,
             permits,
             rank: None,
+            class: None,
         })
     }
 

@@ -44,6 +44,7 @@
 
 pub mod config;
 
+mod class;
 mod clock;
 mod declared;
 mod file;

@@ -4,6 +4,8 @@
 //!
 //! A lock's class is, in this order:
 //! - its name, when it has one (`Mutex::named("accounts", ..)`);
+//! - the class its declaration gives (the recorder gives a lock inside a
+//!   `static` its symbol, `bank::A`, stable across processes of one build);
 //! - its creation site, when the trace has one (every lock created at one
 //!   `Account::new` line is one class);
 //! - otherwise the lock itself, in its trace only: STD traces name their
@@ -22,6 +24,9 @@ pub fn of(meta: &TraceMeta, trace: usize, o: ObjId) -> (String, Option<usize>) {
     let kind = p.kind.as_str();
     if let Some(name) = &p.name {
         return (format!("{kind} named {name}"), None);
+    }
+    if let Some(class) = &p.class {
+        return (format!("{kind} {class}"), None);
     }
     match p.site {
         Some(s) => (format!("{kind} created at {}", meta.site(s)), None),
@@ -42,7 +47,7 @@ mod tests {
             line: 6,
             column: 9,
         });
-        let mut lock = |label: &str, name: Option<&str>, site| {
+        let mut lock = |label: &str, name: Option<&str>, site| -> ObjId {
             meta.push_primitive(PrimitiveInfo {
                 label: label.into(),
                 kind: PrimitiveKind::Mutex,
@@ -50,11 +55,15 @@ mod tests {
                 site,
                 permits: None,
                 rank: None,
+                class: None,
             })
         };
         let named = lock("1", Some("a"), Some(site));
         let sited = lock("2", None, Some(site));
         let bare = lock("3", None, None);
+        let in_static = lock("4", None, Some(site));
+        meta.primitives[in_static.index()].class = Some("bank::A".into());
+        assert_eq!(of(&meta, 0, in_static), ("mutex bank::A".into(), None));
         assert_eq!(of(&meta, 0, named), ("mutex named a".into(), None));
         assert_eq!(
             of(&meta, 0, sited),
