@@ -123,7 +123,7 @@ pub struct ThreadState {
     /// The last chain seen per 6-bit bucket (top bits of the hash).
     recent: [Cell<u64>; 64],
     /// Findings made while the held list was borrowed, reported after.
-    pub pending: RefCell<Vec<crate::policy::LiveFinding>>,
+    pub pending: RefCell<Vec<lockscope_detector::finding::Finding>>,
     /// RwLock ids this thread has already announced as write-locked.
     written: RefCell<HashSet<u64>>,
     /// Mutexes released by a condvar wait in progress.

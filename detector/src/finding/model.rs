@@ -116,6 +116,14 @@ impl Finding {
         self
     }
 
+    /// The finding as one line of JSON: the text of the trace note the
+    /// runtime writes for a live finding (docs/trace-format.md,
+    /// `note_text`), which the analyzer reads back.
+    pub fn to_json(&self) -> String {
+        // A finding is strings, numbers and enums: serializing cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
     /// The trace its steps come from (its first origin), if it has one.
     pub fn steps_trace(&self) -> Option<&str> {
         self.origins.first().map(|o| o.trace.as_str())

@@ -74,7 +74,10 @@ pub trait Acquirable {
         Self: 'a;
     /// The lock's identity.
     fn meta(&self) -> &PrimitiveMeta;
-    /// Blocks until the lock is taken (exclusively).
+    /// Blocks until the lock is taken (exclusively). `#[track_caller]`, so
+    /// the acquisition is recorded at the caller's site (the `acquire`
+    /// call), through every implementation and `dyn` call.
+    #[track_caller]
     fn lock_for_acquire(&self) -> Self::Guard<'_>;
 }
 
@@ -86,6 +89,7 @@ impl<L: Acquirable + ?Sized> Acquirable for &L {
     fn meta(&self) -> &PrimitiveMeta {
         (**self).meta()
     }
+    #[track_caller]
     fn lock_for_acquire(&self) -> Self::Guard<'_> {
         (**self).lock_for_acquire()
     }
@@ -98,6 +102,7 @@ impl<T: ?Sized> ErasedGuard for T {}
 /// The object-safe face of [`Acquirable`], for mixed lock kinds.
 pub trait AcquireDyn {
     fn meta_dyn(&self) -> &PrimitiveMeta;
+    #[track_caller]
     fn lock_erased(&self) -> Box<dyn ErasedGuard + '_>;
 }
 
@@ -105,6 +110,7 @@ impl<L: Acquirable> AcquireDyn for L {
     fn meta_dyn(&self) -> &PrimitiveMeta {
         self.meta()
     }
+    #[track_caller]
     fn lock_erased(&self) -> Box<dyn ErasedGuard + '_> {
         Box::new(self.lock_for_acquire())
     }
@@ -183,7 +189,7 @@ fn plan(
             requested: requested.clone(),
             site,
         };
-        crate::live::trace_note("lock_order", &v.to_string());
+        note(&v);
         Err(v)
     };
     if let Some(w) = requested.windows(2).find(|w| w[0].id == w[1].id) {
@@ -208,6 +214,23 @@ fn plan(
     } else {
         fail(ViolationKind::HeldNotBefore { held })
     }
+}
+
+/// Writes violation `v` into the trace as a finding (it is also returned
+/// to the caller, who decides what to do).
+fn note(v: &LockOrderViolation) {
+    let Some(first) = v.requested.first() else {
+        return;
+    };
+    let held = match &v.kind {
+        ViolationKind::HeldNotBefore { held } => held.first().map(|(l, s)| (l, *s)),
+        ViolationKind::Duplicate(l) => Some((l, v.site)),
+    };
+    let Some(held) = held else { return };
+    let thread = thread_state::with(|ts| (ts.thread, ts.slot.name.clone()));
+    let (id, name) = thread.unwrap_or((0, None));
+    let f = super::report::order_violation((id, name.as_deref()), first, held, v.site);
+    crate::live::note_finding(&f);
 }
 
 fn remember(info: LockInfo, site: &'static Location<'static>) {

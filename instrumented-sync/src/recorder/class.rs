@@ -14,7 +14,28 @@
 //! trace. The first call loads the symbol tables (about 15-40 ms in a debug
 //! build); later ones take microseconds.
 
+use std::collections::HashMap;
 use std::ffi::c_void;
+use std::sync::Arc;
+
+use crate::raw::Mutex;
+
+/// The class each declared lock got, by lockscope id: the live checks name
+/// a lock as the trace does (see [`known`]).
+static KNOWN: Mutex<Option<HashMap<u64, Arc<str>>>> = Mutex::new(None);
+
+/// Remembers that lock `id` has class `class`.
+pub(crate) fn remember(id: u64, class: &str) {
+    KNOWN
+        .lock()
+        .get_or_insert_with(HashMap::new)
+        .insert(id, Arc::from(class));
+}
+
+/// The class lock `id` was declared with in a trace, if it got one.
+pub fn known(id: u64) -> Option<Arc<str>> {
+    KNOWN.lock().as_ref()?.get(&id).cloned()
+}
 
 /// The static holding address `addr`, as `path::NAME` (with `+offset` when
 /// `addr` is not its first byte); `None` outside every static.

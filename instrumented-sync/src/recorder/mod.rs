@@ -44,7 +44,7 @@
 
 pub mod config;
 
-mod class;
+pub(crate) mod class;
 mod clock;
 mod declared;
 mod file;

@@ -259,6 +259,9 @@ impl ObjRec {
         let class = (meta.name().is_none() && created.is_none())
             .then(|| super::class::of_static(meta as *const PrimitiveMeta as usize))
             .flatten();
+        if let Some(c) = &class {
+            super::class::remember(meta.id(), c);
+        }
         sink::with(session, |s| {
             // Checked again under the sink lock: another thread may have won.
             if self.declared.load(Ordering::Relaxed) == session {

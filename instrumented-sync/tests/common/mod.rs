@@ -15,7 +15,7 @@ use lockscope_detector::trace::{LockMode, PrimitiveKind};
 use lockscope_sync::live::{self, Wait};
 use lockscope_sync::meta::PrimitiveMeta;
 use lockscope_sync::order::acquire::Acquirable;
-use lockscope_sync::policy::{self, Action, LiveFinding, Policy};
+use lockscope_sync::policy::{self, Action, Finding, Policy};
 
 /// Serialises tests that change the policy or rely on the watchdog.
 pub fn serial() -> StdGuard<'static, ()> {
@@ -25,12 +25,18 @@ pub fn serial() -> StdGuard<'static, ()> {
 
 /// Installs a policy whose every action (or the given ones) records into
 /// the returned sink.
-pub fn capture(base: Policy) -> Arc<StdMutex<Vec<LiveFinding>>> {
-    let sink: Arc<StdMutex<Vec<LiveFinding>>> = Arc::default();
+pub fn capture(base: Policy) -> Arc<StdMutex<Vec<Finding>>> {
+    let sink: Arc<StdMutex<Vec<Finding>>> = Arc::default();
     let s = sink.clone();
     let cb = Action::callback(move |f| s.lock().unwrap().push(f.clone()));
     policy::set_policy(base.on_lock_order(cb.clone()).on_self_deadlock(cb));
     sink
+}
+
+/// A finding in the runtime's words (what it prints).
+pub fn report(f: &Finding) -> String {
+    use lockscope_detector::finding::wording;
+    wording::report(f, &wording::Words::PLAIN)
 }
 
 /// Runs `f` on a thread and fails the test (instead of hanging) if it does
