@@ -20,18 +20,17 @@
 //!
 //! Everything else a live check reports becomes a finding of its kind.
 //!
-//! Traces written before the runtime wrote findings as JSON carry the
-//! older plain-text form; module `older` reads it.
+//! A note that is not a finding in this form (another kind, or text that
+//! does not parse as a finding of that kind) is not a live check's report
+//! and is left alone.
 //!
 //! # Performance
 //! Notes are rare; each is parsed once. Memory: one entry per distinct
 //! live finding of the current trace.
 
-mod older;
-
 use std::collections::BTreeMap;
 
-use super::{names, Analysis, Context};
+use super::{Analysis, Context};
 use crate::finding::{Detail, End, Finding, FindingId, FindingKind, Findings};
 use crate::trace::{Event, EventKind, NoteId, TraceMeta};
 
@@ -39,9 +38,8 @@ use crate::trace::{Event, EventKind, NoteId, TraceMeta};
 /// found.
 #[derive(Debug, Default)]
 pub struct LiveNotes {
-    /// This trace's live findings, by fingerprint, with the name of the
-    /// thread that wrote each first.
-    pending: Vec<(String, Finding)>,
+    /// This trace's live findings, one per fingerprint.
+    pending: Vec<Finding>,
 }
 
 impl Analysis for LiveNotes {
@@ -49,23 +47,23 @@ impl Analysis for LiveNotes {
         let EventKind::Note { note } = ev.kind else {
             return;
         };
-        let Some(f) = finding(cx.meta, cx.index, ev, note) else {
+        let Some(f) = finding(cx.meta, note) else {
             return;
         };
         match self
             .pending
             .iter_mut()
-            .find(|p| p.1.fingerprint == f.fingerprint)
+            .find(|p| p.fingerprint == f.fingerprint)
         {
-            Some(p) => p.1.occurrences += f.occurrences,
-            None => self.pending.push((names::thread(cx.meta, ev.thread), f)),
+            Some(p) => p.occurrences += f.occurrences,
+            None => self.pending.push(f),
         }
     }
 
     fn end_trace(&mut self, cx: &Context<'_>, found: &mut Findings) {
         let shown = Shown::of(found, cx.trace_name);
-        for (writer, f) in std::mem::take(&mut self.pending) {
-            match shown.covers(&writer, &f) {
+        for f in std::mem::take(&mut self.pending) {
+            match shown.covers(&f) {
                 Some(ids) => {
                     for id in ids {
                         found.mark_live(id, f.severity);
@@ -79,9 +77,8 @@ impl Analysis for LiveNotes {
     }
 }
 
-/// The finding note `note` (written by event `index`) reports, if it is a
-/// live check's report.
-pub fn finding(meta: &TraceMeta, index: u64, ev: &Event, note: NoteId) -> Option<Finding> {
+/// The finding note `note` reports, if it is a live check's report.
+pub fn finding(meta: &TraceMeta, note: NoteId) -> Option<Finding> {
     let n = meta.note(note);
     let kind = FindingKind::parse(&n.kind);
     let parsed = n
@@ -91,10 +88,7 @@ pub fn finding(meta: &TraceMeta, index: u64, ev: &Event, note: NoteId) -> Option
         .then(|| serde_json::from_str::<Finding>(&n.text).ok())
         .flatten()
         .filter(|f| Some(f.kind) == kind);
-    let mut f = match parsed {
-        Some(f) => f,
-        None => older::finding(meta, index, ev, n)?,
-    };
+    let mut f = parsed?;
     f.live = true;
     f.origins.clear();
     Some(f)
@@ -141,14 +135,11 @@ impl Shown {
         shown
     }
 
-    /// The findings of the trace that already show live finding `f`,
-    /// written by thread `writer`; `None` when none does.
-    fn covers(&self, writer: &str, f: &Finding) -> Option<Vec<FindingId>> {
-        let ids = match (&f.detail, f.kind) {
-            (Detail::LiveText { .. }, FindingKind::Deadlock) => {
-                self.deadlocked.get(writer)?.clone()
-            }
-            (_, FindingKind::Deadlock) => {
+    /// The findings of the trace that already show live finding `f`;
+    /// `None` when none does.
+    fn covers(&self, f: &Finding) -> Option<Vec<FindingId>> {
+        let ids = match f.kind {
+            FindingKind::Deadlock => {
                 let mut ids = Vec::new();
                 for t in &f.threads {
                     ids.extend(self.deadlocked.get(t)?);
@@ -157,7 +148,7 @@ impl Shown {
                 ids.dedup();
                 ids
             }
-            (_, FindingKind::PotentialDeadlock) => self.cycles.get(&lock_set(f))?.clone(),
+            FindingKind::PotentialDeadlock => self.cycles.get(&lock_set(f))?.clone(),
             _ => return None,
         };
         (!ids.is_empty()).then_some(ids)

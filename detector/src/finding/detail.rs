@@ -119,9 +119,6 @@ pub enum Detail {
     /// Two unordered accesses to `var`; the steps hold the accesses (the
     /// current one, then the previous) and where the threads were created.
     DataRace { var: String },
-    /// A live check's report in the older plain-text note form, kept as
-    /// its lines.
-    LiveText { check: String, lines: Vec<String> },
 }
 
 /// One thread of a wait-for cycle.

@@ -66,9 +66,6 @@ pub fn notes(f: &Finding, w: &Words<'_>) -> Vec<String> {
             "the other {others} holds of {lock} took {} on average",
             duration(*others_mean)
         )),
-        Detail::LiveText { lines, .. } => {
-            out.extend(lines.iter().filter(|l| !l.is_empty()).cloned());
-        }
         _ => {}
     }
     out.extend(unseen(f));
