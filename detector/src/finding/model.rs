@@ -43,6 +43,11 @@ pub struct Finding {
     pub scenario: Option<Scenario>,
     /// Stable across runs: see [`fingerprint`].
     pub fingerprint: String,
+    /// What the fingerprint hashes besides the kind: the names and sites
+    /// that identify the bug (see [`stabilize`](super::stabilize), which
+    /// hashes each site's source line instead of its line number).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identity: Vec<String>,
     /// How many times it occurred (at least 1).
     #[serde(default = "one")]
     pub occurrences: u64,
@@ -100,6 +105,7 @@ impl Finding {
             steps: Vec::new(),
             scenario: None,
             fingerprint: fingerprint(kind, identity),
+            identity: identity.iter().map(|p| (*p).to_owned()).collect(),
             occurrences: 1,
             examples: Vec::new(),
             site_tuples: 1,
