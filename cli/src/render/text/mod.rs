@@ -51,7 +51,8 @@ pub fn render(cx: &Ctx<'_>) -> String {
         if hidden > 0 {
             let _ = writeln!(
                 out,
-                "{DIM}({hidden} allowed or suppressed finding{} not shown; -v shows them){DIM:#}",
+                "{DIM}({hidden} allowed, suppressed or baselined finding{} not shown; -v shows \
+                 them){DIM:#}",
                 if hidden == 1 { "" } else { "s" }
             );
         }
@@ -262,7 +263,7 @@ mod tests {
         let out = plain(false, false);
         assert!(!out.contains("long_hold]"), "{out}");
         assert!(
-            out.contains("(1 allowed or suppressed finding not shown"),
+            out.contains("(1 allowed, suppressed or baselined finding not shown"),
             "{out}"
         );
         let last: Vec<&str> = out.lines().rev().take(2).collect();
