@@ -321,6 +321,9 @@ pub struct TraceSink {
     pub note: fn(kind: &str, text: &str),
     /// Flushes buffered events to the trace file.
     pub flush: fn(),
+    /// Ends the recording (the trace is complete), before the process
+    /// aborts.
+    pub finish: fn(),
 }
 
 static SINK: OnceLock<TraceSink> = OnceLock::new();
@@ -339,6 +342,14 @@ pub(crate) fn trace_note(kind: &str, text: &str) {
 pub(crate) fn trace_flush() {
     if let Some(s) = SINK.get() {
         (s.flush)();
+    }
+}
+
+/// Ends the recording before an abort: the trace reads as complete, not as
+/// cut short by a crash.
+pub(crate) fn trace_finish() {
+    if let Some(s) = SINK.get() {
+        (s.finish)();
     }
 }
 
@@ -363,7 +374,7 @@ fn dispatch(f: Finding) {
         Action::Log => eprintln!("{report}"),
         Action::Abort => {
             eprintln!("{report}");
-            trace_flush();
+            trace_finish();
             std::process::abort();
         }
         Action::Callback(cb) => {

@@ -218,6 +218,7 @@ fn act(f: Finding, slots: &[Arc<Slot>]) {
         Action::Log => eprintln!("{report}"),
         Action::Abort => {
             eprintln!("{report}");
+            crate::live::trace_finish();
             std::process::abort();
         }
         Action::Callback(cb) => {
