@@ -62,6 +62,19 @@ impl LockInfo {
         }
     }
 
+    /// A lock nothing records (the `record` feature off), known by its
+    /// address `addr`, asked for at the caller's site.
+    #[track_caller]
+    pub fn unrecorded(addr: usize, kind: PrimitiveKind) -> Self {
+        LockInfo {
+            id: addr as u64,
+            kind,
+            name: None,
+            created: std::panic::Location::caller(),
+            rank: u64::MAX,
+        }
+    }
+
     /// [`PrimitiveMeta::order_key`]: the explicit rank if set, else the id;
     /// ties broken by id.
     pub fn key(&self) -> (u64, u64) {

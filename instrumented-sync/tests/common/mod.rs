@@ -134,8 +134,8 @@ impl Drop for TMutex {
 
 impl Acquirable for TMutex {
     type Guard<'a> = TGuard<'a>;
-    fn meta(&self) -> &PrimitiveMeta {
-        &self.meta
+    fn info(&self) -> lockscope_sync::thread_state::LockInfo {
+        lockscope_sync::thread_state::LockInfo::of(&self.meta)
     }
     #[track_caller]
     fn lock_for_acquire(&self) -> TGuard<'_> {
@@ -239,8 +239,8 @@ impl Drop for TRwLock {
 
 impl Acquirable for TRwLock {
     type Guard<'a> = TRwGuard<'a>;
-    fn meta(&self) -> &PrimitiveMeta {
-        &self.meta
+    fn info(&self) -> lockscope_sync::thread_state::LockInfo {
+        lockscope_sync::thread_state::LockInfo::of(&self.meta)
     }
     #[track_caller]
     fn lock_for_acquire(&self) -> TRwGuard<'_> {
@@ -300,8 +300,8 @@ impl Drop for TReGuard<'_> {
 
 impl Acquirable for TReentrant {
     type Guard<'a> = TReGuard<'a>;
-    fn meta(&self) -> &PrimitiveMeta {
-        &self.meta
+    fn info(&self) -> lockscope_sync::thread_state::LockInfo {
+        lockscope_sync::thread_state::LockInfo::of(&self.meta)
     }
     #[track_caller]
     fn lock_for_acquire(&self) -> TReGuard<'_> {
