@@ -209,5 +209,6 @@ pub fn analyze_trace(
         last_time,
         warnings: meta.warnings.clone(),
         truncated: meta.truncated,
+        test: meta.header.test.clone(),
     })
 }
