@@ -218,7 +218,7 @@ fn sigterm_ends_the_commands_whole_group_then_the_traces_are_gated() {
         data("StringBuffer.std"),
         pid_file.display()
     );
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lockscope"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_lockscope"))
         .current_dir(dir.path())
         .args(["--color=never", "run", "--trace-dir"])
         .arg(dir.path().join("t"))

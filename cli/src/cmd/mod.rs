@@ -117,6 +117,9 @@ pub fn report_by_test(
     }
     let root = Root::discover();
     let verdict = gate.judge(report);
+    for w in gate.warnings.iter().chain(&verdict.unmatched) {
+        write_stderr(&format!("lockscope: warning: {w}\n"));
+    }
     let cx = Ctx {
         report,
         verdict: &verdict,

@@ -101,7 +101,8 @@ pub fn run(args: &RunArgs, global: &Global) -> CliResult<u8> {
 
 /// Whether the report goes to standard output in a machine format.
 fn report_on_stdout(gate: &GateArgs) -> bool {
-    gate.format != ReportFormat::Text && gate.output.as_deref().is_none_or(|p| p.as_os_str() == "-")
+    let main = gate.main_output().ok().flatten();
+    gate.format != ReportFormat::Text && main.is_none_or(|p| p.as_os_str() == "-")
 }
 
 /// `--timeout SECS` as a duration.
