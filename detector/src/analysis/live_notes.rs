@@ -13,6 +13,14 @@
 //! - a potential deadlock whose lock set a potential deadlock found from
 //!   the trace's acquisitions already has.
 //!
+//! A deadlock is reported once: a potential deadlock whose lock set is
+//! that of a deadlock the runtime reported in the same trace is that
+//! deadlock's inversion (the learned order saw it just before the threads
+//! blocked for good; the trace shows the requests the watchdog's verdict
+//! ended), and the deadlock, which names the same threads, locks and sites
+//! with lockdep's scenario, stands for both. A potential deadlock the
+//! trace shows is withdrawn only when no other trace has it.
+//!
 //! What a live check reported fails the gate as it did while the program
 //! ran: the findings that show it are marked live and get the live
 //! finding's severity (an inversion the trace grades unconfirmed, which
@@ -62,7 +70,26 @@ impl Analysis for LiveNotes {
 
     fn end_trace(&mut self, cx: &Context<'_>, found: &mut Findings) {
         let shown = Shown::of(found, cx.trace_name);
-        for f in std::mem::take(&mut self.pending) {
+        let pending = std::mem::take(&mut self.pending);
+        let deadlocked: Vec<Vec<String>> = pending
+            .iter()
+            .filter(|f| f.kind == FindingKind::Deadlock)
+            .map(lock_set)
+            .collect();
+        let inversions = shown
+            .cycles
+            .iter()
+            .filter(|(locks, _)| deadlocked.contains(locks))
+            .flat_map(|(_, ids)| ids.iter().copied());
+        for id in inversions {
+            if found.get(id).origins.len() == 1 {
+                found.withdraw(id);
+            }
+        }
+        for f in pending {
+            if f.kind == FindingKind::PotentialDeadlock && deadlocked.contains(&lock_set(&f)) {
+                continue;
+            }
             match shown.covers(&f) {
                 Some(ids) => {
                     for id in ids {

@@ -176,3 +176,67 @@ fn the_documented_note_is_a_finding_the_analyzer_reads() {
         ]
     );
 }
+
+/// The watchdog's deadlock of `T1` (holds `a`, waits for `b`) and `T2`
+/// (holds `b`, waits for `a`).
+fn watchdog_deadlock() -> Finding {
+    use crate::finding::build::{Taken, Waiter};
+    use crate::finding::WaitOn;
+    let waiter = |thread: &str, holds: &str, wants: &str, line: u32| Waiter {
+        thread: thread.into(),
+        holds: Some(Taken {
+            lock: holds.into(),
+            mode: None,
+            at: At::site(format!("src/x.rs:{line}:1")),
+        }),
+        waits_for: WaitOn::Lock {
+            lock: wants.into(),
+            mode: None,
+        },
+        blocked: At::site(format!("src/x.rs:{}:1", line + 1)),
+    };
+    build::deadlock(
+        vec![waiter("T1", "a", "b", 1), waiter("T2", "b", "a", 5)],
+        crate::finding::End::Hung,
+    )
+}
+
+#[test]
+fn a_watchdog_deadlock_stands_for_the_inversion_noted_before_it() {
+    let mut b = TraceBuilder::lockscope();
+    let inversion = serde_json::to_string(&learned_inversion()).unwrap();
+    note(&mut b, "T2", "potential_deadlock", &inversion);
+    let deadlock = serde_json::to_string(&watchdog_deadlock()).unwrap();
+    note(&mut b, "T1", "deadlock", &deadlock);
+    let report = b.analyze();
+    assert_eq!(report.findings.len(), 1, "{:#?}", report.findings);
+    assert_eq!(report.findings[0].kind, FindingKind::Deadlock);
+    // The same when the trace shows the inversion: both threads requested
+    // the other lock, and the verdict ended the requests.
+    let mut b = TraceBuilder::lockscope();
+    b.lock("T1", "a", "1").lock("T2", "b", "5");
+    b.req("T1", "b", "2").req("T2", "a", "6");
+    note(&mut b, "T2", "potential_deadlock", &inversion);
+    note(&mut b, "T1", "deadlock", &deadlock);
+    let mode = crate::trace::LockMode::Exclusive;
+    for (t, lock, site) in [("T1", "b", "2"), ("T2", "a", "6")] {
+        let obj = b.obj(lock);
+        b.push(t, site, EventKind::TryFailed { obj, mode });
+    }
+    b.rel("T1", "a").rel("T2", "b");
+    let report = b.analyze();
+    let kinds: Vec<FindingKind> = report.findings.iter().map(|f| f.kind).collect();
+    assert_eq!(kinds, [FindingKind::Deadlock], "{:#?}", report.findings);
+    // An inversion of other locks is still its own finding.
+    let mut b = TraceBuilder::lockscope();
+    note(&mut b, "T2", "potential_deadlock", &inversion);
+    let mut other = watchdog_deadlock();
+    other.primitives = vec!["a".into(), "c".into()];
+    note(
+        &mut b,
+        "T1",
+        "deadlock",
+        &serde_json::to_string(&other).unwrap(),
+    );
+    assert_eq!(b.analyze().findings.len(), 2);
+}
