@@ -228,6 +228,23 @@ fn an_inversion_with_a_joined_std_thread_is_sequential_not_feasible() {
     assert!(f["unseen_thread"].is_string(), "{f:#}");
 }
 
+/// With a machine format and no `-o` the report is all of standard output:
+/// the tests' own output goes to standard error.
+#[test]
+fn a_json_report_on_stdout_is_the_whole_of_stdout() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = fixture();
+    let out = cargo_lockscope(dir.path(), &["test", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    assert_eq!(report["format"], "lockscope-report");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("test result: ok"), "{stderr}");
+}
+
 /// lockscope's recorder must not use parking_lot itself, or substituting
 /// the shims would make it depend on itself: both series stay substitutable.
 #[test]
