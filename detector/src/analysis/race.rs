@@ -13,7 +13,13 @@
 //! - condvar `notify` -> the woken thread (unless the wait timed out);
 //! - event `set` -> a thread woken from waiting for it (unless timed out);
 //! - semaphore release -> a later acquisition;
-//! - barrier: every thread arriving -> every thread passing.
+//! - barrier: every thread arriving -> every thread passing;
+//! - `update` (`Tracked::update`, an atomic read-modify-write) -> the next
+//!   `update` of the same variable: updates of one variable are totally
+//!   ordered and each synchronizes with the next, as acquire-release
+//!   read-modify-writes of one atomic do. Two updates never race; an
+//!   update and a plain `get`/`set` of another thread still do unless
+//!   something else orders them.
 //!
 //! Each race is reported with what ThreadSanitizer shows: the current
 //! access and the previous one as steps with their sites, and where each
@@ -25,7 +31,14 @@
 //! when some occurrence is also a race under schedulable happens-before
 //! (happens-before plus each write before the reads that read it), which
 //! means a correct reordering of the trace runs both accesses together;
-//! [`HbOnly`](crate::finding::Grade::HbOnly) otherwise.
+//! [`HbOnly`](crate::finding::Grade::HbOnly) otherwise. Both assume the
+//! trace shows every edge that could order the two accesses; a race one of
+//! whose threads lockscope did not see start or join (see `unseen`: a
+//! `std::thread` child, a test harness thread, unless it started the other
+//! through lockscope) is graded
+//! [`Unconfirmed`](crate::finding::Grade::Unconfirmed) (a warning) instead,
+//! until an occurrence without such a thread grades it. The finding names
+//! that thread and says how to make the verdict exact.
 //!
 //! # Fork and join in DeadlockFuzzer traces
 //! `*_dlf` STD traces name the wrong child in `fork`/`join`. With
@@ -66,6 +79,7 @@
 use std::collections::HashMap;
 
 use super::names::SiteHashes;
+use super::unseen::Unseen;
 use super::{Analysis, Context, Finished};
 use crate::clock::VectorClock;
 use crate::finding::{tuple_of, FindingId, Findings, Grade};
@@ -96,7 +110,10 @@ pub struct Races {
     vars: Vec<Summary>,
     /// Schedulable happens-before clocks, for grading.
     shb: Shb,
+    /// Per variable: what its updates released (see the module docs).
+    updates: Vec<VectorClock>,
     fork_join: ForkJoin,
+    unseen: Unseen,
     conflicts: Vec<Conflict>,
     /// (var, lower site, higher site) -> its finding and grade, in this
     /// trace.
@@ -145,6 +162,23 @@ impl Races {
         self.obj(o);
         self.threads[t.index()].vc.join(&self.objs[o.index()]);
         self.shb.acquire(t, o);
+    }
+
+    /// An atomic update of `var` by `t`: ordered after the variable's
+    /// earlier updates, then an access that reads and writes, then released
+    /// to its later updates.
+    fn update(&mut self, cx: &Context<'_>, ev: &Event, var: VarId, found: &mut Findings) {
+        let t = ev.thread;
+        self.clock(t);
+        if self.updates.len() <= var.index() {
+            self.updates
+                .resize_with(var.index() + 1, VectorClock::default);
+        }
+        self.threads[t.index()].vc.join(&self.updates[var.index()]);
+        self.access(cx, ev, (var, true, true), found);
+        let vc = &mut self.threads[t.index()].vc;
+        self.updates[var.index()].join(vc);
+        vc.tick(t);
     }
 
     fn access(
@@ -196,13 +230,15 @@ impl Races {
         let site = |s: Option<crate::trace::SiteId>| s.map_or(u32::MAX, |s| s.0);
         let (a, b) = (site(ev.site), site(c.previous.at.site));
         let key = (var.0, a.min(b), a.max(b));
-        let race = report::Race::new(cx, ev, var, wrote, c);
+        let unseen = self.unseen.between(c.previous.epoch.thread_id(), ev.thread);
+        let race = report::Race::new(cx, ev, var, wrote, c, unseen);
+        let grade = race.grade();
         match self.seen.get(&key) {
-            Some(&(_, grade)) if c.grade > grade => {
-                let id = found.add(race.into_finding(cx.meta).graded(c.grade));
-                self.seen.insert(key, (id, c.grade));
-            }
-            Some(&(id, _)) => {
+            Some(&(id, known)) => {
+                if grade > known {
+                    found.regrade(id, grade, None);
+                    self.seen.insert(key, (id, grade));
+                }
                 let hashes = &mut self.site_hashes;
                 let tuple = tuple_of([
                     hashes.get(cx.meta, ev.site),
@@ -211,8 +247,8 @@ impl Races {
                 found.again(id, tuple, || race.steps(cx.meta));
             }
             None => {
-                let id = found.add(race.into_finding(cx.meta).graded(c.grade));
-                self.seen.insert(key, (id, c.grade));
+                let id = found.add(race.into_finding(cx.meta));
+                self.seen.insert(key, (id, grade));
             }
         }
     }
@@ -268,6 +304,7 @@ impl Races {
 
 impl Analysis for Races {
     fn on_event(&mut self, cx: &Context<'_>, ev: &Event, found: &mut Findings) {
+        self.unseen.on_event(cx, ev);
         if let Some(parent_vc) = self.fork_join.on_thread_event(cx, ev) {
             self.clock(ev.thread).join(&parent_vc);
             self.shb.start(ev.thread);
@@ -275,7 +312,7 @@ impl Analysis for Races {
         match ev.kind {
             EventKind::Read { var } => self.access(cx, ev, (var, true, false), found),
             EventKind::Write { var } => self.access(cx, ev, (var, false, true), found),
-            EventKind::Update { var } => self.access(cx, ev, (var, true, true), found),
+            EventKind::Update { var } => self.update(cx, ev, var, found),
             _ => self.sync(cx, ev),
         }
     }
@@ -299,6 +336,8 @@ impl Analysis for Races {
         self.objs.clear();
         self.vars.clear();
         self.shb = Shb::default();
+        self.updates.clear();
+        self.unseen.clear();
         self.seen.clear();
         self.site_hashes.clear();
     }

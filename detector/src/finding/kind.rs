@@ -125,15 +125,29 @@ impl std::fmt::Display for FindingKind {
     }
 }
 
-/// How sure a predicted finding is. Ordered from least to most sure.
+/// What the run showed about a finding: how sure it is. Ordered from least
+/// to most sure.
 ///
-/// A potential deadlock is `confirmed`, `feasible` or `unconfirmed`; a data
-/// race is `sound` or `hb_only`.
+/// For a potential deadlock: `confirmed` (the trace ends in it),
+/// `feasible` (a correct reordering of the trace reaches it), `sequential`
+/// (both lock orders were taken, never concurrently, and nothing in the run
+/// keeps them apart: one thread, or threads ordered only by how they were
+/// started and joined), `unconfirmed` (the trace shows it cannot happen as
+/// recorded: a read observes a write only the other order allows, or every
+/// reordering breaks lock semantics).
+///
+/// For a data race: `sound` (a correct reordering runs both accesses at
+/// once: a race under schedulable happens-before) or `hb_only` (only
+/// happens-before leaves them unordered). For a lost update: `confirmed`.
+/// Either is `unconfirmed` when a thread lockscope did not see start or
+/// join might order the accesses (see
+/// [`Finding::unseen_thread`](super::Finding::unseen_thread)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Grade {
-    /// No correct reordering of the trace was found that reaches it.
+    /// The trace shows it cannot happen as recorded, or the verdict rests
+    /// on ordering the trace does not show.
     Unconfirmed,
     /// A data race under happens-before only: a correct reordering that
     /// keeps every read's writer and runs both accesses together was not
@@ -143,6 +157,9 @@ pub enum Grade {
     /// accesses about to run, every read before them reading the same
     /// write as in the trace (a race under schedulable happens-before).
     Sound,
+    /// Both orders were observed, never concurrently, and nothing in the
+    /// run keeps them apart.
+    Sequential,
     /// A correct reordering of the trace reaches it.
     Feasible,
     /// It actually happened in the trace.
@@ -151,21 +168,24 @@ pub enum Grade {
 
 impl Grade {
     /// Every grade, least sure first.
-    pub const ALL: [Grade; 5] = [
+    pub const ALL: [Grade; 6] = [
         Grade::Unconfirmed,
         Grade::HbOnly,
         Grade::Sound,
+        Grade::Sequential,
         Grade::Feasible,
         Grade::Confirmed,
     ];
 
-    /// The wire name (`unconfirmed`, `hb_only`, `sound`, `feasible`,
+    /// The wire name (`unconfirmed`, `hb_only`, `sound`, `sequential`,
+    /// `feasible`,
     /// `confirmed`).
     pub fn as_str(self) -> &'static str {
         match self {
             Grade::Unconfirmed => "unconfirmed",
             Grade::HbOnly => "hb_only",
             Grade::Sound => "sound",
+            Grade::Sequential => "sequential",
             Grade::Feasible => "feasible",
             Grade::Confirmed => "confirmed",
         }
@@ -176,13 +196,16 @@ impl Grade {
         Self::ALL.into_iter().find(|g| g.as_str() == s)
     }
 
-    /// The severity a finding of this grade gets: a deadlock or race a
-    /// correct reordering reaches (or that happened) is an error; one that
-    /// no reordering was found for, or a race only happens-before
-    /// supports, a warning.
+    /// The severity a finding of this grade gets: what happened, what a
+    /// reordering reaches (a sound race included) and what nothing in the
+    /// run keeps apart are errors; what the trace shows cannot happen, what
+    /// rests on ordering the trace does not show, and a race only
+    /// happens-before supports, a warning.
     pub fn severity(self) -> Severity {
         match self {
-            Grade::Confirmed | Grade::Feasible | Grade::Sound => Severity::Error,
+            Grade::Confirmed | Grade::Feasible | Grade::Sequential | Grade::Sound => {
+                Severity::Error
+            }
             Grade::Unconfirmed | Grade::HbOnly => Severity::Warning,
         }
     }
@@ -206,11 +229,13 @@ mod tests {
 
     #[test]
     fn grades_order_by_certainty() {
-        assert!(Grade::Confirmed > Grade::Feasible && Grade::Feasible > Grade::Unconfirmed);
+        assert!(Grade::Confirmed > Grade::Feasible && Grade::Feasible > Grade::Sequential);
+        assert!(Grade::Sequential > Grade::Unconfirmed);
         assert_eq!(Grade::Unconfirmed.severity(), Severity::Warning);
-        assert!(Grade::Sound > Grade::HbOnly);
+        assert!(Grade::Sound > Grade::HbOnly && Grade::HbOnly > Grade::Unconfirmed);
         assert_eq!(Grade::Sound.severity(), Severity::Error);
         assert_eq!(Grade::HbOnly.severity(), Severity::Warning);
+        assert_eq!(Grade::Sequential.severity(), Severity::Error);
         for g in Grade::ALL {
             assert_eq!(Grade::parse(g.as_str()), Some(g));
         }

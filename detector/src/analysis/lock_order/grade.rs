@@ -1,12 +1,16 @@
 //! Grading one trace's patterns: confirmed (the trace ends blocked in
-//! it), feasible (a sync-preserving closure over the sampled occurrences
-//! not ordered by fork/join happens-before, else a replayed witness of the
-//! [`witness`](crate::analysis::witness) search over every occurrence) or
-//! unconfirmed.
+//! it), feasible (a correct reordering reaches it: the sync-preserving
+//! closure over sampled occurrences, else a replayed witness of the
+//! [`witness`](crate::analysis::witness) search over every occurrence),
+//! sequential (its edges are on one thread, or on threads fork/join orders:
+//! both orders were taken, never concurrently, and nothing but thread
+//! structure keeps them apart) or unconfirmed (no reordering tried reaches
+//! it).
 
 use super::clocks::ForkJoin;
 use super::edges::{Instance, Rep, NO_SITE};
 use crate::analysis::feasibility::{Loc, Recorder};
+use crate::analysis::unseen::Unseen;
 use crate::analysis::witness::{EdgeKey, Moved, Searcher};
 use crate::finding::Grade;
 use crate::state::{Replay, WaitTarget};
@@ -15,12 +19,26 @@ use crate::trace::{LockMode, ThreadId};
 /// Occurrence combinations of the sampled occurrences tried per pattern by
 /// the fast pass (the witness search then walks every occurrence).
 pub const MAX_COMBOS: usize = 64;
-
-/// A pattern's grade, the `(acquisition, request)` trace indexes of the
-/// occurrences it rests on, and the critical sections its witness moves.
-pub type Graded = (Grade, Vec<(u64, u64)>, Vec<Moved>);
 /// Events scanned by feasibility closures per trace.
 pub const FEASIBILITY_STEPS: u64 = 200_000_000;
+
+/// A pattern's grade and the occurrences it rests on.
+#[derive(Clone, Debug)]
+pub struct Graded {
+    pub grade: Grade,
+    /// `(acquisition, request)` trace indexes of each edge's occurrence.
+    pub at: Vec<(u64, u64)>,
+    /// Whether the edges' threads were at them unordered (distinct
+    /// threads, no fork/join order): evidence from concurrent threads,
+    /// which says more about a lock cycle than sequential evidence.
+    pub concurrent: bool,
+    /// A thread lockscope did not see start or join whose start or join
+    /// may order the edges, so a feasible grade is capped to sequential.
+    pub unseen: Option<ThreadId>,
+    /// The critical sections the witness moves before earlier sections of
+    /// their lock.
+    pub moved: Vec<Moved>,
+}
 
 /// Grades patterns of one trace.
 pub struct Grader<'a> {
@@ -30,8 +48,10 @@ pub struct Grader<'a> {
     /// The trace's events for feasibility; `None` grades every pattern
     /// that is not confirmed as unconfirmed.
     pub recorder: Option<&'a Recorder>,
-    /// Whether fork/join happens-before may drop patterns.
+    /// Whether fork/join happens-before may order patterns.
     pub trust: bool,
+    /// The trace's threads lockscope did not see start or join.
+    pub unseen: &'a Unseen,
     /// Grade work left (events scanned); 0 once it ran out.
     pub budget: u64,
     /// The witness search, for patterns the fast pass leaves unconfirmed.
@@ -48,9 +68,9 @@ pub struct SampleCuts {
     /// sampled occurrences were cut at [`MAX_COMBOS`] without a feasible
     /// one.
     pub combos: u64,
-    /// Patterns dropped as ordered by fork/join on sampled occurrences
-    /// (an edge had more occurrences than it keeps, or the combinations
-    /// were cut).
+    /// Patterns graded sequential as ordered by fork/join on sampled
+    /// occurrences (an edge had more occurrences than it keeps, or the
+    /// combinations were cut) that the witness search did not grade.
     pub ordered: u64,
 }
 
@@ -67,8 +87,8 @@ impl SampleCuts {
         }
         if self.ordered > 0 {
             out.push(format!(
-                "{name}: {} deadlock pattern(s) were dropped as ordered by fork/join on sampled \
-                 occurrences",
+                "{name}: {} deadlock pattern(s) were graded sequential (ordered by fork/join) on \
+                 sampled occurrences",
                 self.ordered
             ));
         }
@@ -77,39 +97,75 @@ impl SampleCuts {
 }
 
 impl Grader<'_> {
-    /// The best grade of a pattern, with the occurrences that reach it;
-    /// `None` when every occurrence combination tried is ordered by
-    /// fork/join and the witness search finds none.
-    ///
-    /// Confirmed looks at each edge's latest occurrence (the one a thread
-    /// blocked at the end of the trace made). The fast pass then tries the
-    /// sampled occurrences with the sync-preserving closure; a pattern it
-    /// leaves unconfirmed (or drops as ordered) goes to the witness search,
-    /// which finds every occurrence again, so the grade of a pattern the
-    /// search covers depends on neither the sampling nor the lock
-    /// numbering. What the search cannot cover (shared modes, no search)
-    /// and the sampling cut is counted in [`Grader::cuts`].
-    pub fn grade(&mut self, chosen: &[&Rep]) -> Option<Graded> {
+    /// The pattern's grade: for edges on one thread, sequential; confirmed
+    /// when each edge's latest occurrence is where its thread ends blocked;
+    /// else the best grade over the sampled occurrence combinations not
+    /// ordered by fork/join, raised to feasible by the witness search
+    /// (which finds every occurrence again, so the grade of a pattern it
+    /// covers depends on neither the sampling nor the lock numbering);
+    /// sequential when every combination tried is ordered and the search
+    /// finds no witness. What the search cannot cover (shared modes, no
+    /// search) and the sampling cut is counted in [`Grader::cuts`].
+    pub fn grade(&mut self, chosen: &[&Rep]) -> Graded {
+        let first: Vec<Instance> = chosen.iter().map(|r| r.instances[0]).collect();
+        let sequential = |insts: &[Instance]| Graded {
+            grade: Grade::Sequential,
+            at: pairs(insts),
+            concurrent: false,
+            unseen: None,
+            moved: Vec::new(),
+        };
+        if one_thread_twice(chosen) {
+            return sequential(&first);
+        }
         if let Some(latest) = self.confirmed(chosen) {
-            return Some((Grade::Confirmed, pairs(&latest), Vec::new()));
+            return Graded {
+                grade: Grade::Confirmed,
+                at: pairs(&latest),
+                concurrent: true,
+                unseen: None,
+                moved: Vec::new(),
+            };
         }
-        let (best, cut) = self.fast(chosen);
-        if best.as_ref().is_some_and(|b| b.0 >= Grade::Feasible) {
-            return best.map(|(g, insts)| (g, pairs(&insts), Vec::new()));
-        }
-        let searched = self.searchable(chosen);
-        if searched {
-            if let Some(w) = self.witness(chosen) {
-                return Some(w);
+        let (best, first_ordered, cut) = self.fast(chosen);
+        let mut found = best.map(|(g, insts)| (g, pairs(&insts), Vec::new()));
+        if found.as_ref().is_none_or(|f| f.0 < Grade::Feasible) {
+            let searched = self.searchable(chosen);
+            if searched {
+                if let Some(w) = self.witness(chosen) {
+                    found = Some(w);
+                }
+            }
+            let feasible = found.as_ref().is_some_and(|f| f.0 == Grade::Feasible);
+            if !feasible && !searched && cut {
+                self.cuts.combos += 1;
+            }
+            if found.is_none() && (cut || chosen.iter().any(|r| sampled(r))) {
+                self.cuts.ordered += 1;
             }
         }
-        if !searched && cut {
-            self.cuts.combos += 1;
+        match found {
+            Some((grade, at, moved)) => {
+                let unseen = (grade == Grade::Feasible)
+                    .then(|| self.unseen_between(chosen))
+                    .flatten();
+                let capped = unseen.is_some();
+                Graded {
+                    grade: if capped { Grade::Sequential } else { grade },
+                    at,
+                    concurrent: true,
+                    unseen,
+                    moved: if capped { Vec::new() } else { moved },
+                }
+            }
+            None => sequential(first_ordered.as_deref().unwrap_or(&first)),
         }
-        if best.is_none() && (cut || chosen.iter().any(|r| sampled(r))) {
-            self.cuts.ordered += 1;
-        }
-        best.map(|(g, insts)| (g, pairs(&insts), Vec::new()))
+    }
+
+    /// An unseen thread whose start or join may order the pattern's edges.
+    fn unseen_between(&self, chosen: &[&Rep]) -> Option<ThreadId> {
+        let threads: Vec<ThreadId> = chosen.iter().map(|r| ThreadId(r.thread)).collect();
+        self.unseen.among(&threads)
     }
 
     /// Whether the witness search covers `chosen`: a search runs and every
@@ -121,8 +177,9 @@ impl Grader<'_> {
         self.witness.is_some() && chosen.iter().all(exclusive)
     }
 
-    /// A replayed witness over every occurrence.
-    fn witness(&mut self, chosen: &[&Rep]) -> Option<Graded> {
+    /// A replayed witness over every occurrence: its occurrences and the
+    /// sections it moves.
+    fn witness(&mut self, chosen: &[&Rep]) -> Option<(Grade, Vec<(u64, u64)>, Vec<Moved>)> {
         let searcher = self.witness.as_mut()?;
         let site = |s: u32| (s != NO_SITE).then_some(s);
         let edges: Vec<_> = chosen
@@ -142,10 +199,16 @@ impl Grader<'_> {
         Some((Grade::Feasible, w.stops, w.moved))
     }
 
-    /// The fast pass over the sampled occurrences: the best grade and
+    /// The fast pass over the sampled occurrences: the best grade over the
+    /// combinations not ordered by fork/join, the first ordered one, and
     /// whether [`MAX_COMBOS`] cut the combinations.
-    fn fast(&mut self, chosen: &[&Rep]) -> (Option<(Grade, Vec<Instance>)>, bool) {
+    #[allow(clippy::type_complexity)]
+    fn fast(
+        &mut self,
+        chosen: &[&Rep],
+    ) -> (Option<(Grade, Vec<Instance>)>, Option<Vec<Instance>>, bool) {
         let mut best: Option<(Grade, Vec<Instance>)> = None;
+        let mut first_ordered = None;
         let mut combo = vec![0usize; chosen.len()];
         for _ in 0..MAX_COMBOS {
             let insts: Vec<Instance> = chosen
@@ -153,22 +216,23 @@ impl Grader<'_> {
                 .zip(&combo)
                 .map(|(r, &i)| r.instances[i])
                 .collect();
-            if !self.ordered(chosen, &insts) {
+            if self.ordered(chosen, &insts) {
+                first_ordered.get_or_insert(insts);
+            } else {
                 let grade = self.feasible(chosen, &insts);
                 if best.as_ref().is_none_or(|b| grade > b.0) {
                     best = Some((grade, insts));
                 }
                 if grade == Grade::Feasible {
-                    return (best, false);
+                    return (best, first_ordered, false);
                 }
             }
             if !next_combo(&mut combo, chosen) {
-                return (best, false);
+                return (best, first_ordered, false);
             }
         }
-        (best, true)
+        (best, first_ordered, true)
     }
-
     fn ordered(&self, chosen: &[&Rep], insts: &[Instance]) -> bool {
         if !self.trust {
             return false;
@@ -224,6 +288,16 @@ impl Grader<'_> {
 /// Whether `r` had more occurrences than it keeps.
 fn sampled(r: &Rep) -> bool {
     r.count > r.instances.len() as u64
+}
+
+/// Whether two edges of the pattern are on one thread: they can never be at
+/// their requests at the same time in this run.
+fn one_thread_twice(chosen: &[&Rep]) -> bool {
+    chosen.iter().enumerate().any(|(i, a)| {
+        chosen[i + 1..]
+            .iter()
+            .any(|b| (a.trace, a.thread) == (b.trace, b.thread))
+    })
 }
 
 fn pairs(insts: &[Instance]) -> Vec<(u64, u64)> {

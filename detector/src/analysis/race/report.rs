@@ -1,9 +1,11 @@
 //! A found race as a finding: the current access, the previous conflicting
-//! one and where the threads were created, as ThreadSanitizer shows them.
+//! one and where the threads were created, as ThreadSanitizer shows them;
+//! graded by its conflict (sound or hb_only), or unconfirmed when an unseen
+//! thread may order the accesses (see `unseen`).
 
 use super::exact::{At, Conflict};
 use crate::analysis::{names, Context};
-use crate::finding::{Access, Detail, Finding, FindingKind, Role, Step};
+use crate::finding::{Access, Detail, Finding, FindingKind, Grade, Role, Step};
 use crate::trace::{Event, ThreadId, TraceMeta, VarId};
 
 /// One access of a race.
@@ -20,12 +22,26 @@ pub(super) struct Race {
     var: VarId,
     current: Side,
     previous: Side,
+    /// A thread lockscope did not see start or join that may order the two
+    /// accesses.
+    unseen: Option<ThreadId>,
+    /// The conflict's grade (see `shb`).
+    conflict: Grade,
 }
 
 impl Race {
-    pub(super) fn new(cx: &Context<'_>, ev: &Event, var: VarId, wrote: bool, c: &Conflict) -> Self {
+    pub(super) fn new(
+        cx: &Context<'_>,
+        ev: &Event,
+        var: VarId,
+        wrote: bool,
+        c: &Conflict,
+        unseen: Option<ThreadId>,
+    ) -> Self {
         Race {
             var,
+            unseen,
+            conflict: c.grade,
             current: Side {
                 thread: ev.thread,
                 at: At {
@@ -42,6 +58,15 @@ impl Race {
         }
     }
 
+    /// Its grade: unconfirmed when an unseen thread may order the accesses,
+    /// else the conflict's.
+    pub(super) fn grade(&self) -> Grade {
+        match self.unseen {
+            Some(_) => Grade::Unconfirmed,
+            None => self.conflict,
+        }
+    }
+
     /// The finding of this race's first occurrence.
     pub(super) fn into_finding(self, meta: &TraceMeta) -> Finding {
         let x = names::var(meta, self.var);
@@ -50,6 +75,8 @@ impl Race {
         sites.sort_unstable();
         let detail = Detail::DataRace { var: x.clone() };
         let mut f = Finding::new(FindingKind::DataRace, &[&x, &sites[0], &sites[1]], detail);
+        f.unseen_thread = self.unseen.map(|t| names::thread(meta, t));
+        f = f.graded(self.grade());
         f.threads = vec![
             names::thread(meta, self.current.thread),
             names::thread(meta, self.previous.thread),

@@ -89,6 +89,7 @@ pub fn potential_deadlock(mut edges: Vec<SeenEdge>) -> Finding {
             traces: Vec::new(),
             fork_join_distrusted: None,
             reordered: Vec::new(),
+            by_class: false,
         },
     );
     f.threads = edges.iter().map(|e| e.thread.clone()).collect();
