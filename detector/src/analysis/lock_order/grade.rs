@@ -22,6 +22,10 @@ pub const MAX_COMBOS: usize = 64;
 /// Events scanned by feasibility closures per trace.
 pub const FEASIBILITY_STEPS: u64 = 200_000_000;
 
+/// A grade with the occurrences (`(acquisition, request)` trace indexes)
+/// and the moved sections it rests on.
+type Found = (Grade, Vec<(u64, u64)>, Vec<Moved>);
+
 /// A pattern's grade and the occurrences it rests on.
 #[derive(Clone, Debug)]
 pub struct Graded {
@@ -128,7 +132,7 @@ impl Grader<'_> {
             };
         }
         let (best, first_ordered, cut) = self.fast(chosen);
-        let mut found = best.map(|(g, insts)| (g, pairs(&insts), Vec::new()));
+        let mut found: Option<Found> = best.map(|(g, insts)| (g, pairs(&insts), Vec::new()));
         if found.as_ref().is_none_or(|f| f.0 < Grade::Feasible) {
             let searched = self.searchable(chosen);
             if searched {
@@ -179,7 +183,7 @@ impl Grader<'_> {
 
     /// A replayed witness over every occurrence: its occurrences and the
     /// sections it moves.
-    fn witness(&mut self, chosen: &[&Rep]) -> Option<(Grade, Vec<(u64, u64)>, Vec<Moved>)> {
+    fn witness(&mut self, chosen: &[&Rep]) -> Option<Found> {
         let searcher = self.witness.as_mut()?;
         let site = |s: u32| (s != NO_SITE).then_some(s);
         let edges: Vec<_> = chosen

@@ -33,18 +33,22 @@ pub enum Unscheduled {
     Cycle,
     /// More events to sort than the window allows.
     Window,
+    /// Trace order has a cycle and the set is larger than the regrouped
+    /// orders may sort.
+    Regroup,
 }
 
 /// The events of the set `prefixes` (per thread, how many of its events)
 /// as a schedule of trace indexes, with the sections `pins` (per lock, the
 /// pinned section) last among their lock's; at most `window` events are
-/// sorted.
+/// sorted in trace order of variables, at most `regroup` in the other
+/// orders.
 pub fn linearize(
     view: &View<'_>,
     locks: &Locks,
     prefixes: &[u32],
     pins: &[(u32, u32)],
-    window: usize,
+    (window, regroup): (usize, usize),
 ) -> Result<Vec<u32>, Unscheduled> {
     let g0 = pins
         .iter()
@@ -77,6 +81,9 @@ pub fn linearize(
     first.extend(rest);
     first.sort_unstable();
     let tail = first.split_off(first.len().saturating_sub(window));
+    if tail.len() > regroup {
+        return Err(Unscheduled::Regroup);
+    }
     let order = sort(
         view,
         locks,

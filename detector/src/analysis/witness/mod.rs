@@ -82,17 +82,22 @@ pub struct Budget {
     pub attempts: usize,
     /// Most events one schedule sorts against trace order.
     pub window: usize,
+    /// Most events one schedule sorts with a variable's accesses out of
+    /// trace order (when trace order has no schedule).
+    pub regroup: usize,
     /// Work per trace: events scanned by closures, scheduled and replayed.
     pub steps: u64,
 }
 
 impl Budget {
     /// The default: 3 moves, 16 attempts per pattern, a window of 65,536
-    /// events, 100 million steps per trace (about a second).
+    /// events (4,096 with variables regrouped), 100 million steps per
+    /// trace.
     pub const DEFAULT: Budget = Budget {
         swaps: 3,
         attempts: 16,
         window: 1 << 16,
+        regroup: 1 << 12,
         steps: 100_000_000,
     };
 
@@ -107,6 +112,7 @@ impl Budget {
         swaps: usize::MAX,
         attempts: usize::MAX,
         window: usize::MAX,
+        regroup: usize::MAX,
         steps: u64::MAX,
     };
 }
@@ -129,6 +135,9 @@ pub struct Cuts {
     pub swaps: u64,
     /// Attempts whose schedule was larger than [`Budget::window`].
     pub window: u64,
+    /// Attempts without a schedule in trace order of variables, larger
+    /// than [`Budget::regroup`].
+    pub regroup: u64,
     /// Events not logged (past [`Log::MAX_EVENTS`], or with ids too large
     /// to pack): patterns after them get no witness.
     pub log: u64,
@@ -164,6 +173,13 @@ impl Cuts {
                 "{name}: {} deadlock witness attempt(s) had more than {} events to reorder and \
                  were not scheduled",
                 self.window, budget.window
+            ));
+        }
+        if self.regroup > 0 {
+            out.push(format!(
+                "{name}: {} deadlock witness attempt(s) had more than {} events to reorder with \
+                 variables regrouped and were scheduled with variables in trace order only",
+                self.regroup, budget.regroup
             ));
         }
         if self.log > 0 {

@@ -182,7 +182,7 @@ impl<'a> Searcher<'a> {
             closure.raise(g.thread, g.stop).ok()?;
         }
         closure.run(&mut self.steps).ok()?;
-        let schedule = linearize(&self.view, &self.locks, closure.prefixes(), &[], 0).ok()?;
+        let schedule = linearize(&self.view, &self.locks, closure.prefixes(), &[], (0, 0)).ok()?;
         self.pay(schedule.len());
         self.replayed(&goals, &schedule)
     }
@@ -223,12 +223,16 @@ impl<'a> Searcher<'a> {
             return None;
         }
         let prefixes = closure.prefixes().to_vec();
-        let window = self.budget.window;
-        let schedule = match linearize(&self.view, &self.locks, &prefixes, &pins, window) {
+        let bounds = (self.budget.window, self.budget.regroup);
+        let schedule = match linearize(&self.view, &self.locks, &prefixes, &pins, bounds) {
             Ok(s) => s,
             Err(Unscheduled::Cycle) => return None,
             Err(Unscheduled::Window) => {
                 self.cuts.window += 1;
+                return None;
+            }
+            Err(Unscheduled::Regroup) => {
+                self.cuts.regroup += 1;
                 return None;
             }
         };
