@@ -54,7 +54,9 @@
 //! as exclusive by the closures (the replay knows shared holds). Each
 //! variable's reads and writes are scheduled in one of three orders (trace
 //! order, or two taken from a schedule that ignored variables); a witness
-//! that needs another is not found.
+//! that needs another is not found. Only the sections the deadlocked
+//! threads hold move: a witness that needs two sections of another lock
+//! swapped is not found.
 
 mod closure;
 mod linearize;
