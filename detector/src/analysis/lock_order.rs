@@ -586,7 +586,8 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(
             found[0].title(),
-            "potential deadlock: A -> B -> A (one: T1 at loc 1 -> loc 2, two: T1 at loc 3 -> loc 4)"
+            "potential deadlock: mutex@loc a.rs:1:1 -> mutex@loc a.rs:2:1 -> mutex@loc a.rs:1:1 \
+             (one: T1 at loc 1 -> loc 2, two: T1 at loc 3 -> loc 4)"
         );
         assert_eq!(found[0].grade, Some(Grade::Sequential));
         assert_eq!(found[0].severity, Severity::Error);

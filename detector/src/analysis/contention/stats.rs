@@ -125,7 +125,7 @@ impl LockAcc {
         });
         LockStats {
             trace: cx.trace_name.to_owned(),
-            name: info.display_name().to_owned(),
+            name: cx.meta.primitive_name(obj).into_owned(),
             kind: info.kind.as_str().to_owned(),
             acquisitions: self.acquisitions,
             contended: self.contended,

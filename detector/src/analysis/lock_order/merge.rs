@@ -78,7 +78,7 @@ impl Merged {
     pub fn lock(&mut self, trace: usize, meta: &TraceMeta, o: u32) -> u32 {
         let p = meta.primitive(ObjId(o));
         let (key, local) = class::of(meta, trace, ObjId(o));
-        let name = p.display_name().to_owned();
+        let name = meta.primitive_name(ObjId(o)).into_owned();
         let id = intern(&mut self.lock_ids, &mut self.lock_names, key.clone(), name);
         if self.lock_kinds.len() <= id as usize {
             self.lock_kinds.push(p.kind);
