@@ -62,6 +62,9 @@ pub struct ThreadState {
     pub blocked: Option<Blocked>,
     /// Whether the thread has had any event.
     pub seen: bool,
+    /// Whether the thread has had an event other than a `begin`/`end`
+    /// marker.
+    pub ran: bool,
     /// Whether a `thread_exit` was seen.
     pub exited: bool,
 }
@@ -103,6 +106,7 @@ impl Replay {
             held: Vec::new(),
             blocked: None,
             seen: false,
+            ran: false,
             exited: false,
         };
         self.threads.get(t.index()).unwrap_or(&EMPTY)
@@ -130,7 +134,9 @@ impl Replay {
     /// Advances the state by `ev`, the event at trace index `index`.
     pub fn apply(&mut self, index: u64, ev: &Event) {
         let t = ev.thread;
-        self.thread_mut(t).seen = true;
+        let state = self.thread_mut(t);
+        state.seen = true;
+        state.ran |= !matches!(ev.kind, EventKind::Begin | EventKind::End);
         match ev.kind {
             EventKind::Request { obj, mode } => {
                 self.block(ev, index, WaitTarget::Lock { obj, mode })

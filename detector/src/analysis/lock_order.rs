@@ -34,7 +34,8 @@
 //! # Performance
 //! Per event: O(locks held) edge updates. Memory: the edge store is bounded
 //! by lock pairs x `edges::MAX_REPS_PER_PAIR`; the feasibility buffer
-//! holds 8 bytes per event of the current trace only.
+//! holds 8 bytes per event of the latest [`Config::feasibility_window`]
+//! events of the current trace, from its first nested acquisition on.
 //!
 //! # Limitations
 //! Every bound that cuts the search (cycle length, cycles per component,
@@ -54,7 +55,7 @@ mod patterns;
 mod render;
 mod search;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::feasibility::Recorder;
 use super::{Analysis, Config, Context, Finished};
@@ -77,8 +78,9 @@ pub struct LockOrder {
     /// Whether patterns are graded by feasibility (off when only the graph
     /// is wanted: grading decides grades, never which patterns count).
     feasibility: bool,
-    /// Per thread: the request it made and has not yet acquired.
-    pending: Vec<Option<Request>>,
+    /// The request each thread made and has not yet acquired or given up
+    /// (only threads blocked on one have an entry).
+    pending: HashMap<ThreadId, Request>,
     merged: merge::Merged,
     /// The lock cycles reported, as merged lock ids.
     reported: Vec<Vec<u32>>,
@@ -92,7 +94,7 @@ impl Default for LockOrder {
             clocks: ForkJoin::default(),
             recorder: Recorder::default(),
             feasibility: true,
-            pending: Vec::new(),
+            pending: HashMap::new(),
             merged: merge::Merged::default(),
             reported: Vec::new(),
             limits: Vec::new(),
@@ -131,7 +133,7 @@ impl LockOrder {
             return;
         }
         held.sort_unstable_by_key(|h| h.0);
-        let clock = self.clocks.snapshot(t);
+        let clock = self.clocks.snapshot(t, cx.index);
         for h in state.held.iter().filter(|h| is_lock(h.obj)) {
             let rep = Rep {
                 from: h.obj.0,
@@ -166,13 +168,15 @@ impl LockOrder {
             pos: self.recorder.next_pos(ev.thread),
         }
     }
+}
 
-    fn pending(&mut self, t: ThreadId) -> &mut Option<Request> {
-        if self.pending.len() <= t.index() {
-            self.pending.resize(t.index() + 1, None);
-        }
-        &mut self.pending[t.index()]
-    }
+/// Whether `ev` may be the request of a lock-order edge (an acquisition
+/// or request made holding a lock): where feasibility recording starts.
+fn opens_a_pattern(ev: &Event, state: &ThreadState) -> bool {
+    matches!(
+        ev.kind,
+        EventKind::Request { .. } | EventKind::Acquired { .. } | EventKind::CondWoken { .. }
+    ) && !state.held.is_empty()
 }
 
 /// A blocking request whose edges wait for its outcome: added when the
@@ -198,12 +202,16 @@ impl Analysis for LockOrder {
             _ => false,
         };
         let state = cx.state.thread(t);
+        if self.feasibility && !self.recorder.started() && opens_a_pattern(ev, state) {
+            self.recorder.start(cx.state, cx.config.feasibility_window);
+        }
         match ev.kind {
             EventKind::Request { obj, mode } => {
-                *self.pending(t) = Some(self.request(cx, ev, obj, mode));
+                let req = self.request(cx, ev, obj, mode);
+                self.pending.insert(t, req);
             }
             EventKind::Acquired { obj, mode, .. } => {
-                let req = match self.pending(t).take() {
+                let req = match self.pending.remove(&t) {
                     Some(req) if req.obj == obj => req,
                     _ => self.request(cx, ev, obj, mode),
                 };
@@ -212,7 +220,7 @@ impl Analysis for LockOrder {
             // A timed request that gave up still blocked holding what it
             // held (the seed's opposite-order deadlock times out this way).
             EventKind::TryFailed { obj, .. } => {
-                if let Some(req) = self.pending(t).take().filter(|r| r.obj == obj) {
+                if let Some(req) = self.pending.remove(&t).filter(|r| r.obj == obj) {
                     self.add_edges(cx, state, t, req);
                 }
             }
@@ -222,7 +230,7 @@ impl Analysis for LockOrder {
             }
             _ => {}
         }
-        self.clocks.on_event(cx.index, ev);
+        self.clocks.on_event(cx.index, ev, cx.state);
         if self.feasibility {
             self.recorder.on_event(cx.index, ev, reentry);
         }
@@ -230,20 +238,18 @@ impl Analysis for LockOrder {
 
     fn end_trace(&mut self, cx: &Context<'_>, found: &mut Findings) {
         // Threads still blocked on a request: their edges count.
-        for (t, req) in std::mem::take(&mut self.pending).into_iter().enumerate() {
-            let t = ThreadId(t as u32);
+        let mut pending: Vec<_> = std::mem::take(&mut self.pending).into_iter().collect();
+        pending.sort_unstable_by_key(|(t, _)| *t);
+        for (t, req) in pending {
             let state = cx.state.thread(t);
-            match req {
-                Some(req) if state.blocked.is_some_and(|b| b.since == req.index) => {
-                    self.add_edges(cx, state, t, req);
-                }
-                _ => {}
+            if state.blocked.is_some_and(|b| b.since == req.index) {
+                self.add_edges(cx, state, t, req);
             }
         }
         let edges = std::mem::take(&mut self.edges);
         let clocks = std::mem::take(&mut self.clocks);
         let recorder = std::mem::take(&mut self.recorder);
-        let distrust = clocks.distrust(cx.meta);
+        let distrust = clocks.distrust(cx.meta, cx.state);
         let trust = cx.config.trust_fork_join && distrust.is_none();
         let mut grader = Grader {
             state: cx.state,
@@ -251,6 +257,7 @@ impl Analysis for LockOrder {
             recorder: self.feasibility.then_some(&recorder),
             trust,
             budget: FEASIBILITY_STEPS,
+            out_of_window: 0,
         };
         let mut patterns = BTreeMap::new();
         let cut = search(&edges, cx.config, &mut |chosen| {
@@ -274,6 +281,23 @@ impl Analysis for LockOrder {
                 "{name}: {} distinct lock-order edges were not kept (more than {} per lock pair)",
                 edges.dropped,
                 edges::MAX_REPS_PER_PAIR
+            ));
+        }
+        let cuts = clocks.cuts();
+        if cuts.merged() + cuts.joined_gone > 0 {
+            self.limits.push(format!(
+                "{name}: more than {} threads were forked and not joined at once; the fork/join \
+                 order of {} threads was merged into others' (this can drop a pattern as \
+                 ordered by fork/join)",
+                clocks::MAX_SLOTS,
+                cuts.merged() + cuts.joined_gone
+            ));
+        }
+        if grader.out_of_window > 0 {
+            self.limits.push(format!(
+                "{name}: {} occurrence combination(s) of lock-order patterns lie before the \
+                 feasibility window (the last {} events) and were graded unconfirmed",
+                grader.out_of_window, cx.config.feasibility_window
             ));
         }
         if grader.budget == 0 {
