@@ -13,16 +13,37 @@
 pub use lockscope_detector as detector;
 pub use lockscope_sync as sync;
 
-/// With `default-features = false` the facade's locks are parking_lot's own
-/// types (`cargo test -p lockscope --no-default-features --lib`, run by CI).
+/// With `default-features = false` the facade's locks are lock_api's types
+/// over lockscope's uninstrumented raw locks, and record nothing (`cargo
+/// test -p lockscope --no-default-features --lib`, run by CI).
 #[cfg(all(test, not(feature = "record")))]
 mod record_off {
+    use crate::sync::{RawCondvar, RawMutex, RawRwLock, RawThreadId};
+
+    /// Compiles only if `value` has type `T`.
+    fn is<T>(_value: &T) {}
+
     #[test]
-    fn the_facades_locks_are_parking_lots_types() {
-        let m: parking_lot::Mutex<u32> = crate::sync::Mutex::new(1);
-        let r: parking_lot::RwLock<u32> = crate::sync::RwLock::new(2);
-        let c: parking_lot::Condvar = crate::sync::Condvar::new();
-        assert_eq!(*m.lock() + *r.read(), 3);
+    fn the_facades_locks_are_lock_api_types_over_the_raw_locks() {
+        let m = crate::sync::Mutex::new(1);
+        is::<lock_api::Mutex<RawMutex, u32>>(&m);
+        let r = crate::sync::RwLock::new(2);
+        is::<lock_api::RwLock<RawRwLock, u32>>(&r);
+        let re = crate::sync::ReentrantMutex::new(3);
+        is::<lock_api::ReentrantMutex<RawMutex, RawThreadId, u32>>(&re);
+        let c = crate::sync::Condvar::new();
+        is::<lock_api::Condvar<RawCondvar>>(&c);
+        assert_eq!(*m.lock() + *r.read() + *re.lock(), 6);
         c.notify_all();
+    }
+
+    #[test]
+    fn the_facades_locks_record_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let rec = crate::sync::record_to(dir.path().join("t.jsonl")).unwrap();
+        let m = crate::sync::Mutex::new(0);
+        *m.lock() += 1;
+        *crate::sync::RwLock::new(0).write() += 1;
+        assert_eq!(rec.finish().unwrap().events, 0);
     }
 }

@@ -232,7 +232,7 @@ pub struct ConvertArgs {
     pub input: String,
     /// Output file (- for stdout; then --to is required).
     pub output: String,
-    /// Output format (default: from OUT's extension; .gz compresses).
+    /// Output format (default: from OUT's extension; .gz or .zst compresses).
     #[arg(long, value_enum)]
     pub to: Option<TraceFormat>,
 }
@@ -245,6 +245,8 @@ pub enum TraceFormat {
     Json,
     /// RAPID STD text (.std)
     Std,
+    /// lockscope binary (.lsb), what the recorder writes by default
+    Binary,
 }
 
 #[derive(Debug, Args)]

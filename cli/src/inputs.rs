@@ -3,8 +3,11 @@
 //! - `-` is standard input (at most once);
 //! - an existing file is itself, whatever its name (the format is detected
 //!   from the content);
-//! - a directory is every trace file below it, recursively: names ending in
-//!   `.jsonl`, `.json`, `.std`, or those plus `.gz`, sorted by path;
+//! - a directory is every trace file below it, recursively: regular files
+//!   (or links to them) named `*.lsb`, `*.jsonl`, `*.json`, `*.std`, or
+//!   those plus `.gz` or `.zst`, sorted by path; anything else with such a
+//!   name (a FIFO, a socket, a device) is skipped with a warning, since
+//!   opening it could block forever;
 //! - anything else is a glob (`runs/*.jsonl`, `**/*.std`), sorted by path;
 //!   a glob that matches nothing is an error.
 //!
@@ -44,16 +47,20 @@ impl InputSpec {
     }
 }
 
+/// The names of trace files, before an optional `.gz` or `.zst`.
+pub const TRACE_EXTENSIONS: [&str; 4] = [".lsb", ".jsonl", ".json", ".std"];
+
 /// Whether a file name looks like a trace.
 pub fn is_trace_name(path: &Path) -> bool {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    let name = name.strip_suffix(".gz").unwrap_or(&name);
-    [".jsonl", ".json", ".std"]
-        .iter()
-        .any(|ext| name.ends_with(ext))
+    let name = name
+        .strip_suffix(".gz")
+        .or_else(|| name.strip_suffix(".zst"))
+        .unwrap_or(&name);
+    TRACE_EXTENSIONS.iter().any(|ext| name.ends_with(ext))
 }
 
 /// Expands `args` as described in the module docs.
@@ -75,7 +82,8 @@ pub fn expand(args: &[String]) -> CliResult<Vec<InputSpec>> {
             let files = walk(path)?;
             if files.is_empty() {
                 return Err(CliError::new(format!(
-                    "{arg}: directory holds no trace files (*.jsonl, *.json, *.std, optionally .gz)"
+                    "{arg}: directory holds no trace files (*.lsb, *.jsonl, *.json, *.std, \
+                     optionally .gz or .zst)"
                 )));
             }
             for f in files {
@@ -106,12 +114,60 @@ fn walk(dir: &Path) -> CliResult<Vec<PathBuf>> {
             if ty.is_dir() {
                 stack.push(path);
             } else if is_trace_name(&path) {
-                out.push(path);
+                match regular(&path, ty) {
+                    Ok(()) => out.push(path),
+                    Err(what) => warn(&format!(
+                        "{}: skipped: {what}, not a regular file (reading it could block \
+                         forever); give it by name to read it anyway",
+                        path.display()
+                    )),
+                }
             }
         }
     }
     out.sort();
     Ok(out)
+}
+
+/// Whether the entry at `path` (of type `ty`, not followed) is a regular
+/// file, or a link to one; else what it is.
+fn regular(path: &Path, ty: std::fs::FileType) -> Result<(), &'static str> {
+    let ty = if ty.is_symlink() {
+        match std::fs::metadata(path) {
+            Ok(meta) => meta.file_type(),
+            Err(_) => return Err("a broken symbolic link"),
+        }
+    } else {
+        ty
+    };
+    if ty.is_file() {
+        return Ok(());
+    }
+    Err(special_kind(ty))
+}
+
+#[cfg(unix)]
+fn special_kind(ty: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if ty.is_fifo() {
+        "a FIFO"
+    } else if ty.is_socket() {
+        "a socket"
+    } else if ty.is_block_device() || ty.is_char_device() {
+        "a device"
+    } else {
+        "a special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_ty: std::fs::FileType) -> &'static str {
+    "a special file"
+}
+
+fn warn(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(anstream::stderr().lock(), "lockscope: warning: {text}");
 }
 
 fn glob_files(pattern: &str) -> CliResult<Vec<PathBuf>> {
@@ -145,7 +201,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         std::fs::create_dir(d.join("sub")).unwrap();
-        for f in ["a.jsonl", "b.std", "sub/c.jsonl.gz", "notes.txt"] {
+        for f in [
+            "a.jsonl",
+            "b.std",
+            "sub/c.jsonl.gz",
+            "notes.txt",
+            "sub/d.lsb.zst",
+        ] {
             std::fs::write(d.join(f), "").unwrap();
         }
         let all = expand(&[d.display().to_string()]).unwrap();
@@ -157,7 +219,10 @@ mod tests {
                     .to_owned()
             })
             .collect();
-        assert_eq!(names, ["/a.jsonl", "/b.std", "/sub/c.jsonl.gz"]);
+        assert_eq!(
+            names,
+            ["/a.jsonl", "/b.std", "/sub/c.jsonl.gz", "/sub/d.lsb.zst"]
+        );
 
         let glob = format!("{}/*.jsonl", d.display());
         let file = d.join("notes.txt").display().to_string();
@@ -165,6 +230,24 @@ mod tests {
         assert_eq!(got.len(), 3);
         assert_eq!(got[1], InputSpec::File(d.join("notes.txt")));
         assert_eq!(got[2], InputSpec::Stdin);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_in_a_directory_is_skipped_not_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("stuck.jsonl");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo runs");
+        assert!(made.success());
+        std::fs::write(dir.path().join("ok.std"), "").unwrap();
+        let got = expand(&[dir.path().display().to_string()]).unwrap();
+        assert_eq!(got, [InputSpec::File(dir.path().join("ok.std"))]);
+        // Named directly, it is the user's choice (`<(...)` is a FIFO).
+        let named = expand(&[fifo.display().to_string()]).unwrap();
+        assert_eq!(named, [InputSpec::File(fifo)]);
     }
 
     #[test]

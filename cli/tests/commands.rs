@@ -129,7 +129,7 @@ fn stats_table_by_lock_and_thread() {
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 4, "header and the top 3: {table}");
     assert!(
-        lines[0].starts_with("lock  kind   acquired  contended  wait total"),
+        lines[0].starts_with("lock  kind             acquired  contended  wait total"),
         "{table}"
     );
     let json = |by: &str| {

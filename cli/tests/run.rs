@@ -21,7 +21,7 @@ fn run_gates_on_the_traces_the_command_writes() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("error[deadlock]"));
-    assert!(traces.join("lockscope-{pid}.jsonl").is_file());
+    assert!(traces.join("lockscope-{pid}.lsb").is_file());
     // The same directory again: refused, so runs are never mixed.
     lockscope()
         .current_dir(dir.path())

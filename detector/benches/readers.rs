@@ -1,6 +1,12 @@
-//! Reader throughput: STD and JSON Lines over a generated 5M-event trace,
-//! the bundled jigsaw.std, and a line-counting baseline over the same
-//! bytes in the same run (the floor any line-based reader stands on).
+//! Reader throughput: STD, JSON Lines and binary (plain and zstd) over the
+//! same generated 5M-event trace, the bundled jigsaw.std, and a
+//! line-counting baseline over the STD bytes in the same run (the floor any
+//! line-based reader stands on).
+//!
+//! Before measuring, it prints the size of each encoding in bytes per
+//! event: of the generated trace (sequence clock, as STD gives it), of its
+//! first 1M events with nanosecond times as the recorder writes them, and
+//! of the recorder's traces in `examples/traces`.
 //!
 //! Everything is measured twice: in wall-clock time (`wall/...`) and in
 //! the CPU time of the benchmark thread (`cpu/...`, from Linux's
@@ -17,7 +23,8 @@ use std::time::Duration;
 use criterion::measurement::{Measurement, ValueFormatter};
 use criterion::{Criterion, Throughput};
 use lockscope_detector::trace::{
-    open, write_trace, EventSource, JsonLinesReader, OutputFormat, StdReader,
+    open, write_trace, BinaryReader, ClockUnit, EventSource, JsonLinesReader, MemorySource,
+    OutputFormat, StdReader,
 };
 
 const EVENTS: u64 = 5_000_000;
@@ -90,19 +97,123 @@ fn generate_std(path: &Path) {
     out.flush().unwrap();
 }
 
-fn fixtures() -> (tempfile::TempDir, PathBuf, PathBuf) {
+/// The generated trace in every encoding read here.
+struct Fixtures {
+    dir: tempfile::TempDir,
+    std: PathBuf,
+    jsonl: PathBuf,
+    binary: PathBuf,
+    binary_zst: PathBuf,
+}
+
+/// Writes `src` to `path` in `format`, zstd-compressed if `zst`.
+fn write(src: &mut dyn EventSource, format: OutputFormat, path: &Path, zst: bool) -> u64 {
+    let out = BufWriter::new(File::create(path).unwrap());
+    if zst {
+        let mut enc = zstd::Encoder::new(out, 3).unwrap();
+        let n = write_trace(src, format, &mut enc).unwrap();
+        enc.finish().unwrap().flush().unwrap();
+        n
+    } else {
+        let mut out = out;
+        let n = write_trace(src, format, &mut out).unwrap();
+        out.flush().unwrap();
+        n
+    }
+}
+
+fn fixtures() -> Fixtures {
     let dir = tempfile::tempdir().unwrap();
-    let std_path = dir.path().join("bench.std");
-    let jsonl_path = dir.path().join("bench.jsonl");
-    generate_std(&std_path);
-    let mut src = open(&std_path).unwrap();
-    let mut out = BufWriter::new(File::create(&jsonl_path).unwrap());
-    assert_eq!(
-        write_trace(&mut *src, OutputFormat::JsonLines, &mut out).unwrap(),
-        EVENTS
+    let path = |name: &str| dir.path().join(name);
+    let (std, jsonl, binary, binary_zst) = (
+        path("bench.std"),
+        path("bench.jsonl"),
+        path("bench.lsb"),
+        path("bench.lsb.zst"),
     );
-    out.flush().unwrap();
-    (dir, std_path, jsonl_path)
+    generate_std(&std);
+    for (out, format, zst) in [
+        (&jsonl, OutputFormat::JsonLines, false),
+        (&binary, OutputFormat::Binary, false),
+        (&binary_zst, OutputFormat::Binary, true),
+    ] {
+        assert_eq!(write(&mut *open(&std).unwrap(), format, out, zst), EVENTS);
+    }
+    Fixtures {
+        dir,
+        std,
+        jsonl,
+        binary,
+        binary_zst,
+    }
+}
+
+fn size(path: &Path) -> u64 {
+    std::fs::metadata(path).unwrap().len()
+}
+
+fn per_event(bytes: u64, events: u64) -> String {
+    format!(
+        "{bytes:>12} bytes  {:>6.2} bytes/event",
+        bytes as f64 / events as f64
+    )
+}
+
+/// Prints bytes per event of each encoding: the generated trace, the same
+/// events timed in nanoseconds, and the recorder's bundled traces.
+fn report_sizes(f: &Fixtures) {
+    println!("encoding sizes, generated trace ({EVENTS} events, sequence clock):");
+    for (name, path) in [
+        ("std", &f.std),
+        ("jsonl", &f.jsonl),
+        ("binary", &f.binary),
+        ("binary.zst", &f.binary_zst),
+    ] {
+        println!("  {name:<12}{}", per_event(size(path), EVENTS));
+    }
+    // Its first 1M events timed as the recorder times them: gaps of 50 ns
+    // to 2 us.
+    const TIMED: usize = 1_000_000;
+    let mut src = open(&f.std).unwrap();
+    let (mut events, mut rng, mut time) = (Vec::with_capacity(TIMED), Rng(7), 0u64);
+    while let Some(mut ev) = src.next_event().unwrap() {
+        time += 50 + rng.below(1950);
+        ev.time = time;
+        events.push(ev);
+        if events.len() == TIMED {
+            break;
+        }
+    }
+    let mut meta = src.meta().clone();
+    meta.header.clock = ClockUnit::Nanoseconds;
+    println!("same events, first {TIMED}, nanosecond times:");
+    for (name, format, zst) in [
+        ("jsonl", OutputFormat::JsonLines, false),
+        ("binary", OutputFormat::Binary, false),
+        ("binary.zst", OutputFormat::Binary, true),
+    ] {
+        let path = f.dir.path().join("timed");
+        let mut src = MemorySource::new(meta.clone(), events.clone());
+        write(&mut src, format, &path, zst);
+        println!("  {name:<12}{}", per_event(size(&path), TIMED as u64));
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/traces");
+    let (mut n, mut jsonl, mut binary) = (0u64, 0u64, 0u64);
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "jsonl") {
+            continue;
+        }
+        let mut out = Vec::new();
+        n += write_trace(&mut *open(&path).unwrap(), OutputFormat::Binary, &mut out).unwrap();
+        jsonl += size(&path);
+        binary += out.len() as u64;
+    }
+    println!(
+        "the recorder's traces in examples/traces ({n} events, headers and declarations included):"
+    );
+    println!("  {:<12}{}", "jsonl", per_event(jsonl, n));
+    println!("  {:<12}{}", "binary", per_event(binary, n));
 }
 
 fn drain(src: &mut dyn EventSource) -> u64 {
@@ -191,7 +302,8 @@ impl ValueFormatter for NanosFormatter {
     }
 }
 
-fn readers<M: Measurement>(c: &mut Criterion<M>, clock: &str, std_path: &Path, jsonl_path: &Path) {
+fn readers<M: Measurement>(c: &mut Criterion<M>, clock: &str, f: &Fixtures) {
+    let (std_path, jsonl_path) = (&f.std, &f.jsonl);
     let mut g = c.benchmark_group(format!("{clock}/read_5M"));
     g.sample_size(10)
         .warm_up_time(Duration::from_secs(1))
@@ -213,6 +325,16 @@ fn readers<M: Measurement>(c: &mut Criterion<M>, clock: &str, std_path: &Path, j
             assert_eq!(drain(&mut r), EVENTS);
         })
     });
+    g.bench_function("binary", |b| {
+        b.iter(|| {
+            let file = File::open(&f.binary).unwrap();
+            let mut r = BinaryReader::new("bench.lsb", file).unwrap();
+            assert_eq!(drain(&mut r), EVENTS);
+        })
+    });
+    g.bench_function("binary_zst_open", |b| {
+        b.iter(|| assert_eq!(drain(&mut *open(&f.binary_zst).unwrap()), EVENTS))
+    });
     g.finish();
 
     let jigsaw = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/std/jigsaw.std");
@@ -227,12 +349,13 @@ fn readers<M: Measurement>(c: &mut Criterion<M>, clock: &str, std_path: &Path, j
 
 fn main() {
     // The fixtures live in a temporary directory removed when `main` ends.
-    let (_dir, std_path, jsonl_path) = fixtures();
+    let f = fixtures();
+    report_sizes(&f);
     let mut wall = Criterion::default().configure_from_args();
-    readers(&mut wall, "wall", &std_path, &jsonl_path);
+    readers(&mut wall, "wall", &f);
     let mut cpu = Criterion::default()
         .with_measurement(ThreadCpu)
         .configure_from_args();
-    readers(&mut cpu, "cpu", &std_path, &jsonl_path);
+    readers(&mut cpu, "cpu", &f);
     cpu.final_summary();
 }

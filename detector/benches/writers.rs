@@ -1,11 +1,12 @@
-//! Writer throughput: what encoding one lock event as a JSON Lines record
-//! costs, which is what bounds a recording that runs for long (the
-//! recorder's background thread writes every event through
-//! [`JsonLinesWriter`]).
+//! Writer throughput: what encoding one lock event costs, which is what
+//! bounds a recording that runs for long (the recorder's background thread
+//! writes every event through [`BinaryWriter`], or [`JsonLinesWriter`] for
+//! a `*.jsonl` trace).
 //!
 //! Rows, all over the same 100 000 events (acquisitions and releases by 8
 //! threads of 64 locks, with call sites, as the recorder writes them) into
 //! `io::sink()`:
+//! - `binary_writer`: lockscope's [`BinaryWriter`], the recorder's default;
 //! - `jsonl_writer`: lockscope's [`JsonLinesWriter`];
 //! - `serde_derive`: the same records from a `#[derive(Serialize)]` struct
 //!   through `serde_json::to_writer` into a `BufWriter`, the usual way to
@@ -21,7 +22,7 @@ use std::io::{self, BufWriter, Write};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use lockscope_detector::trace::{
-    Event, EventKind, JsonLinesWriter, LockMode, ObjId, SiteId, ThreadId,
+    BinaryWriter, Event, EventKind, JsonLinesWriter, LockMode, ObjId, SiteId, ThreadId,
 };
 use serde::Serialize;
 
@@ -101,6 +102,15 @@ fn writers(c: &mut Criterion) {
     let evs = events();
     let mut g = c.benchmark_group("write_100k_lock_events");
     g.throughput(Throughput::Elements(EVENTS as u64));
+    g.bench_function("binary_writer", |b| {
+        b.iter(|| {
+            let mut w = BinaryWriter::new(io::sink());
+            for ev in &evs {
+                w.event(ev).expect("write to sink");
+            }
+            w.flush().expect("flush to sink");
+        })
+    });
     g.bench_function("jsonl_writer", |b| {
         b.iter(|| {
             let mut w = JsonLinesWriter::new(io::sink());

@@ -1,10 +1,13 @@
 //! No input makes a reader panic: arbitrary bytes, and inputs built from
 //! fragments of every format so the decoders' deeper paths are reached.
 
+mod common;
+
 use std::io::Cursor;
 
 use lockscope_detector::trace::{
-    from_reader, EventSource, JsonDocReader, JsonLinesReader, StdReader, TraceError,
+    from_reader, write_trace, BinaryReader, EventSource, JsonDocReader, JsonLinesReader,
+    MemorySource, OutputFormat, StdReader, TraceError, BINARY_MAGIC,
 };
 use proptest::prelude::*;
 
@@ -32,6 +35,9 @@ fn every_reader(bytes: &[u8]) {
         drain(&mut r, bytes.len());
     }
     if let Ok(mut r) = JsonDocReader::new("x", bytes) {
+        drain(&mut r, bytes.len());
+    }
+    if let Ok(mut r) = BinaryReader::new("x", bytes) {
         drain(&mut r, bytes.len());
     }
     drain_opened(
@@ -116,6 +122,33 @@ proptest! {
         let mut gz = vec![0x1f, 0x8b];
         gz.extend_from_slice(&bytes);
         drain_opened(from_reader("x.gz", Box::new(Cursor::new(gz))), bytes.len() + 2);
+    }
+
+    #[test]
+    fn arbitrary_binary_records(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+        let mut input = BINARY_MAGIC.to_vec();
+        input.extend_from_slice(&[1, 0, 0, 0, 0]);
+        input.extend_from_slice(&bytes);
+        every_reader(&input);
+    }
+
+    /// A valid binary trace with bytes flipped and cut: the decoder's
+    /// deeper paths (declarations, options, ids) with plausible values.
+    #[test]
+    fn damaged_binary_traces(
+        flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..4),
+        at in any::<usize>(),
+    ) {
+        let meta = common::every_kind_meta();
+        let mut bytes = Vec::new();
+        let mut src = MemorySource::new(meta, common::every_kind_events());
+        write_trace(&mut src, OutputFormat::Binary, &mut bytes).unwrap();
+        for (i, x) in flips {
+            let i = BINARY_MAGIC.len() + i % (bytes.len() - BINARY_MAGIC.len());
+            bytes[i] ^= x;
+        }
+        let at = at % (bytes.len() + 1);
+        every_reader(&bytes[..at]);
     }
 
     #[test]

@@ -1,6 +1,8 @@
-//! Writers and readers against each other: JSON Lines and JSON documents
-//! round-trip every event kind and every table; STD -> JSON -> STD keeps
-//! every bundled trace line for line; STD output drops what it cannot say.
+//! Writers and readers against each other: JSON Lines, JSON documents and
+//! the binary encoding round-trip every event kind and every table, and
+//! random valid traces convert between each pair of them without a loss;
+//! STD -> JSON or binary -> STD keeps every bundled trace line for line;
+//! STD output drops what it cannot say.
 
 mod common;
 
@@ -60,6 +62,12 @@ fn json_document_round_trip_keeps_events_and_tables() {
 }
 
 #[test]
+fn binary_round_trip_keeps_events_and_tables() {
+    let (meta, events) = (every_kind_meta(), every_kind_events());
+    round_trip(&meta, &events, OutputFormat::Binary, SourceFormat::Binary);
+}
+
+#[test]
 fn converting_json_lines_again_is_byte_identical() {
     let mut src = MemorySource::new(every_kind_meta(), every_kind_events());
     let first = convert(&mut src, OutputFormat::JsonLines);
@@ -80,7 +88,7 @@ fn thread_whose_parent_comes_later_round_trips() {
 }
 
 #[test]
-fn std_to_json_to_std_keeps_every_line() {
+fn std_to_json_or_binary_to_std_keeps_every_line() {
     for entry in std::fs::read_dir(STD_DIR).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_none_or(|e| e != "std") {
@@ -89,9 +97,13 @@ fn std_to_json_to_std_keeps_every_line() {
         let original = std::fs::read_to_string(&path).unwrap();
         // The document form of the two largest traces adds time, not cover.
         let formats: &[OutputFormat] = if original.len() > 1 << 20 {
-            &[OutputFormat::JsonLines]
+            &[OutputFormat::JsonLines, OutputFormat::Binary]
         } else {
-            &[OutputFormat::JsonLines, OutputFormat::JsonDocument]
+            &[
+                OutputFormat::JsonLines,
+                OutputFormat::JsonDocument,
+                OutputFormat::Binary,
+            ]
         };
         for &format in formats {
             let mut std_src = lockscope_detector::trace::open(&path).unwrap();
@@ -187,5 +199,309 @@ proptest! {
             (OutputFormat::JsonLines, SourceFormat::JsonLines)
         };
         round_trip(&meta, &events, format, read_as);
+    }
+}
+
+/// The tables of a random valid trace: labels are distinct canonical
+/// integers (what a reader of lockscope's own encodings gives back), names
+/// and sites optional, every primitive kind and optional field possible.
+fn arb_meta() -> impl Strategy<Value = TraceMeta> {
+    use lockscope_detector::trace::{
+        ClockUnit, Header, Note, PrimitiveInfo, PrimitiveKind, Site, SiteId, ThreadId, ThreadInfo,
+        VarInfo, FORMAT_VERSION,
+    };
+    let text = || "\\PC{0,10}";
+    let file = prop::sample::select(vec!["src/a.rs", "src/b.rs", "é/ü.rs"]);
+    let site = prop_oneof![
+        text().prop_map(Site::Label),
+        (file, 0u32..500, any::<u32>()).prop_map(|(f, line, column)| Site::Source {
+            file: f.into(),
+            line,
+            column
+        }),
+    ];
+    let header = (
+        prop::collection::vec(text(), 0..3),
+        any::<Option<u32>>(),
+        prop::option::of(text()),
+        any::<bool>(),
+    )
+        .prop_map(|(command, pid, start_time, seq)| Header {
+            version: FORMAT_VERSION,
+            command,
+            pid,
+            start_time,
+            clock: if seq {
+                ClockUnit::Sequence
+            } else {
+                ClockUnit::Nanoseconds
+            },
+        });
+    (
+        header,
+        prop::collection::vec(site, 1..6),
+        1usize..5,
+        prop::collection::vec(prop_oneof![0u64..100, any::<u64>()], 8),
+    )
+        .prop_flat_map(move |(header, sites, n_threads, labels)| {
+            let n_sites = sites.len() as u32;
+            let site_ref = move || prop::option::of((0..n_sites).prop_map(SiteId));
+            let threads = prop::collection::vec(
+                (
+                    prop::option::of(text()),
+                    prop::option::of((0..n_threads as u32).prop_map(ThreadId)),
+                    site_ref(),
+                ),
+                n_threads,
+            );
+            let kind = prop::sample::select(PrimitiveKind::ALL.to_vec());
+            let prims = prop::collection::vec(
+                (
+                    kind,
+                    prop::option::of(text()),
+                    site_ref(),
+                    any::<Option<u32>>(),
+                    any::<Option<u64>>(),
+                ),
+                1..6,
+            );
+            let vars = prop::collection::vec((prop::option::of(text()), site_ref()), 1..4);
+            let backtraces = prop::collection::vec(prop::collection::vec(text(), 0..4), 0..3);
+            let notes = prop::collection::vec((text(), text()), 0..3);
+            let fixed = (header.clone(), sites.clone(), labels.clone());
+            (Just(fixed), threads, prims, vars, backtraces, notes)
+        })
+        .prop_map(
+            |((header, sites, labels), threads, prims, vars, backtraces, notes)| {
+                // Distinct labels per table (a file id names one entry): the
+                // low 3 bits are the index (below 8), the rest random.
+                let label = |i: usize, salt: usize| {
+                    let base = labels[(i + salt) % labels.len()];
+                    ((base & !7) | i as u64).to_string()
+                };
+                let mut meta = TraceMeta::new(SourceFormat::JsonLines);
+                meta.header = header;
+                meta.sites = sites;
+                meta.threads = threads
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (name, parent, spawn_site))| ThreadInfo {
+                        label: label(i, 1),
+                        name,
+                        parent,
+                        spawn_site,
+                    })
+                    .collect();
+                meta.primitives = prims
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (kind, name, site, permits, rank))| PrimitiveInfo {
+                        label: label(i, 2),
+                        kind,
+                        name,
+                        site,
+                        permits,
+                        rank,
+                    })
+                    .collect();
+                meta.vars = vars
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (name, site))| VarInfo {
+                        label: label(i, 3),
+                        name,
+                        site,
+                    })
+                    .collect();
+                meta.backtraces = backtraces;
+                meta.notes = notes
+                    .into_iter()
+                    .map(|(kind, text)| Note { kind, text })
+                    .collect();
+                meta
+            },
+        )
+}
+
+/// Random events over `meta`'s tables, times never decreasing.
+fn arb_events_over(meta: &TraceMeta) -> impl Strategy<Value = Vec<Event>> {
+    use lockscope_detector::trace::{
+        BacktraceId, LockMode, NoteId, ObjId, SiteId, ThreadId, VarId,
+    };
+    let (nt, no, nv) = (
+        meta.threads.len() as u32,
+        meta.primitives.len() as u32,
+        meta.vars.len() as u32,
+    );
+    let (ns, nb, nn) = (
+        meta.sites.len() as u32,
+        meta.backtraces.len() as u32,
+        meta.notes.len() as u32,
+    );
+    let mode = prop::sample::select(vec![
+        LockMode::Exclusive,
+        LockMode::Shared,
+        LockMode::Upgradable,
+    ]);
+    let t = move || (0..nt).prop_map(ThreadId);
+    let o = move || (0..no).prop_map(ObjId);
+    let kind = (
+        0..lockscope_detector::trace::EventType::COUNT,
+        t(),
+        o(),
+        o(),
+        (0..nv).prop_map(VarId),
+        mode,
+        any::<u32>(),
+        any::<bool>(),
+        prop::option::of(t()),
+        (0..nn.max(1)).prop_map(NoteId),
+    )
+        .prop_map(move |(ty, child, a, b, var, mode, n, flag, parent, note)| {
+            use EventKind as K;
+            let small = n % 4;
+            match ty {
+                0 => K::ThreadStart { parent },
+                1 => K::ThreadExit,
+                2 => K::Fork { child },
+                3 => K::JoinRequest { child },
+                4 => K::Join { child },
+                5 => K::Request { obj: a, mode },
+                6 => K::Acquired {
+                    obj: a,
+                    mode,
+                    depth: small,
+                },
+                7 => K::TryFailed { obj: a, mode },
+                8 => K::Released { obj: a, mode },
+                9 => K::Upgraded { obj: a },
+                10 => K::Downgraded { obj: a, to: mode },
+                11 => K::CondWait {
+                    condvar: a,
+                    mutex: b,
+                },
+                12 => K::CondWoken {
+                    condvar: a,
+                    mutex: b,
+                    timed_out: flag,
+                },
+                13 => K::Notify {
+                    condvar: a,
+                    all: flag,
+                    woken: n,
+                },
+                14 => K::SemAcquired {
+                    obj: a,
+                    permits: small,
+                },
+                15 => K::SemReleased { obj: a, permits: n },
+                16 => K::EventSet { obj: a },
+                17 => K::EventClear { obj: a },
+                18 => K::EventWait { obj: a },
+                19 => K::EventWoken {
+                    obj: a,
+                    timed_out: flag,
+                },
+                20 => K::BarrierWait { obj: a },
+                21 => K::BarrierPassed {
+                    obj: a,
+                    leader: flag,
+                },
+                22 => K::Read { var },
+                23 => K::Write { var },
+                24 => K::Update { var },
+                25 => K::Begin,
+                26 if nn > 0 => K::Note { note },
+                _ => K::End,
+            }
+        });
+    let dt = prop_oneof![Just(0u64), 0u64..1000, 0u64..(1 << 50)];
+    prop::collection::vec(
+        (
+            kind,
+            t(),
+            dt,
+            prop::option::of((0..ns).prop_map(SiteId)),
+            prop::option::of((0..nb.max(1)).prop_map(BacktraceId)),
+        ),
+        0..80,
+    )
+    .prop_map(move |evs| {
+        let mut time = 0u64;
+        evs.into_iter()
+            .map(|(kind, thread, dt, site, backtrace)| {
+                time += dt;
+                Event {
+                    time,
+                    thread,
+                    site,
+                    backtrace: backtrace.filter(|_| nb > 0),
+                    kind,
+                }
+            })
+            .collect()
+    })
+}
+
+fn arb_trace() -> impl Strategy<Value = (TraceMeta, Vec<Event>)> {
+    arb_meta().prop_flat_map(|meta| {
+        let events = arb_events_over(&meta);
+        (Just(meta), events)
+    })
+}
+
+/// `meta` as a reader of `format` gives it back.
+fn read_as(meta: &TraceMeta, format: SourceFormat) -> TraceMeta {
+    let mut want = meta.clone();
+    want.format = format;
+    want
+}
+
+const OURS: [(OutputFormat, SourceFormat); 3] = [
+    (OutputFormat::JsonLines, SourceFormat::JsonLines),
+    (OutputFormat::JsonDocument, SourceFormat::JsonDocument),
+    (OutputFormat::Binary, SourceFormat::Binary),
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// JSON Lines -> binary -> JSON Lines gives the same events and tables.
+    #[test]
+    fn json_lines_to_binary_and_back_loses_nothing((meta, events) in arb_trace()) {
+        let jsonl = convert(&mut MemorySource::new(meta.clone(), events.clone()), OutputFormat::JsonLines);
+        let (meta1, events1) = read(jsonl.clone());
+        prop_assert_eq!(&events1, &events);
+        prop_assert_eq!(&meta1, &read_as(&meta, SourceFormat::JsonLines));
+
+        let mut src = from_reader("mem", Box::new(Cursor::new(jsonl.clone()))).unwrap();
+        let binary = convert(&mut *src, OutputFormat::Binary);
+        let (meta2, events2) = read(binary.clone());
+        prop_assert_eq!(&events2, &events);
+        prop_assert_eq!(&meta2, &read_as(&meta, SourceFormat::Binary));
+
+        let mut src = from_reader("mem", Box::new(Cursor::new(binary))).unwrap();
+        let (meta3, events3) = read(convert(&mut *src, OutputFormat::JsonLines));
+        prop_assert_eq!(events3, events);
+        prop_assert_eq!(meta3, meta1);
+    }
+
+    /// Every pair of lockscope's own encodings converts without a loss.
+    #[test]
+    fn every_pair_of_encodings_converts_without_loss(
+        (meta, events) in arb_trace(),
+        from in 0..OURS.len(),
+        to in 0..OURS.len(),
+    ) {
+        let (from, from_read) = OURS[from];
+        let (to, to_read) = OURS[to];
+        let first = convert(&mut MemorySource::new(meta.clone(), events.clone()), from);
+        let mut src = from_reader("mem", Box::new(Cursor::new(first))).unwrap();
+        let second = convert(&mut *src, to);
+        prop_assert!(src.meta().warnings.is_empty(), "{:?}", src.meta().warnings);
+        prop_assert_eq!(src.meta(), &read_as(&meta, from_read));
+        let (got_meta, got_events) = read(second);
+        prop_assert_eq!(got_events, events);
+        prop_assert_eq!(got_meta, read_as(&meta, to_read));
     }
 }

@@ -129,7 +129,7 @@ fn every_bundled_trace_matches_independent_counts() {
         assert!(meta
             .primitives
             .iter()
-            .all(|p| p.kind == PrimitiveKind::Mutex));
+            .all(|p| p.kind == PrimitiveKind::ReentrantMutex));
     }
 }
 
@@ -265,7 +265,7 @@ fn unknown_format_quotes_what_was_found() {
     assert!(matches!(err.kind, TraceErrorKind::UnknownFormat { .. }));
     assert!(
         err.to_string()
-            .starts_with("x.txt:1: unknown trace format: found the line \"hello world\""),
+            .starts_with("x.txt:1:1: unknown trace format: found the line \"hello world\""),
         "{err}"
     );
 }

@@ -3,13 +3,14 @@
 //!
 //! `cargo bench -p lockscope-sync --bench locks`
 //!
-//! Rows: `lockscope_off` is lockscope with recording compiled in but no
-//! trace open; `lockscope_rec` records into a trace (written to /dev/null).
+//! Rows: `lockscope_raw` is lockscope's uninstrumented raw lock under
+//! lock_api's type (what `lockscope_sync::Mutex` is with the `record`
+//! feature off); `lockscope_off` is lockscope with recording compiled in
+//! but no trace open; `lockscope_rec` records into a trace (written to
+//! /dev/null).
 //! Recording rows run in batches of at most 3 000 events with a flush
 //! between batches outside the timed region: they time the hot path (the
 //! event push), not the serialisation, which the last group measures.
-//! `lockscope_sync::Mutex` with the `record` feature off *is*
-//! `parking_lot::Mutex` (a re-export), so that row is parking_lot's.
 
 // tracing-mutex 0.3.3 names its module `parkinglot` and marks it deprecated.
 #![allow(deprecated)]
@@ -18,6 +19,11 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use lockscope_sync::__bench::{RawMutex, RawRwLock};
+
+/// lockscope's locks with the `record` feature off.
+type RawMutexLock<T> = lock_api::Mutex<RawMutex, T>;
+type RawRwLockLock<T> = lock_api::RwLock<RawRwLock, T>;
 
 /// Events a recording batch may produce: below a ring's 4 096, so the
 /// timed region holds only event pushes.
@@ -57,6 +63,8 @@ fn uncontended(c: &mut Criterion) {
     g.bench_function("parking_lot", |b| b.iter(|| *pl.lock() += 1));
     let st = std::sync::Mutex::new(0u64);
     g.bench_function("std", |b| b.iter(|| *st.lock().unwrap() += 1));
+    let raw = RawMutexLock::new(0u64);
+    g.bench_function("lockscope_raw", |b| b.iter(|| *raw.lock() += 1));
     let ls = lockscope_sync::Mutex::new(0u64);
     g.bench_function("lockscope_off", |b| b.iter(|| *ls.lock() += 1));
     g.bench_function("lockscope_rec", |b| {
@@ -131,6 +139,8 @@ fn rwlock_read(c: &mut Criterion) {
     g.bench_function("parking_lot", |b| b.iter(|| black_box(*pl.read())));
     let st = std::sync::RwLock::new(1u64);
     g.bench_function("std", |b| b.iter(|| black_box(*st.read().unwrap())));
+    let raw = RawRwLockLock::new(1u64);
+    g.bench_function("lockscope_raw", |b| b.iter(|| black_box(*raw.read())));
     let ls = lockscope_sync::RwLock::new(1u64);
     g.bench_function("lockscope_off", |b| b.iter(|| black_box(*ls.read())));
     g.bench_function("lockscope_rec", |b| {
@@ -148,12 +158,26 @@ fn rwlock_read(c: &mut Criterion) {
     g.finish();
 }
 
+fn rwlock_write(c: &mut Criterion) {
+    let mut g = c.benchmark_group("rwlock_write");
+    let pl = parking_lot::RwLock::new(1u64);
+    g.bench_function("parking_lot", |b| b.iter(|| *pl.write() += 1));
+    let st = std::sync::RwLock::new(1u64);
+    g.bench_function("std", |b| b.iter(|| *st.write().unwrap() += 1));
+    let raw = RawRwLockLock::new(1u64);
+    g.bench_function("lockscope_raw", |b| b.iter(|| *raw.write() += 1));
+    let ls = lockscope_sync::RwLock::new(1u64);
+    g.bench_function("lockscope_off", |b| b.iter(|| *ls.write() += 1));
+    g.bench_function("lockscope_rec", |b| {
+        let _rec = recording();
+        b.iter_custom(|iters| timed(iters, true, 2, || *ls.write() += 1))
+    });
+    g.finish();
+}
+
 #[path = "support/two_threads.rs"]
 mod support;
 use support::{two_threads, OnLine};
-
-/// No per-thread set-up (the floor model's threads have one).
-fn no_setup(_: usize) {}
 
 fn flush() {
     lockscope_sync::flush().expect("flush");
@@ -163,27 +187,50 @@ fn contended(c: &mut Criterion) {
     let mut g = c.benchmark_group("two_threads_one_mutex");
     let pl = OnLine::<0, _>::new(parking_lot::Mutex::new(0u64));
     g.bench_function("parking_lot", |b| {
-        b.iter_custom(|i| two_threads(i, &no_setup, &|| *pl.lock() += 1, &|| ()))
+        b.iter_custom(|i| two_threads(i, &|| *pl.lock() += 1, &|| ()))
     });
     let st = OnLine::<0, _>::new(std::sync::Mutex::new(0u64));
     g.bench_function("std", |b| {
-        b.iter_custom(|i| two_threads(i, &no_setup, &|| *st.lock().unwrap() += 1, &|| ()))
+        b.iter_custom(|i| two_threads(i, &|| *st.lock().unwrap() += 1, &|| ()))
+    });
+    let raw = OnLine::<0, _>::new(RawMutexLock::new(0u64));
+    g.bench_function("lockscope_raw", |b| {
+        b.iter_custom(|i| two_threads(i, &|| *raw.lock() += 1, &|| ()))
     });
     let ls = OnLine::<0, _>::new(lockscope_sync::Mutex::new(0u64));
     g.bench_function("lockscope_off", |b| {
-        b.iter_custom(|i| two_threads(i, &no_setup, &|| *ls.lock() += 1, &|| ()))
+        b.iter_custom(|i| two_threads(i, &|| *ls.lock() += 1, &|| ()))
     });
     g.bench_function("lockscope_rec", |b| {
         let _rec = recording();
-        b.iter_custom(|i| two_threads(i, &no_setup, &|| *ls.lock() += 1, &flush))
+        b.iter_custom(|i| two_threads(i, &|| *ls.lock() += 1, &flush))
     });
     let tm = OnLine::<0, _>::new(tracing_mutex::parkinglot::tracing::Mutex::new(0u64));
     g.bench_function("tracing_mutex", |b| {
-        b.iter_custom(|i| two_threads(i, &no_setup, &|| *tm.lock() += 1, &|| ()))
+        b.iter_custom(|i| two_threads(i, &|| *tm.lock() += 1, &|| ()))
     });
     let dl = OnLine::<0, _>::new(deloxide::Mutex::new(0u64));
     g.bench_function("deloxide", |b| {
-        b.iter_custom(|i| two_threads(i, &no_setup, &|| *dl.lock() += 1, &|| ()))
+        b.iter_custom(|i| two_threads(i, &|| *dl.lock() += 1, &|| ()))
+    });
+    g.finish();
+}
+
+/// Two threads writing under one rwlock.
+fn contended_rwlock(c: &mut Criterion) {
+    let mut g = c.benchmark_group("two_threads_one_rwlock");
+    let pl = OnLine::<0, _>::new(parking_lot::RwLock::new(0u64));
+    g.bench_function("parking_lot", |b| {
+        b.iter_custom(|i| two_threads(i, &|| *pl.write() += 1, &|| ()))
+    });
+    let raw = OnLine::<0, _>::new(RawRwLockLock::new(0u64));
+    g.bench_function("lockscope_raw", |b| {
+        b.iter_custom(|i| two_threads(i, &|| *raw.write() += 1, &|| ()))
+    });
+    let ls = OnLine::<0, _>::new(lockscope_sync::RwLock::new(0u64));
+    g.bench_function("lockscope_rec", |b| {
+        let _rec = recording();
+        b.iter_custom(|i| two_threads(i, &|| *ls.write() += 1, &flush))
     });
     g.finish();
 }
@@ -197,12 +244,12 @@ fn contended_by_placement(c: &mut Criterion) {
         ($($offset:literal),*) => {$(
             let pl = OnLine::<$offset, _>::new(parking_lot::Mutex::new(0u64));
             g.bench_function(concat!("parking_lot@", $offset), |b| {
-                b.iter_custom(|i| two_threads(i, &no_setup, &|| *pl.lock() += 1, &|| ()))
+                b.iter_custom(|i| two_threads(i, &|| *pl.lock() += 1, &|| ()))
             });
             let ls = OnLine::<$offset, _>::new(lockscope_sync::Mutex::new(0u64));
             g.bench_function(concat!("lockscope_rec@", $offset), |b| {
                 let _rec = recording();
-                b.iter_custom(|i| two_threads(i, &no_setup, &|| *ls.lock() += 1, &flush))
+                b.iter_custom(|i| two_threads(i, &|| *ls.lock() += 1, &flush))
             });
         )*};
     }
@@ -311,6 +358,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = uncontended, nested_pair, chain_of_8, rwlock_read, contended, contended_by_placement, thread_start, threads_started_per_batch, sustained
+    targets = uncontended, nested_pair, chain_of_8, rwlock_read, rwlock_write, contended, contended_rwlock, contended_by_placement, thread_start, threads_started_per_batch, sustained
 }
 criterion_main!(benches);

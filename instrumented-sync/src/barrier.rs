@@ -100,7 +100,7 @@ impl Barrier {
                 },
                 site,
             );
-            live::sliced(None, |until| {
+            crate::blocked::sliced(None, |until| {
                 while state.generation == generation {
                     if self.all_arrived.wait_deadline(&mut state, until) {
                         return (state.generation != generation).then_some(());

@@ -1,9 +1,10 @@
 //! An instrumented condition variable for lockscope's [`Mutex`](crate::Mutex)
 //! guards, with parking_lot's `Condvar` API.
 //!
-//! It delegates the parking to `parking_lot::RawCondvar`, handing it the
-//! uninstrumented lock under lockscope's raw mutex (so parking_lot's
-//! requeue-on-notify still applies). A wait records `cond_wait` (the mutex
+//! It delegates the parking to lockscope's raw condvar (`raw/condvar.rs`),
+//! handing it the uninstrumented lock under the instrumented raw mutex (so
+//! a notify moves a waiter to that lock's queue rather than waking it to
+//! block on it). A wait records `cond_wait` (the mutex
 //! is released) before blocking and `cond_woken` after the mutex is
 //! re-acquired; a notify records `notify` with the number of threads woken,
 //! timed before the wake-ups so they follow it in the trace.
@@ -23,17 +24,16 @@
 //! its condvar: the others return as if notified.
 //!
 //! # Panics
-//! As parking_lot: waiting with two different mutexes on one condvar at the
-//! same time panics.
+//! As parking_lot's: waiting with two different mutexes on one condvar at
+//! the same time panics.
 //!
 //! # Performance
-//! A notify with no trace open costs what parking_lot's does plus one
+//! A notify with no trace open costs what the raw condvar's does plus one
 //! relaxed load.
 
 use std::panic::Location;
 use std::time::{Duration, Instant};
 
-use lock_api::{RawCondvar as _, RawCondvarTimed as _};
 use lockscope_detector::trace::{EventKind, PrimitiveKind};
 
 use crate::hook::{self as live, Wait};
@@ -44,8 +44,6 @@ use crate::watchdog::registry::CondvarWait;
 use crate::MutexGuard;
 
 pub(crate) const HERE: &str = file!();
-
-type InnerGuard = <parking_lot::RawMutex as lock_api::RawMutex>::Guard;
 
 /// Whether a timed wait timed out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,7 +58,7 @@ impl WaitTimeoutResult {
 
 /// A condition variable that records waits and notifications.
 pub struct Condvar {
-    inner: parking_lot::RawCondvar,
+    inner: crate::raw::RawCondvar,
     rec: ObjRec,
     meta: PrimitiveMeta,
 }
@@ -92,7 +90,7 @@ impl Condvar {
     #[track_caller]
     pub const fn new() -> Self {
         Condvar {
-            inner: <parking_lot::RawCondvar as lock_api::RawCondvar>::INIT,
+            inner: crate::raw::RawCondvar::new(),
             rec: ObjRec::new(),
             meta: PrimitiveMeta::new_const(PrimitiveKind::Condvar),
         }
@@ -102,7 +100,7 @@ impl Condvar {
     #[track_caller]
     pub fn named(name: &'static str) -> Self {
         Condvar {
-            inner: <parking_lot::RawCondvar as lock_api::RawCondvar>::INIT,
+            inner: crate::raw::RawCondvar::new(),
             rec: ObjRec::new(),
             meta: PrimitiveMeta::new(PrimitiveKind::Condvar, Some(name)),
         }
@@ -274,13 +272,10 @@ impl Condvar {
             mutex: mutex.meta(),
         };
         live::before_block_until(on, site, deadline);
-        // If the wait unwinds (parking_lot panics when one condvar is used
-        // with two mutexes), the mutex's held entry goes back before the
+        // If the wait unwinds (the raw condvar panics when it is used with
+        // two mutexes), the mutex's held entry goes back before the
         // caller's guard releases it, so no stale entry is left behind.
         let _on_unwind = EndWaitOnUnwind;
-        // parking_lot's guard state is stateless; this is the state of the
-        // acquisition the caller's guard holds.
-        let mut state = InnerGuard::default();
         // SAFETY: `self` and `mutex` are borrowed for this whole call, and
         // `in_wait` withdraws them before it returns (or unwinds).
         let wake = unsafe { CondvarWait::new(&self.inner, mutex.inner()) };
@@ -288,15 +283,7 @@ impl Condvar {
         // SAFETY: the caller holds `mutex` (through its guard), whose
         // uninstrumented lock is `mutex.inner()`; the raw wait unlocks and
         // re-locks it, and the guard's data is not touched meanwhile.
-        let timed_out = unsafe {
-            match deadline {
-                None => {
-                    self.inner.wait(mutex.inner(), &mut state);
-                    false
-                }
-                Some(t) => self.inner.wait_until(mutex.inner(), &mut state, &t),
-            }
-        };
+        let timed_out = unsafe { self.inner.wait_until(mutex.inner(), deadline) };
         drop(in_wait);
         crate::recorder::tick();
         // Recorded before a verdict can panic here: the mutex is held again

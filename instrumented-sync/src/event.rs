@@ -119,7 +119,7 @@ impl Event {
         );
         if !*flag {
             live::before_block_until(Wait::Event { event: &self.meta }, site, deadline);
-            live::sliced(deadline, |until| {
+            crate::blocked::sliced(deadline, |until| {
                 while !*flag {
                     if self.changed.wait_deadline(&mut flag, until) {
                         return (*flag).then_some(());

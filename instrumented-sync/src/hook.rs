@@ -120,34 +120,3 @@ pub(crate) fn before_block_until(
         None => before_block(wait, site),
     }
 }
-
-/// Waits with `attempt(until)` in slices of [`live::block_slice`], calling
-/// [`live::check_abort`] between slices so a deadlocked thread can be woken
-/// by the watchdog. `attempt(None)` may block without limit. Returns `None`
-/// once `deadline` has passed without success.
-pub(crate) fn sliced<G>(
-    deadline: Option<Instant>,
-    mut attempt: impl FnMut(Option<Instant>) -> Option<G>,
-) -> Option<G> {
-    let slice = if LIVE { live::block_slice() } else { None };
-    loop {
-        let until = match slice {
-            None => deadline,
-            Some(s) => {
-                let next = Instant::now() + s;
-                Some(deadline.map_or(next, |d| d.min(next)))
-            }
-        };
-        if let Some(g) = attempt(until) {
-            crate::recorder::tick();
-            return Some(g);
-        }
-        if deadline.is_some_and(|d| Instant::now() >= d) {
-            crate::recorder::tick();
-            return None;
-        }
-        if LIVE {
-            live::check_abort();
-        }
-    }
-}

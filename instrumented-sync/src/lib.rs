@@ -31,10 +31,13 @@
 //!
 //! # The `record` feature
 //! On by default. Without it (`--no-default-features`) [`Mutex`],
-//! [`RwLock`], [`Condvar`] and [`ReentrantMutex`] are parking_lot's own
-//! types, and the other primitives record nothing and run no live checks.
-//! Checked by `cargo test -p lockscope-sync --no-default-features --lib
-//! --tests` (`tests/record_off.rs`).
+//! [`RwLock`], [`ReentrantMutex`] and [`Condvar`] are lock_api's types over
+//! the same uninstrumented raw locks the recorded ones delegate to
+//! ([`RawMutex`], [`RawRwLock`]: lockscope's own, on `parking_lot_core`, not
+//! parking_lot's): nothing is recorded or checked, and a lock costs what its
+//! raw lock does. The other primitives record nothing and run no live
+//! checks. Checked by `cargo test -p lockscope-sync --no-default-features
+//! --lib --tests` (`tests/record_off.rs`).
 //!
 //! # Performance
 //! See `docs/performance.md`: with recording compiled in but no trace open
@@ -62,9 +65,11 @@ pub mod thread_state;
 pub mod watchdog;
 
 mod barrier;
+mod blocked;
 mod event;
 mod hook;
 mod primitive;
+mod raw;
 mod semaphore;
 mod tracked;
 
@@ -122,27 +127,24 @@ mod types {
     pub type ArcRwLockUpgradableReadGuard<T> = lock_api::ArcRwLockUpgradableReadGuard<RawRwLock, T>;
 }
 
+/// Without the `record` feature: lock_api's types over lockscope's
+/// uninstrumented raw locks (`raw/`), which record and check nothing.
 #[cfg(not(feature = "record"))]
 mod types {
-    pub use parking_lot::{
-        Condvar, MappedMutexGuard, MappedReentrantMutexGuard, MappedRwLockReadGuard,
-        MappedRwLockWriteGuard, Mutex, MutexGuard, RawMutex, RawRwLock, ReentrantMutex,
-        ReentrantMutexGuard, RwLock, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard,
-        WaitTimeoutResult,
+    pub use crate::raw::{
+        ArcMutexGuard, ArcReentrantMutexGuard, ArcRwLockReadGuard, ArcRwLockUpgradableReadGuard,
+        ArcRwLockWriteGuard, Condvar, MappedMutexGuard, MappedReentrantMutexGuard,
+        MappedRwLockReadGuard, MappedRwLockWriteGuard, Mutex, MutexGuard, RawCondvar, RawMutex,
+        RawRwLock, RawThreadId, ReentrantMutex, ReentrantMutexGuard, RwLock, RwLockReadGuard,
+        RwLockUpgradableReadGuard, RwLockWriteGuard, WaitTimeoutResult,
     };
-
-    pub type ArcMutexGuard<T> = lock_api::ArcMutexGuard<RawMutex, T>;
-    pub type ArcRwLockReadGuard<T> = lock_api::ArcRwLockReadGuard<RawRwLock, T>;
-    pub type ArcRwLockWriteGuard<T> = lock_api::ArcRwLockWriteGuard<RawRwLock, T>;
-    pub type ArcRwLockUpgradableReadGuard<T> = lock_api::ArcRwLockUpgradableReadGuard<RawRwLock, T>;
-    pub type ArcReentrantMutexGuard<T> =
-        lock_api::ArcReentrantMutexGuard<RawMutex, parking_lot::RawThreadId, T>;
 }
 
 pub use types::*;
 
 /// Constructors with names, for the `lock_api` aliases (and, without the
-/// `record` feature, for parking_lot's types, where the name is ignored).
+/// `record` feature, for the uninstrumented locks, where the name is
+/// ignored).
 pub mod prelude {
     /// `Mutex::named("accounts", value)` and friends.
     pub trait Named<T>: Sized {
@@ -225,10 +227,19 @@ pub mod prelude {
     }
 }
 
+/// lockscope's uninstrumented raw locks, for the benches' `lockscope_raw`
+/// rows (with the `record` feature off they are the crate's `RawMutex` and
+/// `RawRwLock`).
+#[doc(hidden)]
+pub mod __bench {
+    pub use crate::raw::{RawMutex, RawRwLock};
+}
+
 /// Internals exposed to the loom models in `tests/loom_*.rs` only.
 #[cfg(lockscope_loom)]
 #[doc(hidden)]
 pub mod __loom {
+    pub use crate::raw::loom_lot::{LoomCondvar, LoomMutex, LoomRwLock};
     pub use crate::recorder::ring::{cut, Raw, Ring, CAPACITY};
     pub use crate::{Barrier, Event, Semaphore};
 }

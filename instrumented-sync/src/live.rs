@@ -27,9 +27,9 @@
 //! gives up by itself, so the watchdog never counts it as deadlocked.
 //!
 //! Waking deadlocked threads: while blocked, a primitive waits in slices of
-//! at most [`block_slice`] (for a lock: `try_lock_for(slice)` in a loop; for
-//! a park: `park_timeout`) and calls [`check_abort`] after each slice that
-//! did not end the wait. When the watchdog finds the thread deadlocked and
+//! at most [`block_slice`] and calls [`check_abort`] after each slice that
+//! did not end the wait (lockscope's own primitives do this in one place,
+//! `blocked.rs`). When the watchdog finds the thread deadlocked and
 //! the policy says `panic`, [`check_abort`] panics with the report, so a
 //! test fails instead of hanging. The primitive must not hold the resource
 //! it is waiting for when it calls [`check_abort`].

@@ -12,9 +12,9 @@ use std::panic::Location;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use foldhash::HashSet;
-use parking_lot::Mutex;
-
 use lockscope_detector::trace::PrimitiveKind;
+
+use crate::raw::Mutex;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 

@@ -3,8 +3,9 @@
 //! (`tests/loom_*.rs`, `.ci/loom`).
 //!
 //! Only the recorder's ring buffer and the primitives built on a plain mutex
-//! and condvar (semaphore, event, barrier) go through this shim; the lock
-//! wrappers delegate to parking_lot, which loom cannot model.
+//! and condvar (semaphore, event, barrier) go through this shim. The raw
+//! locks (`raw/`) have a switch of their own: they are generic over a
+//! parking lot, which loom checks through a model of it.
 
 #[cfg(not(lockscope_loom))]
 pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
@@ -43,15 +44,15 @@ pub(crate) use loom::cell::UnsafeCell;
 pub(crate) mod blocking {
     use std::time::Instant;
 
-    pub(crate) type Mutex<T> = parking_lot::Mutex<T>;
-    pub(crate) type MutexGuard<'a, T> = parking_lot::MutexGuard<'a, T>;
+    pub(crate) type Mutex<T> = crate::raw::Mutex<T>;
+    pub(crate) type MutexGuard<'a, T> = crate::raw::MutexGuard<'a, T>;
 
     #[derive(Debug, Default)]
-    pub(crate) struct Condvar(parking_lot::Condvar);
+    pub(crate) struct Condvar(crate::raw::Condvar);
 
     impl Condvar {
         pub(crate) const fn new() -> Self {
-            Condvar(parking_lot::Condvar::new())
+            Condvar(crate::raw::Condvar::new())
         }
 
         /// Waits until `deadline` (forever for `None`); true if it timed out.

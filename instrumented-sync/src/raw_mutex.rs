@@ -1,29 +1,31 @@
 //! The instrumented raw mutex: `lock_api::RawMutex` implemented by delegation
-//! to `parking_lot::RawMutex`, recording every acquisition and release and
+//! to lockscope's own raw mutex (`raw/`), recording every acquisition and release and
 //! calling the live checks. `lock_api::Mutex<RawMutex, T>` on top of it gives
 //! parking_lot's whole API (guards, mapping, `unlocked`, timed locks, Arc
 //! guards) with the user's call site, since lock_api's methods are
 //! `#[track_caller]`.
 //!
 //! Order of operations: the fast path tries the real lock first (then spins
-//! briefly, as parking_lot does) and records only `acquired`; a `request`
-//! (and `live::before_block`) is recorded only when the lock would block. `acquired` is recorded after the real lock
-//! succeeds and `released` before the real unlock, so the recorded order is
-//! a legal one.
+//! briefly, as the raw mutex's own `lock` does) and records only
+//! `acquired`; only a lock that would block takes the one blocking path
+//! ([`crate::blocked`]: `request`, the live checks, watchdog slices).
+//! `acquired` is recorded after the real lock succeeds and `released`
+//! before the real unlock, so the recorded order is a legal one.
 //!
 //! # Performance
-//! One compare-exchange (`try_lock_for` with no time, see `lock`), one
+//! One compare-exchange (the raw mutex's `try_lock_spinning`), one
 //! relaxed load to see whether a trace is open, the live checks, and when
 //! recording, a ring push per event.
 
 use std::panic::Location;
 use std::time::{Duration, Instant};
 
-use lock_api::{RawMutex as _, RawMutexTimed as _};
+use lock_api::GuardNoSend;
 use lockscope_detector::trace::{EventKind, LockMode, ObjId, PrimitiveKind};
 
+use crate::blocked::LockRef;
 use crate::fast_path::{self, Done};
-use crate::hook::{self as live, Wait};
+use crate::hook as live;
 use crate::meta::PrimitiveMeta;
 use crate::recorder::{ObjRec, Sync};
 
@@ -31,7 +33,7 @@ use crate::recorder::{ObjRec, Sync};
 /// primitive.
 pub(crate) const HERE: &str = file!();
 
-type InnerGuard = <parking_lot::RawMutex as lock_api::RawMutex>::Guard;
+type InnerGuard = GuardNoSend;
 
 const MODE: LockMode = LockMode::Exclusive;
 
@@ -61,7 +63,7 @@ fn released_event(obj: ObjId) -> EventKind {
 pub struct RawMutex {
     meta: PrimitiveMeta,
     rec: ObjRec,
-    inner: parking_lot::RawMutex,
+    inner: crate::raw::RawMutex,
 }
 
 // The layout above, checked when compiling: the clock right before the lock
@@ -77,7 +79,7 @@ impl RawMutex {
     #[track_caller]
     pub fn new(name: Option<&'static str>) -> Self {
         RawMutex {
-            inner: parking_lot::RawMutex::INIT,
+            inner: crate::raw::RawMutex::new(),
             rec: ObjRec::new(),
             meta: PrimitiveMeta::new(PrimitiveKind::Mutex, name),
         }
@@ -88,7 +90,7 @@ impl RawMutex {
     #[track_caller]
     pub fn ranked(name: Option<&'static str>, rank: u64) -> Self {
         RawMutex {
-            inner: parking_lot::RawMutex::INIT,
+            inner: crate::raw::RawMutex::new(),
             rec: ObjRec::new(),
             meta: PrimitiveMeta::new(PrimitiveKind::Mutex, name).with_rank(rank),
         }
@@ -100,7 +102,7 @@ impl RawMutex {
     }
 
     /// The uninstrumented lock underneath (for the condvar).
-    pub(crate) fn inner(&self) -> &parking_lot::RawMutex {
+    pub(crate) fn inner(&self) -> &crate::raw::RawMutex {
         &self.inner
     }
 
@@ -156,24 +158,12 @@ impl RawMutex {
         );
     }
 
-    fn request(&self, site: &'static Location<'static>, deadline: Option<Instant>) {
-        let obj = crate::recorder::obj_id(&self.meta);
-        let kind = EventKind::Request { obj, mode: MODE };
-        self.rec.record(&self.meta, kind, Some(site), Sync::None);
-        live::before_block_until(
-            Wait::Lock {
-                lock: &self.meta,
-                mode: MODE,
-            },
-            site,
-            deadline,
-        );
-    }
-
-    fn try_failed(&self, site: &'static Location<'static>) {
-        let obj = crate::recorder::obj_id(&self.meta);
-        let kind = EventKind::TryFailed { obj, mode: MODE };
-        self.rec.record(&self.meta, kind, Some(site), Sync::None);
+    /// What the blocking path records against.
+    fn lock_ref(&self) -> LockRef<'_> {
+        LockRef {
+            meta: &self.meta,
+            rec: &self.rec,
+        }
     }
 
     /// Out of line, as [`Self::acquired`].
@@ -206,27 +196,19 @@ impl RawMutex {
         }
     }
 
-    /// The lock was not free (for `lock`, after parking_lot's own brief
-    /// spin): announce the wait, block until `deadline`, and record what
-    /// came of it.
+    /// The lock was not free (for `lock`, after the raw mutex's brief
+    /// spin): the one blocking path, then the acquisition recorded.
     #[cold]
     fn lock_blocking(
         &self,
         site: &'static Location<'static>,
         deadline: Option<Instant>,
     ) -> Option<InnerGuard> {
-        self.request(site, deadline);
-        match self.wait_for_lock(deadline) {
-            Some(guard) => {
-                self.acquired(site, true);
-                Some(guard)
-            }
-            None => {
-                self.try_failed(site);
-                live::wait_ended();
-                None
-            }
-        }
+        let taken = self.lock_ref().block(MODE, site, deadline, |until| {
+            self.inner.try_lock_until(until).then(GuardNoSend::new)
+        })?;
+        self.acquired(site, true);
+        Some(taken)
     }
 
     /// `lock`'s blocking path, out of line so every call site of `lock`
@@ -238,22 +220,14 @@ impl RawMutex {
             .expect("an untimed lock always succeeds")
     }
 
-    /// Blocks on the inner lock until `deadline`, in watchdog slices.
-    fn wait_for_lock(&self, deadline: Option<Instant>) -> Option<InnerGuard> {
-        live::sliced(deadline, |until| match until {
-            Some(t) => self.inner.try_lock_until(t),
-            None => Some(self.inner.lock()),
-        })
-    }
-
     fn lock_timed(
         &self,
         site: &'static Location<'static>,
         deadline: Option<Instant>,
     ) -> Option<InnerGuard> {
-        if let Some(guard) = self.inner.try_lock() {
+        if self.inner.try_lock() {
             self.acquired(site, true);
-            return Some(guard);
+            return Some(GuardNoSend::new());
         }
         self.lock_blocking(site, deadline)
     }
@@ -275,13 +249,13 @@ impl Drop for RawMutex {
     }
 }
 
-// SAFETY: mutual exclusion, acquire/release semantics and guard-state
-// handling are parking_lot's, delegated unchanged; the recording around the
-// calls never touches the lock state.
+// SAFETY: mutual exclusion and acquire/release semantics are the raw
+// mutex's, delegated unchanged; guards are stateless; the recording around
+// the calls never touches the lock state.
 unsafe impl lock_api::RawMutex for RawMutex {
     #[allow(clippy::declare_interior_mutable_const)]
     const INIT: Self = RawMutex {
-        inner: parking_lot::RawMutex::INIT,
+        inner: crate::raw::RawMutex::new(),
         rec: ObjRec::new(),
         meta: PrimitiveMeta::new_const(PrimitiveKind::Mutex),
     };
@@ -292,25 +266,16 @@ unsafe impl lock_api::RawMutex for RawMutex {
     #[track_caller]
     fn lock(&self) -> InnerGuard {
         let site = Location::caller();
-        // `try_lock_for` with no time, not `try_lock`: its fast path is a
-        // bare compare-exchange, as parking_lot's `lock` is, where
-        // `try_lock` loads the lock word first. The switch took 3 to 5 ns
-        // off an uncontended lock+unlock (the load alone measured 1.2 ns
-        // in a micro driver; docs/performance.md). When the lock is taken
-        // it spins briefly, as `lock` would before parking: a lock
-        // released within the spin is taken like an uncontended one,
-        // without the request event, the exact clock read and the watchdog
-        // publication that blocking costs. When the spin fails it also
-        // enqueues and dequeues itself once with an expired deadline
-        // before the real wait below (a few hundred ns, on a path that is
-        // about to block anyway), and with threads already queued it does
-        // not spin: as with parking_lot's own `lock`, the thread blocks.
-        match self.inner.try_lock_for(Duration::ZERO) {
-            Some(guard) => {
-                self.acquired(site, true);
-                guard
-            }
-            None => self.lock_slow(site),
+        // A lock released within the raw mutex's brief spin is taken like
+        // an uncontended one, without the request event, the exact clock
+        // read and the watchdog publication that blocking costs; with
+        // threads already parked it does not spin, as the raw `lock` does
+        // not.
+        if self.inner.try_lock_spinning() {
+            self.acquired(site, true);
+            GuardNoSend::new()
+        } else {
+            self.lock_slow(site)
         }
     }
 
@@ -318,24 +283,20 @@ unsafe impl lock_api::RawMutex for RawMutex {
     #[track_caller]
     fn try_lock(&self) -> Option<InnerGuard> {
         let site = Location::caller();
-        match self.inner.try_lock() {
-            Some(guard) => {
-                self.acquired(site, false);
-                Some(guard)
-            }
-            None => {
-                self.try_failed(site);
-                None
-            }
+        if self.inner.try_lock() {
+            self.acquired(site, false);
+            Some(GuardNoSend::new())
+        } else {
+            self.lock_ref().try_failed(MODE, site);
+            None
         }
     }
 
     #[inline]
-    unsafe fn unlock(&self, guard: InnerGuard) {
+    unsafe fn unlock(&self, _guard: InnerGuard) {
         self.released();
-        // SAFETY: the caller passes the state of its acquisition of this
-        // lock, which is the inner lock's state.
-        unsafe { self.inner.unlock(guard) }
+        // SAFETY: the caller holds this lock, which is the inner lock.
+        unsafe { self.inner.unlock() }
     }
 
     #[inline]
@@ -344,25 +305,25 @@ unsafe impl lock_api::RawMutex for RawMutex {
     }
 }
 
-// SAFETY: delegates to parking_lot's fair unlock and bump.
+// SAFETY: delegates to the raw mutex's fair unlock and bump.
 unsafe impl lock_api::RawMutexFair for RawMutex {
-    unsafe fn unlock_fair(&self, guard: InnerGuard) {
+    unsafe fn unlock_fair(&self, _guard: InnerGuard) {
         self.released();
         // SAFETY: as for `unlock`.
-        unsafe { lock_api::RawMutexFair::unlock_fair(&self.inner, guard) }
+        unsafe { self.inner.unlock_fair() }
     }
 
     #[track_caller]
-    unsafe fn bump(&self, guard: &mut InnerGuard) {
+    unsafe fn bump(&self, _guard: &mut InnerGuard) {
         let site = Location::caller();
         self.released();
         // SAFETY: as for `unlock`; the inner bump re-locks before returning.
-        unsafe { lock_api::RawMutexFair::bump(&self.inner, guard) };
+        unsafe { self.inner.bump() };
         self.acquired(site, true);
     }
 }
 
-// SAFETY: delegates to parking_lot's timed locks.
+// SAFETY: delegates to the raw mutex's timed locks.
 unsafe impl lock_api::RawMutexTimed for RawMutex {
     type Duration = Duration;
     type Instant = Instant;

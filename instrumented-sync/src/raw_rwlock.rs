@@ -1,11 +1,11 @@
 //! The instrumented raw reader-writer lock: lock_api's raw rwlock traits
 //! (shared, exclusive, upgradable, upgrade, downgrade, timed, fair)
-//! implemented by delegation to `parking_lot::RawRwLock`, recording each
+//! implemented by delegation to lockscope's own raw rwlock (`raw/`), recording each
 //! acquisition in its mode, each release, upgrade and downgrade.
 //!
-//! Same discipline as [`raw_mutex`](crate::raw_mutex): try first, record a
-//! `request` only when blocking, `acquired` after the real lock, `released`
-//! before the real unlock.
+//! Same discipline as [`raw_mutex`](crate::raw_mutex): try first, take the
+//! one blocking path ([`crate::blocked`]) only when blocking (an upgrade
+//! too), `acquired` after the real lock, `released` before the real unlock.
 //!
 //! # Performance
 //! As the raw mutex, plus an atomic `fetch_max` on the lock's clock for a
@@ -18,22 +18,18 @@
 use std::panic::Location;
 use std::time::{Duration, Instant};
 
-use lock_api::{
-    RawRwLock as _, RawRwLockTimed as _, RawRwLockUpgrade as _, RawRwLockUpgradeTimed as _,
-};
+use lock_api::GuardNoSend as Guard;
 use lockscope_detector::trace::{EventKind, LockMode, ObjId, PrimitiveKind};
 
+use crate::blocked::LockRef;
 use crate::fast_path::{self, Done};
-use crate::hook::{self as live, Wait};
+use crate::hook as live;
 use crate::meta::PrimitiveMeta;
 use crate::recorder::{obj_id, ObjRec, ReadersClock, Sync};
 
 pub(crate) const HERE: &str = file!();
 
-type Inner = parking_lot::RawRwLock;
-type Shared = <Inner as lock_api::RawRwLock>::SharedGuard;
-type Exclusive = <Inner as lock_api::RawRwLock>::ExclusiveGuard;
-type Upgradable = <Inner as lock_api::RawRwLockUpgrade>::UpgradableGuard;
+type Inner = crate::raw::RawRwLock;
 
 /// A raw rwlock that records itself; use it through [`RwLock`](crate::RwLock).
 // As the raw mutex's layout: the identity first, then the readers' clock
@@ -62,7 +58,7 @@ impl RawRwLock {
     #[track_caller]
     pub fn new(name: Option<&'static str>) -> Self {
         RawRwLock {
-            inner: Inner::INIT,
+            inner: Inner::new(),
             rec: ObjRec::new(),
             readers: ReadersClock::new(),
             meta: PrimitiveMeta::new(PrimitiveKind::RwLock, name),
@@ -73,7 +69,7 @@ impl RawRwLock {
     #[track_caller]
     pub fn ranked(name: Option<&'static str>, rank: u64) -> Self {
         RawRwLock {
-            inner: Inner::INIT,
+            inner: Inner::new(),
             rec: ObjRec::new(),
             readers: ReadersClock::new(),
             meta: PrimitiveMeta::new(PrimitiveKind::RwLock, name).with_rank(rank),
@@ -148,28 +144,12 @@ impl RawRwLock {
         }
     }
 
-    fn request(&self, mode: LockMode, site: &'static Location<'static>, deadline: Option<Instant>) {
-        let kind = EventKind::Request {
-            obj: obj_id(&self.meta),
-            mode,
-        };
-        self.rec.record(&self.meta, kind, Some(site), Sync::None);
-        live::before_block_until(
-            Wait::Lock {
-                lock: &self.meta,
-                mode,
-            },
-            site,
-            deadline,
-        );
-    }
-
-    fn try_failed(&self, mode: LockMode, site: &'static Location<'static>) {
-        let kind = EventKind::TryFailed {
-            obj: obj_id(&self.meta),
-            mode,
-        };
-        self.rec.record(&self.meta, kind, Some(site), Sync::None);
+    /// What the blocking path records against.
+    fn lock_ref(&self) -> LockRef<'_> {
+        LockRef {
+            meta: &self.meta,
+            rec: &self.rec,
+        }
     }
 
     /// Out of line, as [`Self::acquired`].
@@ -210,52 +190,80 @@ impl RawRwLock {
         live::acquired(&self.meta, to, false, site);
     }
 
-    /// Try, then block until `deadline` (in watchdog slices): the shape of
-    /// every acquisition. `wait(inner, until)` blocks until `until`, or
-    /// without limit for `None`.
+    /// Try, then block until `deadline` (the one blocking path): the shape
+    /// of every acquisition. `wait(inner, until)` blocks until `until`, or
+    /// without limit for `None`; both say whether they took the lock.
     #[inline]
-    fn acquire<G>(
+    fn acquire(
         &self,
         mode: LockMode,
         site: &'static Location<'static>,
         deadline: Option<Instant>,
-        try_now: impl FnOnce(&Inner) -> Option<G>,
-        wait: impl Fn(&Inner, Option<Instant>) -> Option<G>,
-    ) -> Option<G> {
-        if let Some(g) = try_now(&self.inner) {
-            self.acquired(mode, site, true);
-            return Some(g);
+        try_now: impl FnOnce(&Inner) -> bool,
+        wait: impl Fn(&Inner, Option<Instant>) -> bool,
+    ) -> Option<Guard> {
+        if !try_now(&self.inner) {
+            self.lock_ref().block(mode, site, deadline, |until| {
+                wait(&self.inner, until).then(Guard::new)
+            })?;
         }
-        self.request(mode, site, deadline);
-        match live::sliced(deadline, |until| wait(&self.inner, until)) {
-            Some(g) => {
-                self.acquired(mode, site, true);
-                Some(g)
-            }
-            None => {
-                self.try_failed(mode, site);
-                live::wait_ended();
-                None
-            }
-        }
+        self.acquired(mode, site, true);
+        Some(Guard::new())
     }
 
     #[inline]
-    fn try_acquire<G>(
+    fn try_acquire(
         &self,
         mode: LockMode,
         site: &'static Location<'static>,
-        g: Option<G>,
-    ) -> Option<G> {
-        match g {
-            Some(g) => {
-                self.acquired(mode, site, false);
-                Some(g)
-            }
-            None => {
-                self.try_failed(mode, site);
-                None
-            }
+        took: bool,
+    ) -> Option<Guard> {
+        if took {
+            self.acquired(mode, site, false);
+            Some(Guard::new())
+        } else {
+            self.lock_ref().try_failed(mode, site);
+            None
+        }
+    }
+
+    /// Upgrades at `site` until `deadline`: at once if no other reader is
+    /// in, else through the one blocking path (which records a give-up);
+    /// the upgrade itself is left to [`Self::upgraded`].
+    ///
+    /// # Safety
+    /// The calling context holds the upgradable lock.
+    unsafe fn upgrade_until(
+        &self,
+        site: &'static Location<'static>,
+        deadline: Option<Instant>,
+    ) -> bool {
+        // SAFETY: the caller holds the upgradable lock, which a failed
+        // attempt leaves held.
+        unsafe {
+            self.inner.try_upgrade()
+                || self
+                    .lock_ref()
+                    .block(LockMode::Exclusive, site, deadline, |until| {
+                        self.inner.upgrade_until(until).then_some(())
+                    })
+                    .is_some()
+        }
+    }
+
+    /// A timed upgrade's outcome (a give-up is already recorded); the
+    /// guard as `Ok` if it upgraded.
+    fn timed_upgrade(
+        &self,
+        upgraded: bool,
+        site: &'static Location<'static>,
+        guard: Guard,
+    ) -> Result<Guard, Guard> {
+        if upgraded {
+            self.upgraded(site);
+            Ok(guard)
+        } else {
+            Err(guard)
         }
     }
 
@@ -294,99 +302,78 @@ impl Drop for RawRwLock {
     }
 }
 
-fn shared_until(l: &Inner, until: Option<Instant>) -> Option<Shared> {
-    match until {
-        Some(t) => l.try_lock_shared_until(t),
-        None => Some(l.lock_shared()),
-    }
-}
-
-fn exclusive_until(l: &Inner, until: Option<Instant>) -> Option<Exclusive> {
-    match until {
-        Some(t) => l.try_lock_exclusive_until(t),
-        None => Some(l.lock_exclusive()),
-    }
-}
-
-fn upgradable_until(l: &Inner, until: Option<Instant>) -> Option<Upgradable> {
-    match until {
-        Some(t) => l.try_lock_upgradable_until(t),
-        None => Some(l.lock_upgradable()),
-    }
-}
-
 fn deadline_after(timeout: Duration) -> Option<Instant> {
     Instant::now().checked_add(timeout)
 }
 
-// SAFETY: every lock operation is parking_lot's, delegated unchanged with
-// the guard states it returned; recording never touches the lock state.
+// SAFETY: every lock operation is the raw rwlock's, delegated unchanged;
+// guards are stateless; recording never touches the lock state.
 unsafe impl lock_api::RawRwLock for RawRwLock {
     #[allow(clippy::declare_interior_mutable_const)]
     const INIT: Self = RawRwLock {
-        inner: Inner::INIT,
+        inner: Inner::new(),
         rec: ObjRec::new(),
         readers: ReadersClock::new(),
         meta: PrimitiveMeta::new_const(PrimitiveKind::RwLock),
     };
 
-    type SharedGuard = Shared;
-    type ExclusiveGuard = Exclusive;
+    type SharedGuard = Guard;
+    type ExclusiveGuard = Guard;
 
     #[inline]
     #[track_caller]
-    fn lock_shared(&self) -> Shared {
+    fn lock_shared(&self) -> Guard {
         let site = Location::caller();
         let g = self.acquire(
             LockMode::Shared,
             site,
             None,
             Inner::try_lock_shared,
-            shared_until,
+            Inner::lock_shared_until,
         );
         g.expect("an untimed shared lock always succeeds")
     }
 
     #[inline]
     #[track_caller]
-    fn try_lock_shared(&self) -> Option<Shared> {
+    fn try_lock_shared(&self) -> Option<Guard> {
         let site = Location::caller();
         self.try_acquire(LockMode::Shared, site, self.inner.try_lock_shared())
     }
 
     #[inline]
-    unsafe fn unlock_shared(&self, guard: Shared) {
+    unsafe fn unlock_shared(&self, _guard: Guard) {
         self.released(LockMode::Shared);
-        // SAFETY: the caller's shared acquisition state of this lock.
-        unsafe { self.inner.unlock_shared(guard) }
+        // SAFETY: the caller holds a shared lock of this lock.
+        unsafe { self.inner.unlock_shared() }
     }
 
     #[inline]
     #[track_caller]
-    fn lock_exclusive(&self) -> Exclusive {
+    fn lock_exclusive(&self) -> Guard {
         let site = Location::caller();
         let g = self.acquire(
             LockMode::Exclusive,
             site,
             None,
             Inner::try_lock_exclusive,
-            exclusive_until,
+            Inner::lock_exclusive_until,
         );
         g.expect("an untimed exclusive lock always succeeds")
     }
 
     #[inline]
     #[track_caller]
-    fn try_lock_exclusive(&self) -> Option<Exclusive> {
+    fn try_lock_exclusive(&self) -> Option<Guard> {
         let site = Location::caller();
         self.try_acquire(LockMode::Exclusive, site, self.inner.try_lock_exclusive())
     }
 
     #[inline]
-    unsafe fn unlock_exclusive(&self, guard: Exclusive) {
+    unsafe fn unlock_exclusive(&self, _guard: Guard) {
         self.released(LockMode::Exclusive);
-        // SAFETY: the caller's exclusive acquisition state of this lock.
-        unsafe { self.inner.unlock_exclusive(guard) }
+        // SAFETY: the caller holds this lock exclusively.
+        unsafe { self.inner.unlock_exclusive(false) }
     }
 
     fn is_locked(&self) -> bool {
@@ -398,228 +385,218 @@ unsafe impl lock_api::RawRwLock for RawRwLock {
     }
 }
 
-// SAFETY: delegates to parking_lot's fair unlocks.
+// SAFETY: delegates to the raw rwlock's fair unlocks; the bumps are
+// lock_api's (a fair unlock and a recorded lock).
 unsafe impl lock_api::RawRwLockFair for RawRwLock {
-    unsafe fn unlock_shared_fair(&self, guard: Shared) {
+    unsafe fn unlock_shared_fair(&self, _guard: Guard) {
         self.released(LockMode::Shared);
-        // SAFETY: as for `unlock_shared`.
-        unsafe { lock_api::RawRwLockFair::unlock_shared_fair(&self.inner, guard) }
+        // SAFETY: as for `unlock_shared` (a reader has nothing to hand over).
+        unsafe { self.inner.unlock_shared() }
     }
 
-    unsafe fn unlock_exclusive_fair(&self, guard: Exclusive) {
+    unsafe fn unlock_exclusive_fair(&self, _guard: Guard) {
         self.released(LockMode::Exclusive);
         // SAFETY: as for `unlock_exclusive`.
-        unsafe { lock_api::RawRwLockFair::unlock_exclusive_fair(&self.inner, guard) }
+        unsafe { self.inner.unlock_exclusive(true) }
     }
 }
 
-// SAFETY: delegates to parking_lot's downgrade.
+// SAFETY: delegates to the raw rwlock's downgrade.
 unsafe impl lock_api::RawRwLockDowngrade for RawRwLock {
     #[track_caller]
-    unsafe fn downgrade(&self, guard: Exclusive) -> Shared {
+    unsafe fn downgrade(&self, _guard: Guard) -> Guard {
         let kind = EventKind::Downgraded {
             obj: obj_id(&self.meta),
             to: LockMode::Shared,
         };
         self.changed(kind, LockMode::Exclusive, LockMode::Shared);
-        // SAFETY: the caller's exclusive acquisition state.
-        unsafe { lock_api::RawRwLockDowngrade::downgrade(&self.inner, guard) }
+        // SAFETY: the caller holds this lock exclusively.
+        unsafe { self.inner.downgrade() };
+        Guard::new()
     }
 }
 
-// SAFETY: delegates to parking_lot's timed locks.
+// SAFETY: delegates to the raw rwlock's timed locks.
 unsafe impl lock_api::RawRwLockTimed for RawRwLock {
     type Duration = Duration;
     type Instant = Instant;
 
     #[track_caller]
-    fn try_lock_shared_for(&self, timeout: Duration) -> Option<Shared> {
+    fn try_lock_shared_for(&self, timeout: Duration) -> Option<Guard> {
         let site = Location::caller();
         self.acquire(
             LockMode::Shared,
             site,
             deadline_after(timeout),
             Inner::try_lock_shared,
-            shared_until,
+            Inner::lock_shared_until,
         )
     }
 
     #[track_caller]
-    fn try_lock_shared_until(&self, timeout: Instant) -> Option<Shared> {
+    fn try_lock_shared_until(&self, timeout: Instant) -> Option<Guard> {
         let site = Location::caller();
         self.acquire(
             LockMode::Shared,
             site,
             Some(timeout),
             Inner::try_lock_shared,
-            shared_until,
+            Inner::lock_shared_until,
         )
     }
 
     #[track_caller]
-    fn try_lock_exclusive_for(&self, timeout: Duration) -> Option<Exclusive> {
+    fn try_lock_exclusive_for(&self, timeout: Duration) -> Option<Guard> {
         let site = Location::caller();
         self.acquire(
             LockMode::Exclusive,
             site,
             deadline_after(timeout),
             Inner::try_lock_exclusive,
-            exclusive_until,
+            Inner::lock_exclusive_until,
         )
     }
 
     #[track_caller]
-    fn try_lock_exclusive_until(&self, timeout: Instant) -> Option<Exclusive> {
+    fn try_lock_exclusive_until(&self, timeout: Instant) -> Option<Guard> {
         let site = Location::caller();
         self.acquire(
             LockMode::Exclusive,
             site,
             Some(timeout),
             Inner::try_lock_exclusive,
-            exclusive_until,
+            Inner::lock_exclusive_until,
         )
     }
 }
 
-// SAFETY: delegates to parking_lot's upgradable locks.
+// SAFETY: delegates to the raw rwlock's upgradable locks.
 unsafe impl lock_api::RawRwLockUpgrade for RawRwLock {
-    type UpgradableGuard = Upgradable;
+    type UpgradableGuard = Guard;
 
     #[track_caller]
-    fn lock_upgradable(&self) -> Upgradable {
+    fn lock_upgradable(&self) -> Guard {
         let site = Location::caller();
         let g = self.acquire(
             LockMode::Upgradable,
             site,
             None,
             Inner::try_lock_upgradable,
-            upgradable_until,
+            Inner::lock_upgradable_until,
         );
         g.expect("an untimed upgradable lock always succeeds")
     }
 
     #[track_caller]
-    fn try_lock_upgradable(&self) -> Option<Upgradable> {
+    fn try_lock_upgradable(&self) -> Option<Guard> {
         let site = Location::caller();
         self.try_acquire(LockMode::Upgradable, site, self.inner.try_lock_upgradable())
     }
 
-    unsafe fn unlock_upgradable(&self, guard: Upgradable) {
+    unsafe fn unlock_upgradable(&self, _guard: Guard) {
         self.released(LockMode::Upgradable);
-        // SAFETY: the caller's upgradable acquisition state.
-        unsafe { self.inner.unlock_upgradable(guard) }
+        // SAFETY: the caller holds the upgradable lock.
+        unsafe { self.inner.unlock_upgradable(false) }
     }
 
     #[track_caller]
-    unsafe fn upgrade(&self, guard: Upgradable) -> Exclusive {
+    unsafe fn upgrade(&self, guard: Guard) -> Guard {
         let site = Location::caller();
-        // SAFETY: the caller's upgradable acquisition state.
-        let g = unsafe {
-            match self.inner.try_upgrade(guard) {
-                Ok(g) => g,
-                Err(guard) => {
-                    self.request(LockMode::Exclusive, site, None);
-                    self.inner.upgrade(guard)
-                }
-            }
-        };
+        // SAFETY: the caller holds the upgradable lock.
+        let upgraded = unsafe { self.upgrade_until(site, None) };
+        assert!(upgraded, "an untimed upgrade always succeeds");
         self.upgraded(site);
-        g
+        guard
     }
 
     #[track_caller]
-    unsafe fn try_upgrade(&self, guard: Upgradable) -> Result<Exclusive, Upgradable> {
+    unsafe fn try_upgrade(&self, guard: Guard) -> Result<Guard, Guard> {
         let site = Location::caller();
-        // SAFETY: the caller's upgradable acquisition state.
-        let r = unsafe { self.inner.try_upgrade(guard) };
-        match &r {
-            Ok(_) => self.upgraded(site),
-            Err(_) => self.try_failed(LockMode::Exclusive, site),
+        // SAFETY: the caller holds the upgradable lock.
+        let upgraded = unsafe { self.inner.try_upgrade() };
+        if !upgraded {
+            self.lock_ref().try_failed(LockMode::Exclusive, site);
         }
-        r
+        self.timed_upgrade(upgraded, site, guard)
     }
 }
 
-// SAFETY: delegates to parking_lot's downgrades of upgradable locks.
+// SAFETY: delegates to the raw rwlock's fair upgradable unlock; the bump
+// is lock_api's (a fair unlock and a recorded lock).
+unsafe impl lock_api::RawRwLockUpgradeFair for RawRwLock {
+    unsafe fn unlock_upgradable_fair(&self, _guard: Guard) {
+        self.released(LockMode::Upgradable);
+        // SAFETY: the caller holds the upgradable lock.
+        unsafe { self.inner.unlock_upgradable(true) }
+    }
+}
+
+// SAFETY: delegates to the raw rwlock's downgrades of upgradable locks.
 unsafe impl lock_api::RawRwLockUpgradeDowngrade for RawRwLock {
     #[track_caller]
-    unsafe fn downgrade_upgradable(&self, guard: Upgradable) -> Shared {
+    unsafe fn downgrade_upgradable(&self, _guard: Guard) -> Guard {
         let kind = EventKind::Downgraded {
             obj: obj_id(&self.meta),
             to: LockMode::Shared,
         };
         self.changed(kind, LockMode::Upgradable, LockMode::Shared);
-        // SAFETY: the caller's upgradable acquisition state.
-        unsafe { lock_api::RawRwLockUpgradeDowngrade::downgrade_upgradable(&self.inner, guard) }
+        // SAFETY: the caller holds the upgradable lock.
+        unsafe { self.inner.downgrade_upgradable() };
+        Guard::new()
     }
 
     #[track_caller]
-    unsafe fn downgrade_to_upgradable(&self, guard: Exclusive) -> Upgradable {
+    unsafe fn downgrade_to_upgradable(&self, _guard: Guard) -> Guard {
         let kind = EventKind::Downgraded {
             obj: obj_id(&self.meta),
             to: LockMode::Upgradable,
         };
         self.changed(kind, LockMode::Exclusive, LockMode::Upgradable);
-        // SAFETY: the caller's exclusive acquisition state.
-        unsafe { lock_api::RawRwLockUpgradeDowngrade::downgrade_to_upgradable(&self.inner, guard) }
+        // SAFETY: the caller holds this lock exclusively.
+        unsafe { self.inner.downgrade_to_upgradable() };
+        Guard::new()
     }
 }
 
-// SAFETY: delegates to parking_lot's timed upgradable locks.
+// SAFETY: delegates to the raw rwlock's timed upgradable locks.
 unsafe impl lock_api::RawRwLockUpgradeTimed for RawRwLock {
     #[track_caller]
-    fn try_lock_upgradable_for(&self, timeout: Duration) -> Option<Upgradable> {
+    fn try_lock_upgradable_for(&self, timeout: Duration) -> Option<Guard> {
         let site = Location::caller();
         self.acquire(
             LockMode::Upgradable,
             site,
             deadline_after(timeout),
             Inner::try_lock_upgradable,
-            upgradable_until,
+            Inner::lock_upgradable_until,
         )
     }
 
     #[track_caller]
-    fn try_lock_upgradable_until(&self, timeout: Instant) -> Option<Upgradable> {
+    fn try_lock_upgradable_until(&self, timeout: Instant) -> Option<Guard> {
         let site = Location::caller();
         self.acquire(
             LockMode::Upgradable,
             site,
             Some(timeout),
             Inner::try_lock_upgradable,
-            upgradable_until,
+            Inner::lock_upgradable_until,
         )
     }
 
     #[track_caller]
-    unsafe fn try_upgrade_for(
-        &self,
-        guard: Upgradable,
-        timeout: Duration,
-    ) -> Result<Exclusive, Upgradable> {
+    unsafe fn try_upgrade_for(&self, guard: Guard, timeout: Duration) -> Result<Guard, Guard> {
         let site = Location::caller();
-        // SAFETY: the caller's upgradable acquisition state.
-        let r = unsafe { self.inner.try_upgrade_for(guard, timeout) };
-        match &r {
-            Ok(_) => self.upgraded(site),
-            Err(_) => self.try_failed(LockMode::Exclusive, site),
-        }
-        r
+        // SAFETY: the caller holds the upgradable lock.
+        let upgraded = unsafe { self.upgrade_until(site, deadline_after(timeout)) };
+        self.timed_upgrade(upgraded, site, guard)
     }
 
     #[track_caller]
-    unsafe fn try_upgrade_until(
-        &self,
-        guard: Upgradable,
-        timeout: Instant,
-    ) -> Result<Exclusive, Upgradable> {
+    unsafe fn try_upgrade_until(&self, guard: Guard, timeout: Instant) -> Result<Guard, Guard> {
         let site = Location::caller();
-        // SAFETY: the caller's upgradable acquisition state.
-        let r = unsafe { self.inner.try_upgrade_until(guard, timeout) };
-        match &r {
-            Ok(_) => self.upgraded(site),
-            Err(_) => self.try_failed(LockMode::Exclusive, site),
-        }
-        r
+        // SAFETY: the caller holds the upgradable lock.
+        let upgraded = unsafe { self.upgrade_until(site, Some(timeout)) };
+        self.timed_upgrade(upgraded, site, guard)
     }
 }

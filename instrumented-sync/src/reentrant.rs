@@ -32,7 +32,8 @@ use std::time::{Duration, Instant};
 
 use lockscope_detector::trace::{EventKind, LockMode, PrimitiveKind};
 
-use crate::hook::{self as live, Wait};
+use crate::blocked::LockRef;
+use crate::hook as live;
 use crate::meta::PrimitiveMeta;
 use crate::recorder::{obj_id, ObjRec, Sync};
 
@@ -48,7 +49,7 @@ pub struct ReentrantMutex<T: ?Sized> {
     meta: PrimitiveMeta,
     /// Re-entrancy depth; written only by the holding thread.
     depth: AtomicU32,
-    inner: parking_lot::ReentrantMutex<T>,
+    inner: crate::raw::ReentrantMutex<T>,
 }
 
 /// Holds a [`ReentrantMutex`]; releases one level when dropped.
@@ -58,7 +59,7 @@ pub struct ReentrantMutexGuard<'a, T: ?Sized> {
     /// The level this guard holds; `None` only while `unlocked` has it
     /// released, and for good if taking it back panicked (a lock-order or
     /// deadlock verdict): the guard then releases nothing when dropped.
-    inner: Option<parking_lot::ReentrantMutexGuard<'a, T>>,
+    inner: Option<crate::raw::ReentrantMutexGuard<'a, T>>,
 }
 
 impl<T> ReentrantMutex<T> {
@@ -69,7 +70,7 @@ impl<T> ReentrantMutex<T> {
             rec: ObjRec::new(),
             meta: PrimitiveMeta::new_const(PrimitiveKind::ReentrantMutex),
             depth: AtomicU32::new(0),
-            inner: parking_lot::ReentrantMutex::new(value),
+            inner: crate::raw::ReentrantMutex::new(value),
         }
     }
 
@@ -80,7 +81,7 @@ impl<T> ReentrantMutex<T> {
             rec: ObjRec::new(),
             meta: PrimitiveMeta::new(PrimitiveKind::ReentrantMutex, Some(name)),
             depth: AtomicU32::new(0),
-            inner: parking_lot::ReentrantMutex::new(value),
+            inner: crate::raw::ReentrantMutex::new(value),
         }
     }
 
@@ -91,7 +92,7 @@ impl<T> ReentrantMutex<T> {
             rec: ObjRec::new(),
             meta: PrimitiveMeta::new(PrimitiveKind::ReentrantMutex, name).with_rank(rank),
             depth: AtomicU32::new(0),
-            inner: parking_lot::ReentrantMutex::new(value),
+            inner: crate::raw::ReentrantMutex::new(value),
         }
     }
 
@@ -144,7 +145,7 @@ impl<T: ?Sized> ReentrantMutex<T> {
         match self.inner.try_lock() {
             Some(g) => Some(self.guard(g, site, false)),
             None => {
-                self.try_failed(site);
+                self.lock_ref().try_failed(MODE, site);
                 None
             }
         }
@@ -184,27 +185,21 @@ impl<T: ?Sized> ReentrantMutex<T> {
         deadline: Option<Instant>,
         site: &'static Location<'static>,
     ) -> Option<ReentrantMutexGuard<'_, T>> {
-        if let Some(g) = self.inner.try_lock() {
-            return Some(self.guard(g, site, true));
-        }
-        self.request(site, deadline);
-        let got = live::sliced(deadline, |until| match until {
-            Some(t) => self.inner.try_lock_until(t),
-            None => Some(self.inner.lock()),
-        });
-        match got {
-            Some(g) => Some(self.guard(g, site, true)),
-            None => {
-                self.try_failed(site);
-                live::wait_ended();
-                None
-            }
-        }
+        let g = match self.inner.try_lock() {
+            Some(g) => g,
+            None => self
+                .lock_ref()
+                .block(MODE, site, deadline, |until| match until {
+                    Some(t) => self.inner.try_lock_until(t),
+                    None => Some(self.inner.lock()),
+                })?,
+        };
+        Some(self.guard(g, site, true))
     }
 
     fn guard<'a>(
         &'a self,
-        g: parking_lot::ReentrantMutexGuard<'a, T>,
+        g: crate::raw::ReentrantMutexGuard<'a, T>,
         site: &'static Location<'static>,
         blocking: bool,
     ) -> ReentrantMutexGuard<'a, T> {
@@ -227,28 +222,12 @@ impl<T: ?Sized> ReentrantMutex<T> {
         guard
     }
 
-    fn request(&self, site: &'static Location<'static>, deadline: Option<Instant>) {
-        let kind = EventKind::Request {
-            obj: obj_id(&self.meta),
-            mode: MODE,
-        };
-        self.rec.record(&self.meta, kind, Some(site), Sync::None);
-        live::before_block_until(
-            Wait::Lock {
-                lock: &self.meta,
-                mode: MODE,
-            },
-            site,
-            deadline,
-        );
-    }
-
-    fn try_failed(&self, site: &'static Location<'static>) {
-        let kind = EventKind::TryFailed {
-            obj: obj_id(&self.meta),
-            mode: MODE,
-        };
-        self.rec.record(&self.meta, kind, Some(site), Sync::None);
+    /// What the blocking path records against.
+    fn lock_ref(&self) -> LockRef<'_> {
+        LockRef {
+            meta: &self.meta,
+            rec: &self.rec,
+        }
     }
 
     fn release_one(&self) {
@@ -341,7 +320,7 @@ impl<'a, T: ?Sized> ReentrantMutexGuard<'a, T> {
     pub fn unlock_fair(mut s: Self) {
         if let Some(inner) = s.inner.take() {
             s.lock.release_one();
-            parking_lot::ReentrantMutexGuard::unlock_fair(inner);
+            crate::raw::ReentrantMutexGuard::unlock_fair(inner);
         }
     }
 
@@ -377,7 +356,7 @@ impl<'a, T: ?Sized> ReentrantMutexGuard<'a, T> {
         let inner = s.inner.take().expect(HOLDS_ITS_LEVEL);
         MappedReentrantMutexGuard {
             level: s.lock.level(),
-            inner: Some(parking_lot::ReentrantMutexGuard::map(inner, |v| v)),
+            inner: Some(crate::raw::ReentrantMutexGuard::map(inner, |v| v)),
         }
     }
 
@@ -411,7 +390,7 @@ impl<'a, T: ?Sized> ReentrantMutexGuard<'a, T> {
         let inner = s.inner.take().expect(HOLDS_ITS_LEVEL);
         s.lock.release_one();
         if fair {
-            parking_lot::ReentrantMutexGuard::unlock_fair(inner);
+            crate::raw::ReentrantMutexGuard::unlock_fair(inner);
         } else {
             drop(inner);
         }
@@ -450,7 +429,7 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for ReentrantMutexGuard<'_, T> {
 pub struct MappedReentrantMutexGuard<'a, T: ?Sized> {
     level: Level<'a>,
     /// `None` only after `narrowed_to` moved it on.
-    inner: Option<parking_lot::MappedReentrantMutexGuard<'a, T>>,
+    inner: Option<crate::raw::MappedReentrantMutexGuard<'a, T>>,
 }
 
 impl<'a, T: ?Sized> MappedReentrantMutexGuard<'a, T> {
@@ -492,7 +471,7 @@ impl<'a, T: ?Sized> MappedReentrantMutexGuard<'a, T> {
         MappedReentrantMutexGuard {
             level: self.level,
             // SAFETY: the caller's contract.
-            inner: Some(parking_lot::MappedReentrantMutexGuard::map(
+            inner: Some(crate::raw::MappedReentrantMutexGuard::map(
                 inner,
                 |_| unsafe { &*part },
             )),
@@ -536,7 +515,7 @@ pub struct ArcReentrantMutexGuard<T: ?Sized> {
 }
 
 impl<T: ?Sized> ArcReentrantMutexGuard<T> {
-    /// Takes over the level `guard` holds on `lock`: the parking_lot guard
+    /// Takes over the level `guard` holds on `lock`: the raw guard
     /// is forgotten (the level stays taken) and the emptied `guard`
     /// releases nothing.
     fn holding(lock: Arc<ReentrantMutex<T>>, mut guard: ReentrantMutexGuard<'_, T>) -> Self {

@@ -139,7 +139,7 @@ impl Semaphore {
                 site,
                 deadline,
             );
-            let got = live::sliced(deadline, |until| {
+            let got = crate::blocked::sliced(deadline, |until| {
                 while *permits == 0 {
                     if self.available.wait_deadline(&mut permits, until) {
                         return (*permits > 0).then_some(());

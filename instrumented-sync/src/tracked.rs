@@ -31,7 +31,7 @@ use crate::recorder::VarRec;
 
 /// A recorded shared variable.
 pub struct Tracked<T> {
-    value: parking_lot::Mutex<T>,
+    value: crate::raw::Mutex<T>,
     rec: VarRec,
 }
 
@@ -40,7 +40,7 @@ impl<T> Tracked<T> {
     #[track_caller]
     pub fn new(value: T) -> Self {
         Tracked {
-            value: parking_lot::Mutex::new(value),
+            value: crate::raw::Mutex::new(value),
             rec: VarRec::new(None, Location::caller()),
         }
     }
@@ -49,7 +49,7 @@ impl<T> Tracked<T> {
     #[track_caller]
     pub fn named(name: &'static str, value: T) -> Self {
         Tracked {
-            value: parking_lot::Mutex::new(value),
+            value: crate::raw::Mutex::new(value),
             rec: VarRec::new(Some(name), Location::caller()),
         }
     }

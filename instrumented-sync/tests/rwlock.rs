@@ -76,6 +76,40 @@ fn upgrade_and_downgrade_are_recorded() {
     support::assert_legal(&t);
 }
 
+/// A timed upgrade that has to wait announces its request and, when it
+/// gives up, records one failure; the upgradable lock stays held.
+#[test]
+fn a_timed_upgrade_that_gives_up_is_recorded_once() {
+    let l = RwLock::named("config", 0);
+    let id = l.identity().id();
+    let (_, t) = support::record(|| {
+        let reading = std::sync::Barrier::new(2);
+        let tried = std::sync::Barrier::new(2);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let _r = l.read();
+                reading.wait();
+                tried.wait();
+            });
+            reading.wait();
+            let u = l.upgradable_read();
+            let u = RwLockUpgradableReadGuard::try_upgrade_for(u, Duration::from_millis(20))
+                .expect_err("upgraded past a reader");
+            assert!(l.try_upgradable_read().is_none());
+            tried.wait();
+            drop(u);
+        });
+    });
+    let obj = t.obj(id);
+    assert_eq!(t.count(obj, "request"), 1);
+    assert_eq!(
+        t.count(obj, "try_failed"),
+        2,
+        "the upgrade's and the try_upgradable_read's"
+    );
+    support::assert_legal(&t);
+}
+
 #[test]
 fn concurrent_readers_and_writers_stay_legal() {
     let l = RwLock::named("table", 0u64);

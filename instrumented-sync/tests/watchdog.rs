@@ -14,6 +14,8 @@ use lockscope_detector::trace::{LockMode, PrimitiveKind};
 use lockscope_sync::live::{self, Wait};
 use lockscope_sync::meta::PrimitiveMeta;
 use lockscope_sync::policy::{self, Action, FindingKind, Policy, StallScope};
+#[cfg(feature = "record")]
+use lockscope_sync::prelude::Named;
 
 fn panic_text(e: Box<dyn std::any::Any + Send>) -> String {
     e.downcast_ref::<String>().cloned().unwrap_or_default()
@@ -251,4 +253,38 @@ fn an_idle_watchdog_uses_under_one_percent_of_a_core() {
     // One tick is 1% of a core over this second.
     assert!(used <= 1, "the idle watchdog used {used} ticks in 1 s");
     policy::set_policy(Policy::default());
+}
+
+/// An upgrade waits on the one blocking path like any lock: in watchdog
+/// slices, so a thread deadlocked in an upgrade sees the verdict and
+/// panics. Here only the upgrade can: the reader it waits for waits, in a
+/// join, for the upgrading thread to end. (Without the `record` feature the
+/// locks run no live checks.)
+#[cfg(feature = "record")]
+#[test]
+fn a_thread_deadlocked_in_an_upgrade_wakes_to_panic() {
+    let _s = serial();
+    policy::set_policy(Policy::default());
+    let upgrade = within(10, || {
+        let table: Arc<lockscope_sync::RwLock<u32>> = Arc::new(Named::named("table", 0));
+        let reading = Arc::new(Barrier::new(2));
+        let upgrader = {
+            let (table, reading) = (table.clone(), reading.clone());
+            lockscope_sync::thread::spawn(move || {
+                reading.wait();
+                let upgradable = table.upgradable_read();
+                drop(lockscope_sync::RwLockUpgradableReadGuard::upgrade(
+                    upgradable,
+                ));
+            })
+        };
+        let _reader = table.read();
+        reading.wait();
+        upgrader.join()
+    });
+    let text = panic_text(upgrade.expect_err("the upgrade returned"));
+    assert!(
+        text.contains("deadlock") && text.contains("table"),
+        "{text}"
+    );
 }

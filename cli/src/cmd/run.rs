@@ -1,6 +1,6 @@
 //! `lockscope run -- CMD ARGS...`: the one-line CI gate.
 //!
-//! Runs CMD with `LOCKSCOPE_TRACE=<dir>/lockscope-{pid}.jsonl` (the recorder
+//! Runs CMD with `LOCKSCOPE_TRACE=<dir>/lockscope-{pid}.lsb` (the recorder
 //! expands `{pid}`, so every process of a test run writes its own trace),
 //! waits for it, analyzes every trace in `<dir>` together, prints the report
 //! and exits with the gate's code.
@@ -36,7 +36,7 @@ pub const TRACE_ENV: &str = "LOCKSCOPE_TRACE";
 pub fn run(args: &RunArgs, global: &Global) -> CliResult<u8> {
     let gate = super::build_gate(&args.gate, &Root::discover())?;
     let dir = trace_dir(args.trace_dir.as_deref())?;
-    let template = dir.join("lockscope-{pid}.jsonl");
+    let template = dir.join("lockscope-{pid}.lsb");
     let (program, rest) = args
         .command
         .split_first()

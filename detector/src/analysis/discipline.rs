@@ -332,7 +332,7 @@ impl Analysis for Discipline {
     }
 
     fn end_trace(&mut self, cx: &Context<'_>, found: &mut Findings) {
-        if cx.meta.format != SourceFormat::Std {
+        if !cx.meta.from_std() {
             let running: Vec<ThreadId> = cx
                 .state
                 .threads()

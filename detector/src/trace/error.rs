@@ -1,28 +1,46 @@
-//! Errors a trace reader reports: what was wrong, where (file, line,
-//! column) and, where it helps, what to do.
+//! Errors a trace reader reports: what was wrong, where (file, line and
+//! column in a text encoding, the byte offset in the binary one) and, where
+//! it helps, what to do.
 
 use std::fmt;
 use std::io;
 
 use super::meta::FormatVersion;
 
-/// Where in an input a problem is: `file:line:column`, 1-based.
+/// Where in an input a problem is: `file:line:column` (1-based) in text,
+/// `file at byte N` (0-based offset) in binary data.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Position {
     /// The input's name as the user gave it (`trace.jsonl`, `-`).
     pub file: String,
-    /// 1-based line; 0 when the problem is not on a line (an empty file).
+    /// 1-based line; 0 when the problem is not on a line (an empty file,
+    /// binary data).
     pub line: u64,
     /// 1-based column in characters; 0 when unknown.
     pub column: u64,
+    /// The 0-based byte offset, for a problem in binary data (after
+    /// decompression: the offset in the decompressed stream).
+    pub byte: Option<u64>,
+}
+
+impl Position {
+    /// Byte `offset` of `file`.
+    pub fn at_byte(file: &str, offset: u64) -> Self {
+        Position {
+            file: file.to_owned(),
+            byte: Some(offset),
+            ..Position::default()
+        }
+    }
 }
 
 impl fmt::Display for Position {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.line, self.column) {
-            (0, _) => write!(f, "{}", self.file),
-            (line, 0) => write!(f, "{}:{line}", self.file),
-            (line, column) => write!(f, "{}:{line}:{column}", self.file),
+        match (self.line, self.column, self.byte) {
+            (0, _, Some(byte)) => write!(f, "{} at byte {byte}", self.file),
+            (0, _, None) => write!(f, "{}", self.file),
+            (line, 0, _) => write!(f, "{}:{line}", self.file),
+            (line, column, _) => write!(f, "{}:{line}:{column}", self.file),
         }
     }
 }
@@ -60,7 +78,18 @@ pub enum TraceErrorKind {
     },
     /// A malformed STD line.
     StdSyntax { found: String, expected: String },
+    /// A line, JSON value or binary record longer than a trace record can
+    /// be ([`MAX_RECORD_BYTES`]).
+    TooLong { what: &'static str, limit: usize },
+    /// Malformed binary data.
+    Binary { found: String, expected: String },
 }
+
+/// The longest line, JSON value, binary record or string a reader accepts:
+/// 16 MiB. Real records are far shorter (a long backtrace is tens of KiB);
+/// anything longer is corrupt or not a trace, and refusing it keeps a
+/// reader's memory bounded whatever the input.
+pub const MAX_RECORD_BYTES: usize = 16 << 20;
 
 /// A reader error: where, and what.
 #[derive(Debug)]
@@ -92,8 +121,9 @@ impl fmt::Display for TraceErrorKind {
             TraceErrorKind::Io(err) => write!(f, "cannot read: {err}"),
             TraceErrorKind::UnknownFormat { found } => write!(
                 f,
-                "unknown trace format: found {found}; expected lockscope JSON Lines, a lockscope \
-                 JSON document or RAPID STD text (`T1|acq(L2)|86`)"
+                "unknown trace format: found {found}; expected a lockscope binary trace, \
+                 lockscope JSON Lines, a lockscope JSON document or RAPID STD text \
+                 (`T1|acq(L2)|86`), each optionally gzip- or zstd-compressed"
             ),
             TraceErrorKind::Json { message } => write!(f, "invalid JSON: {message}"),
             TraceErrorKind::UnknownEvent { found, expected } => write!(
@@ -120,9 +150,16 @@ impl fmt::Display for TraceErrorKind {
                  ({}.x); upgrade lockscope",
                 supported.major
             ),
-            TraceErrorKind::StdSyntax { found, expected } => {
+            TraceErrorKind::StdSyntax { found, expected }
+            | TraceErrorKind::Binary { found, expected } => {
                 write!(f, "found {found}; expected {expected}")
             }
+            TraceErrorKind::TooLong { what, limit } => write!(
+                f,
+                "{what} longer than {} MiB, the most a trace record can be; the input is \
+                 corrupt or not a trace",
+                limit >> 20
+            ),
         }
     }
 }
@@ -139,5 +176,26 @@ impl std::error::Error for TraceError {
             TraceErrorKind::Io(err) => Some(err),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_show_lines_in_text_and_offsets_in_binary() {
+        let text = Position {
+            file: "t.jsonl".into(),
+            line: 3,
+            column: 7,
+            byte: None,
+        };
+        assert_eq!(text.to_string(), "t.jsonl:3:7");
+        assert_eq!(
+            Position::at_byte("t.lsb", 42).to_string(),
+            "t.lsb at byte 42"
+        );
+        assert_eq!(Position::at_byte("t.lsb", 0).to_string(), "t.lsb at byte 0");
     }
 }

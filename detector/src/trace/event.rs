@@ -13,6 +13,8 @@
 
 use std::fmt;
 
+use super::event_type::EventType;
+
 macro_rules! dense_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -279,71 +281,48 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    /// The wire `"type"` of this variant.
-    pub fn type_name(&self) -> &'static str {
+    /// The type of this event, without its operands.
+    pub fn event_type(&self) -> EventType {
+        use EventType as T;
         match self {
-            EventKind::ThreadStart { .. } => "thread_start",
-            EventKind::ThreadExit => "thread_exit",
-            EventKind::Fork { .. } => "fork",
-            EventKind::JoinRequest { .. } => "join_request",
-            EventKind::Join { .. } => "join",
-            EventKind::Request { .. } => "request",
-            EventKind::Acquired { .. } => "acquired",
-            EventKind::TryFailed { .. } => "try_failed",
-            EventKind::Released { .. } => "released",
-            EventKind::Upgraded { .. } => "upgraded",
-            EventKind::Downgraded { .. } => "downgraded",
-            EventKind::CondWait { .. } => "cond_wait",
-            EventKind::CondWoken { .. } => "cond_woken",
-            EventKind::Notify { .. } => "notify",
-            EventKind::SemAcquired { .. } => "sem_acquired",
-            EventKind::SemReleased { .. } => "sem_released",
-            EventKind::EventSet { .. } => "event_set",
-            EventKind::EventClear { .. } => "event_clear",
-            EventKind::EventWait { .. } => "event_wait",
-            EventKind::EventWoken { .. } => "event_woken",
-            EventKind::BarrierWait { .. } => "barrier_wait",
-            EventKind::BarrierPassed { .. } => "barrier_passed",
-            EventKind::Read { .. } => "read",
-            EventKind::Write { .. } => "write",
-            EventKind::Update { .. } => "update",
-            EventKind::Begin => "begin",
-            EventKind::End => "end",
-            EventKind::Note { .. } => "note",
+            EventKind::ThreadStart { .. } => T::ThreadStart,
+            EventKind::ThreadExit => T::ThreadExit,
+            EventKind::Fork { .. } => T::Fork,
+            EventKind::JoinRequest { .. } => T::JoinRequest,
+            EventKind::Join { .. } => T::Join,
+            EventKind::Request { .. } => T::Request,
+            EventKind::Acquired { .. } => T::Acquired,
+            EventKind::TryFailed { .. } => T::TryFailed,
+            EventKind::Released { .. } => T::Released,
+            EventKind::Upgraded { .. } => T::Upgraded,
+            EventKind::Downgraded { .. } => T::Downgraded,
+            EventKind::CondWait { .. } => T::CondWait,
+            EventKind::CondWoken { .. } => T::CondWoken,
+            EventKind::Notify { .. } => T::Notify,
+            EventKind::SemAcquired { .. } => T::SemAcquired,
+            EventKind::SemReleased { .. } => T::SemReleased,
+            EventKind::EventSet { .. } => T::EventSet,
+            EventKind::EventClear { .. } => T::EventClear,
+            EventKind::EventWait { .. } => T::EventWait,
+            EventKind::EventWoken { .. } => T::EventWoken,
+            EventKind::BarrierWait { .. } => T::BarrierWait,
+            EventKind::BarrierPassed { .. } => T::BarrierPassed,
+            EventKind::Read { .. } => T::Read,
+            EventKind::Write { .. } => T::Write,
+            EventKind::Update { .. } => T::Update,
+            EventKind::Begin => T::Begin,
+            EventKind::End => T::End,
+            EventKind::Note { .. } => T::Note,
         }
     }
 
+    /// The wire `"type"` of this variant.
+    pub fn type_name(&self) -> &'static str {
+        self.event_type().name()
+    }
+
     /// Every wire event `"type"`, for error messages ("expected one of").
-    pub const TYPE_NAMES: [&'static str; 28] = [
-        "thread_start",
-        "thread_exit",
-        "fork",
-        "join_request",
-        "join",
-        "request",
-        "acquired",
-        "try_failed",
-        "released",
-        "upgraded",
-        "downgraded",
-        "cond_wait",
-        "cond_woken",
-        "notify",
-        "sem_acquired",
-        "sem_released",
-        "event_set",
-        "event_clear",
-        "event_wait",
-        "event_woken",
-        "barrier_wait",
-        "barrier_passed",
-        "read",
-        "write",
-        "update",
-        "begin",
-        "end",
-        "note",
-    ];
+    pub const TYPE_NAMES: [&'static str; EventType::COUNT] = EventType::NAMES;
 
     /// The primitive this event is about, if any (for a condvar event, the
     /// condvar).
@@ -386,7 +365,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn type_names_table_matches_every_variant() {
+    fn event_types_table_matches_every_variant() {
         let o = ObjId(0);
         let v = VarId(0);
         let t = ThreadId(0);
@@ -453,8 +432,8 @@ mod tests {
             EventKind::End,
             EventKind::Note { note: NoteId(0) },
         ];
-        let names: Vec<_> = all.iter().map(EventKind::type_name).collect();
-        assert_eq!(names, EventKind::TYPE_NAMES);
+        let types: Vec<_> = all.iter().map(EventKind::event_type).collect();
+        assert_eq!(types, EventType::ALL);
     }
 
     #[test]

@@ -38,15 +38,18 @@ pub enum SourceFormat {
     JsonDocument,
     /// RAPID's STD text format.
     Std,
+    /// lockscope's binary encoding.
+    Binary,
 }
 
 impl SourceFormat {
-    /// A short name for reports (`jsonl`, `json`, `std`).
+    /// A short name for reports (`jsonl`, `json`, `std`, `binary`).
     pub fn as_str(self) -> &'static str {
         match self {
             SourceFormat::JsonLines => "jsonl",
             SourceFormat::JsonDocument => "json",
             SourceFormat::Std => "std",
+            SourceFormat::Binary => "binary",
         }
     }
 }
@@ -206,6 +209,10 @@ pub struct TraceMeta {
     /// Problems the reader recovered from (a truncated last line, ...),
     /// already formatted as `file:line:col: message`.
     pub warnings: Vec<String>,
+    /// The input ended early: its last record was cut, or (binary) its end
+    /// record is missing. Everything before the cut is read; a warning
+    /// says where it was.
+    pub truncated: bool,
 }
 
 impl TraceMeta {
@@ -221,7 +228,16 @@ impl TraceMeta {
             backtraces: Vec::new(),
             notes: Vec::new(),
             warnings: Vec::new(),
+            truncated: false,
         }
+    }
+
+    /// Whether the trace is a RAPID STD trace: read from STD, or converted
+    /// from it (the `seq` clock, which only STD traces have, survives every
+    /// conversion). Such a trace is a window of a Java run: its locks are
+    /// re-entrant monitors and its threads' ends are not recorded.
+    pub fn from_std(&self) -> bool {
+        self.format == SourceFormat::Std || self.header.clock == ClockUnit::Sequence
     }
 
     pub fn thread(&self, id: ThreadId) -> &ThreadInfo {

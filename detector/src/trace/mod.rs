@@ -1,64 +1,55 @@
 //! The one definition of lockscope's trace format (v1), its readers and its
 //! writers. The wire spec is `docs/trace-format.md`.
 //!
-//! - [`Event`] / [`EventKind`]: the in-memory event model.
-//! - [`TraceMeta`]: header and declaration tables events refer into.
-//! - [`EventSource`]: a streaming reader; [`open`] and [`from_reader`] detect
-//!   the format (JSON Lines, JSON document, RAPID STD; optionally gzipped)
-//!   from the content, never from the file name.
-//! - Writers: JSON Lines, JSON document, STD.
+//! The model, at the bottom:
+//! - [`Event`] / [`EventKind`] (`event`), with every event type's name and
+//!   code in one table, [`EventType`] (`event_type`).
+//! - [`TraceMeta`] (`meta`): header and declaration tables events refer into.
+//! - [`TraceError`] (`error`): what was wrong and where.
+//! - [`EventSource`] (`source`): a streaming reader.
+//!
+//! The encodings, each in its folder, on top of the model: `jsonl/` (JSON
+//! Lines, what the runtime writes), `json_doc/` (one JSON document),
+//! `std_format/` (RAPID STD text); `json/` is what the two JSON encodings
+//! share, `tables` what the readers of lockscope's own encodings share,
+//! `encode` the interface their writers implement, `input/` the byte-level
+//! input under the line-based readers.
+//!
+//! On top of the encodings: `convert/` ([`write_trace`], any source to any
+//! encoding) and `detect` ([`open`], [`from_reader`]: the format is told
+//! from the content, never from the file name). Each module imports only
+//! from the modules below it.
 
+mod binary;
 mod convert;
 mod detect;
+mod encode;
 mod error;
 mod event;
-mod intern;
-mod json_convert;
-mod json_decode;
+mod event_type;
+mod input;
+mod json;
 mod json_doc;
-mod json_event;
-mod json_fast;
-mod json_out;
-mod json_pos;
-mod json_scan;
-mod json_write;
 mod jsonl;
-mod lines;
-mod memory;
 mod meta;
-mod std_line;
-mod std_read;
-mod std_write;
-mod wire;
+mod output;
+mod source;
+mod std_format;
+mod tables;
 
+pub use binary::{BinaryReader, BinaryWriter, MAGIC as BINARY_MAGIC};
 pub use convert::{write_trace, write_trace_summary, OutputFormat, WriteSummary};
 pub use detect::{from_reader, open};
-pub use error::{Position, TraceError, TraceErrorKind};
+pub use error::{Position, TraceError, TraceErrorKind, MAX_RECORD_BYTES};
 pub use event::{
     BacktraceId, Event, EventKind, LockMode, NoteId, ObjId, PrimitiveKind, SiteId, ThreadId, VarId,
 };
-pub use json_doc::JsonDocReader;
-pub use json_write::{JsonDocWriter, JsonLinesWriter};
-pub use jsonl::JsonLinesReader;
-pub use memory::MemorySource;
+pub use event_type::EventType;
+pub use json_doc::{JsonDocReader, JsonDocWriter};
+pub use jsonl::{JsonLinesReader, JsonLinesWriter};
 pub use meta::{
     ClockUnit, FormatVersion, Header, Note, PrimitiveInfo, Site, SourceFormat, ThreadInfo,
     TraceMeta, VarInfo, FORMAT_NAME, FORMAT_VERSION,
 };
-pub use std_read::StdReader;
-
-/// A streaming trace reader.
-///
-/// Declarations (threads, primitives, variables, sites, ...) are added to
-/// [`meta`](EventSource::meta) as they are read, so after an event is
-/// returned every id it holds is valid in `meta()`.
-pub trait EventSource {
-    /// The tables read so far.
-    fn meta(&self) -> &TraceMeta;
-
-    /// The next event, `Ok(None)` at the end of the input.
-    ///
-    /// A truncated last line is not an error: it adds a warning to
-    /// [`TraceMeta::warnings`] and ends the stream.
-    fn next_event(&mut self) -> Result<Option<Event>, TraceError>;
-}
+pub use source::{EventSource, MemorySource};
+pub use std_format::StdReader;

@@ -1,9 +1,9 @@
-//! The contended rows' loop, shared by `locks.rs` and `floor.rs`: two
+//! The contended rows' loop of `locks.rs`: two
 //! threads taking one lock in turn, timed from the moment both start to
 //! the moment both are done.
 //!
-//! The two threads are started once per criterion sample, do their own
-//! set-up and one warm-up operation untimed, and run their operations in
+//! The two threads are started once per criterion sample, do one warm-up
+//! operation untimed, and run their operations in
 //! batches. A batch starts when both threads have arrived at a spin
 //! barrier of their own (a blocking barrier wakes its threads tens of
 //! microseconds apart, and one thread then ran most of a batch alone); each
@@ -54,19 +54,13 @@ impl<const OFFSET: usize, T> Deref for OnLine<OFFSET, T> {
 /// event pushes.
 pub const BATCH: u64 = 1_500;
 
-/// Two threads each doing `iters` operations `op`, after `setup(k)` and
-/// one untimed `op` on thread `k` (0 or 1); returns the time spent in the
-/// batches.
-pub fn two_threads(
-    iters: u64,
-    setup: &(dyn Fn(usize) + Sync),
-    op: &(dyn Fn() + Sync),
-    between: &dyn Fn(),
-) -> Duration {
+/// Two threads each doing `iters` operations `op`, after one untimed `op`;
+/// returns the time spent in the batches.
+pub fn two_threads(iters: u64, op: &(dyn Fn() + Sync), between: &dyn Fn()) -> Duration {
     let batches: Vec<u64> = (0..iters.div_ceil(BATCH))
         .map(|b| BATCH.min(iters - b * BATCH))
         .collect();
-    // Both threads and this one: set-up done; a batch's results are in;
+    // Both threads and this one: warmed up; a batch's results are in;
     // `between` has run.
     let ready = Barrier::new(3);
     let done = Barrier::new(3);
@@ -85,7 +79,6 @@ pub fn two_threads(
             let (batches, ready, done, resume) = (&batches, &ready, &done, &resume);
             let (arrived, spans, abort) = (&arrived, &spans, &abort);
             s.spawn(move || {
-                setup(k);
                 op();
                 ready.wait();
                 for (b, &n) in (1u64..).zip(batches) {

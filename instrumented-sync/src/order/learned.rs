@@ -39,12 +39,12 @@ use std::sync::Arc;
 use foldhash::{HashMap, HashSet};
 use lockscope_detector::graph::dynamic_order::DynamicOrder;
 use lockscope_detector::trace::{LockMode, PrimitiveKind};
-use parking_lot::Mutex;
 
 use super::report;
 use crate::held::HeldEntry;
 use crate::meta::PrimitiveMeta;
 use crate::policy::LiveFinding;
+use crate::raw::Mutex;
 use crate::thread_state::{Held, LockInfo};
 
 /// How an edge was taken (merged over every time it was taken).

@@ -5,7 +5,12 @@
 //!   name of the thread that started recording (a test's name under
 //!   `cargo test`), or the executable's name on the main thread, so every
 //!   test process writes its own file. A path that is an existing directory
-//!   or ends in `/` means `dir/lockscope-{pid}.jsonl`.
+//!   or ends in `/` means `dir/lockscope-{pid}.lsb`.
+//! - The file name picks the encoding: `*.jsonl` is JSON Lines (for people
+//!   and other tools), any other name lockscope's binary encoding (the
+//!   default: about a tenth of the bytes); a further `.zst` compresses it
+//!   with zstd (`trace.lsb.zst`, `trace.jsonl.zst`). Every reader detects
+//!   the encoding from the content.
 //! - `LOCKSCOPE_BACKTRACE=1` adds a symbolized backtrace to every event that
 //!   has a call site (expensive: tens of microseconds each).
 
@@ -66,14 +71,14 @@ pub fn env_path() -> Option<PathBuf> {
 }
 
 /// Expands `{pid}` and `{test}` in `template`; a directory means
-/// `dir/lockscope-{pid}.jsonl`.
+/// `dir/lockscope-{pid}.lsb`.
 pub fn expand(template: &str, pid: u32, test: &str) -> PathBuf {
     let text = template
         .replace("{pid}", &pid.to_string())
         .replace("{test}", test);
     let path = PathBuf::from(&text);
     if text.ends_with('/') || path.is_dir() {
-        path.join(format!("lockscope-{pid}.jsonl"))
+        path.join(format!("lockscope-{pid}.lsb"))
     } else {
         path
     }
@@ -144,11 +149,8 @@ mod tests {
     fn a_directory_gets_a_file_per_pid() {
         let dir = tempfile::tempdir().unwrap();
         let p = expand(dir.path().to_str().unwrap(), 7, "x");
-        assert_eq!(p, dir.path().join("lockscope-7.jsonl"));
-        assert_eq!(
-            expand("out/", 7, "x"),
-            PathBuf::from("out/lockscope-7.jsonl")
-        );
+        assert_eq!(p, dir.path().join("lockscope-7.lsb"));
+        assert_eq!(expand("out/", 7, "x"), PathBuf::from("out/lockscope-7.lsb"));
     }
 
     #[test]

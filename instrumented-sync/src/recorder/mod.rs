@@ -1,6 +1,8 @@
 //! The recorder: every instrumented operation becomes an [`Event`](lockscope_detector::trace::Event) of the
-//! detector's trace model, buffered per thread and written to one JSON Lines
-//! trace file.
+//! detector's trace model, buffered per thread and written to one trace
+//! file: lockscope's binary encoding by default, JSON Lines when the file
+//! is named `*.jsonl`, either compressed with zstd when the name ends in
+//! `.zst` (`trace.lsb`, `trace.jsonl`, `trace.lsb.zst`; see `file`).
 //!
 //! Turn it on with `LOCKSCOPE_TRACE=path` (see [`config`]) or in code with
 //! [`record_to`] / [`record_default`], which return a [`Recording`] guard
@@ -11,6 +13,10 @@
 //! notes through [`note`]). A process killed mid-run leaves a trace readable
 //! up to the last flush. A recording chosen in code ([`record_to`]) stops
 //! `LOCKSCOPE_TRACE` from starting another.
+//!
+//! A write error (a full disk) is reported on stderr when it happens; the
+//! trace keeps what was written before it and reads as truncated (a binary
+//! trace has no end record then). See `sink`.
 //!
 //! # Guarantees
 //! - Nothing recorded while the trace is open is lost (an event racing
@@ -40,6 +46,7 @@ pub mod config;
 
 mod clock;
 mod declared;
+mod file;
 mod local;
 mod obj;
 pub(crate) mod ring;

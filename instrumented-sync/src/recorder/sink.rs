@@ -1,6 +1,13 @@
-//! The one sink all threads' events go to: a JSON Lines file written with
-//! the detector's [`JsonLinesWriter`], behind one plain mutex (never an
-//! instrumented lock).
+//! The one sink all threads' events go to: a trace file written with the
+//! detector's writers ([`TraceFile`]: binary by default, JSON Lines for a
+//! `.jsonl` name), behind one plain mutex (never an instrumented lock).
+//!
+//! # Write errors
+//! The first failed write (a full disk, a file size limit) is reported on
+//! stderr when it happens, and nothing more is written: the file keeps
+//! what was written before it, and a binary trace lacks its end record, so
+//! readers say it is truncated. The error is returned again by every
+//! [`flush`](super::flush) and when the recording ends.
 //!
 //! # Declarations before use
 //! Threads, primitives, variables, sites and backtraces are written to the
@@ -42,19 +49,20 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, Write};
+use std::io;
 use std::panic::Location;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use lockscope_detector::trace::{
-    BacktraceId, Event, Header, JsonLinesWriter, Note, NoteId, ObjId, PrimitiveInfo, Site, SiteId,
-    ThreadId, ThreadInfo, VarId, VarInfo,
+    BacktraceId, Event, Header, Note, NoteId, ObjId, PrimitiveInfo, Site, SiteId, ThreadId,
+    ThreadInfo, VarId, VarInfo,
 };
-use parking_lot::Mutex;
 
 use super::declared::Declared;
+use super::file::TraceFile;
 use super::ring::{Raw, Ring};
+use crate::raw::Mutex;
 
 /// Every thread's ring; rings of exited threads are dropped once drained.
 static RINGS: Mutex<Vec<Arc<Ring>>> = Mutex::new(Vec::new());
@@ -88,7 +96,7 @@ pub struct RecordingStats {
 pub(crate) struct Sink {
     /// Buffered by the writer itself (64 KiB): a second `BufWriter`
     /// underneath copied every byte twice.
-    out: JsonLinesWriter<File>,
+    out: TraceFile,
     path: PathBuf,
     session: u32,
     /// Clock value at the start; written times are relative to it.
@@ -111,7 +119,8 @@ pub(crate) struct Sink {
     declared: Declared,
     /// Events dropped because they belong to a previous recording.
     stale: u64,
-    /// The first write error; reported when the recording ends.
+    /// The first write error: reported on stderr when it happens, and
+    /// again by every flush and when the recording ends.
     error: Option<io::Error>,
 }
 
@@ -135,8 +144,8 @@ pub(crate) fn open(path: &Path, session: u32, base: u64) -> io::Result<Option<Re
         std::fs::create_dir_all(dir).map_err(|e| annotate(e, "cannot create directory", dir))?;
     }
     let file = File::create(path).map_err(|e| annotate(e, "cannot create trace file", path))?;
-    let mut out = JsonLinesWriter::new(file);
-    out.header(&header())?;
+    let out = TraceFile::new(file, path, &header())
+        .map_err(|e| annotate(e, "cannot write trace file", path))?;
     let _writing = WRITING.lock();
     let mut sink = SINK.lock();
     let previous = sink.take().map(Sink::finish).transpose()?;
@@ -267,9 +276,16 @@ fn annotate(e: io::Error, what: &str, path: &Path) -> io::Error {
 }
 
 impl Sink {
+    /// Keeps the first write error, and says so on stderr right away.
     fn keep<T>(&mut self, r: io::Result<T>) {
-        if let Err(e) = r {
-            self.error.get_or_insert(e);
+        let Err(e) = r else { return };
+        if self.error.is_none() {
+            eprintln!(
+                "lockscope: writing trace {}: {e}; the trace is cut here (nothing recorded \
+                 from now on reaches it) and will read as truncated",
+                self.path.display()
+            );
+            self.error = Some(e);
         }
     }
 
@@ -432,8 +448,10 @@ impl Sink {
     fn finish(mut self) -> io::Result<RecordingStats> {
         self.write_all();
         self.flush_file()?;
-        let mut file = self.out.into_inner()?;
-        file.flush()?;
+        let path = self.path.clone();
+        self.out
+            .finish()
+            .map_err(|e| annotate(e, "cannot finish trace", &path))?;
         Ok(RecordingStats {
             path: self.path,
             events: self.events,

@@ -12,10 +12,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lock_api::{RawCondvar as _, RawMutex as _, RawMutexTimed as _};
 use lockscope_detector::trace::LockMode;
-use parking_lot::Mutex;
 
+use crate::raw::Mutex;
 use crate::thread_state::{Held, LockInfo};
 
 /// What a blocked thread waits for (an owned copy of [`crate::live::Wait`]).
@@ -36,8 +35,8 @@ pub enum WaitDesc {
 /// two, and a notify sent then would be lost).
 #[derive(Clone, Copy, Debug)]
 pub struct CondvarWait {
-    condvar: *const parking_lot::RawCondvar,
-    mutex: *const parking_lot::RawMutex,
+    condvar: *const crate::raw::RawCondvar,
+    mutex: *const crate::raw::RawMutex,
 }
 
 // SAFETY: the pointers are dereferenced only by `Slot::wake_condvar_wait`,
@@ -52,7 +51,7 @@ impl CondvarWait {
     /// Both must stay alive until the calling thread has withdrawn the wait
     /// from its slot ([`Slot::set_condvar_wait`] with `None`), which it must
     /// do before its wait on them returns.
-    pub unsafe fn new(condvar: &parking_lot::RawCondvar, mutex: &parking_lot::RawMutex) -> Self {
+    pub unsafe fn new(condvar: &crate::raw::RawCondvar, mutex: &crate::raw::RawMutex) -> Self {
         CondvarWait { condvar, mutex }
     }
 }
@@ -127,11 +126,11 @@ impl Slot {
             // SAFETY: the waiter withdraws `w` under this lock before its
             // wait returns, so both primitives are alive while it is held.
             let (condvar, mutex) = unsafe { (&*w.condvar, &*w.mutex) };
-            let locked = mutex.try_lock_for(Duration::from_millis(5));
+            let locked = mutex.try_lock_until(Instant::now().checked_add(Duration::from_millis(5)));
             condvar.notify_all();
-            if let Some(guard) = locked {
+            if locked {
                 // SAFETY: taken just above, by this thread.
-                unsafe { mutex.unlock(guard) };
+                unsafe { mutex.unlock() };
             }
         }
     }
