@@ -50,6 +50,7 @@ mod clocks;
 mod edges;
 mod grade;
 mod graph;
+mod held;
 mod merge;
 mod patterns;
 mod render;
@@ -85,7 +86,15 @@ pub struct LockOrder {
     /// The lock cycles reported, as merged lock ids.
     reported: Vec<Vec<u32>>,
     limits: Vec<String>,
+    /// Requests of this trace made holding more than [`MAX_HELD`] locks.
+    deep: u64,
+    /// Reused for each request's held set.
+    scratch: Vec<(u32, LockMode)>,
 }
+
+/// Most held locks a request adds edges from (the innermost): a thread
+/// nesting `d` locks adds `d` edges per acquisition, `d^2` in all.
+pub const MAX_HELD: usize = 256;
 
 impl Default for LockOrder {
     fn default() -> Self {
@@ -98,6 +107,8 @@ impl Default for LockOrder {
             merged: merge::Merged::default(),
             reported: Vec::new(),
             limits: Vec::new(),
+            deep: 0,
+            scratch: Vec::new(),
         }
     }
 }
@@ -117,35 +128,53 @@ impl LockOrder {
     }
 
     /// Adds the edges `held -> req.obj` of thread `t` holding what
-    /// `state` says (the state before the request or acquisition).
+    /// `state` says (the state before the request or acquisition): from
+    /// each held lock, or from the innermost [`MAX_HELD`] when it holds
+    /// more.
     fn add_edges(&mut self, cx: &Context<'_>, state: &ThreadState, t: ThreadId, req: Request) {
         let is_lock = |o: ObjId| cx.meta.primitive(o).kind.is_lock();
         if state.holding(req.obj).is_some() || !is_lock(req.obj) {
             return;
         }
-        let mut held: Vec<(u32, LockMode)> = state
-            .held
-            .iter()
-            .filter(|h| is_lock(h.obj))
-            .map(|h| (h.obj.0, h.mode))
-            .collect();
-        if held.is_empty() {
+        let mut held = std::mem::take(&mut self.scratch);
+        held.clear();
+        held.extend(
+            state
+                .held
+                .iter()
+                .filter(|h| is_lock(h.obj))
+                .map(|h| (h.obj.0, h.mode)),
+        );
+        held.sort_unstable_by_key(|h| h.0);
+        let (n, id) = (held.len(), self.edges.held.intern(&held));
+        self.scratch = held;
+        if n == 0 {
             return;
         }
-        held.sort_unstable_by_key(|h| h.0);
+        let Some(held) = id else {
+            self.edges.dropped += n as u64;
+            return;
+        };
+        self.deep += u64::from(n > MAX_HELD);
         let clock = self.clocks.snapshot(t, cx.index);
-        for h in state.held.iter().filter(|h| is_lock(h.obj)) {
+        let innermost = state
+            .held
+            .iter()
+            .rev()
+            .filter(|h| is_lock(h.obj))
+            .take(MAX_HELD);
+        for h in innermost {
             let rep = Rep {
                 from: h.obj.0,
                 to: req.obj.0,
                 trace: cx.trace as u32,
                 thread: t.0,
-                held: held.clone(),
+                held,
                 mode_from: h.mode,
                 mode_to: req.mode,
                 site_from: h.site.map_or(NO_SITE, |s| s.0),
                 site_to: req.site.map_or(NO_SITE, |s| s.0),
-                instances: Vec::new(),
+                instances: Default::default(),
                 count: 0,
             };
             let instance = Instance {
@@ -278,19 +307,28 @@ impl Analysis for LockOrder {
         self.limits.extend(cut.messages(name));
         if edges.dropped > 0 {
             self.limits.push(format!(
-                "{name}: {} distinct lock-order edges were not kept (more than {} per lock pair)",
+                "{name}: {} distinct lock-order edges were not kept (more than {} per lock pair, \
+                 or {} in all)",
                 edges.dropped,
-                edges::MAX_REPS_PER_PAIR
+                edges::MAX_REPS_PER_PAIR,
+                edges::MAX_REPS
             ));
         }
         let cuts = clocks.cuts();
-        if cuts.merged() + cuts.joined_gone > 0 {
+        if cuts.any() && edges.all().next().is_some() {
             self.limits.push(format!(
-                "{name}: more than {} threads were forked and not joined at once; the fork/join \
-                 order of {} threads was merged into others' (this can drop a pattern as \
-                 ordered by fork/join)",
+                "{name}: more than {} threads were forked and not joined at once; {} threads \
+                 took over the fork/join clock slot of a thread not known to have ended (this \
+                 can drop a pattern as ordered by fork/join)",
                 clocks::MAX_SLOTS,
-                cuts.merged() + cuts.joined_gone
+                (cuts.inexact + cuts.joined_gone).max(1)
+            ));
+        }
+        if self.deep > 0 {
+            self.limits.push(format!(
+                "{name}: {} acquisition(s) were made holding more than {MAX_HELD} locks; only \
+                 the innermost {MAX_HELD} gave lock-order edges",
+                std::mem::take(&mut self.deep)
             ));
         }
         if grader.out_of_window > 0 {
@@ -313,7 +351,7 @@ impl Analysis for LockOrder {
                 .collect();
             self.reported.push(cycle);
         }
-        self.merged.add_trace(cx, &edges, clocks, trust);
+        self.merged.add_trace(cx, edges, clocks, trust);
         for (grade, views) in patterns.into_values() {
             let f = render::finding(views, grade, Vec::new(), distrust.clone());
             found.add(f);

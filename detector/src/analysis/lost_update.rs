@@ -89,6 +89,10 @@ pub struct LostUpdates {
     /// unknown, else `u32::MAX`).
     found: std::collections::HashMap<(u32, u32, u32), FindingId>,
     site_hashes: SiteHashes,
+    /// Occurrences of (read site, write site) pairs past
+    /// [`super::MAX_DISTINCT`] in this trace, not kept.
+    unkept: u64,
+    limits: Vec<String>,
 }
 
 impl LostUpdates {
@@ -154,6 +158,7 @@ impl LostUpdates {
                 let tuple = tuple_of([site(r1), site(w2), site(w1)]);
                 found.again(id, tuple, || steps(cx.meta, v, (r1, w2, w1)));
             }
+            None if self.found.len() >= super::MAX_DISTINCT => self.unkept += 1,
             None => {
                 let id = found.add(finding(cx.meta, v, (r1, w2, w1)));
                 self.found.insert(key, id);
@@ -251,11 +256,26 @@ impl Analysis for LostUpdates {
         }
     }
 
-    fn end_trace(&mut self, _cx: &Context<'_>, _found: &mut Findings) {
+    fn end_trace(&mut self, cx: &Context<'_>, _found: &mut Findings) {
+        if self.unkept > 0 {
+            self.limits.push(super::unkept_message(
+                "lost_update",
+                cx.trace_name,
+                "(read site, write site) pairs",
+                std::mem::take(&mut self.unkept),
+            ));
+        }
         self.last_write.clear();
         self.pending.clear();
         self.found.clear();
         self.site_hashes.clear();
+    }
+
+    fn finish(&mut self, _config: &super::Config, _found: &mut Findings) -> super::Finished {
+        super::Finished {
+            limits: std::mem::take(&mut self.limits),
+            ..super::Finished::default()
+        }
     }
 }
 

@@ -92,6 +92,9 @@ pub struct Races {
     /// variable first when a site is unknown, else `u32::MAX`).
     seen: HashMap<(u32, u32, u32), FindingId>,
     site_hashes: SiteHashes,
+    /// Occurrences of racy site pairs past [`super::MAX_DISTINCT`] in this
+    /// trace, not kept.
+    unkept: u64,
     limits: Vec<String>,
 }
 
@@ -171,6 +174,7 @@ impl Races {
                 ]);
                 found.again(id, tuple, || race.steps(cx.meta));
             }
+            None if self.seen.len() >= super::MAX_DISTINCT => self.unkept += 1,
             None => {
                 let id = found.add(race.into_finding(cx.meta));
                 self.seen.insert(key, id);
@@ -222,13 +226,13 @@ impl Races {
     fn cuts(&self, name: &str) -> Vec<String> {
         let c = self.clocks.cuts();
         let mut out = Vec::new();
-        if c.merged() > 0 {
+        if c.retired + c.inexact > 0 {
             out.push(format!(
-                "data_race: {name}: more than {} threads were alive at once; {} thread \
-                 histories were merged into others' (this can hide races with them, never \
-                 invent one)",
+                "data_race: {name}: more than {} threads were alive at once; {} threads took over \
+                 the clock slot of a thread not known to have ended (this can hide races \
+                 between them, never invent one)",
                 clocks::MAX_SLOTS,
-                c.merged()
+                c.inexact.max(1)
             ));
         }
         if c.joined_gone > 0 {
@@ -283,6 +287,14 @@ impl Analysis for Races {
             self.limits.push(limit);
         }
         self.limits.extend(self.cuts(cx.trace_name));
+        if self.unkept > 0 {
+            self.limits.push(super::unkept_message(
+                "data_race",
+                cx.trace_name,
+                "racy site pairs",
+                std::mem::take(&mut self.unkept),
+            ));
+        }
         self.started = false;
         self.clocks = Clocks::default();
         self.vars.clear();

@@ -55,7 +55,9 @@ impl Sections {
         let i = match per_lock.threads.iter().position(|(t, _)| *t == thread) {
             Some(i) => i,
             None => {
-                per_lock.threads.push((thread, VecDeque::new()));
+                // Most locks are taken by one thread: no room for four.
+                per_lock.threads.reserve_exact(1);
+                per_lock.threads.push((thread, VecDeque::with_capacity(1)));
                 per_lock.threads.len() - 1
             }
         };

@@ -20,6 +20,7 @@ use crate::trace::TraceError;
 pub fn graph(inputs: Vec<Input<'_>>, config: &Config) -> Result<Graph, TraceError> {
     let mut analysis = LockOrder::without_feasibility();
     run(inputs, config, &mut [&mut analysis])?;
+    analysis.merged.settle();
     Ok(draw(&analysis.merged, &analysis.reported))
 }
 

@@ -14,12 +14,15 @@
 //!
 //! # Performance
 //! Memory is the merged edge store (bounded per lock pair, as for one
-//! trace) plus each trace's fork/join snapshots.
+//! trace) plus each trace's fork/join snapshots. The last trace's edges
+//! are folded in only when another trace comes or the graph is drawn, so
+//! a single trace's edges are never held twice.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::clocks::ForkJoin;
-use super::edges::{EdgeStore, Rep, NO_SITE};
+use super::edges::{EdgeStore, HeldId, Rep, NO_SITE};
 use super::render;
 use super::search::search;
 use crate::analysis::{names, Config, Context, Finished};
@@ -43,7 +46,19 @@ pub struct Merged {
     pub(super) threads: Vec<(String, usize, ThreadId)>,
     /// Per trace: name, fork/join clocks and whether they are trusted.
     pub(super) traces: Vec<(String, ForkJoin, bool)>,
+    /// The edges of every trace but the last one added ([`Merged::settle`]
+    /// folds that one in).
     pub(super) edges: EdgeStore,
+    /// The last trace's edges, with its ids mapped to the merged ones.
+    pending: Option<(EdgeStore, Maps)>,
+}
+
+/// One trace's lock, site and thread ids, mapped to the merged ones.
+#[derive(Debug, Default)]
+struct Maps {
+    locks: HashMap<u32, u32>,
+    sites: HashMap<u32, u32>,
+    threads: HashMap<u32, u32>,
 }
 
 fn intern(
@@ -85,40 +100,77 @@ impl Merged {
         intern(&mut self.site_ids, &mut self.sites, text.clone(), text)
     }
 
-    /// Folds trace `cx.trace`'s edges into the merged graph.
-    pub fn add_trace(
-        &mut self,
-        cx: &Context<'_>,
-        edges: &EdgeStore,
-        clocks: ForkJoin,
-        trust: bool,
-    ) {
-        let mut thread_ids: HashMap<u32, u32> = HashMap::new();
+    /// Takes trace `cx.trace`'s edges into the merged graph. Their lock,
+    /// site and thread ids are mapped now, while the trace's tables are at
+    /// hand; the edges themselves are folded in when another trace comes
+    /// (or the graph is drawn), so one trace's edges are never held twice.
+    pub fn add_trace(&mut self, cx: &Context<'_>, edges: EdgeStore, clocks: ForkJoin, trust: bool) {
+        self.settle();
+        let mut maps = Maps::default();
+        let mut seen_held = HashSet::new();
         for rep in edges.all() {
-            let thread = *thread_ids.entry(rep.thread).or_insert_with(|| {
+            maps.threads.entry(rep.thread).or_insert_with(|| {
                 let t = ThreadId(rep.thread);
                 let name = cx.meta.thread(t).display_name().to_owned();
                 self.threads.push((name, cx.trace, t));
                 self.threads.len() as u32 - 1
             });
-            let mut held: Vec<_> = rep
-                .held
-                .iter()
-                .map(|&(l, m)| (self.lock(cx.trace, cx.meta, l), m))
-                .collect();
-            held.sort_unstable_by_key(|h| h.0);
+            let held: &[_] = if seen_held.insert(rep.held) {
+                edges.held(rep.held)
+            } else {
+                &[]
+            };
+            let locks = [rep.from, rep.to].into_iter();
+            for l in locks.chain(held.iter().map(|h| h.0)) {
+                if let Entry::Vacant(e) = maps.locks.entry(l) {
+                    e.insert(self.lock(cx.trace, cx.meta, l));
+                }
+            }
+            for s in [rep.site_from, rep.site_to] {
+                if let Entry::Vacant(e) = maps.sites.entry(s) {
+                    e.insert(self.site(cx.meta, s));
+                }
+            }
+        }
+        self.pending = Some((edges, maps));
+        self.traces.push((cx.trace_name.to_owned(), clocks, trust));
+    }
+
+    /// Folds the edges of the last trace added into the merged graph.
+    pub fn settle(&mut self) {
+        let Some((edges, maps)) = self.pending.take() else {
+            return;
+        };
+        let mut held_ids: HashMap<HeldId, HeldId> = HashMap::new();
+        for rep in edges.all() {
+            let held = match held_ids.get(&rep.held) {
+                Some(&id) => id,
+                None => {
+                    let mut held: Vec<_> = edges
+                        .held(rep.held)
+                        .iter()
+                        .map(|&(l, m)| (maps.locks[&l], m))
+                        .collect();
+                    held.sort_unstable_by_key(|h| h.0);
+                    let Some(id) = self.edges.held.intern(&held) else {
+                        self.edges.dropped += 1;
+                        continue;
+                    };
+                    held_ids.insert(rep.held, id);
+                    id
+                }
+            };
             let merged = Rep {
-                from: self.lock(cx.trace, cx.meta, rep.from),
-                to: self.lock(cx.trace, cx.meta, rep.to),
-                thread,
+                from: maps.locks[&rep.from],
+                to: maps.locks[&rep.to],
+                thread: maps.threads[&rep.thread],
                 held,
-                site_from: self.site(cx.meta, rep.site_from),
-                site_to: self.site(cx.meta, rep.site_to),
+                site_from: maps.sites[&rep.site_from],
+                site_to: maps.sites[&rep.site_to],
                 ..rep.clone()
             };
             self.edges.add_rep(merged);
         }
-        self.traces.push((cx.trace_name.to_owned(), clocks, trust));
     }
 
     /// Adds the cross-trace findings to `out`; returns the limits hit and
@@ -128,6 +180,7 @@ impl Merged {
         if self.traces.len() < 2 {
             return (done, Vec::new());
         }
+        self.settle();
         type Found = (Vec<SeenEdge>, Vec<usize>);
         let mut found: BTreeMap<Vec<(u32, u32, u32)>, Found> = BTreeMap::new();
         let cut = search(&self.edges, config, &mut |chosen| {
@@ -219,5 +272,47 @@ impl Merged {
             mode_to: mode(r.to, r.mode_to),
             count: r.count,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::testkit::TraceBuilder;
+    use crate::analysis::{analyze, Config, Input};
+    use crate::finding::FindingKind::PotentialDeadlock;
+
+    fn run(one: &TraceBuilder, two: &TraceBuilder) -> crate::report::Report {
+        let inputs = vec![
+            Input {
+                name: "one".into(),
+                source: Box::new(one.source()),
+            },
+            Input {
+                name: "two".into(),
+                source: Box::new(two.source()),
+            },
+        ];
+        analyze(inputs, &Config::default()).expect("in memory")
+    }
+
+    /// A trace whose thread holds `gate`, then takes `x` and `y`.
+    fn nested(gate: Option<&str>, x: &str, y: &str) -> TraceBuilder {
+        let mut b = TraceBuilder::lockscope();
+        for (l, s) in [("G", "g.rs:1:1"), ("A", "a.rs:1:1"), ("B", "b.rs:1:1")] {
+            b.created_at(l, s);
+        }
+        if let Some(g) = gate {
+            b.lock("T1", g, "0");
+        }
+        b.lock("T1", x, "1").lock("T1", y, "2");
+        b
+    }
+
+    #[test]
+    fn a_gate_lock_held_in_both_traces_keeps_the_split_inversion_out() {
+        let found =
+            |gate| run(&nested(gate, "A", "B"), &nested(gate, "B", "A")).count(PotentialDeadlock);
+        assert_eq!(found(None), 1);
+        assert_eq!(found(Some("G")), 0);
     }
 }
