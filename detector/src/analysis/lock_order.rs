@@ -56,7 +56,9 @@ mod patterns;
 mod render;
 mod search;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use hashbrown::HashMap;
 
 use super::feasibility::Recorder;
 use super::{Analysis, Config, Context, Finished};

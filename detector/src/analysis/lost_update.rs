@@ -21,15 +21,20 @@
 //!
 //! # Performance
 //! Nothing for events that access no tracked variable. An access is an
-//! index into the per-variable latest writes (16 bytes each) and one hash
-//! look-up in its thread's pending reads (a read not yet followed by a
-//! write of the same thread to the same variable: 16 bytes each). A
+//! index into the per-variable latest writes (16 bytes each) and one look-up
+//! in its thread's pending reads (a read not yet followed by a write of the
+//! same thread to the same variable; a hash map, or a vector by variable
+//! once they are dense: `reads`). A
 //! thread's pending reads are dropped when it exits, since no write of its
 //! own can follow them. 20k variables read by 8 threads take at most 3 MB.
 //! A lost update already found (same read site and write site) is one hash
 //! lookup and a count; memory grows with distinct findings only.
 
 use hashbrown::HashMap;
+
+mod reads;
+
+use reads::{Read, Reads};
 
 use super::names::{self, SiteHashes};
 use super::{Analysis, Context};
@@ -69,25 +74,17 @@ impl Access {
     }
 }
 
-/// A read not yet followed by a write of its thread to the same variable:
-/// its trace index and site.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Read {
-    index: u64,
-    site: u32,
-}
-
 /// See the module docs.
 #[derive(Debug, Default)]
 pub struct LostUpdates {
     /// Per variable: its latest write.
     last_write: Vec<Access>,
     /// Per thread: its pending reads, by variable.
-    pending: Vec<HashMap<u32, Read>>,
+    pending: Vec<Reads>,
     /// (read site, write site), the bug a fingerprint names -> its
     /// finding, in this trace (with the variable first when a site is
     /// unknown, else `u32::MAX`).
-    found: std::collections::HashMap<(u32, u32, u32), FindingId>,
+    found: HashMap<(u32, u32, u32), FindingId>,
     site_hashes: SiteHashes,
     /// Occurrences of (read site, write site) pairs past
     /// [`super::MAX_DISTINCT`] in this trace, not kept.
@@ -100,10 +97,10 @@ impl LostUpdates {
         LostUpdates::default()
     }
 
-    fn pending(&mut self, t: u32) -> &mut HashMap<u32, Read> {
+    fn pending(&mut self, t: u32) -> &mut Reads {
         let i = t as usize;
         if self.pending.len() <= i {
-            self.pending.resize_with(i + 1, HashMap::default);
+            self.pending.resize_with(i + 1, Reads::default);
         }
         &mut self.pending[i]
     }
@@ -118,7 +115,7 @@ impl LostUpdates {
 
     /// Removes and returns `t`'s pending read of `v`.
     fn take_read(&mut self, t: u32, v: VarId) -> Option<Access> {
-        let read = self.pending.get_mut(t as usize)?.remove(&v.0)?;
+        let read = self.pending.get_mut(t as usize)?.take(v.0)?;
         Some(Access {
             index: read.index,
             thread: t,
@@ -231,7 +228,7 @@ impl Analysis for LostUpdates {
             if ev.kind == EventKind::ThreadExit {
                 // Its reads can no longer be followed by its writes.
                 if let Some(p) = self.pending.get_mut(ev.thread.index()) {
-                    *p = HashMap::default();
+                    *p = Reads::default();
                 }
             }
             return;

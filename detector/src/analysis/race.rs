@@ -62,7 +62,7 @@
 //! [`Config::trust_fork_join`]: super::Config::trust_fork_join
 //! [`Report::limits`]: crate::report::Report::limits
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 use super::names::SiteHashes;
 use super::{Analysis, Context, Finished};

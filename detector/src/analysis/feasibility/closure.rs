@@ -5,7 +5,7 @@
 //! with no event in the window is wholly before it, so every event it
 //! has is in the closure already.
 
-use std::collections::HashSet;
+use hashbrown::HashSet;
 
 use super::sections::OPEN;
 use super::{Loc, Need, Recorder, Verdict, NONE};

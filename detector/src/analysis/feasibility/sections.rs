@@ -13,7 +13,9 @@
 //! 16 bytes per section in the window plus one entry per (lock, thread)
 //! with a section in it and per lock with one.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use hashbrown::HashMap;
 
 /// "No position": a section not yet released.
 pub(super) const OPEN: u32 = u32::MAX;

@@ -19,7 +19,7 @@
 //! [`MAX_REPS`] representatives of about 150 bytes, plus the distinct held
 //! sets, never growing with events.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 pub use super::held::{HeldId, HeldSets};
 use crate::trace::LockMode;
