@@ -166,10 +166,17 @@ impl Replay {
             EventKind::EventWait { obj } => self.block(ev, index, WaitTarget::Event { obj }),
             EventKind::BarrierWait { obj } => self.block(ev, index, WaitTarget::Barrier { obj }),
             EventKind::JoinRequest { child } => self.block(ev, index, WaitTarget::Join { child }),
-            EventKind::EventWoken { .. }
-            | EventKind::BarrierPassed { .. }
-            | EventKind::Join { .. } => self.thread_mut(t).blocked = None,
-            EventKind::ThreadExit => self.thread_mut(t).exited = true,
+            EventKind::EventWoken { .. } | EventKind::BarrierPassed { .. } => {
+                self.thread_mut(t).blocked = None;
+            }
+            EventKind::Join { child } => {
+                self.thread_mut(t).blocked = None;
+                self.ended(child);
+            }
+            EventKind::ThreadExit => {
+                self.thread_mut(t).exited = true;
+                self.ended(t);
+            }
             EventKind::ThreadStart { .. }
             | EventKind::Fork { .. }
             | EventKind::Notify { .. }
@@ -179,6 +186,17 @@ impl Replay {
             | EventKind::Begin
             | EventKind::End
             | EventKind::Note { .. } => {}
+        }
+    }
+
+    /// `t` ran to its end (it exited or was joined): a test suite runs
+    /// hundreds of thousands of threads, so its held list's memory is given
+    /// back.
+    fn ended(&mut self, t: ThreadId) {
+        if let Some(state) = self.threads.get_mut(t.index()) {
+            if state.held.is_empty() {
+                state.held = Vec::new();
+            }
         }
     }
 

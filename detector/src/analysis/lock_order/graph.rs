@@ -84,7 +84,7 @@ fn display_names(m: &Merged) -> Vec<String> {
         .map(|(name, (key, local))| match (uses[name.as_str()], local) {
             (1, _) => name.clone(),
             (_, Some(t)) => format!("{}:{name}", m.traces[*t].0),
-            (_, None) => key.clone(),
+            (_, None) => key.to_string(),
         })
         .collect()
 }

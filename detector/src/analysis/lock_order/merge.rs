@@ -20,6 +20,7 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use super::clocks::ForkJoin;
 use super::edges::{EdgeStore, HeldId, Rep, NO_SITE};
@@ -34,12 +35,14 @@ use crate::trace::{ObjId, PrimitiveKind, ThreadId, TraceMeta};
 #[derive(Debug, Default)]
 pub struct Merged {
     // Read by `super::graph`, which draws it.
-    pub(super) lock_ids: HashMap<String, u32>,
+    /// Identity key -> global lock; the key is shared with `lock_keys`
+    /// (a trace can have a million locks, each with its own key).
+    pub(super) lock_ids: HashMap<Arc<str>, u32>,
     pub(super) lock_names: Vec<String>,
     pub(super) lock_kinds: Vec<PrimitiveKind>,
     /// Per global lock: its identity key, and the trace it belongs to when
     /// it has no creation site (a lock of that trace only).
-    pub(super) lock_keys: Vec<(String, Option<usize>)>,
+    pub(super) lock_keys: Vec<(Arc<str>, Option<usize>)>,
     pub(super) site_ids: HashMap<String, u32>,
     pub(super) sites: Vec<String>,
     /// Per global thread: display name in its trace, trace, local id.
@@ -83,12 +86,15 @@ impl Merged {
             // program): the name alone would merge unrelated locks.
             None => (format!("{}#{trace}", p.display_name()), Some(trace)),
         };
-        let name = p.display_name().to_owned();
-        let id = intern(&mut self.lock_ids, &mut self.lock_names, key.clone(), name);
-        if self.lock_kinds.len() <= id as usize {
-            self.lock_kinds.push(p.kind);
-            self.lock_keys.push((key, local));
+        if let Some(&id) = self.lock_ids.get(key.as_str()) {
+            return id;
         }
+        let id = self.lock_names.len() as u32;
+        let key: Arc<str> = key.into();
+        self.lock_ids.insert(Arc::clone(&key), id);
+        self.lock_names.push(p.display_name().to_owned());
+        self.lock_kinds.push(p.kind);
+        self.lock_keys.push((key, local));
         id
     }
 
