@@ -84,6 +84,7 @@ fn kind_of(op: &Op, threads: &[ThreadId], objs: &[ObjId], vars: &[VarId]) -> Eve
         13 => EventKind::CondWait {
             condvar: o,
             mutex: o2,
+            timed: op.flag,
         },
         14 => EventKind::CondWoken {
             condvar: o,
@@ -105,7 +106,10 @@ fn kind_of(op: &Op, threads: &[ThreadId], objs: &[ObjId], vars: &[VarId]) -> Eve
         },
         18 => EventKind::EventSet { obj: o },
         19 => EventKind::EventClear { obj: o },
-        20 => EventKind::EventWait { obj: o },
+        20 => EventKind::EventWait {
+            obj: o,
+            timed: op.flag,
+        },
         21 => EventKind::EventWoken {
             obj: o,
             timed_out: op.flag,

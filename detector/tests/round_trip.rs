@@ -295,6 +295,7 @@ fn arb_meta() -> impl Strategy<Value = TraceMeta> {
                     site_ref(),
                     any::<Option<u32>>(),
                     any::<Option<u64>>(),
+                    prop::option::of(text()),
                 ),
                 1..6,
             );
@@ -328,14 +329,17 @@ fn arb_meta() -> impl Strategy<Value = TraceMeta> {
                 meta.primitives = prims
                     .into_iter()
                     .enumerate()
-                    .map(|(i, (kind, name, site, permits, rank))| PrimitiveInfo {
-                        label: label(i, 2),
-                        kind,
-                        name,
-                        site,
-                        permits,
-                        rank,
-                    })
+                    .map(
+                        |(i, (kind, name, site, permits, rank, class))| PrimitiveInfo {
+                            label: label(i, 2),
+                            kind,
+                            name,
+                            site,
+                            permits,
+                            rank,
+                            class,
+                        },
+                    )
                     .collect();
                 meta.vars = vars
                     .into_iter()
@@ -412,6 +416,7 @@ fn arb_events_over(meta: &TraceMeta) -> impl Strategy<Value = Vec<Event>> {
                 11 => K::CondWait {
                     condvar: a,
                     mutex: b,
+                    timed: flag,
                 },
                 12 => K::CondWoken {
                     condvar: a,
@@ -430,7 +435,10 @@ fn arb_events_over(meta: &TraceMeta) -> impl Strategy<Value = Vec<Event>> {
                 15 => K::SemReleased { obj: a, permits: n },
                 16 => K::EventSet { obj: a },
                 17 => K::EventClear { obj: a },
-                18 => K::EventWait { obj: a },
+                18 => K::EventWait {
+                    obj: a,
+                    timed: flag,
+                },
                 19 => K::EventWoken {
                     obj: a,
                     timed_out: flag,

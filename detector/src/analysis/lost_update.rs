@@ -13,6 +13,12 @@
 //! lock are still a lost update (no data race, still a wrong result). The
 //! seeds' 100 threads doing `temp = x; sleep; x = temp - 1` give 99.
 //!
+//! A lost update is graded confirmed, or unconfirmed (a warning) when one
+//! of its two threads is one lockscope did not see start or join (see
+//! `unseen`): its start or join may order the other thread's write between
+//! the read and the overwrite, which makes the overwrite the program's
+//! sequential logic rather than a race.
+//!
 //! A lost update is a [`Finding`] with three steps. The fingerprint is the
 //! sites of the read and of the overwriting write, not the threads or the
 //! variable (the variable too when a site is unknown): the seed's 99 lost
@@ -37,8 +43,11 @@ mod reads;
 use reads::{Read, Reads};
 
 use super::names::{self, SiteHashes};
+use super::unseen::Unseen;
 use super::{Analysis, Context};
-use crate::finding::{tuple_of, Detail, Finding, FindingId, FindingKind, Findings, Role, Step};
+use crate::finding::{
+    tuple_of, Detail, Finding, FindingId, FindingKind, Findings, Grade, Role, Step,
+};
 use crate::trace::{Event, EventKind, SiteId, ThreadId, TraceMeta, VarId};
 
 /// One access: which event, who, where. 16 bytes; `thread == NO_THREAD`
@@ -90,6 +99,7 @@ pub struct LostUpdates {
     /// [`super::MAX_DISTINCT`] in this trace, not kept.
     unkept: u64,
     limits: Vec<String>,
+    unseen: Unseen,
 }
 
 impl LostUpdates {
@@ -149,15 +159,27 @@ impl LostUpdates {
             u32::MAX
         };
         let key = (per_var, r1.site, w1.site);
+        let unseen = self.unseen.between(w1.thread(), w2.thread());
         match self.found.get(&key) {
             Some(&id) => {
+                if unseen.is_none() {
+                    found.regrade(id, Grade::Confirmed, None);
+                }
                 let mut site = |a: Access| self.site_hashes.get(cx.meta, a.site());
                 let tuple = tuple_of([site(r1), site(w2), site(w1)]);
                 found.again(id, tuple, || steps(cx.meta, v, (r1, w2, w1)));
             }
             None if self.found.len() >= super::MAX_DISTINCT => self.unkept += 1,
             None => {
-                let id = found.add(finding(cx.meta, v, (r1, w2, w1)));
+                let mut f = finding(cx.meta, v, (r1, w2, w1));
+                f = match unseen {
+                    Some(t) => {
+                        f.unseen_thread = Some(names::thread(cx.meta, t));
+                        f.graded(Grade::Unconfirmed)
+                    }
+                    None => f.graded(Grade::Confirmed),
+                };
+                let id = found.add(f);
                 self.found.insert(key, id);
             }
         }
@@ -224,6 +246,7 @@ fn steps(meta: &TraceMeta, v: VarId, (r1, w2, w1): Lost) -> Vec<Step> {
 
 impl Analysis for LostUpdates {
     fn on_event(&mut self, cx: &Context<'_>, ev: &Event, found: &mut Findings) {
+        self.unseen.on_event(cx, ev);
         let Some(var) = ev.kind.var() else {
             if ev.kind == EventKind::ThreadExit {
                 // Its reads can no longer be followed by its writes.
@@ -266,6 +289,7 @@ impl Analysis for LostUpdates {
         self.pending.clear();
         self.found.clear();
         self.site_hashes.clear();
+        self.unseen.clear();
     }
 
     fn finish(&mut self, _config: &super::Config, _found: &mut Findings) -> super::Finished {

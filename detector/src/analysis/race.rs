@@ -10,7 +10,20 @@
 //! - condvar `notify` -> the woken thread (unless the wait timed out);
 //! - event `set` -> a thread woken from waiting for it (unless timed out);
 //! - semaphore release -> a later acquisition;
-//! - barrier: every thread arriving -> every thread passing.
+//! - barrier: every thread arriving -> every thread passing;
+//! - `update` (`Tracked::update`, an atomic read-modify-write) -> the next
+//!   `update` of the same variable: updates of one variable are totally
+//!   ordered and each synchronizes with the next, as acquire-release
+//!   read-modify-writes of one atomic do. Two updates never race; an
+//!   update and a plain `get`/`set` of another thread still do unless
+//!   something else orders them.
+//!
+//! A race is graded confirmed when the trace shows every edge that could
+//! order its two accesses, and unconfirmed (a warning) when one of its
+//! threads is one lockscope did not see start or join (see `unseen`): a
+//! `std::thread` child, a test harness thread (unless it started the other
+//! through lockscope). The finding names that thread and says how to make
+//! the verdict exact.
 //!
 //! Each race is reported with what ThreadSanitizer shows: the current
 //! access and the previous one as steps with their sites, and where each
@@ -65,7 +78,9 @@
 use hashbrown::HashMap;
 
 use super::names::SiteHashes;
+use super::unseen::Unseen;
 use super::{Analysis, Context, Finished};
+use crate::clock::VectorClock;
 use crate::finding::{tuple_of, FindingId, Findings};
 use crate::trace::{Event, EventKind, ObjId, ThreadId, VarId};
 
@@ -86,7 +101,10 @@ pub struct Races {
     started: bool,
     clocks: Clocks,
     vars: Vec<Shadow>,
+    /// Per variable: what its updates released (see the module docs).
+    updates: Vec<VectorClock>,
     fork_join: ForkJoin,
+    unseen: Unseen,
     conflicts: Vec<Conflict>,
     /// (lower site, higher site) -> its finding, in this trace (with the
     /// variable first when a site is unknown, else `u32::MAX`).
@@ -109,6 +127,22 @@ impl Races {
 
     fn acquire(&mut self, cx: &Context<'_>, t: ThreadId, o: ObjId) {
         self.clocks.acquire(t, o, cx.index);
+    }
+
+    /// An atomic update of `var` by `t`: ordered after the variable's
+    /// earlier updates, then an access that reads and writes, then released
+    /// to its later updates.
+    fn update(&mut self, cx: &Context<'_>, ev: &Event, var: VarId, found: &mut Findings) {
+        let t = ev.thread;
+        if self.updates.len() <= var.index() {
+            self.updates
+                .resize_with(var.index() + 1, VectorClock::default);
+        }
+        self.clocks
+            .acquire_from(t, &self.updates[var.index()], cx.index);
+        self.access(cx, ev, (var, true, true), found);
+        self.clocks
+            .release_into(t, &mut self.updates[var.index()], cx.index);
     }
 
     fn access(
@@ -164,9 +198,13 @@ impl Races {
             u32::MAX
         };
         let key = (per_var, a.min(b), a.max(b));
-        let race = report::Race::new(cx, ev, var, wrote, c);
+        let unseen = self.unseen.between(c.previous.thread, ev.thread);
+        let race = report::Race::new(cx, ev, var, wrote, c, unseen);
         match self.seen.get(&key) {
             Some(&id) => {
+                if unseen.is_none() {
+                    found.regrade(id, crate::finding::Grade::Confirmed, None);
+                }
                 let hashes = &mut self.site_hashes;
                 let tuple = tuple_of([
                     hashes.get(cx.meta, ev.site),
@@ -265,6 +303,7 @@ impl Races {
 
 impl Analysis for Races {
     fn on_event(&mut self, cx: &Context<'_>, ev: &Event, found: &mut Findings) {
+        self.unseen.on_event(cx, ev);
         if !self.started {
             if ev.kind.var().is_none() {
                 return self.before_start(cx, ev);
@@ -277,7 +316,7 @@ impl Analysis for Races {
         match ev.kind {
             EventKind::Read { var } => self.access(cx, ev, (var, true, false), found),
             EventKind::Write { var } => self.access(cx, ev, (var, false, true), found),
-            EventKind::Update { var } => self.access(cx, ev, (var, true, true), found),
+            EventKind::Update { var } => self.update(cx, ev, var, found),
             _ => self.sync(cx, ev),
         }
     }
@@ -298,6 +337,8 @@ impl Analysis for Races {
         self.started = false;
         self.clocks = Clocks::default();
         self.vars.clear();
+        self.updates.clear();
+        self.unseen.clear();
         self.seen.clear();
         self.site_hashes.clear();
     }

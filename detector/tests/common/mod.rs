@@ -63,6 +63,7 @@ pub fn every_kind_meta() -> TraceMeta {
             site: (i == 0).then_some(SiteId(1)),
             permits: matches!(kind, PrimitiveKind::Semaphore | PrimitiveKind::Barrier).then_some(3),
             rank: (i == 1).then_some(10),
+            class: None,
         })
         .collect();
     meta.vars = vec![
@@ -141,6 +142,7 @@ pub fn every_kind_events() -> Vec<Event> {
             EventKind::CondWait {
                 condvar: o(3),
                 mutex: o(0),
+                timed: false,
             },
         ),
         (
@@ -175,7 +177,13 @@ pub fn every_kind_events() -> Vec<Event> {
         ),
         (t2, EventKind::EventSet { obj: o(5) }),
         (t2, EventKind::EventClear { obj: o(5) }),
-        (t1, EventKind::EventWait { obj: o(5) }),
+        (
+            t1,
+            EventKind::EventWait {
+                obj: o(5),
+                timed: false,
+            },
+        ),
         (
             t1,
             EventKind::EventWoken {

@@ -70,6 +70,20 @@ impl Clocks {
         vc.tick(s);
     }
 
+    /// `t` acquires from `vc` (what a variable's atomic updates released).
+    pub(super) fn acquire_from(&mut self, t: ThreadId, vc: &VectorClock, now: u64) {
+        self.threads.slot(t, now);
+        self.threads.clock_mut(t).join(vc);
+    }
+
+    /// `t` releases into `vc`, then moves on.
+    pub(super) fn release_into(&mut self, t: ThreadId, vc: &mut VectorClock, now: u64) {
+        let s = self.threads.slot(t, now);
+        let own = self.threads.clock_mut(t);
+        vc.join(own);
+        own.tick(s);
+    }
+
     /// `t` forks: the clock its child starts from; `t` moves on.
     pub(super) fn fork(&mut self, t: ThreadId, now: u64) -> VectorClock {
         self.threads.fork(t, now)

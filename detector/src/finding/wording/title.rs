@@ -162,13 +162,6 @@ fn subject(d: &Detail, w: &Words<'_>) -> String {
              before it"
         ),
         Detail::DataRace { var } => format!("data race on {var}"),
-        Detail::LiveText { lines, .. } => {
-            let first = lines.first().map_or("", |l| l.trim());
-            first
-                .strip_prefix("lockscope: ")
-                .unwrap_or(first)
-                .to_owned()
-        }
     }
 }
 

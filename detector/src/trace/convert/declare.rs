@@ -176,7 +176,7 @@ impl<E: Encoder> TraceOut<E> {
             | EventKind::Fork { child: t }
             | EventKind::JoinRequest { child: t }
             | EventKind::Join { child: t } => self.thread(meta, t)?,
-            EventKind::CondWait { condvar, mutex }
+            EventKind::CondWait { condvar, mutex, .. }
             | EventKind::CondWoken { condvar, mutex, .. } => {
                 self.obj(meta, condvar)?;
                 self.obj(meta, mutex)?;
@@ -316,7 +316,14 @@ impl<E: Encoder> TraceOut<E> {
 
     fn prim_fp(&self, meta: &TraceMeta, k: usize) -> u64 {
         let p = &meta.primitives[k];
-        fingerprint((p.kind.as_str(), &p.name, p.site, p.permits, p.rank))
+        fingerprint((
+            p.kind.as_str(),
+            &p.name,
+            p.site,
+            p.permits,
+            p.rank,
+            &p.class,
+        ))
     }
 
     fn write_obj(&mut self, meta: &TraceMeta, k: usize) -> io::Result<()> {

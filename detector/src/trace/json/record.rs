@@ -110,6 +110,7 @@ pub(crate) struct Record<'a> {
     pub kind: Option<Cow<'a, str>>,
     pub permits: Option<u32>,
     pub rank: Option<u64>,
+    pub class: Option<String>,
     pub frames: Option<Vec<String>>,
     pub text: Option<String>,
 
@@ -125,6 +126,7 @@ pub(crate) struct Record<'a> {
     pub condvar: Option<u64>,
     pub mutex: Option<u64>,
     pub timed_out: Option<bool>,
+    pub timed: Option<bool>,
     pub all: Option<bool>,
     pub woken: Option<u32>,
     pub var: Option<u64>,
