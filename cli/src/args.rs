@@ -129,6 +129,14 @@ impl GateArgs {
         }
         Ok(first.map(|o| o.path.as_path()))
     }
+
+    /// Whether the report goes to standard output in a machine format: a
+    /// command run under lockscope then writes its own output to standard
+    /// error, so standard output holds the report alone.
+    pub fn report_on_stdout(&self) -> bool {
+        let main = self.main_output().ok().flatten();
+        self.format != ReportFormat::Text && main.is_none_or(|p| p.as_os_str() == "-")
+    }
 }
 
 /// One `-o`: a file, and the format written there (`None`: `--format`'s).

@@ -193,32 +193,56 @@ fn nextest_missing_is_a_clear_error() {
 }
 
 /// The fixture's test locks both accounts in one statement after
-/// `thread::scope` has joined both transfer threads; lockscope does not see
-/// that join (std's threads), so it pairs the statement with the
-/// `to_checking` thread and grades the pair `feasible`, a denied finding.
-/// The ordering the join gives belongs in the grade (issue 15's threads
-/// lockscope did not see start or join: at most a warning).
+/// `thread::scope` has joined both transfer threads. lockscope does not see
+/// that join (std's threads), and the join is all that keeps the statement
+/// apart from `to_checking`'s opposite order: the pair is a lock-order
+/// inversion graded `sequential` (both orders seen, never at once), denied
+/// as the gate denies every inversion, never `feasible` (a deadlock this
+/// run could have had), and it names the thread lockscope did not start.
 #[test]
-#[ignore = "lockscope grades an inversion against a joined std::thread as feasible (detector's unseen start/join)"]
-fn an_inversion_with_a_joined_std_thread_is_not_denied() {
+fn an_inversion_with_a_joined_std_thread_is_sequential_not_feasible() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = fixture();
     let after_join = format!(
         "src/lib.rs:{}:",
         line_of("assert_eq!((*bank.checking.lock()")
     );
-    let out = cargo_lockscope(dir.path(), &["test", "--format", "github"])
+    let report = dir.path().join("report.json");
+    cargo_lockscope(dir.path(), &["test", "--format", "json", "-o"])
+        .arg(&report)
+        .assert()
+        .code(1);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let with_join: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "potential_deadlock")
+        .filter(|f| f["title"].as_str().unwrap().contains(&after_join))
+        .collect();
+    assert_eq!(with_join.len(), 1, "{report:#}");
+    let f = with_join[0];
+    assert_eq!(f["grade"], "sequential", "{f:#}");
+    assert_eq!(f["gate"]["level"], "deny", "{f:#}");
+    assert!(f["unseen_thread"].is_string(), "{f:#}");
+}
+
+/// With a machine format and no `-o` the report is all of standard output:
+/// the tests' own output goes to standard error.
+#[test]
+fn a_json_report_on_stdout_is_the_whole_of_stdout() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = fixture();
+    let out = cargo_lockscope(dir.path(), &["test", "--format", "json"])
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let denied: Vec<&str> = stdout
-        .lines()
-        .filter(|l| l.starts_with("::error"))
-        .collect();
-    assert!(
-        denied.iter().all(|l| !l.contains(&after_join)),
-        "denied with the joined thread: {denied:#?}"
-    );
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    assert_eq!(report["format"], "lockscope-report");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("test result: ok"), "{stderr}");
 }
 
 /// lockscope's recorder must not use parking_lot itself, or substituting

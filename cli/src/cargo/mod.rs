@@ -129,6 +129,10 @@ pub fn run(runner: Runner, args: &TestArgs, global: &Global) -> CliResult<u8> {
         .arg(home.join("target"))
         .args(&args.cargo_args)
         .env(TRACE_ENV, runs.join(runner.trace_template()));
+    if args.gate.report_on_stdout() {
+        // The report is the only thing on standard output.
+        command.stdout(std::io::stderr());
+    }
     let status = command
         .status()
         .map_err(|e| CliError::new(format!("cannot run {}: {e}", cargo.display())))?;

@@ -34,7 +34,7 @@ mod traces;
 use std::process::Command;
 use std::time::Duration;
 
-use crate::args::{GateArgs, Global, ReportFormat, RunArgs};
+use crate::args::{Global, RunArgs};
 use crate::error::{CliError, CliResult, EXIT_FAIL};
 use crate::sites::Root;
 
@@ -56,7 +56,7 @@ pub fn run(args: &RunArgs, global: &Global) -> CliResult<u8> {
     }
     let mut command = Command::new(program);
     command.args(rest).env(TRACE_ENV, &template);
-    if report_on_stdout(&args.gate) {
+    if args.gate.report_on_stdout() {
         // The report is the only thing on standard output.
         command.stdout(std::io::stderr());
     }
@@ -97,12 +97,6 @@ pub fn run(args: &RunArgs, global: &Global) -> CliResult<u8> {
         )));
     }
     Ok(if failure.is_some() { EXIT_FAIL } else { code })
-}
-
-/// Whether the report goes to standard output in a machine format.
-fn report_on_stdout(gate: &GateArgs) -> bool {
-    let main = gate.main_output().ok().flatten();
-    gate.format != ReportFormat::Text && main.is_none_or(|p| p.as_os_str() == "-")
 }
 
 /// `--timeout SECS` as a duration.
