@@ -149,3 +149,29 @@ fn many_distinct_findings_compressed() {
     }
     check("sites.std.gz", text);
 }
+
+/// A 2 GiB line in a 2 MB `.gz` (made by the system's `gzip` from a
+/// pipe, never on disk uncompressed): every command stops at the line
+/// limit with exit 2.
+#[test]
+fn a_two_gib_line_compressed() {
+    let dir = common::workdir();
+    let script = "{ printf '%s\\n{\"type\":\"begin\",\"x\":\"' \"$0\"; \
+                  head -c 2147483648 /dev/zero | tr '\\0' x; } | gzip -1 > line.jsonl.gz";
+    let header = r#"{"type":"header","format":"lockscope-trace","version":"1.0"}"#;
+    let ok = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(header)
+        .current_dir(dir.path())
+        .status()
+        .expect("sh runs");
+    assert!(ok.success());
+    every_command(dir.path(), "line.jsonl.gz");
+    for args in [
+        &["analyze", "line.jsonl.gz"][..],
+        &["info", "line.jsonl.gz"],
+    ] {
+        assert_eq!(run_limited(dir.path(), args), Some(2), "lockscope {args:?}");
+    }
+}
