@@ -28,6 +28,12 @@ pub struct Config {
     /// Whether fork/join order the trace. Off for DeadlockFuzzer-recorded
     /// (`*_dlf`) traces, whose fork/join operands do not name the child.
     pub trust_fork_join: bool,
+    /// How many of a trace's latest events the feasibility grader of
+    /// predicted deadlocks keeps (8 bytes each, plus its critical
+    /// sections): a pattern whose request is older is graded unconfirmed
+    /// and the report's limits say so. Default 4,194,304 (about 4M events,
+    /// 32 MB): memory stays bounded however long the trace.
+    pub feasibility_window: u64,
 }
 
 impl Default for Config {
@@ -40,6 +46,7 @@ impl Default for Config {
             long_hold_factor: 100.0,
             long_hold_min_ns: 10_000_000,
             trust_fork_join: true,
+            feasibility_window: 1 << 22,
         }
     }
 }

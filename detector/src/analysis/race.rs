@@ -27,8 +27,11 @@
 //!
 //! Each race is reported with what ThreadSanitizer shows: the current
 //! access and the previous one as steps with their sites, and where each
-//! thread was created. A racy pair of sites is one finding per variable
-//! (the pair is unordered); its occurrences count how often it was seen.
+//! thread was created. A racy pair of sites is one finding (the pair is
+//! unordered), whichever variables raced there, as ThreadSanitizer reports
+//! one race per pair of stacks: a loop racing on 20,000 array elements is
+//! one finding with 20,000 occurrences, not 20,000 findings. The variable
+//! counts too when a site is unknown.
 //!
 //! # Fork and join in DeadlockFuzzer traces
 //! `*_dlf` STD traces name the wrong child in `fork`/`join`. With
@@ -44,11 +47,17 @@
 //! before the mismatch is known.
 //!
 //! # Performance
-//! An access costs O(1) (epoch comparisons) unless the variable is
-//! read-shared (O(threads)); a synchronisation event costs one O(threads)
-//! join. State: one vector clock per thread and per primitive, 48 bytes
-//! per variable plus 24 bytes per thread for read-shared variables. Hashing
-//! happens only when a race is found.
+//! Until a trace's first access to a tracked variable nothing is done per
+//! event (fork and join aside, for the trust checks above): happens-before
+//! runs forward in the trace, so order among earlier events orders no two
+//! accesses. From then on an access costs O(1) (epoch comparisons) unless
+//! the variable is read-shared (O(threads that read it)); a
+//! synchronisation event costs one clock join. Clocks range over the
+//! threads alive at once (`clocks`, [`crate::clock`]): one per live thread,
+//! per exited thread not yet joined (the latest 4,096) and per primitive,
+//! sharing their chunks. Per variable 56 bytes, plus 32 bytes per slot
+//! that read it while it is read-shared. Hashing happens only when a race
+//! is found.
 //!
 //! # Limitations
 //! Only recorded synchronisation orders accesses: two accesses ordered
@@ -59,49 +68,51 @@
 //! every release, so rwlock readers are ordered after earlier readers too
 //! (which can hide a race between two writes made under read locks).
 //! Fork/join edges applied before a mismatch shows up later in the trace
-//! are kept.
+//! are kept. More than 4,096 threads alive at once, or a join of a thread
+//! that exited more than 4,096 exits earlier, merge thread histories
+//! (`clocks`), which can hide races and is reported in the limits.
 //!
 //! [`Config::trust_fork_join`]: super::Config::trust_fork_join
 //! [`Report::limits`]: crate::report::Report::limits
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 use super::names::SiteHashes;
 use super::unseen::Unseen;
 use super::{Analysis, Context, Finished};
 use crate::clock::VectorClock;
 use crate::finding::{tuple_of, FindingId, Findings};
-use crate::trace::{Event, EventKind, ThreadId, VarId};
+use crate::trace::{Event, EventKind, ObjId, ThreadId, VarId};
 
+mod clocks;
 mod forkjoin;
 mod report;
 mod shadow;
 
+use clocks::Clocks;
 use forkjoin::ForkJoin;
 use shadow::{At, Conflict, Shadow};
-
-/// One thread's clock.
-#[derive(Clone, Debug)]
-struct ThreadClock {
-    vc: VectorClock,
-}
 
 /// See the module docs.
 #[derive(Debug, Default)]
 pub struct Races {
-    threads: Vec<ThreadClock>,
-    /// Release clock of every primitive (lock, condvar, semaphore, event,
-    /// barrier), by [`ObjId`](crate::trace::ObjId).
-    objs: Vec<VectorClock>,
+    /// Whether this trace accessed a tracked variable yet: until then no
+    /// clock is kept (see "Performance").
+    started: bool,
+    clocks: Clocks,
     vars: Vec<Shadow>,
     /// Per variable: what its updates released (see the module docs).
     updates: Vec<VectorClock>,
     fork_join: ForkJoin,
     unseen: Unseen,
     conflicts: Vec<Conflict>,
-    /// (var, lower site, higher site) -> its finding, in this trace.
+    /// (lower site, higher site) -> its finding, in this trace (with the
+    /// variable first when a site is unknown, else `u32::MAX`).
     seen: HashMap<(u32, u32, u32), FindingId>,
     site_hashes: SiteHashes,
+    /// Occurrences of racy site pairs past [`super::MAX_DISTINCT`] in this
+    /// trace, not kept.
+    unkept: u64,
     limits: Vec<String>,
 }
 
@@ -110,37 +121,12 @@ impl Races {
         Races::default()
     }
 
-    fn clock(&mut self, t: ThreadId) -> &mut VectorClock {
-        if self.threads.len() <= t.index() {
-            let from = self.threads.len() as u32;
-            self.threads.extend((from..=t.0).map(|i| ThreadClock {
-                vc: VectorClock::new_for(ThreadId(i)),
-            }));
-        }
-        &mut self.threads[t.index()].vc
+    fn release(&mut self, cx: &Context<'_>, t: ThreadId, o: ObjId) {
+        self.clocks.release(t, o, cx.index);
     }
 
-    fn obj(&mut self, o: crate::trace::ObjId) -> &mut VectorClock {
-        if self.objs.len() <= o.index() {
-            self.objs.resize_with(o.index() + 1, VectorClock::default);
-        }
-        &mut self.objs[o.index()]
-    }
-
-    /// `t` releases into `o`: `o` learns `t`'s clock, `t` moves on.
-    fn release(&mut self, t: ThreadId, o: crate::trace::ObjId) {
-        self.clock(t);
-        self.obj(o);
-        let vc = &mut self.threads[t.index()].vc;
-        self.objs[o.index()].join(vc);
-        vc.tick(t);
-    }
-
-    /// `t` acquires from `o`: `t` learns everything released into `o`.
-    fn acquire(&mut self, t: ThreadId, o: crate::trace::ObjId) {
-        self.clock(t);
-        self.obj(o);
-        self.threads[t.index()].vc.join(&self.objs[o.index()]);
+    fn acquire(&mut self, cx: &Context<'_>, t: ThreadId, o: ObjId) {
+        self.clocks.acquire(t, o, cx.index);
     }
 
     /// An atomic update of `var` by `t`: ordered after the variable's
@@ -148,16 +134,15 @@ impl Races {
     /// to its later updates.
     fn update(&mut self, cx: &Context<'_>, ev: &Event, var: VarId, found: &mut Findings) {
         let t = ev.thread;
-        self.clock(t);
         if self.updates.len() <= var.index() {
             self.updates
                 .resize_with(var.index() + 1, VectorClock::default);
         }
-        self.threads[t.index()].vc.join(&self.updates[var.index()]);
+        self.clocks
+            .acquire_from(t, &self.updates[var.index()], cx.index);
         self.access(cx, ev, (var, true, true), found);
-        let vc = &mut self.threads[t.index()].vc;
-        self.updates[var.index()].join(vc);
-        vc.tick(t);
+        self.clocks
+            .release_into(t, &mut self.updates[var.index()], cx.index);
     }
 
     fn access(
@@ -168,7 +153,6 @@ impl Races {
         found: &mut Findings,
     ) {
         let (var, read, write) = access;
-        self.clock(ev.thread);
         if self.vars.len() <= var.index() {
             self.vars.resize_with(var.index() + 1, Shadow::default);
         }
@@ -176,14 +160,15 @@ impl Races {
             index: cx.index,
             site: ev.site,
         };
-        let vc = &self.threads[ev.thread.index()].vc;
+        let (slot, vc) = self.clocks.current(ev.thread, cx.index);
+        let who = (ev.thread, slot);
         let shadow = &mut self.vars[var.index()];
         if read {
-            shadow.read(ev.thread, vc, at, &mut self.conflicts);
+            shadow.read(who, vc, at, &mut self.conflicts);
         }
         let reads = self.conflicts.len();
         if write {
-            shadow.write(ev.thread, vc, at, &mut self.conflicts);
+            shadow.write(who, vc, at, &mut self.conflicts);
         }
         if self.conflicts.is_empty() {
             return;
@@ -207,8 +192,13 @@ impl Races {
     ) {
         let site = |s: Option<crate::trace::SiteId>| s.map_or(u32::MAX, |s| s.0);
         let (a, b) = (site(ev.site), site(c.previous.at.site));
-        let key = (var.0, a.min(b), a.max(b));
-        let unseen = self.unseen.between(c.previous.epoch.thread_id(), ev.thread);
+        let per_var = if a == u32::MAX || b == u32::MAX {
+            var.0
+        } else {
+            u32::MAX
+        };
+        let key = (per_var, a.min(b), a.max(b));
+        let unseen = self.unseen.between(c.previous.thread, ev.thread);
         let race = report::Race::new(cx, ev, var, wrote, c, unseen);
         match self.seen.get(&key) {
             Some(&id) => {
@@ -222,6 +212,7 @@ impl Races {
                 ]);
                 found.again(id, tuple, || race.steps(cx.meta));
             }
+            None if self.seen.len() >= super::MAX_DISTINCT => self.unkept += 1,
             None => {
                 let id = found.add(race.into_finding(cx.meta));
                 self.seen.insert(key, id);
@@ -233,37 +224,77 @@ impl Races {
         let t = ev.thread;
         match ev.kind {
             EventKind::Acquired { obj, .. } | EventKind::SemAcquired { obj, .. } => {
-                self.acquire(t, obj)
+                self.acquire(cx, t, obj)
             }
             EventKind::Released { obj, .. }
             | EventKind::SemReleased { obj, .. }
             | EventKind::EventSet { obj }
-            | EventKind::BarrierWait { obj } => self.release(t, obj),
-            EventKind::CondWait { mutex, .. } => self.release(t, mutex),
+            | EventKind::BarrierWait { obj } => self.release(cx, t, obj),
+            EventKind::CondWait { mutex, .. } => self.release(cx, t, mutex),
             EventKind::CondWoken {
                 condvar,
                 mutex,
                 timed_out,
             } => {
-                self.acquire(t, mutex);
+                self.acquire(cx, t, mutex);
                 if !timed_out {
-                    self.acquire(t, condvar);
+                    self.acquire(cx, t, condvar);
                 }
             }
-            EventKind::Notify { condvar, .. } => self.release(t, condvar),
+            EventKind::Notify { condvar, .. } => self.release(cx, t, condvar),
             EventKind::EventWoken {
                 obj,
                 timed_out: false,
             }
-            | EventKind::BarrierPassed { obj, .. } => self.acquire(t, obj),
+            | EventKind::BarrierPassed { obj, .. } => self.acquire(cx, t, obj),
             EventKind::Fork { child } => {
-                let vc = self.clock(t).clone();
+                let vc = self.clocks.fork(t, cx.index);
                 self.fork_join.fork(cx, t, child, vc);
-                self.clock(t).tick(t);
             }
             EventKind::Join { child } if self.fork_join.join(cx, t, child) => {
-                let child_vc = self.clock(child).clone();
-                self.clock(t).join(&child_vc);
+                self.clocks.join(t, child, cx.index);
+            }
+            EventKind::ThreadExit => self.clocks.exit(t),
+            _ => {}
+        }
+    }
+
+    /// The clock cuts of this trace, as limit lines (see
+    /// [`crate::clock::ThreadClocks`]).
+    fn cuts(&self, name: &str) -> Vec<String> {
+        let c = self.clocks.cuts();
+        let mut out = Vec::new();
+        if c.retired + c.inexact > 0 {
+            out.push(format!(
+                "data_race: {name}: more than {} threads were alive at once; {} threads took over \
+                 the clock slot of a thread not known to have ended (this can hide races \
+                 between them, never invent one)",
+                clocks::MAX_SLOTS,
+                c.inexact.max(1)
+            ));
+        }
+        if c.joined_gone > 0 {
+            out.push(format!(
+                "data_race: {name}: {} joins of threads that exited more than {} exits \
+                 earlier took a merged history (this can hide races, never invent one)",
+                c.joined_gone,
+                crate::clock::MAX_EXITED
+            ));
+        }
+        out
+    }
+
+    /// Fork and join before the first access: only the trust checks see
+    /// them (an order among events before the first access orders no two
+    /// accesses, since happens-before runs forward in the trace).
+    fn before_start(&mut self, cx: &Context<'_>, ev: &Event) {
+        match ev.kind {
+            EventKind::Fork { child } => {
+                self.fork_join
+                    .fork(cx, ev.thread, child, Default::default())
+            }
+            EventKind::Join { child } => {
+                self.fork_join.join(cx, ev.thread, child);
             }
             _ => {}
         }
@@ -273,8 +304,14 @@ impl Races {
 impl Analysis for Races {
     fn on_event(&mut self, cx: &Context<'_>, ev: &Event, found: &mut Findings) {
         self.unseen.on_event(cx, ev);
+        if !self.started {
+            if ev.kind.var().is_none() {
+                return self.before_start(cx, ev);
+            }
+            self.started = true;
+        }
         if let Some(parent_vc) = self.fork_join.on_thread_event(cx, ev) {
-            self.clock(ev.thread).join(&parent_vc);
+            self.clocks.learn(ev.thread, &parent_vc);
         }
         match ev.kind {
             EventKind::Read { var } => self.access(cx, ev, (var, true, false), found),
@@ -288,8 +325,17 @@ impl Analysis for Races {
         if let Some(limit) = self.fork_join.end_trace(cx) {
             self.limits.push(limit);
         }
-        self.threads.clear();
-        self.objs.clear();
+        self.limits.extend(self.cuts(cx.trace_name));
+        if self.unkept > 0 {
+            self.limits.push(super::unkept_message(
+                "data_race",
+                cx.trace_name,
+                "racy site pairs",
+                std::mem::take(&mut self.unkept),
+            ));
+        }
+        self.started = false;
+        self.clocks = Clocks::default();
         self.vars.clear();
         self.updates.clear();
         self.unseen.clear();

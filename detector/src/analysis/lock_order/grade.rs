@@ -9,7 +9,7 @@
 
 use super::clocks::ForkJoin;
 use super::edges::{Instance, Rep};
-use crate::analysis::feasibility::{Loc, Recorder};
+use crate::analysis::feasibility::{Loc, Recorder, Verdict};
 use crate::analysis::unseen::Unseen;
 use crate::finding::Grade;
 use crate::state::{Replay, WaitTarget};
@@ -48,6 +48,8 @@ pub struct Grader<'a> {
     pub unseen: &'a Unseen,
     /// Grade work left (events scanned); 0 once it ran out.
     pub budget: u64,
+    /// Checks whose pattern lay (partly) before the feasibility window.
+    pub out_of_window: u64,
 }
 
 impl Grader<'_> {
@@ -161,9 +163,13 @@ impl Grader<'_> {
             return Grade::Unconfirmed;
         };
         match recorder.sync_preserving(&locs, &mut self.budget) {
-            Some(true) => Grade::Feasible,
-            Some(false) => Grade::Unconfirmed,
-            None => {
+            Verdict::Feasible => Grade::Feasible,
+            Verdict::Infeasible => Grade::Unconfirmed,
+            Verdict::OutOfWindow => {
+                self.out_of_window += 1;
+                Grade::Unconfirmed
+            }
+            Verdict::OutOfBudget => {
                 self.budget = 0;
                 Grade::Unconfirmed
             }

@@ -80,11 +80,13 @@ pub fn search(edges: &EdgeStore, config: &Config, accept: &mut dyn FnMut(&[&Rep]
             .map(|i| edges.reps(locks[i], locks[(i + 1) % n]))
             .collect();
         let mut kept = 0;
-        let stopped = patterns::instantiate(&cands, MAX_PATTERNS_PER_CYCLE, &mut steps, &mut |c| {
-            let ok = accept(c);
-            kept += usize::from(ok);
-            ok
-        });
+        let held = &edges.held;
+        let stopped =
+            patterns::instantiate(&cands, held, MAX_PATTERNS_PER_CYCLE, &mut steps, &mut |c| {
+                let ok = accept(c);
+                kept += usize::from(ok);
+                ok
+            });
         if kept > 0 {
             sets.insert(set);
         }

@@ -48,7 +48,7 @@ impl Race {
                 write: wrote,
             },
             previous: Side {
-                thread: c.previous.epoch.thread_id(),
+                thread: c.previous.thread,
                 at: c.previous.at,
                 write: c.previous_was_write,
             },
@@ -62,7 +62,16 @@ impl Race {
         let mut sites = [site(self.current), site(self.previous)];
         sites.sort_unstable();
         let detail = Detail::DataRace { var: x.clone() };
-        let mut f = Finding::new(FindingKind::DataRace, &[&x, &sites[0], &sites[1]], detail);
+        // One finding per racy pair of sites, whatever the variable (as
+        // ThreadSanitizer reports one per pair of stacks); the variable
+        // counts only when a site is unknown.
+        let known = self.current.at.site.is_some() && self.previous.at.site.is_some();
+        let identity: &[&str] = if known {
+            &[&sites[0], &sites[1]]
+        } else {
+            &[&x, &sites[0], &sites[1]]
+        };
+        let mut f = Finding::new(FindingKind::DataRace, identity, detail);
         f = match self.unseen {
             Some(t) => {
                 f.unseen_thread = Some(names::thread(meta, t));
