@@ -14,7 +14,7 @@ use lockscope_detector::finding::build::At;
 use lockscope_detector::finding::Mode;
 use lockscope_detector::trace::{LockMode, PrimitiveKind};
 
-use crate::thread_state::LockInfo;
+use crate::held::LockInfo;
 
 /// Thread `id` named `name`.
 pub fn thread(id: u64, name: Option<&str>) -> String {
