@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXAMPLES: &str = "\
 Examples:
-  lockscope analyze target/lockscope/*.jsonl        report every finding
+  lockscope analyze target/lockscope/              report every finding
   lockscope analyze trace.jsonl --format sarif > lockscope.sarif
   lockscope analyze traces/ --deny long_hold --allow held_at_exit
   lockscope analyze traces/ --baseline main-report.json
@@ -62,7 +62,7 @@ pub enum Command {
     Stats(StatsArgs),
     /// The lock-order (or wait-for) graph as DOT, SVG or JSON.
     Graph(GraphArgs),
-    /// Convert a trace between JSON Lines, JSON document and STD.
+    /// Convert a trace between the binary encoding, JSON Lines, JSON document and STD.
     Convert(ConvertArgs),
     /// What a trace holds: format, events, threads, locks, variables, time span.
     Info(InfoArgs),
@@ -181,8 +181,9 @@ pub enum ReportFormat {
 /// The analyze help's closing text: inputs and the finding kinds (a test
 /// checks that every kind is listed under its default level).
 const ANALYZE_AFTER: &str = "\
-TRACE may be a file, a directory (every *.jsonl, *.json, *.std and their .gz
-forms inside, recursively), a glob such as 'runs/*.jsonl', or - for stdin.
+TRACE may be a file, a directory (every *.lsb, *.jsonl, *.json, *.std and their
+.gz and .zst forms inside, recursively), a glob such as 'runs/*.lsb', or - for
+stdin.
 
 Finding kinds (for --deny, --warn, --allow and lockscope.toml), by default level:
   deny:  deadlock, potential_deadlock, lock_order_violation, bad_release,

@@ -245,6 +245,59 @@ fn a_json_report_on_stdout_is_the_whole_of_stdout() {
     assert!(stderr.contains("test result: ok"), "{stderr}");
 }
 
+/// SIGTERM (or Ctrl-C) while the tests run ends cargo's whole process
+/// group; then the lock file is restored and what the tests recorded is
+/// analyzed and gated.
+#[test]
+fn sigterm_during_the_tests_restores_the_lock_file_and_gates() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = fixture();
+    // A second test target that records the inversion, then sleeps.
+    let started = dir.path().join("started");
+    std::fs::create_dir_all(dir.path().join("tests")).unwrap();
+    std::fs::write(
+        dir.path().join("tests/slow.rs"),
+        format!(
+            "#[test]\nfn slow() {{\n    let bank = pl012_fixture::Bank::default();\n    \
+             bank.to_savings(0);\n    bank.to_checking(0);\n    \
+             std::fs::write({started:?}, \"\").unwrap();\n    \
+             std::thread::sleep(std::time::Duration::from_secs(60));\n}}\n"
+        ),
+    )
+    .unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-lockscope"))
+        .current_dir(dir.path())
+        .args(["lockscope", "test", "--test", "slow"])
+        .env(
+            "CARGO_TARGET_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("cargo-lockscope"),
+        )
+        .env_remove("LOCKSCOPE_TRACE")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !started.is_file() && start.elapsed().as_secs() < 600 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(started.is_file(), "the slow test never started");
+    // The recorder flushes every 100 ms: what came before is in the trace.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // SAFETY: sends SIGTERM to the cargo-lockscope process this test started.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stderr.contains("when lockscope got signal 15"), "{stderr}");
+    assert!(stdout.contains("potential_deadlock"), "{stdout}");
+    assert!(start.elapsed().as_secs() < 600);
+    assert_untouched(dir.path());
+}
+
 /// lockscope's recorder must not use parking_lot itself, or substituting
 /// the shims would make it depend on itself: both series stay substitutable.
 #[test]

@@ -34,6 +34,28 @@ fn run_gates_on_the_traces_the_command_writes() {
         .stderr(predicate::str::contains("already holds traces"));
 }
 
+/// A process ended before its first flush leaves an empty trace: skipped
+/// with a warning, the other traces analyzed and gated.
+#[test]
+fn an_empty_trace_is_skipped_with_a_warning() {
+    let dir = workdir();
+    let traces = dir.path().join("traces");
+    let script = format!(
+        ": > \"$(dirname \"$LOCKSCOPE_TRACE\")/lockscope-1.lsb\"; cp '{}' \"$LOCKSCOPE_TRACE\"",
+        data("StringBuffer.std")
+    );
+    lockscope()
+        .current_dir(dir.path())
+        .args(["run", "--trace-dir"])
+        .arg(&traces)
+        .arg("--")
+        .args(sh(&script))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("error[deadlock]"))
+        .stderr(predicate::str::contains("lockscope-1.lsb is empty"));
+}
+
 #[test]
 fn run_reports_a_failing_command_and_never_exits_0() {
     let dir = workdir();

@@ -65,6 +65,9 @@ pub struct ThreadState {
     pub blocked: Option<Blocked>,
     /// Whether the thread has had any event.
     pub seen: bool,
+    /// Whether the thread has had an event other than a `begin`/`end`
+    /// marker.
+    pub ran: bool,
     /// Whether a `thread_exit` was seen.
     pub exited: bool,
 }
@@ -106,6 +109,7 @@ impl Replay {
             held: Vec::new(),
             blocked: None,
             seen: false,
+            ran: false,
             exited: false,
         };
         self.threads.get(t.index()).unwrap_or(&EMPTY)
@@ -133,7 +137,9 @@ impl Replay {
     /// Advances the state by `ev`, the event at trace index `index`.
     pub fn apply(&mut self, index: u64, ev: &Event) {
         let t = ev.thread;
-        self.thread_mut(t).seen = true;
+        let state = self.thread_mut(t);
+        state.seen = true;
+        state.ran |= !matches!(ev.kind, EventKind::Begin | EventKind::End);
         match ev.kind {
             EventKind::Request { obj, mode } => {
                 self.block(ev, index, WaitTarget::Lock { obj, mode })
@@ -171,10 +177,17 @@ impl Replay {
             }
             EventKind::BarrierWait { obj } => self.block(ev, index, WaitTarget::Barrier { obj }),
             EventKind::JoinRequest { child } => self.block(ev, index, WaitTarget::Join { child }),
-            EventKind::EventWoken { .. }
-            | EventKind::BarrierPassed { .. }
-            | EventKind::Join { .. } => self.thread_mut(t).blocked = None,
-            EventKind::ThreadExit => self.thread_mut(t).exited = true,
+            EventKind::EventWoken { .. } | EventKind::BarrierPassed { .. } => {
+                self.thread_mut(t).blocked = None;
+            }
+            EventKind::Join { child } => {
+                self.thread_mut(t).blocked = None;
+                self.ended(child);
+            }
+            EventKind::ThreadExit => {
+                self.thread_mut(t).exited = true;
+                self.ended(t);
+            }
             EventKind::ThreadStart { .. }
             | EventKind::Fork { .. }
             | EventKind::Notify { .. }
@@ -184,6 +197,17 @@ impl Replay {
             | EventKind::Begin
             | EventKind::End
             | EventKind::Note { .. } => {}
+        }
+    }
+
+    /// `t` ran to its end (it exited or was joined): a test suite runs
+    /// hundreds of thousands of threads, so its held list's memory is given
+    /// back.
+    fn ended(&mut self, t: ThreadId) {
+        if let Some(state) = self.threads.get_mut(t.index()) {
+            if state.held.is_empty() {
+                state.held = Vec::new();
+            }
         }
     }
 

@@ -12,75 +12,20 @@
 //!
 //! `lockscope_mutex` is `lockscope_sync::Mutex` with no trace open (the
 //! live checks plus the recorder's "is a trace open?" load). `LiveMutex`
-//! below is parking_lot's mutex calling the `live` hooks the way
-//! lockscope's primitives do, without the recorder: the live checks alone. Run: `cargo bench -p lockscope-sync --bench order`.
+//! is lockscope's raw mutex calling the live checks the way lockscope's
+//! primitives do, without the recorder: the live checks alone. Run: `cargo bench -p lockscope-sync --bench order`.
 
 // tracing-mutex 0.3.3 marks its `parkinglot` module deprecated under that
 // feature name, which benches/locks.rs enables; the types are the same.
 #![allow(deprecated)]
 
 use std::hint::black_box;
-use std::panic::Location;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
-use lockscope_detector::trace::{LockMode, PrimitiveKind};
-use lockscope_sync::live::{self, Wait};
-use lockscope_sync::meta::PrimitiveMeta;
+use lockscope_sync::__bench::LiveMutex;
 use lockscope_sync::policy::{self, Policy};
 use lockscope_sync::prelude::Named;
-
-struct LiveMutex {
-    inner: parking_lot::Mutex<()>,
-    meta: PrimitiveMeta,
-}
-
-struct LiveGuard<'a> {
-    m: &'a LiveMutex,
-    _g: parking_lot::MutexGuard<'a, ()>,
-}
-
-impl LiveMutex {
-    fn new() -> Self {
-        LiveMutex {
-            inner: parking_lot::Mutex::new(()),
-            meta: PrimitiveMeta::new(PrimitiveKind::Mutex, None),
-        }
-    }
-
-    #[track_caller]
-    fn lock(&self) -> LiveGuard<'_> {
-        let site = Location::caller();
-        let g = match self.inner.try_lock() {
-            Some(g) => g,
-            None => {
-                let mode = LockMode::Exclusive;
-                live::before_block(
-                    Wait::Lock {
-                        lock: &self.meta,
-                        mode,
-                    },
-                    site,
-                );
-                self.inner.lock()
-            }
-        };
-        live::acquired(&self.meta, LockMode::Exclusive, true, site);
-        LiveGuard { m: self, _g: g }
-    }
-}
-
-impl Drop for LiveGuard<'_> {
-    fn drop(&mut self) {
-        live::released(&self.m.meta, LockMode::Exclusive);
-    }
-}
-
-impl Drop for LiveMutex {
-    fn drop(&mut self) {
-        live::dropped(&self.meta);
-    }
-}
 
 /// Pairs (i, j), i < j, of `n` locks: `count` of them, distinct, in a
 /// fixed pseudo-random order.
@@ -123,7 +68,7 @@ fn nested_pair(c: &mut Criterion) {
             let _b = black_box(&b).lock();
         })
     });
-    let (a, b) = (LiveMutex::new(), LiveMutex::new());
+    let (a, b) = (LiveMutex::default(), LiveMutex::default());
     g.bench_function("lockscope_live", |bch| {
         bch.iter(|| {
             let _a = black_box(&a).lock();
@@ -186,7 +131,7 @@ fn first_time_edge(c: &mut Criterion) {
             "lockscope_live",
             n,
             &many,
-            LiveMutex::new,
+            LiveMutex::default,
             |a, b| {
                 let _a = a.lock();
                 let _b = b.lock();
@@ -208,7 +153,7 @@ fn first_time_edge(c: &mut Criterion) {
             "lockscope_live_reversed",
             n,
             &many,
-            LiveMutex::new,
+            LiveMutex::default,
             |a, b| {
                 let _b = b.lock();
                 let _a = a.lock();
@@ -262,7 +207,7 @@ fn lock_heavy(locks: &[LiveMutex]) {
 
 fn watchdog(c: &mut Criterion) {
     let mut g = c.benchmark_group("watchdog");
-    let locks: Vec<LiveMutex> = (0..8).map(|_| LiveMutex::new()).collect();
+    let locks: Vec<LiveMutex> = (0..8).map(|_| LiveMutex::default()).collect();
     policy::set_policy(Policy::default().watchdog(None));
     g.bench_function("off", |bch| bch.iter(|| lock_heavy(black_box(&locks))));
     // Starts the watchdog thread, which then scans every 10 ms (10x the

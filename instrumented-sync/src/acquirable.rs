@@ -5,8 +5,8 @@
 #[cfg(not(feature = "record"))]
 use lockscope_detector::trace::PrimitiveKind;
 
+use crate::held::LockInfo;
 use crate::order::acquire::Acquirable;
-use crate::thread_state::LockInfo;
 use crate::{Mutex, MutexGuard, ReentrantMutex, ReentrantMutexGuard, RwLock, RwLockWriteGuard};
 
 #[cfg(feature = "record")]

@@ -127,11 +127,7 @@ pub(crate) fn sliced<G>(
     deadline: Option<Instant>,
     mut attempt: impl FnMut(Option<Instant>) -> Option<G>,
 ) -> Option<G> {
-    let slice = if live::LIVE {
-        crate::live::block_slice()
-    } else {
-        None
-    };
+    let slice = live::block_slice();
     loop {
         let until = match slice {
             None => deadline,
@@ -148,8 +144,6 @@ pub(crate) fn sliced<G>(
             crate::recorder::tick();
             return None;
         }
-        if live::LIVE {
-            crate::live::check_abort();
-        }
+        live::check_abort();
     }
 }

@@ -25,12 +25,106 @@
 //! Only its owning thread touches a list (through `ThreadState`'s
 //! `RefCell`); the watchdog sees [`HeldList::snapshot`]s.
 
+use std::fmt;
 use std::panic::Location;
 
-use lockscope_detector::trace::LockMode;
+use lockscope_detector::trace::{LockMode, PrimitiveKind};
 
 use crate::meta::{About, PrimitiveMeta};
-use crate::thread_state::{Held, LockInfo};
+
+/// A primitive's identity, copied out of its [`PrimitiveMeta`] so reports
+/// can name it after it is gone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LockInfo {
+    pub id: u64,
+    pub kind: PrimitiveKind,
+    pub name: Option<&'static str>,
+    /// Where the primitive was created.
+    pub created: &'static Location<'static>,
+    /// The explicit lock-order rank, `u64::MAX` for none (see
+    /// [`Self::key`]).
+    pub rank: u64,
+}
+
+impl LockInfo {
+    pub fn of(meta: &PrimitiveMeta) -> Self {
+        Self::with_id(meta, meta.id())
+    }
+
+    /// [`Self::of`] with the id already loaded (the hot path loads it once).
+    #[inline]
+    pub fn with_id(meta: &PrimitiveMeta, id: u64) -> Self {
+        Self::from_parts(id, meta.about(), meta.site())
+    }
+
+    /// The identity of lock `id`, of kind, name and rank `about`, created
+    /// at `created` (what a held entry keeps of it).
+    #[inline]
+    pub fn from_parts(id: u64, about: &About, created: &'static Location<'static>) -> Self {
+        LockInfo {
+            id,
+            kind: about.kind,
+            name: about.name,
+            created,
+            rank: about.rank().unwrap_or(u64::MAX),
+        }
+    }
+
+    /// A lock nothing records (the `record` feature off), known by its
+    /// address `addr`, asked for at the caller's site.
+    #[track_caller]
+    pub fn unrecorded(addr: usize, kind: PrimitiveKind) -> Self {
+        LockInfo {
+            id: addr as u64,
+            kind,
+            name: None,
+            created: std::panic::Location::caller(),
+            rank: u64::MAX,
+        }
+    }
+
+    /// [`PrimitiveMeta::order_key`]: the explicit rank if set, else the id;
+    /// ties broken by id.
+    pub fn key(&self) -> (u64, u64) {
+        let rank = if self.rank == u64::MAX {
+            self.id
+        } else {
+            self.rank
+        };
+        (rank, self.id)
+    }
+
+    /// `x` or `#3`: the short label used in scenario columns.
+    pub fn label(&self) -> String {
+        match self.name {
+            Some(n) => n.to_owned(),
+            None => format!("#{}", self.id),
+        }
+    }
+}
+
+impl fmt::Display for LockInfo {
+    /// `mutex `x` (#3, created at src/main.rs:4:13)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name {
+            Some(n) => write!(f, "{} `{n}` (#{}", self.kind, self.id)?,
+            None => write!(f, "{} #{} (", self.kind, self.id)?,
+        }
+        let sep = if self.name.is_some() { ", " } else { "" };
+        write!(f, "{sep}created at {})", self.created)
+    }
+}
+
+/// One lock the thread holds, with the lock's identity (a copy of a
+/// [`HeldEntry`] for reports, the lock-order graph
+/// and the watchdog).
+#[derive(Clone, Copy, Debug)]
+pub struct Held {
+    pub info: LockInfo,
+    pub mode: LockMode,
+    /// Where it was (first) acquired.
+    pub site: &'static Location<'static>,
+}
 
 /// One lock the thread holds, as the held list stores it.
 #[derive(Clone, Copy, Debug)]
@@ -83,8 +177,6 @@ impl HeldEntry {
             info: self.info(),
             mode: self.mode,
             site: self.site,
-            depth: self.depth,
-            chain: self.chain,
         }
     }
 }
@@ -197,6 +289,7 @@ impl HeldList {
     /// [`top_chain`](Self::top_chain) if no hash is stale (no call: the
     /// lock fast path), else `None`.
     #[inline(always)]
+    #[cfg(any(feature = "record", test))]
     pub fn top_chain_if_fresh(&self) -> Option<u64> {
         if self.stale != usize::MAX {
             return None;
@@ -207,6 +300,7 @@ impl HeldList {
     /// [`push`](Self::push) if that needs no allocation, else gives `held`
     /// back: the lock fast path, which must make no call.
     #[inline(always)]
+    #[cfg(feature = "record")]
     pub fn try_push(&mut self, held: HeldEntry) -> Result<(), HeldEntry> {
         debug_assert!(held.depth > 0);
         let len = self.entries.len();
@@ -369,7 +463,7 @@ mod tests {
         assert_eq!(ids(&list), [2, 3]);
         assert_eq!(list.top_chain(), chain_of(&[2, 3]));
         assert_eq!(list.snapshot().len(), 2);
-        assert_eq!(list.snapshot()[0].chain, chain_of(&[2]));
+        assert_eq!(list.snapshot()[0].info.id, 2);
     }
 
     #[test]

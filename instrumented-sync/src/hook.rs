@@ -1,9 +1,11 @@
-//! The live-check calls of the primitives lockscope implements itself
-//! (semaphore, event, barrier, threads), compiled out with the `record`
-//! feature so that build carries no checks at all (and under loom).
+//! The live checks as the primitives call them: each call runs the
+//! checks ([`crate::live`]) and acts on what they found through the policy
+//! ([`crate::policy`]), the top of the live checks' layers. Compiled out
+//! without the `record` feature, so that build carries no checks at all
+//! (and under loom).
 
 use std::panic::Location;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use lockscope_detector::trace::LockMode;
 #[cfg(feature = "record")]
@@ -12,16 +14,51 @@ use lockscope_detector::trace::PrimitiveKind;
 use crate::live;
 pub(crate) use crate::live::Wait;
 use crate::meta::PrimitiveMeta;
+use crate::policy;
 
 /// Whether the live checks run: with the `record` feature, and not under
 /// loom (whose threads share one OS thread's thread-locals).
 pub(crate) const LIVE: bool = cfg!(all(feature = "record", not(lockscope_loom)));
 
+/// The calling thread is about to block on `wait` at `site`: the
+/// lock-order checks (a finding's `panic` action leaves nothing
+/// published), then the wait is published to the watchdog, which is
+/// started if it is not running.
 #[inline]
 pub(crate) fn before_block(wait: Wait<'_>, site: &'static Location<'static>) {
-    if LIVE {
-        live::before_block(wait, site);
+    before_block_until(wait, site, None);
+}
+
+/// [`before_block`] for a wait that gives up at `deadline` (if any).
+#[inline]
+pub(crate) fn before_block_until(
+    wait: Wait<'_>,
+    site: &'static Location<'static>,
+    deadline: Option<Instant>,
+) {
+    if !LIVE {
+        return;
     }
+    policy::init();
+    if let Wait::Lock { lock, mode } = wait {
+        if let Some(f) = live::before_lock(lock, mode, site) {
+            policy::dispatch(f);
+        }
+        if live::requested(lock, mode, site) {
+            policy::dispatch_pending();
+        }
+    }
+    live::publish(wait, site, deadline);
+    policy::ensure_watchdog();
+}
+
+/// How long a blocked primitive may wait before calling [`check_abort`]
+/// again: `None` when the policy has the watchdog off (block without
+/// slices; a thread already blocked when the watchdog is turned on is
+/// reported but cannot be woken).
+#[inline]
+pub(crate) fn block_slice() -> Option<Duration> {
+    (LIVE && policy::watchdog_on()).then_some(Duration::from_millis(50))
 }
 
 #[inline]
@@ -31,8 +68,8 @@ pub(crate) fn acquired(
     blocking: bool,
     site: &'static Location<'static>,
 ) {
-    if LIVE {
-        live::acquired(lock, mode, blocking, site);
+    if LIVE && live::acquired(lock.kind(), lock, mode, blocking, site) {
+        policy::dispatch_pending();
     }
 }
 
@@ -50,7 +87,6 @@ pub(crate) fn in_condvar_wait(
 }
 
 /// [`live::check_abort`], with the checks on.
-#[cfg(feature = "record")]
 #[inline]
 pub(crate) fn check_abort() {
     if LIVE {
@@ -67,8 +103,9 @@ pub(crate) fn wait_ended() {
 
 #[inline]
 pub(crate) fn released(lock: &PrimitiveMeta, mode: LockMode) {
+    let _ = mode;
     if LIVE {
-        live::released(lock, mode);
+        live::released(lock.kind(), lock);
     }
 }
 
@@ -83,8 +120,8 @@ pub(crate) fn acquired_as(
     blocking: bool,
     site: &'static Location<'static>,
 ) {
-    if LIVE {
-        live::acquired_as(kind, lock, mode, blocking, site);
+    if LIVE && live::acquired(kind, lock, mode, blocking, site) {
+        policy::dispatch_pending();
     }
 }
 
@@ -93,7 +130,7 @@ pub(crate) fn acquired_as(
 #[inline(always)]
 pub(crate) fn released_as(kind: PrimitiveKind, lock: &PrimitiveMeta) {
     if LIVE {
-        live::released_as(kind, lock);
+        live::released(kind, lock);
     }
 }
 
@@ -101,22 +138,5 @@ pub(crate) fn released_as(kind: PrimitiveKind, lock: &PrimitiveMeta) {
 pub(crate) fn dropped(prim: &PrimitiveMeta) {
     if LIVE {
         live::dropped(prim);
-    }
-}
-
-/// [`before_block`] for a wait that gives up at `deadline` (if any).
-#[inline]
-pub(crate) fn before_block_until(
-    wait: Wait<'_>,
-    site: &'static Location<'static>,
-    deadline: Option<Instant>,
-) {
-    match deadline {
-        Some(d) => {
-            if LIVE {
-                live::before_block_timed(wait, site, d.saturating_duration_since(Instant::now()));
-            }
-        }
-        None => before_block(wait, site),
     }
 }

@@ -52,8 +52,6 @@
 //! - A global allocator must not itself use lockscope's locks (the live
 //!   checks' per-thread list may allocate while it is in use).
 
-pub mod held;
-pub mod live;
 pub mod meta;
 pub mod order;
 pub mod policy;
@@ -61,19 +59,32 @@ pub mod recorder;
 pub mod stdsync;
 pub mod thread;
 pub mod thread_id;
-pub mod thread_state;
-pub mod watchdog;
+
+// The live checks, floors from the ground up (ARCHITECTURE.md): leaves
+// (settings, trace sink, service threads), the held list, the watchdog's
+// registry, the thread state, the lock-order checks and the watchdog,
+// the entry points, then `policy` and the `hook` the primitives call.
+mod held;
+mod hook;
+mod live;
+mod live_config;
+mod names;
+mod service_threads;
+mod thread_state;
+mod trace_sink;
+mod watchdog;
 
 mod barrier;
 mod blocked;
 mod event;
-mod hook;
 mod primitive;
 mod raw;
 mod semaphore;
 mod tracked;
 
 mod acquirable;
+#[cfg(feature = "record")]
+mod bench_support;
 #[cfg(feature = "record")]
 mod condvar;
 #[cfg(feature = "record")]
@@ -228,9 +239,11 @@ pub mod prelude {
 
 /// lockscope's uninstrumented raw locks, for the benches' `lockscope_raw`
 /// rows (with the `record` feature off they are the crate's `RawMutex` and
-/// `RawRwLock`).
+/// `RawRwLock`), and the live checks without the recorder (`LiveMutex`).
 #[doc(hidden)]
 pub mod __bench {
+    #[cfg(feature = "record")]
+    pub use crate::bench_support::{LiveGuard, LiveMutex};
     pub use crate::raw::{RawMutex, RawRwLock};
 }
 

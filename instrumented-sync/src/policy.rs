@@ -38,19 +38,25 @@
 //! ```
 //!
 //! Whatever the action, every finding is also written to stderr (except
-//! `ignore`) and into the trace as a note (see
-//! [`live::set_trace_sink`](crate::live::set_trace_sink)).
+//! `ignore`) and into the trace as a note, when a trace is being recorded.
+//!
+//! This module is where the live checks' findings are acted on: the checks
+//! below it ([`crate::live`], the lock-order checks, the watchdog) build
+//! findings and hand them up; the watchdog gets its deadlock action from
+//! here when the policy starts it.
 //!
 //! # Performance
 //! The policy is read only when something is found, and by the watchdog
 //! when it starts.
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
-use lockscope_detector::finding::Detail;
+use lockscope_detector::finding::{wording, Detail};
+
+use crate::watchdog::registry::Slot;
+use crate::{live_config, service_threads, trace_sink, watchdog};
 
 pub use lockscope_detector::finding::{Finding, FindingKind};
 
@@ -284,25 +290,28 @@ fn global() -> &'static RwLock<Arc<Policy>> {
         for e in errors {
             eprintln!("lockscope: {e}");
         }
-        BACKTRACES.store(p.backtraces, Ordering::Relaxed);
-        WATCHDOG_ON.store(p.watchdog.is_some(), Ordering::Relaxed);
+        publish(&p);
         RwLock::new(Arc::new(p))
     })
 }
 
-static BACKTRACES: AtomicBool = AtomicBool::new(false);
-static WATCHDOG_ON: AtomicBool = AtomicBool::new(false);
+/// Publishes `p`'s settings to the checks that read them lock-free.
+fn publish(p: &Policy) {
+    let registered = p.stall == StallScope::Registered;
+    live_config::set(p.watchdog, registered, p.backtraces);
+}
 
 /// Whether the policy wants a watchdog (cheap to ask).
 pub(crate) fn watchdog_on() -> bool {
     global();
-    WATCHDOG_ON.load(Ordering::Relaxed)
+    live_config::watchdog_interval().is_some()
 }
 
-/// Whether blocking waits capture backtraces (cheap to ask).
-pub(crate) fn backtraces() -> bool {
+/// Reads the policy from the environment if that has not happened yet, so
+/// the settings the checks read lock-free are the policy's.
+#[inline]
+pub(crate) fn init() {
     global();
-    BACKTRACES.load(Ordering::Relaxed)
 }
 
 /// The policy in force.
@@ -313,10 +322,91 @@ pub fn policy() -> Arc<Policy> {
 /// Replaces the policy. The watchdog picks up a new interval at its next
 /// scan; turning it on starts it.
 pub fn set_policy(policy: Policy) {
-    BACKTRACES.store(policy.backtraces, Ordering::Relaxed);
-    WATCHDOG_ON.store(policy.watchdog.is_some(), Ordering::Relaxed);
+    publish(&policy);
     *global().write().unwrap_or_else(|e| e.into_inner()) = Arc::new(policy);
-    crate::watchdog::ensure_running();
+    ensure_watchdog();
+}
+
+/// Starts the watchdog, with [`act_on_deadlock`] as its action, if the
+/// policy wants one and it is not running.
+#[inline]
+pub(crate) fn ensure_watchdog() {
+    watchdog::ensure_running(act_on_deadlock);
+}
+
+/// The OS id (Linux) of the watchdog thread, once it runs.
+pub fn watchdog_os_thread_id() -> Option<u64> {
+    watchdog::os_thread_id()
+}
+
+/// Declares the calling thread one of the program's service threads: it
+/// never wakes a thread blocked on a lockscope primitive, so it does not
+/// keep the watchdog from calling a stall of every other thread a deadlock
+/// (see [`StallScope::Process`]). Call it once, first thing in such a
+/// thread. lockscope's own threads are declared so.
+pub fn internal_thread() {
+    service_threads::mark_internal();
+}
+
+/// The finding as the runtime prints it: lockdep's layout, in the
+/// detector's words.
+fn report_text(f: &Finding) -> String {
+    wording::report(f, &wording::Words::PLAIN)
+}
+
+/// Runs the policy's action on finding `f` (already written into the
+/// trace); `panic` is what `Action::Panic` does, given the report.
+fn act(f: &Finding, panic: impl FnOnce(&str)) {
+    let report = report_text(f);
+    match policy().action_for(f).clone() {
+        Action::Ignore => {}
+        Action::Log => eprintln!("{report}"),
+        Action::Abort => {
+            eprintln!("{report}");
+            trace_sink::finish();
+            std::process::abort();
+        }
+        Action::Callback(cb) => {
+            eprintln!("{report}");
+            cb(f);
+        }
+        Action::Panic => panic(&report),
+    }
+}
+
+/// Reports a finding made in the calling thread and runs its action
+/// (`panic`: the calling thread panics with the report).
+pub(crate) fn dispatch(f: Finding) {
+    trace_sink::note_finding(&f);
+    act(&f, |report| {
+        trace_sink::flush();
+        panic!("{report}");
+    });
+}
+
+/// Reports the findings the checks left pending in the calling thread.
+#[cold]
+#[inline(never)]
+pub(crate) fn dispatch_pending() {
+    for f in crate::live::take_pending() {
+        dispatch(f);
+    }
+}
+
+/// The watchdog's action: reports deadlock `f` and runs the deadlock action
+/// for the threads in `slots` (`panic`: they wake up to panic).
+fn act_on_deadlock(f: Finding, slots: &[Arc<Slot>]) {
+    trace_sink::note_finding(&f);
+    trace_sink::flush();
+    act(&f, |report| {
+        eprintln!("{report}");
+        for s in slots {
+            s.doom_if_blocked(report);
+        }
+        for s in slots {
+            s.wake_condvar_wait();
+        }
+    });
 }
 
 #[cfg(test)]

@@ -49,6 +49,19 @@ fn released_event(obj: ObjId) -> EventKind {
     EventKind::Released { obj, mode: MODE }
 }
 
+/// Releases a mutex whose acquisition unwinds before lock_api made its
+/// guard; forgotten once the acquisition returns.
+struct ReleaseOnUnwind<'a>(&'a RawMutex);
+
+impl Drop for ReleaseOnUnwind<'_> {
+    fn drop(&mut self) {
+        self.0.released();
+        // SAFETY: the acquisition that is unwinding took the inner lock,
+        // and nothing else will release it.
+        unsafe { self.0.inner.unlock() }
+    }
+}
+
 /// A raw mutex that records itself; use it through [`Mutex`](crate::Mutex).
 // The identity first, then the recorder's clock, then the lock word, which
 // `lock_api::Mutex` follows with the protected data: the lock word, the
@@ -141,7 +154,12 @@ impl RawMutex {
             }
         }
         if !done.checked {
+            // A finding whose policy is `panic` unwinds from here with the
+            // lock taken and no guard made yet: release it on the way out
+            // (recorded, its held entry dropped), as the guard would.
+            let release = ReleaseOnUnwind(self);
             live::acquired_as(PrimitiveKind::Mutex, &self.meta, MODE, blocking, site);
+            std::mem::forget(release);
         }
     }
 

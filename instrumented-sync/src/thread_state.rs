@@ -13,116 +13,12 @@
 //! hook becomes a no-op for it).
 
 use std::cell::{Cell, RefCell};
-use std::fmt;
-use std::panic::Location;
 use std::sync::Arc;
 
 use foldhash::{HashSet, HashSetExt};
-use lockscope_detector::trace::{LockMode, PrimitiveKind};
 
 use crate::held::{HeldEntry, HeldList};
-use crate::meta::{About, PrimitiveMeta};
 use crate::watchdog::registry::{self, Slot};
-
-/// A primitive's identity, copied out of its [`PrimitiveMeta`] so reports
-/// can name it after it is gone.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LockInfo {
-    pub id: u64,
-    pub kind: PrimitiveKind,
-    pub name: Option<&'static str>,
-    /// Where the primitive was created.
-    pub created: &'static Location<'static>,
-    /// The explicit lock-order rank, `u64::MAX` for none (see
-    /// [`Self::key`]).
-    pub rank: u64,
-}
-
-impl LockInfo {
-    pub fn of(meta: &PrimitiveMeta) -> Self {
-        Self::with_id(meta, meta.id())
-    }
-
-    /// [`Self::of`] with the id already loaded (the hot path loads it once).
-    #[inline]
-    pub fn with_id(meta: &PrimitiveMeta, id: u64) -> Self {
-        Self::from_parts(id, meta.about(), meta.site())
-    }
-
-    /// The identity of lock `id`, of kind, name and rank `about`, created
-    /// at `created` (what a held entry keeps of it).
-    #[inline]
-    pub fn from_parts(id: u64, about: &About, created: &'static Location<'static>) -> Self {
-        LockInfo {
-            id,
-            kind: about.kind,
-            name: about.name,
-            created,
-            rank: about.rank().unwrap_or(u64::MAX),
-        }
-    }
-
-    /// A lock nothing records (the `record` feature off), known by its
-    /// address `addr`, asked for at the caller's site.
-    #[track_caller]
-    pub fn unrecorded(addr: usize, kind: PrimitiveKind) -> Self {
-        LockInfo {
-            id: addr as u64,
-            kind,
-            name: None,
-            created: std::panic::Location::caller(),
-            rank: u64::MAX,
-        }
-    }
-
-    /// [`PrimitiveMeta::order_key`]: the explicit rank if set, else the id;
-    /// ties broken by id.
-    pub fn key(&self) -> (u64, u64) {
-        let rank = if self.rank == u64::MAX {
-            self.id
-        } else {
-            self.rank
-        };
-        (rank, self.id)
-    }
-
-    /// `x` or `#3`: the short label used in scenario columns.
-    pub fn label(&self) -> String {
-        match self.name {
-            Some(n) => n.to_owned(),
-            None => format!("#{}", self.id),
-        }
-    }
-}
-
-impl fmt::Display for LockInfo {
-    /// `mutex `x` (#3, created at src/main.rs:4:13)`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.name {
-            Some(n) => write!(f, "{} `{n}` (#{}", self.kind, self.id)?,
-            None => write!(f, "{} #{} (", self.kind, self.id)?,
-        }
-        let sep = if self.name.is_some() { ", " } else { "" };
-        write!(f, "{sep}created at {})", self.created)
-    }
-}
-
-/// One lock the thread holds, with the lock's identity (a copy of a
-/// [`HeldEntry`](crate::held::HeldEntry) for reports, the lock-order graph
-/// and the watchdog).
-#[derive(Clone, Copy, Debug)]
-pub struct Held {
-    pub info: LockInfo,
-    pub mode: LockMode,
-    /// Where it was (first) acquired.
-    pub site: &'static Location<'static>,
-    /// Re-entrancy depth (reentrant mutex, recursive read); 0 marks a
-    /// released entry inside a [`HeldList`] (never seen outside it).
-    pub depth: u32,
-    /// Hash of the held chain up to and including this entry (see
-    /// [`crate::held`]).
-    pub chain: u64,
-}
 
 /// Chains remembered per thread before the cache is cleared.
 const CHAIN_CACHE_CAP: usize = 4096;

@@ -117,45 +117,6 @@ fn a_timed_wait_is_recorded_as_timed() {
     );
 }
 
-/// A wait that panics (parking_lot refuses one condvar with two mutexes)
-/// leaves no held entry for the mutex its guard then releases.
-#[test]
-fn a_wait_that_panics_leaves_no_stale_held_lock() {
-    let cv = Arc::new(Condvar::new());
-    let first = Arc::new(Mutex::named("condvar_first_mutex", ()));
-    let (cv2, first2) = (cv.clone(), first.clone());
-    let waiter = std::thread::spawn(move || {
-        let mut g = first2.lock();
-        cv2.wait_for(&mut g, Duration::from_secs(2));
-    });
-    let second = Mutex::named("condvar_second_mutex", ());
-    let mut panicked = false;
-    // The waiter re-parks between watchdog slices: try until the wait
-    // lands while it is parked.
-    let deadline = Instant::now() + Duration::from_secs(1);
-    while !panicked && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-        panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let mut g = second.lock();
-            cv.wait_for(&mut g, Duration::from_millis(1));
-        }))
-        .is_err();
-    }
-    assert!(panicked, "parking_lot's two-mutex check never fired");
-    // A later wait that ends (here a condvar wait timing out) must not
-    // bring the released mutex back into the held list.
-    let third = Mutex::named("condvar_third_mutex", ());
-    let other = Condvar::new();
-    other.wait_for(&mut third.lock(), Duration::from_millis(1));
-    let held = lockscope_sync::thread_state::with(|ts| {
-        (ts.held.borrow().snapshot(), ts.stash.borrow().len())
-    })
-    .expect("thread state");
-    assert!(held.0.is_empty() && held.1 == 0, "stale entries: {held:?}");
-    cv.notify_all();
-    waiter.join().expect("waiter");
-}
-
 /// A wait on a mutex locked before the recording began (as a test of this
 /// binary that does not record does while another records) is legal: the
 /// trace has the wait without the acquisition.

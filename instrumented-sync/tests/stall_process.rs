@@ -12,13 +12,13 @@ use std::time::{Duration, Instant};
 
 use lockscope_sync::policy::{self, Policy};
 use lockscope_sync::prelude::*;
-use lockscope_sync::{live, Condvar, Event, Mutex};
+use lockscope_sync::{Condvar, Event, Mutex};
 
 fn main() {
     // A guard that fails the test instead of letting it hang; it is not a
     // thread that could set the event, so it declares itself internal.
     std::thread::spawn(|| {
-        live::internal_thread();
+        policy::internal_thread();
         std::thread::sleep(Duration::from_secs(20));
         eprintln!("stall_process: the stall was not reported within 20 s");
         std::process::exit(1);

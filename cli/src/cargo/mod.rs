@@ -38,9 +38,9 @@ use metadata::Graph;
 use substitute::Patch;
 
 use crate::args::Global;
+use crate::cmd::run::child;
 use crate::cmd::{self, write_stderr};
 use crate::error::{CliError, CliResult, EXIT_ERROR, EXIT_FAIL};
-use crate::inputs;
 use crate::sites::Root;
 
 /// The `cargo-lockscope` binary's entry point.
@@ -133,31 +133,33 @@ pub fn run(runner: Runner, args: &TestArgs, global: &Global) -> CliResult<u8> {
         // The report is the only thing on standard output.
         command.stdout(std::io::stderr());
     }
-    let status = command
-        .status()
-        .map_err(|e| CliError::new(format!("cannot run {}: {e}", cargo.display())))?;
+    // In a process group of its own, ended as a whole on Ctrl-C or SIGTERM,
+    // after which the lock file is restored and what ran is analyzed.
+    let ended = cmd::run::child::run(&mut command, &cargo.display().to_string(), None)?;
     saved.restore()?;
-    let specs = traces(&runs)?;
+    let status_ok = matches!(&ended, child::Ended::Exited(s) if s.success());
+    let specs = cmd::run::traces::traces_in(&runs)?;
     if specs.is_empty() {
         return Err(CliError::new(format!(
             "no test process wrote a trace into {} ({}); nothing to analyze",
             runs.display(),
-            if status.success() {
+            if status_ok {
                 "the tests use no lock lockscope records: parking_lot 0.12/0.13 or lockscope's \
                  own"
             } else {
-                "cargo failed before any test ran"
+                "cargo failed or was ended before any test ran"
             }
         )));
     }
-    if !status.success() {
+    if let Some(how) = ended.failure() {
         write_stderr(&format!(
-            "lockscope: the tests failed ({status}); analyzing what they recorded\n"
+            "lockscope: `cargo {}` {how}; analyzing what it recorded\n",
+            runner.subcommand().join(" ")
         ));
     }
     let report = cmd::analyze::analyze_specs(&specs, global.quiet)?;
     let code = cmd::report_and_gate(&report, &gate, &args.gate, global)?;
-    Ok(if status.success() { code } else { EXIT_FAIL })
+    Ok(if status_ok { code } else { EXIT_FAIL })
 }
 
 /// Writes the cargo configuration for this run (returns its path and the
@@ -282,19 +284,6 @@ fn dir_key(root: &Path) -> String {
     flat.trim_matches('_').to_string()
 }
 
-/// The traces in `dir`.
-fn traces(dir: &Path) -> CliResult<Vec<inputs::InputSpec>> {
-    let any = std::fs::read_dir(dir)
-        .map_err(|e| CliError::io("list directory", dir, &e))?
-        .filter_map(Result::ok)
-        .any(|e| inputs::is_trace_name(&e.path()));
-    if any {
-        inputs::expand(&[dir.display().to_string()])
-    } else {
-        Ok(Vec::new())
-    }
-}
-
 /// This run's trace directory: `chosen` (which must hold no traces yet),
 /// else a new `run-<time>-<pid>` under `runs`; created, and absolute.
 fn trace_dir(chosen: Option<&Path>, runs: &Path) -> CliResult<PathBuf> {
@@ -308,7 +297,7 @@ fn trace_dir(chosen: Option<&Path>, runs: &Path) -> CliResult<PathBuf> {
         }
     };
     std::fs::create_dir_all(&dir).map_err(|e| CliError::io("create directory", &dir, &e))?;
-    if chosen.is_some() && !traces(&dir)?.is_empty() {
+    if chosen.is_some() && !cmd::run::traces::traces_in(&dir)?.is_empty() {
         return Err(CliError::new(format!(
             "{}: already holds traces; give an empty or new --trace-dir so old runs are not \
              mixed in",

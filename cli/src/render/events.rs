@@ -26,9 +26,11 @@ pub fn thread(meta: &TraceMeta, t: ThreadId) -> String {
 
 /// A primitive's display name.
 pub fn obj(meta: &TraceMeta, o: ObjId) -> String {
-    meta.primitives
-        .get(o.index())
-        .map_or_else(|| format!("#{}", o.0), |i| i.display_name().to_owned())
+    if o.index() < meta.primitives.len() {
+        meta.primitive_name(o).into_owned()
+    } else {
+        format!("#{}", o.0)
+    }
 }
 
 fn var(meta: &TraceMeta, v: VarId) -> String {

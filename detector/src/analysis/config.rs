@@ -32,8 +32,16 @@ pub struct Config {
     /// sync-preserving closure over sampled occurrences goes per trace (see
     /// [`witness::Budget`](super::witness::Budget)); cuts are reported in
     /// the report's limits. `None` grades with that closure only (no
-    /// witness log is kept).
+    /// witness log is kept). A trace with more events than
+    /// `feasibility_window` is not searched (the log keeps no more), which
+    /// the limits say.
     pub witness: Option<super::witness::Budget>,
+    /// How many of a trace's latest events the feasibility grader of
+    /// predicted deadlocks keeps (8 bytes each, plus its critical
+    /// sections): a pattern whose request is older is graded unconfirmed
+    /// and the report's limits say so. Default 4,194,304 (about 4M events,
+    /// 32 MB): memory stays bounded however long the trace.
+    pub feasibility_window: u64,
 }
 
 impl Default for Config {
@@ -47,6 +55,7 @@ impl Default for Config {
             long_hold_min_ns: 10_000_000,
             trust_fork_join: true,
             witness: Some(super::witness::Budget::DEFAULT),
+            feasibility_window: 1 << 22,
         }
     }
 }

@@ -246,12 +246,11 @@ impl Contention {
         if held.depth > 1 && !fully {
             return;
         }
-        let hold = Hold {
-            len: ev.time.saturating_sub(held.time),
-            thread: ev.thread,
-            acquired: (held.since, Some(held.time), held.site),
-            released: (cx.index, Some(ev.time), ev.site),
-        };
+        let hold = Hold::new(
+            ev.thread,
+            (held.since, held.time, held.site),
+            (cx.index, ev.time, ev.site),
+        );
         self.thread(ev.thread).record_hold(hold.len);
         self.lock(obj).record_hold(hold);
     }
@@ -333,28 +332,31 @@ impl Analysis for Contention {
 
     fn end_trace(&mut self, cx: &Context<'_>, found: &mut Findings) {
         self.still_waiting(cx, found);
-        self.starvation.clear();
-        self.waits.clear();
-        self.queues.clear();
-        let timed = cx.meta.header.clock == ClockUnit::Nanoseconds;
-        for (i, acc) in std::mem::take(&mut self.locks).into_iter().enumerate() {
-            if acc.acquisitions == 0 && acc.holds == 0 {
-                continue;
-            }
-            let obj = ObjId(i as u32);
-            if timed {
-                if let Some(f) = findings::long_hold(cx, obj, &acc) {
+        // Given back, not cleared: the next trace may be small.
+        self.starvation = HashMap::new();
+        self.waits = Vec::new();
+        self.queues = Vec::new();
+        if cx.meta.header.clock == ClockUnit::Nanoseconds {
+            for (i, acc) in self.locks.iter().enumerate() {
+                if let Some(f) = findings::long_hold(cx, ObjId(i as u32), acc) {
                     found.add(f);
                 }
             }
-            self.stats.push(acc.into_stats(cx, obj));
         }
-        for (i, acc) in std::mem::take(&mut self.threads).into_iter().enumerate() {
-            if acc.acquisitions > 0 || acc.holds > 0 {
-                self.thread_stats
-                    .push(acc.into_stats(cx, ThreadId(i as u32)));
-            }
-        }
+        let locks = std::mem::take(&mut self.locks);
+        rows(
+            locks,
+            &mut self.stats,
+            |acc| acc.acquisitions > 0 || acc.holds > 0,
+            |acc, i| acc.into_stats(cx, ObjId(i)),
+        );
+        let threads = std::mem::take(&mut self.threads);
+        rows(
+            threads,
+            &mut self.thread_stats,
+            |acc| acc.acquisitions > 0 || acc.holds > 0,
+            |acc, i| acc.into_stats(cx, ThreadId(i)),
+        );
     }
 
     fn finish(&mut self, _config: &Config, _found: &mut Findings) -> Finished {
@@ -364,4 +366,27 @@ impl Analysis for Contention {
             ..Finished::default()
         }
     }
+}
+
+/// Appends `row(acc, index)` of every `used` accumulator to `out`, in
+/// index order. The rows are built from the last accumulator back and the
+/// accumulators' memory is given back as the rows take more, so the two
+/// are never both whole in memory (a trace can have a million locks).
+fn rows<A, R>(
+    mut accs: Vec<A>,
+    out: &mut Vec<R>,
+    used: impl Fn(&A) -> bool,
+    mut row: impl FnMut(A, u32) -> R,
+) {
+    out.reserve_exact(accs.iter().filter(|a| used(a)).count());
+    let first = out.len();
+    while let Some(acc) = accs.pop() {
+        if used(&acc) {
+            out.push(row(acc, accs.len() as u32));
+        }
+        if accs.len() < accs.capacity() / 2 {
+            accs.shrink_to_fit();
+        }
+    }
+    out[first..].reverse();
 }

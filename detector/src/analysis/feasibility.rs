@@ -33,29 +33,70 @@
 //! so the reordering replays their history unchanged. Read locks are
 //! treated as exclusive. Both only make the check more conservative.
 //!
-//! [`Recorder`] buffers what the closure needs while the trace streams by:
-//! per event 8 bytes (one dependency or one acquisition), plus one entry per
-//! critical section.
+//! # The window
+//! [`Recorder`] buffers what the closure needs while the trace streams by,
+//! for the latest [`Config::feasibility_window`] events only (between one
+//! and one and a quarter windows, dropped a quarter at a time): per event 8
+//! bytes (one dependency or one acquisition), plus one entry per critical
+//! section. It starts at the first acquisition (or request) made while
+//! holding a lock, the first event a pattern can start from, so a trace
+//! without nested locking buffers nothing. Every event before the window is
+//! taken as part of the closure: a closed set that contains more events is
+//! still a correct reordering, so this can only lose a feasible grade,
+//! never give a wrong one. The closure starts from the window's start in
+//! every thread and keeps the critical sections still open there (and,
+//! per lock, the latest one that ended before it) for sync preservation. A
+//! pattern whose request lies before the window cannot be checked
+//! ([`Verdict::OutOfWindow`]); the lock-order analysis grades it
+//! unconfirmed and says so in the report's limits.
 //!
 //! # Performance
-//! One check is linear in the events it adds to the closure (each thread
-//! prefix is scanned once), plus O(threads x log sections) each time an
-//! acquisition of a lock enters the set.
+//! Recording is O(1) per event, plus, every quarter window, dropping the
+//! oldest quarter (linear in what it drops). One check is linear in the
+//! events it adds to the closure (each thread prefix is scanned once), plus
+//! O(threads x log sections) each time an acquisition of a lock enters the
+//! set; its scratch state is per thread with events in the window. Memory
+//! is bounded by the window, never by the trace.
 //!
 //! # Limitations
 //! Patterns that need two critical sections of one lock swapped, or a
 //! read to see a different write, are graded unconfirmed (the
-//! sync-preserving restriction of the paper).
+//! sync-preserving restriction of the paper); so are patterns whose
+//! requests are older than the window.
+//!
+//! [`Config::feasibility_window`]: super::Config::feasibility_window
 
+use std::collections::VecDeque;
+
+use crate::state::Replay;
 use crate::trace::{Event, EventKind, ObjId, ThreadId, VarId};
+
+mod closure;
+mod sections;
+
+use sections::Sections;
 
 const NONE: u32 = u32::MAX;
 
-/// A position in a thread: its `pos`-th event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A position in a thread: its `pos`-th event of the window (positions
+/// start at 1; 0 is "before the window").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Loc {
     pub thread: u32,
     pub pos: u32,
+}
+
+/// What a feasibility check found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// A sync-preserving correct reordering reaches the pattern.
+    Feasible,
+    /// The closure contains a pattern event.
+    Infeasible,
+    /// A pattern event lies before the window.
+    OutOfWindow,
+    /// The work budget ran out.
+    OutOfBudget,
 }
 
 /// What the closure must know about one event, in 8 bytes: nothing
@@ -84,33 +125,61 @@ impl Op {
     }
 }
 
-/// One critical section (outermost acquisition to matching release).
-#[derive(Clone, Copy, Debug)]
-struct Section {
-    acq: u32,
-    rel: u32,
-    index: u64,
-}
-
-#[derive(Clone, Debug, Default)]
+/// One thread's events in the window.
+#[derive(Clone, Debug)]
 struct ThreadOps {
-    ops: Vec<Op>,
+    thread: u32,
+    /// Position of `ops[0]`.
+    first: u32,
+    ops: VecDeque<Op>,
     /// `(from, fork)`: events at or after `from` need `fork`.
     fork: Option<(u32, Loc)>,
-    /// Open sections: lock, slot in its section list.
-    open: Vec<(ObjId, usize)>,
+    /// Locks it holds (outermost acquisitions not yet released).
+    open: Vec<u32>,
 }
 
-/// Buffers one trace compactly for feasibility checks.
+impl ThreadOps {
+    fn end(&self) -> u32 {
+        self.first + self.ops.len() as u32
+    }
+}
+
+/// A quarter of the window: the threads and locks it touched, and each
+/// thread's next position when it ended. The window is the last four
+/// quarters and the one being filled.
+#[derive(Clone, Debug, Default)]
+struct Segment {
+    start: u64,
+    threads: Vec<(u32, u32)>,
+    locks: Vec<u32>,
+}
+
+/// Buffers the latest events of one trace compactly for feasibility
+/// checks.
 #[derive(Clone, Debug, Default)]
 pub struct Recorder {
+    /// Events per quarter window; 0 until recording starts.
+    quarter: u64,
+    /// Per thread: its next position (0 until it has one).
+    next: Vec<u32>,
+    /// Per thread: its entry in `threads`, or `NONE`.
+    local: Vec<u32>,
     threads: Vec<ThreadOps>,
-    last_write: Vec<Option<Loc>>,
-    /// Last operation on each non-lock primitive (and last acquisition of
-    /// each lock, for failed try-locks).
-    last_op: Vec<Option<Loc>>,
-    /// Per lock: per thread that took it, its sections in order.
-    sections: Vec<Vec<(u32, Vec<Section>)>>,
+    /// Per variable: its last write.
+    last_write: Vec<Loc>,
+    /// Per primitive: its last operation (for a lock, its last
+    /// acquisition, for failed try-locks).
+    last_op: Vec<Loc>,
+    sections: Sections,
+    segments: VecDeque<Segment>,
+    /// Absolute number of `segments[0]`.
+    first_segment: u32,
+    /// Per thread / per lock: the absolute number of the segment it was
+    /// last listed in, plus one (0: never).
+    thread_seg: Vec<u32>,
+    lock_seg: Vec<u32>,
+    /// Events dropped from the window's start.
+    pub evicted: u64,
 }
 
 fn grow<T: Default + Clone>(v: &mut Vec<T>, i: usize) -> &mut T {
@@ -125,16 +194,63 @@ impl Recorder {
         Recorder::default()
     }
 
-    /// The position the next event of `t` will have.
+    /// Whether recording has started.
+    pub fn started(&self) -> bool {
+        self.quarter > 0
+    }
+
+    /// Starts recording with a window of `window` events; `state` is the
+    /// replay state now, whose held locks become sections open since
+    /// before the window.
+    pub fn start(&mut self, state: &Replay, window: u64) {
+        if self.started() {
+            return;
+        }
+        self.quarter = (window / 4).max(1);
+        for (t, ts) in state.threads() {
+            for h in &ts.held {
+                self.sections.open(h.obj.0, t.0, 0, h.since);
+                self.ops_mut(t).open.push(h.obj.0);
+            }
+        }
+    }
+
+    /// The position the next event of `t` will have (0 before recording
+    /// starts).
     pub fn next_pos(&self, t: ThreadId) -> u32 {
-        self.threads
-            .get(t.index())
-            .map_or(0, |o| o.ops.len() as u32)
+        if !self.started() {
+            return 0;
+        }
+        self.next.get(t.index()).copied().unwrap_or(0).max(1)
+    }
+
+    fn ops_mut(&mut self, t: ThreadId) -> &mut ThreadOps {
+        if self.local.len() <= t.index() {
+            self.local.resize(t.index() + 1, NONE);
+        }
+        let i = self.local[t.index()];
+        if i != NONE {
+            return &mut self.threads[i as usize];
+        }
+        let first = self.next.get(t.index()).copied().unwrap_or(0).max(1);
+        self.local[t.index()] = self.threads.len() as u32;
+        self.threads.push(ThreadOps {
+            thread: t.0,
+            first,
+            ops: VecDeque::new(),
+            fork: None,
+            open: Vec::new(),
+        });
+        self.threads.last_mut().expect("just pushed")
     }
 
     /// Records event `index`; `reentry` says it re-acquires (or releases a
     /// nested hold of) a lock the thread holds more than once.
     pub fn on_event(&mut self, index: u64, ev: &Event, reentry: bool) {
+        if !self.started() {
+            return;
+        }
+        self.roll(index);
         let t = ev.thread;
         let here = Loc {
             thread: t.0,
@@ -143,12 +259,12 @@ impl Recorder {
         let op = match ev.kind {
             EventKind::Read { var } => self.read(var),
             EventKind::Write { var } => {
-                *grow(&mut self.last_write, var.index()) = Some(here);
+                *grow(&mut self.last_write, var.index()) = here;
                 nop()
             }
             EventKind::Update { var } => {
                 let op = self.read(var);
-                *grow(&mut self.last_write, var.index()) = Some(here);
+                *grow(&mut self.last_write, var.index()) = here;
                 op
             }
             EventKind::Acquired { obj, .. } if !reentry => self.open(t, obj, here, index),
@@ -176,63 +292,165 @@ impl Recorder {
             | EventKind::BarrierPassed { obj, .. } => self.chain(obj, here),
             EventKind::Fork { child } => {
                 let from = self.next_pos(child);
-                grow(&mut self.threads, child.index()).fork = Some((from, here));
+                self.ops_mut(child).fork = Some((from, here));
+                self.list_thread(child);
                 nop()
             }
             EventKind::Join { child } => match self.next_pos(child) {
-                0 => nop(),
-                n => dep(Some(Loc {
+                n if n > 1 => dep(Loc {
                     thread: child.0,
                     pos: n - 1,
-                })),
+                }),
+                _ => nop(),
             },
             _ => nop(),
         };
-        grow(&mut self.threads, t.index()).ops.push(op);
+        self.ops_mut(t).ops.push_back(op);
+        *grow(&mut self.next, t.index()) = here.pos + 1;
+        self.list_thread(t);
     }
 
     fn read(&self, var: VarId) -> Op {
-        dep(self.last_write.get(var.index()).copied().flatten())
+        dep(self
+            .last_write
+            .get(var.index())
+            .copied()
+            .unwrap_or_default())
     }
 
     fn chain(&mut self, obj: ObjId, here: Loc) -> Op {
-        dep(grow(&mut self.last_op, obj.index()).replace(here))
+        dep(std::mem::replace(
+            grow(&mut self.last_op, obj.index()),
+            here,
+        ))
     }
 
     fn open(&mut self, t: ThreadId, obj: ObjId, here: Loc, index: u64) -> Op {
-        *grow(&mut self.last_op, obj.index()) = Some(here);
-        let per_lock = grow(&mut self.sections, obj.index());
-        let slot = match per_lock.iter().position(|(u, _)| *u == t.0) {
-            Some(slot) => slot,
-            None => {
-                per_lock.push((t.0, Vec::new()));
-                per_lock.len() - 1
-            }
-        };
-        per_lock[slot].1.push(Section {
-            acq: here.pos,
-            rel: NONE,
-            index,
-        });
-        grow(&mut self.threads, t.index()).open.push((obj, slot));
+        *grow(&mut self.last_op, obj.index()) = here;
+        self.sections.open(obj.0, t.0, here.pos, index);
+        self.ops_mut(t).open.push(obj.0);
+        self.list_lock(obj.0);
         Op { a: obj.0, b: NONE }
     }
 
     fn close(&mut self, t: ThreadId, obj: ObjId, here: Loc) {
-        let open = &mut grow(&mut self.threads, t.index()).open;
-        if let Some(i) = open.iter().rposition(|&(o, _)| o == obj) {
-            let (_, slot) = open.remove(i);
-            if let Some(last) = self.sections[obj.index()][slot].1.last_mut() {
-                last.rel = here.pos;
+        let open = &mut self.ops_mut(t).open;
+        if let Some(i) = open.iter().rposition(|&o| o == obj.0) {
+            open.remove(i);
+            self.sections.close(obj.0, t.0, here.pos);
+            self.list_lock(obj.0);
+        }
+    }
+
+    /// The absolute number of the current segment, plus one.
+    fn current_segment(&self) -> u32 {
+        self.first_segment + self.segments.len() as u32
+    }
+
+    fn list_thread(&mut self, t: ThreadId) {
+        let now = self.current_segment();
+        let last = grow(&mut self.thread_seg, t.index());
+        if *last != now {
+            *last = now;
+            if let Some(seg) = self.segments.back_mut() {
+                seg.threads.push((t.0, 0));
             }
+        }
+    }
+
+    fn list_lock(&mut self, lock: u32) {
+        let now = self.current_segment();
+        let last = grow(&mut self.lock_seg, lock as usize);
+        if *last != now {
+            *last = now;
+            if let Some(seg) = self.segments.back_mut() {
+                seg.locks.push(lock);
+            }
+        }
+    }
+
+    /// Opens a new quarter when the current one is full, and drops the
+    /// oldest when the window is.
+    fn roll(&mut self, index: u64) {
+        let full = self
+            .segments
+            .back()
+            .is_none_or(|s| index >= s.start + self.quarter);
+        if !full {
+            return;
+        }
+        if let Some(mut seg) = self.segments.pop_back() {
+            for (t, end) in &mut seg.threads {
+                *end = self.next.get(*t as usize).copied().unwrap_or(0);
+            }
+            self.segments.push_back(seg);
+        }
+        self.segments.push_back(Segment {
+            start: index,
+            ..Segment::default()
+        });
+        while self.segments.len() > 5 {
+            self.evict();
+        }
+    }
+
+    /// Drops the oldest quarter of the window.
+    fn evict(&mut self) {
+        let Some(seg) = self.segments.pop_front() else {
+            return;
+        };
+        self.first_segment += 1;
+        let next_start = self.segments.front().map_or(seg.start, |s| s.start);
+        self.evicted += next_start - seg.start;
+        for (t, end) in seg.threads {
+            let i = self.local.get(t as usize).copied().unwrap_or(NONE);
+            let Some(ops) = self.threads.get_mut(i as usize) else {
+                continue;
+            };
+            let n = end.saturating_sub(ops.first).min(ops.ops.len() as u32);
+            ops.ops.drain(..n as usize);
+            ops.first += n;
+            if ops.ops.is_empty() && ops.open.is_empty() {
+                self.remove_thread(i as usize);
+            }
+        }
+        for lock in seg.locks {
+            let (local, threads, next) = (&self.local, &self.threads, &self.next);
+            self.sections.prune(lock, |t| {
+                match local.get(t as usize).and_then(|&i| threads.get(i as usize)) {
+                    Some(ops) => ops.first,
+                    None => next.get(t as usize).copied().unwrap_or(0),
+                }
+            });
+        }
+    }
+
+    fn remove_thread(&mut self, i: usize) {
+        let gone = self.threads.swap_remove(i);
+        self.local[gone.thread as usize] = NONE;
+        if let Some(moved) = self.threads.get(i) {
+            self.local[moved.thread as usize] = i as u32;
         }
     }
 
     /// Whether the sync-preserving closure of the prefixes strictly before
     /// each `(thread, pos)` of `pattern` avoids every pattern event.
-    /// `budget` is decremented per event scanned; `None` when it ran out.
-    pub fn sync_preserving(&self, pattern: &[Loc], budget: &mut u64) -> Option<bool> {
-        Closure::new(self, pattern).run(budget)
+    /// `budget` is decremented per event scanned.
+    pub fn sync_preserving(&self, pattern: &[Loc], budget: &mut u64) -> Verdict {
+        match closure::Closure::new(self, pattern) {
+            Some(c) => c.run(budget),
+            None => Verdict::OutOfWindow,
+        }
+    }
+
+    /// Events in the window (for tests and accounting).
+    pub fn len(&self) -> usize {
+        self.threads.iter().map(|t| t.ops.len()).sum()
+    }
+
+    /// Whether the window holds no event.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -240,135 +458,14 @@ fn nop() -> Op {
     Op { a: NONE, b: NONE }
 }
 
-fn dep(on: Option<Loc>) -> Op {
-    on.map_or_else(nop, |l| Op {
-        a: l.thread,
-        b: l.pos,
-    })
-}
-
-/// One closure computation.
-struct Closure<'a> {
-    rec: &'a Recorder,
-    /// Per thread: prefix length in the set, and how far it was scanned.
-    frontier: Vec<u32>,
-    scanned: Vec<u32>,
-    /// Per thread: the most the prefix may grow (a pattern event's
-    /// position, or the thread's length).
-    limit: Vec<u32>,
-    work: Vec<u32>,
-    dirty: Vec<u32>,
-    is_dirty: Vec<bool>,
-}
-
-impl<'a> Closure<'a> {
-    fn new(rec: &'a Recorder, pattern: &[Loc]) -> Self {
-        let n = rec.threads.len();
-        let mut limit: Vec<u32> = rec.threads.iter().map(|t| t.ops.len() as u32).collect();
-        for l in pattern {
-            if let Some(x) = limit.get_mut(l.thread as usize) {
-                *x = (*x).min(l.pos);
-            }
-        }
-        Closure {
-            rec,
-            frontier: vec![0; n],
-            scanned: vec![0; n],
-            limit,
-            work: Vec::new(),
-            dirty: Vec::new(),
-            is_dirty: vec![false; rec.sections.len()],
-        }
+/// The op "needs event `on`" (nothing when `on` lies before the window).
+fn dep(on: Loc) -> Op {
+    if on.pos == 0 {
+        return nop();
     }
-
-    /// Grows thread `t`'s prefix to at least `len`; false if that passes
-    /// its limit.
-    fn raise(&mut self, t: u32, len: u32) -> bool {
-        let i = t as usize;
-        if i >= self.frontier.len() || len > self.limit[i] {
-            return len == 0;
-        }
-        if len > self.frontier[i] {
-            self.frontier[i] = len;
-            self.work.push(t);
-        }
-        true
-    }
-
-    fn run(mut self, budget: &mut u64) -> Option<bool> {
-        let starts: Vec<(u32, u32)> = (0..self.limit.len() as u32)
-            .map(|t| (t, self.limit[t as usize]))
-            .filter(|&(t, l)| l < self.rec.threads[t as usize].ops.len() as u32)
-            .collect();
-        for (t, l) in starts {
-            self.raise(t, l);
-        }
-        loop {
-            while let Some(t) = self.work.pop() {
-                if !self.scan(t, budget)? {
-                    return Some(false);
-                }
-            }
-            if self.dirty.is_empty() {
-                return Some(true);
-            }
-            for lock in std::mem::take(&mut self.dirty) {
-                self.is_dirty[lock as usize] = false;
-                if !self.preserve(lock) {
-                    return Some(false);
-                }
-            }
-        }
-    }
-
-    /// Adds what the newly included events of `t` need.
-    fn scan(&mut self, t: u32, budget: &mut u64) -> Option<bool> {
-        let ops = &self.rec.threads[t as usize];
-        let (from, to) = (self.scanned[t as usize], self.frontier[t as usize]);
-        if from >= to {
-            return Some(true);
-        }
-        *budget = budget.checked_sub(u64::from(to - from))?;
-        self.scanned[t as usize] = to;
-        if let Some((start, fork)) = ops.fork {
-            if to > start && !self.raise(fork.thread, fork.pos + 1) {
-                return Some(false);
-            }
-        }
-        for op in &ops.ops[from as usize..to as usize] {
-            match op.need() {
-                Need::Event(t, pos) if !self.raise(t, pos + 1) => return Some(false),
-                Need::Acquires(lock) if !self.is_dirty[lock as usize] => {
-                    self.is_dirty[lock as usize] = true;
-                    self.dirty.push(lock);
-                }
-                _ => {}
-            }
-        }
-        Some(true)
-    }
-
-    /// Sync preservation for `lock`: every included section but the latest
-    /// must be complete.
-    fn preserve(&mut self, lock: u32) -> bool {
-        let per_thread = &self.rec.sections[lock as usize];
-        let mut last: Vec<(u32, Section)> = Vec::new();
-        for (t, sections) in per_thread {
-            let f = self.frontier[*t as usize];
-            let n = sections.partition_point(|s| s.acq < f);
-            if n > 0 {
-                last.push((*t, sections[n - 1]));
-            }
-        }
-        let Some(latest) = last.iter().map(|(_, s)| s.index).max() else {
-            return true;
-        };
-        for (t, s) in last {
-            if s.index != latest && (s.rel == NONE || !self.raise(t, s.rel + 1)) {
-                return false;
-            }
-        }
-        true
+    Op {
+        a: on.thread,
+        b: on.pos,
     }
 }
 
@@ -439,6 +536,144 @@ mod tests {
         b.lock("T2", "A", "5").rel("T2", "A");
         b.lock("T2", "B", "3").lock("T2", "A", "4");
         assert_eq!(grade(&b), [Grade::Unconfirmed]);
+    }
+
+    #[test]
+    fn nothing_is_buffered_before_the_first_nested_acquisition() {
+        use crate::analysis::feasibility::Recorder;
+        use crate::state::Replay;
+        use crate::trace::{Event, EventKind, LockMode, ObjId, ThreadId};
+        let rec = Recorder::new();
+        let mut state = Replay::new();
+        let mut rec = rec;
+        let ev = |kind| Event {
+            time: 0,
+            thread: ThreadId(0),
+            site: None,
+            backtrace: None,
+            kind,
+        };
+        let (a, b) = (ObjId(0), ObjId(1));
+        let mode = LockMode::Exclusive;
+        for i in 0..1000 {
+            let acq = ev(EventKind::Acquired {
+                obj: a,
+                mode,
+                depth: 1,
+            });
+            rec.on_event(2 * i, &acq, false);
+            state.apply(2 * i, &acq);
+            let rel = ev(EventKind::Released { obj: a, mode });
+            rec.on_event(2 * i + 1, &rel, false);
+            state.apply(2 * i + 1, &rel);
+        }
+        assert!(!rec.started() && rec.is_empty());
+        rec.start(&state, 64);
+        for i in 2000..12_000 {
+            let obj = if i % 2 == 0 { b } else { a };
+            let kind = if i % 4 < 2 {
+                EventKind::Acquired {
+                    obj,
+                    mode,
+                    depth: 1,
+                }
+            } else {
+                EventKind::Released { obj, mode }
+            };
+            rec.on_event(i, &ev(kind), false);
+        }
+        assert!((64..=80).contains(&rec.len()), "{}", rec.len());
+        assert!(rec.sections.len() <= 80);
+        assert_eq!(rec.evicted, 10_000 - rec.len() as u64);
+    }
+
+    #[test]
+    fn a_lock_held_when_recording_starts_keeps_its_section() {
+        // Recording starts at T1's nested acquisition of B, inside its
+        // section of A. T2 reads what T3 wrote under A after T1's section,
+        // so T1 must release A first: unconfirmed.
+        let mut b = TraceBuilder::std();
+        b.lock("T1", "A", "1")
+            .lock("T1", "B", "2")
+            .rel("T1", "B")
+            .rel("T1", "A");
+        b.lock("T3", "A", "5").write("T3", "x").rel("T3", "A");
+        b.lock("T2", "B", "3").read("T2", "x").lock("T2", "A", "4");
+        assert_eq!(grade(&b), [Grade::Unconfirmed]);
+    }
+
+    #[test]
+    fn a_section_open_across_the_window_start_still_orders() {
+        // As above, but T1 took A long before the window's start.
+        let mut b = TraceBuilder::std();
+        b.lock("T4", "C", "6").lock("T4", "D", "7");
+        b.rel("T4", "D").rel("T4", "C");
+        b.lock("T1", "A", "1");
+        for _ in 0..40 {
+            b.lock("T5", "E", "8").rel("T5", "E");
+        }
+        b.lock("T1", "B", "2").rel("T1", "B").rel("T1", "A");
+        b.lock("T3", "A", "5").write("T3", "x").rel("T3", "A");
+        b.lock("T2", "B", "3").read("T2", "x").lock("T2", "A", "4");
+        // The closure alone (the witness search runs on no trace longer
+        // than the window).
+        let config = crate::analysis::Config {
+            feasibility_window: 16,
+            witness: None,
+            ..crate::analysis::Config::default()
+        };
+        let report = b.analyze_with(&config);
+        let grades: Vec<_> = of_kind(&report, PotentialDeadlock)
+            .iter()
+            .map(|f| f.grade)
+            .collect();
+        assert_eq!(grades, [Some(Grade::Unconfirmed)]);
+        assert!(report.limits.is_empty(), "{:?}", report.limits);
+    }
+
+    #[test]
+    fn a_pattern_before_the_window_is_unconfirmed_and_said_so() {
+        let mut b = TraceBuilder::std();
+        b.lock("T1", "A", "1")
+            .lock("T1", "B", "2")
+            .rel("T1", "B")
+            .rel("T1", "A");
+        b.lock("T2", "B", "3")
+            .lock("T2", "A", "4")
+            .rel("T2", "A")
+            .rel("T2", "B");
+        for _ in 0..40 {
+            b.lock("T3", "C", "5").rel("T3", "C");
+        }
+        assert_eq!(grade(&b), [Grade::Feasible]);
+        let config = crate::analysis::Config {
+            feasibility_window: 16,
+            ..crate::analysis::Config::default()
+        };
+        let report = b.analyze_with(&config);
+        let grades: Vec<_> = of_kind(&report, PotentialDeadlock)
+            .iter()
+            .map(|f| f.grade)
+            .collect();
+        assert_eq!(grades, [Some(Grade::Unconfirmed)]);
+        assert!(
+            report
+                .limits
+                .iter()
+                .any(|l| l.contains("before the feasibility window")),
+            "{:?}",
+            report.limits
+        );
+        // Nor does the witness search, which does not run on a trace
+        // longer than the window, grade it.
+        assert!(
+            report
+                .limits
+                .iter()
+                .any(|l| l.contains("witness search did not run for 1 pattern")),
+            "{:?}",
+            report.limits
+        );
     }
 
     #[test]

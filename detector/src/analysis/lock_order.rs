@@ -38,7 +38,8 @@
 //! # Performance
 //! Per event: O(locks held) edge updates. Memory: the edge store is bounded
 //! by lock pairs x `edges::MAX_REPS_PER_PAIR`; the feasibility buffer
-//! holds 8 bytes per event of the current trace only.
+//! holds 8 bytes per event of the latest [`Config::feasibility_window`]
+//! events of the current trace, from its first nested acquisition on.
 //!
 //! # Limitations
 //! Every bound that cuts the search (cycle length, cycles per component,
@@ -56,15 +57,18 @@ mod clocks;
 mod edges;
 mod grade;
 mod graph;
+mod held;
 mod kept;
 mod merge;
 mod patterns;
 mod render;
 mod search;
 
+use hashbrown::HashMap;
+
 use super::feasibility::Recorder;
 use super::unseen::Unseen;
-use super::witness::{Log, Searcher};
+use super::witness::Log;
 use super::{Analysis, Config, Context, Finished};
 use crate::finding::Findings;
 use crate::state::ThreadState;
@@ -88,13 +92,22 @@ pub struct LockOrder {
     /// Whether patterns are graded by feasibility (off when only the graph
     /// is wanted: grading decides grades, never which patterns count).
     feasibility: bool,
-    /// Per thread: the request it made and has not yet acquired.
-    pending: Vec<Option<Request>>,
+    /// The request each thread made and has not yet acquired or given up
+    /// (only threads blocked on one have an entry).
+    pending: HashMap<ThreadId, Request>,
     merged: merge::Merged,
     /// The lock cycles reported, as merged lock ids.
     reported: Vec<Vec<u32>>,
     limits: Vec<String>,
+    /// Requests of this trace made holding more than [`MAX_HELD`] locks.
+    deep: u64,
+    /// Reused for each request's held set.
+    scratch: Vec<(u32, LockMode)>,
 }
+
+/// Most held locks a request adds edges from (the innermost): a thread
+/// nesting `d` locks adds `d` edges per acquisition, `d^2` in all.
+pub const MAX_HELD: usize = 256;
 
 impl Default for LockOrder {
     fn default() -> Self {
@@ -105,10 +118,12 @@ impl Default for LockOrder {
             recorder: Recorder::default(),
             log: Log::default(),
             feasibility: true,
-            pending: Vec::new(),
+            pending: HashMap::new(),
             merged: merge::Merged::default(),
             reported: Vec::new(),
             limits: Vec::new(),
+            deep: 0,
+            scratch: Vec::new(),
         }
     }
 }
@@ -128,35 +143,53 @@ impl LockOrder {
     }
 
     /// Adds the edges `held -> req.obj` of thread `t` holding what
-    /// `state` says (the state before the request or acquisition).
+    /// `state` says (the state before the request or acquisition): from
+    /// each held lock, or from the innermost [`MAX_HELD`] when it holds
+    /// more.
     fn add_edges(&mut self, cx: &Context<'_>, state: &ThreadState, t: ThreadId, req: Request) {
         let is_lock = |o: ObjId| cx.meta.primitive(o).kind.is_lock();
         if state.holding(req.obj).is_some() || !is_lock(req.obj) {
             return;
         }
-        let mut held: Vec<(u32, LockMode)> = state
-            .held
-            .iter()
-            .filter(|h| is_lock(h.obj))
-            .map(|h| (h.obj.0, h.mode))
-            .collect();
-        if held.is_empty() {
+        let mut held = std::mem::take(&mut self.scratch);
+        held.clear();
+        held.extend(
+            state
+                .held
+                .iter()
+                .filter(|h| is_lock(h.obj))
+                .map(|h| (h.obj.0, h.mode)),
+        );
+        held.sort_unstable_by_key(|h| h.0);
+        let (n, id) = (held.len(), self.edges.held.intern(&held));
+        self.scratch = held;
+        if n == 0 {
             return;
         }
-        held.sort_unstable_by_key(|h| h.0);
-        let clock = self.clocks.snapshot(t);
-        for h in state.held.iter().filter(|h| is_lock(h.obj)) {
+        let Some(held) = id else {
+            self.edges.dropped += n as u64;
+            return;
+        };
+        self.deep += u64::from(n > MAX_HELD);
+        let clock = self.clocks.snapshot(t, cx.index);
+        let innermost = state
+            .held
+            .iter()
+            .rev()
+            .filter(|h| is_lock(h.obj))
+            .take(MAX_HELD);
+        for h in innermost {
             let rep = Rep {
                 from: h.obj.0,
                 to: req.obj.0,
                 trace: cx.trace as u32,
                 thread: t.0,
-                held: held.clone(),
+                held,
                 mode_from: h.mode,
                 mode_to: req.mode,
                 site_from: h.site.map_or(NO_SITE, |s| s.0),
                 site_to: req.site.map_or(NO_SITE, |s| s.0),
-                instances: Vec::new(),
+                instances: Default::default(),
                 count: 0,
             };
             let instance = Instance {
@@ -179,13 +212,15 @@ impl LockOrder {
             pos: self.recorder.next_pos(ev.thread),
         }
     }
+}
 
-    fn pending(&mut self, t: ThreadId) -> &mut Option<Request> {
-        if self.pending.len() <= t.index() {
-            self.pending.resize(t.index() + 1, None);
-        }
-        &mut self.pending[t.index()]
-    }
+/// Whether `ev` may be the request of a lock-order edge (an acquisition
+/// or request made holding a lock): where feasibility recording starts.
+fn opens_a_pattern(ev: &Event, state: &ThreadState) -> bool {
+    matches!(
+        ev.kind,
+        EventKind::Request { .. } | EventKind::Acquired { .. } | EventKind::CondWoken { .. }
+    ) && !state.held.is_empty()
 }
 
 /// A blocking request whose edges wait for its outcome: added when the
@@ -212,12 +247,16 @@ impl Analysis for LockOrder {
             _ => false,
         };
         let state = cx.state.thread(t);
+        if self.feasibility && !self.recorder.started() && opens_a_pattern(ev, state) {
+            self.recorder.start(cx.state, cx.config.feasibility_window);
+        }
         match ev.kind {
             EventKind::Request { obj, mode } => {
-                *self.pending(t) = Some(self.request(cx, ev, obj, mode));
+                let req = self.request(cx, ev, obj, mode);
+                self.pending.insert(t, req);
             }
             EventKind::Acquired { obj, mode, .. } => {
-                let req = match self.pending(t).take() {
+                let req = match self.pending.remove(&t) {
                     Some(req) if req.obj == obj => req,
                     _ => self.request(cx, ev, obj, mode),
                 };
@@ -226,7 +265,7 @@ impl Analysis for LockOrder {
             // A timed request that gave up still blocked holding what it
             // held (the seed's opposite-order deadlock times out this way).
             EventKind::TryFailed { obj, .. } => {
-                if let Some(req) = self.pending(t).take().filter(|r| r.obj == obj) {
+                if let Some(req) = self.pending.remove(&t).filter(|r| r.obj == obj) {
                     self.add_edges(cx, state, t, req);
                 }
             }
@@ -236,47 +275,50 @@ impl Analysis for LockOrder {
             }
             _ => {}
         }
-        self.clocks.on_event(cx.index, ev);
+        self.clocks.on_event(cx.index, ev, cx.state);
         if self.feasibility {
             self.recorder.on_event(cx.index, ev, reentry);
             if cx.config.witness.is_some() {
                 let is_lock = |o: u32| cx.meta.primitive(ObjId(o)).kind.is_lock();
-                self.log.on_event(ev, is_lock);
+                self.log.on_event(ev, cx.config.feasibility_window, is_lock);
             }
         }
     }
 
     fn end_trace(&mut self, cx: &Context<'_>, found: &mut Findings) {
         // Threads still blocked on a request: their edges count.
-        for (t, req) in std::mem::take(&mut self.pending).into_iter().enumerate() {
-            let t = ThreadId(t as u32);
+        let mut pending: Vec<_> = std::mem::take(&mut self.pending).into_iter().collect();
+        pending.sort_unstable_by_key(|(t, _)| *t);
+        for (t, req) in pending {
             let state = cx.state.thread(t);
-            match req {
-                Some(req) if state.blocked.is_some_and(|b| b.since == req.index) => {
-                    self.add_edges(cx, state, t, req);
-                }
-                _ => {}
+            if state.blocked.is_some_and(|b| b.since == req.index) {
+                self.add_edges(cx, state, t, req);
             }
         }
         let edges = std::mem::take(&mut self.edges);
         let clocks = std::mem::take(&mut self.clocks);
         let recorder = std::mem::take(&mut self.recorder);
         let log = std::mem::take(&mut self.log);
-        let distrust = clocks.distrust(cx.meta);
+        let distrust = clocks.distrust(cx.meta, cx.state);
         let trust = cx.config.trust_fork_join && distrust.is_none();
         let mut grader = Grader {
             state: cx.state,
             clocks: &clocks,
+            held: &edges.held,
             recorder: self.feasibility.then_some(&recorder),
             trust,
             unseen: &self.unseen,
             budget: FEASIBILITY_STEPS,
-            witness: cx
+            witness: None,
+            witness_from: cx
                 .config
                 .witness
-                .filter(|_| self.feasibility)
-                .map(|budget| Searcher::new(&log, budget)),
+                .filter(|_| self.feasibility && !log.over_window())
+                .map(|budget| (&log, budget)),
             cuts: SampleCuts::default(),
+            out_of_window: 0,
+            over_window: cx.config.witness.is_some() && self.feasibility && log.over_window(),
+            unsearched: 0,
         };
         let mut patterns = kept::Patterns::default();
         let cut = search(&edges, cx.config, &mut |chosen| {
@@ -291,9 +333,42 @@ impl Analysis for LockOrder {
         self.limits.extend(cut.messages(name));
         if edges.dropped > 0 {
             self.limits.push(format!(
-                "{name}: {} distinct lock-order edges were not kept (more than {} per lock pair)",
+                "{name}: {} distinct lock-order edges were not kept (more than {} per lock pair, \
+                 or {} in all)",
                 edges.dropped,
-                edges::MAX_REPS_PER_PAIR
+                edges::MAX_REPS_PER_PAIR,
+                edges::MAX_REPS
+            ));
+        }
+        let cuts = clocks.cuts();
+        if cuts.any() && edges.all().next().is_some() {
+            self.limits.push(format!(
+                "{name}: more than {} threads were forked and not joined at once; {} threads \
+                 took over the fork/join clock slot of a thread not known to have ended (this \
+                 can drop a pattern as ordered by fork/join)",
+                clocks::MAX_SLOTS,
+                (cuts.inexact + cuts.joined_gone).max(1)
+            ));
+        }
+        if self.deep > 0 {
+            self.limits.push(format!(
+                "{name}: {} acquisition(s) were made holding more than {MAX_HELD} locks; only \
+                 the innermost {MAX_HELD} gave lock-order edges",
+                std::mem::take(&mut self.deep)
+            ));
+        }
+        if grader.out_of_window > 0 {
+            self.limits.push(format!(
+                "{name}: {} occurrence combination(s) of lock-order patterns lie before the \
+                 feasibility window (the last {} events) and were graded unconfirmed",
+                grader.out_of_window, cx.config.feasibility_window
+            ));
+        }
+        if grader.unsearched > 0 {
+            self.limits.push(format!(
+                "{name}: the trace has more events than the feasibility window ({}); the \
+                 deadlock witness search did not run for {} pattern(s) left below feasible",
+                cx.config.feasibility_window, grader.unsearched
             ));
         }
         self.limits.extend(grader.cuts.messages(name));
@@ -610,7 +685,8 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(
             found[0].title(),
-            "potential deadlock: A -> B -> A (one: T1 at loc 1 -> loc 2, two: T1 at loc 3 -> loc 4)"
+            "potential deadlock: mutex@loc a.rs:1:1 -> mutex@loc a.rs:2:1 -> mutex@loc a.rs:1:1 \
+             (one: T1 at loc 1 -> loc 2, two: T1 at loc 3 -> loc 4)"
         );
         assert_eq!(found[0].grade, Some(Grade::Sequential));
         assert_eq!(found[0].severity, Severity::Error);

@@ -20,20 +20,27 @@
 //! sequential logic rather than a race.
 //!
 //! A lost update is a [`Finding`] with three steps. The fingerprint is the
-//! variable and the sites of the read and of the overwriting write, not
-//! the threads: the seed's 99 lost updates are one finding with 99
-//! occurrences.
+//! sites of the read and of the overwriting write, not the threads or the
+//! variable (the variable too when a site is unknown): the seed's 99 lost
+//! updates are one finding with 99 occurrences, and so are the lost
+//! updates of one racy loop over many variables.
 //!
 //! # Performance
-//! O(threads with a pending read of `x`) per access, usually 0 or 1: per
-//! variable 40 bytes (the latest write, one pending read inline) plus 16
-//! bytes for each further thread that read `x` and has not written it
-//! since. No hashing on the access path. 20k variables read by 8 threads
-//! take at most 3.4 MB, 0.8 MB when reads are followed by their writes.
-//! A lost update already found (same variable, read site and write site) is
-//! one hash lookup and a count; memory grows with distinct findings only.
+//! Nothing for events that access no tracked variable. An access is an
+//! index into the per-variable latest writes (16 bytes each) and one look-up
+//! in its thread's pending reads (a read not yet followed by a write of the
+//! same thread to the same variable; a hash map, or a vector by variable
+//! once they are dense: `reads`). A
+//! thread's pending reads are dropped when it exits, since no write of its
+//! own can follow them. 20k variables read by 8 threads take at most 3 MB.
+//! A lost update already found (same read site and write site) is one hash
+//! lookup and a count; memory grows with distinct findings only.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
+
+mod reads;
+
+use reads::{Read, Reads};
 
 use super::names::{self, SiteHashes};
 use super::unseen::Unseen;
@@ -76,68 +83,22 @@ impl Access {
     }
 }
 
-/// One variable: 40 bytes, no allocation while at most one thread has a
-/// pending read (the common case).
-#[derive(Clone, Debug)]
-struct VarState {
-    last_write: Access,
-    /// A read not yet followed by a write of the same thread.
-    pending: Access,
-    /// Further pending reads, one per thread, when several threads have one.
-    // A thin pointer: 8 bytes in a per-variable struct instead of 24.
-    #[allow(clippy::box_collection)]
-    more: Option<Box<Vec<Access>>>,
-}
-
-impl Default for VarState {
-    fn default() -> Self {
-        VarState {
-            last_write: Access::NONE,
-            pending: Access::NONE,
-            more: None,
-        }
-    }
-}
-
-impl VarState {
-    /// Records `now` as its thread's pending read.
-    fn set_pending(&mut self, now: Access) {
-        if self.pending.is_none() || self.pending.thread == now.thread {
-            self.pending = now;
-            return;
-        }
-        let more = self.more.get_or_insert_with(Default::default);
-        match more.iter_mut().find(|a| a.thread == now.thread) {
-            Some(slot) => *slot = now,
-            None => more.push(now),
-        }
-    }
-
-    /// Removes and returns `thread`'s pending read.
-    fn take_pending(&mut self, thread: u32) -> Option<Access> {
-        if self.pending.thread == thread {
-            let read = self.pending;
-            self.pending = self
-                .more
-                .as_mut()
-                .and_then(|m| m.pop())
-                .unwrap_or(Access::NONE);
-            return Some(read);
-        }
-        let more = self.more.as_mut()?;
-        let i = more.iter().position(|a| a.thread == thread)?;
-        Some(more.swap_remove(i))
-    }
-}
-
 /// See the module docs.
 #[derive(Debug, Default)]
 pub struct LostUpdates {
-    vars: Vec<VarState>,
-    /// (variable, read site, write site), the bug a fingerprint names ->
-    /// its finding, in this trace.
+    /// Per variable: its latest write.
+    last_write: Vec<Access>,
+    /// Per thread: its pending reads, by variable.
+    pending: Vec<Reads>,
+    /// (read site, write site), the bug a fingerprint names -> its
+    /// finding, in this trace (with the variable first when a site is
+    /// unknown, else `u32::MAX`).
     found: HashMap<(u32, u32, u32), FindingId>,
     site_hashes: SiteHashes,
+    /// Occurrences of (read site, write site) pairs past
+    /// [`super::MAX_DISTINCT`] in this trace, not kept.
+    unkept: u64,
+    limits: Vec<String>,
     unseen: Unseen,
 }
 
@@ -146,22 +107,43 @@ impl LostUpdates {
         LostUpdates::default()
     }
 
-    fn var(&mut self, v: VarId) -> &mut VarState {
-        if self.vars.len() <= v.index() {
-            self.vars.resize_with(v.index() + 1, VarState::default);
+    fn pending(&mut self, t: u32) -> &mut Reads {
+        let i = t as usize;
+        if self.pending.len() <= i {
+            self.pending.resize_with(i + 1, Reads::default);
         }
-        &mut self.vars[v.index()]
+        &mut self.pending[i]
     }
 
     fn read(&mut self, v: VarId, now: Access) {
-        self.var(v).set_pending(now);
+        let read = Read {
+            index: now.index,
+            site: now.site,
+        };
+        self.pending(now.thread).insert(v.0, read);
+    }
+
+    /// Removes and returns `t`'s pending read of `v`.
+    fn take_read(&mut self, t: u32, v: VarId) -> Option<Access> {
+        let read = self.pending.get_mut(t as usize)?.take(v.0)?;
+        Some(Access {
+            index: read.index,
+            thread: t,
+            site: read.site,
+        })
+    }
+
+    fn last_write(&mut self, v: VarId) -> &mut Access {
+        if self.last_write.len() <= v.index() {
+            self.last_write.resize(v.index() + 1, Access::NONE);
+        }
+        &mut self.last_write[v.index()]
     }
 
     /// A write; returns `(r1, w2)` when it loses another thread's update.
     fn write(&mut self, v: VarId, now: Access) -> Option<(Access, Access)> {
-        let state = self.var(v);
-        let read = state.take_pending(now.thread);
-        let w2 = std::mem::replace(&mut state.last_write, now);
+        let read = self.take_read(now.thread, v);
+        let w2 = std::mem::replace(self.last_write(v), now);
         match read {
             Some(r1) if !w2.is_none() && w2.thread != now.thread && w2.index > r1.index => {
                 Some((r1, w2))
@@ -171,7 +153,12 @@ impl LostUpdates {
     }
 
     fn report(&mut self, cx: &Context<'_>, v: VarId, (r1, w2, w1): Lost, found: &mut Findings) {
-        let key = (v.0, r1.site, w1.site);
+        let per_var = if r1.site == NO_SITE || w1.site == NO_SITE {
+            v.0
+        } else {
+            u32::MAX
+        };
+        let key = (per_var, r1.site, w1.site);
         let unseen = self.unseen.between(w1.thread(), w2.thread());
         match self.found.get(&key) {
             Some(&id) => {
@@ -182,6 +169,7 @@ impl LostUpdates {
                 let tuple = tuple_of([site(r1), site(w2), site(w1)]);
                 found.again(id, tuple, || steps(cx.meta, v, (r1, w2, w1)));
             }
+            None if self.found.len() >= super::MAX_DISTINCT => self.unkept += 1,
             None => {
                 let mut f = finding(cx.meta, v, (r1, w2, w1));
                 f = match unseen {
@@ -215,11 +203,14 @@ fn finding(meta: &TraceMeta, v: VarId, (r1, w2, w1): Lost) -> Finding {
         thread: t1.clone(),
         overwritten: t2.clone(),
     };
-    let mut f = Finding::new(
-        FindingKind::LostUpdate,
-        &[&x, &read_site, &write_site],
-        detail,
-    );
+    // One finding per (read site, write site), whatever the variable; the
+    // variable counts only when a site is unknown.
+    let identity: &[&str] = if r1.site().is_some() && w1.site().is_some() {
+        &[&read_site, &write_site]
+    } else {
+        &[&x, &read_site, &write_site]
+    };
+    let mut f = Finding::new(FindingKind::LostUpdate, identity, detail);
     f.threads = vec![t1, t2];
     f.vars.push(x);
     f.steps = steps(meta, v, (r1, w2, w1));
@@ -256,32 +247,56 @@ fn steps(meta: &TraceMeta, v: VarId, (r1, w2, w1): Lost) -> Vec<Step> {
 impl Analysis for LostUpdates {
     fn on_event(&mut self, cx: &Context<'_>, ev: &Event, found: &mut Findings) {
         self.unseen.on_event(cx, ev);
+        let Some(var) = ev.kind.var() else {
+            if ev.kind == EventKind::ThreadExit {
+                // Its reads can no longer be followed by its writes.
+                if let Some(p) = self.pending.get_mut(ev.thread.index()) {
+                    *p = Reads::default();
+                }
+            }
+            return;
+        };
         let now = Access {
             index: cx.index,
             thread: ev.thread.0,
             site: ev.site.map_or(NO_SITE, |s| s.0),
         };
         match ev.kind {
-            EventKind::Read { var } => self.read(var, now),
-            EventKind::Write { var } => {
+            EventKind::Read { .. } => self.read(var, now),
+            EventKind::Write { .. } => {
                 if let Some((r1, w2)) = self.write(var, now) {
                     self.report(cx, var, (r1, w2, now), found);
                 }
             }
-            EventKind::Update { var } => {
-                let state = self.var(var);
-                state.take_pending(now.thread);
-                state.last_write = now;
+            EventKind::Update { .. } => {
+                self.take_read(now.thread, var);
+                *self.last_write(var) = now;
             }
             _ => {}
         }
     }
 
-    fn end_trace(&mut self, _cx: &Context<'_>, _found: &mut Findings) {
-        self.vars.clear();
+    fn end_trace(&mut self, cx: &Context<'_>, _found: &mut Findings) {
+        if self.unkept > 0 {
+            self.limits.push(super::unkept_message(
+                "lost_update",
+                cx.trace_name,
+                "(read site, write site) pairs",
+                std::mem::take(&mut self.unkept),
+            ));
+        }
+        self.last_write.clear();
+        self.pending.clear();
         self.found.clear();
         self.site_hashes.clear();
         self.unseen.clear();
+    }
+
+    fn finish(&mut self, _config: &super::Config, _found: &mut Findings) -> super::Finished {
+        super::Finished {
+            limits: std::mem::take(&mut self.limits),
+            ..super::Finished::default()
+        }
     }
 }
 
@@ -289,7 +304,7 @@ impl Analysis for LostUpdates {
 mod tests {
     use super::*;
 
-    fn read(thread: u32, index: u64) -> Access {
+    fn at(thread: u32, index: u64) -> Access {
         Access {
             index,
             thread,
@@ -298,21 +313,46 @@ mod tests {
     }
 
     #[test]
-    fn pending_reads_of_several_threads_are_kept_and_taken_per_thread() {
-        let mut v = VarState::default();
-        v.set_pending(read(1, 10));
-        v.set_pending(read(2, 11));
-        v.set_pending(read(3, 12));
-        v.set_pending(read(2, 13)); // a newer read replaces T2's
-        assert_eq!(v.take_pending(1), Some(read(1, 10)));
-        assert_eq!(v.take_pending(2), Some(read(2, 13)));
-        assert_eq!(v.take_pending(2), None);
-        assert_eq!(v.take_pending(3), Some(read(3, 12)));
-        assert!(v.pending.is_none());
+    fn pending_reads_are_kept_per_thread_and_taken_by_its_write() {
+        let mut lu = LostUpdates::new();
+        let x = VarId(0);
+        lu.read(x, at(1, 10));
+        lu.read(x, at(2, 11));
+        lu.read(x, at(2, 13)); // a newer read replaces T2's
+        assert_eq!(lu.write(x, at(3, 14)), None);
+        assert_eq!(lu.write(x, at(2, 15)), Some((at(2, 13), at(3, 14))));
+        assert_eq!(lu.write(x, at(1, 16)), Some((at(1, 10), at(2, 15))));
+        assert_eq!(lu.take_read(1, x), None);
     }
 
     #[test]
-    fn variable_state_stays_small() {
-        assert_eq!(std::mem::size_of::<VarState>(), 40);
+    fn an_exited_thread_keeps_no_pending_read() {
+        use crate::analysis::{testkit::TraceBuilder, Config};
+        use crate::state::Replay;
+        use crate::trace::EventSource;
+        let mut b = TraceBuilder::lockscope();
+        for i in 0..100 {
+            b.read(&format!("T{i}"), "x").exit(&format!("T{i}"));
+        }
+        b.read("main", "x");
+        let mut source = b.source();
+        let (mut lu, mut found) = (LostUpdates::new(), Findings::new());
+        let (mut state, config) = (Replay::new(), Config::default());
+        let mut index = 0;
+        while let Some(ev) = source.next_event().expect("in memory") {
+            let cx = Context {
+                trace: 0,
+                trace_name: "t",
+                index,
+                meta: source.meta(),
+                state: &state,
+                config: &config,
+            };
+            lu.on_event(&cx, &ev, &mut found);
+            state.apply(index, &ev);
+            index += 1;
+        }
+        let pending: usize = lu.pending.iter().map(|p| p.len()).sum();
+        assert_eq!(pending, 1, "only main's read is pending");
     }
 }

@@ -40,6 +40,21 @@ pub mod witness;
 pub use config::Config;
 pub use live_notes::LiveNotes;
 
+/// Most distinct findings one analysis keeps per kind and trace where one
+/// bug can show at many places (racy site pairs, lost-update site pairs):
+/// past it, occurrences of new ones are counted and reported in the
+/// limits, so memory stays bounded however many distinct sites a trace
+/// has (each finding keeps names, steps and examples: a few KB).
+pub const MAX_DISTINCT: usize = 10_000;
+
+/// The limit line for `n` occurrences of `what` past [`MAX_DISTINCT`].
+fn unkept_message(kind: &str, trace: &str, what: &str, n: u64) -> String {
+    format!(
+        "{kind}: {trace}: more than {MAX_DISTINCT} distinct {what}; {n} occurrence(s) of further \
+         ones were counted, not reported"
+    )
+}
+
 /// What an analysis sees with each event.
 #[derive(Debug)]
 pub struct Context<'a> {

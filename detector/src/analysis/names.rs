@@ -14,7 +14,7 @@ pub fn thread(meta: &TraceMeta, t: ThreadId) -> String {
 
 /// Primitive `o`'s display name.
 pub fn prim(meta: &TraceMeta, o: ObjId) -> String {
-    meta.primitive(o).display_name().to_owned()
+    meta.primitive_name(o).into_owned()
 }
 
 /// Variable `v`'s display name.

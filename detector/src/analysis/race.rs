@@ -3,10 +3,10 @@
 //!
 //! Two accesses to one variable race when at least one writes and neither
 //! happens before the other. Every racy pair of sites that exact
-//! happens-before has is reported (see `exact`: each variable remembers
-//! every thread's latest access per site, not only FastTrack's last write
-//! and reads). Happens-before is tracked with vector clocks
-//! ([`crate::clock`]) along these edges:
+//! happens-before has is reported (see `exact`: each variable remembers,
+//! per site, the accesses there no later one there is ordered after, not
+//! only FastTrack's last write and reads). Happens-before is tracked with
+//! vector clocks ([`crate::clock`]) along these edges:
 //! - lock release -> the next acquisition of the same lock (a condvar wait
 //!   releases its mutex, the wake-up re-acquires it);
 //! - `fork` -> the child's first event; the child's last event -> `join`;
@@ -54,13 +54,18 @@
 //! before the mismatch is known.
 //!
 //! # Performance
-//! An access costs one comparison per thread and site that accessed its
-//! variable (O(1) when its thread already accessed it at that site in the
-//! same epoch); a synchronisation event costs one O(threads) join per
-//! clock (happens-before and SHB). State: two vector clocks per thread and
-//! per primitive, one SHB snapshot per variable, 24 bytes per variable,
-//! site and thread (bounded, see `exact`). Hashing happens only when a
-//! race is found.
+//! Until a trace's first access to a tracked variable nothing is done per
+//! event (fork and join aside, for the trust checks above): happens-before
+//! runs forward in the trace, so order among earlier events orders no two
+//! accesses. From then on an access costs one epoch comparison per entry
+//! its variable remembers (O(1) when its thread already accessed it at that
+//! site in the same epochs); a synchronisation event costs one clock join
+//! per clock set (happens-before and SHB). Both clock sets range over the
+//! threads alive at once (`clocks`, [`crate::clock`]): one clock per live
+//! thread, per exited thread not yet joined (the latest 4,096) and per
+//! primitive, sharing their chunks. Per variable 48 bytes, its last
+//! write's SHB clock (chunks shared) and 32 bytes per remembered entry
+//! (bounded, see `exact`). Hashing happens only when a race is found.
 //!
 //! # Limitations
 //! Only recorded synchronisation orders accesses: two accesses ordered
@@ -71,56 +76,58 @@
 //! every release, so rwlock readers are ordered after earlier readers too
 //! (which can hide a race between two writes made under read locks).
 //! Fork/join edges applied before a mismatch shows up later in the trace
-//! are kept.
+//! are kept. More than 4,096 threads alive at once, or a join of a thread
+//! that exited more than 4,096 exits earlier, merge thread histories
+//! (`clocks`), which can hide races and is reported in the limits.
 //!
 //! [`Config::trust_fork_join`]: super::Config::trust_fork_join
 //! [`Report::limits`]: crate::report::Report::limits
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 use super::names::SiteHashes;
 use super::unseen::Unseen;
 use super::{Analysis, Context, Finished};
 use crate::clock::VectorClock;
 use crate::finding::{tuple_of, FindingId, Findings, Grade};
-use crate::trace::{Event, EventKind, ThreadId, VarId};
+use crate::trace::{Event, EventKind, ObjId, ThreadId, VarId};
 
+mod clocks;
 mod exact;
 mod forkjoin;
 mod report;
 mod shb;
 
+use clocks::Clocks;
 use exact::{At, Conflict, Now, Summary};
-use forkjoin::ForkJoin;
+use forkjoin::{ForkJoin, Forked};
 use shb::Shb;
-
-/// One thread's clock.
-#[derive(Clone, Debug)]
-struct ThreadClock {
-    vc: VectorClock,
-}
 
 /// See the module docs.
 #[derive(Debug, Default)]
 pub struct Races {
-    threads: Vec<ThreadClock>,
-    /// Release clock of every primitive (lock, condvar, semaphore, event,
-    /// barrier), by [`ObjId`](crate::trace::ObjId).
-    objs: Vec<VectorClock>,
-    vars: Vec<Summary>,
+    /// Whether this trace accessed a tracked variable yet: until then no
+    /// clock is kept (see "Performance").
+    started: bool,
+    clocks: Clocks,
     /// Schedulable happens-before clocks, for grading.
     shb: Shb,
-    /// Per variable: what its updates released (see the module docs).
-    updates: Vec<VectorClock>,
+    vars: Vec<Summary>,
+    /// Per variable: what its updates released (see the module docs), in
+    /// happens-before and in SHB.
+    updates: Vec<[VectorClock; 2]>,
     fork_join: ForkJoin,
     unseen: Unseen,
     conflicts: Vec<Conflict>,
     /// (var, lower site, higher site) -> its finding and grade, in this
     /// trace.
     seen: HashMap<(u32, u32, u32), (FindingId, Grade)>,
-    /// Accesses forgotten because a site had too many threads.
+    /// Accesses forgotten because a site had too many entries.
     forgotten: u64,
     site_hashes: SiteHashes,
+    /// Occurrences of racy site pairs past [`super::MAX_DISTINCT`] in this
+    /// trace, not kept.
+    unkept: u64,
     limits: Vec<String>,
 }
 
@@ -129,39 +136,16 @@ impl Races {
         Races::default()
     }
 
-    fn clock(&mut self, t: ThreadId) -> &mut VectorClock {
-        if self.threads.len() <= t.index() {
-            let from = self.threads.len() as u32;
-            self.threads.extend((from..=t.0).map(|i| ThreadClock {
-                vc: VectorClock::new_for(ThreadId(i)),
-            }));
-        }
-        &mut self.threads[t.index()].vc
-    }
-
-    fn obj(&mut self, o: crate::trace::ObjId) -> &mut VectorClock {
-        if self.objs.len() <= o.index() {
-            self.objs.resize_with(o.index() + 1, VectorClock::default);
-        }
-        &mut self.objs[o.index()]
-    }
-
-    /// `t` releases into `o`: `o` learns `t`'s clock, `t` moves on.
-    fn release(&mut self, t: ThreadId, o: crate::trace::ObjId) {
-        self.clock(t);
-        self.obj(o);
-        let vc = &mut self.threads[t.index()].vc;
-        self.objs[o.index()].join(vc);
-        vc.tick(t);
-        self.shb.release(t, o);
+    /// `t` releases into `o`: `o` learns `t`'s clocks, `t` moves on.
+    fn release(&mut self, cx: &Context<'_>, t: ThreadId, o: ObjId) {
+        self.clocks.release(t, o, cx.index);
+        self.shb.release(t, o, cx.index);
     }
 
     /// `t` acquires from `o`: `t` learns everything released into `o`.
-    fn acquire(&mut self, t: ThreadId, o: crate::trace::ObjId) {
-        self.clock(t);
-        self.obj(o);
-        self.threads[t.index()].vc.join(&self.objs[o.index()]);
-        self.shb.acquire(t, o);
+    fn acquire(&mut self, cx: &Context<'_>, t: ThreadId, o: ObjId) {
+        self.clocks.acquire(t, o, cx.index);
+        self.shb.acquire(t, o, cx.index);
     }
 
     /// An atomic update of `var` by `t`: ordered after the variable's
@@ -169,16 +153,16 @@ impl Races {
     /// to its later updates.
     fn update(&mut self, cx: &Context<'_>, ev: &Event, var: VarId, found: &mut Findings) {
         let t = ev.thread;
-        self.clock(t);
         if self.updates.len() <= var.index() {
-            self.updates
-                .resize_with(var.index() + 1, VectorClock::default);
+            self.updates.resize_with(var.index() + 1, Default::default);
         }
-        self.threads[t.index()].vc.join(&self.updates[var.index()]);
+        let [hb, shb] = &self.updates[var.index()];
+        self.clocks.acquire_from(t, hb, cx.index);
+        self.shb.acquire_from(t, shb, cx.index);
         self.access(cx, ev, (var, true, true), found);
-        let vc = &mut self.threads[t.index()].vc;
-        self.updates[var.index()].join(vc);
-        vc.tick(t);
+        let [hb, shb] = &mut self.updates[var.index()];
+        self.clocks.release_into(t, hb, cx.index);
+        self.shb.release_into(t, shb, cx.index);
     }
 
     fn access(
@@ -190,11 +174,9 @@ impl Races {
     ) {
         let (var, read, write) = access;
         let t = ev.thread;
-        self.clock(t);
         if self.vars.len() <= var.index() {
             self.vars.resize_with(var.index() + 1, Summary::default);
         }
-        let (vc, shb) = (&self.threads[t.index()].vc, &self.shb);
         let now = Now {
             thread: t,
             at: At {
@@ -202,12 +184,13 @@ impl Races {
                 site: ev.site,
             },
             writes: write,
-            hb: |u| vc.get(ThreadId(u)),
-            shb: |u| shb.get(t, u),
+            hb: self.clocks.current(t, cx.index),
+            shb: self.shb.current(t, cx.index),
         };
         let summary = &mut self.vars[var.index()];
         self.forgotten += u64::from(summary.access(&now, &mut self.conflicts));
-        self.shb.access(t, &mut summary.last_write, read, write);
+        self.shb
+            .access(t, &mut summary.last_write, (read, write), cx.index);
         if self.conflicts.is_empty() {
             return;
         }
@@ -230,7 +213,7 @@ impl Races {
         let site = |s: Option<crate::trace::SiteId>| s.map_or(u32::MAX, |s| s.0);
         let (a, b) = (site(ev.site), site(c.previous.at.site));
         let key = (var.0, a.min(b), a.max(b));
-        let unseen = self.unseen.between(c.previous.epoch.thread_id(), ev.thread);
+        let unseen = self.unseen.between(c.previous.thread, ev.thread);
         let race = report::Race::new(cx, ev, var, wrote, c, unseen);
         let grade = race.grade();
         match self.seen.get(&key) {
@@ -246,6 +229,7 @@ impl Races {
                 ]);
                 found.again(id, tuple, || race.steps(cx.meta));
             }
+            None if self.seen.len() >= super::MAX_DISTINCT => self.unkept += 1,
             None => {
                 let id = found.add(race.into_finding(cx.meta));
                 self.seen.insert(key, (id, grade));
@@ -257,45 +241,90 @@ impl Races {
         let t = ev.thread;
         match ev.kind {
             EventKind::Acquired { obj, .. } | EventKind::SemAcquired { obj, .. } => {
-                self.acquire(t, obj)
+                self.acquire(cx, t, obj)
             }
             EventKind::Released { obj, .. }
             | EventKind::SemReleased { obj, .. }
             | EventKind::EventSet { obj }
-            | EventKind::BarrierWait { obj } => self.release(t, obj),
-            EventKind::CondWait { mutex, .. } => self.release(t, mutex),
+            | EventKind::BarrierWait { obj } => self.release(cx, t, obj),
+            EventKind::CondWait { mutex, .. } => self.release(cx, t, mutex),
             EventKind::CondWoken {
                 condvar,
                 mutex,
                 timed_out,
             } => {
-                self.acquire(t, mutex);
+                self.acquire(cx, t, mutex);
                 if !timed_out {
-                    self.acquire(t, condvar);
+                    self.acquire(cx, t, condvar);
                 }
             }
-            EventKind::Notify { condvar, .. } => self.release(t, condvar),
+            EventKind::Notify { condvar, .. } => self.release(cx, t, condvar),
             EventKind::EventWoken {
                 obj,
                 timed_out: false,
             }
-            | EventKind::BarrierPassed { obj, .. } => self.acquire(t, obj),
+            | EventKind::BarrierPassed { obj, .. } => self.acquire(cx, t, obj),
             // It saw the lock held: its holders' acquisitions come first.
             EventKind::TryFailed { obj, .. } => {
                 for &(holder, _) in &cx.state.obj(obj).holders {
-                    self.shb.learn(t, holder);
+                    self.shb.learn(t, holder, cx.index);
                 }
             }
             EventKind::Fork { child } => {
-                let vc = self.clock(t).clone();
+                let vc = Forked {
+                    hb: self.clocks.fork(t, cx.index),
+                    shb: self.shb.fork(t, cx.index),
+                };
                 self.fork_join.fork(cx, t, child, vc);
-                self.clock(t).tick(t);
-                self.shb.fork(t, child);
             }
             EventKind::Join { child } if self.fork_join.join(cx, t, child) => {
-                let child_vc = self.clock(child).clone();
-                self.clock(t).join(&child_vc);
-                self.shb.join(t, child);
+                self.clocks.join(t, child, cx.index);
+                self.shb.join(t, child, cx.index);
+            }
+            EventKind::ThreadExit => {
+                self.clocks.exit(t);
+                self.shb.exit(t);
+            }
+            _ => {}
+        }
+    }
+
+    /// The clock cuts of this trace, as limit lines (see
+    /// [`crate::clock::ThreadClocks`]).
+    fn cuts(&self, name: &str) -> Vec<String> {
+        let c = self.clocks.cuts();
+        let mut out = Vec::new();
+        if c.retired + c.inexact > 0 {
+            out.push(format!(
+                "data_race: {name}: more than {} threads were alive at once; {} threads took over \
+                 the clock slot of a thread not known to have ended (this can hide races \
+                 between them, never invent one)",
+                clocks::MAX_SLOTS,
+                c.inexact.max(1)
+            ));
+        }
+        if c.joined_gone > 0 {
+            out.push(format!(
+                "data_race: {name}: {} joins of threads that exited more than {} exits \
+                 earlier took a merged history (this can hide races, never invent one)",
+                c.joined_gone,
+                crate::clock::MAX_EXITED
+            ));
+        }
+        out
+    }
+
+    /// Fork and join before the first access: only the trust checks see
+    /// them (an order among events before the first access orders no two
+    /// accesses, since happens-before runs forward in the trace).
+    fn before_start(&mut self, cx: &Context<'_>, ev: &Event) {
+        match ev.kind {
+            EventKind::Fork { child } => {
+                self.fork_join
+                    .fork(cx, ev.thread, child, Default::default())
+            }
+            EventKind::Join { child } => {
+                self.fork_join.join(cx, ev.thread, child);
             }
             _ => {}
         }
@@ -305,9 +334,15 @@ impl Races {
 impl Analysis for Races {
     fn on_event(&mut self, cx: &Context<'_>, ev: &Event, found: &mut Findings) {
         self.unseen.on_event(cx, ev);
-        if let Some(parent_vc) = self.fork_join.on_thread_event(cx, ev) {
-            self.clock(ev.thread).join(&parent_vc);
-            self.shb.start(ev.thread);
+        if !self.started {
+            if ev.kind.var().is_none() {
+                return self.before_start(cx, ev);
+            }
+            self.started = true;
+        }
+        if let Some(parent) = self.fork_join.on_thread_event(cx, ev) {
+            self.clocks.learn(ev.thread, &parent.hb);
+            self.shb.start(ev.thread, &parent.shb);
         }
         match ev.kind {
             EventKind::Read { var } => self.access(cx, ev, (var, true, false), found),
@@ -321,21 +356,31 @@ impl Analysis for Races {
         if let Some(limit) = self.fork_join.end_trace(cx) {
             self.limits.push(limit);
         }
+        self.limits.extend(self.cuts(cx.trace_name));
         if self.forgotten > 0 {
             self.limits.push(format!(
-                "data_race: {}: {} accesses forgot an earlier thread's access at their site \
-                 (more than {} threads per variable and site); races with the forgotten \
-                 accesses may be missing",
+                "data_race: {}: {} accesses forgot an earlier access of their variable (more \
+                 than {} unordered accesses per variable and site, or {} per variable); races \
+                 with the forgotten accesses may be missing",
                 cx.trace_name,
                 self.forgotten,
-                exact::MAX_THREADS_PER_SITE
+                exact::MAX_THREADS_PER_SITE,
+                exact::MAX_PER_VAR
             ));
             self.forgotten = 0;
         }
-        self.threads.clear();
-        self.objs.clear();
-        self.vars.clear();
+        if self.unkept > 0 {
+            self.limits.push(super::unkept_message(
+                "data_race",
+                cx.trace_name,
+                "racy site pairs",
+                std::mem::take(&mut self.unkept),
+            ));
+        }
+        self.started = false;
+        self.clocks = Clocks::default();
         self.shb = Shb::default();
+        self.vars.clear();
         self.updates.clear();
         self.unseen.clear();
         self.seen.clear();

@@ -25,12 +25,18 @@
 //! ```
 //!
 //! # Performance
-//! Components come from Tarjan's algorithm (petgraph, O(n + e)). For each
-//! length `k` and start node `s`, a depth-first search walks paths through
-//! nodes greater than `s` inside the component, pruned by a breadth-first
-//! distance-to-`s` bound, so it only follows paths that can still close
-//! within `k` edges. A step budget per component ([`Bounds::max_steps`])
-//! caps the worst case (dense components), and is reported when hit.
+//! Components come from Kosaraju's algorithm (petgraph's iterative
+//! post-order search, O(n + e)); they are listed by their smallest node.
+//! For each length `k` and start node `s`, a depth-first search walks
+//! paths through nodes greater than `s` inside the component, pruned by a
+//! breadth-first distance-to-`s` bound, so it only follows paths that can
+//! still close within `k` edges. A step budget per component
+//! ([`Bounds::max_steps`]) caps the worst case (dense components), and is
+//! reported when hit; the breadth-first searches count against it too.
+//! A component that is one simple cycle (as many edges as nodes, as a
+//! wait-for cycle is) is taken whole without a search. Nothing recurses: a
+//! chain of a hundred thousand locks, or a wait-for cycle through as many
+//! threads, needs no more stack than a short one.
 //!
 //! # Limitations
 //! The bounds trade completeness for time: a cut component is reported in
@@ -107,17 +113,20 @@ pub fn shortest_cycles(succ: &[Vec<usize>], bounds: Bounds) -> Cycles {
     );
     let mut comp = vec![usize::MAX; n];
     let mut comps: Vec<Vec<usize>> = Vec::new();
-    for scc in petgraph::algo::tarjan_scc(&graph) {
+    for scc in petgraph::algo::kosaraju_scc(&graph) {
         let mut nodes: Vec<usize> = scc.into_iter().map(|i| i.index()).collect();
         let single = nodes.len() == 1;
         if single && !succ[nodes[0]].contains(&nodes[0]) {
             continue;
         }
         nodes.sort_unstable();
-        for &v in &nodes {
-            comp[v] = comps.len();
-        }
         comps.push(nodes);
+    }
+    comps.sort_unstable_by_key(|nodes| nodes[0]);
+    for (c, nodes) in comps.iter().enumerate() {
+        for &v in nodes {
+            comp[v] = c;
+        }
     }
     let mut out = Cycles::default();
     let mut search = Search::new(succ, &comp);
@@ -136,6 +145,10 @@ struct Search<'a> {
     dist: Vec<usize>,
     on_path: Vec<bool>,
     path: Vec<usize>,
+    /// Per node of `path`: the index of its next successor to try.
+    next: Vec<usize>,
+    /// Nodes whose `dist` the last breadth-first search set.
+    touched: Vec<usize>,
     steps: u64,
 }
 
@@ -157,11 +170,16 @@ impl<'a> Search<'a> {
             dist: vec![usize::MAX; n],
             on_path: vec![false; n],
             path: Vec::new(),
+            next: Vec::new(),
+            touched: Vec::new(),
             steps: 0,
         }
     }
 
     fn component(&mut self, c: usize, nodes: &[usize], bounds: Bounds, out: &mut Cycles) {
+        if self.single_cycle(c, nodes, bounds, out) {
+            return;
+        }
         let max_len = bounds.max_len.min(nodes.len());
         if nodes.len() > bounds.max_len {
             out.limits.length_cut += 1;
@@ -170,12 +188,8 @@ impl<'a> Search<'a> {
         let mut found = 0usize;
         for k in 1..=max_len {
             for &s in nodes {
-                self.distances_to(s, c, k, nodes);
-                self.path.push(s);
-                self.on_path[s] = true;
-                let done = self.extend(s, c, k, bounds, &mut found, out);
-                self.on_path[s] = false;
-                self.path.clear();
+                let done = self.distances_to(s, c, k, bounds)
+                    || self.paths_from(s, c, k, bounds, &mut found, out);
                 if done {
                     if found >= bounds.max_per_component {
                         out.limits.count_cut += 1;
@@ -188,13 +202,55 @@ impl<'a> Search<'a> {
         }
     }
 
+    /// A component with as many edges as nodes is one simple cycle: takes
+    /// it whole (it may be far longer than the search could walk) and
+    /// returns true.
+    fn single_cycle(
+        &mut self,
+        c: usize,
+        nodes: &[usize],
+        bounds: Bounds,
+        out: &mut Cycles,
+    ) -> bool {
+        let inside = |v: usize| {
+            let ws = &self.succ[v];
+            ws.iter()
+                .enumerate()
+                .filter(|&(i, &w)| self.comp[w] == c && !ws[..i].contains(&w))
+                .count()
+        };
+        if nodes.iter().any(|&v| inside(v) != 1) {
+            return false;
+        }
+        if nodes.len() > bounds.max_len {
+            out.limits.length_cut += 1;
+            return true;
+        }
+        let mut cycle = Vec::with_capacity(nodes.len());
+        let mut v = nodes[0];
+        loop {
+            cycle.push(v);
+            v = match self.succ[v].iter().find(|&&w| self.comp[w] == c) {
+                Some(&w) => w,
+                None => return false,
+            };
+            if v == nodes[0] {
+                break;
+            }
+        }
+        out.cycles.push(cycle);
+        true
+    }
+
     /// Breadth-first distances to `s` over reversed edges, through nodes
-    /// `>= s` of component `c`, up to `limit` edges.
-    fn distances_to(&mut self, s: usize, c: usize, limit: usize, nodes: &[usize]) {
-        for &v in nodes {
+    /// `>= s` of component `c`, up to `limit` edges; returns true when the
+    /// step budget ran out.
+    fn distances_to(&mut self, s: usize, c: usize, limit: usize, bounds: Bounds) -> bool {
+        for v in self.touched.drain(..) {
             self.dist[v] = usize::MAX;
         }
         self.dist[s] = 0;
+        self.touched.push(s);
         let mut frontier = vec![s];
         let mut d = 0;
         while !frontier.is_empty() && d < limit {
@@ -204,38 +260,57 @@ impl<'a> Search<'a> {
                 for &u in &self.pred[v] {
                     if u > s && self.comp[u] == c && self.dist[u] == usize::MAX {
                         self.dist[u] = d;
+                        self.touched.push(u);
                         next.push(u);
                     }
                 }
             }
+            self.steps += 1 + next.len() as u64;
+            if self.steps > bounds.max_steps {
+                return true;
+            }
             frontier = next;
         }
+        false
     }
 
-    /// Extends the path ending at `v`; returns true when a bound stops the
-    /// component.
-    fn extend(
+    /// Walks every path from `s` that can close into a cycle of `k` edges
+    /// (depth first, with an explicit stack); returns true when a bound
+    /// stops the component.
+    fn paths_from(
         &mut self,
-        v: usize,
+        s: usize,
         c: usize,
         k: usize,
         bounds: Bounds,
         found: &mut usize,
         out: &mut Cycles,
     ) -> bool {
-        let s = self.path[0];
-        let d = self.path.len();
         let succ = self.succ;
-        for (i, &w) in succ[v].iter().enumerate() {
+        self.path.push(s);
+        self.next.push(0);
+        self.on_path[s] = true;
+        let mut stopped = false;
+        while let (Some(&v), Some(i)) = (self.path.last(), self.next.last_mut()) {
+            let Some(&w) = succ[v].get(*i) else {
+                self.on_path[v] = false;
+                self.path.pop();
+                self.next.pop();
+                continue;
+            };
+            *i += 1;
+            let i = *i - 1;
             if succ[v][..i].contains(&w) || self.comp[w] != c {
                 continue;
             }
+            let d = self.path.len();
             if w == s {
                 if d == k {
                     out.cycles.push(self.path.clone());
                     *found += 1;
                     if *found >= bounds.max_per_component {
-                        return true;
+                        stopped = true;
+                        break;
                     }
                 }
                 continue;
@@ -245,18 +320,19 @@ impl<'a> Search<'a> {
             }
             self.steps += 1;
             if self.steps > bounds.max_steps {
-                return true;
+                stopped = true;
+                break;
             }
             self.path.push(w);
+            self.next.push(0);
             self.on_path[w] = true;
-            let done = self.extend(w, c, k, bounds, found, out);
-            self.on_path[w] = false;
-            self.path.pop();
-            if done {
-                return true;
-            }
         }
-        false
+        for &v in &self.path {
+            self.on_path[v] = false;
+        }
+        self.path.clear();
+        self.next.clear();
+        stopped
     }
 }
 
@@ -327,6 +403,27 @@ mod tests {
         bounds.max_steps = 50;
         let found = cycles(&succ, bounds);
         assert_eq!(found.limits.steps_cut, 1);
+    }
+
+    #[test]
+    fn a_long_chain_and_a_long_cycle_need_no_deep_stack() {
+        // Run on a small stack: any recursion per node would overflow it.
+        let found = std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(|| {
+                let n = 200_000;
+                let chain: Vec<Vec<usize>> = (0..n)
+                    .map(|v| if v + 1 < n { vec![v + 1] } else { vec![] })
+                    .collect();
+                assert!(cycles(&chain, Bounds::new(6, 100)).cycles.is_empty());
+                let ring: Vec<Vec<usize>> = (0..n).map(|v| vec![(v + 1) % n]).collect();
+                cycles(&ring, Bounds::unbounded())
+            })
+            .expect("spawn")
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(found.cycles.len(), 1);
+        assert_eq!(found.cycles[0].len(), 200_000);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! bounded by the number of distinct threads, primitives, variables and
 //! sites, never by the number of events.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use super::event::{BacktraceId, NoteId, ObjId, PrimitiveKind, SiteId, ThreadId, VarId};
@@ -203,12 +204,18 @@ pub struct PrimitiveInfo {
 
 impl PrimitiveInfo {
     /// The name if there is one, else the class (a `static`'s symbol), else
-    /// the label.
+    /// the label. [`TraceMeta::primitive_name`] also uses the site.
     pub fn display_name(&self) -> &str {
         self.name
             .as_deref()
             .or(self.class.as_deref())
             .unwrap_or(&self.label)
+    }
+
+    /// The name of an unnamed primitive of `kind` known by its site:
+    /// `mutex@src/bank.rs:16:38`. The recorder names it the same way.
+    pub fn site_name(kind: PrimitiveKind, site: impl fmt::Display) -> String {
+        format!("{}@{site}", kind.as_str())
     }
 }
 
@@ -297,6 +304,18 @@ impl TraceMeta {
 
     pub fn site(&self, id: SiteId) -> &Site {
         &self.sites[id.index()]
+    }
+
+    /// How reports name primitive `o`: its name, else its class (a
+    /// `static`'s symbol), else its kind and site (`mutex@src/bank.rs:16:38`:
+    /// where it was created, or first used when it was made by a `const`
+    /// constructor), else its label (STD traces' `L1`).
+    pub fn primitive_name(&self, o: ObjId) -> Cow<'_, str> {
+        let p = self.primitive(o);
+        match (&p.name, &p.class, p.site) {
+            (None, None, Some(s)) => Cow::Owned(PrimitiveInfo::site_name(p.kind, self.site(s))),
+            _ => Cow::Borrowed(p.display_name()),
+        }
     }
 
     pub fn backtrace(&self, id: BacktraceId) -> &[String] {

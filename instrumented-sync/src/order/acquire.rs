@@ -68,7 +68,8 @@ use std::fmt;
 use std::ops::{Index, IndexMut};
 use std::panic::Location;
 
-use crate::thread_state::{self, LockInfo};
+pub use crate::held::LockInfo;
+use crate::thread_state;
 
 /// A lock the helper can take: lockscope's mutexes, reentrant mutexes and
 /// rwlocks (for write).
@@ -235,7 +236,7 @@ fn note(v: &LockOrderViolation) {
     let thread = thread_state::with(|ts| (ts.thread, ts.slot.name.clone()));
     let (id, name) = thread.unwrap_or((0, None));
     let f = super::report::order_violation((id, name.as_deref()), first, held, v.site);
-    crate::live::note_finding(&f);
+    crate::trace_sink::note_finding(&f);
 }
 
 fn remember(info: LockInfo, site: &'static Location<'static>) {

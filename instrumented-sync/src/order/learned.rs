@@ -42,9 +42,9 @@ use lockscope_detector::trace::{LockMode, PrimitiveKind};
 
 use super::report;
 use crate::held::HeldEntry;
+use crate::held::{Held, LockInfo};
 use crate::meta::PrimitiveMeta;
 use crate::raw::Mutex;
-use crate::thread_state::{Held, LockInfo};
 use lockscope_detector::finding::Finding;
 
 /// How an edge was taken (merged over every time it was taken).
@@ -177,13 +177,6 @@ pub fn forget(id: u64) {
     if let Some(g) = LEARNED.lock().as_mut() {
         g.forget(id);
     }
-}
-
-/// Number of locks and edges in the graph (for tests and benchmarks).
-pub fn size() -> (usize, usize) {
-    LEARNED.lock().as_ref().map_or((0, 0), |g| {
-        (g.nodes.len(), g.order.edge_count() + g.refused.len())
-    })
 }
 
 impl Learned {
@@ -349,8 +342,6 @@ mod tests {
             info,
             mode: LockMode::Exclusive,
             site: Location::caller(),
-            depth: 1,
-            chain: 0,
         }
     }
 
@@ -364,6 +355,27 @@ mod tests {
             (1, None),
         )
         .len()
+    }
+
+    /// Whether the learned graph has lock `id`.
+    #[cfg(feature = "record")]
+    fn knows(id: u64) -> bool {
+        LEARNED
+            .lock()
+            .as_ref()
+            .is_some_and(|g| g.nodes.contains_key(&id))
+    }
+
+    #[cfg(feature = "record")]
+    #[test]
+    fn dropped_locks_leave_the_graph() {
+        use crate::prelude::*;
+        let (a, b) = (crate::Mutex::named("a", ()), crate::Mutex::named("b", ()));
+        drop((a.lock(), b.lock()));
+        let ids = [a.identity().id(), b.identity().id()];
+        assert!(ids.iter().all(|&id| knows(id)));
+        drop((a, b));
+        assert!(!ids.iter().any(|&id| knows(id)));
     }
 
     #[test]

@@ -24,18 +24,18 @@
 //! Semaphores, events, condvars and barriers are not part of the lock order.
 
 pub mod acquire;
-pub mod learned;
-pub mod names;
-pub mod report;
+pub(crate) mod learned;
+pub(crate) mod report;
 
 use std::panic::Location;
 use std::sync::Arc;
 
 use lockscope_detector::trace::{LockMode, PrimitiveKind};
 
+use crate::held::LockInfo;
 use crate::held::{chain_step, HeldEntry};
 use crate::meta::PrimitiveMeta;
-use crate::thread_state::{LockInfo, ThreadState};
+use crate::thread_state::ThreadState;
 use crate::watchdog::registry;
 use lockscope_detector::finding::Finding;
 

@@ -10,8 +10,8 @@ use lockscope_detector::finding::{Detail, End, Finding, FindingKind, Mode, Order
 use lockscope_detector::trace::LockMode;
 
 use super::learned::Edge;
-use super::names;
-use crate::thread_state::{Held, LockInfo};
+use crate::held::{Held, LockInfo};
+use crate::names;
 
 /// A cycle `locks[0] -> locks[1] -> ... -> locks[0]`, edge `i` taken as
 /// `taken[i]`.

@@ -20,11 +20,13 @@ use std::sync::Arc;
 
 use crate::raw::Mutex;
 
-/// The class each declared lock got, by lockscope id: the live checks name
-/// a lock as the trace does (see [`known`]).
+/// The name each unnamed declared lock got, by lockscope id: its class, or
+/// its kind and site (`mutex@src/bank.rs:16:38`); the live checks name a
+/// lock as the trace does (see [`known`]).
 static KNOWN: Mutex<Option<HashMap<u64, Arc<str>>>> = Mutex::new(None);
 
-/// Remembers that lock `id` has class `class`.
+/// Remembers that unnamed lock `id` is named `class` (its class, or its
+/// kind and site).
 pub(crate) fn remember(id: u64, class: &str) {
     KNOWN
         .lock()
@@ -32,7 +34,8 @@ pub(crate) fn remember(id: u64, class: &str) {
         .insert(id, Arc::from(class));
 }
 
-/// The class lock `id` was declared with in a trace, if it got one.
+/// The name unnamed lock `id` was declared with in a trace (its class, or
+/// its kind and site), if it got one.
 pub fn known(id: u64) -> Option<Arc<str>> {
     KNOWN.lock().as_ref()?.get(&id).cloned()
 }

@@ -241,7 +241,7 @@ extern "C" fn at_exit() {
 
 fn install_process_hooks() {
     PROCESS_HOOKS.call_once(|| {
-        crate::live::set_trace_sink(crate::live::TraceSink {
+        crate::trace_sink::install(crate::trace_sink::TraceSink {
             note,
             flush: || {
                 if let Err(e) = flush() {
@@ -276,7 +276,7 @@ fn install_process_hooks() {
 fn background() {
     // lockscope's own service thread: it must not keep the watchdog from
     // seeing that every thread of the program is stalled.
-    crate::live::internal_thread();
+    crate::service_threads::mark_internal();
     let mut ticks = 0u32;
     loop {
         if active().is_some() {

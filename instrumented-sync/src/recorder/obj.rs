@@ -139,7 +139,7 @@ impl ObjRec {
         sync: Sync<'_>,
     ) {
         if self.declared.load(Ordering::Relaxed) != session {
-            self.declare(session, meta);
+            self.declare(session, meta, site);
         }
         let time = emit_with(session, || kind(obj_id(meta)), site, self.after(sync));
         self.publish(sync, time);
@@ -209,7 +209,7 @@ impl ObjRec {
         match active() {
             Some(session) => {
                 if self.declared.load(Ordering::Relaxed) != session {
-                    self.declare(session, meta);
+                    self.declare(session, meta, site);
                 }
                 super::local::emit_around(session, site, &self.clock, op);
             }
@@ -230,7 +230,7 @@ impl ObjRec {
     ) {
         if let Some(session) = active() {
             if self.declared.load(Ordering::Relaxed) != session {
-                self.declare(session, meta);
+                self.declare(session, meta, site);
             }
             let after = self
                 .clock
@@ -240,11 +240,12 @@ impl ObjRec {
         }
     }
 
-    /// Declares the object (once per recording) so events may refer to it.
-    pub(crate) fn declare_now(&self, meta: &PrimitiveMeta) {
+    /// Declares the object (once per recording) so events may refer to it;
+    /// `site` is the operation about to be recorded.
+    pub(crate) fn declare_now(&self, meta: &PrimitiveMeta, site: &'static Location<'static>) {
         if let Some(session) = active() {
             if self.declared.load(Ordering::Relaxed) != session {
-                self.declare(session, meta);
+                self.declare(session, meta, Some(site));
             }
         }
     }
@@ -252,15 +253,29 @@ impl ObjRec {
     /// Declares the object in `session`: its creation site, or for an
     /// unnamed one made by a `const` constructor the class of the static
     /// holding it (looked up before the sink is locked: the first lookup
-    /// loads the symbol tables).
+    /// loads the symbol tables) and, outside every static, `first_use` (the
+    /// site of its first recorded operation) as its site. An unnamed lock
+    /// without a class is named by its kind and site, as the analyzer
+    /// names it (`mutex@src/bank.rs:16:38`).
     #[cold]
-    fn declare(&self, session: u32, meta: &PrimitiveMeta) {
+    fn declare(
+        &self,
+        session: u32,
+        meta: &PrimitiveMeta,
+        first_use: Option<&'static Location<'static>>,
+    ) {
         let created = created_site(meta);
         let class = (meta.name().is_none() && created.is_none())
             .then(|| super::class::of_static(meta as *const PrimitiveMeta as usize))
             .flatten();
-        if let Some(c) = &class {
-            super::class::remember(meta.id(), c);
+        let created = created.or(if class.is_none() { first_use } else { None });
+        match (&class, created) {
+            (Some(c), _) => super::class::remember(meta.id(), c),
+            (None, Some(at)) if meta.name().is_none() => super::class::remember(
+                meta.id(),
+                &lockscope_detector::trace::PrimitiveInfo::site_name(meta.kind(), at),
+            ),
+            _ => {}
         }
         sink::with(session, |s| {
             // Checked again under the sink lock: another thread may have won.

@@ -1,7 +1,8 @@
 //! The deadlock watchdog: a background thread that finds threads blocked
 //! for good and runs the policy's deadlock action.
 //!
-//! It starts when the first instrumented operation blocks (if the policy's
+//! The policy starts it, with its deadlock action, when the first
+//! instrumented operation blocks (if the policy's
 //! watchdog interval is set: on by default) and scans every interval:
 //! 1. cheap, racy check: if no thread is published as blocked, sleep again;
 //! 2. otherwise snapshot the blocked threads ([`registry`]); only threads
@@ -11,7 +12,7 @@
 //!    threads holding it; a join waits for the joined thread) and report
 //!    each cycle once;
 //! 4. if every thread is blocked (untimed; which threads count is the
-//!    policy's [`StallScope`]: by default every thread of the process) and
+//!    policy's [`StallScope`](crate::policy::StallScope): by default every thread of the process) and
 //!    no cycle explains it, nobody can notify the condvar, set the event,
 //!    release the semaphore or reach the barrier: report the stall.
 //!
@@ -28,10 +29,10 @@
 //! Idle (nothing blocked), a scan is one atomic load per interval.
 //!
 //! # Limitations
-//! With the default [`StallScope::Process`], a stall is reported only when
+//! With the default [`StallScope::Process`](crate::policy::StallScope::Process), a stall is reported only when
 //! every thread of the process is a blocked lockscope thread, so a program
 //! whose main thread waits in `std` (a test harness) gets lock cycles
-//! reported but not stalls; [`StallScope::Registered`] reports those too,
+//! reported but not stalls; [`StallScope::Registered`](crate::policy::StallScope::Registered) reports those too,
 //! at the risk of a false report if a thread that never used lockscope was
 //! about to wake the others. Timed waits are never part of a deadlock.
 
@@ -48,28 +49,34 @@ use lockscope_detector::trace::LockMode;
 
 use lockscope_detector::finding::Finding;
 
-use crate::policy::{self, Action, StallScope};
+use crate::{live_config, service_threads};
 use registry::{Blocked, Slot, WaitDesc};
+
+/// What the watchdog does with a deadlock it found: report it and run the
+/// policy's action for the threads whose slots are given. The policy hands
+/// it over when it starts the watchdog.
+pub(crate) type Act = fn(Finding, &[Arc<Slot>]);
 
 static STARTED: AtomicBool = AtomicBool::new(false);
 static WATCHDOG_TID: AtomicU64 = AtomicU64::new(0);
 
-/// Starts the watchdog thread if the policy wants one and it is not running.
+/// Starts the watchdog thread, acting on deadlocks with `act`, if the
+/// policy wants one and it is not running.
 #[inline]
-pub fn ensure_running() {
+pub(crate) fn ensure_running(act: Act) {
     if !STARTED.load(Ordering::Relaxed) {
-        start();
+        start(act);
     }
 }
 
 #[cold]
-fn start() {
-    if policy::policy().watchdog_interval().is_none() || STARTED.swap(true, Ordering::AcqRel) {
+fn start(act: Act) {
+    if live_config::watchdog_interval().is_none() || STARTED.swap(true, Ordering::AcqRel) {
         return;
     }
     let spawned = std::thread::Builder::new()
         .name("lockscope-watchdog".into())
-        .spawn(run);
+        .spawn(move || run(act));
     if let Err(e) = spawned {
         eprintln!("lockscope: could not start the deadlock watchdog: {e}");
         STARTED.store(false, Ordering::Release);
@@ -87,20 +94,20 @@ pub fn os_thread_id() -> Option<u64> {
     }
 }
 
-fn run() {
-    registry::mark_internal();
-    WATCHDOG_TID.store(registry::os_tid().unwrap_or(0), Ordering::Relaxed);
+fn run(act: Act) {
+    service_threads::mark_internal();
+    WATCHDOG_TID.store(service_threads::os_tid().unwrap_or(0), Ordering::Relaxed);
     let mut seen = Seen::new();
     let mut reported = HashSet::<Vec<(u64, u64)>>::new();
     loop {
-        let interval = policy::policy().watchdog_interval();
+        let interval = live_config::watchdog_interval();
         std::thread::sleep(interval.unwrap_or(Duration::from_millis(250)));
         if interval.is_none() || registry::blocked_count() == 0 {
             seen.clear();
             continue;
         }
-        for f in scan(&mut seen, &mut reported) {
-            act(f.0, &f.1);
+        for (f, slots) in scan(&mut seen, &mut reported) {
+            act(f, &slots);
         }
         wake_doomed_condvar_waiters();
     }
@@ -153,8 +160,7 @@ fn scan(
     }
     let all_blocked = !stable.is_empty()
         && stable.len() == slots.len()
-        && (policy::policy().stall() == StallScope::Registered
-            || !registry::unregistered_threads(&slots));
+        && (live_config::stall_registered() || !registry::unregistered_threads(&slots));
     // A stall with a wait-for cycle in it is that cycle's doing: the cycle
     // is the one deadlock to report.
     if all_blocked && in_cycle.is_empty() {
@@ -204,35 +210,4 @@ fn cycles(stable: &[&(Arc<Slot>, Blocked)]) -> Vec<Vec<u64>> {
                 .collect()
         })
         .collect()
-}
-
-/// Reports `f` and runs the deadlock action for the threads in `slots`.
-fn act(f: Finding, slots: &[Arc<Slot>]) {
-    let policy = policy::policy();
-    let action = policy.action_for(&f).clone();
-    crate::live::note_finding(&f);
-    crate::live::trace_flush();
-    let report = crate::live::report_text(&f);
-    match action {
-        Action::Ignore => {}
-        Action::Log => eprintln!("{report}"),
-        Action::Abort => {
-            eprintln!("{report}");
-            crate::live::trace_finish();
-            std::process::abort();
-        }
-        Action::Callback(cb) => {
-            eprintln!("{report}");
-            cb(&f);
-        }
-        Action::Panic => {
-            eprintln!("{report}");
-            for s in slots {
-                s.doom_if_blocked(&report);
-            }
-            for s in slots {
-                s.wake_condvar_wait();
-            }
-        }
-    }
 }

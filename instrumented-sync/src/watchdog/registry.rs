@@ -14,14 +14,15 @@ use std::time::{Duration, Instant};
 
 use lockscope_detector::trace::LockMode;
 
+use crate::held::{Held, LockInfo};
 use crate::raw::Mutex;
-use crate::thread_state::{Held, LockInfo};
+use crate::service_threads;
 
 /// What a blocked thread waits for (an owned copy of [`crate::live::Wait`]).
 #[derive(Clone, Copy, Debug)]
 pub enum WaitDesc {
     Lock { lock: LockInfo, mode: LockMode },
-    Condvar { condvar: LockInfo, mutex: LockInfo },
+    Condvar { condvar: LockInfo },
     Semaphore(LockInfo),
     Event(LockInfo),
     Barrier(LockInfo),
@@ -51,6 +52,7 @@ impl CondvarWait {
     /// Both must stay alive until the calling thread has withdrawn the wait
     /// from its slot ([`Slot::set_condvar_wait`] with `None`), which it must
     /// do before its wait on them returns.
+    #[cfg(feature = "record")]
     pub unsafe fn new(condvar: &crate::raw::RawCondvar, mutex: &crate::raw::RawMutex) -> Self {
         CondvarWait { condvar, mutex }
     }
@@ -62,7 +64,7 @@ pub struct Blocked {
     pub on: WaitDesc,
     pub site: &'static std::panic::Location<'static>,
     pub epoch: u64,
-    pub since: Instant,
+
     /// For a timed wait: when it gives up by itself (never a deadlock).
     pub deadline: Option<Instant>,
     pub held: Vec<Held>,
@@ -111,6 +113,7 @@ impl Slot {
 
     /// Publishes (`Some`) or withdraws (`None`) the condvar wait the
     /// thread is in.
+    #[cfg(feature = "record")]
     pub fn set_condvar_wait(&self, wait: Option<CondvarWait>) {
         *self.condvar_wait.lock() = wait;
     }
@@ -144,23 +147,13 @@ impl Slot {
 }
 
 static SLOTS: Mutex<Vec<Arc<Slot>>> = Mutex::new(Vec::new());
-/// OS ids of lockscope's own service threads (watchdog, recorder writer).
-static INTERNAL: Mutex<Vec<u64>> = Mutex::new(Vec::new());
-
-/// Marks the calling thread as one of lockscope's own: it never wakes a
-/// user thread, so it does not keep a stall from being reported.
-pub fn mark_internal() {
-    if let Some(tid) = os_tid() {
-        INTERNAL.lock().push(tid);
-    }
-}
 static BLOCKED: AtomicUsize = AtomicUsize::new(0);
 
 /// Registers the calling thread (lockscope id `thread`).
 pub fn register(thread: u64) -> Arc<Slot> {
     let slot = Arc::new(Slot {
         thread,
-        os_tid: os_tid(),
+        os_tid: service_threads::os_tid(),
         name: std::thread::current().name().map(Arc::from),
         blocked: Mutex::new(None),
         epoch: AtomicUsize::new(0),
@@ -192,7 +185,7 @@ pub fn slots() -> Vec<Arc<Slot>> {
 /// The registered slots of user threads (not lockscope's own service
 /// threads, which may have used a primitive in a user callback).
 pub fn user_slots() -> Vec<Arc<Slot>> {
-    let internal = INTERNAL.lock().clone();
+    let internal = service_threads::internal();
     slots()
         .into_iter()
         .filter(|s| !s.os_tid.is_some_and(|t| internal.contains(&t)))
@@ -214,20 +207,6 @@ pub fn someone_waits_for(lock: u64, mode: LockMode, except: u64) -> bool {
     })
 }
 
-/// A thread's label for reports: `thread `name` (3)` or `thread 3`.
-pub fn thread_label(thread: u64, name: Option<&str>) -> String {
-    match name {
-        Some(n) => format!("thread `{n}` ({thread})"),
-        None => format!("thread {thread}"),
-    }
-}
-
-/// The calling thread's OS id: Linux's `/proc/thread-self` names it.
-pub fn os_tid() -> Option<u64> {
-    let link = std::fs::read_link("/proc/thread-self").ok()?;
-    link.file_name()?.to_str()?.parse().ok()
-}
-
 /// Whether the process has threads that are neither in `slots` nor
 /// lockscope's own (`true` when the platform cannot tell).
 pub fn unregistered_threads(slots: &[Arc<Slot>]) -> bool {
@@ -235,7 +214,7 @@ pub fn unregistered_threads(slots: &[Arc<Slot>]) -> bool {
         return true;
     };
     let mut known: std::collections::HashSet<u64> = slots.iter().filter_map(|s| s.os_tid).collect();
-    known.extend(INTERNAL.lock().iter().copied());
+    known.extend(service_threads::internal());
     tasks
         .filter_map(|t| t.ok()?.file_name().to_str()?.parse::<u64>().ok())
         .any(|tid| !known.contains(&tid))

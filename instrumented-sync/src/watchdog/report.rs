@@ -8,8 +8,8 @@ use lockscope_detector::finding::build::{self, Taken, Waiter};
 use lockscope_detector::finding::{End, Finding, WaitOn};
 
 use super::registry::{Blocked, Slot, WaitDesc};
-use crate::order::names;
-use crate::thread_state::LockInfo;
+use crate::held::LockInfo;
+use crate::names;
 
 /// What a wait is for.
 fn waits_for(on: &WaitDesc, thread_name: impl Fn(u64) -> String) -> WaitOn {

@@ -28,8 +28,8 @@
 //! deadlocked test that was ended is exactly what the report should
 //! explain.
 
-mod child;
-mod traces;
+pub(crate) mod child;
+pub(crate) mod traces;
 
 use std::process::Command;
 use std::time::Duration;

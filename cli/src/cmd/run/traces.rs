@@ -19,11 +19,24 @@ pub fn traces_in(dir: &Path) -> CliResult<Vec<InputSpec>> {
         .map_err(|e| CliError::io("list directory", dir, &e))?
         .filter_map(Result::ok)
         .any(|e| inputs::is_trace_name(&e.path()));
-    if any {
-        inputs::expand(&[dir.display().to_string()])
-    } else {
-        Ok(Vec::new())
+    if !any {
+        return Ok(Vec::new());
     }
+    let mut specs = inputs::expand(&[dir.display().to_string()])?;
+    // A process ended before its first flush leaves an empty file: nothing
+    // to analyze in it, and no reason to refuse the others.
+    specs.retain(|spec| match spec {
+        InputSpec::File(path) if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) => {
+            crate::cmd::write_stderr(&format!(
+                "lockscope: warning: {} is empty (its process ended before it wrote \
+                 anything); skipped\n",
+                path.display()
+            ));
+            false
+        }
+        _ => true,
+    });
+    Ok(specs)
 }
 
 /// What the recorder said about a trace it could not write (the contents

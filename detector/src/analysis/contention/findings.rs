@@ -102,7 +102,7 @@ pub(super) fn long_hold(cx: &Context<'_>, obj: ObjId, acc: &LockAcc) -> Option<F
     let meta = cx.meta;
     let lock = names::prim(meta, obj);
     let thread = names::thread(meta, longest.thread);
-    let site = names::site(meta, longest.acquired.2).unwrap_or_else(|| "unknown site".into());
+    let site = names::site(meta, longest.acquired().2).unwrap_or_else(|| "unknown site".into());
     let held = names::duration(meta, longest.len);
     let detail = Detail::LongHold {
         lock: lock.clone(),
@@ -126,13 +126,13 @@ pub(super) fn long_hold(cx: &Context<'_>, obj: ObjId, acc: &LockAcc) -> Option<F
     f.steps.push(names::step(
         meta,
         longest.thread,
-        longest.acquired,
+        longest.acquired(),
         acquired,
     ));
     f.steps.push(names::step(
         meta,
         longest.thread,
-        longest.released,
+        longest.released(),
         released,
     ));
     Some(f)

@@ -9,14 +9,12 @@ use crate::analysis::{names, Context};
 use crate::report::{ContentionSite, LockStats, ThreadStats};
 use crate::trace::{ObjId, SiteId, ThreadId};
 
-/// One lock's accumulators for the current trace.
+/// One lock's accumulators for the current trace: 120 bytes, with what
+/// only a contended lock needs behind one pointer (traces of real test
+/// suites have hundreds of thousands of locks, most never contended).
 #[derive(Clone, Debug, Default)]
 pub(super) struct LockAcc {
     pub(super) acquisitions: u64,
-    pub(super) contended: u64,
-    pub(super) wait_total: u64,
-    pub(super) wait_max: u64,
-    pub(super) waits: Option<Box<LogHistogram>>,
     pub(super) holds: u64,
     pub(super) hold_total: u64,
     pub(super) longest: Option<Hold>,
@@ -24,17 +22,78 @@ pub(super) struct LockAcc {
     pub(super) last_site: Option<SiteId>,
     pub(super) owner: Option<ThreadId>,
     pub(super) owner_changes: u64,
-    /// (waiter site, holder site) -> (count, wait total).
-    pub(super) sites: HashMap<(Option<SiteId>, Option<SiteId>), (u64, u64)>,
+    contended: Option<Box<Contended>>,
 }
 
-/// One completed hold, kept for the longest.
+/// What a lock that was waited for accumulates.
+#[derive(Clone, Debug, Default)]
+struct Contended {
+    count: u64,
+    wait_total: u64,
+    wait_max: u64,
+    /// The first wait, until a second one starts the histogram.
+    first_wait: u64,
+    /// From the second wait on (one wait is its own p99): 7.8 KB.
+    waits: Option<LogHistogram>,
+    /// (waiter site, holder site) -> (count, wait total).
+    sites: HashMap<(Option<SiteId>, Option<SiteId>), (u64, u64)>,
+}
+
+impl Contended {
+    fn p99(&self) -> u64 {
+        self.waits
+            .as_ref()
+            .map_or(self.first_wait, |h| h.quantile(0.99))
+    }
+}
+
+/// "No site" in a [`Hold`].
+const NO_SITE: u32 = u32::MAX;
+
+/// One completed hold, kept for the longest: 56 bytes.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Hold {
     pub(super) len: u64,
     pub(super) thread: ThreadId,
-    pub(super) acquired: Point,
-    pub(super) released: Point,
+    acquired_index: u64,
+    acquired_time: u64,
+    acquired_site: u32,
+    released_index: u64,
+    released_time: u64,
+    released_site: u32,
+}
+
+impl Hold {
+    /// A hold of `thread` from `acquired` to `released` (index, time, site).
+    pub(super) fn new(
+        thread: ThreadId,
+        acquired: (u64, u64, Option<SiteId>),
+        released: (u64, u64, Option<SiteId>),
+    ) -> Hold {
+        let site = |s: Option<SiteId>| s.map_or(NO_SITE, |s| s.0);
+        Hold {
+            len: released.1.saturating_sub(acquired.1),
+            thread,
+            acquired_index: acquired.0,
+            acquired_time: acquired.1,
+            acquired_site: site(acquired.2),
+            released_index: released.0,
+            released_time: released.1,
+            released_site: site(released.2),
+        }
+    }
+
+    pub(super) fn acquired(&self) -> Point {
+        point(self.acquired_index, self.acquired_time, self.acquired_site)
+    }
+
+    pub(super) fn released(&self) -> Point {
+        point(self.released_index, self.released_time, self.released_site)
+    }
+}
+
+fn point(index: u64, time: u64, site: u32) -> Point {
+    (index, Some(time), (site != NO_SITE).then_some(SiteId(site)))
 }
 
 /// One thread's accumulators for the current trace: the same acquisitions,
@@ -84,11 +143,21 @@ impl LockAcc {
         waiter: Option<SiteId>,
         holder: Option<SiteId>,
     ) {
-        self.contended += 1;
-        self.wait_total = self.wait_total.saturating_add(wait);
-        self.wait_max = self.wait_max.max(wait);
-        self.waits.get_or_insert_with(Default::default).record(wait);
-        let row = self.sites.entry((waiter, holder)).or_default();
+        let c = self.contended.get_or_insert_with(Default::default);
+        c.count += 1;
+        c.wait_total = c.wait_total.saturating_add(wait);
+        c.wait_max = c.wait_max.max(wait);
+        match (&mut c.waits, c.count) {
+            (_, 1) => c.first_wait = wait,
+            (Some(h), _) => h.record(wait),
+            (None, _) => {
+                let mut h = LogHistogram::default();
+                h.record(c.first_wait);
+                h.record(wait);
+                c.waits = Some(h);
+            }
+        }
+        let row = c.sites.entry((waiter, holder)).or_default();
         row.0 += 1;
         row.1 = row.1.saturating_add(wait);
     }
@@ -105,9 +174,10 @@ impl LockAcc {
 impl LockAcc {
     pub(super) fn into_stats(self, cx: &Context<'_>, obj: ObjId) -> LockStats {
         let info = cx.meta.primitive(obj);
-        let mut sites: Vec<ContentionSite> = self
-            .sites
-            .iter()
+        let contended = self.contended.as_deref();
+        let mut sites: Vec<ContentionSite> = contended
+            .into_iter()
+            .flat_map(|c| c.sites.iter())
             .map(|(&(w, h), &(count, wait_total))| ContentionSite {
                 waiter_site: site_name(cx, w),
                 holder_site: site_name(cx, h),
@@ -125,14 +195,14 @@ impl LockAcc {
         });
         LockStats {
             trace: cx.trace_name.to_owned(),
-            name: info.display_name().to_owned(),
+            name: cx.meta.primitive_name(obj).into_owned(),
             kind: info.kind.as_str().to_owned(),
             acquisitions: self.acquisitions,
-            contended: self.contended,
-            wait_total: self.wait_total,
-            wait_mean: mean(self.wait_total, self.contended),
-            wait_p99: self.waits.as_ref().map_or(0, |h| h.quantile(0.99)),
-            wait_max: self.wait_max,
+            contended: contended.map_or(0, |c| c.count),
+            wait_total: contended.map_or(0, |c| c.wait_total),
+            wait_mean: contended.map_or(0.0, |c| mean(c.wait_total, c.count)),
+            wait_p99: contended.map_or(0, Contended::p99),
+            wait_max: contended.map_or(0, |c| c.wait_max),
             hold_total: self.hold_total,
             hold_mean: mean(self.hold_total, self.holds),
             hold_max: self.longest.map_or(0, |h| h.len),

@@ -183,10 +183,8 @@ impl EndGraph {
             }
             WaitNode::Primitive(p) => {
                 let info = meta.primitive(ObjId(p as u32));
-                b.node(
-                    format!("{prefix}{}", info.display_name()),
-                    info.kind.as_str(),
-                )
+                let name = meta.primitive_name(ObjId(p as u32));
+                b.node(format!("{prefix}{name}"), info.kind.as_str())
             }
         };
         for &(from, to, why) in &self.edges {

@@ -2,27 +2,33 @@
 //!
 //! An edge `A -> B` says a thread acquired (or blocked requesting) `B`
 //! while holding `A`. Occurrences are folded into [`Rep`]resentatives keyed
-//! by thread, both sites, both modes and the whole held set; a
-//! representative keeps its first few occurrences and its latest one
-//! ([`Instance`]s: event indices and fork/join clock, for proof steps,
-//! happens-before and feasibility) and a count. Each lock pair keeps at
-//! most [`MAX_REPS_PER_PAIR`] representatives; further distinct ones are
-//! counted in [`EdgeStore::dropped`] and reported as a limit.
+//! by thread, both sites, both modes and the whole held set (interned in
+//! the store's [`HeldSets`]); a representative keeps its first few
+//! occurrences and its latest one ([`Instance`]s: event indices and
+//! fork/join clock, for proof steps, happens-before and feasibility) and a
+//! count. Each lock pair keeps at most [`MAX_REPS_PER_PAIR`]
+//! representatives and the store at most [`MAX_REPS`]; further distinct
+//! ones are counted in [`EdgeStore::dropped`] and reported as a limit.
 //!
 //! Lock ids are plain `u32`s: a trace's [`ObjId`](crate::trace::ObjId)s
 //! within one trace, global lock identities when traces are merged.
 //!
 //! # Performance
 //! Adding an occurrence is a hash lookup of the pair plus a scan of its
-//! (at most [`MAX_REPS_PER_PAIR`]) representatives; memory is bounded by
-//! pairs x representatives, never by events.
+//! (at most [`MAX_REPS_PER_PAIR`]) representatives; memory is at most
+//! [`MAX_REPS`] representatives of about 150 bytes, plus the distinct held
+//! sets, never growing with events.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
+pub use super::held::{HeldId, HeldSets};
 use crate::trace::LockMode;
 
 /// Most representatives kept per ordered lock pair.
 pub const MAX_REPS_PER_PAIR: usize = 64;
+
+/// Most representatives kept in one store (about 150 MB).
+pub const MAX_REPS: usize = 1 << 20;
 
 /// Occurrences kept per representative: the first ones and the latest.
 const MAX_INSTANCES: usize = 4;
@@ -31,7 +37,7 @@ const MAX_INSTANCES: usize = 4;
 pub const NO_SITE: u32 = u32::MAX;
 
 /// One occurrence of an edge.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Instance {
     /// Trace index of the outermost acquisition of `from`.
     pub idx_from: u64,
@@ -51,15 +57,58 @@ pub struct Rep {
     /// Which input the edge comes from.
     pub trace: u32,
     pub thread: u32,
-    /// Every lock held at the request of `to` (including `from`), sorted.
-    pub held: Vec<(u32, LockMode)>,
+    /// Every lock held at the request of `to` (including `from`), sorted,
+    /// in the store's [`HeldSets`].
+    pub held: HeldId,
     pub mode_from: LockMode,
     pub mode_to: LockMode,
     pub site_from: u32,
     pub site_to: u32,
-    pub instances: Vec<Instance>,
+    pub instances: Instances,
     /// How many occurrences were folded into this representative.
     pub count: u64,
+}
+
+/// The occurrences a representative keeps, inline (no allocation per
+/// edge): the first [`MAX_INSTANCES`] - 1 and the latest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Instances {
+    items: [Instance; MAX_INSTANCES],
+    len: u8,
+}
+
+impl Instances {
+    /// Keeps `i`: appended while there is room, else as the latest.
+    fn record(&mut self, i: Instance) {
+        let n = usize::from(self.len);
+        if n < MAX_INSTANCES {
+            self.items[n] = i;
+            self.len += 1;
+        } else {
+            self.items[MAX_INSTANCES - 1] = i;
+        }
+    }
+
+    /// Appends `more` while there is room.
+    fn extend(&mut self, more: &Instances) {
+        for &i in more.iter() {
+            if usize::from(self.len) < MAX_INSTANCES {
+                self.record(i);
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+}
+
+impl std::ops::Deref for Instances {
+    type Target = [Instance];
+
+    fn deref(&self) -> &[Instance] {
+        &self.items[..usize::from(self.len)]
+    }
 }
 
 impl Rep {
@@ -76,19 +125,29 @@ impl Rep {
 
     fn record(&mut self, instance: Instance) {
         self.count += 1;
-        if self.instances.len() < MAX_INSTANCES {
-            self.instances.push(instance);
-        } else {
-            self.instances[MAX_INSTANCES - 1] = instance;
-        }
+        self.instances.record(instance);
     }
+}
+
+/// Appends `rep`, growing a short list one at a time: most lock pairs
+/// have one representative, and a vector's first growth would make room
+/// for four.
+fn push(reps: &mut Vec<Rep>, rep: Rep) {
+    if reps.len() == reps.capacity() && reps.len() < 4 {
+        reps.reserve_exact(1);
+    }
+    reps.push(rep);
 }
 
 /// Every edge of one lock-order graph.
 #[derive(Clone, Debug, Default)]
 pub struct EdgeStore {
     pairs: HashMap<(u32, u32), Vec<Rep>>,
-    /// Distinct representatives not kept because their pair was full.
+    /// The held sets its representatives refer to.
+    pub held: HeldSets,
+    reps: usize,
+    /// Distinct representatives not kept because their pair or the store
+    /// was full.
     pub dropped: u64,
 }
 
@@ -96,15 +155,24 @@ impl EdgeStore {
     /// Folds an occurrence of `edge` (its `instances` and `count` are
     /// ignored) into the store.
     pub fn add(&mut self, edge: Rep, instance: Instance) {
-        let reps = self.pairs.entry((edge.from, edge.to)).or_default();
+        let full = self.reps >= MAX_REPS;
+        let reps = match self.pairs.get_mut(&(edge.from, edge.to)) {
+            Some(reps) => reps,
+            None if full => {
+                self.dropped += 1;
+                return;
+            }
+            None => self.pairs.entry((edge.from, edge.to)).or_default(),
+        };
         if let Some(rep) = reps.iter_mut().find(|r| r.same_key(&edge)) {
             rep.record(instance);
-        } else if reps.len() < MAX_REPS_PER_PAIR {
+        } else if reps.len() < MAX_REPS_PER_PAIR && !full {
             let mut rep = edge;
             rep.instances.clear();
             rep.count = 0;
             rep.record(instance);
-            reps.push(rep);
+            push(reps, rep);
+            self.reps += 1;
         } else {
             self.dropped += 1;
         }
@@ -113,16 +181,22 @@ impl EdgeStore {
     /// Folds a whole representative (with its occurrences and count) into
     /// the store, as when merging traces.
     pub fn add_rep(&mut self, rep: Rep) {
+        let full = self.reps >= MAX_REPS;
         let reps = self.pairs.entry((rep.from, rep.to)).or_default();
         if let Some(same) = reps.iter_mut().find(|r| r.same_key(&rep)) {
             same.count += rep.count;
-            let room = MAX_INSTANCES.saturating_sub(same.instances.len());
-            same.instances.extend(rep.instances.into_iter().take(room));
-        } else if reps.len() < MAX_REPS_PER_PAIR {
-            reps.push(rep);
+            same.instances.extend(&rep.instances);
+        } else if reps.len() < MAX_REPS_PER_PAIR && !full {
+            push(reps, rep);
+            self.reps += 1;
         } else {
             self.dropped += 1;
         }
+    }
+
+    /// The held set `id` of this store.
+    pub fn held(&self, id: HeldId) -> &[(u32, LockMode)] {
+        self.held.get(id)
     }
 
     /// The representatives of `from -> to`.
@@ -163,12 +237,12 @@ mod tests {
             to,
             trace: 0,
             thread,
-            held: vec![(from, LockMode::Exclusive)],
+            held: HeldId(from),
             mode_from: LockMode::Exclusive,
             mode_to: LockMode::Exclusive,
             site_from: 0,
             site_to,
-            instances: Vec::new(),
+            instances: Instances::default(),
             count: 0,
         }
     }

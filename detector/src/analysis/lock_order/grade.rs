@@ -8,10 +8,10 @@
 //! it).
 
 use super::clocks::ForkJoin;
-use super::edges::{Instance, Rep, NO_SITE};
-use crate::analysis::feasibility::{Loc, Recorder};
+use super::edges::{HeldSets, Instance, Rep, NO_SITE};
+use crate::analysis::feasibility::{Loc, Recorder, Verdict};
 use crate::analysis::unseen::Unseen;
-use crate::analysis::witness::{EdgeKey, Moved, Searcher};
+use crate::analysis::witness::{Budget, EdgeKey, Log, Moved, Searcher};
 use crate::finding::Grade;
 use crate::state::{Replay, WaitTarget};
 use crate::trace::{LockMode, ThreadId};
@@ -49,6 +49,8 @@ pub struct Grader<'a> {
     /// The trace's final state (for confirmed).
     pub state: &'a Replay,
     pub clocks: &'a ForkJoin,
+    /// The held sets the edges refer to.
+    pub held: &'a HeldSets,
     /// The trace's events for feasibility; `None` grades every pattern
     /// that is not confirmed as unconfirmed.
     pub recorder: Option<&'a Recorder>,
@@ -60,8 +62,20 @@ pub struct Grader<'a> {
     pub budget: u64,
     /// The witness search, for patterns the fast pass leaves unconfirmed.
     pub witness: Option<Searcher<'a>>,
+    /// The log and budget the witness search starts from, until a pattern
+    /// first needs it (its indexes are built then, not for a trace without
+    /// one).
+    pub witness_from: Option<(&'a Log, Budget)>,
     /// What the sampling of occurrences cut.
     pub cuts: SampleCuts,
+    /// Checks whose pattern lay (partly) before the feasibility window.
+    pub out_of_window: u64,
+    /// Whether the trace had more events than the feasibility window, so
+    /// the witness search does not run.
+    pub over_window: bool,
+    /// Patterns left below feasible that the witness search would have
+    /// searched but for [`Grader::over_window`].
+    pub unsearched: u64,
 }
 
 /// Patterns whose grade rests on sampled occurrences (see
@@ -135,6 +149,7 @@ impl Grader<'_> {
         let mut found: Option<Found> = best.map(|(g, insts)| (g, pairs(&insts), Vec::new()));
         if found.as_ref().is_none_or(|f| f.0 < Grade::Feasible) {
             let searched = self.searchable(chosen);
+            self.unsearched += u64::from(self.over_window && self.exclusive(chosen));
             if searched {
                 if let Some(w) = self.witness(chosen) {
                     found = Some(w);
@@ -175,15 +190,29 @@ impl Grader<'_> {
     /// Whether the witness search covers `chosen`: a search runs and every
     /// lock is held and asked for exclusively.
     fn searchable(&self, chosen: &[&Rep]) -> bool {
+        (self.witness.is_some() || self.witness_from.is_some()) && self.exclusive(chosen)
+    }
+
+    /// Whether every lock of `chosen` is held and asked for exclusively.
+    fn exclusive(&self, chosen: &[&Rep]) -> bool {
         let exclusive = |r: &&Rep| {
-            r.mode_to == LockMode::Exclusive && r.held.iter().all(|h| h.1 == LockMode::Exclusive)
+            r.mode_to == LockMode::Exclusive
+                && self
+                    .held
+                    .get(r.held)
+                    .iter()
+                    .all(|h| h.1 == LockMode::Exclusive)
         };
-        self.witness.is_some() && chosen.iter().all(exclusive)
+        chosen.iter().all(exclusive)
     }
 
     /// A replayed witness over every occurrence: its occurrences and the
     /// sections it moves.
     fn witness(&mut self, chosen: &[&Rep]) -> Option<Found> {
+        let held = self.held;
+        if let Some((log, budget)) = self.witness_from.take() {
+            self.witness = Some(Searcher::new(log, budget));
+        }
         let searcher = self.witness.as_mut()?;
         let site = |s: u32| (s != NO_SITE).then_some(s);
         let edges: Vec<_> = chosen
@@ -195,7 +224,7 @@ impl Grader<'_> {
                     site_from: site(r.site_from),
                     to: r.to,
                     site_to: site(r.site_to),
-                    held: r.held.iter().map(|h| h.0).collect(),
+                    held: held.get(r.held).iter().map(|h| h.0).collect(),
                 })
             })
             .collect();
@@ -279,9 +308,13 @@ impl Grader<'_> {
             return Grade::Unconfirmed;
         };
         match recorder.sync_preserving(&locs, &mut self.budget) {
-            Some(true) => Grade::Feasible,
-            Some(false) => Grade::Unconfirmed,
-            None => {
+            Verdict::Feasible => Grade::Feasible,
+            Verdict::Infeasible => Grade::Unconfirmed,
+            Verdict::OutOfWindow => {
+                self.out_of_window += 1;
+                Grade::Unconfirmed
+            }
+            Verdict::OutOfBudget => {
                 self.budget = 0;
                 Grade::Unconfirmed
             }

@@ -25,7 +25,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::clocks::ForkJoin;
-use super::edges::{EdgeStore, Rep, NO_SITE};
+use super::edges::{EdgeStore, HeldId, Rep, NO_SITE};
 use super::kept::Key;
 use super::search::search;
 use super::{class, render};
@@ -78,7 +78,7 @@ impl Merged {
     pub fn lock(&mut self, trace: usize, meta: &TraceMeta, o: u32) -> u32 {
         let p = meta.primitive(ObjId(o));
         let (key, local) = class::of(meta, trace, ObjId(o));
-        let name = p.display_name().to_owned();
+        let name = meta.primitive_name(ObjId(o)).into_owned();
         let id = intern(&mut self.lock_ids, &mut self.lock_names, key.clone(), name);
         if self.lock_kinds.len() <= id as usize {
             self.lock_kinds.push(p.kind);
@@ -120,6 +120,8 @@ impl Merged {
         trust: bool,
     ) {
         let mut thread_ids: HashMap<u32, u32> = HashMap::new();
+        // Held sets are shared between edges: each is mapped once.
+        let mut held_ids: HashMap<HeldId, HeldId> = HashMap::new();
         for rep in edges.all() {
             let thread = *thread_ids.entry(rep.thread).or_insert_with(|| {
                 let t = ThreadId(rep.thread);
@@ -127,12 +129,23 @@ impl Merged {
                 self.threads.push((name, cx.trace, t));
                 self.threads.len() as u32 - 1
             });
-            let mut held: Vec<_> = rep
-                .held
-                .iter()
-                .map(|&(l, m)| (self.lock(cx.trace, cx.meta, l), m))
-                .collect();
-            held.sort_unstable_by_key(|h| h.0);
+            let held = match held_ids.get(&rep.held) {
+                Some(&id) => id,
+                None => {
+                    let mut held: Vec<_> = edges
+                        .held(rep.held)
+                        .iter()
+                        .map(|&(l, m)| (self.lock(cx.trace, cx.meta, l), m))
+                        .collect();
+                    held.sort_unstable_by_key(|h| h.0);
+                    let Some(id) = self.edges.held.intern(&held) else {
+                        self.edges.dropped += 1;
+                        continue;
+                    };
+                    held_ids.insert(rep.held, id);
+                    id
+                }
+            };
             let (from, to) = (
                 self.lock(cx.trace, cx.meta, rep.from),
                 self.lock(cx.trace, cx.meta, rep.to),

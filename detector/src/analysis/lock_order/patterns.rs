@@ -20,19 +20,22 @@
 //! A depth-first search over representatives with the pairwise checks
 //! applied as each one is chosen; a step budget bounds it.
 
-use super::edges::Rep;
+use super::edges::{HeldSets, Rep};
 
 /// Calls `accept` for every pattern (in search order) until it has
 /// accepted `max`; returns true when the search was cut (by `max` or by
-/// the `budget` of steps).
+/// the `budget` of steps). `held` is the store of the candidates' held
+/// sets.
 pub fn instantiate<'a>(
     candidates: &[&'a [Rep]],
+    held: &HeldSets,
     max: usize,
     budget: &mut u64,
     accept: &mut dyn FnMut(&[&'a Rep]) -> bool,
 ) -> bool {
     let mut search = Search {
         candidates,
+        held,
         chosen: Vec::with_capacity(candidates.len()),
         kept: 0,
         max,
@@ -44,6 +47,7 @@ pub fn instantiate<'a>(
 
 struct Search<'s, 'a> {
     candidates: &'s [&'a [Rep]],
+    held: &'s HeldSets,
     chosen: Vec<&'a Rep>,
     kept: usize,
     max: usize,
@@ -67,7 +71,7 @@ impl<'a> Search<'_, 'a> {
                 return true;
             }
             *self.budget -= 1;
-            if self.chosen.iter().all(|c| compatible(c, rep)) {
+            if self.chosen.iter().all(|c| compatible(self.held, c, rep)) {
                 self.chosen.push(rep);
                 let stop = self.extend();
                 self.chosen.pop();
@@ -82,11 +86,12 @@ impl<'a> Search<'_, 'a> {
 
 /// Whether two edges could be at their requests at the same time if their
 /// threads ran concurrently: no lock held by both in incompatible modes.
-fn compatible(a: &Rep, b: &Rep) -> bool {
+fn compatible(held: &HeldSets, a: &Rep, b: &Rep) -> bool {
     // Both held sets are sorted by lock.
+    let (ha, hb) = (held.get(a.held), held.get(b.held));
     let (mut i, mut j) = (0, 0);
-    while i < a.held.len() && j < b.held.len() {
-        let ((la, ma), (lb, mb)) = (a.held[i], b.held[j]);
+    while i < ha.len() && j < hb.len() {
+        let ((la, ma), (lb, mb)) = (ha[i], hb[j]);
         match la.cmp(&lb) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
@@ -108,6 +113,10 @@ mod tests {
     use super::*;
     use crate::trace::LockMode::{self, Exclusive, Shared};
 
+    thread_local! {
+        static HELD: std::cell::RefCell<HeldSets> = Default::default();
+    }
+
     fn rep(from: u32, to: u32, thread: u32, held: &[(u32, LockMode)]) -> Rep {
         let mode_from = held.iter().find(|h| h.0 == from).map_or(Exclusive, |h| h.1);
         Rep {
@@ -115,12 +124,12 @@ mod tests {
             to,
             trace: 0,
             thread,
-            held: held.to_vec(),
+            held: HELD.with(|h| h.borrow_mut().intern(held)).expect("room"),
             mode_from,
             mode_to: Exclusive,
             site_from: 0,
             site_to: 0,
-            instances: Vec::new(),
+            instances: Default::default(),
             count: 1,
         }
     }
@@ -128,7 +137,8 @@ mod tests {
     fn count(candidates: &[&[Rep]]) -> usize {
         let mut n = 0;
         let mut budget = 1000;
-        instantiate(candidates, 100, &mut budget, &mut |_| {
+        let held = HELD.with(|h| h.borrow().clone());
+        instantiate(candidates, &held, 100, &mut budget, &mut |_| {
             n += 1;
             true
         });
@@ -174,6 +184,13 @@ mod tests {
         let ab: Vec<Rep> = (0..10).map(|t| rep(1, 2, t, &[(1, Exclusive)])).collect();
         let ba: Vec<Rep> = (10..20).map(|t| rep(2, 1, t, &[(2, Exclusive)])).collect();
         let mut budget = 5;
-        assert!(instantiate(&[&ab, &ba], 1000, &mut budget, &mut |_| true));
+        let held = HELD.with(|h| h.borrow().clone());
+        assert!(instantiate(
+            &[&ab, &ba],
+            &held,
+            1000,
+            &mut budget,
+            &mut |_| true
+        ));
     }
 }

@@ -72,7 +72,13 @@ pub fn search(edges: &EdgeStore, config: &Config, accept: &mut dyn FnMut(&[&Rep]
         let cands: Vec<&[Rep]> = (0..n)
             .map(|i| edges.reps(locks[i], locks[(i + 1) % n]))
             .collect();
-        let stopped = patterns::instantiate(&cands, MAX_PATTERNS_PER_CYCLE, &mut steps, accept);
+        let stopped = patterns::instantiate(
+            &cands,
+            &edges.held,
+            MAX_PATTERNS_PER_CYCLE,
+            &mut steps,
+            accept,
+        );
         if steps == 0 {
             cut.steps = true;
             break;

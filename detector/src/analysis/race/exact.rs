@@ -19,21 +19,40 @@
 //! it could race with was checked by that access, or checked itself
 //! against it when it came.
 //!
+//! An entry of another thread at the same access site that is ordered
+//! before the current access by both happens-before and SHB is replaced by
+//! it: every later access it is not ordered before, the current access is
+//! not ordered before either (by both relations), so the later access
+//! races with the same site pair, graded at least as well. So entries at
+//! one site are the accesses there that no other one there is ordered
+//! after, and a site accessed by many short-lived threads one after
+//! another keeps one entry, not one per thread.
+//!
+//! Epochs are over clock slots ([`crate::clock`]), which a thread hands on
+//! when it ends. An entry that outlives its thread keeps its slot's epoch:
+//! a slot is handed on exactly when the new owner knows the old owner's
+//! end, and the new owner's entries continue past the old one's, so a
+//! clock that covers the old epoch through the new owner is ordered after
+//! the old access, as with FastTrack's epochs. A slot handed on inexactly
+//! is a cut the race analysis reports in its limits.
+//!
 //! # Performance
 //! An access costs one comparison per remembered entry of its variable
-//! (entries: access sites x threads), unless the fast path skips it.
-//! Memory: one 24-byte entry per (variable, access site, thread), at most
-//! [`MAX_THREADS_PER_SITE`] threads per site and kind of access; past that
-//! the oldest entry of the site is forgotten and the report's limits say
-//! how often.
+//! (entries: access sites x the site's accesses not ordered before a later
+//! one there), unless the fast path skips it. Memory: one 32-byte entry
+//! per entry, at most [`MAX_THREADS_PER_SITE`] per site and kind of
+//! access and [`MAX_PER_VAR`] per variable; past that the oldest entry of
+//! the site (or the variable) is forgotten and the report's limits say how
+//! often.
 
-use super::shb::Snapshot;
-use crate::clock::Epoch;
+use crate::clock::{Epoch, Slot, VectorClock};
 use crate::finding::Grade;
 use crate::trace::{SiteId, ThreadId};
 
-/// Most threads remembered per variable and access site.
+/// Most accesses remembered per variable and access site.
 pub(super) const MAX_THREADS_PER_SITE: usize = 256;
+/// Most accesses remembered per variable, over all its sites.
+pub(super) const MAX_PER_VAR: usize = 512;
 
 /// Where an access happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -42,10 +61,10 @@ pub(super) struct At {
     pub(super) site: Option<SiteId>,
 }
 
-/// A remembered access: its happens-before epoch and where it was.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+/// A remembered access: its thread and where it was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Access {
-    pub(super) epoch: Epoch,
+    pub(super) thread: ThreadId,
     pub(super) at: At,
 }
 
@@ -68,8 +87,8 @@ struct Entry {
     site: u32,
     /// The thread, with [`WROTE`] set for a write.
     thread: u32,
-    hb: u32,
-    shb: u32,
+    hb: Epoch,
+    shb: Epoch,
     index: u64,
 }
 
@@ -84,16 +103,25 @@ impl Entry {
 }
 
 /// The current access.
-pub(super) struct Now<F: Fn(u32) -> u32, G: Fn(u32) -> u32> {
+pub(super) struct Now<'a> {
     pub(super) thread: ThreadId,
     pub(super) at: At,
     /// It writes (a write or an update).
     pub(super) writes: bool,
-    /// The thread's happens-before entry for each thread.
-    pub(super) hb: F,
-    /// The thread's SHB entry for each thread, before a read joins its
-    /// writer.
-    pub(super) shb: G,
+    /// The thread's happens-before slot and clock.
+    pub(super) hb: (Slot, &'a VectorClock),
+    /// The thread's SHB slot and clock, before a read joins its writer.
+    pub(super) shb: (Slot, &'a VectorClock),
+}
+
+impl Now<'_> {
+    fn hb_epoch(&self) -> Epoch {
+        self.hb.1.epoch(self.hb.0)
+    }
+
+    fn shb_epoch(&self) -> Epoch {
+        self.shb.1.epoch(self.shb.0)
+    }
 }
 
 /// One variable's remembered accesses, in one vector (one heap block per
@@ -102,20 +130,16 @@ pub(super) struct Now<F: Fn(u32) -> u32, G: Fn(u32) -> u32> {
 #[derive(Clone, Debug, Default)]
 pub(super) struct Summary {
     entries: Vec<Entry>,
-    pub(super) last_write: Option<Snapshot>,
+    pub(super) last_write: Option<VectorClock>,
 }
 
 impl Summary {
     /// Checks `now` against every remembered access, pushes one conflict
     /// per racing site (the best graded) to `out`, and remembers `now`.
     /// Returns whether an entry was forgotten to make room.
-    pub(super) fn access<F, G>(&mut self, now: &Now<F, G>, out: &mut Vec<Conflict>) -> bool
-    where
-        F: Fn(u32) -> u32,
-        G: Fn(u32) -> u32,
-    {
+    pub(super) fn access(&mut self, now: &Now<'_>, out: &mut Vec<Conflict>) -> bool {
         let t = now.thread.0;
-        let (hb, shb) = ((now.hb)(t), (now.shb)(t));
+        let (hb, shb) = (now.hb_epoch(), now.shb_epoch());
         let site = now.at.site.map_or(NO_SITE, |s| s.0);
         let key = t | if now.writes { WROTE } else { 0 };
         let mine = self
@@ -129,7 +153,7 @@ impl Summary {
             }
         }
         for e in &self.entries {
-            if (e.wrote() || now.writes) && e.thread() != t && e.hb > (now.hb)(e.thread()) {
+            if (e.wrote() || now.writes) && e.thread() != t && !e.hb.happens_before(now.hb.1) {
                 merge(out, conflict(e, now));
             }
         }
@@ -140,38 +164,55 @@ impl Summary {
             shb,
             index: now.at.index,
         };
-        if let Some(i) = mine {
+        // The current access stands in for every entry at its access site
+        // ordered before it (see the module docs), its own thread's too.
+        let replaced = |e: &Entry| {
+            e.site == site
+                && e.wrote() == now.writes
+                && e.hb.happens_before(now.hb.1)
+                && e.shb.happens_before(now.shb.1)
+        };
+        if let Some(i) = self.entries.iter().position(replaced).or(mine) {
             self.entries[i] = entry;
+            let mut k = 0;
+            self.entries.retain(|e| {
+                k += 1;
+                k - 1 == i || !replaced(e)
+            });
             return false;
         }
         let same = |e: &Entry| e.site == site && e.wrote() == now.writes;
-        if self.entries.iter().filter(|e| same(e)).count() < MAX_THREADS_PER_SITE {
+        let site_full = self.entries.iter().filter(|e| same(e)).count() >= MAX_THREADS_PER_SITE;
+        if !site_full && self.entries.len() < MAX_PER_VAR {
             self.entries.push(entry);
             return false;
         }
         let oldest = (0..self.entries.len())
-            .filter(|&i| same(&self.entries[i]))
+            .filter(|&i| !site_full || same(&self.entries[i]))
             .min_by_key(|&i| self.entries[i].index)
             .unwrap_or(0);
         self.entries[oldest] = entry;
         true
     }
+
+    /// Entries remembered (for tests of the memory bound).
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
 }
 
 /// The race of `now` with entry `e` (which happens-before does not order
 /// before it), graded by SHB.
-fn conflict<F: Fn(u32) -> u32, G: Fn(u32) -> u32>(e: &Entry, now: &Now<F, G>) -> Conflict {
-    let grade = if e.shb > (now.shb)(e.thread()) {
-        Grade::Sound
-    } else {
+fn conflict(e: &Entry, now: &Now<'_>) -> Conflict {
+    let grade = if e.shb.happens_before(now.shb.1) {
         Grade::HbOnly
+    } else {
+        Grade::Sound
     };
     Conflict {
         previous: Access {
-            epoch: Epoch {
-                thread: e.thread(),
-                clock: e.hb,
-            },
+            thread: ThreadId(e.thread()),
             at: At {
                 index: e.index,
                 site: (e.site != NO_SITE).then_some(SiteId(e.site)),
@@ -197,8 +238,19 @@ fn merge(out: &mut Vec<Conflict>, c: Conflict) {
 mod tests {
     use super::*;
 
-    /// An access by `t` at site `s` whose clocks know `known` of every
-    /// other thread (happens-before and SHB alike unless `shb` says).
+    /// A clock for thread `t` (slot `t`, own entry `own`) that knows
+    /// `known[u]` of every other slot `u`.
+    fn clock(t: u32, own: u32, known: &[u32]) -> VectorClock {
+        let mut vc = VectorClock::default();
+        for (u, &c) in known.iter().enumerate() {
+            vc.set(Slot(u as u32), c);
+        }
+        vc.set(Slot(t), own);
+        vc
+    }
+
+    /// An access by `t` at site `s` whose clocks know `hb` (happens-before)
+    /// and `shb` (SHB) of every other thread.
     fn check(
         sum: &mut Summary,
         (t, s, writes): (u32, u32, bool),
@@ -206,7 +258,7 @@ mod tests {
         hb: &[u32],
         shb: &[u32],
     ) -> Vec<Conflict> {
-        let get = |c: &[u32], u: u32| if u == t { own } else { c[u as usize] };
+        let (hb, shb) = (clock(t, own, hb), clock(t, own, shb));
         let now = Now {
             thread: ThreadId(t),
             at: At {
@@ -214,8 +266,8 @@ mod tests {
                 site: Some(SiteId(s)),
             },
             writes,
-            hb: |u| get(hb, u),
-            shb: |u| get(shb, u),
+            hb: (Slot(t), &hb),
+            shb: (Slot(t), &shb),
         };
         let mut out = Vec::new();
         sum.access(&now, &mut out);
@@ -255,21 +307,63 @@ mod tests {
     }
 
     #[test]
+    fn threads_ordered_one_after_another_at_a_site_keep_one_entry() {
+        // Thread t writes at site 1 knowing every earlier thread's write
+        // there: each write replaces the one before, and a thread that
+        // knows none of them still races with the site.
+        let mut sum = Summary::default();
+        let n = 2 * MAX_THREADS_PER_SITE as u32;
+        for t in 0..n {
+            let known: Vec<u32> = (0..t).map(|_| 1).collect();
+            assert!(check(&mut sum, (t, 1, true), 1, &known, &known).is_empty());
+        }
+        assert_eq!(sum.len(), 1);
+        let found = check(&mut sum, (n, 2, false), 1, &[], &[]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].previous.thread, ThreadId(n - 1));
+    }
+
+    #[test]
+    fn a_variable_remembers_a_bounded_number_of_sites() {
+        let mut sum = Summary::default();
+        let mut forgot = false;
+        for s in 0..2 * MAX_PER_VAR as u32 {
+            let t = s % 2;
+            let hb = clock(t, 1, &[0, 0]);
+            let now = Now {
+                thread: ThreadId(t),
+                at: At {
+                    index: u64::from(s),
+                    site: Some(SiteId(s)),
+                },
+                writes: true,
+                hb: (Slot(t), &hb),
+                shb: (Slot(t), &hb),
+            };
+            forgot |= sum.access(&now, &mut Vec::new());
+        }
+        assert!(forgot);
+        assert_eq!(sum.len(), MAX_PER_VAR);
+    }
+
+    #[test]
     fn the_oldest_thread_of_a_full_site_is_forgotten() {
         let mut sum = Summary::default();
         let none = vec![0; MAX_THREADS_PER_SITE + 1];
         for t in 0..MAX_THREADS_PER_SITE as u32 {
             check(&mut sum, (t, 1, false), 1, &none, &none);
         }
+        let t = MAX_THREADS_PER_SITE as u32;
+        let vc = clock(t, 1, &none);
         let now = Now {
-            thread: ThreadId(MAX_THREADS_PER_SITE as u32),
+            thread: ThreadId(t),
             at: At {
                 index: 999,
                 site: Some(SiteId(1)),
             },
             writes: false,
-            hb: |_| 1,
-            shb: |_| 1,
+            hb: (Slot(t), &vc),
+            shb: (Slot(t), &vc),
         };
         assert!(sum.access(&now, &mut Vec::new()));
     }

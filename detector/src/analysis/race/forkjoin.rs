@@ -5,17 +5,22 @@ use crate::analysis::Context;
 use crate::clock::VectorClock;
 use crate::trace::{Event, EventKind, ThreadId};
 
+/// The parent's clocks at a fork: happens-before and SHB (see `shb`).
+#[derive(Clone, Debug, Default)]
+pub(super) struct Forked {
+    pub(super) hb: VectorClock,
+    pub(super) shb: VectorClock,
+}
+
+/// What fork and join said about one thread (whether it had events comes
+/// from the replay state, [`crate::state::ThreadState`]).
 #[derive(Clone, Debug, Default)]
 struct Life {
-    /// Had any event, begin/end markers included.
-    seen: bool,
-    /// Had an event other than a begin/end marker.
-    ran: bool,
     /// Trace index of the fork that named it.
     forked: Option<u64>,
     joined: bool,
     /// The parent's clock at the fork, until the child's first event.
-    pending: Option<VectorClock>,
+    pending: Option<Forked>,
 }
 
 /// Fork/join bookkeeping of one trace.
@@ -46,38 +51,36 @@ impl ForkJoin {
         }
     }
 
-    /// Called for every event before it is handled: returns the fork clock
-    /// to join into the thread's clock at its first event after a fork.
+    /// Called for every event from the first access on, before it is
+    /// handled: returns the fork clocks to join into the thread's clocks at
+    /// its first event after a fork.
     #[inline]
-    pub(super) fn on_thread_event(&mut self, cx: &Context<'_>, ev: &Event) -> Option<VectorClock> {
+    pub(super) fn on_thread_event(&mut self, cx: &Context<'_>, ev: &Event) -> Option<Forked> {
         let marker = matches!(ev.kind, EventKind::Begin | EventKind::End);
-        let life = self.life(ev.thread);
-        life.seen = true;
-        if !marker {
-            life.ran = true;
-            if life.joined {
-                let name = &cx.meta.thread(ev.thread).label;
-                self.mistrust(cx, format!("{name} runs after it was joined"));
-                return None;
-            }
+        let life = self.threads.get_mut(ev.thread.index())?;
+        if !marker && life.joined {
+            let name = &cx.meta.thread(ev.thread).label;
+            self.mistrust(cx, format!("{name} runs after it was joined"));
+            return None;
         }
         life.pending.take()
     }
 
-    /// `parent` forks `child` with clock `vc`.
+    /// `parent` forks `child` with clocks `vc`.
     pub(super) fn fork(
         &mut self,
         cx: &Context<'_>,
         _parent: ThreadId,
         child: ThreadId,
-        vc: VectorClock,
+        vc: Forked,
     ) {
         if !self.trusted(cx) {
             return;
         }
         let name = &cx.meta.thread(child).label;
+        let ran = cx.state.thread(child).ran;
         let life = self.life(child);
-        let problem = if life.ran {
+        let problem = if ran {
             Some(format!("fork({name}) comes after {name} already ran"))
         } else if life.forked.is_some() {
             Some(format!("{name} is forked twice"))
@@ -96,19 +99,17 @@ impl ForkJoin {
         if !self.trusted(cx) {
             return false;
         }
-        let life = self.life(child);
-        life.joined = true;
-        life.ran
+        self.life(child).joined = true;
+        cx.state.thread(child).ran
     }
 
     /// The end of the trace: a limit line if fork/join was not trusted.
     pub(super) fn end_trace(&mut self, cx: &Context<'_>) -> Option<String> {
         if self.trusted(cx) {
-            let never_ran = self
-                .threads
-                .iter()
-                .enumerate()
-                .find(|(_, l)| l.forked.is_some() && !l.seen);
+            let never_ran =
+                self.threads.iter().enumerate().find(|(t, l)| {
+                    l.forked.is_some() && !cx.state.thread(ThreadId(*t as u32)).seen
+                });
             if let Some((t, l)) = never_ran {
                 let name = &cx.meta.thread(ThreadId(t as u32)).label;
                 let at = l.forked.unwrap_or(0);

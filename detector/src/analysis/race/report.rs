@@ -51,7 +51,7 @@ impl Race {
                 write: wrote,
             },
             previous: Side {
-                thread: c.previous.epoch.thread_id(),
+                thread: c.previous.thread,
                 at: c.previous.at,
                 write: c.previous_was_write,
             },

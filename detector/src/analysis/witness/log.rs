@@ -106,17 +106,32 @@ pub struct Log {
     /// `(trace index, site)` of each lock request and acquisition with a
     /// site.
     sites: Vec<(u32, u32)>,
-    /// Events not kept: past the bound, or with an id too large to pack.
+    /// Events not kept: from the first with an id too large to pack on.
     pub(super) dropped: u64,
+    /// Whether the trace passed the window: nothing is kept.
+    over_window: bool,
 }
 
 impl Log {
     /// Most events kept per trace (8 bytes each).
     pub const MAX_EVENTS: usize = 1 << 23;
 
-    /// Records `ev`; `is_lock` says whether a primitive is a lock.
-    pub fn on_event(&mut self, ev: &Event, is_lock: impl Fn(u32) -> bool) {
-        if self.dropped > 0 || self.events.len() >= Self::MAX_EVENTS {
+    /// Records `ev`; `is_lock` says whether a primitive is a lock. Past
+    /// `window` events (the feasibility window, and never more than
+    /// [`Log::MAX_EVENTS`]) the log is emptied and stops: the search then
+    /// does not run for the trace ([`Log::over_window`]), as the
+    /// feasibility grader keeps only the window's events.
+    pub fn on_event(&mut self, ev: &Event, window: u64, is_lock: impl Fn(u32) -> bool) {
+        if self.over_window {
+            return;
+        }
+        if self.events.len() as u64 >= window.min(Self::MAX_EVENTS as u64) {
+            self.over_window = true;
+            self.events = Vec::new();
+            self.sites = Vec::new();
+            return;
+        }
+        if self.dropped > 0 {
             self.dropped += 1;
             return;
         }
@@ -162,6 +177,12 @@ impl Log {
     pub fn site(&self, e: u32) -> Option<SiteId> {
         let i = self.sites.binary_search_by_key(&e, |s| s.0).ok()?;
         Some(SiteId(self.sites[i].1))
+    }
+
+    /// Whether the trace had more events than the window (the log is
+    /// empty then).
+    pub fn over_window(&self) -> bool {
+        self.over_window
     }
 
     /// Whether every event of the trace was kept.

@@ -45,7 +45,10 @@
 //! The walk costs one pass over the events its closure reaches, whatever
 //! the number of combinations; a pinned attempt costs one closure and one
 //! sort of at most [`Budget::window`] events (O(n log n)). The log keeps 8
-//! bytes per event (at most [`Log::MAX_EVENTS`]); the indexes built at the
+//! bytes per event; a trace with more events than
+//! [`Config::feasibility_window`](crate::analysis::Config::feasibility_window)
+//! (or [`Log::MAX_EVENTS`]) keeps none and is not searched, which the
+//! report's limits say; the indexes built at the
 //! end of the trace (`log::View`) about 20 more, for the search only.
 //!
 //! # Limitations
@@ -140,8 +143,8 @@ pub struct Cuts {
     /// Attempts without a schedule in trace order of variables, larger
     /// than [`Budget::regroup`].
     pub regroup: u64,
-    /// Events not logged (past [`Log::MAX_EVENTS`], or with ids too large
-    /// to pack): patterns after them get no witness.
+    /// Events not logged (ids too large to pack): patterns after them get
+    /// no witness.
     pub log: u64,
 }
 
@@ -186,10 +189,9 @@ impl Cuts {
         }
         if self.log > 0 {
             out.push(format!(
-                "{name}: {} events after the first {} were not kept for the deadlock witness \
-                 search",
-                self.log,
-                Log::MAX_EVENTS
+                "{name}: {} events (from the first whose id is too large to pack on) were not \
+                 kept for the deadlock witness search",
+                self.log
             ));
         }
         out

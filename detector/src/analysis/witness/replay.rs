@@ -127,7 +127,7 @@ mod tests {
                 backtrace: None,
                 kind,
             };
-            log.on_event(&ev, |_| true);
+            log.on_event(&ev, u64::MAX, |_| true);
         }
         log
     }

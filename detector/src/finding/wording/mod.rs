@@ -39,7 +39,7 @@ pub use units::{count, duration, grade, grade_note, grade_of, help, occurrences,
 use super::model::Finding;
 
 /// How sites are shown and how much detail: a finding's sites are what the
-/// trace recorded (`/home/me/app/src/a.rs:3:9`); a renderer may show them
+/// trace recorded (`/path/to/app/src/a.rs:3:9`); a renderer may show them
 /// relative to the repository.
 #[derive(Clone, Copy)]
 pub struct Words<'a> {

@@ -5,7 +5,8 @@
 //!
 //! A thread is its name, else `thread-N` (what the recorder declares); a
 //! lock is its name, else the class the recorder declared it with (a
-//! static's symbol), else its id; a site is `file:line:column`.
+//! static's symbol), else its kind and site (`mutex@src/bank.rs:16:38`),
+//! else its id; a site is `file:line:column`.
 
 use std::panic::Location;
 
@@ -13,7 +14,7 @@ use lockscope_detector::finding::build::At;
 use lockscope_detector::finding::Mode;
 use lockscope_detector::trace::{LockMode, PrimitiveKind};
 
-use crate::thread_state::LockInfo;
+use crate::held::LockInfo;
 
 /// Thread `id` named `name`.
 pub fn thread(id: u64, name: Option<&str>) -> String {

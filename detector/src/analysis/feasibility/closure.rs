@@ -1,0 +1,160 @@
+//! One sync-preserving closure computation over the window (see the
+//! module docs of `feasibility`).
+//!
+//! Threads are numbered by their entry in the recorder's window; a thread
+//! with no event in the window is wholly before it, so every event it
+//! has is in the closure already.
+
+use hashbrown::HashSet;
+
+use super::sections::OPEN;
+use super::{Loc, Need, Recorder, Verdict, NONE};
+
+/// One closure computation.
+pub(super) struct Closure<'a> {
+    rec: &'a Recorder,
+    /// Per window thread: prefix length in the set (as a position: events
+    /// before it are in), and how far it was scanned.
+    frontier: Vec<u32>,
+    scanned: Vec<u32>,
+    /// Per window thread: the most the prefix may grow (a pattern event's
+    /// position, or the thread's end).
+    limit: Vec<u32>,
+    work: Vec<u32>,
+    dirty: Vec<u32>,
+    is_dirty: HashSet<u32>,
+}
+
+impl<'a> Closure<'a> {
+    /// The closure before `pattern`, starting from the window's start;
+    /// `None` when a pattern event is not in the window.
+    pub(super) fn new(rec: &'a Recorder, pattern: &[Loc]) -> Option<Self> {
+        let frontier: Vec<u32> = rec.threads.iter().map(|t| t.first).collect();
+        let mut limit: Vec<u32> = rec.threads.iter().map(|t| t.end()).collect();
+        for l in pattern {
+            let i = rec.local.get(l.thread as usize).copied().unwrap_or(NONE);
+            let t = rec.threads.get(i as usize)?;
+            if l.pos < t.first || l.pos >= t.end() {
+                return None;
+            }
+            limit[i as usize] = limit[i as usize].min(l.pos);
+        }
+        Some(Closure {
+            rec,
+            scanned: frontier.clone(),
+            frontier,
+            limit,
+            work: Vec::new(),
+            dirty: Vec::new(),
+            is_dirty: HashSet::new(),
+        })
+    }
+
+    /// The window entry of thread `t`, if it has one.
+    fn local(&self, t: u32) -> Option<usize> {
+        match self.rec.local.get(t as usize) {
+            Some(&i) if i != NONE => Some(i as usize),
+            _ => None,
+        }
+    }
+
+    /// Grows thread `t`'s prefix to at least `len`; false if that passes
+    /// its limit.
+    fn raise(&mut self, t: u32, len: u32) -> bool {
+        let Some(i) = self.local(t) else {
+            // No event in the window: all it did is before it.
+            return true;
+        };
+        if len <= self.frontier[i] {
+            return true;
+        }
+        if len > self.limit[i] {
+            return false;
+        }
+        self.frontier[i] = len;
+        self.work.push(i as u32);
+        true
+    }
+
+    pub(super) fn run(mut self, budget: &mut u64) -> Verdict {
+        for i in 0..self.limit.len() {
+            let t = &self.rec.threads[i];
+            if self.limit[i] < t.end() {
+                self.raise(t.thread, self.limit[i]);
+            }
+        }
+        loop {
+            while let Some(i) = self.work.pop() {
+                match self.scan(i as usize, budget) {
+                    Some(true) => {}
+                    Some(false) => return Verdict::Infeasible,
+                    None => return Verdict::OutOfBudget,
+                }
+            }
+            if self.dirty.is_empty() {
+                return Verdict::Feasible;
+            }
+            for lock in std::mem::take(&mut self.dirty) {
+                self.is_dirty.remove(&lock);
+                if !self.preserve(lock) {
+                    return Verdict::Infeasible;
+                }
+            }
+        }
+    }
+
+    /// Adds what the newly included events of window thread `i` need.
+    fn scan(&mut self, i: usize, budget: &mut u64) -> Option<bool> {
+        let rec = self.rec;
+        let ops = &rec.threads[i];
+        let (from, to) = (self.scanned[i], self.frontier[i]);
+        if from >= to {
+            return Some(true);
+        }
+        *budget = budget.checked_sub(u64::from(to - from))?;
+        self.scanned[i] = to;
+        if let Some((start, fork)) = ops.fork {
+            if to > start && !self.raise(fork.thread, fork.pos + 1) {
+                return Some(false);
+            }
+        }
+        let range = (from - ops.first) as usize..(to - ops.first) as usize;
+        for op in ops.ops.range(range) {
+            match op.need() {
+                Need::Event(t, pos) if !self.raise(t, pos + 1) => return Some(false),
+                Need::Acquires(lock) if self.is_dirty.insert(lock) => self.dirty.push(lock),
+                _ => {}
+            }
+        }
+        Some(true)
+    }
+
+    /// Sync preservation for `lock`: every included section but the latest
+    /// must be complete.
+    fn preserve(&mut self, lock: u32) -> bool {
+        let Some(per_lock) = self.rec.sections.of(lock) else {
+            return true;
+        };
+        let mut last = Vec::new();
+        for (t, sections) in &per_lock.threads {
+            let f = match self.local(*t) {
+                Some(i) => self.frontier[i],
+                None => self.rec.next.get(*t as usize).copied().unwrap_or(0),
+            };
+            let n = sections.partition_point(|s| s.acq < f);
+            if n > 0 {
+                last.push((*t, sections[n - 1]));
+            }
+        }
+        let Some(latest) = last.iter().map(|(_, s)| s.index).max() else {
+            return true;
+        };
+        let latest = latest.max(per_lock.past);
+        for (t, s) in last {
+            if s.index != latest && (s.rel == OPEN || !self.raise(t, s.rel + 1)) {
+                return false;
+            }
+        }
+        true
+    }
+}
