@@ -52,7 +52,7 @@ use crate::trace::{SiteId, ThreadId};
 /// Most accesses remembered per variable and access site.
 pub(super) const MAX_THREADS_PER_SITE: usize = 256;
 /// Most accesses remembered per variable, over all its sites.
-pub(super) const MAX_PER_VAR: usize = 512;
+pub(super) const MAX_PER_VAR: usize = 64;
 
 /// Where an access happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
