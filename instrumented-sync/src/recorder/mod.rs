@@ -51,6 +51,8 @@ mod local;
 mod obj;
 pub(crate) mod ring;
 mod sink;
+#[cfg(feature = "tokio")]
+pub(crate) mod task;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -60,6 +62,8 @@ use std::time::Duration;
 
 use lockscope_detector::trace::{EventKind, Note};
 
+#[cfg(feature = "tokio")]
+pub(crate) use local::{current_thread, poll_ended};
 pub(crate) use local::{emit, emit_with, fork, join, start_thread, ThreadLink};
 pub(crate) use obj::{obj_id, ObjRec, Sync, VarRec};
 #[cfg(feature = "record")]
