@@ -62,6 +62,8 @@ pub mod stdsync;
 pub mod thread;
 pub mod thread_id;
 pub mod thread_state;
+#[cfg(feature = "tokio")]
+pub mod tokio_sync;
 pub mod watchdog;
 
 mod barrier;

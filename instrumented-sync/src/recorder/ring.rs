@@ -235,11 +235,6 @@ impl Ring {
         self.head.0.load(Ordering::Acquire) == self.tail()
     }
 
-    /// The OS thread that pushes to this ring.
-    pub fn thread(&self) -> ThreadId {
-        self.thread
-    }
-
     /// The trace event of consumed event `ev`, with the thread it belongs
     /// to. A `Scheduled` event in a ring is a *switch*: its `worker` names
     /// the thread this ring's following events belong to (a task, or the
@@ -340,7 +335,30 @@ mod tests {
         // SAFETY: single consumer, upto = tail().
         unsafe { r.consume_to(r.tail(), &mut out) };
         assert_eq!(out, vec![full, ev(43)]);
-        assert_eq!(r.thread(), ThreadId(7));
+        assert_eq!(r.event(full), (ThreadId(7), full));
+    }
+
+    #[test]
+    fn a_switch_names_the_thread_of_the_following_events() {
+        let r = Ring::new(ThreadId(7));
+        let switch = |to| Raw {
+            kind: EventKind::Scheduled {
+                worker: ThreadId(to),
+            },
+            ..ev(1)
+        };
+        let scheduled_on_7 = EventKind::Scheduled {
+            worker: ThreadId(7),
+        };
+        assert_eq!(r.event(ev(0)).0, ThreadId(7));
+        let (thread, sw) = r.event(switch(12));
+        assert_eq!((thread, sw.kind), (ThreadId(12), scheduled_on_7));
+        assert_eq!(r.event(ev(2)).0, ThreadId(12));
+        assert_eq!(r.event(switch(7)).0, ThreadId(7));
+        assert_eq!(r.event(ev(3)).0, ThreadId(7));
+        r.event(switch(12));
+        r.reset_belongs();
+        assert_eq!(r.event(ev(4)).0, ThreadId(7));
     }
 
     #[test]

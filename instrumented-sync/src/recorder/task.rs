@@ -176,6 +176,7 @@ pub(crate) fn reserve(name: Option<String>, site: &'static Location<'static>) ->
 }
 
 /// The entry of task `id` as tokio's spawn hook sees it: spawned at `site`.
+#[cfg_attr(not(tokio_unstable), allow(dead_code))]
 pub(crate) fn spawned(id: Id, site: &'static Location<'static>) -> Arc<TaskEntry> {
     let entry = entry(id);
     entry.spawn.lock().site = Some(site);
@@ -221,6 +222,37 @@ pub(crate) fn fork(entry: &TaskEntry) {
     spawn.parent = parent.map(|p| p.0);
     spawn.fork_session = session;
     spawn.fork_time = time;
+}
+
+/// The current task starts (its first poll): declares it now, with its
+/// `thread_start`, instead of at its first event.
+pub(crate) fn started() {
+    if let Some(session) = super::active() {
+        super::current_thread(session);
+    }
+}
+
+/// Task `id` ended (tokio's terminate hook): see [`exit`].
+#[cfg_attr(not(tokio_unstable), allow(dead_code))]
+pub(crate) fn terminated(id: Id) {
+    let entry = TASKS.lock().as_ref().and_then(|t| t.get(&id).cloned());
+    if let Some(entry) = entry {
+        exit(&entry);
+    }
+}
+
+/// Records `kind` (a `join_request` or `join` of the task of `entry`) on
+/// the calling thread, after clock value `after`, if the task is declared
+/// in the open recording.
+pub(crate) fn joined(entry: &TaskEntry, kind: EventKind, after: u64) {
+    let Some(session) = super::active() else {
+        return;
+    };
+    if entry.declared.load(Ordering::Relaxed) == session
+        || entry.spawn.lock().fork_session == session
+    {
+        super::emit(session, kind, None, after);
+    }
 }
 
 /// The task ended: records its `thread_exit` (after its last event) and
@@ -320,7 +352,7 @@ impl Current {
             e.last.store(time, Ordering::Relaxed);
         }
         self.entry
-            .set(entry.as_ref().map_or(std::ptr::null(), |e| Arc::as_ptr(e)));
+            .set(entry.as_ref().map_or(std::ptr::null(), Arc::as_ptr));
         *self.owner.borrow_mut() = entry;
         self.id.set(id);
         Raw {
