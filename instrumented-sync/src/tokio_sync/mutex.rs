@@ -26,10 +26,13 @@ pub struct Mutex<T: ?Sized> {
 }
 
 /// A guard of a [`Mutex`]; the lock is released when it drops.
+///
+/// Two words, as tokio's own guard plus the mutex: a lock future's output
+/// is returned in registers (a larger guard was built on the stack and
+/// copied out with wider loads than the stores that wrote it, a
+/// store-forwarding stall on every lock).
 #[must_use = "if unused the Mutex will immediately unlock"]
 pub struct MutexGuard<'a, T: ?Sized> {
-    // Dropped first: the release is recorded before the real unlock.
-    release: Release<'a>,
     inner: tokio::sync::MutexGuard<'a, T>,
     mutex: &'a Mutex<T>,
 }
@@ -105,8 +108,8 @@ impl<T: ?Sized> Mutex<T> {
         &self,
         site: &'static Location<'static>,
     ) -> impl Future<Output = MutexGuard<'_, T>> + '_ {
-        let acquire = Acquire::new(&self.lock, TAKE, site, self.inner.lock(), always);
-        async move { self.guard(acquire.await) }
+        let wrap = move |inner| self.guard(inner);
+        Acquire::new(&self.lock, TAKE, site, self.inner.lock(), always, wrap)
     }
 
     /// Locks the mutex from synchronous code, blocking the thread (tokio
@@ -137,11 +140,7 @@ impl<T: ?Sized> Mutex<T> {
     }
 
     fn guard<'a>(&'a self, inner: tokio::sync::MutexGuard<'a, T>) -> MutexGuard<'a, T> {
-        MutexGuard {
-            release: Release::new(&self.lock, TAKE),
-            inner,
-            mutex: self,
-        }
+        MutexGuard { inner, mutex: self }
     }
 }
 
@@ -189,11 +188,20 @@ unsafe fn owned<T: ?Sized + 'static>(guard: MutexGuard<'_, T>) -> MutexGuard<'st
 }
 
 impl<'a, T: ?Sized> MutexGuard<'a, T> {
+    /// Its parts, without recording a release (the caller keeps the lock).
+    fn into_parts(this: Self) -> (tokio::sync::MutexGuard<'a, T>, &'a Mutex<T>) {
+        let this = std::mem::ManuallyDrop::new(this);
+        // SAFETY: `this` is never dropped, so `inner` is moved out of it
+        // exactly once.
+        let inner = unsafe { std::ptr::read(&this.inner) };
+        (inner, this.mutex)
+    }
+
     /// A guard of part of the value.
     pub fn map<U: ?Sized>(this: Self, f: impl FnOnce(&mut T) -> &mut U) -> MappedMutexGuard<'a, U> {
-        let MutexGuard { release, inner, .. } = this;
+        let (inner, mutex) = Self::into_parts(this);
         MappedMutexGuard {
-            release,
+            release: Release::new(&mutex.lock, TAKE),
             inner: tokio::sync::MutexGuard::map(inner, f),
         }
     }
@@ -203,18 +211,13 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
         this: Self,
         f: impl FnOnce(&mut T) -> Option<&mut U>,
     ) -> Result<MappedMutexGuard<'a, U>, Self> {
-        let MutexGuard {
-            release,
-            inner,
-            mutex,
-        } = this;
+        let (inner, mutex) = Self::into_parts(this);
         match tokio::sync::MutexGuard::try_map(inner, f) {
-            Ok(inner) => Ok(MappedMutexGuard { release, inner }),
-            Err(inner) => Err(MutexGuard {
-                release,
+            Ok(inner) => Ok(MappedMutexGuard {
+                release: Release::new(&mutex.lock, TAKE),
                 inner,
-                mutex,
             }),
+            Err(inner) => Err(MutexGuard { inner, mutex }),
         }
     }
 
@@ -303,6 +306,14 @@ impl<T: ?Sized + 'static, U: ?Sized + 'static> OwnedMappedMutexGuard<T, U> {
     /// The mutex this guard holds.
     pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
         &this.mutex
+    }
+}
+
+impl<T: ?Sized> Drop for MutexGuard<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        // Before `inner` (the real unlock) is dropped.
+        self.mutex.lock.released(TAKE);
     }
 }
 

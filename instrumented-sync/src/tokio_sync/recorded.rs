@@ -104,6 +104,7 @@ impl Recorded {
         &self.meta
     }
 
+    #[inline]
     pub(crate) fn acquired(&self, take: Take, site: &'static Location<'static>) {
         self.rec.record_with(
             &self.meta,
@@ -113,6 +114,7 @@ impl Recorded {
         );
     }
 
+    #[inline]
     pub(crate) fn released(&self, take: Take) {
         self.rec.record_with(
             &self.meta,
@@ -141,6 +143,7 @@ impl Recorded {
     }
 
     /// Records the outcome of a `try_` acquisition.
+    #[inline]
     pub(crate) fn tried(&self, take: Take, got: bool, site: &'static Location<'static>) {
         if got {
             self.acquired(take, site);
@@ -211,26 +214,29 @@ impl<'a> Release<'a> {
 }
 
 impl Drop for Release<'_> {
+    #[inline]
     fn drop(&mut self) {
         self.lock.released(self.take);
     }
 }
 
 pin_project_lite::pin_project! {
-    /// A wait for `lock` (tokio's future `fut`), recorded; `granted` says
-    /// whether an output is an acquisition (a closed semaphore's error is
-    /// not).
-    pub(crate) struct Acquire<'a, F: Future> {
+    /// A wait for `lock` (tokio's future `fut`), recorded, its output
+    /// turned into lockscope's by `wrap`; `granted` says whether an output
+    /// is an acquisition (a closed semaphore's error is not). Generic over
+    /// both, so neither is an indirect call.
+    pub(crate) struct Acquire<'a, F, G, W> {
         #[pin]
         fut: F,
         lock: &'a Recorded,
         take: Take,
         site: &'static Location<'static>,
-        granted: fn(&F::Output) -> bool,
+        granted: G,
+        wrap: W,
         waiting: bool,
     }
 
-    impl<'a, F: Future> PinnedDrop for Acquire<'a, F> {
+    impl<'a, F, G, W> PinnedDrop for Acquire<'a, F, G, W> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             if *this.waiting {
@@ -240,13 +246,14 @@ pin_project_lite::pin_project! {
     }
 }
 
-impl<'a, F: Future> Acquire<'a, F> {
+impl<'a, F, G, W> Acquire<'a, F, G, W> {
     pub(crate) fn new(
         lock: &'a Recorded,
         take: Take,
         site: &'static Location<'static>,
         fut: F,
-        granted: fn(&F::Output) -> bool,
+        granted: G,
+        wrap: W,
     ) -> Self {
         Acquire {
             fut,
@@ -254,21 +261,27 @@ impl<'a, F: Future> Acquire<'a, F> {
             take,
             site,
             granted,
+            wrap,
             waiting: false,
         }
     }
 }
 
-impl<F: Future> Future for Acquire<'_, F> {
-    type Output = F::Output;
+impl<F, G, W, O> Future for Acquire<'_, F, G, W>
+where
+    F: Future,
+    G: Fn(&F::Output) -> bool,
+    W: FnMut(F::Output) -> O,
+{
+    type Output = O;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<O> {
         let this = self.project();
         match this.fut.poll(cx) {
             Poll::Ready(out) => {
                 *this.waiting = false;
                 this.lock.tried(*this.take, (this.granted)(&out), this.site);
-                Poll::Ready(out)
+                Poll::Ready((this.wrap)(out))
             }
             Poll::Pending => {
                 if !*this.waiting {

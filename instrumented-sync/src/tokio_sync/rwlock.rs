@@ -130,8 +130,8 @@ impl<T: ?Sized> RwLock<T> {
         &self,
         site: &'static Location<'static>,
     ) -> impl Future<Output = RwLockReadGuard<'_, T>> + '_ {
-        let acquire = Acquire::new(&self.lock, READ, site, self.inner.read(), always);
-        async move { self.read_guard(acquire.await) }
+        let wrap = move |inner| self.read_guard(inner);
+        Acquire::new(&self.lock, READ, site, self.inner.read(), always, wrap)
     }
 
     /// Locks for writing, waiting (pending) while anyone holds it.
@@ -144,8 +144,8 @@ impl<T: ?Sized> RwLock<T> {
         &self,
         site: &'static Location<'static>,
     ) -> impl Future<Output = RwLockWriteGuard<'_, T>> + '_ {
-        let acquire = Acquire::new(&self.lock, WRITE, site, self.inner.write(), always);
-        async move { self.write_guard(acquire.await) }
+        let wrap = move |inner| self.write_guard(inner);
+        Acquire::new(&self.lock, WRITE, site, self.inner.write(), always, wrap)
     }
 
     /// Locks for reading from synchronous code, blocking the thread.

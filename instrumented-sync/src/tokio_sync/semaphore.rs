@@ -117,8 +117,15 @@ impl Semaphore {
         n: u32,
         site: &'static Location<'static>,
     ) -> impl Future<Output = Result<SemaphorePermit<'_>, AcquireError>> + '_ {
-        let acquire = Acquire::new(&self.lock, take(n), site, self.inner.acquire_many(n), is_ok);
-        async move { Ok(self.permit(acquire.await?, n)) }
+        let wrap = move |r: Result<_, AcquireError>| r.map(|p| self.permit(p, n));
+        Acquire::new(
+            &self.lock,
+            take(n),
+            site,
+            self.inner.acquire_many(n),
+            is_ok,
+            wrap,
+        )
     }
 
     /// Takes a permit if one is free now.
