@@ -1,7 +1,8 @@
-//! End-to-end: every seed scenario (`/work/shared/seeds/README.md`, the
-//! table of what lockscope must say) runs as its example binary with the
-//! instrumented locks, and the analysis of the trace it wrote must say
-//! what the table says.
+//! End-to-end: every seed scenario (the seeds' table of what lockscope must
+//! say: lost updates, the classic deadlock, self-deadlock, semaphores,
+//! sorted-id acquisition, events, conditions, queues, pools, join versus
+//! lock) runs as its example binary with the instrumented locks, and the
+//! analysis of the trace it wrote must say what the table says.
 //!
 //! "Nothing" for a clean scenario means: no finding of a correctness kind
 //! (every kind but [`Starvation`](FindingKind::Starvation) and

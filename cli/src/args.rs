@@ -105,9 +105,56 @@ pub struct GateArgs {
     /// Report format.
     #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
-    /// Write the report here instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Write the report here instead of standard output. `FORMAT=FILE`
+    /// writes that format to FILE as well (repeatable), e.g.
+    /// `-o sarif=lockscope.sarif -o junit=junit.xml` next to the text on
+    /// standard output.
+    #[arg(long, short = 'o', value_name = "[FORMAT=]FILE", value_parser = parse_output)]
+    pub output: Vec<Output>,
+}
+
+impl GateArgs {
+    /// Where the `--format` report goes: the one `-o FILE` without a
+    /// format, else standard output (`None`).
+    pub fn main_output(&self) -> Result<Option<&std::path::Path>, crate::error::CliError> {
+        let mut plain = self.output.iter().filter(|o| o.format.is_none());
+        let first = plain.next();
+        if let Some(second) = plain.next() {
+            return Err(crate::error::CliError::new(format!(
+                "-o given twice without a format ({} and {}); write extra formats as \
+                 -o FORMAT=FILE, e.g. -o sarif=lockscope.sarif",
+                first.map_or_else(String::new, |o| o.path.display().to_string()),
+                second.path.display()
+            )));
+        }
+        Ok(first.map(|o| o.path.as_path()))
+    }
+}
+
+/// One `-o`: a file, and the format written there (`None`: `--format`'s).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Output {
+    pub format: Option<ReportFormat>,
+    pub path: PathBuf,
+}
+
+/// `FILE` or `FORMAT=FILE` (FORMAT one of `--format`'s values).
+fn parse_output(s: &str) -> Result<Output, String> {
+    if let Some((name, path)) = s.split_once('=') {
+        if let Ok(format) = ReportFormat::from_str(name, true) {
+            if path.is_empty() {
+                return Err(format!("{s}: no file after `{name}=`"));
+            }
+            return Ok(Output {
+                format: Some(format),
+                path: PathBuf::from(path),
+            });
+        }
+    }
+    Ok(Output {
+        format: None,
+        path: PathBuf::from(s),
+    })
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -119,6 +166,8 @@ pub enum ReportFormat {
     Junit,
     /// One self-contained HTML page (write it with -o report.html).
     Html,
+    /// GitHub Actions workflow commands: an annotation per finding.
+    Github,
 }
 
 /// The analyze help's closing text: inputs and the finding kinds (a test
@@ -142,6 +191,10 @@ pub struct AnalyzeArgs {
     /// Trace files, directories, globs, or - for stdin.
     #[arg(required = true, value_name = "TRACE")]
     pub traces: Vec<String>,
+    /// Group the text report by the test each finding came from (traces
+    /// that name their tests, as `cargo lockscope nextest` records them).
+    #[arg(long)]
+    pub by_test: bool,
     #[command(flatten)]
     pub gate: GateArgs,
 }

@@ -8,6 +8,7 @@
 
 pub mod args;
 pub mod baseline;
+pub mod cargo;
 pub mod cmd;
 pub mod config_file;
 pub mod error;
@@ -45,7 +46,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn set_color(when: ColorWhen) {
+pub(crate) fn set_color(when: ColorWhen) {
     let choice = match when {
         ColorWhen::Auto => anstream::ColorChoice::Auto,
         ColorWhen::Always => anstream::ColorChoice::Always,

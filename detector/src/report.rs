@@ -77,6 +77,9 @@ pub struct TraceSummary {
     /// Reader warnings (a truncated last line, ...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The test the trace was recorded for, if its header names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test: Option<crate::trace::TestId>,
 }
 
 /// Everything `analyze` found in one or more traces.
@@ -96,6 +99,23 @@ pub struct Report {
 }
 
 impl Report {
+    /// The tests `f` came from: the tests of the traces it was found in
+    /// (each once, in trace order), for traces whose header names one.
+    pub fn tests_of(&self, f: &Finding) -> Vec<&crate::trace::TestId> {
+        let mut tests: Vec<&crate::trace::TestId> = Vec::new();
+        for origin in &f.origins {
+            let test = self
+                .traces
+                .iter()
+                .find(|t| t.name == origin.trace)
+                .and_then(|t| t.test.as_ref());
+            if let Some(test) = test.filter(|t| !tests.contains(t)) {
+                tests.push(test);
+            }
+        }
+        tests
+    }
+
     /// How many findings (distinct fingerprints) of `kind`.
     pub fn count(&self, kind: FindingKind) -> usize {
         self.findings.iter().filter(|f| f.kind == kind).count()

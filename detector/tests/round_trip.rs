@@ -11,7 +11,7 @@ use std::io::Cursor;
 use common::{drain, every_kind_events, every_kind_meta};
 use lockscope_detector::trace::{
     from_reader, write_trace, write_trace_summary, Event, EventKind, EventSource, MemorySource,
-    OutputFormat, SourceFormat, TraceMeta,
+    OutputFormat, SourceFormat, TestId, TraceMeta,
 };
 use proptest::prelude::*;
 
@@ -65,6 +65,23 @@ fn json_document_round_trip_keeps_events_and_tables() {
 fn binary_round_trip_keeps_events_and_tables() {
     let (meta, events) = (every_kind_meta(), every_kind_events());
     round_trip(&meta, &events, OutputFormat::Binary, SourceFormat::Binary);
+}
+
+#[test]
+fn a_header_test_with_only_its_binary_round_trips() {
+    let mut meta = every_kind_meta();
+    meta.header.test = Some(TestId {
+        binary: "pl012-fixture".into(),
+        ..TestId::default()
+    });
+    let events = every_kind_events();
+    round_trip(&meta, &events, OutputFormat::Binary, SourceFormat::Binary);
+    round_trip(
+        &meta,
+        &events,
+        OutputFormat::JsonLines,
+        SourceFormat::JsonLines,
+    );
 }
 
 #[test]
@@ -220,13 +237,28 @@ fn arb_meta() -> impl Strategy<Value = TraceMeta> {
             column
         }),
     ];
+    let test = prop::option::of(
+        (
+            text(),
+            prop::option::of(text()),
+            prop::option::of(text()),
+            any::<Option<u32>>(),
+        )
+            .prop_map(|(binary, name, run_id, attempt)| TestId {
+                binary,
+                name,
+                run_id,
+                attempt,
+            }),
+    );
     let header = (
         prop::collection::vec(text(), 0..3),
         any::<Option<u32>>(),
         prop::option::of(text()),
         any::<bool>(),
+        test,
     )
-        .prop_map(|(command, pid, start_time, seq)| Header {
+        .prop_map(|(command, pid, start_time, seq, test)| Header {
             version: FORMAT_VERSION,
             command,
             pid,
@@ -236,6 +268,7 @@ fn arb_meta() -> impl Strategy<Value = TraceMeta> {
             } else {
                 ClockUnit::Nanoseconds
             },
+            test,
         });
     (
         header,
@@ -412,6 +445,7 @@ fn arb_events_over(meta: &TraceMeta) -> impl Strategy<Value = Vec<Event>> {
                 24 => K::Update { var },
                 25 => K::Begin,
                 26 if nn > 0 => K::Note { note },
+                27 => K::Scheduled { worker: child },
                 _ => K::End,
             }
         });

@@ -252,6 +252,25 @@ impl Condvar {
         self.wait_raw(mutex, deadline, site)
     }
 
+    /// Waits on `mutex`, held through a guard of a lock type this crate
+    /// does not define (the parking_lot shims' lock_api 0.4 `Mutex` over
+    /// lockscope's raw mutex), until notified or `deadline`; true if it
+    /// timed out. `site` is the caller's wait. Recorded and checked as
+    /// [`wait`](Self::wait) is.
+    ///
+    /// # Safety
+    /// The calling thread holds `mutex`, and nothing touches the data it
+    /// protects until this returns (the wait unlocks and re-locks it).
+    #[doc(hidden)]
+    pub unsafe fn wait_raw_locked(
+        &self,
+        mutex: &RawMutex,
+        deadline: Option<Instant>,
+        site: &'static Location<'static>,
+    ) -> bool {
+        self.wait_raw(mutex, deadline, site)
+    }
+
     fn wait_raw(
         &self,
         mutex: &RawMutex,

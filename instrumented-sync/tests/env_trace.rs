@@ -1,12 +1,13 @@
 //! `LOCKSCOPE_TRACE` turns recording on without code changes, expands
-//! `{pid}` and `{test}`, and the trace is flushed at exit. The test runs
-//! this very test binary again as a child with the variable set.
+//! `{pid}` and `{test}`, names the test in the header, and the trace is
+//! flushed at exit. The test runs this very test binary again as a child
+//! with the variable set.
 
 #![cfg(feature = "record")]
 
 use std::process::Command;
 
-use lockscope_detector::trace::{self, EventKind};
+use lockscope_detector::trace::{self, EventKind, TestId};
 
 const CHILD: &str = "LOCKSCOPE_ENV_TRACE_CHILD";
 
@@ -38,6 +39,10 @@ fn run_child(name: &str) -> (bool, String, Vec<EventKind>) {
         .args([name, "--exact", "--test-threads=1"])
         .env(CHILD, "1")
         .env("LOCKSCOPE_TRACE", &template)
+        // The child's own test names it, not the test that runs it.
+        .env_remove("NEXTEST_TEST_NAME")
+        .env_remove("NEXTEST_BINARY_ID")
+        .env_remove("NEXTEST_ATTEMPT")
         .output()
         .unwrap();
     let files: Vec<_> = std::fs::read_dir(dir.path())
@@ -59,7 +64,7 @@ fn the_environment_variable_records_and_the_trace_is_flushed_at_exit() {
     let (ok, file, kinds) = run_child("child_locks_a_mutex");
     assert!(ok);
     assert!(
-        file.starts_with("trace-") && file.ends_with("-child_locks_a_mutex.jsonl"),
+        file.starts_with("trace-") && file.ends_with("-env_trace.child_locks_a_mutex.jsonl"),
         "{file}"
     );
     assert!(kinds
@@ -80,4 +85,49 @@ fn a_panicking_program_still_writes_the_release() {
     assert!(kinds
         .iter()
         .any(|k| matches!(k, EventKind::Released { .. })));
+}
+
+/// The header's test when child test `name` records with `env` set.
+fn header_test_of_child(name: &str, env: &[(&str, &str)]) -> Option<TestId> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trace.lsb");
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args([name, "--exact", "--test-threads=1"])
+        .env(CHILD, "1")
+        .env("LOCKSCOPE_TRACE", &path)
+        .env_remove("NEXTEST_TEST_NAME")
+        .env_remove("NEXTEST_BINARY_ID")
+        .env_remove("NEXTEST_RUN_ID")
+        .env_remove("NEXTEST_ATTEMPT")
+        .envs(env.iter().copied());
+    assert!(cmd.output().unwrap().status.success());
+    let src = trace::open(&path).unwrap();
+    src.meta().header.test.clone()
+}
+
+#[test]
+fn the_header_names_the_test_binary_and_the_test() {
+    assert_eq!(
+        header_test_of_child("child_locks_a_mutex", &[]),
+        Some(TestId {
+            binary: "env_trace".into(),
+            name: Some("child_locks_a_mutex".into()),
+            ..TestId::default()
+        })
+    );
+    let nextest = [
+        ("NEXTEST_BINARY_ID", "lockscope-sync::env_trace"),
+        ("NEXTEST_TEST_NAME", "child_locks_a_mutex"),
+        ("NEXTEST_RUN_ID", "0f7c"),
+        ("NEXTEST_ATTEMPT", "2"),
+    ];
+    assert_eq!(
+        header_test_of_child("child_locks_a_mutex", &nextest),
+        Some(TestId {
+            binary: "lockscope-sync::env_trace".into(),
+            name: Some("child_locks_a_mutex".into()),
+            run_id: Some("0f7c".into()),
+            attempt: Some(2),
+        })
+    );
 }

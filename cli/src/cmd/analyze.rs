@@ -17,6 +17,9 @@ pub fn run(args: &AnalyzeArgs, global: &Global) -> CliResult<u8> {
     let gate = super::build_gate(&args.gate, &Root::discover())?;
     let specs = inputs::expand(&args.traces)?;
     let report = analyze_specs(&specs, global.quiet)?;
+    if args.by_test {
+        return super::report_by_test(&report, &gate, &args.gate, global);
+    }
     super::report_and_gate(&report, &gate, &args.gate, global)
 }
 

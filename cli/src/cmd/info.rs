@@ -35,6 +35,10 @@ pub struct TraceInfo {
     pub first_time: u64,
     pub last_time: u64,
     pub command: Vec<String>,
+    /// The test the trace was recorded for: `BINARY TEST`, if the header
+    /// names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test: Option<String>,
     pub warnings: Vec<String>,
 }
 
@@ -62,6 +66,10 @@ pub fn inspect(progress: &Progress, spec: &InputSpec) -> CliResult<TraceInfo> {
         first_time: first.unwrap_or(0),
         last_time: last,
         command: meta.header.command.clone(),
+        test: meta.header.test.as_ref().map(|t| match &t.name {
+            Some(name) => format!("{} {name}", t.binary),
+            None => t.binary.clone(),
+        }),
         warnings: meta.warnings.clone(),
     })
 }
@@ -110,6 +118,9 @@ fn text(i: &TraceInfo) -> String {
     }
     if !i.command.is_empty() {
         let _ = writeln!(out, "  {:<19}{}", "command:", i.command.join(" "));
+    }
+    if let Some(test) = &i.test {
+        let _ = writeln!(out, "  {:<19}{test}", "test:");
     }
     for w in &i.warnings {
         let _ = writeln!(out, "  warning: {w}");

@@ -59,8 +59,9 @@ pub fn build_gate(args: &GateArgs, root: &Root) -> CliResult<Gate> {
     Ok(gate)
 }
 
-/// Judges `report`, renders it as `args.format`, writes it, and returns the
-/// gate's exit code.
+/// Judges `report`, renders it as `args.format` (to standard output, or
+/// to the `-o FILE` without a format), writes every `-o FORMAT=FILE` as
+/// well, and returns the gate's exit code.
 pub fn report_and_gate(
     report: &Report,
     gate: &Gate,
@@ -76,21 +77,61 @@ pub fn report_and_gate(
         verbose: global.verbose,
         quiet: global.quiet,
     };
-    let out = match args.format {
-        ReportFormat::Text => render::text::render(&cx),
-        ReportFormat::Json => render::json::render(&cx),
-        ReportFormat::Sarif => render::sarif::render(&cx, gate.baseline.is_some()),
-        ReportFormat::Junit => render::junit::render(&cx),
-        ReportFormat::Html => render::html::render(&cx, &timeline::around_findings(report)),
-    };
-    write_output(args.output.as_deref(), &out)?;
-    if args.output.is_some() && args.format != ReportFormat::Text && !global.quiet {
+    let main = args.main_output()?;
+    write_output(main, &render_as(args.format, &cx, gate))?;
+    for extra in args.output.iter().filter(|o| o.format.is_some()) {
+        let format = extra.format.unwrap_or(args.format);
+        write_output(Some(&extra.path), &render_as(format, &cx, gate))?;
+    }
+    let to_files = main.is_some_and(|p| p.as_os_str() != "-") && args.format != ReportFormat::Text;
+    if to_files && !global.quiet {
         // The file holds the machine-readable report; tell the person too.
         let mut line = String::new();
         render::text::footer(&mut line, &cx);
         write_stderr(&line);
     }
     Ok(verdict.exit_code())
+}
+
+/// Judges `report` and writes the text report grouped by test
+/// (`analyze --by-test`) where the text report would go; returns the
+/// gate's exit code. Other `--format`s are refused: they carry the tests
+/// per finding already.
+pub fn report_by_test(
+    report: &Report,
+    gate: &Gate,
+    args: &GateArgs,
+    global: &Global,
+) -> CliResult<u8> {
+    if args.format != ReportFormat::Text {
+        return Err(CliError::new(
+            "--by-test groups the text report; the other formats name each finding's tests \
+             themselves (JSON `tests`, SARIF `tests`, JUnit one case per test)",
+        ));
+    }
+    let root = Root::discover();
+    let verdict = gate.judge(report);
+    let cx = Ctx {
+        report,
+        verdict: &verdict,
+        root: &root,
+        verbose: global.verbose,
+        quiet: global.quiet,
+    };
+    write_output(args.main_output()?, &render::by_test::render(&cx))?;
+    Ok(verdict.exit_code())
+}
+
+/// The report in `format`.
+fn render_as(format: ReportFormat, cx: &Ctx<'_>, gate: &Gate) -> String {
+    match format {
+        ReportFormat::Text => render::text::render(cx),
+        ReportFormat::Json => render::json::render(cx),
+        ReportFormat::Sarif => render::sarif::render(cx, gate.baseline.is_some()),
+        ReportFormat::Junit => render::junit::render(cx),
+        ReportFormat::Html => render::html::render(cx, &timeline::around_findings(cx.report)),
+        ReportFormat::Github => render::github::render(cx),
+    }
 }
 
 /// Writes `text` to `path`, or to standard output (colours stripped as

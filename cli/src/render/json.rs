@@ -79,7 +79,15 @@ pub fn render(cx: &Ctx<'_>) -> String {
             .findings
             .iter()
             .zip(&cx.verdict.dispositions)
-            .map(|(f, gate)| finding(f, gate))
+            .map(|(f, gate)| {
+                let mut v = finding(f, gate);
+                // The tests it came from, when the traces name them.
+                let tests = report.tests_of(f);
+                if !tests.is_empty() {
+                    v["tests"] = serde_json::to_value(tests).unwrap_or_default();
+                }
+                v
+            })
             .collect(),
         traces: &report.traces,
         stats: &report.stats,
@@ -117,6 +125,27 @@ fn worded(json: &mut Value, steps: &[Step]) {
 mod tests {
     use super::*;
     use crate::render::fixtures::{sample, Fixture};
+
+    #[test]
+    fn findings_name_the_tests_of_their_traces() {
+        let mut report = sample();
+        report.traces[0].test = Some(lockscope_detector::trace::TestId {
+            binary: "bank".into(),
+            name: Some("tests::transfers".into()),
+            ..Default::default()
+        });
+        let fx = Fixture::new(&report);
+        let v: serde_json::Value =
+            serde_json::from_str(&render(&fx.ctx(&report, false, true))).unwrap();
+        let from_bank = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["origins"][0]["trace"] == "bank.jsonl")
+            .unwrap();
+        assert_eq!(from_bank["tests"][0]["name"], "tests::transfers");
+        assert_eq!(v["traces"][0]["test"]["binary"], "bank");
+    }
 
     #[test]
     fn document_has_verdict_summary_and_every_finding() {

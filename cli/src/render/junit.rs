@@ -1,5 +1,8 @@
 //! `--format junit`: JUnit XML for CI dashboards.
 //!
+//! When the traces name their tests (`cargo lockscope nextest`), the layout
+//! is nextest's, one case per test ([`super::junit_by_test`]); otherwise:
+//!
 //! One `<testsuite name="lockscope">` with one `<testcase>` per finding
 //! (its occurrences in the name when more than one) and one passing
 //! `<testcase>` per finding kind that found nothing, so dashboards show
@@ -79,8 +82,12 @@ fn finding_text(cx: &Ctx<'_>, index: usize) -> String {
     anstream::adapter::strip_str(&super::text::finding(cx, index)).to_string()
 }
 
-/// The JUnit document, with a final newline.
+/// The JUnit document, with a final newline: nextest's layout (one case per
+/// test) when the traces name their tests, else one case per finding.
 pub fn render(cx: &Ctx<'_>) -> String {
+    if super::junit_by_test::applies(cx) {
+        return super::junit_by_test::render(cx);
+    }
     let cases = cases(cx);
     let count =
         |p: fn(&Outcome) -> bool| cases.iter().filter(|c| p(&c.outcome)).count().to_string();

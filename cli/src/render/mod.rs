@@ -1,5 +1,6 @@
 //! Report renderers: [`text`] for people, [`json`] for programs, [`sarif`]
-//! for code-scanning, [`junit`] for CI dashboards; plus the tables and
+//! for code-scanning, [`junit`] for CI dashboards, [`github`] for GitHub
+//! Actions annotations; plus the tables and
 //! graphs of `stats` and `graph`.
 //!
 //! Every renderer takes the analyzed [`Report`] and the gate's [`Verdict`]
@@ -9,11 +10,14 @@
 //! styles, which the caller's `anstream` stream strips when colours are
 //! off.
 
+pub mod by_test;
 pub mod events;
+pub mod github;
 pub mod graph;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod junit_by_test;
 pub mod perfetto;
 pub mod sarif;
 pub mod stats;

@@ -209,5 +209,6 @@ pub fn analyze_trace(
         first_time: first_time.unwrap_or(0),
         last_time,
         warnings: meta.warnings.clone(),
+        test: meta.header.test.clone(),
     })
 }

@@ -92,6 +92,40 @@ pub struct Header {
     /// Wall-clock start, RFC 3339 (`2026-11-22T04:50:44.123Z`), if known.
     pub start_time: Option<String>,
     pub clock: ClockUnit,
+    /// The test this trace was recorded for, when a test harness ran it.
+    pub test: Option<TestId>,
+}
+
+/// The test a trace was recorded for.
+///
+/// Under nextest (one process per test) every field is nextest's own
+/// (`NEXTEST_BINARY_ID`, `NEXTEST_TEST_NAME`, `NEXTEST_RUN_ID`,
+/// `NEXTEST_ATTEMPT`). Under `cargo test` one process runs every test of
+/// its binary: `binary` is the executable's name and `name` the test whose
+/// thread started recording.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TestId {
+    /// The test binary.
+    pub binary: String,
+    /// The test, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The test run (nextest's run id), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+    /// Which attempt at the test (1 for the first), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
+}
+
+impl fmt::Display for TestId {
+    /// `BINARY TEST`, or `BINARY` without a test.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.name {
+            Some(name) => write!(f, "{} {name}", self.binary),
+            None => f.write_str(&self.binary),
+        }
+    }
 }
 
 impl Default for Header {
@@ -102,6 +136,7 @@ impl Default for Header {
             pid: None,
             start_time: None,
             clock: ClockUnit::Nanoseconds,
+            test: None,
         }
     }
 }

@@ -48,7 +48,7 @@ pub use event_type::EventType;
 pub use json_doc::{JsonDocReader, JsonDocWriter};
 pub use jsonl::{JsonLinesReader, JsonLinesWriter};
 pub use meta::{
-    ClockUnit, FormatVersion, Header, Note, PrimitiveInfo, Site, SourceFormat, ThreadInfo,
+    ClockUnit, FormatVersion, Header, Note, PrimitiveInfo, Site, SourceFormat, TestId, ThreadInfo,
     TraceMeta, VarInfo, FORMAT_NAME, FORMAT_VERSION,
 };
 pub use source::{EventSource, MemorySource};

@@ -4,8 +4,8 @@
 
 use lockscope_detector::trace::{
     BacktraceId, ClockUnit, Event, EventKind, EventSource, Header, LockMode, Note, NoteId, ObjId,
-    PrimitiveInfo, PrimitiveKind, Site, SiteId, SourceFormat, ThreadId, ThreadInfo, TraceMeta,
-    VarId, VarInfo, FORMAT_VERSION,
+    PrimitiveInfo, PrimitiveKind, Site, SiteId, SourceFormat, TestId, ThreadId, ThreadInfo,
+    TraceMeta, VarId, VarInfo, FORMAT_VERSION,
 };
 
 /// Tables whose labels are the dense ids (what a JSON reader gives back
@@ -18,6 +18,12 @@ pub fn every_kind_meta() -> TraceMeta {
         pid: Some(123),
         start_time: Some("2026-11-22T04:50:44.123Z".into()),
         clock: ClockUnit::Nanoseconds,
+        test: Some(TestId {
+            binary: "bank::bin/bank".into(),
+            name: Some("tests::transfer \"both\" ways".into()),
+            run_id: Some("b58cbb25-f544-43db-a68e-8fc2de9d18e3".into()),
+            attempt: Some(2),
+        }),
     };
     meta.sites = vec![
         Site::Source {

@@ -2,10 +2,14 @@
 //!
 //! - `LOCKSCOPE_TRACE=path` turns recording on at the first instrumented
 //!   operation. `{pid}` in the path becomes the process id and `{test}` the
-//!   name of the thread that started recording (a test's name under
-//!   `cargo test`), or the executable's name on the main thread, so every
-//!   test process writes its own file. A path that is an existing directory
-//!   or ends in `/` means `dir/lockscope-{pid}.lsb`.
+//!   test: `BINARY.TEST`, the test binary (nextest's `NEXTEST_BINARY_ID`,
+//!   else the executable's name without cargo's `-<hash>`) and the test
+//!   (nextest's `NEXTEST_TEST_NAME`, else the name of the thread that
+//!   started recording, which is the test's under `cargo test`; nothing on
+//!   the main thread), plus `.attempt-N` for a retry (`NEXTEST_ATTEMPT`). So
+//!   every test process writes its own file, and two binaries' tests of the
+//!   same name never share one. A path that is an existing directory or
+//!   ends in `/` means `dir/lockscope-{pid}.lsb`.
 //! - The file name picks the encoding: `*.jsonl` is JSON Lines (for people
 //!   and other tools), any other name lockscope's binary encoding (the
 //!   default: about a tenth of the bytes); a further `.zst` compresses it
@@ -15,6 +19,8 @@
 //!   has a call site (expensive: tens of microseconds each).
 
 use std::path::PathBuf;
+
+use lockscope_detector::trace::TestId;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 /// The environment variable naming the trace file.
@@ -84,17 +90,54 @@ pub fn expand(template: &str, pid: u32, test: &str) -> PathBuf {
     }
 }
 
-/// The current thread's name (a test's name under the test harness) or, on
-/// the main thread, the executable's name; made safe for a file name.
+/// `{test}` for this process and thread (see the module documentation),
+/// made safe for a file name.
 fn test_name() -> String {
-    let thread = std::thread::current();
-    let name = match thread.name() {
-        Some(n) if n != "main" => n.to_string(),
-        _ => std::env::current_exe()
+    let t = test_id();
+    test_file_name(&t.binary, t.name.as_deref(), t.attempt)
+}
+
+/// The test this process and thread record for: nextest's
+/// `NEXTEST_BINARY_ID`, `NEXTEST_TEST_NAME`, `NEXTEST_RUN_ID` and
+/// `NEXTEST_ATTEMPT`, else the executable's name without cargo's `-<hash>`
+/// and the current thread's name (a test's, under the test harness; none
+/// on the main thread).
+pub(crate) fn test_id() -> TestId {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let binary = env("NEXTEST_BINARY_ID").unwrap_or_else(|| {
+        std::env::current_exe()
             .ok()
             .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-            .unwrap_or_else(|| "lockscope".to_string()),
-    };
+            .map_or_else(|| "lockscope".to_string(), |s| without_hash(&s).to_string())
+    });
+    let thread = std::thread::current();
+    TestId {
+        binary,
+        name: env("NEXTEST_TEST_NAME")
+            .or_else(|| thread.name().filter(|n| *n != "main").map(str::to_string)),
+        run_id: env("NEXTEST_RUN_ID"),
+        attempt: env("NEXTEST_ATTEMPT").and_then(|a| a.parse().ok()),
+    }
+}
+
+/// The header's test: the process's [`test_id`] when a test harness runs
+/// it (nextest, or a named thread of the test harness started recording).
+pub(crate) fn header_test() -> Option<TestId> {
+    let t = test_id();
+    (t.name.is_some() || t.run_id.is_some()).then_some(t)
+}
+
+/// `BINARY.TEST[.attempt-N]` (just `BINARY` without a test; no attempt
+/// suffix for a first attempt), made safe for a file name.
+fn test_file_name(binary: &str, test: Option<&str>, attempt: Option<u32>) -> String {
+    let mut name = binary.to_string();
+    if let Some(test) = test {
+        name.push('.');
+        name.push_str(test);
+    }
+    if let Some(n) = attempt.filter(|n| *n > 1) {
+        name.push_str(&format!(".attempt-{n}"));
+    }
     name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
@@ -104,6 +147,16 @@ fn test_name() -> String {
             }
         })
         .collect()
+}
+
+/// A test executable's name without the `-<16 hex digits>` cargo appends.
+fn without_hash(stem: &str) -> &str {
+    match stem.rsplit_once('-') {
+        Some((name, hash)) if hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()) => {
+            name
+        }
+        _ => stem,
+    }
 }
 
 /// The current wall-clock time, RFC 3339 in UTC with milliseconds.
@@ -138,6 +191,30 @@ fn rfc3339(secs: u64, millis: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn test_file_names_differ_across_binaries_and_attempts() {
+        let a = test_file_name("alpha", Some("tests::basic"), None);
+        let b = test_file_name("beta", Some("tests::basic"), None);
+        assert_ne!(a, b);
+        assert_eq!(a, "alpha.tests__basic");
+        assert_eq!(
+            test_file_name("alpha", Some("tests::basic"), Some(2)),
+            "alpha.tests__basic.attempt-2"
+        );
+        assert_eq!(test_file_name("alpha", None, Some(1)), "alpha");
+        assert_eq!(
+            test_file_name("my-crate::bin/x", None, None),
+            "my-crate__bin_x"
+        );
+    }
+
+    #[test]
+    fn cargos_hash_is_not_part_of_the_binary() {
+        assert_eq!(without_hash("quick_cache-e30ae37f721661a7"), "quick_cache");
+        assert_eq!(without_hash("my-tool"), "my-tool");
+        assert_eq!(without_hash("integration-tests"), "integration-tests");
+    }
 
     #[test]
     fn placeholders_expand() {

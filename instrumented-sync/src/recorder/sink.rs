@@ -268,6 +268,7 @@ fn header() -> Header {
         command: std::env::args().collect(),
         pid: Some(std::process::id()),
         start_time: Some(super::config::rfc3339_now()),
+        test: super::config::header_test(),
         ..Header::default()
     }
 }

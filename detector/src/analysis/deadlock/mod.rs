@@ -18,8 +18,11 @@
 //!    - a join: the child can still run or has exited.
 //! 2. **Wait-for graph** over stuck threads: thread -> what it waits for ->
 //!    the lock's incompatible holders, or for a condvar, event, barrier or
-//!    semaphore every other stuck thread not waiting on that same object
-//!    (the ones that could have signalled it, and will not). Each elementary cycle is a [`Deadlock`](FindingKind::Deadlock)
+//!    semaphore every other stuck thread blocked on a lock or a join (the
+//!    ones that could have signalled it, and cannot). A stuck thread that
+//!    itself waits for a signal gets no such edge: nothing in the trace says
+//!    which idle waiter would have signalled which, and every subset of
+//!    them would otherwise be a cycle. Each elementary cycle is a [`Deadlock`](FindingKind::Deadlock)
 //!    with a lockdep-style scenario; stuck threads on no cycle are
 //!    [`BlockedForever`](FindingKind::BlockedForever).
 //!

@@ -151,6 +151,35 @@ fn threads_waiting_on_one_condvar_are_blocked_not_deadlocked() {
     assert_eq!(report.count(BlockedForever), 2);
 }
 
+/// Idle pool workers at the end of a trace, each on its own condvar (a
+/// thread pool's workers when its process exits): blocked forever, each,
+/// and no cycle among them, although every one of them could in principle
+/// have notified another.
+#[test]
+fn idle_waiters_on_their_own_condvars_form_no_cycle() {
+    let mut b = TraceBuilder::lockscope();
+    for (t, cv, m) in [
+        ("W1", "cv1", "m1"),
+        ("W2", "cv2", "m2"),
+        ("W3", "cv3", "m3"),
+    ] {
+        b.declare(cv, PrimitiveKind::Condvar, None, None);
+        b.lock(t, m, "1");
+        let (cv, m) = (b.obj(cv), b.obj(m));
+        b.push(
+            t,
+            "2",
+            EventKind::CondWait {
+                condvar: cv,
+                mutex: m,
+            },
+        );
+    }
+    let report = b.analyze();
+    assert_eq!(report.count(Deadlock), 0, "{:#?}", report.findings);
+    assert_eq!(report.count(BlockedForever), 3);
+}
+
 #[test]
 fn event_never_set_blocks_forever() {
     let mut b = TraceBuilder::lockscope();

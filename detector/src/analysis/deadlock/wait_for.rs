@@ -110,8 +110,10 @@ fn stuck_threads(meta: &TraceMeta, state: &Replay) -> BTreeSet<ThreadId> {
 impl EndGraph {
     /// The stuck threads of `state` and who each waits for: the lock's
     /// incompatible holders, or for a condvar, event, barrier or semaphore
-    /// every other stuck thread not waiting on that same object (the ones
-    /// that could have signalled it, and will not).
+    /// every other stuck thread that is blocked on a lock or a join (the
+    /// ones that could have signalled it, and cannot). Threads that all wait
+    /// for signals form no cycle: nothing in the trace says which of them
+    /// would have signalled which.
     pub(super) fn new(meta: &TraceMeta, state: &Replay) -> Self {
         let stuck = stuck_threads(meta, state);
         let mut g = EndGraph {
@@ -139,14 +141,17 @@ impl EndGraph {
             g.edges.push((WaitNode::Thread(tid), p, Reason::Blocked(t)));
             let signal = needs_signal(meta, on);
             let holders: Vec<ThreadId> = if signal {
-                // Who could signal: every stuck thread not itself waiting
-                // on this object (a waiter cannot notify what it waits on).
+                // Who could signal and is kept from it by a lock or a join:
+                // a stuck thread that is itself waiting for a signal says
+                // nothing about who would have sent this one (idle pool
+                // workers, each on its own condvar), so it gets no edge;
+                // such threads are blocked forever, not in a cycle.
                 stuck
                     .iter()
                     .copied()
                     .filter(|&u| {
                         let theirs = state.thread(u).blocked.map(|b| b.on);
-                        u != t && theirs.and_then(names::wait_obj) != Some(obj)
+                        u != t && theirs.is_some_and(|on| !needs_signal(meta, on))
                     })
                     .collect()
             } else {

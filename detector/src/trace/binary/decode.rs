@@ -9,7 +9,7 @@ use super::tag::{self, Record, Tag};
 use crate::trace::event::{Event, LockMode, PrimitiveKind, SiteId, ThreadId};
 use crate::trace::event_type::EventType;
 use crate::trace::meta::{
-    ClockUnit, FormatVersion, Header, Note, PrimitiveInfo, Site, SourceFormat,
+    ClockUnit, FormatVersion, Header, Note, PrimitiveInfo, Site, SourceFormat, TestId,
 };
 use crate::trace::tables::{check_version, FieldError, Tables};
 
@@ -77,7 +77,7 @@ pub(crate) fn header(b: &mut Bytes<'_>) -> Result<Header, Stop> {
         1 => ClockUnit::Sequence,
         c => return Err(bad(clock_at, format!("clock {c}"), "0 (ns) or 1 (seq)")),
     };
-    let present = flags(b, 2, "header")?;
+    let present = flags(b, 3, "header")?;
     let n = b.count("command arguments")?;
     let mut command = Vec::new();
     for _ in 0..n {
@@ -85,12 +85,26 @@ pub(crate) fn header(b: &mut Bytes<'_>) -> Result<Header, Stop> {
     }
     let pid = opt(present & 1 != 0, b, |b| b.u32("pid"))?;
     let start_time = opt(present & 2 != 0, b, |b| b.string("start_time"))?;
+    let test = opt(present & 4 != 0, b, test_id)?;
     Ok(Header {
         version,
         command,
         pid,
         start_time,
         clock,
+        test,
+    })
+}
+
+/// The header's test: its binary, a flags byte, then the flagged fields.
+fn test_id(b: &mut Bytes<'_>) -> Result<TestId, Stop> {
+    let binary = b.string("test binary")?;
+    let present = flags(b, 3, "test")?;
+    Ok(TestId {
+        binary,
+        name: opt(present & 1 != 0, b, |b| b.string("test name"))?,
+        run_id: opt(present & 2 != 0, b, |b| b.string("test run id"))?,
+        attempt: opt(present & 4 != 0, b, |b| b.u32("test attempt"))?,
     })
 }
 

@@ -102,13 +102,28 @@ impl<W: Write> Encoder for BinaryEncoder<W> {
             ClockUnit::Nanoseconds => 0,
             ClockUnit::Sequence => 1,
         });
-        self.byte(flags(&[h.pid.is_some(), h.start_time.is_some()]));
+        self.byte(flags(&[
+            h.pid.is_some(),
+            h.start_time.is_some(),
+            h.test.is_some(),
+        ]));
         self.varint(h.command.len() as u64);
         for arg in &h.command {
             self.string(arg);
         }
         self.opt_varint(h.pid.map(u64::from));
         self.opt_string(h.start_time.as_deref());
+        if let Some(t) = &h.test {
+            self.string(&t.binary);
+            self.byte(flags(&[
+                t.name.is_some(),
+                t.run_id.is_some(),
+                t.attempt.is_some(),
+            ]));
+            self.opt_string(t.name.as_deref());
+            self.opt_string(t.run_id.as_deref());
+            self.opt_varint(t.attempt.map(u64::from));
+        }
         self.out.end_record()
     }
 

@@ -12,6 +12,7 @@
 use super::fast::EventFields;
 use super::record::{Declaration, Record};
 use crate::trace::event::{Event, PrimitiveKind, SiteId};
+use crate::trace::meta::TestId;
 use crate::trace::meta::{
     ClockUnit, FormatVersion, Header, Note, PrimitiveInfo, Site, SourceFormat, FORMAT_NAME,
 };
@@ -50,6 +51,12 @@ impl Decoder {
             pid: rec.pid,
             start_time: rec.start_time,
             clock,
+            test: rec.test.map(|t| TestId {
+                binary: t.binary,
+                name: t.name,
+                run_id: t.run_id,
+                attempt: t.attempt,
+            }),
         };
         Ok(())
     }

@@ -179,8 +179,10 @@ fn set<'a>(f: &mut EventFields<'a>, key: &str, value: Value<'a>) -> Option<()> {
         "all" => flag(&mut f.all, value),
         "leader" => flag(&mut f.leader, value),
         // Fields of other record types: serde would check their JSON type.
-        "format" | "version" | "command" | "pid" | "start_time" | "clock" | "id" | "file"
-        | "line" | "column" | "label" | "name" | "kind" | "rank" | "frames" | "text" => None,
+        "format" | "version" | "command" | "pid" | "start_time" | "clock" | "test" | "id"
+        | "file" | "line" | "column" | "label" | "name" | "kind" | "rank" | "frames" | "text" => {
+            None
+        }
         _ => Some(()),
     }
 }

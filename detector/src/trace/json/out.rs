@@ -141,6 +141,21 @@ impl<W: Write> JsonOut<W> {
         self.opt_u64("pid", h.pid.map(u64::from))?;
         self.opt_str("start_time", h.start_time.as_deref())?;
         self.name("clock", h.clock.as_str())?;
+        if let Some(t) = &h.test {
+            self.key("test")?;
+            let mut test = serde_json::Map::new();
+            test.insert("binary".into(), t.binary.clone().into());
+            if let Some(name) = &t.name {
+                test.insert("name".into(), name.clone().into());
+            }
+            if let Some(run) = &t.run_id {
+                test.insert("run_id".into(), run.clone().into());
+            }
+            if let Some(n) = t.attempt {
+                test.insert("attempt".into(), n.into());
+            }
+            serde_json::to_writer(&mut self.spill.buf, &test).map_err(io::Error::from)?;
+        }
         self.close()
     }
 

@@ -72,6 +72,15 @@ const fn record_types() -> [&'static str; EventType::COUNT + DECLARATIONS.len()]
 }
 
 /// One JSON record, any type. Field meanings: `docs/trace-format.md`.
+/// The header's `test` object.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct TestRecord {
+    pub binary: String,
+    pub name: Option<String>,
+    pub run_id: Option<String>,
+    pub attempt: Option<u32>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct Record<'a> {
     #[serde(rename = "type", borrow)]
@@ -87,6 +96,7 @@ pub(crate) struct Record<'a> {
     pub start_time: Option<String>,
     #[serde(borrow)]
     pub clock: Option<Cow<'a, str>>,
+    pub test: Option<TestRecord>,
 
     // declarations
     pub id: Option<u64>,
