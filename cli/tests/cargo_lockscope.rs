@@ -113,8 +113,8 @@ fn cargo_nextest_records_one_trace_per_test_and_gates() {
         .is_ok_and(|o| o.status.success());
     if !nextest {
         eprintln!(
-            "skipped: cargo-nextest is not installed and could not be \
-             (`cargo install cargo-nextest --locked`; .ci/run installs it)"
+            "skipped: cargo-nextest is not installed \
+             (`cargo install cargo-nextest --locked`; .ci/test installs it)"
         );
         return;
     }

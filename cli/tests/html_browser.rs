@@ -6,7 +6,7 @@
 //! one per view into DIR, as docs/report.md shows them).
 //!
 //! Skipped, with the reason printed, only when no Chromium is installed
-//! (Debian's `chromium` package; `.ci/run` installs it).
+//! (Debian's `chromium` package; `.ci/test` installs it).
 
 mod browser;
 mod common;

@@ -51,6 +51,9 @@ pub struct Blocked {
     pub since: u64,
     pub time: u64,
     pub site: Option<SiteId>,
+    /// The wait has a timeout: it ends by itself (a timed condvar or event
+    /// wait).
+    pub timed: bool,
 }
 
 /// One thread's replay state.
@@ -147,9 +150,14 @@ impl Replay {
             EventKind::Released { obj, .. } => self.release(t, obj),
             EventKind::Upgraded { obj } => self.set_mode(t, obj, LockMode::Exclusive),
             EventKind::Downgraded { obj, to } => self.set_mode(t, obj, to),
-            EventKind::CondWait { condvar, mutex } => {
+            EventKind::CondWait {
+                condvar,
+                mutex,
+                timed,
+            } => {
                 self.release_fully(t, mutex);
                 self.block(ev, index, WaitTarget::Condvar { condvar, mutex });
+                self.mark_timed(t, timed);
             }
             EventKind::CondWoken { mutex, .. } => {
                 self.thread_mut(t).blocked = None;
@@ -157,7 +165,10 @@ impl Replay {
             }
             EventKind::EventSet { obj } => self.obj_mut(obj).is_set = true,
             EventKind::EventClear { obj } => self.obj_mut(obj).is_set = false,
-            EventKind::EventWait { obj } => self.block(ev, index, WaitTarget::Event { obj }),
+            EventKind::EventWait { obj, timed } => {
+                self.block(ev, index, WaitTarget::Event { obj });
+                self.mark_timed(t, timed);
+            }
             EventKind::BarrierWait { obj } => self.block(ev, index, WaitTarget::Barrier { obj }),
             EventKind::JoinRequest { child } => self.block(ev, index, WaitTarget::Join { child }),
             EventKind::EventWoken { .. }
@@ -198,7 +209,15 @@ impl Replay {
             since: index,
             time: ev.time,
             site: ev.site,
+            timed: false,
         });
+    }
+
+    /// Marks `t`'s current wait as timed when `timed`.
+    fn mark_timed(&mut self, t: ThreadId, timed: bool) {
+        if let Some(b) = self.thread_mut(t).blocked.as_mut() {
+            b.timed = timed;
+        }
     }
 
     fn acquire(&mut self, index: u64, ev: &Event, obj: ObjId, mode: LockMode) {
@@ -332,6 +351,7 @@ mod tests {
         let wait = EventKind::CondWait {
             condvar: ObjId(1),
             mutex: ObjId(0),
+            timed: false,
         };
         r.apply(1, &ev(0, wait));
         assert!(r.obj(ObjId(0)).holders.is_empty());

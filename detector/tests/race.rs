@@ -205,6 +205,7 @@ fn condvar_notify_orders_the_woken_thread_unless_it_timed_out() {
             EventKind::CondWait {
                 condvar: c,
                 mutex: m,
+                timed: false,
             },
             "",
         );
@@ -242,7 +243,14 @@ fn event_set_orders_the_woken_thread_unless_it_timed_out() {
         let mut tr = Trace::new();
         let (t1, t2, x) = (tr.thread("T1"), tr.thread("T2"), tr.var("x"));
         let e = tr.prim("ready", PrimitiveKind::Event, None);
-        tr.push(t2, EventKind::EventWait { obj: e }, "");
+        tr.push(
+            t2,
+            EventKind::EventWait {
+                obj: e,
+                timed: false,
+            },
+            "",
+        );
         tr.write(t1, x, "produce")
             .push(t1, EventKind::EventSet { obj: e }, "");
         tr.push(t2, EventKind::EventWoken { obj: e, timed_out }, "");

@@ -412,6 +412,7 @@ fn arb_events_over(meta: &TraceMeta) -> impl Strategy<Value = Vec<Event>> {
                 11 => K::CondWait {
                     condvar: a,
                     mutex: b,
+                    timed: flag,
                 },
                 12 => K::CondWoken {
                     condvar: a,
@@ -430,7 +431,10 @@ fn arb_events_over(meta: &TraceMeta) -> impl Strategy<Value = Vec<Event>> {
                 15 => K::SemReleased { obj: a, permits: n },
                 16 => K::EventSet { obj: a },
                 17 => K::EventClear { obj: a },
-                18 => K::EventWait { obj: a },
+                18 => K::EventWait {
+                    obj: a,
+                    timed: flag,
+                },
                 19 => K::EventWoken {
                     obj: a,
                     timed_out: flag,

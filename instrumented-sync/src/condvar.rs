@@ -282,6 +282,7 @@ impl Condvar {
         let wait = EventKind::CondWait {
             condvar,
             mutex: mobj,
+            timed: deadline.is_some(),
         };
         mutex
             .rec()

@@ -113,7 +113,10 @@ impl Event {
         let mut flag = blocking::lock(&self.flag);
         self.rec.record(
             &self.meta,
-            EventKind::EventWait { obj },
+            EventKind::EventWait {
+                obj,
+                timed: deadline.is_some(),
+            },
             Some(site),
             Sync::None,
         );

@@ -70,7 +70,7 @@ fn wait_and_notify_are_recorded_in_a_legal_order() {
     let cv = t.obj(cv_id);
     let kinds = t.of(cv);
     let pos = |f: &dyn Fn(&EventKind) -> bool| kinds.iter().position(f).unwrap();
-    let wait = pos(&|k| matches!(k, EventKind::CondWait { .. }));
+    let wait = pos(&|k| matches!(k, EventKind::CondWait { timed: false, .. }));
     let notify = pos(&|k| {
         matches!(
             k,
@@ -93,6 +93,28 @@ fn wait_and_notify_are_recorded_in_a_legal_order() {
     assert!(wait < notify && notify < woken, "{kinds:?}");
     assert_eq!(t.meta.primitive(cv).name.as_deref(), Some("ready"));
     support::assert_legal(&t);
+}
+
+/// A wait with a timeout is recorded as timed: the analyzer never counts a
+/// thread in it as stuck when the trace ends.
+#[test]
+fn a_timed_wait_is_recorded_as_timed() {
+    let pair = (Mutex::named("m", ()), Condvar::named("cv"));
+    let cv_id = pair.1.meta().id();
+    let (_, t) = support::record(|| {
+        let mut g = pair.0.lock();
+        assert!(pair
+            .1
+            .wait_for(&mut g, Duration::from_millis(1))
+            .timed_out());
+    });
+    let kinds = t.of(t.obj(cv_id));
+    assert!(
+        kinds
+            .iter()
+            .any(|k| matches!(k, EventKind::CondWait { timed: true, .. })),
+        "{kinds:?}"
+    );
 }
 
 /// A wait that panics (parking_lot refuses one condvar with two mutexes)

@@ -74,8 +74,13 @@ pub fn describe(meta: &TraceMeta, kind: &EventKind) -> String {
         EventKind::Released { obj, mode: m } => format!("released {}{}", o(obj), mode(m)),
         EventKind::Upgraded { obj } => format!("upgraded {} to exclusive", o(obj)),
         EventKind::Downgraded { obj, to } => format!("downgraded {} to {to}", o(obj)),
-        EventKind::CondWait { condvar, mutex } => {
-            format!("waits on {} (releases {})", o(condvar), o(mutex))
+        EventKind::CondWait {
+            condvar,
+            mutex,
+            timed,
+        } => {
+            let within = if timed { ", with a timeout" } else { "" };
+            format!("waits on {} (releases {}{within})", o(condvar), o(mutex))
         }
         EventKind::CondWoken {
             condvar, timed_out, ..
@@ -92,7 +97,10 @@ pub fn describe(meta: &TraceMeta, kind: &EventKind) -> String {
         EventKind::SemReleased { obj, permits } => format!("gave {permits} back to {}", o(obj)),
         EventKind::EventSet { obj } => format!("set {}", o(obj)),
         EventKind::EventClear { obj } => format!("cleared {}", o(obj)),
-        EventKind::EventWait { obj } => format!("waits for {}", o(obj)),
+        EventKind::EventWait { obj, timed } => {
+            let within = if timed { " with a timeout" } else { "" };
+            format!("waits for {}{within}", o(obj))
+        }
         EventKind::EventWoken { obj, timed_out } => format!("{} {}", woke(timed_out), o(obj)),
         EventKind::BarrierWait { obj } => format!("waits at {}", o(obj)),
         EventKind::BarrierPassed { obj, .. } => format!("passed {}", o(obj)),

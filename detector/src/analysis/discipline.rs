@@ -324,7 +324,7 @@ impl Analysis for Discipline {
             EventKind::Released { obj, .. } => bad_release(cx, ev, obj, found),
             EventKind::ThreadExit => held_at_exit(cx, t, Some(ev), found),
             EventKind::SemReleased { obj, permits } => over_release(cx, ev, obj, permits, found),
-            EventKind::CondWait { condvar, mutex } => {
+            EventKind::CondWait { condvar, mutex, .. } => {
                 wait_while_holding(cx, ev, (condvar, mutex), found)
             }
             _ => {}
@@ -443,6 +443,7 @@ mod tests {
             EventKind::CondWait {
                 condvar: cv,
                 mutex: m,
+                timed: false,
             },
         );
         b.push(

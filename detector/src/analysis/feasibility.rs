@@ -156,7 +156,7 @@ impl Recorder {
                 self.close(t, obj, here);
                 nop()
             }
-            EventKind::CondWait { condvar, mutex } => {
+            EventKind::CondWait { condvar, mutex, .. } => {
                 self.close(t, mutex, here);
                 self.chain(condvar, here)
             }

@@ -132,7 +132,11 @@ mod tests {
                 mode: X,
                 depth: 1,
             },
-            EventKind::CondWait { condvar, mutex },
+            EventKind::CondWait {
+                condvar,
+                mutex,
+                timed: false,
+            },
             EventKind::CondWoken {
                 condvar,
                 mutex,

@@ -89,16 +89,24 @@ fn waits_end_granted_given_up_or_timed_out() {
         .lock("T2", "A", "3");
     b.declare("cv", crate::trace::PrimitiveKind::Condvar, None, None);
     let (cv, mutex) = (b.obj("cv"), b.obj("A"));
-    b.push("T2", "", EventKind::CondWait { condvar: cv, mutex })
-        .push(
-            "T2",
-            "",
-            EventKind::CondWoken {
-                condvar: cv,
-                mutex,
-                timed_out: true,
-            },
-        );
+    b.push(
+        "T2",
+        "",
+        EventKind::CondWait {
+            condvar: cv,
+            mutex,
+            timed: false,
+        },
+    )
+    .push(
+        "T2",
+        "",
+        EventKind::CondWoken {
+            condvar: cv,
+            mutex,
+            timed_out: true,
+        },
+    );
     let tl = built(&b, &[Window::All]);
     let waits: Vec<_> = tl.views[0]
         .spans

@@ -250,8 +250,13 @@ pub enum EventKind {
     Downgraded { obj: ObjId, to: LockMode },
 
     // ---- condition variables ----
-    /// Waiting on `condvar`: `mutex` is released and the thread blocks.
-    CondWait { condvar: ObjId, mutex: ObjId },
+    /// Waiting on `condvar`: `mutex` is released and the thread blocks;
+    /// `timed` when the wait has a timeout (it ends by itself).
+    CondWait {
+        condvar: ObjId,
+        mutex: ObjId,
+        timed: bool,
+    },
     /// Back from a wait on `condvar`, `mutex` re-acquired.
     CondWoken {
         condvar: ObjId,
@@ -276,8 +281,9 @@ pub enum EventKind {
     EventSet { obj: ObjId },
     /// Event `obj` cleared.
     EventClear { obj: ObjId },
-    /// About to block waiting for event `obj`.
-    EventWait { obj: ObjId },
+    /// About to block waiting for event `obj`; `timed` when the wait has a
+    /// timeout (it ends by itself).
+    EventWait { obj: ObjId, timed: bool },
     /// Back from waiting for event `obj`.
     EventWoken { obj: ObjId, timed_out: bool },
 
@@ -371,7 +377,7 @@ impl EventKind {
             | EventKind::SemReleased { obj, .. }
             | EventKind::EventSet { obj }
             | EventKind::EventClear { obj }
-            | EventKind::EventWait { obj }
+            | EventKind::EventWait { obj, .. }
             | EventKind::EventWoken { obj, .. }
             | EventKind::BarrierWait { obj }
             | EventKind::BarrierPassed { obj, .. } => Some(obj),
@@ -433,6 +439,7 @@ mod tests {
             EventKind::CondWait {
                 condvar: o,
                 mutex: o,
+                timed: false,
             },
             EventKind::CondWoken {
                 condvar: o,
@@ -448,7 +455,10 @@ mod tests {
             EventKind::SemReleased { obj: o, permits: 1 },
             EventKind::EventSet { obj: o },
             EventKind::EventClear { obj: o },
-            EventKind::EventWait { obj: o },
+            EventKind::EventWait {
+                obj: o,
+                timed: false,
+            },
             EventKind::EventWoken {
                 obj: o,
                 timed_out: false,

@@ -141,6 +141,7 @@ pub fn every_kind_events() -> Vec<Event> {
             EventKind::CondWait {
                 condvar: o(3),
                 mutex: o(0),
+                timed: false,
             },
         ),
         (
@@ -175,7 +176,13 @@ pub fn every_kind_events() -> Vec<Event> {
         ),
         (t2, EventKind::EventSet { obj: o(5) }),
         (t2, EventKind::EventClear { obj: o(5) }),
-        (t1, EventKind::EventWait { obj: o(5) }),
+        (
+            t1,
+            EventKind::EventWait {
+                obj: o(5),
+                timed: false,
+            },
+        ),
         (
             t1,
             EventKind::EventWoken {

@@ -53,7 +53,7 @@ impl Declared {
             | EventKind::JoinRequest { child }
             | EventKind::Join { child }
             | EventKind::Scheduled { worker: child } => has(&self.threads, child.0),
-            EventKind::CondWait { condvar, mutex }
+            EventKind::CondWait { condvar, mutex, .. }
             | EventKind::CondWoken { condvar, mutex, .. } => {
                 has(&self.objs, condvar.0) && has(&self.objs, mutex.0)
             }

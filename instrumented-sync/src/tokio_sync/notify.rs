@@ -158,7 +158,7 @@ impl Future for Notified<'_> {
                     *this.waiting = true;
                     crate::recorder::tick();
                     this.notify.lock.record(
-                        |obj| EventKind::EventWait { obj },
+                        |obj| EventKind::EventWait { obj, timed: false },
                         Some(this.site),
                         Sync::None,
                     );

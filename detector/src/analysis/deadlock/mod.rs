@@ -16,6 +16,9 @@
 //!    - a condvar, event (not set), barrier or semaphore wait: some other
 //!      thread can still run and so could notify, set, arrive or release.
 //!    - a join: the child can still run or has exited.
+//!
+//!    A thread in a timed condvar or event wait is never stuck: the wait
+//!    ends by itself (idle pool workers polling with `wait_until`).
 //! 2. **Wait-for graph** over stuck threads: thread -> what it waits for ->
 //!    the lock's incompatible holders, or for a condvar, event, barrier or
 //!    semaphore every other stuck thread blocked on a lock or a join (the

@@ -118,6 +118,7 @@ fn condvar_wait_with_nobody_left_to_notify() {
         EventKind::CondWait {
             condvar: cv,
             mutex: m,
+            timed: false,
         },
     );
     b.exit("T2");
@@ -143,6 +144,7 @@ fn threads_waiting_on_one_condvar_are_blocked_not_deadlocked() {
             EventKind::CondWait {
                 condvar: cv,
                 mutex: m,
+                timed: false,
             },
         );
     }
@@ -172,6 +174,7 @@ fn idle_waiters_on_their_own_condvars_form_no_cycle() {
             EventKind::CondWait {
                 condvar: cv,
                 mutex: m,
+                timed: false,
             },
         );
     }
@@ -180,11 +183,57 @@ fn idle_waiters_on_their_own_condvars_form_no_cycle() {
     assert_eq!(report.count(BlockedForever), 3);
 }
 
+/// Timed waits end by themselves: idle workers polling with `wait_until`
+/// at the end of a trace are neither stuck nor in a cycle, and a thread in a
+/// timed wait can still signal the others.
+#[test]
+fn timed_waiters_at_the_end_are_not_stuck() {
+    let mut b = TraceBuilder::lockscope();
+    for (t, cv, m) in [("W1", "cv1", "m1"), ("W2", "cv2", "m2")] {
+        b.declare(cv, PrimitiveKind::Condvar, None, None);
+        b.lock(t, m, "1");
+        let (cv, m) = (b.obj(cv), b.obj(m));
+        b.push(
+            t,
+            "2",
+            EventKind::CondWait {
+                condvar: cv,
+                mutex: m,
+                timed: true,
+            },
+        );
+    }
+    b.declare("ready", PrimitiveKind::Event, None, None);
+    b.on("T1", "ready", |obj| EventKind::EventWait {
+        obj,
+        timed: true,
+    });
+    let report = b.analyze();
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    // An untimed waiter beside them: the timed ones can still notify it.
+    b.declare("cv3", PrimitiveKind::Condvar, None, None);
+    b.lock("W3", "m3", "3");
+    let (cv, m) = (b.obj("cv3"), b.obj("m3"));
+    b.push(
+        "W3",
+        "4",
+        EventKind::CondWait {
+            condvar: cv,
+            mutex: m,
+            timed: false,
+        },
+    );
+    assert_eq!(b.analyze().count(BlockedForever), 0);
+}
+
 #[test]
 fn event_never_set_blocks_forever() {
     let mut b = TraceBuilder::lockscope();
     b.declare("ready", PrimitiveKind::Event, None, None);
-    b.on("T1", "ready", |obj| EventKind::EventWait { obj });
+    b.on("T1", "ready", |obj| EventKind::EventWait {
+        obj,
+        timed: false,
+    });
     assert_eq!(
         titles(&b.analyze(), BlockedForever),
         ["blocked forever: T1 waits for event ready to be set; no thread that could still signal it is left"]
@@ -203,6 +252,7 @@ fn condvar_waiter_holding_the_lock_its_notifier_needs_deadlocks() {
         EventKind::CondWait {
             condvar: cv,
             mutex: m,
+            timed: false,
         },
     );
     b.req("T2", "L", "4");

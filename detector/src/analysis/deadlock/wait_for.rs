@@ -65,11 +65,12 @@ pub(super) fn needs_signal(meta: &TraceMeta, on: WaitTarget) -> bool {
     }
 }
 
-/// The blocked threads nothing can wake.
+/// The blocked threads nothing can wake. A timed wait ends by itself, so
+/// its thread is never stuck (and can still signal others).
 fn stuck_threads(meta: &TraceMeta, state: &Replay) -> BTreeSet<ThreadId> {
     let mut stuck: BTreeSet<ThreadId> = state
         .threads()
-        .filter(|(_, s)| s.blocked.is_some() && !s.exited)
+        .filter(|(_, s)| s.blocked.is_some_and(|b| !b.timed) && !s.exited)
         .map(|(t, _)| t)
         .collect();
     let runs = |u: ThreadId, stuck: &BTreeSet<ThreadId>| {

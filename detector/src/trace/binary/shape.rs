@@ -9,9 +9,10 @@
 //! | `fork`, `join_request`, `join` | `child` thread | | | |
 //! | `request`, `try_failed`, `released` | `obj` | | | `mode` |
 //! | `acquired` | `obj` | `depth` (1) | | `mode` |
-//! | `upgraded`, `event_set`, `event_clear`, `event_wait`, `barrier_wait` | `obj` | | | |
+//! | `upgraded`, `event_set`, `event_clear`, `barrier_wait` | `obj` | | | |
+//! | `event_wait` | `obj` | | `timed` | |
 //! | `downgraded` | `obj` | | | `to` |
-//! | `cond_wait` | `condvar`, `mutex` | | | |
+//! | `cond_wait` | `condvar`, `mutex` | | `timed` | |
 //! | `cond_woken` | `condvar`, `mutex` | | `timed_out` | |
 //! | `notify` | `condvar` | `woken` (0) | `all` | |
 //! | `sem_acquired`, `sem_released` | `obj` | `permits` (1) | | |
@@ -54,10 +55,9 @@ pub(crate) fn shape(ty: EventType) -> Shape {
         T::Fork | T::JoinRequest | T::Join => (1, false, false, false),
         T::Request | T::TryFailed | T::Released | T::Downgraded => (1, false, false, true),
         T::Acquired => (1, true, false, true),
-        T::Upgraded | T::EventSet | T::EventClear | T::EventWait | T::BarrierWait => {
-            (1, false, false, false)
-        }
-        T::CondWait => (2, false, false, false),
+        T::Upgraded | T::EventSet | T::EventClear | T::BarrierWait => (1, false, false, false),
+        T::EventWait => (1, false, true, false),
+        T::CondWait => (2, false, true, false),
         T::CondWoken => (2, false, true, false),
         T::Notify => (1, true, true, false),
         T::SemAcquired | T::SemReleased => (1, true, false, false),
@@ -109,9 +109,19 @@ pub(crate) fn parts(kind: &EventKind, ids: &impl FileIds) -> Parts {
         K::Upgraded { obj }
         | K::EventSet { obj }
         | K::EventClear { obj }
-        | K::EventWait { obj }
         | K::BarrierWait { obj } => p.operands[0] = ids.obj(obj),
-        K::CondWait { condvar, mutex } => p.operands = [ids.obj(condvar), ids.obj(mutex)],
+        K::EventWait { obj, timed } => {
+            p.operands[0] = ids.obj(obj);
+            p.flag = timed;
+        }
+        K::CondWait {
+            condvar,
+            mutex,
+            timed,
+        } => {
+            p.operands = [ids.obj(condvar), ids.obj(mutex)];
+            p.flag = timed;
+        }
         K::CondWoken {
             condvar,
             mutex,
@@ -215,6 +225,7 @@ pub(crate) fn assemble(
         },
         T::EventWait => K::EventWait {
             obj: tables.obj(a, "obj")?,
+            timed: p.flag,
         },
         T::BarrierWait => K::BarrierWait {
             obj: tables.obj(a, "obj")?,
@@ -222,6 +233,7 @@ pub(crate) fn assemble(
         T::CondWait => K::CondWait {
             condvar: tables.obj(a, "condvar")?,
             mutex: tables.obj(b, "mutex")?,
+            timed: p.flag,
         },
         T::CondWoken => K::CondWoken {
             condvar: tables.obj(a, "condvar")?,
@@ -309,6 +321,7 @@ mod tests {
             K::CondWait {
                 condvar: o,
                 mutex: m,
+                timed: true,
             },
             K::CondWoken {
                 condvar: o,
@@ -324,7 +337,10 @@ mod tests {
             K::SemReleased { obj: o, permits: 5 },
             K::EventSet { obj: o },
             K::EventClear { obj: o },
-            K::EventWait { obj: o },
+            K::EventWait {
+                obj: o,
+                timed: true,
+            },
             K::EventWoken {
                 obj: o,
                 timed_out: true,

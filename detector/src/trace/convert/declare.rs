@@ -177,7 +177,7 @@ impl<E: Encoder> TraceOut<E> {
             | EventKind::JoinRequest { child: t }
             | EventKind::Join { child: t }
             | EventKind::Scheduled { worker: t } => self.thread(meta, t)?,
-            EventKind::CondWait { condvar, mutex }
+            EventKind::CondWait { condvar, mutex, .. }
             | EventKind::CondWoken { condvar, mutex, .. } => {
                 self.obj(meta, condvar)?;
                 self.obj(meta, mutex)?;

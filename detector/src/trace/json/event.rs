@@ -108,6 +108,7 @@ impl Decoder {
             T::CondWait => K::CondWait {
                 condvar: self.obj(rec.condvar, ty, "condvar")?,
                 mutex: self.obj(rec.mutex, ty, "mutex")?,
+                timed: rec.timed.unwrap_or(false),
             },
             T::CondWoken => K::CondWoken {
                 condvar: self.obj(rec.condvar, ty, "condvar")?,
@@ -135,6 +136,7 @@ impl Decoder {
             },
             T::EventWait => K::EventWait {
                 obj: self.obj(rec.obj, ty, "obj")?,
+                timed: rec.timed.unwrap_or(false),
             },
             T::EventWoken => K::EventWoken {
                 obj: self.obj(rec.obj, ty, "obj")?,

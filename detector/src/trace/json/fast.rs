@@ -40,6 +40,7 @@ pub(crate) struct EventFields<'a> {
     pub mode: Option<&'a str>,
     pub to: Option<&'a str>,
     pub timed_out: Option<bool>,
+    pub timed: Option<bool>,
     pub all: Option<bool>,
     pub leader: Option<bool>,
 }
@@ -67,6 +68,7 @@ impl<'a> EventFields<'a> {
             mode: rec.mode.as_deref(),
             to: rec.to.as_deref(),
             timed_out: rec.timed_out,
+            timed: rec.timed,
             all: rec.all,
             leader: rec.leader,
         }
@@ -176,6 +178,7 @@ fn set<'a>(f: &mut EventFields<'a>, key: &str, value: Value<'a>) -> Option<()> {
         "mode" => text(&mut f.mode, value),
         "to" => text(&mut f.to, value),
         "timed_out" => flag(&mut f.timed_out, value),
+        "timed" => flag(&mut f.timed, value),
         "all" => flag(&mut f.all, value),
         "leader" => flag(&mut f.leader, value),
         // Fields of other record types: serde would check their JSON type.

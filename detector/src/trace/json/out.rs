@@ -105,6 +105,15 @@ impl<W: Write> JsonOut<W> {
         self.put(if v { b"true" } else { b"false" })
     }
 
+    /// `key: true` when `v`, nothing otherwise (the field's default is false).
+    fn flag_if_true(&mut self, key: &str, v: bool) -> io::Result<()> {
+        if v {
+            self.bool(key, true)
+        } else {
+            Ok(())
+        }
+    }
+
     fn str(&mut self, key: &str, v: &str) -> io::Result<()> {
         self.key(key)?;
         serde_json::to_writer(&mut self.spill.buf, v).map_err(io::Error::from)
@@ -264,15 +273,23 @@ impl<W: Write> JsonOut<W> {
             EventKind::Upgraded { obj }
             | EventKind::EventSet { obj }
             | EventKind::EventClear { obj }
-            | EventKind::EventWait { obj }
             | EventKind::BarrierWait { obj } => self.u64("obj", ids.obj(obj)),
+            EventKind::EventWait { obj, timed } => {
+                self.u64("obj", ids.obj(obj))?;
+                self.flag_if_true("timed", timed)
+            }
             EventKind::Downgraded { obj, to } => {
                 self.u64("obj", ids.obj(obj))?;
                 self.name("to", to.as_str())
             }
-            EventKind::CondWait { condvar, mutex } => {
+            EventKind::CondWait {
+                condvar,
+                mutex,
+                timed,
+            } => {
                 self.u64("condvar", ids.obj(condvar))?;
-                self.u64("mutex", ids.obj(mutex))
+                self.u64("mutex", ids.obj(mutex))?;
+                self.flag_if_true("timed", timed)
             }
             EventKind::CondWoken {
                 condvar,

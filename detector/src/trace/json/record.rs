@@ -125,6 +125,7 @@ pub(crate) struct Record<'a> {
     pub condvar: Option<u64>,
     pub mutex: Option<u64>,
     pub timed_out: Option<bool>,
+    pub timed: Option<bool>,
     pub all: Option<bool>,
     pub woken: Option<u32>,
     pub var: Option<u64>,
