@@ -20,7 +20,6 @@ use harness::{
     analyze_run, assert_no_errors, assert_none_of, at, of_kind, profile_dir, read_trace,
     run_bounded, run_example, site_of,
 };
-use lockscope::detector::finding::wording::{self, Words};
 use lockscope::detector::finding::{FindingKind, Role};
 use lockscope::detector::report::Report;
 use lockscope::detector::trace::EventKind;
@@ -230,36 +229,29 @@ fn s3_real_hang_is_broken_by_the_watchdog_within_a_second() {
         detected < Duration::from_secs(1),
         "detected after {detected:?}"
     );
-    // Reported from the watchdog's notes (the events show a cycle the
-    // panics broke; the notes are the runtime's own account of it). The
-    // watchdog also reports the stall of every thread (main joins task1),
-    // so the cycle is looked up by its words.
+    // Reported once, from the watchdog's note (the events show a cycle the
+    // panics broke; the note is the runtime's own account of it, a finding
+    // with the threads, locks and sites). The stall of every thread (main
+    // joins task1) is that cycle's doing and is not a second report.
     let report = analyze_run(&run);
     let deadlocks = of_kind(&report, FindingKind::Deadlock);
-    assert!(
-        deadlocks
-            .iter()
-            .all(|f| f.title().ends_with("(reported live by the runtime)")),
-        "{:#?}",
-        report.findings
-    );
-    let cycle: Vec<_> = deadlocks
-        .iter()
-        .filter(|f| f.title().contains("wait for each other"))
-        .collect();
-    assert_eq!(cycle.len(), 1, "{:#?}", report.findings);
-    let f = cycle[0];
+    assert_eq!(deadlocks.len(), 1, "{:#?}", report.findings);
+    let f = deadlocks[0];
+    assert!(f.live, "{f:#?}");
     assert!(
         f.title().contains("task1") && f.title().contains("task2"),
         "{}",
         f.title()
     );
-    let notes = wording::notes(f, &Words::PLAIN);
+    let mut locks = f.primitives.clone();
+    locks.sort();
+    assert_eq!(locks, ["chopsticks", "plate"]);
     for needle in ["first.lock()", "second.lock()"] {
-        let site = format!("{}:", site_of("deadlock_hang", needle));
+        let site = site_of("deadlock_hang", needle);
         assert!(
-            notes.iter().any(|n| n.contains(&site)),
-            "{site}: {notes:#?}"
+            f.steps.iter().any(|s| at(s.site.as_deref(), &site)),
+            "{site}: {:#?}",
+            f.steps
         );
     }
 }
@@ -273,7 +265,13 @@ fn s4_self_deadlock_on_a_plain_lock() {
     let deadlocks = of_kind(&report, FindingKind::Deadlock);
     assert_eq!(deadlocks.len(), 1, "{:#?}", report.findings);
     let f = deadlocks[0];
-    assert!(f.title().ends_with("(self-deadlock)"), "{}", f.title());
+    // The trace shows it, and the runtime reported it while it ran.
+    assert!(
+        f.title()
+            .ends_with("(self-deadlock) (reported live by the runtime)"),
+        "{}",
+        f.title()
+    );
     assert_eq!(f.primitives, ["lock"]);
     let held = site_of("self_deadlock", "let first = lock.lock()");
     let again = site_of("self_deadlock", "lock.try_lock_for");
@@ -312,13 +310,15 @@ fn s6_sorted_acquire_never_deadlocks_and_a_broken_rule_is_a_violation_with_sites
     let violations = of_kind(&report, FindingKind::LockOrderViolation);
     assert_eq!(violations.len(), 1, "{:#?}", report.findings);
     // From the helper's note: nothing was locked, so no event shows it.
+    // Its steps: the held lock where it was taken, the request where the
+    // helper was called.
     let f = violations[0];
+    assert!(f.live);
     let held = site_of("sorted_acquire", "let _y_first = y.lock()");
     let call = site_of("sorted_acquire", "acquire(&[&*x])");
-    assert!(f.title().contains(&format!("at {call}:")), "{}", f.title());
-    let held_at = format!("acquired at {held}:");
-    let notes = wording::notes(f, &Words::PLAIN);
-    assert!(notes.iter().any(|n| n.contains(&held_at)), "{notes:#?}");
+    let sites: Vec<Option<&str>> = f.steps.iter().map(|s| s.site.as_deref()).collect();
+    assert!(at(sites[0], &held), "{sites:?}");
+    assert!(at(sites[1], &call), "{sites:?}");
 }
 
 // ---- 7: events ----

@@ -24,8 +24,15 @@
 //!
 //! A suppression matches a finding when every criterion it gives matches
 //! (a glob criterion matches when any of the finding's names or sites does);
-//! it must give at least one criterion, and always a `reason`. Unknown keys
-//! are errors, reported as `lockscope.toml:LINE:COL: message`.
+//! it must give at least one criterion, and always a `reason`.
+//!
+//! A file that is not TOML, an unknown key outside `[[suppress]]` or an
+//! unknown finding kind in `[levels]` is an error, reported as
+//! `lockscope.toml:LINE:COL: message` (exit 2). A `[[suppress]]` entry that
+//! cannot be used (an unknown key or kind, a bad glob, no reason, no
+//! criterion) is a warning with its `lockscope.toml:LINE`, and is left out:
+//! the gate is then stricter, never laxer. A suppression that matched no
+//! finding is a warning too, after the gate (see [`Suppression::origin`]).
 //!
 //! # Limitations
 //! Globs use the `glob` crate's syntax; `*` also matches `/`.
@@ -35,6 +42,7 @@ use std::path::{Path, PathBuf};
 use glob::Pattern;
 use lockscope_detector::finding::{Finding, FindingKind};
 use serde::Deserialize;
+use toml::Spanned;
 
 use crate::error::{CliError, CliResult};
 use crate::gate::{Level, Levels};
@@ -53,6 +61,8 @@ pub struct Suppression {
     pub thread: Option<Pattern>,
     pub var: Option<Pattern>,
     pub reason: String,
+    /// Where it is written, `lockscope.toml:LINE`, for warnings.
+    pub origin: String,
     /// Makes site files relative before matching.
     root: Root,
 }
@@ -93,6 +103,8 @@ pub struct ConfigFile {
     pub path: Option<PathBuf>,
     pub levels: Levels,
     pub suppressions: Vec<Suppression>,
+    /// What was wrong but is not an error, each `file:line: message`.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -100,19 +112,20 @@ pub struct ConfigFile {
 struct RawFile {
     #[serde(default)]
     levels: RawLevels,
+    /// Each entry checked on its own (a bad one is a warning).
     #[serde(default)]
-    suppress: Vec<RawSuppression>,
+    suppress: Vec<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawLevels {
     #[serde(default)]
-    deny: Vec<String>,
+    deny: Vec<Spanned<String>>,
     #[serde(default)]
-    warn: Vec<String>,
+    warn: Vec<Spanned<String>>,
     #[serde(default)]
-    allow: Vec<String>,
+    allow: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -145,12 +158,13 @@ pub fn load(path: &Path, root: &Root) -> CliResult<ConfigFile> {
 
 /// Parses `text`; `name` is the file name used in error messages.
 pub fn parse(text: &str, name: &str, root: &Root) -> CliResult<ConfigFile> {
+    let at = |offset: usize| {
+        let (l, c) = line_col(text, offset);
+        format!("{name}:{l}:{c}")
+    };
     let raw: RawFile = toml::from_str(text).map_err(|e| {
-        let at = e
-            .span()
-            .map(|s| line_col(text, s.start))
-            .map_or(String::new(), |(l, c)| format!(":{l}:{c}"));
-        CliError::new(format!("{name}{at}: {}", e.message()))
+        let here = e.span().map_or_else(|| name.to_owned(), |s| at(s.start));
+        CliError::new(format!("{here}: {}", e.message()))
     })?;
     let mut levels = Levels::default();
     for (list, level) in [
@@ -159,23 +173,33 @@ pub fn parse(text: &str, name: &str, root: &Root) -> CliResult<ConfigFile> {
         (&raw.levels.allow, Level::Allow),
     ] {
         for spec in list {
-            levels.set(spec, level, &format!("{name}: [levels] {}", level.as_str()))?;
+            let origin = format!("{}: [levels] {}", at(spec.span().start), level.as_str());
+            levels.set(spec.get_ref(), level, &origin)?;
         }
     }
-    let suppressions = raw
-        .suppress
-        .into_iter()
-        .enumerate()
-        .map(|(i, s)| compile(s, &format!("{name}: [[suppress]] #{}", i + 1), root))
-        .collect::<CliResult<_>>()?;
+    let mut suppressions = Vec::new();
+    let mut warnings = Vec::new();
+    for entry in raw.suppress {
+        let line = line_col(text, entry.span().start).0;
+        let origin = format!("{name}:{line}");
+        match compile(entry.into_inner(), &origin, root) {
+            Ok(s) => suppressions.push(s),
+            Err(e) => warnings.push(format!("{e}; this suppression is left out")),
+        }
+    }
     Ok(ConfigFile {
         path: None,
         levels,
         suppressions,
+        warnings,
     })
 }
 
-fn compile(raw: RawSuppression, origin: &str, root: &Root) -> CliResult<Suppression> {
+fn compile(value: toml::Value, origin: &str, root: &Root) -> CliResult<Suppression> {
+    let raw: RawSuppression = value
+        .try_into()
+        .map_err(|e: toml::de::Error| CliError::new(format!("{origin}: {}", e.message())))?;
+    let origin = &format!("{origin}: [[suppress]]");
     let reason = raw
         .reason
         .filter(|r| !r.trim().is_empty())
@@ -202,6 +226,7 @@ fn compile(raw: RawSuppression, origin: &str, root: &Root) -> CliResult<Suppress
         thread: pattern("thread", raw.thread)?,
         var: pattern("var", raw.var)?,
         reason,
+        origin: origin.trim_end_matches(": [[suppress]]").to_owned(),
         root: root.clone(),
     };
     let criteria = [
@@ -309,23 +334,44 @@ reason = "legacy"
             err.starts_with("lockscope.toml:2:1: unknown field `dny`"),
             "{err}"
         );
-        let err = parse("[[suppress]]\nlock = \"a\"\n", "l.toml", &root())
-            .unwrap_err()
-            .to_string();
-        assert_eq!(
-            err,
-            "l.toml: [[suppress]] #1: `reason` is required; say why"
-        );
-        let err = parse("[[suppress]]\nreason = \"r\"\n", "l.toml", &root())
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("matches every finding"), "{err}");
         let err = parse("[levels]\nwarn = [\"nope\"]\n", "l.toml", &root())
             .unwrap_err()
             .to_string();
         assert!(
-            err.starts_with("l.toml: [levels] warn: unknown finding kind"),
+            err.starts_with("l.toml:2:9: [levels] warn: unknown finding kind"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn unusable_suppressions_are_warnings_with_their_line_and_are_left_out() {
+        let text = "\
+[[suppress]]
+lock = \"a\"
+
+[[suppress]]
+reason = \"r\"
+
+[[suppress]]
+lokc = \"a\"
+reason = \"typo\"
+
+[[suppress]]
+lock = \"a\"
+reason = \"fine\"
+";
+        let c = parse(text, "l.toml", &root()).unwrap();
+        assert_eq!(c.suppressions.len(), 1);
+        assert_eq!(c.suppressions[0].origin, "l.toml:11");
+        assert_eq!(
+            c.warnings[0],
+            "l.toml:1: [[suppress]]: `reason` is required; say why; this suppression is left out"
+        );
+        assert!(c.warnings[1].starts_with("l.toml:4: [[suppress]]: matches every finding"));
+        assert!(
+            c.warnings[2].starts_with("l.toml:7: unknown field `lokc`"),
+            "{}",
+            c.warnings[2]
         );
     }
 

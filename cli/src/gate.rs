@@ -114,10 +114,10 @@ impl Disposition {
         self.level == Level::Deny && self.status == Status::New
     }
 
-    /// Whether text output shows it (allowed and suppressed ones are hidden
-    /// unless `-v`).
+    /// Whether text output shows it (allowed, suppressed and baselined ones
+    /// are hidden unless `-v`: the summary counts them).
     pub fn shown(&self) -> bool {
-        self.level != Level::Allow && !matches!(self.status, Status::Suppressed { .. })
+        self.level != Level::Allow && self.status == Status::New
     }
 }
 
@@ -128,6 +128,9 @@ pub struct Gate {
     pub suppressions: Vec<Suppression>,
     /// Fingerprints of the baseline report, if one was given.
     pub baseline: Option<HashSet<String>>,
+    /// What was wrong in the configuration but is not an error
+    /// (`file:line: message` each), to print as warnings.
+    pub warnings: Vec<String>,
 }
 
 /// Counts of the gate's decisions, for the summary and JSON output.
@@ -144,20 +147,39 @@ pub struct Tally {
 #[derive(Clone, Debug, Default)]
 pub struct Verdict {
     pub dispositions: Vec<Disposition>,
+    /// Where the suppressions that matched no finding are written.
+    pub unmatched: Vec<String>,
 }
 
 impl Gate {
     /// Decides about every finding of `report`.
     pub fn judge(&self, report: &Report) -> Verdict {
-        let dispositions = report.findings.iter().map(|f| self.decide(f)).collect();
-        Verdict { dispositions }
+        let mut used = vec![false; self.suppressions.len()];
+        let dispositions = report
+            .findings
+            .iter()
+            .map(|f| self.decide(f, &mut used))
+            .collect();
+        let unmatched = self
+            .suppressions
+            .iter()
+            .zip(&used)
+            .filter(|(_, &u)| !u)
+            .map(|(s, _)| format!("{}: this suppression matched no finding", s.origin))
+            .collect();
+        Verdict {
+            dispositions,
+            unmatched,
+        }
     }
 
-    fn decide(&self, finding: &Finding) -> Disposition {
+    fn decide(&self, finding: &Finding, used: &mut [bool]) -> Disposition {
         let level = self.levels.level(finding);
-        let status = if let Some(s) = self.suppressions.iter().find(|s| s.matches(finding)) {
+        let suppressed = self.suppressions.iter().position(|s| s.matches(finding));
+        let status = if let Some(i) = suppressed {
+            used[i] = true;
             Status::Suppressed {
-                reason: s.reason.clone(),
+                reason: self.suppressions[i].reason.clone(),
             }
         } else if self
             .baseline

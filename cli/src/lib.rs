@@ -17,6 +17,7 @@ pub mod inputs;
 pub mod render;
 pub mod sites;
 pub mod source;
+pub mod source_lines;
 
 use std::process::ExitCode;
 

@@ -90,13 +90,28 @@ fn json_report_is_a_baseline() {
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(v["format"], "lockscope-report");
     assert!(v["summary"]["by_kind"]["deadlock"].as_u64().unwrap() >= 1);
-    lockscope()
-        .current_dir(dir.path())
-        .args(["analyze", &data("StringBuffer.std"), "--baseline"])
-        .arg(&report)
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("in baseline"));
+    // Known findings are counted, not shown; `-v` lists them.
+    let text = |verbose: bool| {
+        let mut cmd = lockscope();
+        cmd.current_dir(dir.path())
+            .args(["analyze", &data("StringBuffer.std"), "--baseline"])
+            .arg(&report);
+        if verbose {
+            cmd.arg("-v");
+        }
+        let out = cmd.assert().code(0).get_output().stdout.clone();
+        String::from_utf8(out).unwrap()
+    };
+    let quiet = text(false);
+    assert!(!quiet.contains("error["), "{quiet}");
+    assert!(
+        quiet.contains("baselined finding") && quiet.contains("not shown; -v shows them"),
+        "{quiet}"
+    );
+    let known = v["findings"].as_array().unwrap().len();
+    assert!(quiet.contains(&format!("{known} in baseline)")), "{quiet}");
+    let verbose = text(true);
+    assert!(verbose.contains("(in baseline)"), "{verbose}");
 }
 
 #[test]
@@ -167,6 +182,34 @@ fn config_file_levels_and_suppressions_apply() {
         .args(["analyze", &data("StringBuffer.std"), "--no-config"])
         .assert()
         .code(1);
+}
+
+#[test]
+fn a_suppression_that_matched_nothing_or_cannot_be_used_is_a_warning_with_its_line() {
+    let dir = workdir();
+    std::fs::write(
+        dir.path().join("lockscope.toml"),
+        "[[suppress]]\nkind = \"data_race\"\nreason = \"none here\"\n\n\
+         [[suppress]]\nlock = \"L[\"\nreason = \"bad glob\"\n",
+    )
+    .unwrap();
+    let out = lockscope()
+        .current_dir(dir.path())
+        .args(["analyze", &data("StringBuffer.std"), "-q"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8(out).unwrap();
+    assert!(
+        err.contains("lockscope.toml:1: this suppression matched no finding"),
+        "{err}"
+    );
+    assert!(
+        err.contains("lockscope.toml:5: [[suppress]]: lock = \"L[\": bad glob"),
+        "{err}"
+    );
 }
 
 #[test]

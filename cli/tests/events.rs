@@ -41,7 +41,7 @@ fn the_deadlocks_request_with_times_sites_and_holds() {
         row(&out, 8),
         [
             "8",
-            "51.14ms",
+            "54.54ms",
             "task1",
             "requested chopsticks",
             "plate",

@@ -337,7 +337,7 @@ fn the_seeds_lost_update_in_a_browser() {
         &mut b,
         &format!("[...document.querySelectorAll('{body} .name.thread')].map(e => e.textContent)"),
     );
-    assert_eq!(threads, ["thread-1", "thread-4"]);
+    assert_eq!(threads, ["thread-3", "thread-1"]);
     let vars = strings(
         &mut b,
         &format!("[...document.querySelectorAll('{body} .name.var')].map(e => e.textContent)"),

@@ -146,12 +146,12 @@ fn the_seeds_deadlock_draws_holds_waits_arrows_and_the_finding() {
     ] {
         assert!(begun.contains(&slice), "{slice} in {begun:?}");
     }
-    // Real time: task1 requested chopsticks 51135300 ns into the run.
+    // Real time: task1 requested chopsticks 54540783 ns into the run.
     let wait = of_phase(&doc, "b")
         .into_iter()
         .find(|r| r["name"] == "waits for chopsticks")
         .unwrap();
-    assert_eq!(wait["ts"].as_f64(), Some(51135.3));
+    assert_eq!(wait["ts"].as_f64(), Some(54540.783));
     assert_eq!(wait["args"]["from_event"], 8);
     let deadlock = of_phase(&doc, "i")
         .into_iter()
@@ -228,7 +228,7 @@ fn windows_draw_only_their_part() {
         .unwrap();
     assert_eq!(plate["args"]["from_event"], 5);
 
-    let doc = timeline(&trace, &["--window-time", "300ms..351.3ms"]);
+    let doc = timeline(&trace, &["--window-time", "354ms..354.7ms"]);
     assert_eq!(events(&doc), BTreeSet::from([11, 13]));
 
     let doc = timeline(

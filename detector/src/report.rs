@@ -77,6 +77,10 @@ pub struct TraceSummary {
     /// Reader warnings (a truncated last line, ...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The trace ended early (its writer crashed, was killed or could not
+    /// write): what came after the cut was not analyzed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
     /// The test the trace was recorded for, if its header names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test: Option<crate::trace::TestId>,

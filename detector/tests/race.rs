@@ -71,6 +71,30 @@ fn properly_locked_accesses_do_not_race() {
 }
 
 #[test]
+fn atomic_updates_of_one_variable_never_race_with_each_other() {
+    // 100 threads each add one with `Tracked::update`.
+    let mut tr = Trace::new();
+    let x = tr.var("counter");
+    let threads: Vec<_> = (0..100).map(|i| tr.thread(&format!("T{i}"))).collect();
+    for &t in &threads {
+        tr.update(t, x, "update");
+    }
+    let report = tr.analyze();
+    assert_eq!(report.count(RACE), 0, "{:#?}", report.findings);
+    assert_eq!(report.count(FindingKind::LostUpdate), 0);
+    // An update orders what its thread did before it for the next update's
+    // thread, as a release-acquire pair does.
+    let y = tr.var("y");
+    let (a, b) = (tr.thread("A"), tr.thread("B"));
+    tr.write(a, y, "publish").update(a, x, "update");
+    tr.update(b, x, "update").read(b, y, "consume");
+    assert_eq!(tr.analyze().count(RACE), 0);
+    // A plain write is no update: it races with one.
+    tr.write(a, x, "set");
+    assert_eq!(tr.analyze().count(RACE), 1);
+}
+
+#[test]
 fn accesses_under_different_locks_race() {
     let mut tr = Trace::new();
     let (t1, t2, x) = (tr.thread("T1"), tr.thread("T2"), tr.var("x"));

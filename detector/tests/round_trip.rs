@@ -295,6 +295,7 @@ fn arb_meta() -> impl Strategy<Value = TraceMeta> {
                     site_ref(),
                     any::<Option<u32>>(),
                     any::<Option<u64>>(),
+                    prop::option::of(text()),
                 ),
                 1..6,
             );
@@ -328,14 +329,17 @@ fn arb_meta() -> impl Strategy<Value = TraceMeta> {
                 meta.primitives = prims
                     .into_iter()
                     .enumerate()
-                    .map(|(i, (kind, name, site, permits, rank))| PrimitiveInfo {
-                        label: label(i, 2),
-                        kind,
-                        name,
-                        site,
-                        permits,
-                        rank,
-                    })
+                    .map(
+                        |(i, (kind, name, site, permits, rank, class))| PrimitiveInfo {
+                            label: label(i, 2),
+                            kind,
+                            name,
+                            site,
+                            permits,
+                            rank,
+                            class,
+                        },
+                    )
                     .collect();
                 meta.vars = vars
                     .into_iter()

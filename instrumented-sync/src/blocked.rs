@@ -16,7 +16,9 @@
 //! 3. taken: the caller records the acquisition its own way (each lock has
 //!    its own event and clocks), which also withdraws the published wait;
 //!    given up at the deadline: the `try_failed` event is recorded and the
-//!    wait is withdrawn ([`hook::wait_ended`]).
+//!    wait is withdrawn ([`hook::wait_ended`]); ended by the watchdog's
+//!    verdict (a panic out of step 2): the `try_failed` event is recorded
+//!    while unwinding, so the trace shows the wait given up.
 //!
 //! # Performance
 //! Only reached once a lock is found taken (after the raw lock's own brief
@@ -73,7 +75,16 @@ impl LockRef<'_> {
             mode,
         };
         live::before_block_until(wait, site, deadline);
+        // The watchdog's verdict unwinds out of `sliced`: the wait ends
+        // without the lock, as a timed-out one does, so the trace does not
+        // show the thread waiting until the end.
+        let given_up = GiveUp {
+            lock: self,
+            mode,
+            site,
+        };
         let taken = sliced(deadline, attempt);
+        std::mem::forget(given_up);
         if taken.is_none() {
             self.try_failed(mode, site);
             live::wait_ended();
@@ -89,6 +100,22 @@ impl LockRef<'_> {
             mode,
         };
         self.rec.record(self.meta, kind, Some(site), Sync::None);
+    }
+}
+
+/// Records the end of a lock wait that unwinds (a deadlock verdict of the
+/// watchdog): forgotten when the wait returns.
+#[cfg(feature = "record")]
+struct GiveUp<'a> {
+    lock: LockRef<'a>,
+    mode: LockMode,
+    site: &'static Location<'static>,
+}
+
+#[cfg(feature = "record")]
+impl Drop for GiveUp<'_> {
+    fn drop(&mut self) {
+        self.lock.try_failed(self.mode, self.site);
     }
 }
 

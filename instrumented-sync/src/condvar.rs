@@ -278,7 +278,7 @@ impl Condvar {
         site: &'static Location<'static>,
     ) -> bool {
         let (condvar, mobj) = (obj_id(&self.meta), obj_id(mutex.meta()));
-        self.rec.declare_now(&self.meta, Some(site));
+        self.rec.declare_now(&self.meta);
         let wait = EventKind::CondWait {
             condvar,
             mutex: mobj,

@@ -75,7 +75,6 @@ mod raw;
 mod semaphore;
 mod tracked;
 
-#[cfg(feature = "record")]
 mod acquirable;
 #[cfg(feature = "record")]
 mod condvar;

@@ -54,7 +54,9 @@ use std::time::{Duration, Instant};
 use lockscope_detector::trace::{LockMode, PrimitiveKind};
 
 use crate::meta::PrimitiveMeta;
-use crate::policy::{self, Action, LiveFinding};
+use lockscope_detector::finding::{wording, Finding};
+
+use crate::policy::{self, Action};
 use crate::thread_state::{self, LockInfo, ThreadState};
 #[cfg(feature = "record")]
 use crate::watchdog::registry::{CondvarWait, Slot};
@@ -319,6 +321,9 @@ pub struct TraceSink {
     pub note: fn(kind: &str, text: &str),
     /// Flushes buffered events to the trace file.
     pub flush: fn(),
+    /// Ends the recording (the trace is complete), before the process
+    /// aborts.
+    pub finish: fn(),
 }
 
 static SINK: OnceLock<TraceSink> = OnceLock::new();
@@ -340,24 +345,45 @@ pub(crate) fn trace_flush() {
     }
 }
 
+/// Ends the recording before an abort: the trace reads as complete, not as
+/// cut short by a crash.
+pub(crate) fn trace_finish() {
+    if let Some(s) = SINK.get() {
+        (s.finish)();
+    }
+}
+
+/// Writes finding `f` into the trace as a note: its kind's wire name, its
+/// JSON (what the analyzer reads back as this very finding).
+pub(crate) fn note_finding(f: &Finding) {
+    trace_note(f.kind.as_str(), &f.to_json());
+}
+
+/// The finding as the runtime prints it: lockdep's layout, in the
+/// detector's words.
+pub(crate) fn report_text(f: &Finding) -> String {
+    wording::report(f, &wording::Words::PLAIN)
+}
+
 /// Reports a finding made in the calling thread and runs its action.
-fn dispatch(f: LiveFinding) {
-    trace_note(f.kind.as_str(), &f.report);
-    match policy::policy().action(f.kind).clone() {
+fn dispatch(f: Finding) {
+    note_finding(&f);
+    let report = report_text(&f);
+    match policy::policy().action_for(&f).clone() {
         Action::Ignore => {}
-        Action::Log => eprintln!("{}", f.report),
+        Action::Log => eprintln!("{report}"),
         Action::Abort => {
-            eprintln!("{}", f.report);
-            trace_flush();
+            eprintln!("{report}");
+            trace_finish();
             std::process::abort();
         }
         Action::Callback(cb) => {
-            eprintln!("{}", f.report);
+            eprintln!("{report}");
             cb(&f);
         }
         Action::Panic => {
             trace_flush();
-            panic!("{}", f.report);
+            panic!("{report}");
         }
     }
 }

@@ -14,8 +14,15 @@
 //! | `LOCKSCOPE_STALL` | `process` or `registered` (see [`StallScope`]) | `process` |
 //! | `LOCKSCOPE_BACKTRACE` | `1` to capture a backtrace at every blocking wait, for deadlock reports | `0` |
 //!
+//! Every finding is a [`Finding`] (the analyzer's own type): the live checks
+//! build it with the detector's builders, print it in the detector's words
+//! and write it into the trace as a note whose kind is its
+//! [`FindingKind`] wire name and whose text is its JSON.
+//!
 //! `LOCKSCOPE_ON_LOCK_ORDER` covers potential deadlocks (lock-order
-//! inversions) and the recursive-read hazard. An invalid value is reported
+//! inversions) and the recursive-read hazard; `LOCKSCOPE_ON_DEADLOCK` the
+//! watchdog's deadlocks, `LOCKSCOPE_ON_SELF_DEADLOCK` a thread blocking on
+//! a lock it holds (a deadlock of one thread). An invalid value is reported
 //! on stderr (naming the variable and the accepted values) and the default
 //! is used.
 //!
@@ -25,7 +32,7 @@
 //! policy::set_policy(
 //!     Policy::default()
 //!         .on_lock_order(Action::Panic)
-//!         .on_deadlock(Action::callback(|f| eprintln!("{}", f.summary))),
+//!         .on_deadlock(Action::callback(|f| eprintln!("{}", f.title()))),
 //! );
 //! # policy::set_policy(Policy::default());
 //! ```
@@ -43,49 +50,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
-/// What kind of finding a live check made.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FindingKind {
-    /// A lock-order inversion: a cycle in the learned lock order that could
-    /// deadlock, although nothing hung.
-    LockOrder,
-    /// A thread took a read lock it already holds while a writer waits.
-    RecursiveRead,
-    /// Threads are blocked for good: a wait-for cycle, or every thread blocked.
-    Deadlock,
-    /// A thread blocks on a non-reentrant lock it already holds.
-    SelfDeadlock,
-}
+use lockscope_detector::finding::Detail;
 
-impl FindingKind {
-    /// The note kind written into the trace.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            // Not `lock_order`: that note kind is the `acquire` helper's
-            // sorted-id rule; a learned inversion is a potential deadlock.
-            FindingKind::LockOrder => "potential_deadlock",
-            FindingKind::RecursiveRead => "recursive_read",
-            FindingKind::Deadlock => "deadlock",
-            FindingKind::SelfDeadlock => "self_deadlock",
-        }
-    }
-}
+pub use lockscope_detector::finding::{Finding, FindingKind};
 
-/// A finding handed to the policy's action.
-#[derive(Clone, Debug)]
-pub struct LiveFinding {
-    pub kind: FindingKind,
-    /// One line.
-    pub summary: String,
-    /// The full, human-readable report.
-    pub report: String,
-    /// lockscope ids of the threads involved.
-    pub threads: Vec<u64>,
-}
-
-/// A user callback for [`Action::Callback`].
-pub type Callback = Arc<dyn Fn(&LiveFinding) + Send + Sync>;
+/// A user callback for [`Action::Callback`]: it gets the finding, the
+/// same [`Finding`] the analyzer reports (its words come from
+/// `lockscope_detector::finding::wording`).
+pub type Callback = Arc<dyn Fn(&Finding) + Send + Sync>;
 
 /// What to do on a finding.
 #[derive(Clone, Default)]
@@ -107,7 +79,7 @@ pub enum Action {
 
 impl Action {
     /// [`Action::Callback`] from a closure.
-    pub fn callback(f: impl Fn(&LiveFinding) + Send + Sync + 'static) -> Self {
+    pub fn callback(f: impl Fn(&Finding) + Send + Sync + 'static) -> Self {
         Action::Callback(Arc::new(f))
     }
 
@@ -273,13 +245,35 @@ impl Policy {
         self.watchdog
     }
 
-    /// The action for findings of `kind`.
+    /// The action for findings of `kind`: potential deadlocks, the
+    /// recursive-read hazard and the `acquire` helper's order rule take the
+    /// lock-order action, deadlocks the deadlock action.
     pub fn action(&self, kind: FindingKind) -> &Action {
         match kind {
-            FindingKind::LockOrder | FindingKind::RecursiveRead => &self.lock_order,
             FindingKind::Deadlock => &self.deadlock,
-            FindingKind::SelfDeadlock => &self.self_deadlock,
+            _ => &self.lock_order,
         }
+    }
+
+    /// The action for finding `f`: [`action`](Policy::action) of its kind,
+    /// except that a self-deadlock (a deadlock of one thread on a lock it
+    /// holds) takes the self-deadlock action.
+    pub fn action_for(&self, f: &Finding) -> &Action {
+        if is_self_deadlock(f) {
+            &self.self_deadlock
+        } else {
+            self.action(f.kind)
+        }
+    }
+}
+
+/// Whether `f` is one thread waiting for a lock it holds.
+fn is_self_deadlock(f: &Finding) -> bool {
+    match &f.detail {
+        Detail::Deadlock { links, .. } => {
+            links.len() == 1 && links[0].holds.as_deref() == links[0].waits_for.primitive()
+        }
+        _ => false,
     }
 }
 
@@ -339,20 +333,28 @@ mod tests {
 
     #[test]
     fn builder_sets_each_kind() {
+        use lockscope_detector::finding::build::{self, At, Taken};
+        use lockscope_detector::finding::End;
         let p = Policy::default()
             .on_lock_order(Action::Abort)
             .on_self_deadlock(Action::Ignore)
             .watchdog(None);
-        assert!(matches!(p.action(FindingKind::LockOrder), Action::Abort));
+        assert!(matches!(
+            p.action(FindingKind::PotentialDeadlock),
+            Action::Abort
+        ));
         assert!(matches!(
             p.action(FindingKind::RecursiveRead),
             Action::Abort
         ));
-        assert!(matches!(
-            p.action(FindingKind::SelfDeadlock),
-            Action::Ignore
-        ));
         assert!(matches!(p.action(FindingKind::Deadlock), Action::Panic));
+        let held = Taken {
+            lock: "m".into(),
+            mode: None,
+            at: At::site("a.rs:1:1"),
+        };
+        let selfd = build::self_deadlock("main", held, None, At::site("a.rs:2:1"), End::Hung);
+        assert!(matches!(p.action_for(&selfd), Action::Ignore));
         assert_eq!(p.watchdog_interval(), None);
     }
 }

@@ -62,6 +62,19 @@ impl LockInfo {
         }
     }
 
+    /// A lock nothing records (the `record` feature off), known by its
+    /// address `addr`, asked for at the caller's site.
+    #[track_caller]
+    pub fn unrecorded(addr: usize, kind: PrimitiveKind) -> Self {
+        LockInfo {
+            id: addr as u64,
+            kind,
+            name: None,
+            created: std::panic::Location::caller(),
+            rank: u64::MAX,
+        }
+    }
+
     /// [`PrimitiveMeta::order_key`]: the explicit rank if set, else the id;
     /// ties broken by id.
     pub fn key(&self) -> (u64, u64) {
@@ -123,7 +136,7 @@ pub struct ThreadState {
     /// The last chain seen per 6-bit bucket (top bits of the hash).
     recent: [Cell<u64>; 64],
     /// Findings made while the held list was borrowed, reported after.
-    pub pending: RefCell<Vec<crate::policy::LiveFinding>>,
+    pub pending: RefCell<Vec<lockscope_detector::finding::Finding>>,
     /// RwLock ids this thread has already announced as write-locked.
     written: RefCell<HashSet<u64>>,
     /// Mutexes released by a condvar wait in progress.

@@ -1,6 +1,8 @@
 //! The seeds' sorted-id `acquire` helper (scenario 6).
 
 mod common;
+#[cfg(feature = "record")]
+mod support;
 
 use std::sync::Arc;
 use std::thread;
@@ -118,4 +120,41 @@ fn opposite_requests_never_deadlock_under_stress() {
         assert_eq!(counter.load(std::sync::atomic::Ordering::Relaxed), 40_000);
     });
     assert!(found.lock().unwrap().is_empty());
+}
+
+/// The helper's acquisitions are recorded at the caller's line, not at a
+/// line inside lockscope.
+#[cfg(feature = "record")]
+#[test]
+fn acquisitions_are_recorded_at_the_callers_site() {
+    use lockscope_detector::trace::EventKind;
+    use lockscope_sync::prelude::*;
+    let (m, rw) = (
+        lockscope_sync::Mutex::named("m", ()),
+        lockscope_sync::RwLock::named("rw", ()),
+    );
+    let (lines, t) = support::record(|| {
+        let (both, mixed) = (acquire(&[&m]).unwrap(), line!());
+        drop(both);
+        let (dyn_both, macro_line) = (acquire!(m, rw).unwrap(), line!());
+        drop(dyn_both);
+        [mixed, macro_line]
+    });
+    let acquired: Vec<(Option<u32>, String)> = t
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Acquired { .. }))
+        .map(|e| {
+            let file = e
+                .site
+                .map(|s| t.meta.site(s).to_string())
+                .unwrap_or_default();
+            (t.site_line(e), file)
+        })
+        .collect();
+    assert_eq!(acquired.len(), 3, "{acquired:?}");
+    for (line, file) in &acquired {
+        assert!(file.starts_with(file!()), "{file}");
+        assert!(lines.contains(&line.unwrap()), "{acquired:?} vs {lines:?}");
+    }
 }

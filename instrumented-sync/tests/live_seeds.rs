@@ -8,8 +8,9 @@ use std::sync::{Arc, Barrier, Mutex as StdMutex, MutexGuard as StdGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use lockscope_detector::finding::wording;
 use lockscope_sync::order::acquire::acquire;
-use lockscope_sync::policy::{self, Action, FindingKind, LiveFinding, Policy, StallScope};
+use lockscope_sync::policy::{self, Action, Finding, FindingKind, Policy, StallScope};
 use lockscope_sync::prelude::*;
 use lockscope_sync::{acquire, Condvar, Event, Mutex, ReentrantMutex, RwLock};
 
@@ -18,7 +19,12 @@ fn serial() -> StdGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-type Found = Arc<StdMutex<Vec<LiveFinding>>>;
+type Found = Arc<StdMutex<Vec<Finding>>>;
+
+/// A finding in the runtime's words.
+fn report(f: &Finding) -> String {
+    wording::report(f, &wording::Words::PLAIN)
+}
 
 /// Lock-order and self-deadlock findings recorded (deadlocks keep `base`'s
 /// action unless `deadlocks_too`).
@@ -65,14 +71,11 @@ fn scenario_3_without_sleeps_predicts_the_deadlock_with_both_sites() {
     .unwrap();
     let found = found.lock().unwrap();
     assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(found[0].kind, FindingKind::LockOrder);
+    assert_eq!(found[0].kind, FindingKind::PotentialDeadlock);
+    let text = report(&found[0]);
     for line in task1.into_iter().chain(task2) {
         let site = format!("{}:{line}:", file!());
-        assert!(
-            found[0].report.contains(&site),
-            "{site} in\n{}",
-            found[0].report
-        );
+        assert!(text.contains(&site), "{site} in\n{text}");
     }
 }
 
@@ -109,7 +112,7 @@ fn scenario_3_with_sleeps_hangs_and_the_watchdog_ends_it() {
     );
     assert!(!panics.is_empty(), "the deadlock must be broken by a panic");
     assert!(
-        panics[0].contains("`lock1`") && panics[0].contains("`lock2`"),
+        panics[0].contains("lock1 and waits for lock2"),
         "{}",
         panics[0]
     );
@@ -138,7 +141,7 @@ fn scenario_4_self_deadlock_is_reported_and_the_rlock_is_fine() {
     .cloned()
     .unwrap_or_default();
     assert!(
-        text.contains("self-deadlock") && text.contains("`lock`"),
+        text.contains("holds lock and waits for lock (self-deadlock)"),
         "{text}"
     );
 }
@@ -199,9 +202,9 @@ fn scenario_7_an_event_never_set_is_reported() {
     let found = found.lock().unwrap();
     assert_eq!(found.len(), 1, "{found:#?}");
     assert!(
-        found[0].report.contains("`server_started`"),
-        "{}",
-        found[0].report
+        found[0].primitives.contains(&"server_started".to_owned()),
+        "{:#?}",
+        found[0]
     );
 }
 
@@ -223,7 +226,11 @@ fn scenario_8_a_condition_never_notified_is_reported() {
     waiter.join().unwrap();
     let found = found.lock().unwrap();
     assert_eq!(found.len(), 1, "{found:#?}");
-    assert!(found[0].report.contains("`cond`"), "{}", found[0].report);
+    assert!(
+        found[0].primitives.contains(&"cond".to_owned()),
+        "{:#?}",
+        found[0]
+    );
 }
 
 #[test]
@@ -292,9 +299,23 @@ fn findings_are_written_into_the_trace_as_notes() {
         assert!(acquire(&[&a]).is_err()); // violation: another note
     }
     rec.finish().unwrap();
-    let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains("lock-order inversion"), "{text}");
-    assert!(text.contains("Lock Order Violation"), "{text}");
+    // Each note is the finding itself, as JSON under its kind's wire name.
+    let source = lockscope_detector::trace::open(&path).unwrap();
+    let mut notes = Vec::new();
+    let mut source = source;
+    while source.next_event().unwrap().is_some() {}
+    for n in &source.meta().notes {
+        let f: Finding = serde_json::from_str(&n.text).unwrap();
+        assert_eq!(n.kind, f.kind.as_str());
+        notes.push(f.kind);
+    }
+    assert_eq!(
+        notes,
+        [
+            FindingKind::PotentialDeadlock,
+            FindingKind::LockOrderViolation
+        ]
+    );
 }
 
 #[test]
@@ -322,5 +343,7 @@ fn scenario_3_run_with_timeouts_still_reports_the_inversion() {
     t2.join().unwrap();
     let found = found.lock().unwrap();
     assert_eq!(found.len(), 1, "{found:#?}");
-    assert!(found[0].summary.contains("`plate`") && found[0].summary.contains("`chopsticks`"));
+    let mut locks = found[0].primitives.clone();
+    locks.sort();
+    assert_eq!(locks, ["chopsticks", "plate"]);
 }

@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::thread;
 
-use common::{capture, serial, TMutex, TReentrant, TRwLock};
+use common::{capture, report, serial, TMutex, TReentrant, TRwLock};
 use lockscope_sync::order::learned;
 use lockscope_sync::policy::{FindingKind, Policy};
 
@@ -45,14 +45,16 @@ fn seeds_opposite_order_without_sleeps_reports_both_sites() {
     let found = found.lock().unwrap();
     assert_eq!(found.len(), 1, "{found:#?}");
     let f = &found[0];
-    assert_eq!(f.kind, FindingKind::LockOrder);
-    assert!(f.report.contains("thread `task1`") && f.report.contains("thread `task2`"));
+    assert_eq!(f.kind, FindingKind::PotentialDeadlock);
+    assert_eq!(f.threads.len(), 2);
+    assert!(f.threads.contains(&"task1".to_owned()) && f.threads.contains(&"task2".to_owned()));
     // Both sides of the inversion, with the lines that took them.
+    let text = report(f);
     for line in lines1.into_iter().chain(lines2) {
         let site = format!("{}:{line}:", file!());
-        assert!(f.report.contains(&site), "missing {site} in\n{}", f.report);
+        assert!(text.contains(&site), "missing {site} in\n{text}");
     }
-    assert!(f.report.ends_with("*** DEADLOCK ***\n"), "{}", f.report);
+    assert!(text.trim_end().ends_with("*** DEADLOCK ***"), "{text}");
 }
 
 #[test]
@@ -74,9 +76,10 @@ fn three_locks_three_threads_cycle_is_found_once() {
     }
     let f = &found.lock().unwrap()[0];
     assert!(
-        f.summary.contains("`a` -> `b` -> `c` -> `a`"),
+        f.title()
+            .starts_with("potential deadlock: a -> b -> c -> a "),
         "{}",
-        f.summary
+        f.title()
     );
 }
 
@@ -96,9 +99,11 @@ fn the_shortest_cycle_is_reported() {
     let found = found.lock().unwrap();
     assert_eq!(found.len(), 1);
     assert!(
-        found[0].summary.ends_with("`a` -> `d` -> `a`"),
+        found[0]
+            .title()
+            .starts_with("potential deadlock: a -> d -> a "),
         "{}",
-        found[0].summary
+        found[0].title()
     );
 }
 
@@ -230,7 +235,7 @@ fn panic_policy_panics_in_the_thread_that_closes_the_cycle() {
     .join()
     .unwrap_err();
     let msg = err.downcast_ref::<String>().unwrap();
-    assert!(msg.contains("lock-order inversion"), "{msg}");
+    assert!(msg.starts_with("lockscope: potential deadlock: "), "{msg}");
     // The lock taken when the panic struck was released by unwinding.
     assert!(a.try_lock().is_some() && b.try_lock().is_some());
     lockscope_sync::policy::set_policy(quiet());
@@ -265,7 +270,7 @@ fn a_verdict_while_unlocked_retakes_a_reentrant_lock_releases_it_once() {
     .join()
     .unwrap_err();
     let msg = err.downcast_ref::<String>().unwrap();
-    assert!(msg.contains("lock-order inversion"), "{msg}");
+    assert!(msg.starts_with("lockscope: potential deadlock: "), "{msg}");
     assert!(!r.is_locked(), "released by unwinding, once");
     assert!(r.try_lock().is_some() && a.try_lock().is_some());
     lockscope_sync::policy::set_policy(quiet());

@@ -100,3 +100,20 @@ fn the_other_primitives_work_and_record_nothing() {
     let stats = rec.finish().unwrap();
     assert_eq!(stats.events, 0);
 }
+
+#[test]
+fn the_acquire_helper_sorts_and_locks_without_recording() {
+    use lockscope_sync::order::acquire::{acquire, ViolationKind};
+    let (x, y) = (lockscope_sync::Mutex::new(1), lockscope_sync::Mutex::new(2));
+    let mut both = acquire(&[&y, &x]).unwrap();
+    *both[0] += 10; // y, as given
+    assert!(x.try_lock().is_none() && y.try_lock().is_none());
+    drop(both);
+    assert_eq!(*y.lock(), 12);
+    let rw = lockscope_sync::RwLock::new(());
+    let mixed = lockscope_sync::acquire!(x, rw).unwrap();
+    assert!(rw.try_read().is_none());
+    drop(mixed);
+    let err = acquire(&[&x, &x]).unwrap_err();
+    assert!(matches!(err.kind, ViolationKind::Duplicate(_)), "{err}");
+}

@@ -226,8 +226,9 @@ mod recorded {
         });
         let found = found.lock().unwrap();
         assert_eq!(found.len(), 1, "{found:#?}");
-        assert_eq!(found[0].kind, FindingKind::LockOrder);
-        assert!(found[0].report.contains(file!()), "{}", found[0].report);
+        assert_eq!(found[0].kind, FindingKind::PotentialDeadlock);
+        let text = common::report(&found[0]);
+        assert!(text.contains(file!()), "{text}");
     }
 
     #[test]

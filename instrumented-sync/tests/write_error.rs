@@ -66,6 +66,10 @@ fn a_write_error_is_reported_when_it_happens_and_the_trace_reads_as_truncated() 
         meta.warnings
     );
     assert!(acquired > 1000, "{acquired} acquisitions before the cut");
+    // The marker next to the trace, for `lockscope run`: a write error,
+    // not a crash.
+    let said = std::fs::read_to_string(dir.path().join("cut.lsb.error")).unwrap();
+    assert!(said.starts_with("lockscope: writing trace"), "{said}");
 }
 
 /// The child's side; does nothing unless run by the test above.

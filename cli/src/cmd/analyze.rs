@@ -3,6 +3,7 @@
 //! the chosen format, gated.
 
 use lockscope_detector::analysis::{analyze, Config};
+use lockscope_detector::finding;
 use lockscope_detector::report::Report;
 
 use crate::args::{AnalyzeArgs, Global};
@@ -10,6 +11,7 @@ use crate::error::CliResult;
 use crate::inputs::{self, InputSpec};
 use crate::sites::Root;
 use crate::source::Progress;
+use crate::source_lines::SourceFiles;
 
 /// Runs the command; returns the exit code.
 pub fn run(args: &AnalyzeArgs, global: &Global) -> CliResult<u8> {
@@ -24,11 +26,15 @@ pub fn run(args: &AnalyzeArgs, global: &Global) -> CliResult<u8> {
 }
 
 /// Reads and analyzes `specs` together, with a progress bar when they are
-/// large.
+/// large, and gives the findings their stable fingerprints (each site by
+/// its source line, read from the files under the repository).
 pub fn analyze_specs(specs: &[InputSpec], quiet: bool) -> CliResult<Report> {
     let progress = Progress::new(specs, quiet);
     let inputs = progress.inputs(specs)?;
     let report = analyze(inputs, &Config::default());
     progress.finish();
-    Ok(report?)
+    let mut report = report?;
+    let sources = SourceFiles::new(Root::discover());
+    finding::stabilize(&mut report.findings, &sources);
+    Ok(report)
 }

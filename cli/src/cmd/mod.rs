@@ -43,6 +43,7 @@ pub fn build_gate(args: &GateArgs, root: &Root) -> CliResult<Gate> {
     if let Some(file) = file {
         gate.levels = file.levels;
         gate.suppressions = file.suppressions;
+        gate.warnings = file.warnings;
     }
     for (specs, level, flag) in [
         (&args.allow, Level::Allow, "--allow"),
@@ -70,6 +71,11 @@ pub fn report_and_gate(
 ) -> CliResult<u8> {
     let root = Root::discover();
     let verdict = gate.judge(report);
+    // Configuration problems that are not errors: printed whatever `-q`
+    // says, since they change what the gate decides.
+    for w in gate.warnings.iter().chain(&verdict.unmatched) {
+        write_stderr(&format!("lockscope: warning: {w}\n"));
+    }
     let cx = Ctx {
         report,
         verdict: &verdict,
@@ -111,6 +117,9 @@ pub fn report_by_test(
     }
     let root = Root::discover();
     let verdict = gate.judge(report);
+    for w in gate.warnings.iter().chain(&verdict.unmatched) {
+        write_stderr(&format!("lockscope: warning: {w}\n"));
+    }
     let cx = Ctx {
         report,
         verdict: &verdict,

@@ -104,6 +104,7 @@ impl Synth {
                 site: None,
                 permits: None,
                 rank: None,
+                class: None,
             });
         }
         for v in 0..p.vars {

@@ -13,30 +13,41 @@
 //! - a potential deadlock whose lock set a potential deadlock found from
 //!   the trace's acquisitions already has.
 //!
+//! A deadlock is reported once: a potential deadlock whose lock set is
+//! that of a deadlock the runtime reported in the same trace is that
+//! deadlock's inversion (the learned order saw it just before the threads
+//! blocked for good; the trace shows the requests the watchdog's verdict
+//! ended), and the deadlock, which names the same threads, locks and sites
+//! with lockdep's scenario, stands for both. A potential deadlock the
+//! trace shows is withdrawn only when no other trace has it.
+//!
+//! What a live check reported fails the gate as it did while the program
+//! ran: the findings that show it are marked live and get the live
+//! finding's severity (an inversion the trace grades unconfirmed, which
+//! alone would only warn, is still an error once the runtime reported it).
+//!
 //! Everything else a live check reports becomes a finding of its kind.
 //!
-//! Traces written before the runtime wrote findings as JSON carry the
-//! older plain-text form; module `older` reads it.
+//! A note that is not a finding in this form (another kind, or text that
+//! does not parse as a finding of that kind) is not a live check's report
+//! and is left alone.
 //!
 //! # Performance
 //! Notes are rare; each is parsed once. Memory: one entry per distinct
 //! live finding of the current trace.
 
-mod older;
+use std::collections::BTreeMap;
 
-use std::collections::BTreeSet;
-
-use super::{names, Analysis, Context};
-use crate::finding::{Detail, End, Finding, FindingKind, Findings};
+use super::{Analysis, Context};
+use crate::finding::{Detail, End, Finding, FindingId, FindingKind, Findings};
 use crate::trace::{Event, EventKind, NoteId, TraceMeta};
 
 /// The live-notes analysis. Runs after the others: it leaves out what they
 /// found.
 #[derive(Debug, Default)]
 pub struct LiveNotes {
-    /// This trace's live findings, by fingerprint, with the name of the
-    /// thread that wrote each first.
-    pending: Vec<(String, Finding)>,
+    /// This trace's live findings, one per fingerprint.
+    pending: Vec<Finding>,
 }
 
 impl Analysis for LiveNotes {
@@ -44,32 +55,57 @@ impl Analysis for LiveNotes {
         let EventKind::Note { note } = ev.kind else {
             return;
         };
-        let Some(f) = finding(cx.meta, cx.index, ev, note) else {
+        let Some(f) = finding(cx.meta, note) else {
             return;
         };
         match self
             .pending
             .iter_mut()
-            .find(|p| p.1.fingerprint == f.fingerprint)
+            .find(|p| p.fingerprint == f.fingerprint)
         {
-            Some(p) => p.1.occurrences += f.occurrences,
-            None => self.pending.push((names::thread(cx.meta, ev.thread), f)),
+            Some(p) => p.occurrences += f.occurrences,
+            None => self.pending.push(f),
         }
     }
 
     fn end_trace(&mut self, cx: &Context<'_>, found: &mut Findings) {
         let shown = Shown::of(found, cx.trace_name);
-        for (writer, f) in std::mem::take(&mut self.pending) {
-            if !shown.covers(&writer, &f) {
-                found.add(f);
+        let pending = std::mem::take(&mut self.pending);
+        let deadlocked: Vec<Vec<String>> = pending
+            .iter()
+            .filter(|f| f.kind == FindingKind::Deadlock)
+            .map(lock_set)
+            .collect();
+        let inversions = shown
+            .cycles
+            .iter()
+            .filter(|(locks, _)| deadlocked.contains(locks))
+            .flat_map(|(_, ids)| ids.iter().copied());
+        for id in inversions {
+            if found.get(id).origins.len() == 1 {
+                found.withdraw(id);
+            }
+        }
+        for f in pending {
+            if f.kind == FindingKind::PotentialDeadlock && deadlocked.contains(&lock_set(&f)) {
+                continue;
+            }
+            match shown.covers(&f) {
+                Some(ids) => {
+                    for id in ids {
+                        found.mark_live(id, f.severity);
+                    }
+                }
+                None => {
+                    found.add(f);
+                }
             }
         }
     }
 }
 
-/// The finding note `note` (written by event `index`) reports, if it is a
-/// live check's report.
-pub fn finding(meta: &TraceMeta, index: u64, ev: &Event, note: NoteId) -> Option<Finding> {
+/// The finding note `note` reports, if it is a live check's report.
+pub fn finding(meta: &TraceMeta, note: NoteId) -> Option<Finding> {
     let n = meta.note(note);
     let kind = FindingKind::parse(&n.kind);
     let parsed = n
@@ -79,10 +115,7 @@ pub fn finding(meta: &TraceMeta, index: u64, ev: &Event, note: NoteId) -> Option
         .then(|| serde_json::from_str::<Finding>(&n.text).ok())
         .flatten()
         .filter(|f| Some(f.kind) == kind);
-    let mut f = match parsed {
-        Some(f) => f,
-        None => older::finding(meta, index, ev, n)?,
-    };
+    let mut f = parsed?;
     f.live = true;
     f.origins.clear();
     Some(f)
@@ -91,19 +124,23 @@ pub fn finding(meta: &TraceMeta, index: u64, ev: &Event, note: NoteId) -> Option
 /// What the trace's own events already show, from the findings of this
 /// trace.
 struct Shown {
-    /// Threads on a deadlock the trace ends in or shows (a self-deadlock).
-    deadlocked: BTreeSet<String>,
-    /// Lock sets of potential deadlocks.
-    cycles: BTreeSet<Vec<String>>,
+    /// Threads on a deadlock the trace ends in or shows (a self-deadlock),
+    /// with the findings that show them.
+    deadlocked: BTreeMap<String, Vec<FindingId>>,
+    /// Lock sets of potential deadlocks, with their findings.
+    cycles: BTreeMap<Vec<String>, Vec<FindingId>>,
 }
 
 impl Shown {
     fn of(found: &Findings, trace: &str) -> Self {
         let mut shown = Shown {
-            deadlocked: BTreeSet::new(),
-            cycles: BTreeSet::new(),
+            deadlocked: BTreeMap::new(),
+            cycles: BTreeMap::new(),
         };
-        for f in found.iter().filter(|f| !f.live && f.found_in(trace)) {
+        for (id, f) in found
+            .with_ids()
+            .filter(|(_, f)| !f.live && f.found_in(trace))
+        {
             match (&f.detail, f.kind) {
                 (
                     Detail::Deadlock {
@@ -112,10 +149,12 @@ impl Shown {
                     },
                     _,
                 ) => {
-                    shown.deadlocked.extend(f.threads.iter().cloned());
+                    for t in &f.threads {
+                        shown.deadlocked.entry(t.clone()).or_default().push(id);
+                    }
                 }
                 (_, FindingKind::PotentialDeadlock) => {
-                    shown.cycles.insert(lock_set(f));
+                    shown.cycles.entry(lock_set(f)).or_default().push(id);
                 }
                 _ => {}
             }
@@ -123,17 +162,23 @@ impl Shown {
         shown
     }
 
-    /// Whether live finding `f`, written by thread `writer`, is already
-    /// shown.
-    fn covers(&self, writer: &str, f: &Finding) -> bool {
-        match (&f.detail, f.kind) {
-            (Detail::LiveText { .. }, FindingKind::Deadlock) => self.deadlocked.contains(writer),
-            (_, FindingKind::Deadlock) => {
-                !f.threads.is_empty() && f.threads.iter().all(|t| self.deadlocked.contains(t))
+    /// The findings of the trace that already show live finding `f`;
+    /// `None` when none does.
+    fn covers(&self, f: &Finding) -> Option<Vec<FindingId>> {
+        let ids = match f.kind {
+            FindingKind::Deadlock => {
+                let mut ids = Vec::new();
+                for t in &f.threads {
+                    ids.extend(self.deadlocked.get(t)?);
+                }
+                ids.sort_unstable();
+                ids.dedup();
+                ids
             }
-            (_, FindingKind::PotentialDeadlock) => self.cycles.contains(&lock_set(f)),
-            _ => false,
-        }
+            FindingKind::PotentialDeadlock => self.cycles.get(&lock_set(f))?.clone(),
+            _ => return None,
+        };
+        (!ids.is_empty()).then_some(ids)
     }
 }
 

@@ -45,20 +45,21 @@
 //! constraints (they can only make it larger), so a wrong fork can cost a
 //! feasible grade but never produce one.
 
+mod class;
 mod clocks;
 mod edges;
 mod grade;
 mod graph;
+mod kept;
 mod merge;
 mod patterns;
 mod render;
 mod search;
 
-use std::collections::BTreeMap;
-
 use super::feasibility::Recorder;
+use super::unseen::Unseen;
 use super::{Analysis, Config, Context, Finished};
-use crate::finding::{Findings, Grade};
+use crate::finding::Findings;
 use crate::state::ThreadState;
 use crate::trace::{Event, EventKind, LockMode, ObjId, SiteId, ThreadId};
 use clocks::ForkJoin;
@@ -73,6 +74,7 @@ pub use graph::graph;
 pub struct LockOrder {
     edges: EdgeStore,
     clocks: ForkJoin,
+    unseen: Unseen,
     recorder: Recorder,
     /// Whether patterns are graded by feasibility (off when only the graph
     /// is wanted: grading decides grades, never which patterns count).
@@ -90,6 +92,7 @@ impl Default for LockOrder {
         LockOrder {
             edges: EdgeStore::default(),
             clocks: ForkJoin::default(),
+            unseen: Unseen::default(),
             recorder: Recorder::default(),
             feasibility: true,
             pending: Vec::new(),
@@ -190,6 +193,7 @@ struct Request {
 
 impl Analysis for LockOrder {
     fn on_event(&mut self, cx: &Context<'_>, ev: &Event, _found: &mut Findings) {
+        self.unseen.on_event(cx, ev);
         let t = ev.thread;
         let held = |o: ObjId| cx.state.thread(t).holding(o);
         let reentry = match ev.kind {
@@ -250,22 +254,19 @@ impl Analysis for LockOrder {
             clocks: &clocks,
             recorder: self.feasibility.then_some(&recorder),
             trust,
+            unseen: &self.unseen,
             budget: FEASIBILITY_STEPS,
         };
-        let mut patterns = BTreeMap::new();
+        let mut patterns = kept::Patterns::default();
         let cut = search(&edges, cx.config, &mut |chosen| {
-            let Some((grade, insts)) = grader.grade(chosen) else {
-                return false;
-            };
-            let key: Vec<(u32, u32, u32)> = chosen
+            let graded = grader.grade(chosen);
+            let key: kept::Key = chosen
                 .iter()
                 .map(|r| (r.from, r.site_from, r.site_to))
                 .collect();
-            let known = patterns.get(&key).map(|(g, _): &(Grade, _)| *g);
-            if known.is_none_or(|g| grade > g) {
-                patterns.insert(key, (grade, render::views(cx.meta, chosen, &insts)));
-            }
-            known.is_none()
+            patterns.offer(key, &graded, || {
+                render::views(cx.meta, chosen, &graded.insts)
+            })
         });
         let name = cx.trace_name;
         self.limits.extend(cut.messages(name));
@@ -283,6 +284,10 @@ impl Analysis for LockOrder {
             ));
         }
         for key in patterns.keys() {
+            self.merged.offered(cx, key);
+        }
+        let patterns = patterns.reported();
+        for (key, _) in &patterns {
             let cycle = key
                 .iter()
                 .map(|k| self.merged.lock(cx.trace, cx.meta, k.0))
@@ -290,10 +295,12 @@ impl Analysis for LockOrder {
             self.reported.push(cycle);
         }
         self.merged.add_trace(cx, &edges, clocks, trust);
-        for (grade, views) in patterns.into_values() {
-            let f = render::finding(views, grade, Vec::new(), distrust.clone());
+        for (_, p) in patterns {
+            let mut f = render::finding(p.views, p.grade, Vec::new(), distrust.clone());
+            f.unseen_thread = p.unseen.map(|t| super::names::thread(cx.meta, t));
             found.add(f);
         }
+        self.unseen.clear();
     }
 
     fn finish(&mut self, config: &Config, found: &mut Findings) -> Finished {
@@ -387,7 +394,7 @@ mod tests {
     }
 
     #[test]
-    fn gate_lock_same_thread_and_reentry_give_no_inversion() {
+    fn gate_lock_and_reentry_give_no_inversion() {
         let mut b = TraceBuilder::std();
         b.lock("T1", "G", "0");
         abba(&mut b);
@@ -405,13 +412,6 @@ mod tests {
             .lock("T2", "B", "3")
             .lock("T2", "A", "4");
         assert!(grades(&gated).is_empty());
-        let mut one = TraceBuilder::std();
-        one.lock("T1", "A", "1")
-            .lock("T1", "B", "2")
-            .rel("T1", "B")
-            .rel("T1", "A");
-        one.lock("T1", "B", "3").lock("T1", "A", "4");
-        assert!(grades(&one).is_empty());
         let mut reentry = TraceBuilder::std();
         reentry
             .lock("T1", "A", "1")
@@ -462,7 +462,50 @@ mod tests {
     }
 
     #[test]
-    fn fork_ordered_edges_are_not_an_inversion_unless_fork_join_is_untrusted() {
+    fn one_thread_taking_both_orders_is_a_sequential_inversion() {
+        let mut one = TraceBuilder::std();
+        one.lock("T1", "A", "1")
+            .lock("T1", "B", "2")
+            .rel("T1", "B")
+            .rel("T1", "A");
+        one.lock("T1", "B", "3").lock("T1", "A", "4");
+        let report = one.analyze();
+        let found = of_kind(&report, PotentialDeadlock);
+        assert_eq!(
+            grades(&one),
+            [(
+                "potential deadlock: A -> B -> A (T1 at loc 1 -> loc 2, T1 at loc 3 -> loc 4)"
+                    .to_owned(),
+                Grade::Sequential
+            )]
+        );
+        assert_eq!(found[0].severity, Severity::Error);
+        assert!(notes(found[0])
+            .iter()
+            .any(|n| n.starts_with("sequential: both lock orders were taken in this run")));
+    }
+
+    #[test]
+    fn sequential_evidence_is_reported_only_for_cycles_without_concurrent_evidence() {
+        // T1 takes both orders itself; T2 inverts T1's first order
+        // concurrently: the concurrent pattern speaks for the cycle.
+        let mut b = TraceBuilder::std();
+        b.lock("T1", "A", "1")
+            .lock("T1", "B", "2")
+            .rel("T1", "B")
+            .rel("T1", "A");
+        b.lock("T1", "B", "3")
+            .lock("T1", "A", "4")
+            .rel("T1", "A")
+            .rel("T1", "B");
+        b.lock("T2", "B", "5").lock("T2", "A", "6");
+        let found = grades(&b);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].1, Grade::Feasible);
+    }
+
+    #[test]
+    fn fork_ordered_edges_are_sequential_unless_fork_join_is_untrusted() {
         let mut b = TraceBuilder::std();
         b.lock("T1", "A", "1")
             .lock("T1", "B", "2")
@@ -473,12 +516,20 @@ mod tests {
             .lock("T2", "A", "4")
             .rel("T2", "A")
             .rel("T2", "B");
-        assert!(grades(&b).is_empty());
+        let found = grades(&b);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].1, Grade::Sequential);
         let config = Config {
             trust_fork_join: false,
             ..Config::default()
         };
-        assert_eq!(b.analyze_with(&config).count(PotentialDeadlock), 1);
+        // Untrusted fork/join orders nothing, so the pattern is concurrent
+        // evidence; the feasibility closure still applies the fork, which
+        // no reordering can pass.
+        let report = b.analyze_with(&config);
+        let found = of_kind(&report, PotentialDeadlock);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].grade, Some(Grade::Unconfirmed));
     }
 
     #[test]
@@ -523,21 +574,7 @@ mod tests {
     }
 
     #[test]
-    fn inversion_split_across_traces_is_reported_unconfirmed() {
-        use crate::analysis::{analyze, Input};
-        let run = |one: &TraceBuilder, two: &TraceBuilder| {
-            let inputs = vec![
-                Input {
-                    name: "one".into(),
-                    source: Box::new(one.source()),
-                },
-                Input {
-                    name: "two".into(),
-                    source: Box::new(two.source()),
-                },
-            ];
-            analyze(inputs, &Config::default()).expect("in memory")
-        };
+    fn inversion_split_across_traces_is_a_sequential_class_cycle() {
         let mut one = TraceBuilder::lockscope();
         one.created_at("A", "a.rs:1:1").created_at("B", "a.rs:2:1");
         one.lock("T1", "A", "1").lock("T1", "B", "2");
@@ -551,8 +588,8 @@ mod tests {
             found[0].title(),
             "potential deadlock: A -> B -> A (one: T1 at loc 1 -> loc 2, two: T1 at loc 3 -> loc 4)"
         );
-        assert_eq!(found[0].grade, Some(Grade::Unconfirmed));
-        assert_eq!(found[0].severity, Severity::Warning);
+        assert_eq!(found[0].grade, Some(Grade::Sequential));
+        assert_eq!(found[0].severity, Severity::Error);
         assert!(notes(found[0])
             .iter()
             .any(|n| n.starts_with("the edges come from different traces (one, two)")));
@@ -563,6 +600,85 @@ mod tests {
         let mut two = TraceBuilder::std();
         two.lock("T1", "B", "3").lock("T1", "A", "4");
         assert_eq!(run(&one, &two).count(PotentialDeadlock), 0);
+    }
+
+    /// `one` and `two` analyzed together.
+    fn run(one: &TraceBuilder, two: &TraceBuilder) -> crate::report::Report {
+        use crate::analysis::{analyze, Input};
+        let inputs = vec![
+            Input {
+                name: "one".into(),
+                source: Box::new(one.source()),
+            },
+            Input {
+                name: "two".into(),
+                source: Box::new(two.source()),
+            },
+        ];
+        analyze(inputs, &Config::default()).expect("in memory")
+    }
+
+    #[test]
+    fn inversion_over_other_instances_of_the_same_classes_is_a_class_cycle() {
+        // Two tests in one process: each makes its own pair of accounts at
+        // the same two sites and transfers one way.
+        let mut b = TraceBuilder::lockscope();
+        for (lock, site) in [("a1", "a.rs:1:1"), ("b1", "a.rs:2:1")] {
+            b.created_at(lock, site);
+        }
+        for (lock, site) in [("a2", "a.rs:1:1"), ("b2", "a.rs:2:1")] {
+            b.created_at(lock, site);
+        }
+        b.lock("T1", "a1", "1").lock("T1", "b1", "2");
+        b.rel("T1", "b1").rel("T1", "a1");
+        b.lock("T2", "b2", "3").lock("T2", "a2", "4");
+        let report = b.analyze();
+        let found = of_kind(&report, PotentialDeadlock);
+        assert_eq!(found.len(), 1, "{:#?}", report.findings);
+        assert_eq!(found[0].grade, Some(Grade::Sequential));
+        assert!(notes(found[0])
+            .iter()
+            .any(|n| n.starts_with("the edges take different locks of the same lock classes")));
+    }
+
+    #[test]
+    fn two_instances_of_one_class_in_both_orders_are_one_instance_finding() {
+        let mut b = TraceBuilder::lockscope();
+        b.created_at("x", "a.rs:1:1").created_at("y", "a.rs:1:1");
+        b.lock("T1", "x", "1").lock("T1", "y", "2");
+        b.rel("T1", "y").rel("T1", "x");
+        b.lock("T1", "y", "1").lock("T1", "x", "2");
+        let report = b.analyze();
+        let found = of_kind(&report, PotentialDeadlock);
+        assert_eq!(found.len(), 1, "{:#?}", report.findings);
+        assert!(matches!(
+            found[0].detail,
+            crate::finding::Detail::LockCycle {
+                by_class: false,
+                ..
+            }
+        ));
+        // Different classes at those sites, taken in one order only: no
+        // self-loop of the class becomes a finding.
+        let mut c = TraceBuilder::lockscope();
+        c.created_at("x", "a.rs:1:1").created_at("y", "a.rs:1:1");
+        c.lock("T1", "x", "1").lock("T1", "y", "2");
+        assert_eq!(c.analyze().count(PotentialDeadlock), 0);
+    }
+
+    #[test]
+    fn a_pattern_the_trace_grades_is_not_reported_again_by_class() {
+        // The same unconfirmed pattern in two processes: the class graph
+        // finds it across them too, but the trace's grade stands.
+        let mut b = TraceBuilder::lockscope();
+        b.created_at("a", "a.rs:1:1").created_at("b", "a.rs:2:1");
+        b.lock("T1", "a", "1").lock("T1", "b", "2").write("T1", "x");
+        b.rel("T1", "b").rel("T1", "a");
+        b.read("T2", "x").lock("T2", "b", "3").lock("T2", "a", "4");
+        let report = run(&b, &b);
+        let found = of_kind(&report, PotentialDeadlock);
+        assert_eq!(found.len(), 1, "{:#?}", report.findings);
+        assert_eq!(found[0].grade, Some(Grade::Unconfirmed));
     }
 
     #[test]

@@ -13,6 +13,12 @@
 //! lock are still a lost update (no data race, still a wrong result). The
 //! seeds' 100 threads doing `temp = x; sleep; x = temp - 1` give 99.
 //!
+//! A lost update is graded confirmed, or unconfirmed (a warning) when one
+//! of its two threads is one lockscope did not see start or join (see
+//! `unseen`): its start or join may order the other thread's write between
+//! the read and the overwrite, which makes the overwrite the program's
+//! sequential logic rather than a race.
+//!
 //! A lost update is a [`Finding`] with three steps. The fingerprint is the
 //! variable and the sites of the read and of the overwriting write, not
 //! the threads: the seed's 99 lost updates are one finding with 99
@@ -30,8 +36,11 @@
 use std::collections::HashMap;
 
 use super::names::{self, SiteHashes};
+use super::unseen::Unseen;
 use super::{Analysis, Context};
-use crate::finding::{tuple_of, Detail, Finding, FindingId, FindingKind, Findings, Role, Step};
+use crate::finding::{
+    tuple_of, Detail, Finding, FindingId, FindingKind, Findings, Grade, Role, Step,
+};
 use crate::trace::{Event, EventKind, SiteId, ThreadId, TraceMeta, VarId};
 
 /// One access: which event, who, where. 16 bytes; `thread == NO_THREAD`
@@ -129,6 +138,7 @@ pub struct LostUpdates {
     /// its finding, in this trace.
     found: HashMap<(u32, u32, u32), FindingId>,
     site_hashes: SiteHashes,
+    unseen: Unseen,
 }
 
 impl LostUpdates {
@@ -162,14 +172,26 @@ impl LostUpdates {
 
     fn report(&mut self, cx: &Context<'_>, v: VarId, (r1, w2, w1): Lost, found: &mut Findings) {
         let key = (v.0, r1.site, w1.site);
+        let unseen = self.unseen.between(w1.thread(), w2.thread());
         match self.found.get(&key) {
             Some(&id) => {
+                if unseen.is_none() {
+                    found.regrade(id, Grade::Confirmed, None);
+                }
                 let mut site = |a: Access| self.site_hashes.get(cx.meta, a.site());
                 let tuple = tuple_of([site(r1), site(w2), site(w1)]);
                 found.again(id, tuple, || steps(cx.meta, v, (r1, w2, w1)));
             }
             None => {
-                let id = found.add(finding(cx.meta, v, (r1, w2, w1)));
+                let mut f = finding(cx.meta, v, (r1, w2, w1));
+                f = match unseen {
+                    Some(t) => {
+                        f.unseen_thread = Some(names::thread(cx.meta, t));
+                        f.graded(Grade::Unconfirmed)
+                    }
+                    None => f.graded(Grade::Confirmed),
+                };
+                let id = found.add(f);
                 self.found.insert(key, id);
             }
         }
@@ -233,6 +255,7 @@ fn steps(meta: &TraceMeta, v: VarId, (r1, w2, w1): Lost) -> Vec<Step> {
 
 impl Analysis for LostUpdates {
     fn on_event(&mut self, cx: &Context<'_>, ev: &Event, found: &mut Findings) {
+        self.unseen.on_event(cx, ev);
         let now = Access {
             index: cx.index,
             thread: ev.thread.0,
@@ -258,6 +281,7 @@ impl Analysis for LostUpdates {
         self.vars.clear();
         self.found.clear();
         self.site_hashes.clear();
+        self.unseen.clear();
     }
 }
 

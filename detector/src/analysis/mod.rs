@@ -35,6 +35,7 @@ pub mod race;
 #[allow(dead_code)] // Shared by every analysis's tests; each uses a part.
 pub(crate) mod testkit;
 pub mod transient_deadlock;
+mod unseen;
 
 pub use config::Config;
 pub use live_notes::LiveNotes;
@@ -209,6 +210,7 @@ pub fn analyze_trace(
         first_time: first_time.unwrap_or(0),
         last_time,
         warnings: meta.warnings.clone(),
+        truncated: meta.truncated,
         test: meta.header.test.clone(),
     })
 }

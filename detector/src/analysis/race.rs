@@ -10,7 +10,20 @@
 //! - condvar `notify` -> the woken thread (unless the wait timed out);
 //! - event `set` -> a thread woken from waiting for it (unless timed out);
 //! - semaphore release -> a later acquisition;
-//! - barrier: every thread arriving -> every thread passing.
+//! - barrier: every thread arriving -> every thread passing;
+//! - `update` (`Tracked::update`, an atomic read-modify-write) -> the next
+//!   `update` of the same variable: updates of one variable are totally
+//!   ordered and each synchronizes with the next, as acquire-release
+//!   read-modify-writes of one atomic do. Two updates never race; an
+//!   update and a plain `get`/`set` of another thread still do unless
+//!   something else orders them.
+//!
+//! A race is graded confirmed when the trace shows every edge that could
+//! order its two accesses, and unconfirmed (a warning) when one of its
+//! threads is one lockscope did not see start or join (see `unseen`): a
+//! `std::thread` child, a test harness thread (unless it started the other
+//! through lockscope). The finding names that thread and says how to make
+//! the verdict exact.
 //!
 //! Each race is reported with what ThreadSanitizer shows: the current
 //! access and the previous one as steps with their sites, and where each
@@ -54,6 +67,7 @@
 use std::collections::HashMap;
 
 use super::names::SiteHashes;
+use super::unseen::Unseen;
 use super::{Analysis, Context, Finished};
 use crate::clock::VectorClock;
 use crate::finding::{tuple_of, FindingId, Findings};
@@ -80,7 +94,10 @@ pub struct Races {
     /// barrier), by [`ObjId`](crate::trace::ObjId).
     objs: Vec<VectorClock>,
     vars: Vec<Shadow>,
+    /// Per variable: what its updates released (see the module docs).
+    updates: Vec<VectorClock>,
     fork_join: ForkJoin,
+    unseen: Unseen,
     conflicts: Vec<Conflict>,
     /// (var, lower site, higher site) -> its finding, in this trace.
     seen: HashMap<(u32, u32, u32), FindingId>,
@@ -124,6 +141,23 @@ impl Races {
         self.clock(t);
         self.obj(o);
         self.threads[t.index()].vc.join(&self.objs[o.index()]);
+    }
+
+    /// An atomic update of `var` by `t`: ordered after the variable's
+    /// earlier updates, then an access that reads and writes, then released
+    /// to its later updates.
+    fn update(&mut self, cx: &Context<'_>, ev: &Event, var: VarId, found: &mut Findings) {
+        let t = ev.thread;
+        self.clock(t);
+        if self.updates.len() <= var.index() {
+            self.updates
+                .resize_with(var.index() + 1, VectorClock::default);
+        }
+        self.threads[t.index()].vc.join(&self.updates[var.index()]);
+        self.access(cx, ev, (var, true, true), found);
+        let vc = &mut self.threads[t.index()].vc;
+        self.updates[var.index()].join(vc);
+        vc.tick(t);
     }
 
     fn access(
@@ -174,9 +208,13 @@ impl Races {
         let site = |s: Option<crate::trace::SiteId>| s.map_or(u32::MAX, |s| s.0);
         let (a, b) = (site(ev.site), site(c.previous.at.site));
         let key = (var.0, a.min(b), a.max(b));
-        let race = report::Race::new(cx, ev, var, wrote, c);
+        let unseen = self.unseen.between(c.previous.epoch.thread_id(), ev.thread);
+        let race = report::Race::new(cx, ev, var, wrote, c, unseen);
         match self.seen.get(&key) {
             Some(&id) => {
+                if unseen.is_none() {
+                    found.regrade(id, crate::finding::Grade::Confirmed, None);
+                }
                 let hashes = &mut self.site_hashes;
                 let tuple = tuple_of([
                     hashes.get(cx.meta, ev.site),
@@ -234,13 +272,14 @@ impl Races {
 
 impl Analysis for Races {
     fn on_event(&mut self, cx: &Context<'_>, ev: &Event, found: &mut Findings) {
+        self.unseen.on_event(cx, ev);
         if let Some(parent_vc) = self.fork_join.on_thread_event(cx, ev) {
             self.clock(ev.thread).join(&parent_vc);
         }
         match ev.kind {
             EventKind::Read { var } => self.access(cx, ev, (var, true, false), found),
             EventKind::Write { var } => self.access(cx, ev, (var, false, true), found),
-            EventKind::Update { var } => self.access(cx, ev, (var, true, true), found),
+            EventKind::Update { var } => self.update(cx, ev, var, found),
             _ => self.sync(cx, ev),
         }
     }
@@ -252,6 +291,8 @@ impl Analysis for Races {
         self.threads.clear();
         self.objs.clear();
         self.vars.clear();
+        self.updates.clear();
+        self.unseen.clear();
         self.seen.clear();
         self.site_hashes.clear();
     }

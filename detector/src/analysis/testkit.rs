@@ -65,6 +65,7 @@ impl TraceBuilder {
             site: None,
             permits,
             rank,
+            class: None,
         });
         self.objs.insert(name.to_owned(), id);
         self

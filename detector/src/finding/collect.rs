@@ -40,13 +40,16 @@ pub struct Findings {
 #[derive(Debug)]
 struct Entry {
     finding: Finding,
+    /// Left out of the results (see [`Findings::withdraw`]) until it occurs
+    /// again.
+    withdrawn: bool,
     tuples: Tuples,
     /// The `trace_seq` its origins were last brought up to date in.
     origin_seq: usize,
 }
 
 /// A finding already in a [`Findings`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FindingId(usize);
 
 impl Findings {
@@ -71,6 +74,7 @@ impl Findings {
         if let Some(&i) = self.by_fingerprint.get(&f.fingerprint) {
             self.entries[i].merge(f, tuple);
             self.entries[i].origin_seq = self.trace_seq;
+            self.entries[i].withdrawn = false;
             return FindingId(i);
         }
         let i = self.entries.len();
@@ -79,6 +83,7 @@ impl Findings {
         f.site_tuples = 1;
         let mut entry = Entry {
             finding: f,
+            withdrawn: false,
             tuples: Tuples::default(),
             origin_seq: self.trace_seq,
         };
@@ -96,6 +101,7 @@ impl Findings {
     /// are kept.
     pub fn again(&mut self, id: FindingId, tuple: u64, steps: impl FnOnce() -> Vec<Step>) {
         let entry = &mut self.entries[id.0];
+        entry.withdrawn = false;
         entry.finding.occurrences += 1;
         if entry.tuples.insert(tuple) {
             entry.finding.site_tuples = entry.tuples.len() as u64;
@@ -114,7 +120,7 @@ impl Findings {
 
     /// The findings so far.
     pub fn iter(&self) -> impl Iterator<Item = &Finding> {
-        self.entries.iter().map(|e| &e.finding)
+        self.with_ids().map(|(_, f)| f)
     }
 
     /// Finding `id`.
@@ -122,9 +128,51 @@ impl Findings {
         &self.entries[id.0].finding
     }
 
+    /// The findings so far, with their ids.
+    pub fn with_ids(&self) -> impl Iterator<Item = (FindingId, &Finding)> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| !e.withdrawn)
+            .map(|(i, e)| (FindingId(i), &e.finding))
+    }
+
+    /// Leaves finding `id` out of the results: another finding stands for
+    /// what it reports (a deadlock for the inversion it ran into). A later
+    /// occurrence ([`add`](Findings::add), [`again`](Findings::again))
+    /// brings it back, with every occurrence counted.
+    pub fn withdraw(&mut self, id: FindingId) {
+        self.entries[id.0].withdrawn = true;
+    }
+
+    /// Raises finding `id` to `grade` (with the severity that goes with it
+    /// and `unseen_thread`, the reason it is no better) if that is higher
+    /// than its grade: an occurrence that shows more than the first.
+    pub fn regrade(&mut self, id: FindingId, grade: super::Grade, unseen_thread: Option<String>) {
+        let f = &mut self.entries[id.0].finding;
+        if f.grade < Some(grade) {
+            f.grade = Some(grade);
+            f.severity = grade.severity();
+            f.unseen_thread = unseen_thread;
+        }
+    }
+
+    /// Marks finding `id` as reported by the runtime's live checks, which
+    /// raises its severity to `severity` if that is higher: what a live
+    /// check reported fails the gate whatever grade the trace gives it.
+    pub fn mark_live(&mut self, id: FindingId, severity: super::Severity) {
+        let f = &mut self.entries[id.0].finding;
+        f.live = true;
+        f.severity = f.severity.max(severity);
+    }
+
     /// Every finding, in order of first arrival.
     pub fn into_vec(self) -> Vec<Finding> {
-        self.entries.into_iter().map(|e| e.finding).collect()
+        self.entries
+            .into_iter()
+            .filter(|e| !e.withdrawn)
+            .map(|e| e.finding)
+            .collect()
     }
 }
 
@@ -135,6 +183,7 @@ impl Entry {
         if f.grade > mine.grade {
             mine.grade = f.grade;
             mine.severity = f.severity;
+            mine.unseen_thread = f.unseen_thread;
         }
         for o in f.origins {
             if !mine.origins.contains(&o) {
@@ -208,6 +257,18 @@ mod tests {
         assert_eq!(f.site_tuples, 2);
         let traces: Vec<&str> = f.origins.iter().map(|o| o.trace.as_str()).collect();
         assert_eq!(traces, ["a.jsonl", "b.jsonl"]);
+    }
+
+    #[test]
+    fn a_withdrawn_finding_is_left_out_until_it_occurs_again() {
+        let mut found = Findings::new();
+        let id = found.add(lost("T1", "a.rs:1:1", 1));
+        found.withdraw(id);
+        assert_eq!(found.iter().count(), 0);
+        found.add(lost("T2", "a.rs:1:1", 2));
+        let all = found.into_vec();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].occurrences, 2);
     }
 
     #[test]

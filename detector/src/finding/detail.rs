@@ -30,6 +30,11 @@ pub enum Detail {
         /// Why fork/join happens-before of the trace was not used.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         fork_join_distrusted: Option<Distrust>,
+        /// The cycle is over lock classes: its edges take different locks
+        /// of the same classes (names or creation sites), so no single
+        /// pair of locks of the run deadlocks this way.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        by_class: bool,
     },
     /// A lock asked for while holding one of equal or higher rank.
     RankOrder {
@@ -129,9 +134,6 @@ pub enum Detail {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         last_site: Option<String>,
     },
-    /// A live check's report in the older plain-text note form, kept as
-    /// its lines.
-    LiveText { check: String, lines: Vec<String> },
 }
 
 /// One thread of a wait-for cycle.

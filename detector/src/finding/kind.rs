@@ -130,13 +130,31 @@ impl std::fmt::Display for FindingKind {
     }
 }
 
-/// How sure a predicted finding is. Ordered from least to most sure.
+/// What the run showed about a finding: how sure it is. Ordered from least
+/// to most sure.
+///
+/// For a potential deadlock: `confirmed` (the trace ends in it),
+/// `feasible` (a correct reordering of the trace reaches it), `sequential`
+/// (both lock orders were taken, never concurrently, and nothing in the run
+/// keeps them apart: one thread, or threads ordered only by how they were
+/// started and joined), `unconfirmed` (the trace shows it cannot happen as
+/// recorded: a read observes a write only the other order allows, or every
+/// reordering breaks lock semantics).
+///
+/// For a data race or a lost update: `confirmed` when the verdict rests on
+/// ordering the trace records, `unconfirmed` when a thread lockscope did
+/// not see start or join might order the accesses (see
+/// [`Finding::unseen_thread`](super::Finding::unseen_thread)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Grade {
-    /// No correct reordering of the trace was found that reaches it.
+    /// The trace shows it cannot happen as recorded, or the verdict rests
+    /// on ordering the trace does not show.
     Unconfirmed,
+    /// Both orders were observed, never concurrently, and nothing in the
+    /// run keeps them apart.
+    Sequential,
     /// A correct reordering of the trace reaches it.
     Feasible,
     /// It actually happened in the trace.
@@ -144,21 +162,37 @@ pub enum Grade {
 }
 
 impl Grade {
-    /// The wire name (`unconfirmed`, `feasible`, `confirmed`).
+    /// Every grade, least sure first.
+    pub const ALL: [Grade; 4] = [
+        Grade::Unconfirmed,
+        Grade::Sequential,
+        Grade::Feasible,
+        Grade::Confirmed,
+    ];
+
+    /// The wire name (`unconfirmed`, `sequential`, `feasible`,
+    /// `confirmed`).
     pub fn as_str(self) -> &'static str {
         match self {
             Grade::Unconfirmed => "unconfirmed",
+            Grade::Sequential => "sequential",
             Grade::Feasible => "feasible",
             Grade::Confirmed => "confirmed",
         }
     }
 
-    /// The severity a potential deadlock of this grade gets: a deadlock a
-    /// reordering reaches (or that happened) is an error, one that no
-    /// reordering was found for a warning.
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|g| g.as_str() == s)
+    }
+
+    /// The severity a finding of this grade gets: what happened, what a
+    /// reordering reaches and what nothing in the run keeps apart are
+    /// errors; what the trace shows cannot happen, or what rests on
+    /// ordering the trace does not show, a warning.
     pub fn severity(self) -> Severity {
         match self {
-            Grade::Confirmed | Grade::Feasible => Severity::Error,
+            Grade::Confirmed | Grade::Feasible | Grade::Sequential => Severity::Error,
             Grade::Unconfirmed => Severity::Warning,
         }
     }
@@ -182,7 +216,12 @@ mod tests {
 
     #[test]
     fn grades_order_by_certainty() {
-        assert!(Grade::Confirmed > Grade::Feasible && Grade::Feasible > Grade::Unconfirmed);
+        assert!(Grade::Confirmed > Grade::Feasible && Grade::Feasible > Grade::Sequential);
+        assert!(Grade::Sequential > Grade::Unconfirmed);
         assert_eq!(Grade::Unconfirmed.severity(), Severity::Warning);
+        assert_eq!(Grade::Sequential.severity(), Severity::Error);
+        for g in Grade::ALL {
+            assert_eq!(Grade::parse(g.as_str()), Some(g));
+        }
     }
 }

@@ -43,6 +43,11 @@ pub struct Finding {
     pub scenario: Option<Scenario>,
     /// Stable across runs: see [`fingerprint`].
     pub fingerprint: String,
+    /// What the fingerprint hashes besides the kind: the names and sites
+    /// that identify the bug (see [`stabilize`](super::stabilize), which
+    /// hashes each site's source line instead of its line number).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identity: Vec<String>,
     /// How many times it occurred (at least 1).
     #[serde(default = "one")]
     pub occurrences: u64,
@@ -58,6 +63,11 @@ pub struct Finding {
     /// The runtime's live checks reported it while the program ran.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub live: bool,
+    /// A thread lockscope did not see start or join (not started through
+    /// `lockscope::sync::thread`) whose start or join may order what the
+    /// verdict says is unordered: the reason its grade is no better.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unseen_thread: Option<String>,
 }
 
 fn one() -> u64 {
@@ -95,11 +105,13 @@ impl Finding {
             steps: Vec::new(),
             scenario: None,
             fingerprint: fingerprint(kind, identity),
+            identity: identity.iter().map(|p| (*p).to_owned()).collect(),
             occurrences: 1,
             examples: Vec::new(),
             site_tuples: 1,
             origins: Vec::new(),
             live: false,
+            unseen_thread: None,
         }
     }
 
@@ -108,6 +120,14 @@ impl Finding {
         self.grade = Some(grade);
         self.severity = grade.severity();
         self
+    }
+
+    /// The finding as one line of JSON: the text of the trace note the
+    /// runtime writes for a live finding (docs/trace-format.md,
+    /// `note_text`), which the analyzer reads back.
+    pub fn to_json(&self) -> String {
+        // A finding is strings, numbers and enums: serializing cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
     }
 
     /// The trace its steps come from (its first origin), if it has one.

@@ -19,7 +19,7 @@
 //! let mut meta = TraceMeta::new(SourceFormat::JsonLines);
 //! let t = meta.push_thread(ThreadInfo { label: "1".into(), ..ThreadInfo::default() });
 //! let l = meta.push_primitive(PrimitiveInfo { label: "1".into(), kind: PrimitiveKind::Mutex,
-//!     name: Some("plate".into()), site: None, permits: None, rank: None });
+//!     name: Some("plate".into()), site: None, permits: None, rank: None , class: None});
 //! let at = |time, kind| Event { time, thread: t, site: None, backtrace: None, kind };
 //! let mode = LockMode::Exclusive;
 //! let events = vec![

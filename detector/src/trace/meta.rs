@@ -195,12 +195,20 @@ pub struct PrimitiveInfo {
     pub permits: Option<u32>,
     /// An explicit lock-order rank set by the user, if any.
     pub rank: Option<u64>,
+    /// The lock's class when its name and creation site do not give one:
+    /// an identity stable across processes of the same build (the
+    /// recorder writes a `static`'s symbol, `bank::A`, `bank::PAIR+8`).
+    pub class: Option<String>,
 }
 
 impl PrimitiveInfo {
-    /// The name if there is one, else the label.
+    /// The name if there is one, else the class (a `static`'s symbol), else
+    /// the label.
     pub fn display_name(&self) -> &str {
-        self.name.as_deref().unwrap_or(&self.label)
+        self.name
+            .as_deref()
+            .or(self.class.as_deref())
+            .unwrap_or(&self.label)
     }
 }
 

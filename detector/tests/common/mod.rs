@@ -63,6 +63,7 @@ pub fn every_kind_meta() -> TraceMeta {
             site: (i == 0).then_some(SiteId(1)),
             permits: matches!(kind, PrimitiveKind::Semaphore | PrimitiveKind::Barrier).then_some(3),
             rank: (i == 1).then_some(10),
+            class: None,
         })
         .collect();
     meta.vars = vec![

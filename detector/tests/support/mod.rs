@@ -55,6 +55,7 @@ impl Trace {
             site: None,
             permits,
             rank: None,
+            class: None,
         })
     }
 
@@ -140,6 +141,17 @@ impl Trace {
 
     pub fn update(&mut self, t: ThreadId, v: VarId, site: &str) -> &mut Self {
         self.push(t, EventKind::Update { var: v }, site)
+    }
+
+    /// A thread's first event as the recorder writes it (`thread_start`
+    /// without a parent: a thread lockscope did not start).
+    pub fn start(&mut self, t: ThreadId) -> &mut Self {
+        self.push(t, EventKind::ThreadStart { parent: None }, "")
+    }
+
+    /// A thread's last event, from its thread-local destructor.
+    pub fn exit(&mut self, t: ThreadId) -> &mut Self {
+        self.push(t, EventKind::ThreadExit, "")
     }
 
     pub fn fork(&mut self, t: ThreadId, child: ThreadId) -> &mut Self {

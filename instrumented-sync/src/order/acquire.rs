@@ -52,6 +52,12 @@
 //! trace. [`acquire_or_panic`] raises it as the seeds' `Lock Order
 //! Violation` panic. Requesting one lock twice is a violation too.
 //!
+//! # Without recording
+//! With the `record` feature off the helper still sorts and locks: a lock's
+//! key is then its address (stable while it is borrowed), and only the
+//! helper's own locks are checked against the request (the thread's other
+//! held locks are not tracked); nothing is written anywhere.
+//!
 //! # Limitations
 //! RwLocks are taken for write. [`acquire!`](crate::acquire!) (mixed kinds)
 //! gives no access to the data: it suits locks that guard no data, like the
@@ -62,7 +68,6 @@ use std::fmt;
 use std::ops::{Index, IndexMut};
 use std::panic::Location;
 
-use crate::meta::PrimitiveMeta;
 use crate::thread_state::{self, LockInfo};
 
 /// A lock the helper can take: lockscope's mutexes, reentrant mutexes and
@@ -72,9 +77,12 @@ pub trait Acquirable {
     type Guard<'a>: 'a
     where
         Self: 'a;
-    /// The lock's identity.
-    fn meta(&self) -> &PrimitiveMeta;
-    /// Blocks until the lock is taken (exclusively).
+    /// The lock's identity and order key (see the module docs).
+    fn info(&self) -> LockInfo;
+    /// Blocks until the lock is taken (exclusively). `#[track_caller]`, so
+    /// the acquisition is recorded at the caller's site (the `acquire`
+    /// call), through every implementation and `dyn` call.
+    #[track_caller]
     fn lock_for_acquire(&self) -> Self::Guard<'_>;
 }
 
@@ -83,9 +91,10 @@ impl<L: Acquirable + ?Sized> Acquirable for &L {
         = L::Guard<'a>
     where
         Self: 'a;
-    fn meta(&self) -> &PrimitiveMeta {
-        (**self).meta()
+    fn info(&self) -> LockInfo {
+        (**self).info()
     }
+    #[track_caller]
     fn lock_for_acquire(&self) -> Self::Guard<'_> {
         (**self).lock_for_acquire()
     }
@@ -97,14 +106,16 @@ impl<T: ?Sized> ErasedGuard for T {}
 
 /// The object-safe face of [`Acquirable`], for mixed lock kinds.
 pub trait AcquireDyn {
-    fn meta_dyn(&self) -> &PrimitiveMeta;
+    fn info_dyn(&self) -> LockInfo;
+    #[track_caller]
     fn lock_erased(&self) -> Box<dyn ErasedGuard + '_>;
 }
 
 impl<L: Acquirable> AcquireDyn for L {
-    fn meta_dyn(&self) -> &PrimitiveMeta {
-        self.meta()
+    fn info_dyn(&self) -> LockInfo {
+        self.info()
     }
+    #[track_caller]
     fn lock_erased(&self) -> Box<dyn ErasedGuard + '_> {
         Box::new(self.lock_for_acquire())
     }
@@ -169,21 +180,21 @@ thread_local! {
 }
 
 /// Sorts the request and checks it against the thread's held locks:
-/// the acquisition order (indices into `metas`) or the violation.
+/// the acquisition order (indices into `infos`) or the violation.
 fn plan(
-    metas: &[&PrimitiveMeta],
+    infos: &[LockInfo],
     site: &'static Location<'static>,
 ) -> Result<Vec<usize>, LockOrderViolation> {
-    let mut order: Vec<usize> = (0..metas.len()).collect();
-    order.sort_by_key(|&i| metas[i].order_key());
-    let requested: Vec<LockInfo> = order.iter().map(|&i| LockInfo::of(metas[i])).collect();
+    let mut order: Vec<usize> = (0..infos.len()).collect();
+    order.sort_by_key(|&i| infos[i].key());
+    let requested: Vec<LockInfo> = order.iter().map(|&i| infos[i]).collect();
     let fail = |kind| {
         let v = LockOrderViolation {
             kind,
             requested: requested.clone(),
             site,
         };
-        crate::live::trace_note("lock_order", &v.to_string());
+        note(&v);
         Err(v)
     };
     if let Some(w) = requested.windows(2).find(|w| w[0].id == w[1].id) {
@@ -208,6 +219,23 @@ fn plan(
     } else {
         fail(ViolationKind::HeldNotBefore { held })
     }
+}
+
+/// Writes violation `v` into the trace as a finding (it is also returned
+/// to the caller, who decides what to do).
+fn note(v: &LockOrderViolation) {
+    let Some(first) = v.requested.first() else {
+        return;
+    };
+    let held = match &v.kind {
+        ViolationKind::HeldNotBefore { held } => held.first().map(|(l, s)| (l, *s)),
+        ViolationKind::Duplicate(l) => Some((l, v.site)),
+    };
+    let Some(held) = held else { return };
+    let thread = thread_state::with(|ts| (ts.thread, ts.slot.name.clone()));
+    let (id, name) = thread.unwrap_or((0, None));
+    let f = super::report::order_violation((id, name.as_deref()), first, held, v.site);
+    crate::live::note_finding(&f);
 }
 
 fn remember(info: LockInfo, site: &'static Location<'static>) {
@@ -263,14 +291,14 @@ impl<'a, L: Acquirable + 'a> fmt::Debug for Acquired<'a, L> {
 #[track_caller]
 pub fn acquire<'a, L: Acquirable>(locks: &[&'a L]) -> Result<Acquired<'a, L>, LockOrderViolation> {
     let site = Location::caller();
-    let metas: Vec<&PrimitiveMeta> = locks.iter().map(|l| l.meta()).collect();
-    let order = plan(&metas, site)?;
+    let infos: Vec<LockInfo> = locks.iter().map(|l| l.info()).collect();
+    let order = plan(&infos, site)?;
     let mut guards: Vec<Option<L::Guard<'a>>> = locks.iter().map(|_| None).collect();
     let mut ids = Vec::with_capacity(locks.len());
     for &i in &order {
         guards[i] = Some(locks[i].lock_for_acquire());
-        remember(LockInfo::of(metas[i]), site);
-        ids.push(metas[i].id());
+        remember(infos[i], site);
+        ids.push(infos[i].id);
     }
     Ok(Acquired { guards, order, ids })
 }
@@ -312,16 +340,16 @@ pub fn acquire_dyn<'a>(
     locks: &[&'a dyn AcquireDyn],
 ) -> Result<AcquiredDyn<'a>, LockOrderViolation> {
     let site = Location::caller();
-    let metas: Vec<&PrimitiveMeta> = locks.iter().map(|l| l.meta_dyn()).collect();
-    let order = plan(&metas, site)?;
+    let infos: Vec<LockInfo> = locks.iter().map(|l| l.info_dyn()).collect();
+    let order = plan(&infos, site)?;
     let mut acquired = AcquiredDyn {
         guards: Vec::with_capacity(locks.len()),
         ids: Vec::with_capacity(locks.len()),
     };
     for &i in &order {
         acquired.guards.push(locks[i].lock_erased());
-        remember(LockInfo::of(metas[i]), site);
-        acquired.ids.push(metas[i].id());
+        remember(infos[i], site);
+        acquired.ids.push(infos[i].id);
     }
     Ok(acquired)
 }

@@ -43,9 +43,9 @@ use lockscope_detector::trace::{LockMode, PrimitiveKind};
 use super::report;
 use crate::held::HeldEntry;
 use crate::meta::PrimitiveMeta;
-use crate::policy::LiveFinding;
 use crate::raw::Mutex;
 use crate::thread_state::{Held, LockInfo};
+use lockscope_detector::finding::Finding;
 
 /// How an edge was taken (merged over every time it was taken).
 #[derive(Clone, Debug)]
@@ -155,14 +155,14 @@ pub fn check<'a, H: HeldLock + 'a>(
     mode: LockMode,
     site: &'static Location<'static>,
     thread: (u64, Option<&Arc<str>>),
-) -> Vec<LiveFinding> {
+) -> Vec<Finding> {
     let mut guard = LEARNED.lock();
     let g = guard.get_or_insert_with(Learned::default);
     g.check(held, new.id(), || LockInfo::of(new), mode, site, thread)
 }
 
 /// `lock` (an RwLock) is write-locked: a writer can interpose on it.
-pub fn note_written(lock: LockInfo) -> Vec<LiveFinding> {
+pub fn note_written(lock: LockInfo) -> Vec<Finding> {
     let mut guard = LEARNED.lock();
     let g = guard.get_or_insert_with(Learned::default);
     let mut findings = Vec::new();
@@ -197,7 +197,7 @@ impl Learned {
         mode: LockMode,
         site: &'static Location<'static>,
         thread: (u64, Option<&Arc<str>>),
-    ) -> Vec<LiveFinding> {
+    ) -> Vec<Finding> {
         self.node(new, new_info);
         let mut findings = Vec::new();
         let mut recheck = false;
@@ -253,7 +253,7 @@ impl Learned {
 
     /// Adds one taking of `from -> to`; returns whether a known edge widened
     /// (refused edges must be re-checked).
-    fn add(&mut self, from: u64, to: u64, edge: Edge, findings: &mut Vec<LiveFinding>) -> bool {
+    fn add(&mut self, from: u64, to: u64, edge: Edge, findings: &mut Vec<Finding>) -> bool {
         let key = (from, to);
         if let Some(old) = self.refused.get_mut(&key) {
             old.merge(&edge);
@@ -277,7 +277,7 @@ impl Learned {
         }
     }
 
-    fn recheck(&mut self, findings: &mut Vec<LiveFinding>) {
+    fn recheck(&mut self, findings: &mut Vec<Finding>) {
         let keys: Vec<_> = self.refused.keys().copied().collect();
         for key in keys {
             findings.extend(self.evaluate(key));
@@ -286,7 +286,7 @@ impl Learned {
 
     /// Whether the refused edge `key` now closes a reportable, unreported
     /// cycle; if so, the finding.
-    fn evaluate(&mut self, key: (u64, u64)) -> Option<LiveFinding> {
+    fn evaluate(&mut self, key: (u64, u64)) -> Option<Finding> {
         let path = self.order.shortest_path(key.1, key.0)?;
         // The cycle key.0 -> key.1 -> ... -> key.0 as a node list.
         let mut nodes = vec![key.0];

@@ -25,6 +25,7 @@
 
 pub mod acquire;
 pub mod learned;
+pub mod names;
 pub mod report;
 
 use std::panic::Location;
@@ -34,9 +35,9 @@ use lockscope_detector::trace::{LockMode, PrimitiveKind};
 
 use crate::held::{chain_step, HeldEntry};
 use crate::meta::PrimitiveMeta;
-use crate::policy::LiveFinding;
 use crate::thread_state::{LockInfo, ThreadState};
 use crate::watchdog::registry;
+use lockscope_detector::finding::Finding;
 
 fn thread_of(ts: &ThreadState) -> (u64, Option<&Arc<str>>) {
     (ts.thread, ts.slot.name.as_ref())
@@ -49,7 +50,7 @@ pub(crate) fn before_lock(
     lock: &PrimitiveMeta,
     mode: LockMode,
     site: &'static Location<'static>,
-) -> Option<LiveFinding> {
+) -> Option<Finding> {
     let id = lock.id();
     let held = ts.held.borrow();
     let h = &held.find(id)?.materialize();
@@ -254,7 +255,7 @@ fn learn(
     report_into(ts, found)
 }
 
-fn report_into(ts: &ThreadState, found: Vec<LiveFinding>) -> bool {
+fn report_into(ts: &ThreadState, found: Vec<Finding>) -> bool {
     if found.is_empty() {
         return false;
     }

@@ -1,88 +1,52 @@
-//! Reports of the order checks, shaped like lockdep's: named locks, every
-//! edge with the sites that took it, and a "possible unsafe locking
-//! scenario" in one column per thread, ending in `*** DEADLOCK ***`.
+//! The order checks' findings, built with the detector's builders
+//! ([`build::potential_deadlock`], [`build::self_deadlock`]) so a live
+//! finding is the same [`Finding`] the analyzer reports from a trace: one
+//! vocabulary, one fingerprint, one wording.
 
-use std::fmt::Write;
 use std::panic::Location;
 
+use lockscope_detector::finding::build::{self, SeenEdge, Taken};
+use lockscope_detector::finding::{Detail, End, Finding, FindingKind, Mode, OrderEdge, Role};
 use lockscope_detector::trace::LockMode;
 
 use super::learned::Edge;
-use crate::policy::{FindingKind, LiveFinding};
+use super::names;
 use crate::thread_state::{Held, LockInfo};
-use crate::watchdog::registry::thread_label;
-
-/// Width of one scenario column.
-const COLUMN: usize = 30;
-
-/// Lays out `steps` (column, text) as lockdep's scenario table.
-pub fn scenario(headers: &[String], steps: &[(usize, String)]) -> String {
-    let mut out = String::from("possible unsafe locking scenario:\n\n");
-    let row = |cells: &mut dyn Iterator<Item = (usize, &str)>| {
-        let mut line = String::from("       ");
-        for (col, text) in cells {
-            while line.len() < 7 + col * COLUMN {
-                line.push(' ');
-            }
-            line.push_str(text);
-        }
-        line.trim_end().to_owned() + "\n"
-    };
-    out += &row(&mut headers.iter().enumerate().map(|(i, h)| (i, h.as_str())));
-    out += &row(&mut (0..headers.len()).map(|i| (i, "----")));
-    for (col, text) in steps {
-        out += &row(&mut std::iter::once((*col, text.as_str())));
-    }
-    out + "\n *** DEADLOCK ***\n"
-}
 
 /// A cycle `locks[0] -> locks[1] -> ... -> locks[0]`, edge `i` taken as
 /// `taken[i]`.
-pub fn inversion(locks: &[LockInfo], taken: &[&Edge]) -> LiveFinding {
+pub fn inversion(locks: &[LockInfo], taken: &[&Edge]) -> Finding {
     let n = locks.len();
-    let names: Vec<String> = locks.iter().map(|l| format!("`{}`", l.label())).collect();
-    let summary = format!(
-        "potential deadlock: lock-order inversion {} -> {}",
-        names.join(" -> "),
-        names[0]
-    );
-    let mut report = format!(
-        "lockscope: {summary} (nothing hung in this run)\n\nthe cycle, each edge as first taken:\n"
-    );
-    for (i, e) in taken.iter().enumerate() {
-        let (a, b) = (&locks[i], &locks[(i + 1) % n]);
-        let _ = writeln!(
-            report,
-            "  {a}\n    -> {b}\n       {} held {} (taken at {}) and took {} at {}",
-            thread_label(e.thread, e.thread_name.as_deref()),
-            names[i],
-            e.from_site,
-            names[(i + 1) % n],
-            e.to_site
-        );
-    }
-    report.push('\n');
-    let headers: Vec<String> = taken
+    let mode = |l: &LockInfo, read: bool| {
+        let m = if read {
+            LockMode::Shared
+        } else {
+            LockMode::Exclusive
+        };
+        names::mode(l.kind, m)
+    };
+    let edges = taken
         .iter()
-        .map(|e| thread_label(e.thread, e.thread_name.as_deref()))
+        .enumerate()
+        .map(|(i, e)| {
+            let (from, to) = (&locks[i], &locks[(i + 1) % n]);
+            SeenEdge {
+                edge: OrderEdge {
+                    thread: names::thread(e.thread, e.thread_name.as_deref()),
+                    from: names::lock(from),
+                    to: names::lock(to),
+                    site_from: Some(e.from_site.to_string()),
+                    site_to: Some(e.to_site.to_string()),
+                    mode_from: mode(from, e.from_read),
+                    mode_to: mode(to, e.to_read),
+                    count: 1,
+                },
+                acquired: None,
+                requested: None,
+            }
+        })
         .collect();
-    let mut steps: Vec<(usize, String)> = (0..n)
-        .map(|i| (i, format!("lock({});", locks[i].label())))
-        .collect();
-    steps.extend(
-        (0..n)
-            .rev()
-            .map(|i| (i, format!("lock({});", locks[(i + 1) % n].label()))),
-    );
-    report += &scenario(&headers, &steps);
-    let mut threads: Vec<u64> = taken.iter().map(|e| e.thread).collect();
-    threads.dedup();
-    LiveFinding {
-        kind: FindingKind::LockOrder,
-        summary,
-        report,
-        threads,
-    }
+    build::potential_deadlock(edges)
 }
 
 /// `thread` blocks on `lock` (in `mode`, at `site`) which it holds as `held`.
@@ -91,45 +55,103 @@ pub fn self_deadlock(
     held: &Held,
     mode: LockMode,
     site: &'static Location<'static>,
-) -> LiveFinding {
-    let who = thread_label(thread.0, thread.1);
-    let lock = held.info.label();
-    let summary = format!("self-deadlock: {who} blocks on `{lock}`, which it already holds");
-    let mut report = format!(
-        "lockscope: {summary}\n\n  {}\n    held ({}) since {}\n    requested again ({mode}) at {site}\n\n",
-        held.info, held.mode, held.site
-    );
-    let steps = [(0, format!("lock({lock});")), (0, format!("lock({lock});"))];
-    report += &scenario(&[who], &steps);
-    LiveFinding {
-        kind: FindingKind::SelfDeadlock,
-        summary,
-        report,
-        threads: vec![thread.0],
-    }
+) -> Finding {
+    let kind = held.info.kind;
+    let taken = Taken {
+        lock: names::lock(&held.info),
+        mode: names::mode(kind, held.mode),
+        at: names::at(held.site),
+    };
+    build::self_deadlock(
+        &names::thread(thread.0, thread.1),
+        taken,
+        names::mode(kind, mode),
+        names::at(site),
+        End::Hung,
+    )
 }
 
 /// `thread` read-locks `held` again at `site` while a writer waits for it.
+/// Identity as the analyzer's: the lock and where it was read again.
 pub fn recursive_read(
     thread: (u64, Option<&str>),
     held: &Held,
     site: &'static Location<'static>,
-) -> LiveFinding {
-    let who = thread_label(thread.0, thread.1);
-    let summary = format!(
-        "recursive read: {who} read-locks `{}` again while a writer waits for it",
-        held.info.label()
-    );
-    let report = format!(
-        "lockscope: {summary}\n\n  {}\n    read-locked since {}\n    read-locked again at {site}\n\n\
-         The waiting writer blocks new readers, and it waits for this thread's first read lock:\n\
-         the second read can never be granted. Take the read lock once and pass the guard down.\n",
-        held.info, held.site
-    );
-    LiveFinding {
-        kind: FindingKind::RecursiveRead,
-        summary,
-        report,
-        threads: vec![thread.0],
-    }
+) -> Finding {
+    let who = names::thread(thread.0, thread.1);
+    let lock = names::lock(&held.info);
+    let again = site.to_string();
+    let detail = Detail::RecursiveRead {
+        thread: who.clone(),
+        lock: lock.clone(),
+        writer: "a writer".to_owned(),
+        site: Some(again.clone()),
+    };
+    let mut f = Finding::new(FindingKind::RecursiveRead, &[&lock, &again], detail);
+    f.threads = vec![who.clone()];
+    f.primitives = vec![lock.clone()];
+    let read = |waited| Role::Acquired {
+        lock: lock.clone(),
+        mode: Some(Mode::Read),
+        waited,
+    };
+    f.steps = vec![
+        names::at(held.site).step(&who, read(None)),
+        names::at(site).step(
+            &who,
+            Role::Requested {
+                lock: lock.clone(),
+                mode: Some(Mode::Read),
+                holding: vec![lock.clone()],
+            },
+        ),
+    ];
+    f
+}
+
+/// The `acquire` helper's sorted-order rule broken: `thread` asks for
+/// `requested` (the smallest of its request) at `site` while holding
+/// `held`, which does not sort before it. Identity as the analyzer's rank
+/// check: both locks and both sites.
+pub fn order_violation(
+    thread: (u64, Option<&str>),
+    requested: &LockInfo,
+    held: (&LockInfo, &'static Location<'static>),
+    site: &'static Location<'static>,
+) -> Finding {
+    let who = names::thread(thread.0, thread.1);
+    let (lock, held_name) = (names::lock(requested), names::lock(held.0));
+    let (here, there) = (site.to_string(), held.1.to_string());
+    let detail = Detail::RankOrder {
+        thread: who.clone(),
+        lock: lock.clone(),
+        rank: requested.key().0,
+        held: held_name.clone(),
+        held_rank: held.0.key().0,
+        site: Some(here.clone()),
+    };
+    let identity = [lock.as_str(), held_name.as_str(), &here, &there];
+    let mut f = Finding::new(FindingKind::LockOrderViolation, &identity, detail);
+    f.threads = vec![who.clone()];
+    f.primitives = vec![held_name.clone(), lock.clone()];
+    let exclusive = |l: &LockInfo| names::mode(l.kind, LockMode::Exclusive);
+    f.steps = vec![
+        names::at(held.1).step(
+            &who,
+            Role::Acquired {
+                lock: held_name,
+                mode: exclusive(held.0),
+                waited: None,
+            },
+        ),
+        names::at(site).step(
+            &who,
+            Role::Requested {
+                lock,
+                mode: exclusive(requested),
+                holding: Vec::new(),
+            },
+        ),
+    ];
+    f
 }

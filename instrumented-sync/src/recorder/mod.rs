@@ -44,6 +44,7 @@
 
 pub mod config;
 
+pub(crate) mod class;
 mod clock;
 mod declared;
 mod file;
@@ -253,6 +254,7 @@ fn install_process_hooks() {
                     eprintln!("lockscope: flushing trace: {e}");
                 }
             },
+            finish: finish_any,
         });
         // SAFETY: `at_exit` is a plain `extern "C" fn()` that does not
         // unwind (errors are printed, not propagated).

@@ -139,7 +139,7 @@ impl ObjRec {
         sync: Sync<'_>,
     ) {
         if self.declared.load(Ordering::Relaxed) != session {
-            self.declare(session, meta, site);
+            self.declare(session, meta);
         }
         let time = emit_with(session, || kind(obj_id(meta)), site, self.after(sync));
         self.publish(sync, time);
@@ -209,7 +209,7 @@ impl ObjRec {
         match active() {
             Some(session) => {
                 if self.declared.load(Ordering::Relaxed) != session {
-                    self.declare(session, meta, site);
+                    self.declare(session, meta);
                 }
                 super::local::emit_around(session, site, &self.clock, op);
             }
@@ -230,7 +230,7 @@ impl ObjRec {
     ) {
         if let Some(session) = active() {
             if self.declared.load(Ordering::Relaxed) != session {
-                self.declare(session, meta, site);
+                self.declare(session, meta);
             }
             let after = self
                 .clock
@@ -241,26 +241,27 @@ impl ObjRec {
     }
 
     /// Declares the object (once per recording) so events may refer to it.
-    pub(crate) fn declare_now(
-        &self,
-        meta: &PrimitiveMeta,
-        site: Option<&'static Location<'static>>,
-    ) {
+    pub(crate) fn declare_now(&self, meta: &PrimitiveMeta) {
         if let Some(session) = active() {
             if self.declared.load(Ordering::Relaxed) != session {
-                self.declare(session, meta, site);
+                self.declare(session, meta);
             }
         }
     }
 
+    /// Declares the object in `session`: its creation site, or for an
+    /// unnamed one made by a `const` constructor the class of the static
+    /// holding it (looked up before the sink is locked: the first lookup
+    /// loads the symbol tables).
     #[cold]
-    fn declare(
-        &self,
-        session: u32,
-        meta: &PrimitiveMeta,
-        first_use: Option<&'static Location<'static>>,
-    ) {
-        let created = created_site(meta).or(first_use);
+    fn declare(&self, session: u32, meta: &PrimitiveMeta) {
+        let created = created_site(meta);
+        let class = (meta.name().is_none() && created.is_none())
+            .then(|| super::class::of_static(meta as *const PrimitiveMeta as usize))
+            .flatten();
+        if let Some(c) = &class {
+            super::class::remember(meta.id(), c);
+        }
         sink::with(session, |s| {
             // Checked again under the sink lock: another thread may have won.
             if self.declared.load(Ordering::Relaxed) == session {
@@ -275,6 +276,7 @@ impl ObjRec {
                 site,
                 permits: (self.permits != u32::MAX).then_some(self.permits),
                 rank: meta.rank(),
+                class,
             };
             s.primitive(obj_id(meta), &info);
             self.declared.store(session, Ordering::Relaxed);

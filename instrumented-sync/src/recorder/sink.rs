@@ -282,11 +282,18 @@ impl Sink {
     fn keep<T>(&mut self, r: io::Result<T>) {
         let Err(e) = r else { return };
         if self.error.is_none() {
-            eprintln!(
+            let message = format!(
                 "lockscope: writing trace {}: {e}; the trace is cut here (nothing recorded \
                  from now on reaches it) and will read as truncated",
                 self.path.display()
             );
+            eprintln!("{message}");
+            // For whoever analyzes the run (`lockscope run`): a trace that
+            // ends early because of a write error, not a crash. Best
+            // effort: with the disk full this may fail too.
+            let mut marker = self.path.clone().into_os_string();
+            marker.push(".error");
+            let _ = std::fs::write(marker, message + "\n");
             self.error = Some(e);
         }
     }

@@ -46,7 +46,9 @@ use std::time::Duration;
 use lockscope_detector::graph::{WaitForGraph, WaitNode};
 use lockscope_detector::trace::LockMode;
 
-use crate::policy::{self, Action, LiveFinding, StallScope};
+use lockscope_detector::finding::Finding;
+
+use crate::policy::{self, Action, StallScope};
 use registry::{Blocked, Slot, WaitDesc};
 
 static STARTED: AtomicBool = AtomicBool::new(false);
@@ -120,7 +122,7 @@ fn wake_doomed_condvar_waiters() {
 fn scan(
     seen: &mut Seen,
     reported: &mut HashSet<Vec<(u64, u64)>>,
-) -> Vec<(LiveFinding, Vec<Arc<Slot>>)> {
+) -> Vec<(Finding, Vec<Arc<Slot>>)> {
     let slots = registry::user_slots();
     let snapshot: Vec<(Arc<Slot>, Blocked)> = slots
         .iter()
@@ -153,7 +155,9 @@ fn scan(
         && stable.len() == slots.len()
         && (policy::policy().stall() == StallScope::Registered
             || !registry::unregistered_threads(&slots));
-    if all_blocked && stable.iter().any(|(s, _)| !in_cycle.contains(&s.thread)) {
+    // A stall with a wait-for cycle in it is that cycle's doing: the cycle
+    // is the one deadlock to report.
+    if all_blocked && in_cycle.is_empty() {
         let mut key: Vec<(u64, u64)> = stable.iter().map(|(s, b)| (s.thread, b.epoch)).collect();
         key.sort_unstable();
         if reported.insert(key) {
@@ -203,33 +207,29 @@ fn cycles(stable: &[&(Arc<Slot>, Blocked)]) -> Vec<Vec<u64>> {
 }
 
 /// Reports `f` and runs the deadlock action for the threads in `slots`.
-fn act(f: LiveFinding, slots: &[Arc<Slot>]) {
+fn act(f: Finding, slots: &[Arc<Slot>]) {
     let policy = policy::policy();
-    let action = policy.action(f.kind).clone();
-    crate::live::trace_note(f.kind.as_str(), &f.report);
+    let action = policy.action_for(&f).clone();
+    crate::live::note_finding(&f);
     crate::live::trace_flush();
+    let report = crate::live::report_text(&f);
     match action {
         Action::Ignore => {}
-        Action::Log => eprintln!("{}", f.report),
+        Action::Log => eprintln!("{report}"),
         Action::Abort => {
-            eprintln!("{}", f.report);
+            eprintln!("{report}");
+            crate::live::trace_finish();
             std::process::abort();
         }
         Action::Callback(cb) => {
-            eprintln!("{}", f.report);
+            eprintln!("{report}");
             cb(&f);
         }
         Action::Panic => {
-            eprintln!("{}", f.report);
-            // Every thread marked before any is woken: a woken thread
-            // panics and releases what it holds at once, which can end
-            // another's wait; and only a thread still blocked is marked
-            // (a mark set after its wait ended would stay for its next).
+            eprintln!("{report}");
             for s in slots {
-                s.doom_if_blocked(&f.report);
+                s.doom_if_blocked(&report);
             }
-            // Other waits see the verdict within a slice; a condvar wait is
-            // not sliced and must be woken.
             for s in slots {
                 s.wake_condvar_wait();
             }

@@ -1,95 +1,89 @@
-//! The watchdog's deadlock report: every deadlocked thread with what it
-//! holds and wants (names, sites, how long, backtraces when captured), then
-//! lockdep's two-column scenario ending in `*** DEADLOCK ***`.
+//! The watchdog's deadlock finding, built with the detector's
+//! [`build::deadlock`]: every deadlocked thread with the lock it holds
+//! that the previous one waits for, what it waits for and where it
+//! blocked (with its backtrace when one was captured), and lockdep's
+//! scenario, as the analyzer reports a deadlock found in a trace.
 
-use std::fmt::Write;
-use std::time::Instant;
+use lockscope_detector::finding::build::{self, Taken, Waiter};
+use lockscope_detector::finding::{End, Finding, WaitOn};
 
-use super::registry::{thread_label, Blocked, Slot, WaitDesc};
-use crate::order::report::scenario;
-use crate::policy::{FindingKind, LiveFinding};
+use super::registry::{Blocked, Slot, WaitDesc};
+use crate::order::names;
+use crate::thread_state::LockInfo;
 
-/// `wants ...` text for a wait.
-fn wants(on: &WaitDesc) -> String {
+/// What a wait is for.
+fn waits_for(on: &WaitDesc, thread_name: impl Fn(u64) -> String) -> WaitOn {
     match on {
-        WaitDesc::Lock { lock, mode } => format!("{lock} ({mode})"),
-        WaitDesc::Condvar { condvar, mutex } => {
-            format!(
-                "a notification on {condvar} (with {} released)",
-                mutex.label()
-            )
-        }
-        WaitDesc::Semaphore(s) => format!("a permit of {s}"),
-        WaitDesc::Event(e) => format!("{e} to be set"),
-        WaitDesc::Barrier(b) => format!("the other parties of {b}"),
-        WaitDesc::Join(t) => format!("thread {t} to exit"),
+        WaitDesc::Lock { lock, mode } => WaitOn::Lock {
+            lock: names::lock(lock),
+            mode: names::mode(lock.kind, *mode),
+        },
+        WaitDesc::Condvar { condvar, .. } => WaitOn::Notify {
+            condvar: names::lock(condvar),
+        },
+        WaitDesc::Semaphore(s) => WaitOn::Permit {
+            semaphore: names::lock(s),
+        },
+        WaitDesc::Event(e) => WaitOn::Event {
+            event: names::lock(e),
+        },
+        WaitDesc::Barrier(b) => WaitOn::Barrier {
+            barrier: names::lock(b),
+        },
+        WaitDesc::Join(t) => WaitOn::Join {
+            thread: thread_name(*t),
+        },
     }
 }
 
-/// The scenario step for a wait.
-fn step(on: &WaitDesc) -> String {
-    match on {
-        WaitDesc::Lock { lock, .. } => format!("lock({});", lock.label()),
-        WaitDesc::Condvar { condvar, .. } => format!("wait({});", condvar.label()),
-        WaitDesc::Semaphore(s) => format!("acquire({});", s.label()),
-        WaitDesc::Event(e) => format!("wait({});", e.label()),
-        WaitDesc::Barrier(b) => format!("wait({});", b.label()),
-        WaitDesc::Join(t) => format!("join(thread {t});"),
+/// The primitive a wait is on, if it is one.
+fn waited_on(on: &WaitDesc) -> Option<LockInfo> {
+    match *on {
+        WaitDesc::Lock { lock, .. } => Some(lock),
+        WaitDesc::Condvar { condvar, .. } => Some(condvar),
+        WaitDesc::Semaphore(p) | WaitDesc::Event(p) | WaitDesc::Barrier(p) => Some(p),
+        WaitDesc::Join(_) => None,
     }
 }
 
 /// A deadlock among `threads` (in cycle order for a wait-for cycle: each
-/// waits for something the next one holds). `cycle` says which kind.
-pub fn deadlock(threads: &[(&Slot, &Blocked)], cycle: bool) -> LiveFinding {
-    let now = Instant::now();
-    let labels: Vec<String> = threads
-        .iter()
-        .map(|(s, _)| thread_label(s.thread, s.name.as_deref()))
-        .collect();
-    let summary = if cycle {
-        format!(
-            "deadlock: {} wait for each other ({})",
-            labels.join(", "),
-            threads.len()
-        )
-    } else {
-        format!(
-            "deadlock: every thread is blocked and none can wake the others: {}",
-            labels.join(", ")
-        )
+/// waits for something the next one holds; `cycle` says which kind: a
+/// cycle, or a stall of every thread).
+pub fn deadlock(threads: &[(&Slot, &Blocked)], cycle: bool) -> Finding {
+    let name_of = |t: u64| {
+        let name = super::registry::slots()
+            .into_iter()
+            .find(|s| s.thread == t)
+            .and_then(|s| s.name.clone());
+        names::thread(t, name.as_deref())
     };
-    let mut report = format!("lockscope: {summary}\n\n");
-    for ((_, b), label) in threads.iter().zip(&labels) {
-        let _ = writeln!(report, "{label}");
-        for h in &b.held {
-            let _ = writeln!(report, "    holds {} ({}) since {}", h.info, h.mode, h.site);
-        }
-        let _ = writeln!(
-            report,
-            "    wants {} at {}, blocked for {:.1?}",
-            wants(&b.on),
-            b.site,
-            now.saturating_duration_since(b.since)
-        );
-        if let Some(bt) = &b.backtrace {
-            let _ = writeln!(report, "    backtrace:\n{bt}");
-        }
-    }
-    report.push('\n');
-    let mut steps: Vec<(usize, String)> = Vec::new();
-    for (i, (_, b)) in threads.iter().enumerate() {
-        for h in &b.held {
-            steps.push((i, format!("lock({});", h.info.label())));
-        }
-    }
-    for (i, (_, b)) in threads.iter().enumerate().rev() {
-        steps.push((i, step(&b.on)));
-    }
-    report += &scenario(&labels, &steps);
-    LiveFinding {
-        kind: FindingKind::Deadlock,
-        summary,
-        report,
-        threads: threads.iter().map(|(s, _)| s.thread).collect(),
-    }
+    let n = threads.len();
+    let waiters = threads
+        .iter()
+        .enumerate()
+        .map(|(i, (slot, b))| {
+            // In a cycle, what this thread holds that the previous waits for.
+            let previous = &threads[(i + n - 1) % n].1.on;
+            let holds = waited_on(previous)
+                .filter(|_| cycle)
+                .and_then(|w| b.held.iter().find(|h| h.info.id == w.id))
+                .map(|h| Taken {
+                    lock: names::lock(&h.info),
+                    mode: names::mode(h.info.kind, h.mode),
+                    at: names::at(h.site),
+                });
+            let mut blocked = names::at(b.site);
+            if let Some(bt) = &b.backtrace {
+                blocked.backtrace = bt.to_string().lines().map(str::to_owned).collect();
+            }
+            Waiter {
+                thread: names::thread(slot.thread, slot.name.as_deref()),
+                holds,
+                waits_for: waits_for(&b.on, name_of),
+                blocked,
+            }
+        })
+        .collect();
+    let end = if cycle { End::Hung } else { End::Stalled };
+    build::deadlock(waiters, end)
 }

@@ -15,7 +15,7 @@ use lockscope_detector::trace::{LockMode, PrimitiveKind};
 use lockscope_sync::live::{self, Wait};
 use lockscope_sync::meta::PrimitiveMeta;
 use lockscope_sync::order::acquire::Acquirable;
-use lockscope_sync::policy::{self, Action, LiveFinding, Policy};
+use lockscope_sync::policy::{self, Action, Finding, Policy};
 
 /// Serialises tests that change the policy or rely on the watchdog.
 pub fn serial() -> StdGuard<'static, ()> {
@@ -25,12 +25,18 @@ pub fn serial() -> StdGuard<'static, ()> {
 
 /// Installs a policy whose every action (or the given ones) records into
 /// the returned sink.
-pub fn capture(base: Policy) -> Arc<StdMutex<Vec<LiveFinding>>> {
-    let sink: Arc<StdMutex<Vec<LiveFinding>>> = Arc::default();
+pub fn capture(base: Policy) -> Arc<StdMutex<Vec<Finding>>> {
+    let sink: Arc<StdMutex<Vec<Finding>>> = Arc::default();
     let s = sink.clone();
     let cb = Action::callback(move |f| s.lock().unwrap().push(f.clone()));
     policy::set_policy(base.on_lock_order(cb.clone()).on_self_deadlock(cb));
     sink
+}
+
+/// A finding in the runtime's words (what it prints).
+pub fn report(f: &Finding) -> String {
+    use lockscope_detector::finding::wording;
+    wording::report(f, &wording::Words::PLAIN)
 }
 
 /// Runs `f` on a thread and fails the test (instead of hanging) if it does
@@ -128,8 +134,8 @@ impl Drop for TMutex {
 
 impl Acquirable for TMutex {
     type Guard<'a> = TGuard<'a>;
-    fn meta(&self) -> &PrimitiveMeta {
-        &self.meta
+    fn info(&self) -> lockscope_sync::thread_state::LockInfo {
+        lockscope_sync::thread_state::LockInfo::of(&self.meta)
     }
     #[track_caller]
     fn lock_for_acquire(&self) -> TGuard<'_> {
@@ -233,8 +239,8 @@ impl Drop for TRwLock {
 
 impl Acquirable for TRwLock {
     type Guard<'a> = TRwGuard<'a>;
-    fn meta(&self) -> &PrimitiveMeta {
-        &self.meta
+    fn info(&self) -> lockscope_sync::thread_state::LockInfo {
+        lockscope_sync::thread_state::LockInfo::of(&self.meta)
     }
     #[track_caller]
     fn lock_for_acquire(&self) -> TRwGuard<'_> {
@@ -294,8 +300,8 @@ impl Drop for TReGuard<'_> {
 
 impl Acquirable for TReentrant {
     type Guard<'a> = TReGuard<'a>;
-    fn meta(&self) -> &PrimitiveMeta {
-        &self.meta
+    fn info(&self) -> lockscope_sync::thread_state::LockInfo {
+        lockscope_sync::thread_state::LockInfo::of(&self.meta)
     }
     #[track_caller]
     fn lock_for_acquire(&self) -> TReGuard<'_> {

@@ -54,7 +54,7 @@ fn the_seeds_deadlock_has_its_cycle_scenario_steps_and_timeline() {
     assert_eq!(scenario.threads, ["task1", "task2"]);
     assert_eq!(scenario.rows[0].text, "lock(plate);");
     let steps: Vec<_> = f.steps.iter().map(|s| (s.event, s.time)).collect();
-    assert_eq!(steps[2], (Some(8), Some(51_135_300)));
+    assert_eq!(steps[2], (Some(8), Some(54_540_783)));
     assert_eq!(
         f.steps[0].site.as_deref(),
         Some("examples/deadlock_opposite_order.rs:16:20")

@@ -51,7 +51,8 @@ pub fn render(cx: &Ctx<'_>) -> String {
         if hidden > 0 {
             let _ = writeln!(
                 out,
-                "{DIM}({hidden} allowed or suppressed finding{} not shown; -v shows them){DIM:#}",
+                "{DIM}({hidden} allowed, suppressed or baselined finding{} not shown; -v shows \
+                 them){DIM:#}",
                 if hidden == 1 { "" } else { "s" }
             );
         }
@@ -147,9 +148,7 @@ fn header(out: &mut String, f: &Finding, d: &Disposition, w: &Words<'_>) {
             facts.push(format!("{label}: {}", names.join(", ")));
         }
     }
-    if let Some(g) = f.grade {
-        facts.push(wording::grade(g).to_owned());
-    }
+    facts.extend(wording::grade_of(f));
     if f.site_tuples > 1 {
         facts.push(format!("{} site tuples", f.site_tuples));
     }
@@ -264,7 +263,7 @@ mod tests {
         let out = plain(false, false);
         assert!(!out.contains("long_hold]"), "{out}");
         assert!(
-            out.contains("(1 allowed or suppressed finding not shown"),
+            out.contains("(1 allowed, suppressed or baselined finding not shown"),
             "{out}"
         );
         let last: Vec<&str> = out.lines().rev().take(2).collect();

@@ -1,10 +1,16 @@
-//! Grading one trace's patterns: fork/join happens-before, confirmed
-//! (the trace ends blocked in it), feasible (sync-preserving closure) or
-//! unconfirmed, over a bounded number of occurrence combinations.
+//! Grading one trace's patterns over a bounded number of occurrence
+//! combinations: confirmed (the trace ends blocked in it), feasible (a
+//! sync-preserving reordering reaches it), sequential (its edges are on one
+//! thread, or on threads fork/join orders: both orders were taken, never
+//! concurrently, and nothing but thread structure keeps them apart) or
+//! unconfirmed (the trace's reads-from or lock semantics rule out every
+//! reordering tried). A combination's grade is the best it reaches; the
+//! pattern's, the best over combinations.
 
 use super::clocks::ForkJoin;
 use super::edges::{Instance, Rep};
 use crate::analysis::feasibility::{Loc, Recorder};
+use crate::analysis::unseen::Unseen;
 use crate::finding::Grade;
 use crate::state::{Replay, WaitTarget};
 use crate::trace::ThreadId;
@@ -13,6 +19,20 @@ use crate::trace::ThreadId;
 pub const MAX_COMBOS: usize = 64;
 /// Events scanned by feasibility closures per trace.
 pub const FEASIBILITY_STEPS: u64 = 200_000_000;
+
+/// A pattern's grade and the occurrences it rests on.
+#[derive(Clone, Debug)]
+pub struct Graded {
+    pub grade: Grade,
+    pub insts: Vec<Instance>,
+    /// Whether the edges' threads were at them unordered (distinct
+    /// threads, no fork/join order): evidence from concurrent threads,
+    /// which says more about a lock cycle than sequential evidence.
+    pub concurrent: bool,
+    /// A thread lockscope did not see start or join whose start or join
+    /// may order the edges, so a feasible grade is capped to sequential.
+    pub unseen: Option<ThreadId>,
+}
 
 /// Grades patterns of one trace.
 pub struct Grader<'a> {
@@ -24,32 +44,52 @@ pub struct Grader<'a> {
     pub recorder: Option<&'a Recorder>,
     /// Whether fork/join happens-before may drop patterns.
     pub trust: bool,
+    /// The trace's threads lockscope did not see start or join.
+    pub unseen: &'a Unseen,
     /// Grade work left (events scanned); 0 once it ran out.
     pub budget: u64,
 }
 
 impl Grader<'_> {
-    /// The best grade over occurrence combinations not ordered by
-    /// fork/join, with the occurrences that reach it; `None` when every
-    /// combination is ordered.
-    pub fn grade(&mut self, chosen: &[&Rep]) -> Option<(Grade, Vec<Instance>)> {
-        let mut best: Option<(Grade, Vec<Instance>)> = None;
+    /// The pattern's grade: for edges on one thread, or whose every
+    /// occurrence combination tried is ordered by fork/join, sequential
+    /// (not concurrent evidence); else the best grade over the unordered
+    /// combinations (concurrent evidence), with the occurrences that reach
+    /// it.
+    pub fn grade(&mut self, chosen: &[&Rep]) -> Graded {
         let mut combo = vec![0usize; chosen.len()];
-        for _ in 0..MAX_COMBOS {
-            let insts: Vec<Instance> = chosen
+        let at = |combo: &[usize]| -> Vec<Instance> {
+            chosen
                 .iter()
-                .zip(&combo)
+                .zip(combo)
                 .map(|(r, &i)| r.instances[i])
-                .collect();
-            if !self.ordered(chosen, &insts) {
+                .collect()
+        };
+        let sequential = |insts| Graded {
+            grade: Grade::Sequential,
+            insts,
+            concurrent: false,
+            unseen: None,
+        };
+        if one_thread_twice(chosen) {
+            return sequential(at(&combo));
+        }
+        let mut best: Option<(Grade, Vec<Instance>)> = None;
+        let mut first_ordered = None;
+        for _ in 0..MAX_COMBOS {
+            let insts = at(&combo);
+            if self.ordered(chosen, &insts) {
+                first_ordered.get_or_insert(insts);
+            } else {
+                let known = best.as_ref().map(|b| b.0);
                 let grade = if self.confirmed(chosen, &insts) {
                     Grade::Confirmed
-                } else if best.as_ref().is_some_and(|b| b.0 >= Grade::Feasible) {
+                } else if known >= Some(Grade::Feasible) {
                     Grade::Unconfirmed
                 } else {
                     self.feasible(chosen, &insts)
                 };
-                if best.as_ref().is_none_or(|b| grade > b.0) {
+                if known.is_none_or(|k| grade > k) {
                     best = Some((grade, insts));
                 }
                 if grade == Grade::Confirmed {
@@ -60,7 +100,30 @@ impl Grader<'_> {
                 break;
             }
         }
-        best
+        match best {
+            Some((grade, insts)) => {
+                let unseen = (grade == Grade::Feasible)
+                    .then(|| self.unseen_between(chosen))
+                    .flatten();
+                Graded {
+                    grade: if unseen.is_some() {
+                        Grade::Sequential
+                    } else {
+                        grade
+                    },
+                    insts,
+                    concurrent: true,
+                    unseen,
+                }
+            }
+            None => sequential(first_ordered.unwrap_or_else(|| at(&vec![0; chosen.len()]))),
+        }
+    }
+
+    /// An unseen thread whose start or join may order the pattern's edges.
+    fn unseen_between(&self, chosen: &[&Rep]) -> Option<ThreadId> {
+        let threads: Vec<ThreadId> = chosen.iter().map(|r| ThreadId(r.thread)).collect();
+        self.unseen.among(&threads)
     }
 
     fn ordered(&self, chosen: &[&Rep], insts: &[Instance]) -> bool {
@@ -106,6 +169,16 @@ impl Grader<'_> {
             }
         }
     }
+}
+
+/// Whether two edges of the pattern are on one thread: they can never be at
+/// their requests at the same time in this run.
+fn one_thread_twice(chosen: &[&Rep]) -> bool {
+    chosen.iter().enumerate().any(|(i, a)| {
+        chosen[i + 1..]
+            .iter()
+            .any(|b| (a.trace, a.thread) == (b.trace, b.thread))
+    })
 }
 
 /// Advances a mixed-radix counter over each rep's instances.

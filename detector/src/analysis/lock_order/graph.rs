@@ -103,32 +103,43 @@ mod tests {
 
     #[test]
     fn cycles_are_the_inversions_the_analysis_reports() {
-        // One thread takes A then B, later B then A: both edges, no
-        // deadlock pattern (it cannot wait for itself), so no cycle.
+        // One thread takes A then B, then B then C: no cycle.
         let mut b = TraceBuilder::std();
         b.lock("T1", "A", "1")
             .lock("T1", "B", "2")
             .rel("T1", "B")
             .rel("T1", "A");
         b.lock("T1", "B", "3")
-            .lock("T1", "A", "4")
-            .rel("T1", "A")
+            .lock("T1", "C", "4")
+            .rel("T1", "C")
             .rel("T1", "B");
         let g = graph_of(&b);
         assert_eq!(g.edges.len(), 2);
         assert!(g.cycles.is_empty(), "{g:?}");
-        // A second thread inverting the order is a potential deadlock.
-        b.lock("T2", "B", "5").lock("T2", "A", "6");
+        // A thread inverting the order is a potential deadlock, whichever
+        // thread it is.
+        b.lock("T1", "C", "5").lock("T1", "A", "6");
         let g = graph_of(&b);
         let names: Vec<&str> = g.cycles[0]
             .iter()
             .map(|&i| g.nodes[i].name.as_str())
             .collect();
-        assert_eq!(names, ["A", "B"]);
+        assert_eq!(names, ["A", "B", "C"]);
         assert_eq!(
             b.analyze()
                 .count(crate::finding::FindingKind::PotentialDeadlock),
             1
         );
+        // A common gate lock: no cycle is drawn.
+        let mut gated = TraceBuilder::std();
+        for (x, y) in [("A", "B"), ("B", "A")] {
+            gated
+                .lock("T1", "G", "0")
+                .lock("T1", x, "1")
+                .lock("T1", y, "2");
+            gated.rel("T1", y).rel("T1", x).rel("T1", "G");
+        }
+        let g = graph_of(&gated);
+        assert!(g.cycles.is_empty(), "{g:?}");
     }
 }

@@ -1,27 +1,34 @@
-//! Lock-order inversions split across traces.
+//! The class-level lock-order graph, merged over every trace of a run.
 //!
 //! Several traces (one per test process) are analyzed together. After each
-//! trace its edge representatives are folded into one merged graph in
-//! which a lock is identified by its display name and creation site (ids
-//! differ between processes) and a thread by `(trace, thread)`. A lock
-//! without a creation site (every STD lock) is its own lock in each trace,
-//! since STD traces of unrelated programs all name their locks `L0`, `L1`
-//! and so on. At the end, cycles of the merged graph whose patterns need
-//! edges of two or more traces are reported: such an inversion cannot deadlock in one of the
-//! recorded runs, but the program takes the locks in conflicting orders,
-//! so it is graded unconfirmed and still reported. Patterns within one
-//! trace were already reported by that trace.
+//! trace its edge representatives are folded into one merged graph whose
+//! nodes are lock classes (see `class`: a name, a creation site, or the
+//! lock alone in its trace) and whose threads are `(trace, thread)`. An
+//! edge between two locks of one class (two accounts created at one site)
+//! is left out: the class graph would turn it into a self-loop, and those
+//! two locks are the instance analysis's job.
+//!
+//! At the end, the merged graph's cycles are searched like one trace's,
+//! and a pattern is reported unless the instance analysis of some trace
+//! already offered the same pattern (the same classes and sites, in cycle
+//! order): what is left is an inversion the instance graphs cannot see,
+//! its two orders taken on different locks of the same classes, in one
+//! test process or split over two. No single pair of locks deadlocks that
+//! way in the recorded run, but nothing in it keeps the orders apart: it
+//! is graded sequential.
 //!
 //! # Performance
-//! Memory is the merged edge store (bounded per lock pair, as for one
-//! trace) plus each trace's fork/join snapshots.
+//! Memory is the merged edge store (bounded per class pair, as for one
+//! trace), each trace's fork/join snapshots (for `lockscope graph`) and
+//! the keys of the patterns the instance analyses offered.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::clocks::ForkJoin;
 use super::edges::{EdgeStore, Rep, NO_SITE};
-use super::render;
+use super::kept::Key;
 use super::search::search;
+use super::{class, render};
 use crate::analysis::{names, Config, Context, Finished};
 use crate::finding::build::SeenEdge;
 use crate::finding::{Findings, Grade, OrderEdge, Origin};
@@ -30,6 +37,14 @@ use crate::trace::{ObjId, PrimitiveKind, ThreadId, TraceMeta};
 /// The merged lock-order graph of every trace so far.
 #[derive(Debug, Default)]
 pub struct Merged {
+    /// The patterns the instance analyses offered, as class keys rotated
+    /// to start at their smallest edge.
+    offered: HashSet<Key>,
+    /// Per class: the first lock of it seen (trace, lock id).
+    first_lock: Vec<(usize, u32)>,
+    /// Whether some class holds two or more locks: else the class graph
+    /// is the instance graphs side by side, and its limits are theirs.
+    merges: bool,
     // Read by `super::graph`, which draws it.
     pub(super) lock_ids: HashMap<String, u32>,
     pub(super) lock_names: Vec<String>,
@@ -59,22 +74,33 @@ fn intern(
 }
 
 impl Merged {
-    /// The global id of lock `o` of trace `trace`.
+    /// The global id of the class of lock `o` of trace `trace`.
     pub fn lock(&mut self, trace: usize, meta: &TraceMeta, o: u32) -> u32 {
         let p = meta.primitive(ObjId(o));
-        let (key, local) = match p.site {
-            Some(s) => (format!("{}@{}", p.display_name(), meta.site(s)), None),
-            // No creation site (STD traces name locks L0, L1, ... in each
-            // program): the name alone would merge unrelated locks.
-            None => (format!("{}#{trace}", p.display_name()), Some(trace)),
-        };
+        let (key, local) = class::of(meta, trace, ObjId(o));
         let name = p.display_name().to_owned();
         let id = intern(&mut self.lock_ids, &mut self.lock_names, key.clone(), name);
         if self.lock_kinds.len() <= id as usize {
             self.lock_kinds.push(p.kind);
             self.lock_keys.push((key, local));
+            self.first_lock.push((trace, o));
+        } else if self.first_lock[id as usize] != (trace, o) {
+            self.merges = true;
         }
         id
+    }
+
+    /// Notes that the instance analysis of trace `cx.trace` offered the
+    /// pattern of `key` (its trace's lock and site ids).
+    pub fn offered(&mut self, cx: &Context<'_>, key: &Key) {
+        let key: Key = key
+            .iter()
+            .map(|&(lock, from, to)| {
+                let lock = self.lock(cx.trace, cx.meta, lock);
+                (lock, self.site(cx.meta, from), self.site(cx.meta, to))
+            })
+            .collect();
+        self.offered.insert(rotated(key));
     }
 
     fn site(&mut self, meta: &TraceMeta, s: u32) -> u32 {
@@ -107,9 +133,16 @@ impl Merged {
                 .map(|&(l, m)| (self.lock(cx.trace, cx.meta, l), m))
                 .collect();
             held.sort_unstable_by_key(|h| h.0);
+            let (from, to) = (
+                self.lock(cx.trace, cx.meta, rep.from),
+                self.lock(cx.trace, cx.meta, rep.to),
+            );
+            if from == to {
+                continue;
+            }
             let merged = Rep {
-                from: self.lock(cx.trace, cx.meta, rep.from),
-                to: self.lock(cx.trace, cx.meta, rep.to),
+                from,
+                to,
                 thread,
                 held,
                 site_from: self.site(cx.meta, rep.site_from),
@@ -121,25 +154,19 @@ impl Merged {
         self.traces.push((cx.trace_name.to_owned(), clocks, trust));
     }
 
-    /// Adds the cross-trace findings to `out`; returns the limits hit and
-    /// the lock cycles reported (global lock ids).
+    /// Adds the class-level findings to `out`; returns the limits hit and
+    /// the lock cycles reported (class ids).
     pub fn finish(&mut self, config: &Config, out: &mut Findings) -> (Finished, Vec<Vec<u32>>) {
         let mut done = Finished::default();
-        if self.traces.len() < 2 {
-            return (done, Vec::new());
-        }
         type Found = (Vec<SeenEdge>, Vec<usize>);
-        let mut found: BTreeMap<Vec<(u32, u32, u32)>, Found> = BTreeMap::new();
+        let mut found: BTreeMap<Key, Found> = BTreeMap::new();
         let cut = search(&self.edges, config, &mut |chosen| {
-            let first = chosen[0].trace;
-            if chosen.iter().all(|r| r.trace == first) || self.ordered(chosen) {
-                return false;
-            }
-            let key: Vec<_> = chosen
+            let key: Key = chosen
                 .iter()
                 .map(|r| (r.from, r.site_from, r.site_to))
                 .collect();
-            if found.contains_key(&key) {
+            let key = rotated(key);
+            if self.offered.contains(&key) || found.contains_key(&key) {
                 return false;
             }
             let mut traces: Vec<usize> = chosen.iter().map(|r| r.trace as usize).collect();
@@ -148,50 +175,48 @@ impl Merged {
             found.insert(key, (self.views(chosen), traces));
             true
         });
-        done.limits = cut.messages("merged traces");
+        if !self.merges {
+            return (
+                done,
+                found
+                    .into_keys()
+                    .map(|k| k.iter().map(|e| e.0).collect())
+                    .collect(),
+            );
+        }
+        done.limits = cut.messages("lock classes of all traces");
         if self.edges.dropped > 0 {
             done.limits.push(format!(
-                "merged traces: {} distinct lock-order edges were not kept",
+                "lock classes of all traces: {} distinct lock-order edges were not kept",
                 self.edges.dropped
             ));
         }
         let mut cycles = Vec::new();
         for (key, (views, traces)) in found {
             cycles.push(key.iter().map(|k| k.0).collect());
-            let traces: Vec<String> = traces.iter().map(|&t| self.traces[t].0.clone()).collect();
-            let mut f = render::finding(views, Grade::Unconfirmed, traces.clone(), None);
-            f.origins = traces.into_iter().map(Origin::trace).collect();
+            let names: Vec<String> = traces.iter().map(|&t| self.traces[t].0.clone()).collect();
+            let several = if names.len() > 1 {
+                names.clone()
+            } else {
+                Vec::new()
+            };
+            let mut f = render::finding(views, Grade::Sequential, several, None);
+            render::by_class(&mut f);
+            f.origins = names.into_iter().map(Origin::trace).collect();
             out.add(f);
         }
         (done, cycles)
     }
 
-    /// Whether two edges of one trace are ordered by its fork/join.
-    fn ordered(&self, chosen: &[&Rep]) -> bool {
-        chosen.iter().enumerate().any(|(i, a)| {
-            chosen.iter().skip(i + 1).any(|b| {
-                let (ta, tb) = (
-                    &self.threads[a.thread as usize],
-                    &self.threads[b.thread as usize],
-                );
-                let (_, clocks, trust) = &self.traces[ta.1];
-                ta.1 == tb.1
-                    && *trust
-                    && a.instances.iter().all(|ia| {
-                        b.instances.iter().all(|ib| {
-                            clocks.happens_before((ta.2, ia.clock), (tb.2, ib.clock))
-                                || clocks.happens_before((tb.2, ib.clock), (ta.2, ia.clock))
-                        })
-                    })
-            })
-        })
-    }
-
     fn views(&self, chosen: &[&Rep]) -> Vec<SeenEdge> {
+        let prefixed = {
+            let first = chosen[0].trace;
+            chosen.iter().any(|r| r.trace != first)
+        };
         chosen
             .iter()
             .map(|r| SeenEdge {
-                edge: self.order_edge(r, true),
+                edge: self.order_edge(r, prefixed),
                 acquired: Some(r.instances[0].idx_from),
                 requested: Some(r.instances[0].idx_to),
             })
@@ -220,4 +245,12 @@ impl Merged {
             count: r.count,
         }
     }
+}
+
+/// `key` rotated to start at its smallest edge: one key per cycle, wherever
+/// a search entered it.
+fn rotated(mut key: Key) -> Key {
+    let start = (0..key.len()).min_by_key(|&i| key[i]).unwrap_or(0);
+    key.rotate_left(start);
+    key
 }

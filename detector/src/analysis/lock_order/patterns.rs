@@ -3,15 +3,18 @@
 //!
 //! For a lock cycle `l0 -> l1 -> ... -> l0` a pattern picks, for each
 //! `i`, a representative of `l_i -> l_{i+1}` such that
-//! - the threads are pairwise distinct (a thread is `(trace, thread)`),
 //! - no two of them hold one lock in incompatible modes at their edges
 //!   (this is the "no common gate lock" condition, generalised: two threads
 //!   cannot both be inside one exclusive critical section),
 //! - each request conflicts with how the next thread holds that lock (two
 //!   read locks do not block each other).
 //!
-//! Fork/join happens-before depends on the occurrences chosen, so the
-//! caller checks it (and grades feasibility) in the `accept` callback.
+//! Edges of one thread (a thread is `(trace, thread)`) may form a pattern:
+//! both orders taken by one thread can deadlock as soon as two threads run
+//! that code, which is what lockdep reports. Whether the edges can be at
+//! their requests at the same time (distinct threads not ordered by
+//! fork/join) depends on the occurrences chosen, so the caller decides it,
+//! and grades the pattern, in the `accept` callback.
 //!
 //! # Performance
 //! A depth-first search over representatives with the pairwise checks
@@ -77,11 +80,9 @@ impl<'a> Search<'_, 'a> {
     }
 }
 
-/// Whether two edges can be at their requests at the same time.
+/// Whether two edges could be at their requests at the same time if their
+/// threads ran concurrently: no lock held by both in incompatible modes.
 fn compatible(a: &Rep, b: &Rep) -> bool {
-    if (a.trace, a.thread) == (b.trace, b.thread) {
-        return false;
-    }
     // Both held sets are sorted by lock.
     let (mut i, mut j) = (0, 0);
     while i < a.held.len() && j < b.held.len() {
@@ -142,9 +143,12 @@ mod tests {
     }
 
     #[test]
-    fn same_thread_or_common_gate_forms_none() {
+    fn one_thread_forms_a_pattern_but_a_common_gate_forms_none() {
         let ab = [rep(1, 2, 0, &[(1, Exclusive)])];
         let ba = [rep(2, 1, 0, &[(2, Exclusive)])];
+        assert_eq!(count(&[&ab, &ba]), 1);
+        let ab = [rep(1, 2, 0, &[(1, Exclusive), (9, Exclusive)])];
+        let ba = [rep(2, 1, 0, &[(2, Exclusive), (9, Exclusive)])];
         assert_eq!(count(&[&ab, &ba]), 0);
         let ab = [rep(1, 2, 0, &[(1, Exclusive), (9, Exclusive)])];
         let ba = [rep(2, 1, 1, &[(2, Exclusive), (9, Exclusive)])];

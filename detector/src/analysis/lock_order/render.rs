@@ -52,3 +52,10 @@ pub fn views(meta: &TraceMeta, chosen: &[&Rep], insts: &[Instance]) -> Vec<SeenE
         })
         .collect()
 }
+
+/// Marks `f` as a cycle over lock classes.
+pub fn by_class(f: &mut Finding) {
+    if let Detail::LockCycle { by_class, .. } = &mut f.detail {
+        *by_class = true;
+    }
+}

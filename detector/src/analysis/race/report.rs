@@ -1,9 +1,11 @@
 //! A found race as a finding: the current access, the previous conflicting
-//! one and where the threads were created, as ThreadSanitizer shows them.
+//! one and where the threads were created, as ThreadSanitizer shows them;
+//! graded confirmed, or unconfirmed when an unseen thread may order the
+//! accesses (see `unseen`).
 
 use super::shadow::{At, Conflict};
 use crate::analysis::{names, Context};
-use crate::finding::{Access, Detail, Finding, FindingKind, Role, Step};
+use crate::finding::{Access, Detail, Finding, FindingKind, Grade, Role, Step};
 use crate::trace::{Event, ThreadId, TraceMeta, VarId};
 
 /// One access of a race.
@@ -20,12 +22,23 @@ pub(super) struct Race {
     var: VarId,
     current: Side,
     previous: Side,
+    /// A thread lockscope did not see start or join that may order the two
+    /// accesses.
+    unseen: Option<ThreadId>,
 }
 
 impl Race {
-    pub(super) fn new(cx: &Context<'_>, ev: &Event, var: VarId, wrote: bool, c: &Conflict) -> Self {
+    pub(super) fn new(
+        cx: &Context<'_>,
+        ev: &Event,
+        var: VarId,
+        wrote: bool,
+        c: &Conflict,
+        unseen: Option<ThreadId>,
+    ) -> Self {
         Race {
             var,
+            unseen,
             current: Side {
                 thread: ev.thread,
                 at: At {
@@ -50,6 +63,13 @@ impl Race {
         sites.sort_unstable();
         let detail = Detail::DataRace { var: x.clone() };
         let mut f = Finding::new(FindingKind::DataRace, &[&x, &sites[0], &sites[1]], detail);
+        f = match self.unseen {
+            Some(t) => {
+                f.unseen_thread = Some(names::thread(meta, t));
+                f.graded(Grade::Unconfirmed)
+            }
+            None => f.graded(Grade::Confirmed),
+        };
         f.threads = vec![
             names::thread(meta, self.current.thread),
             names::thread(meta, self.previous.thread),

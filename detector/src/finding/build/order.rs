@@ -88,6 +88,7 @@ pub fn potential_deadlock(mut edges: Vec<SeenEdge>) -> Finding {
             edges: edges.clone(),
             traces: Vec::new(),
             fork_join_distrusted: None,
+            by_class: false,
         },
     );
     f.threads = edges.iter().map(|e| e.thread.clone()).collect();

@@ -34,7 +34,7 @@ pub use notes::{distrust, notes, order_edge};
 pub use scenario::{scenario, DEADLOCK, HEADING};
 pub use step::{op, step, wait_target};
 pub use title::title;
-pub use units::{count, duration, grade, grade_note, help, occurrences, summary};
+pub use units::{count, duration, grade, grade_note, grade_of, help, occurrences, summary};
 
 use super::model::Finding;
 

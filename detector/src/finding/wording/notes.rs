@@ -3,6 +3,7 @@
 
 use crate::finding::detail::{Detail, Distrust, End, Link, OrderEdge};
 use crate::finding::model::Finding;
+use crate::finding::FindingKind;
 
 use super::step::waited_words;
 use super::title::lock_cycle;
@@ -18,6 +19,7 @@ pub fn notes(f: &Finding, w: &Words<'_>) -> Vec<String> {
             edges,
             traces,
             fork_join_distrusted,
+            by_class,
         } => {
             out.extend(cycle(edges, w));
             out.extend(f.grade.map(|g| grade_note(g).to_owned()));
@@ -27,6 +29,13 @@ pub fn notes(f: &Finding, w: &Words<'_>) -> Vec<String> {
                      this way, but the program takes these locks in conflicting orders",
                     traces.join(", ")
                 ));
+            } else if *by_class {
+                out.push(
+                    "the edges take different locks of the same lock classes (same names or \
+                     creation sites): these locks cannot deadlock each other, but the program \
+                     takes locks of these classes in conflicting orders"
+                        .to_owned(),
+                );
             }
             if let Some(why) = fork_join_distrusted {
                 out.push(format!(
@@ -57,12 +66,28 @@ pub fn notes(f: &Finding, w: &Words<'_>) -> Vec<String> {
             "the other {others} holds of {lock} took {} on average",
             duration(*others_mean)
         )),
-        Detail::LiveText { lines, .. } => {
-            out.extend(lines.iter().filter(|l| !l.is_empty()).cloned());
-        }
         _ => {}
     }
+    out.extend(unseen(f));
     out
+}
+
+/// Why the grade is no better, when a thread lockscope did not see start
+/// or join is the reason, and how to make the verdict exact.
+fn unseen(f: &Finding) -> Option<String> {
+    let t = f.unseen_thread.as_deref()?;
+    let what = match f.kind {
+        FindingKind::PotentialDeadlock => {
+            "its start or join may order these edges, so they may never have been taken \
+             concurrently"
+        }
+        _ => "whatever started or joined it is not in the trace and may order these accesses",
+    };
+    Some(format!(
+        "thread {t} was not started through lockscope: {what}; start it with \
+         `lockscope::sync::thread::spawn` (or `lockscope::sync::thread::scope`) to make this \
+         verdict exact"
+    ))
 }
 
 fn deadlock(links: &[Link], end: End) -> Option<String> {

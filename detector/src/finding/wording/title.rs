@@ -180,13 +180,6 @@ fn subject(d: &Detail, w: &Words<'_>) -> String {
                 q(site)
             )
         }
-        Detail::LiveText { lines, .. } => {
-            let first = lines.first().map_or("", |l| l.trim());
-            first
-                .strip_prefix("lockscope: ")
-                .unwrap_or(first)
-                .to_owned()
-        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! kind, what each kind means, what each grade means.
 
 use crate::finding::kind::{FindingKind, Grade};
+use crate::finding::model::Finding;
 use crate::finding::step::{Duration, TimeUnit};
 
 /// A duration for people: `1.50 ms`, or `12 events` on a trace without a
@@ -120,8 +121,29 @@ pub fn grade(g: Grade) -> &'static str {
     match g {
         Grade::Confirmed => "happened in this run",
         Grade::Feasible => "a valid reordering of this run reaches it",
+        Grade::Sequential => "both orders were taken, never concurrently; nothing keeps them apart",
         Grade::Unconfirmed => "no reordering reaching it was found (may be a false alarm)",
     }
+}
+
+/// A finding's grade in a few words, as its kind means it: for data races
+/// and lost updates, whether the trace shows every edge that could order
+/// the accesses; for the others, [`grade`]. `None` when it has no grade.
+pub fn grade_of(f: &Finding) -> Option<String> {
+    let g = f.grade?;
+    let unseen = f.unseen_thread.as_deref();
+    let on_accesses = matches!(f.kind, FindingKind::DataRace | FindingKind::LostUpdate);
+    Some(match (on_accesses, g, unseen) {
+        (true, Grade::Unconfirmed, Some(t)) => {
+            format!("unconfirmed: thread {t} was not started through lockscope")
+        }
+        (true, Grade::Unconfirmed, None) => "unconfirmed".to_owned(),
+        (true, _, _) => "confirmed: the trace shows every edge that could order it".to_owned(),
+        (false, _, Some(t)) => {
+            format!("{}; thread {t} was not started through lockscope", grade(g))
+        }
+        (false, _, None) => grade(g).to_owned(),
+    })
 }
 
 /// What a grade means, in full.
@@ -131,6 +153,11 @@ pub fn grade_note(g: Grade) -> &'static str {
         Grade::Feasible => {
             "feasible: a correct reordering of the trace (same reads-from, lock semantics and \
              fork/join order; sync-preserving) reaches this deadlock"
+        }
+        Grade::Sequential => {
+            "sequential: both lock orders were taken in this run, never at the same time (on one \
+             thread, or on threads ordered only by how they were started and joined); nothing \
+             else keeps them apart, so threads that run these paths concurrently can deadlock"
         }
         Grade::Unconfirmed => {
             "unconfirmed: no sync-preserving reordering of the trace reaches this deadlock; it \

@@ -308,11 +308,12 @@ impl Decoder {
         let kind = *PrimitiveKind::ALL
             .get(usize::from(k))
             .ok_or_else(|| bad(at, format!("primitive kind {k}"), "0-6 (mutex ... barrier)"))?;
-        let present = flags(b, 4, "primitive")?;
+        let present = flags(b, 5, "primitive")?;
         let name = opt(present & 1 != 0, b, |b| b.string("a primitive name"))?;
         let site = self.site_ref(opt(present & 2 != 0, b, Bytes::varint)?)?;
         let permits = opt(present & 4 != 0, b, |b| b.u32("permits"))?;
         let rank = opt(present & 8 != 0, b, Bytes::varint)?;
+        let class = opt(present & 16 != 0, b, |b| b.string("a lock class"))?;
         let info = PrimitiveInfo {
             label: String::new(),
             kind,
@@ -320,6 +321,7 @@ impl Decoder {
             site,
             permits,
             rank,
+            class,
         };
         self.tables.declare_primitive(id, info);
         Ok(())

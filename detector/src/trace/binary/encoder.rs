@@ -184,12 +184,14 @@ impl<W: Write> Encoder for BinaryEncoder<W> {
             site.is_some(),
             info.permits.is_some(),
             info.rank.is_some(),
+            info.class.is_some(),
         ];
         self.byte(flags(&present));
         self.opt_string(name);
         self.opt_varint(site);
         self.opt_varint(info.permits.map(u64::from));
         self.opt_varint(info.rank);
+        self.opt_string(info.class.as_deref());
         self.out.end_record()
     }
 

@@ -373,6 +373,7 @@ mod tests {
                 site: None,
                 permits: None,
                 rank: None,
+                class: None,
             };
             tables.declare_primitive(id, info);
         }

@@ -317,7 +317,14 @@ impl<E: Encoder> TraceOut<E> {
 
     fn prim_fp(&self, meta: &TraceMeta, k: usize) -> u64 {
         let p = &meta.primitives[k];
-        fingerprint((p.kind.as_str(), &p.name, p.site, p.permits, p.rank))
+        fingerprint((
+            p.kind.as_str(),
+            &p.name,
+            p.site,
+            p.permits,
+            p.rank,
+            &p.class,
+        ))
     }
 
     fn write_obj(&mut self, meta: &TraceMeta, k: usize) -> io::Result<()> {

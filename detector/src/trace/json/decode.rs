@@ -127,6 +127,7 @@ impl Decoder {
             site: self.site_ref(rec.site)?,
             permits: rec.permits,
             rank: rec.rank,
+            class: rec.class.take(),
         };
         self.tables.declare_primitive(id, info);
         Ok(())

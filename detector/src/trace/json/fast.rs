@@ -183,9 +183,8 @@ fn set<'a>(f: &mut EventFields<'a>, key: &str, value: Value<'a>) -> Option<()> {
         "leader" => flag(&mut f.leader, value),
         // Fields of other record types: serde would check their JSON type.
         "format" | "version" | "command" | "pid" | "start_time" | "clock" | "test" | "id"
-        | "file" | "line" | "column" | "label" | "name" | "kind" | "rank" | "frames" | "text" => {
-            None
-        }
+        | "file" | "line" | "column" | "label" | "name" | "kind" | "rank" | "class" | "frames"
+        | "text" => None,
         _ => Some(()),
     }
 }

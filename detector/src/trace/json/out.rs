@@ -213,6 +213,7 @@ impl<W: Write> JsonOut<W> {
         self.opt_u64("site", site)?;
         self.opt_u64("permits", info.permits.map(u64::from))?;
         self.opt_u64("rank", info.rank)?;
+        self.opt_str("class", info.class.as_deref())?;
         self.close()
     }
 

@@ -110,6 +110,7 @@ pub(crate) struct Record<'a> {
     pub kind: Option<Cow<'a, str>>,
     pub permits: Option<u32>,
     pub rank: Option<u64>,
+    pub class: Option<String>,
     pub frames: Option<Vec<String>>,
     pub text: Option<String>,
 

@@ -74,6 +74,7 @@ mod tests {
             site: Some(SiteId(2)),
             permits: None,
             rank: None,
+            class: None,
         };
         w.primitive(ObjId(3), &info).unwrap();
         w.event(&Event {

@@ -140,6 +140,7 @@ impl State {
             site: None,
             permits: None,
             rank: None,
+            class: None,
         });
         self.locks.insert(name, id.0);
         id

@@ -112,6 +112,7 @@ function gradeText(g) {
   return {
     confirmed: 'confirmed: it happened in this run',
     feasible: 'feasible: a valid reordering of this run reaches it',
+    sequential: 'sequential: both orders were taken, never concurrently; nothing keeps them apart',
     unconfirmed: 'unconfirmed: no reordering reaching it was found (may be a false alarm)',
   }[g] || g;
 }

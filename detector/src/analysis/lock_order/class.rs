@@ -1,0 +1,74 @@
+//! Lock classes: an identity of a lock that does not depend on a counter,
+//! so that locks of several traces (test processes) and several instances
+//! of one kind of lock can be compared, as lockdep compares lock classes.
+//!
+//! A lock's class is, in this order:
+//! - its name, when it has one (`Mutex::named("accounts", ..)`);
+//! - the class its declaration gives (the recorder gives a lock inside a
+//!   `static` its symbol, `bank::A`, stable across processes of one build);
+//! - its creation site, when the trace has one (every lock created at one
+//!   `Account::new` line is one class);
+//! - otherwise the lock itself, in its trace only: STD traces name their
+//!   locks `L0`, `L1`, ... in every program, so neither name nor label
+//!   compares across traces.
+//!
+//! The kind is part of the class: a mutex and a rwlock of one name are two
+//! classes.
+
+use crate::trace::{ObjId, TraceMeta};
+
+/// The class of lock `o` of trace number `trace`: its key, and the trace it
+/// is local to when it has no identity beyond that trace.
+pub fn of(meta: &TraceMeta, trace: usize, o: ObjId) -> (String, Option<usize>) {
+    let p = meta.primitive(o);
+    let kind = p.kind.as_str();
+    if let Some(name) = &p.name {
+        return (format!("{kind} named {name}"), None);
+    }
+    if let Some(class) = &p.class {
+        return (format!("{kind} {class}"), None);
+    }
+    match p.site {
+        Some(s) => (format!("{kind} created at {}", meta.site(s)), None),
+        None => (format!("{kind} {}#{trace}", p.label), Some(trace)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{PrimitiveInfo, PrimitiveKind, Site, SourceFormat};
+
+    #[test]
+    fn name_then_creation_site_then_the_trace_alone() {
+        let mut meta = TraceMeta::new(SourceFormat::JsonLines);
+        let site = meta.push_site(Site::Source {
+            file: "src/bank.rs".into(),
+            line: 6,
+            column: 9,
+        });
+        let mut lock = |label: &str, name: Option<&str>, site| -> ObjId {
+            meta.push_primitive(PrimitiveInfo {
+                label: label.into(),
+                kind: PrimitiveKind::Mutex,
+                name: name.map(str::to_owned),
+                site,
+                permits: None,
+                rank: None,
+                class: None,
+            })
+        };
+        let named = lock("1", Some("a"), Some(site));
+        let sited = lock("2", None, Some(site));
+        let bare = lock("3", None, None);
+        let in_static = lock("4", None, Some(site));
+        meta.primitives[in_static.index()].class = Some("bank::A".into());
+        assert_eq!(of(&meta, 0, in_static), ("mutex bank::A".into(), None));
+        assert_eq!(of(&meta, 0, named), ("mutex named a".into(), None));
+        assert_eq!(
+            of(&meta, 0, sited),
+            ("mutex created at src/bank.rs:6:9".into(), None)
+        );
+        assert_eq!(of(&meta, 4, bare), ("mutex 3#4".into(), Some(4)));
+    }
+}

@@ -1,0 +1,113 @@
+//! The patterns one trace reports: the best grade per site tuple, and
+//! sequential evidence only for lock cycles without concurrent evidence.
+//!
+//! A lock cycle whose edges some threads took unordered (concurrent
+//! evidence) is reported by those patterns, each graded by what the run
+//! shows (confirmed, feasible, unconfirmed): they say more than a thread
+//! that took both orders itself, or threads that fork/join orders. Only a
+//! lock cycle without such a pattern is reported by its sequential
+//! patterns, which is what makes a one-thread inversion, or one on threads
+//! joined one after the other, a finding.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::grade::Graded;
+use crate::finding::build::SeenEdge;
+use crate::finding::Grade;
+
+/// One pattern's key: per edge (from lock, from site, to site), in cycle
+/// order.
+pub type Key = Vec<(u32, u32, u32)>;
+
+/// A kept pattern.
+#[derive(Debug)]
+pub struct Kept {
+    pub grade: Grade,
+    pub concurrent: bool,
+    pub views: Vec<SeenEdge>,
+    /// The unseen thread that capped the grade, if one did.
+    pub unseen: Option<crate::trace::ThreadId>,
+}
+
+/// The patterns of one trace, by key.
+#[derive(Debug, Default)]
+pub struct Patterns {
+    by_key: BTreeMap<Key, Kept>,
+}
+
+impl Patterns {
+    /// Offers a pattern; `views` is called only if it is kept. Returns
+    /// whether the key is new.
+    pub fn offer(&mut self, key: Key, g: &Graded, views: impl FnOnce() -> Vec<SeenEdge>) -> bool {
+        let rank = |k: &Kept| (k.concurrent, k.grade);
+        let new = (g.concurrent, g.grade);
+        let known = self.by_key.get(&key).map(rank);
+        if known.is_none_or(|k| new > k) {
+            let kept = Kept {
+                grade: g.grade,
+                concurrent: g.concurrent,
+                views: views(),
+                unseen: g.unseen,
+            };
+            self.by_key.insert(key, kept);
+        }
+        known.is_none()
+    }
+
+    /// Every key offered.
+    pub fn keys(&self) -> impl Iterator<Item = &Key> {
+        self.by_key.keys()
+    }
+
+    /// The patterns reported, by key: sequential ones only where their lock
+    /// cycle has no concurrent one.
+    pub fn reported(self) -> Vec<(Key, Kept)> {
+        let set = |k: &Key| {
+            let mut locks: Vec<u32> = k.iter().map(|e| e.0).collect();
+            locks.sort_unstable();
+            locks
+        };
+        let concurrent: BTreeSet<Vec<u32>> = self
+            .by_key
+            .iter()
+            .filter(|(_, p)| p.concurrent)
+            .map(|(k, _)| set(k))
+            .collect();
+        self.by_key
+            .into_iter()
+            .filter(|(k, p)| p.concurrent || !concurrent.contains(&set(k)))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graded(grade: Grade, concurrent: bool) -> Graded {
+        Graded {
+            grade,
+            insts: Vec::new(),
+            concurrent,
+            unseen: None,
+        }
+    }
+
+    #[test]
+    fn concurrent_evidence_outranks_sequential_and_hides_it_per_cycle() {
+        let mut p = Patterns::default();
+        let ab = vec![(1, 10, 11), (2, 12, 13)];
+        let ab_other_sites = vec![(1, 20, 21), (2, 22, 23)];
+        let cd = vec![(3, 30, 31), (4, 32, 33)];
+        assert!(p.offer(ab.clone(), &graded(Grade::Sequential, false), Vec::new));
+        assert!(!p.offer(ab.clone(), &graded(Grade::Unconfirmed, true), Vec::new));
+        p.offer(ab_other_sites, &graded(Grade::Sequential, false), Vec::new);
+        p.offer(cd.clone(), &graded(Grade::Sequential, false), Vec::new);
+        let kept: Vec<(Key, Grade)> = p
+            .reported()
+            .into_iter()
+            .map(|(k, p)| (k, p.grade))
+            .collect();
+        assert_eq!(kept, [(ab, Grade::Unconfirmed), (cd, Grade::Sequential)]);
+    }
+}
