@@ -4,7 +4,10 @@
 //! the same lock, it would have blocked the thread, and with it the task
 //! that holds the lock: the whole runtime hangs. `lockscope analyze`
 //! reports `held_across_await`, with the lock, where it was taken and the
-//! task that ran on the thread while it was held.
+//! task that ran on the thread while it was held. The tasks are spawned
+//! with lockscope's `spawn_local`, which sees each poll end: the live check
+//! reports the yield on stderr as it happens (a plain
+//! `tokio::task::spawn_local` leaves it to the trace's analysis).
 //!
 //! `cargo run --features tokio --example guard_across_await`, then
 //! `lockscope analyze target/lockscope-traces/guard_across_await.jsonl`.
@@ -19,7 +22,8 @@ use std::time::Duration;
 
 use lockscope::sync::record_default;
 use lockscope::sync::stdsync::Mutex;
-use tokio::task::{spawn_local, LocalSet};
+use lockscope::sync::tokio_sync::spawn_local;
+use tokio::task::LocalSet;
 
 /// Takes a request from the cache, then waits for the network.
 async fn refresh(cache: Arc<Mutex<Vec<u32>>>, fixed: bool) {

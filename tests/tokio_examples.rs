@@ -16,8 +16,9 @@ use lockscope::detector::report::Report;
 use lockscope::detector::trace;
 
 /// Runs example `name` with `args`, recording to a fresh trace, and
-/// analyzes the trace; returns the report and the example's stdout.
-fn run(name: &str, args: &[&str]) -> (Report, String) {
+/// analyzes the trace; returns the report and the example's stdout and
+/// stderr (where the live checks report).
+fn run(name: &str, args: &[&str]) -> (Report, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(format!("{name}.jsonl"));
     let mut cmd = Command::new(example_bin(name));
@@ -25,10 +26,12 @@ fn run(name: &str, args: &[&str]) -> (Report, String) {
         .env("LOCKSCOPE_TRACE", &path)
         .env_remove("LOCKSCOPE_ON_DEADLOCK")
         .env_remove("LOCKSCOPE_ON_LOCK_ORDER")
-        .env_remove("LOCKSCOPE_WATCHDOG");
+        .env_remove("LOCKSCOPE_WATCHDOG")
+        .env_remove("LOCKSCOPE_ON_TASK_DEADLOCK")
+        .env_remove("LOCKSCOPE_ON_HELD_ACROSS_AWAIT");
     let (status, stdout, stderr) = run_bounded(cmd, name);
     assert!(status.success(), "{name} {args:?}: {stdout}\n{stderr}");
-    (analyze_file(name, &path), stdout)
+    (analyze_file(name, &path), stdout, stderr)
 }
 
 fn analyze_file(name: &str, path: &Path) -> Report {
@@ -47,8 +50,9 @@ fn names(threads: &[String]) -> Vec<&str> {
 
 #[test]
 fn async_transfer_that_did_not_hang_predicts_the_deadlock_of_the_two_tasks() {
-    let (report, stdout) = run("async_transfer", &[]);
+    let (report, stdout, stderr) = run("async_transfer", &[]);
     assert!(stdout.contains("no deadlock this time"), "{stdout}");
+    assert!(!stderr.contains("DEADLOCK"), "{stderr}");
     assert!(of_kind(&report, FindingKind::Deadlock).is_empty());
     let predicted = of_kind(&report, FindingKind::PotentialDeadlock);
     assert_eq!(predicted.len(), 1, "{:#?}", report.findings);
@@ -60,8 +64,13 @@ fn async_transfer_that_did_not_hang_predicts_the_deadlock_of_the_two_tasks() {
 
 #[test]
 fn async_transfer_whose_timing_lines_up_is_a_deadlock_of_two_pending_tasks() {
-    let (report, stdout) = run("async_transfer", &["hang"]);
+    let (report, stdout, stderr) = run("async_transfer", &["hang"]);
     assert!(stdout.contains("still pending"), "{stdout}");
+    // The watchdog saw the two pending tasks while the program ran on.
+    assert!(stderr.contains("*** DEADLOCK ***"), "{stderr}");
+    for task in ["alice -> bob", "bob -> alice"] {
+        assert!(stderr.contains(task), "{stderr}");
+    }
     let deadlocks = of_kind(&report, FindingKind::Deadlock);
     assert_eq!(deadlocks.len(), 1, "{:#?}", report.findings);
     assert_eq!(
@@ -72,7 +81,8 @@ fn async_transfer_whose_timing_lines_up_is_a_deadlock_of_two_pending_tasks() {
 
 #[test]
 fn guard_across_await_reports_the_held_lock_and_the_fix_does_not() {
-    let (report, _) = run("guard_across_await", &[]);
+    let (report, _, stderr) = run("guard_across_await", &[]);
+    assert!(stderr.contains("held across await"), "{stderr}");
     let held = of_kind(&report, FindingKind::HeldAcrossAwait);
     assert_eq!(held.len(), 1, "{:#?}", report.findings);
     let Detail::HeldAcrossAwait { site, .. } = &held[0].detail else {
@@ -81,6 +91,7 @@ fn guard_across_await_reports_the_held_lock_and_the_fix_does_not() {
     let line = harness::site_of("guard_across_await", "let mut entries = cache.lock()");
     assert!(harness::at(site.as_deref(), &line), "{site:?} vs {line}");
 
-    let (fixed, _) = run("guard_across_await", &["fixed"]);
+    let (fixed, _, stderr) = run("guard_across_await", &["fixed"]);
     assert!(of_kind(&fixed, FindingKind::HeldAcrossAwait).is_empty());
+    assert!(!stderr.contains("held across await"), "{stderr}");
 }

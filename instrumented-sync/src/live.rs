@@ -366,7 +366,7 @@ pub(crate) fn report_text(f: &Finding) -> String {
 }
 
 /// Reports a finding made in the calling thread and runs its action.
-fn dispatch(f: Finding) {
+pub(crate) fn dispatch(f: Finding) {
     note_finding(&f);
     let report = report_text(&f);
     match policy::policy().action_for(&f).clone() {

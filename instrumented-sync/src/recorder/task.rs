@@ -163,6 +163,15 @@ fn entry(id: Id) -> Arc<TaskEntry> {
         .clone()
 }
 
+/// Task `id`'s name in the trace: the name its spawn gave, else
+/// `task-<tokio id>`.
+pub(crate) fn name_of(id: Id) -> String {
+    let entry = TASKS.lock().as_ref().and_then(|t| t.get(&id).cloned());
+    entry
+        .and_then(|e| e.spawn.lock().name.clone())
+        .unwrap_or_else(|| format!("task-{id}"))
+}
+
 /// A new task's entry, before tokio gave it an id (lockscope's spawn):
 /// named `name`, spawned at `site`.
 pub(crate) fn reserve(name: Option<String>, site: &'static Location<'static>) -> Arc<TaskEntry> {

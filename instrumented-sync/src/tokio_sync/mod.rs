@@ -28,6 +28,11 @@
 //! `Notify`). Every event of a task is the task's (see
 //! `recorder::task`), so the analyses see tasks as threads.
 //!
+//! The live checks (`live`): each mutex and rwlock keeps its holders and
+//! each pending lock future publishes its wait, so the watchdog reports a
+//! cycle of pending tasks; lockscope's spawn reports a poll that ends
+//! holding a blocking lock (`held_across_await`).
+//!
 //! Without the `record` feature these are tokio's own types, re-exported.
 //!
 //! # Performance
@@ -35,12 +40,15 @@
 //! (see `docs/performance.md`, "Async locks").
 //!
 //! # Limitations
-//! Owned guards need `T: 'static`. The live checks (held locks per task,
-//! the learned lock order, the watchdog's wait-for graph) do not see async
-//! locks yet; the offline analyses do.
+//! Owned guards need `T: 'static`. The watchdog sees a cycle of tasks
+//! pending on async mutexes and rwlocks (`live`); the learned lock order
+//! and the `acquire` helper do not see async locks (the offline analyses
+//! do).
 
 #[cfg(feature = "record")]
 mod guard;
+#[cfg(feature = "record")]
+mod live;
 #[cfg(feature = "record")]
 mod mutex;
 #[cfg(feature = "record")]

@@ -8,16 +8,22 @@
 //! left behind. [`Release`], kept in every guard, records `released` (or
 //! `sem_released`) before the guard's real unlock.
 //!
+//! Every acquisition and release of a lock also updates the lock's
+//! [`Holders`], and a pending lock future publishes its wait, for the live
+//! checks (`live`).
+//!
 //! The functions here are small and non-generic; the generic futures and
 //! guards call them.
 
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use lockscope_detector::trace::{EventKind, LockMode, ObjId, PrimitiveKind};
 
+use super::live::{self, Holders, Waiting};
 use crate::meta::PrimitiveMeta;
 use crate::recorder::{ObjRec, Sync};
 
@@ -26,6 +32,8 @@ use crate::recorder::{ObjRec, Sync};
 pub(crate) struct Recorded {
     rec: ObjRec,
     meta: PrimitiveMeta,
+    /// Who holds it (made on first use, so `const_new` can build one).
+    holders: OnceLock<Arc<Holders>>,
 }
 
 /// What an acquisition takes.
@@ -56,6 +64,14 @@ impl Take {
         }
     }
 
+    /// The mode a lock is held in (`None` for permits).
+    fn lock_mode(self) -> Option<LockMode> {
+        match self {
+            Take::Lock(mode) => Some(mode),
+            Take::Permits(_) => None,
+        }
+    }
+
     fn mode(self) -> LockMode {
         match self {
             Take::Lock(mode) => mode,
@@ -79,6 +95,7 @@ impl Recorded {
         Recorded {
             rec: ObjRec::new(),
             meta: PrimitiveMeta::new(kind, name),
+            holders: OnceLock::new(),
         }
     }
 
@@ -88,6 +105,7 @@ impl Recorded {
         Recorded {
             rec: ObjRec::with_permits(u32::try_from(permits).unwrap_or(u32::MAX - 1)),
             meta: PrimitiveMeta::new(PrimitiveKind::Semaphore, name),
+            holders: OnceLock::new(),
         }
     }
 
@@ -96,6 +114,7 @@ impl Recorded {
         Recorded {
             rec: ObjRec::new(),
             meta: PrimitiveMeta::new_const(kind),
+            holders: OnceLock::new(),
         }
     }
 
@@ -104,8 +123,17 @@ impl Recorded {
         &self.meta
     }
 
+    /// Who holds it.
+    #[inline]
+    pub(crate) fn holders(&self) -> &Arc<Holders> {
+        self.holders.get_or_init(Arc::default)
+    }
+
     #[inline]
     pub(crate) fn acquired(&self, take: Take, site: &'static Location<'static>) {
+        if let Some(mode) = take.lock_mode() {
+            self.holders().acquired(mode, site);
+        }
         self.rec.record_with(
             &self.meta,
             |obj| take.acquired(obj),
@@ -116,6 +144,9 @@ impl Recorded {
 
     #[inline]
     pub(crate) fn released(&self, take: Take) {
+        if let Some(mode) = take.lock_mode() {
+            self.holders().released(mode);
+        }
         self.rec.record_with(
             &self.meta,
             |obj| take.released(obj),
@@ -234,11 +265,14 @@ pin_project_lite::pin_project! {
         granted: G,
         wrap: W,
         waiting: bool,
+        // The wait published to the live checks, while pending.
+        live: Option<Arc<Waiting>>,
     }
 
     impl<'a, F, G, W> PinnedDrop for Acquire<'a, F, G, W> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
+            live::ended(this.live);
             if *this.waiting {
                 this.lock.failed(*this.take, this.site);
             }
@@ -263,6 +297,7 @@ impl<'a, F, G, W> Acquire<'a, F, G, W> {
             granted,
             wrap,
             waiting: false,
+            live: None,
         }
     }
 }
@@ -277,9 +312,15 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<O> {
         let this = self.project();
+        if let Some(verdict) = live::verdict(this.live) {
+            // The watchdog found this wait in a deadlock and the policy
+            // says panic: the task panics, dropping what it holds.
+            panic!("{verdict}");
+        }
         match this.fut.poll(cx) {
             Poll::Ready(out) => {
                 *this.waiting = false;
+                live::ended(this.live);
                 this.lock.tried(*this.take, (this.granted)(&out), this.site);
                 Poll::Ready((this.wrap)(out))
             }
@@ -288,6 +329,10 @@ where
                     *this.waiting = true;
                     crate::recorder::tick();
                     this.lock.requested(*this.take, this.site);
+                }
+                if let Some(mode) = this.take.lock_mode() {
+                    let (lock, holders) = (this.lock.meta(), this.lock.holders());
+                    live::pending(this.live, lock, holders, mode, this.site, cx.waker());
                 }
                 Poll::Pending
             }

@@ -321,6 +321,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
             Some(site),
             Sync::None,
         );
+        release.lock().holders().downgraded();
         release.retake(READ);
         RwLockReadGuard {
             release,

@@ -5,7 +5,8 @@
 //! polls that recorded something, and `join_request` / `join` when its
 //! [`JoinHandle`] is awaited. With tokio's task hooks (`--cfg
 //! tokio_unstable`), [`hooks`] records the same for every task of a runtime
-//! but the join.
+//! but the join. Both check each poll for blocking locks held when it
+//! yields (`held_across_await`, live).
 //!
 //! Tasks spawned otherwise are still threads of the trace, declared at
 //! their first event, without a parent (see `docs/async.md`).
@@ -19,6 +20,7 @@ use std::task::{Context, Poll};
 use lockscope_detector::trace::EventKind;
 use tokio::task::{AbortHandle, Id, JoinError};
 
+use super::live;
 use crate::recorder::{self, task::TaskEntry};
 
 /// An owned permission to await a task, as `tokio::task::JoinHandle`.
@@ -64,7 +66,9 @@ impl<F: Future> Future for Traced<F> {
             }
             *this.bound = true;
         }
+        let held = live::held::polling();
         let out = this.future.poll(cx);
+        live::held::polled(held, out.is_pending());
         if out.is_ready() {
             *this.done = true;
             recorder::task::exit(this.entry);
@@ -177,6 +181,12 @@ impl<T> Future for JoinHandle<T> {
     }
 }
 
+#[cfg(tokio_unstable)]
+thread_local! {
+    /// The blocking locks the thread held when the current poll began.
+    static HELD: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// Installs lockscope's task hooks on a runtime builder (`--cfg
 /// tokio_unstable`): every task's spawn (its parent, spawn site and the
 /// spawner's `fork`), the end of each poll, and its exit are recorded,
@@ -189,6 +199,11 @@ pub fn hooks(builder: &mut tokio::runtime::Builder) -> &mut tokio::runtime::Buil
             let entry = recorder::task::spawned(meta.id(), meta.spawned_at());
             recorder::task::fork(&entry);
         })
-        .on_after_task_poll(|_| recorder::poll_ended())
+        .on_before_task_poll(|_| HELD.with(|h| h.set(live::held::polling())))
+        .on_after_task_poll(|_| {
+            // Pending or not is not told: a finished task holds no guard.
+            live::held::polled(HELD.with(std::cell::Cell::get), true);
+            recorder::poll_ended();
+        })
         .on_task_terminate(|meta| recorder::task::terminated(meta.id()))
 }

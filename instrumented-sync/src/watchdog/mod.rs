@@ -40,7 +40,7 @@ pub mod report;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use lockscope_detector::graph::{WaitForGraph, WaitNode};
@@ -76,6 +76,18 @@ fn start() {
     }
 }
 
+/// A scan run every interval besides the threads' own: the waits for
+/// async locks (`tokio_sync`), which block no thread.
+static SCAN: OnceLock<fn()> = OnceLock::new();
+
+/// Runs `scan` every interval (the first one installed) and starts the
+/// watchdog.
+#[cfg(all(feature = "tokio", feature = "record"))]
+pub(crate) fn add_scan(scan: fn()) {
+    let _ = SCAN.set(scan);
+    ensure_running();
+}
+
 /// One snapshot: thread id and epoch of each stably blocked thread.
 type Seen = HashSet<(u64, u64)>;
 
@@ -95,6 +107,9 @@ fn run() {
     loop {
         let interval = policy::policy().watchdog_interval();
         std::thread::sleep(interval.unwrap_or(Duration::from_millis(250)));
+        if let (Some(_), Some(scan)) = (interval, SCAN.get()) {
+            scan();
+        }
         if interval.is_none() || registry::blocked_count() == 0 {
             seen.clear();
             continue;
