@@ -54,6 +54,7 @@ const THREAD: u64 = 1 << 63;
 
 /// The tokio id's number (the `Hash` of an `Id` is its number: `Id`
 /// exposes it no other way).
+#[inline]
 fn number(id: Id) -> u64 {
     #[derive(Default)]
     struct Number(u64);
@@ -98,14 +99,18 @@ impl Holders {
     /// The caller took the lock in `mode` at `site`.
     #[inline]
     pub(crate) fn acquired(&self, mode: LockMode, site: &'static Location<'static>) {
-        let key = key();
         if mode == LockMode::Exclusive {
             self.site
                 .store(std::ptr::from_ref(site).cast_mut(), Ordering::Relaxed);
-            self.exclusive.store(key, Ordering::Release);
+            self.exclusive.store(key(), Ordering::Release);
         } else {
-            self.shared.lock().push((key, site));
+            self.acquired_shared(site);
         }
+    }
+
+    #[inline(never)]
+    fn acquired_shared(&self, site: &'static Location<'static>) {
+        self.shared.lock().push((key(), site));
     }
 
     /// The lock, held in `mode`, is being released.
@@ -114,16 +119,21 @@ impl Holders {
         if mode == LockMode::Exclusive {
             self.exclusive.store(0, Ordering::Release);
         } else {
-            let key = key();
-            let mut shared = self.shared.lock();
-            // Its own entry, else any (a guard moved to another task).
-            let at = shared
-                .iter()
-                .position(|h| h.0 == key)
-                .or(shared.len().checked_sub(1));
-            if let Some(i) = at {
-                shared.swap_remove(i);
-            }
+            self.released_shared();
+        }
+    }
+
+    #[inline(never)]
+    fn released_shared(&self) {
+        let key = key();
+        let mut shared = self.shared.lock();
+        // Its own entry, else any (a guard moved to another task).
+        let at = shared
+            .iter()
+            .position(|h| h.0 == key)
+            .or(shared.len().checked_sub(1));
+        if let Some(i) = at {
+            shared.swap_remove(i);
         }
     }
 
@@ -219,14 +229,22 @@ pub(crate) fn pending(
 }
 
 /// The wait ended (granted, or the future dropped): withdraws it.
+#[inline]
 pub(crate) fn ended(wait: &mut Option<Arc<Waiting>>) {
     if let Some(w) = wait.take() {
-        WAITING.lock().retain(|other| !Arc::ptr_eq(other, &w));
+        withdraw(&w);
     }
+}
+
+#[cold]
+#[inline(never)]
+fn withdraw(w: &Arc<Waiting>) {
+    WAITING.lock().retain(|other| !Arc::ptr_eq(other, w));
 }
 
 /// The verdict the watchdog left for this wait, if any (then the lock
 /// future panics with it).
+#[inline]
 pub(crate) fn verdict(wait: &Option<Arc<Waiting>>) -> Option<String> {
     wait.as_ref()?.verdict.lock().take()
 }
