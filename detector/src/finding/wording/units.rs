@@ -36,6 +36,7 @@ pub fn count(kind: FindingKind, n: usize) -> String {
         FindingKind::LongHold => ("long hold", "long holds"),
         FindingKind::LostUpdate => ("lost update", "lost updates"),
         FindingKind::DataRace => ("data race", "data races"),
+        FindingKind::HeldAcrossAwait => ("lock held across an await", "locks held across an await"),
     };
     format!("{n} {}", if n == 1 { one } else { many })
 }
@@ -108,6 +109,9 @@ pub fn help(kind: FindingKind) -> &'static str {
         }
         FindingKind::DataRace => {
             "Two threads accessed a variable without ordering, and at least one wrote."
+        }
+        FindingKind::HeldAcrossAwait => {
+            "A task yielded while holding a blocking lock: any other task on its worker that              takes the lock blocks the worker thread, and with it the task that would release              it. Drop the guard before the `.await`, or use an async lock."
         }
     }
 }
