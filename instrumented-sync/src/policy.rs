@@ -353,8 +353,13 @@ pub fn policy() -> Arc<Policy> {
 /// Replaces the policy. The watchdog picks up a new interval at its next
 /// scan; turning it on starts it.
 pub fn set_policy(policy: Policy) {
+    // The environment's policy first (if it was never read), so that it
+    // never overwrites this one's published settings.
+    let slot = global();
+    let mut current = slot.write().unwrap_or_else(|e| e.into_inner());
     publish(&policy);
-    *global().write().unwrap_or_else(|e| e.into_inner()) = Arc::new(policy);
+    *current = Arc::new(policy);
+    drop(current);
     ensure_watchdog();
 }
 
