@@ -1,8 +1,7 @@
 //! Every command on inputs of pathological shapes, under a 4 GB limit on
 //! the address space and 60 seconds (an unoptimized build: 300): each ends
-//! with exit 0, 1 or 2, never
-//! an abort. The inputs are generated here, never stored. Unix only: the
-//! limit is set by the shell's `ulimit -v`.
+//! with exit 0, 1 or 2, never an abort. The inputs are generated here,
+//! never stored. Unix only: the limit is set by the shell's `ulimit -v`.
 #![cfg(unix)]
 
 mod common;
