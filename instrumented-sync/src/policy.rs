@@ -14,7 +14,7 @@
 //! | `LOCKSCOPE_ON_HELD_ACROSS_AWAIT` | same | `log` |
 //! | `LOCKSCOPE_WATCHDOG` | `off`, or a scan interval in milliseconds | `100` |
 //! | `LOCKSCOPE_STALL` | `process` or `registered` (see [`StallScope`]) | `process` |
-//! | `LOCKSCOPE_BACKTRACE` | `1` to capture a backtrace at every blocking wait, for deadlock reports | `0` |
+//! | `LOCKSCOPE_BACKTRACE` | `1` (or anything but `0`, `off`, `false`, empty) to capture a backtrace at every blocking wait, for deadlock reports, and with every recorded event | off |
 //!
 //! Every finding is a [`Finding`] (the analyzer's own type): the live checks
 //! build it with the detector's builders, print it in the detector's words
@@ -209,8 +209,8 @@ impl Policy {
                 )),
             }
         }
-        if let Ok(v) = std::env::var("LOCKSCOPE_BACKTRACE") {
-            p.backtraces = !matches!(v.trim(), "" | "0" | "off" | "false");
+        if let Some(on) = crate::recorder::config::backtrace_env() {
+            p.backtraces = on;
         }
         (p, errors)
     }
