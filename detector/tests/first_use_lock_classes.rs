@@ -4,13 +4,13 @@
 //! that first locked it: `src/rw_lock.rs:101:24` (`read`) or
 //! `src/rw_lock.rs:168:24` (`write`).
 //!
-//! The class analysis (`analysis/lock_order/class.rs::of`, merged in
-//! `analysis/lock_order/merge.rs`) takes that site for a creation site and
-//! joins every lock declared at it into one class, so a shard lock first
-//! read and a placeholder-state lock first written land in two classes that
-//! say nothing about what the locks are. The test below is the pair of
-//! paths that gives quick_cache's library tests their one potential
-//! deadlock:
+//! A class by that site would join every lock declared at it, so a shard
+//! lock first read and a placeholder-state lock first written would land in
+//! two classes that say nothing about what the locks are; the class
+//! analysis (`analysis/lock_order/class.rs::of`) gives a lock declared at
+//! its first acquisition a class of its own instead. The test below is the
+//! pair of paths that, with such classes, made a false potential deadlock
+//! of quick_cache's library tests:
 //! - `drop_uninserted_slow` (`src/sync_placeholder.rs:475-476`) write-locks
 //!   a shard, then that shard's placeholder state;
 //! - `sync::tests::test_try_remove_contended` (`src/sync.rs:1720-1722`)
@@ -126,8 +126,6 @@ impl Trace {
 }
 
 #[test]
-#[ignore = "false potential deadlock: lock_order/class.rs takes a const-made lock's first-use \
-            site for its creation site, so merge.rs joins unrelated locks into a class cycle"]
 fn first_use_sites_are_not_lock_classes() {
     use LockMode::{Exclusive as W, Shared as R};
     let mut trace = Trace::new();

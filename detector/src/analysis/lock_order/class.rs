@@ -7,7 +7,12 @@
 //! - the class its declaration gives (the recorder gives a lock inside a
 //!   `static` its symbol, `bank::A`, stable across processes of one build);
 //! - its creation site, when the trace has one (every lock created at one
-//!   `Account::new` line is one class);
+//!   `Account::new` line is one class), unless that site is the lock's
+//!   first acquisition: a lock made by a `const fn` is declared at its
+//!   first use (the recorder cannot see its creation), and a first use
+//!   says which method touched the lock first, not what lock it is (every
+//!   lock behind a crate's own `RwLock` wrapper is first taken on one of
+//!   the wrapper's two lines);
 //! - otherwise the lock itself, in its trace only: STD traces name their
 //!   locks `L0`, `L1`, ... in every program, so neither name nor label
 //!   compares across traces.
@@ -15,11 +20,37 @@
 //! The kind is part of the class: a mutex and a rwlock of one name are two
 //! classes.
 
-use crate::trace::{ObjId, TraceMeta};
+use crate::trace::{ObjId, SiteId, TraceMeta};
+
+/// Each lock's first acquisition (or request) site in one trace.
+#[derive(Debug, Default)]
+pub struct FirstSites {
+    /// By lock id: `Some(site)` once the lock was used, the site `None`
+    /// when that use had none.
+    sites: Vec<Option<Option<SiteId>>>,
+}
+
+impl FirstSites {
+    /// Notes a request or acquisition of `o` at `site`; only the first
+    /// counts.
+    pub fn saw(&mut self, o: ObjId, site: Option<SiteId>) {
+        let i = o.index();
+        if self.sites.len() <= i {
+            self.sites.resize(i + 1, None);
+        }
+        self.sites[i].get_or_insert(site);
+    }
+
+    /// Whether `site` is where `o` was first used.
+    fn is_first_use(&self, o: ObjId, site: SiteId) -> bool {
+        self.sites.get(o.index()).copied().flatten() == Some(Some(site))
+    }
+}
 
 /// The class of lock `o` of trace number `trace`: its key, and the trace it
-/// is local to when it has no identity beyond that trace.
-pub fn of(meta: &TraceMeta, trace: usize, o: ObjId) -> (String, Option<usize>) {
+/// is local to when it has no identity beyond that trace. `first` holds the
+/// trace's first acquisition sites.
+pub fn of(meta: &TraceMeta, trace: usize, o: ObjId, first: &FirstSites) -> (String, Option<usize>) {
     let p = meta.primitive(o);
     let kind = p.kind.as_str();
     if let Some(name) = &p.name {
@@ -29,8 +60,10 @@ pub fn of(meta: &TraceMeta, trace: usize, o: ObjId) -> (String, Option<usize>) {
         return (format!("{kind} {class}"), None);
     }
     match p.site {
-        Some(s) => (format!("{kind} created at {}", meta.site(s)), None),
-        None => (format!("{kind} {}#{trace}", p.label), Some(trace)),
+        Some(s) if !first.is_first_use(o, s) => {
+            (format!("{kind} created at {}", meta.site(s)), None)
+        }
+        _ => (format!("{kind} {}#{trace}", p.label), Some(trace)),
     }
 }
 
@@ -63,12 +96,20 @@ mod tests {
         let bare = lock("3", None, None);
         let in_static = lock("4", None, Some(site));
         meta.primitives[in_static.index()].class = Some("bank::A".into());
-        assert_eq!(of(&meta, 0, in_static), ("mutex bank::A".into(), None));
-        assert_eq!(of(&meta, 0, named), ("mutex named a".into(), None));
+        let none = FirstSites::default();
         assert_eq!(
-            of(&meta, 0, sited),
+            of(&meta, 0, in_static, &none),
+            ("mutex bank::A".into(), None)
+        );
+        assert_eq!(of(&meta, 0, named, &none), ("mutex named a".into(), None));
+        assert_eq!(
+            of(&meta, 0, sited, &none),
             ("mutex created at src/bank.rs:6:9".into(), None)
         );
-        assert_eq!(of(&meta, 4, bare), ("mutex 3#4".into(), Some(4)));
+        assert_eq!(of(&meta, 4, bare, &none), ("mutex 3#4".into(), Some(4)));
+        // Declared at its first use: a class of its own in its trace.
+        let mut first = FirstSites::default();
+        first.saw(sited, Some(site));
+        assert_eq!(of(&meta, 4, sited, &first), ("mutex 2#4".into(), Some(4)));
     }
 }
