@@ -49,7 +49,20 @@ impl Analysis for HeldAcrossAwait {
                 self.yielded(cx, yielded, worker, ev, found);
             }
         } else {
-            self.last.insert(ev.thread, (cx.index, ev.time, ev.site));
+            match ev.kind {
+                // A thread that ended awaits nothing more: memory follows
+                // the live threads.
+                EventKind::ThreadExit => {
+                    self.last.remove(&ev.thread);
+                }
+                EventKind::Join { child } => {
+                    self.last.remove(&child);
+                    self.last.insert(ev.thread, (cx.index, ev.time, ev.site));
+                }
+                _ => {
+                    self.last.insert(ev.thread, (cx.index, ev.time, ev.site));
+                }
+            }
         }
     }
 

@@ -245,7 +245,7 @@ impl Analysis for LockOrder {
             self.recorder.start(cx.state, cx.config.feasibility_window);
         }
         if let EventKind::Request { obj, .. } | EventKind::Acquired { obj, .. } = ev.kind {
-            self.first_sites.saw(obj, ev.site);
+            self.first_sites.saw(cx.meta, obj, ev.site);
         }
         match ev.kind {
             EventKind::Request { obj, mode } => {

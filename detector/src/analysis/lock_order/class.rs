@@ -22,28 +22,39 @@
 
 use crate::trace::{ObjId, SiteId, TraceMeta};
 
-/// Each lock's first acquisition (or request) site in one trace.
+/// Each lock's first acquisition (or request) site in one trace, kept only
+/// for the locks whose class could be their declared site (no name, no
+/// class, a site): 4 bytes per lock id up to the highest such lock.
 #[derive(Debug, Default)]
 pub struct FirstSites {
-    /// By lock id: `Some(site)` once the lock was used, the site `None`
-    /// when that use had none.
-    sites: Vec<Option<Option<SiteId>>>,
+    /// By lock id: the site id, [`NO_SITE`] for a use without one,
+    /// [`UNSEEN`] before the first use.
+    sites: Vec<u32>,
 }
+
+const UNSEEN: u32 = u32::MAX;
+const NO_SITE: u32 = u32::MAX - 1;
 
 impl FirstSites {
     /// Notes a request or acquisition of `o` at `site`; only the first
     /// counts.
-    pub fn saw(&mut self, o: ObjId, site: Option<SiteId>) {
+    pub fn saw(&mut self, meta: &TraceMeta, o: ObjId, site: Option<SiteId>) {
+        let p = meta.primitive(o);
+        if p.name.is_some() || p.class.is_some() || p.site.is_none() {
+            return;
+        }
         let i = o.index();
         if self.sites.len() <= i {
-            self.sites.resize(i + 1, None);
+            self.sites.resize(i + 1, UNSEEN);
         }
-        self.sites[i].get_or_insert(site);
+        if self.sites[i] == UNSEEN {
+            self.sites[i] = site.map_or(NO_SITE, |s| s.0);
+        }
     }
 
     /// Whether `site` is where `o` was first used.
     fn is_first_use(&self, o: ObjId, site: SiteId) -> bool {
-        self.sites.get(o.index()).copied().flatten() == Some(Some(site))
+        self.sites.get(o.index()) == Some(&site.0)
     }
 }
 
@@ -109,7 +120,7 @@ mod tests {
         assert_eq!(of(&meta, 4, bare, &none), ("mutex 3#4".into(), Some(4)));
         // Declared at its first use: a class of its own in its trace.
         let mut first = FirstSites::default();
-        first.saw(sited, Some(site));
+        first.saw(&meta, sited, Some(site));
         assert_eq!(of(&meta, 4, sited, &first), ("mutex 2#4".into(), Some(4)));
     }
 }
