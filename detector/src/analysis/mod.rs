@@ -36,6 +36,7 @@ pub mod race;
 pub(crate) mod testkit;
 pub mod transient_deadlock;
 mod unseen;
+mod wait_cycle;
 
 pub use config::Config;
 pub use live_notes::LiveNotes;
