@@ -187,7 +187,7 @@ stdin.
 
 Finding kinds (for --deny, --warn, --allow and lockscope.toml), by default level:
   deny:  deadlock, potential_deadlock, lock_order_violation, bad_release,
-         lost_update, data_race
+         lost_update, data_race, held_across_await
   warn:  blocked_forever, recursive_read, held_at_exit, semaphore_over_release,
          wait_while_holding, starvation
   allow: long_hold

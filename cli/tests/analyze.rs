@@ -301,6 +301,29 @@ fn occurrences_of_one_fingerprint_are_one_finding_and_counted() {
 }
 
 #[test]
+fn a_truncated_trace_is_analyzed_and_said_to_be_truncated_even_with_quiet() {
+    let dir = workdir();
+    let cut = dir.path().join("cut.jsonl");
+    let text = hundred_lost_updates();
+    std::fs::write(&cut, &text[..text.len() - 20]).unwrap();
+    let out = lockscope()
+        .current_dir(dir.path())
+        .args(["analyze", "-q", "--allow=all"])
+        .arg(&cut)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("warning: ") && out.contains("truncated last line ignored"),
+        "{out}"
+    );
+    assert!(out.contains("in 1 trace (truncated)"), "{out}");
+}
+
+#[test]
 fn quiet_verbose_and_output_file() {
     let dir = workdir();
     let run = |extra: &[&str]| {

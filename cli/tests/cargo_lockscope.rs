@@ -9,6 +9,8 @@
 //! into a target directory kept under cargo's `CARGO_TARGET_TMPDIR`, and
 //! fetch parking_lot 0.12 from crates.io when it is not cached.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -278,20 +280,15 @@ fn sigterm_during_the_tests_restores_the_lock_file_and_gates() {
         .spawn()
         .unwrap();
     let start = std::time::Instant::now();
-    while !started.is_file() && start.elapsed().as_secs() < 600 {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    assert!(started.is_file(), "the slow test never started");
-    // The recorder flushes every 100 ms: what came before is in the trace.
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    // SAFETY: sends SIGTERM to the cargo-lockscope process this test started.
-    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
-    let out = child.wait_with_output().unwrap();
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
+    // The recorder flushes every 100 ms: after 500 ms what came before the
+    // marker is in the trace.
+    let (code, stdout, stderr) = common::sigterm_once(
+        child,
+        &started,
+        std::time::Duration::from_secs(600),
+        std::time::Duration::from_millis(500),
     );
-    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
     assert!(stderr.contains("when lockscope got signal 15"), "{stderr}");
     assert!(stdout.contains("potential_deadlock"), "{stdout}");
     assert!(start.elapsed().as_secs() < 600);

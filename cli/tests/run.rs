@@ -251,18 +251,13 @@ fn sigterm_ends_the_commands_whole_group_then_the_traces_are_gated() {
         .spawn()
         .unwrap();
     let start = std::time::Instant::now();
-    while !pid_file.is_file() && start.elapsed().as_secs() < 20 {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    // SAFETY: sends SIGTERM to the lockscope process this test started.
-    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
-    let out = child.wait_with_output().unwrap();
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
+    let (code, stdout, stderr) = common::sigterm_once(
+        child,
+        &pid_file,
+        std::time::Duration::from_secs(20),
+        std::time::Duration::from_millis(200),
     );
-    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
     assert!(stderr.contains("when lockscope got signal 15"), "{stderr}");
     assert!(stdout.contains("error[deadlock]"), "{stdout}");
     assert!(start.elapsed().as_secs() < 20);

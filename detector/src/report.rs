@@ -147,6 +147,7 @@ impl Report {
             .iter()
             .map(|&k| (k, self.count(k), self.occurrences(k)))
             .collect();
-        wording::summary(&counts, self.traces.len())
+        let truncated = self.traces.iter().filter(|t| t.truncated).count();
+        wording::summary(&counts, self.traces.len(), truncated)
     }
 }

@@ -196,7 +196,8 @@ impl Replay {
             | EventKind::Update { .. }
             | EventKind::Begin
             | EventKind::End
-            | EventKind::Note { .. } => {}
+            | EventKind::Note { .. }
+            | EventKind::Scheduled { .. } => {}
         }
     }
 

@@ -270,3 +270,71 @@ fn p99_of_many_waits_is_within_the_histogram_precision() {
     );
     assert_eq!(s.wait_max, 200_002);
 }
+
+/// The watchdog's case: T1 holds vault and T2 ledger, each requests the
+/// other's, 300 ms pass, T1 is made to panic (it releases vault while
+/// still blocked) and T2 gets vault. Both locks were held briefly before.
+#[test]
+fn a_broken_deadlock_explains_its_long_waits_and_holds() {
+    let mut tr = Trace::new();
+    let (t1, t2) = (tr.thread("T1"), tr.thread("T2"));
+    let (vault, ledger) = (tr.mutex("vault"), tr.mutex("ledger"));
+    for _ in 0..3 {
+        tr.lock(t1, vault, "warm").unlock(t1, vault, "warm");
+        tr.lock(t2, ledger, "warm").unlock(t2, ledger, "warm");
+    }
+    tr.lock(t1, vault, "t1.rs:1").lock(t2, ledger, "t2.rs:1");
+    tr.request(t1, ledger, "t1.rs:2")
+        .request(t2, vault, "t2.rs:2");
+    tr.advance(300_000_000).unlock(t1, vault, "t1.rs:1");
+    tr.exit(t1);
+    tr.acquired(t2, vault, "t2.rs:2");
+    tr.unlock(t2, vault, "t2.rs:2")
+        .unlock(t2, ledger, "t2.rs:1");
+    let report = tr.analyze();
+    assert_eq!(
+        report.count(FindingKind::Deadlock),
+        1,
+        "{:#?}",
+        report.findings
+    );
+    assert_eq!(report.count(STARVED), 0, "{:#?}", report.findings);
+    assert_eq!(
+        report.count(FindingKind::LongHold),
+        0,
+        "{:#?}",
+        report.findings
+    );
+    // The statistics still count the deadlocked wait and holds.
+    let v = stats(&report, "vault");
+    assert_eq!((v.contended, v.acquisitions), (1, 5));
+    assert!(
+        v.wait_max >= 300_000_000 && v.hold_max >= 300_000_000,
+        "{v:?}"
+    );
+    assert!(stats(&report, "ledger").hold_max >= 300_000_000);
+}
+
+/// The same long holds and wait without the cycle are reported.
+#[test]
+fn the_same_waits_and_holds_without_a_cycle_are_reported() {
+    let mut tr = Trace::new();
+    let (t1, t2) = (tr.thread("T1"), tr.thread("T2"));
+    let vault = tr.mutex("vault");
+    for _ in 0..3 {
+        tr.lock(t1, vault, "warm").unlock(t1, vault, "warm");
+    }
+    tr.lock(t1, vault, "t1.rs:1").request(t2, vault, "t2.rs:2");
+    tr.advance(300_000_000).unlock(t1, vault, "t1.rs:1");
+    tr.acquired(t2, vault, "t2.rs:2")
+        .unlock(t2, vault, "t2.rs:2");
+    let report = tr.analyze();
+    assert_eq!(report.count(FindingKind::Deadlock), 0);
+    assert_eq!(report.count(STARVED), 1, "{:#?}", report.findings);
+    assert_eq!(
+        report.count(FindingKind::LongHold),
+        1,
+        "{:#?}",
+        report.findings
+    );
+}

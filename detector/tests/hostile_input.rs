@@ -182,7 +182,7 @@ fn a_binary_record_longer_than_a_record_can_be_is_refused() {
 #[test]
 fn malformed_binary_records_say_what_and_where() {
     let cases: [(&[u8], &str); 5] = [
-        (&[0x1c], "found record tag 0x1c"),
+        (&[0x1d], "found record tag 0x1d"),
         (&[0xff], "found record tag 0xff"),
         (
             &[0x25, 0x00, 0x07],

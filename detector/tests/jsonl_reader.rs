@@ -129,7 +129,7 @@ fn bad_primitive_kind_lists_the_kinds() {
     assert_eq!(
         msg,
         "t.jsonl:3:35: field \"kind\": found \"spinlock\"; expected one of mutex, rwlock, \
-         reentrant_mutex, condvar, semaphore, event, barrier"
+         reentrant_mutex, condvar, semaphore, event, barrier, async_mutex, async_rwlock"
     );
 }
 

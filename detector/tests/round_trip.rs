@@ -453,6 +453,7 @@ fn arb_events_over(meta: &TraceMeta) -> impl Strategy<Value = Vec<Event>> {
                 24 => K::Update { var },
                 25 => K::Begin,
                 26 if nn > 0 => K::Note { note },
+                27 => K::Scheduled { worker: child },
                 _ => K::End,
             }
         });

@@ -59,6 +59,8 @@ pub mod recorder;
 pub mod stdsync;
 pub mod thread;
 pub mod thread_id;
+#[cfg(feature = "tokio")]
+pub mod tokio_sync;
 
 // The live checks, floors from the ground up (ARCHITECTURE.md): leaves
 // (settings, trace sink, service threads), the held list, the watchdog's

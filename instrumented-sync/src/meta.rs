@@ -198,5 +198,7 @@ const fn unnamed_about(kind: PrimitiveKind) -> &'static About {
         PrimitiveKind::Semaphore => &const { About::unnamed(PrimitiveKind::Semaphore) },
         PrimitiveKind::Event => &const { About::unnamed(PrimitiveKind::Event) },
         PrimitiveKind::Barrier => &const { About::unnamed(PrimitiveKind::Barrier) },
+        PrimitiveKind::AsyncMutex => &const { About::unnamed(PrimitiveKind::AsyncMutex) },
+        PrimitiveKind::AsyncRwLock => &const { About::unnamed(PrimitiveKind::AsyncRwLock) },
     }
 }

@@ -10,9 +10,11 @@
 //! | `LOCKSCOPE_ON_LOCK_ORDER` | `panic`, `log`, `abort`, `ignore` | `log` |
 //! | `LOCKSCOPE_ON_DEADLOCK` | same | `panic` |
 //! | `LOCKSCOPE_ON_SELF_DEADLOCK` | same | `panic` |
+//! | `LOCKSCOPE_ON_TASK_DEADLOCK` | same | `log` |
+//! | `LOCKSCOPE_ON_HELD_ACROSS_AWAIT` | same | `log` |
 //! | `LOCKSCOPE_WATCHDOG` | `off`, or a scan interval in milliseconds | `100` |
 //! | `LOCKSCOPE_STALL` | `process` or `registered` (see [`StallScope`]) | `process` |
-//! | `LOCKSCOPE_BACKTRACE` | `1` to capture a backtrace at every blocking wait, for deadlock reports | `0` |
+//! | `LOCKSCOPE_BACKTRACE` | `1` (or anything but `0`, `off`, `false`, empty) to capture a backtrace at every blocking wait, for deadlock reports, and with every recorded event | off |
 //!
 //! Every finding is a [`Finding`] (the analyzer's own type): the live checks
 //! build it with the detector's builders, print it in the detector's words
@@ -22,7 +24,11 @@
 //! `LOCKSCOPE_ON_LOCK_ORDER` covers potential deadlocks (lock-order
 //! inversions) and the recursive-read hazard; `LOCKSCOPE_ON_DEADLOCK` the
 //! watchdog's deadlocks, `LOCKSCOPE_ON_SELF_DEADLOCK` a thread blocking on
-//! a lock it holds (a deadlock of one thread). An invalid value is reported
+//! a lock it holds (a deadlock of one thread); `LOCKSCOPE_ON_TASK_DEADLOCK`
+//! a cycle of tasks pending on async locks (nothing is blocked at the OS
+//! level, so by default the program goes on; `panic` panics in the
+//! tasks), `LOCKSCOPE_ON_HELD_ACROSS_AWAIT` a task that yielded holding a
+//! blocking lock (feature `tokio`). An invalid value is reported
 //! on stderr (naming the variable and the accepted values) and the default
 //! is used.
 //!
@@ -138,6 +144,8 @@ pub struct Policy {
     lock_order: Action,
     deadlock: Action,
     self_deadlock: Action,
+    task_deadlock: Action,
+    held_across_await: Action,
     watchdog: Option<Duration>,
     stall: StallScope,
     backtraces: bool,
@@ -150,6 +158,8 @@ impl Default for Policy {
             lock_order: Action::Log,
             deadlock: Action::Panic,
             self_deadlock: Action::Panic,
+            task_deadlock: Action::Log,
+            held_across_await: Action::Log,
             watchdog: Some(Duration::from_millis(100)),
             stall: StallScope::Process,
             backtraces: false,
@@ -167,6 +177,8 @@ impl Policy {
             ("LOCKSCOPE_ON_LOCK_ORDER", &mut p.lock_order),
             ("LOCKSCOPE_ON_DEADLOCK", &mut p.deadlock),
             ("LOCKSCOPE_ON_SELF_DEADLOCK", &mut p.self_deadlock),
+            ("LOCKSCOPE_ON_TASK_DEADLOCK", &mut p.task_deadlock),
+            ("LOCKSCOPE_ON_HELD_ACROSS_AWAIT", &mut p.held_across_await),
         ] {
             if let Ok(v) = std::env::var(var) {
                 match Action::parse(&v) {
@@ -197,8 +209,8 @@ impl Policy {
                 )),
             }
         }
-        if let Ok(v) = std::env::var("LOCKSCOPE_BACKTRACE") {
-            p.backtraces = !matches!(v.trim(), "" | "0" | "off" | "false");
+        if let Some(on) = crate::recorder::config::backtrace_env() {
+            p.backtraces = on;
         }
         (p, errors)
     }
@@ -219,6 +231,23 @@ impl Policy {
     pub fn on_self_deadlock(mut self, action: Action) -> Self {
         self.self_deadlock = action;
         self
+    }
+
+    /// The action for a cycle of tasks pending on async locks.
+    pub fn on_task_deadlock(mut self, action: Action) -> Self {
+        self.task_deadlock = action;
+        self
+    }
+
+    /// The action for a task that yielded holding a blocking lock.
+    pub fn on_held_across_await(mut self, action: Action) -> Self {
+        self.held_across_await = action;
+        self
+    }
+
+    /// The action for a cycle of tasks pending on async locks.
+    pub fn task_deadlock_action(&self) -> &Action {
+        &self.task_deadlock
     }
 
     /// The watchdog's scan interval; `None` turns it off. A deadlock is
@@ -253,10 +282,12 @@ impl Policy {
 
     /// The action for findings of `kind`: potential deadlocks, the
     /// recursive-read hazard and the `acquire` helper's order rule take the
-    /// lock-order action, deadlocks the deadlock action.
+    /// lock-order action, deadlocks the deadlock action, a blocking lock
+    /// held across an await the `held_across_await` action.
     pub fn action(&self, kind: FindingKind) -> &Action {
         match kind {
             FindingKind::Deadlock => &self.deadlock,
+            FindingKind::HeldAcrossAwait => &self.held_across_await,
             _ => &self.lock_order,
         }
     }
@@ -322,8 +353,13 @@ pub fn policy() -> Arc<Policy> {
 /// Replaces the policy. The watchdog picks up a new interval at its next
 /// scan; turning it on starts it.
 pub fn set_policy(policy: Policy) {
+    // The environment's policy first (if it was never read), so that it
+    // never overwrites this one's published settings.
+    let slot = global();
+    let mut current = slot.write().unwrap_or_else(|e| e.into_inner());
     publish(&policy);
-    *global().write().unwrap_or_else(|e| e.into_inner()) = Arc::new(policy);
+    *current = Arc::new(policy);
+    drop(current);
     ensure_watchdog();
 }
 
@@ -350,7 +386,7 @@ pub fn internal_thread() {
 
 /// The finding as the runtime prints it: lockdep's layout, in the
 /// detector's words.
-fn report_text(f: &Finding) -> String {
+pub(crate) fn report_text(f: &Finding) -> String {
     wording::report(f, &wording::Words::PLAIN)
 }
 

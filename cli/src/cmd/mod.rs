@@ -69,34 +69,23 @@ pub fn report_and_gate(
     args: &GateArgs,
     global: &Global,
 ) -> CliResult<u8> {
-    let root = Root::discover();
-    let verdict = gate.judge(report);
-    // Configuration problems that are not errors: printed whatever `-q`
-    // says, since they change what the gate decides.
-    for w in gate.warnings.iter().chain(&verdict.unmatched) {
-        write_stderr(&format!("lockscope: warning: {w}\n"));
-    }
-    let cx = Ctx {
-        report,
-        verdict: &verdict,
-        root: &root,
-        verbose: global.verbose,
-        quiet: global.quiet,
-    };
-    let main = args.main_output()?;
-    write_output(main, &render_as(args.format, &cx, gate))?;
-    for extra in args.output.iter().filter(|o| o.format.is_some()) {
-        let format = extra.format.unwrap_or(args.format);
-        write_output(Some(&extra.path), &render_as(format, &cx, gate))?;
-    }
-    let to_files = main.is_some_and(|p| p.as_os_str() != "-") && args.format != ReportFormat::Text;
-    if to_files && !global.quiet {
-        // The file holds the machine-readable report; tell the person too.
-        let mut line = String::new();
-        render::text::footer(&mut line, &cx);
-        write_stderr(&line);
-    }
-    Ok(verdict.exit_code())
+    judged(report, gate, global, |cx| {
+        let main = args.main_output()?;
+        write_output(main, &render_as(args.format, cx, gate))?;
+        for extra in args.output.iter().filter(|o| o.format.is_some()) {
+            let format = extra.format.unwrap_or(args.format);
+            write_output(Some(&extra.path), &render_as(format, cx, gate))?;
+        }
+        let to_files =
+            main.is_some_and(|p| p.as_os_str() != "-") && args.format != ReportFormat::Text;
+        if to_files && !global.quiet {
+            // The file holds the machine-readable report; tell the person too.
+            let mut line = String::new();
+            render::text::footer(&mut line, cx);
+            write_stderr(&line);
+        }
+        Ok(())
+    })
 }
 
 /// Judges `report` and writes the text report grouped by test
@@ -115,6 +104,21 @@ pub fn report_by_test(
              themselves (JSON `tests`, SARIF `tests`, JUnit one case per test)",
         ));
     }
+    judged(report, gate, global, |cx| {
+        write_output(args.main_output()?, &render::by_test::render(cx))
+    })
+}
+
+/// Judges `report`, prints the gate's warnings (configuration problems
+/// that are not errors: printed whatever `-q` says, since they change what
+/// the gate decides), runs `write` with the rendering context and returns
+/// the gate's exit code.
+fn judged(
+    report: &Report,
+    gate: &Gate,
+    global: &Global,
+    write: impl FnOnce(&Ctx<'_>) -> CliResult<()>,
+) -> CliResult<u8> {
     let root = Root::discover();
     let verdict = gate.judge(report);
     for w in gate.warnings.iter().chain(&verdict.unmatched) {
@@ -127,7 +131,7 @@ pub fn report_by_test(
         verbose: global.verbose,
         quiet: global.quiet,
     };
-    write_output(args.main_output()?, &render::by_test::render(&cx))?;
+    write(&cx)?;
     Ok(verdict.exit_code())
 }
 

@@ -115,6 +115,7 @@ pub fn describe(meta: &TraceMeta, kind: &EventKind) -> String {
             Some(n) => format!("note: {}", n.kind),
             None => "note".to_owned(),
         },
+        EventKind::Scheduled { worker } => format!("runs on {}", t(worker)),
     }
 }
 

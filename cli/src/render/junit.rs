@@ -171,9 +171,9 @@ mod tests {
             xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"),
             "{xml}"
         );
-        // 5 findings + 8 kinds with no findings.
+        // 5 findings + 9 kinds with no findings.
         assert!(
-            xml.contains("tests=\"13\" failures=\"4\" errors=\"0\" skipped=\"1\""),
+            xml.contains("tests=\"14\" failures=\"4\" errors=\"0\" skipped=\"1\""),
             "{xml}"
         );
         assert!(xml.contains("(3 occurrences)"), "{xml}");
@@ -212,7 +212,7 @@ mod tests {
                 _ => {}
             }
         }
-        assert_eq!((cases, failures, skipped), (13, 4, 1));
+        assert_eq!((cases, failures, skipped), (14, 4, 1));
         assert!(
             failure_text.starts_with("error[deadlock]"),
             "{failure_text}"

@@ -355,7 +355,7 @@ mod tests {
     fn results_are_located_relative_to_the_root() {
         let log = log();
         let run = &log["runs"][0];
-        assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 13);
+        assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 14);
         let r0 = &run["results"][0];
         assert_eq!(r0["ruleId"], "deadlock");
         assert_eq!(r0["level"], "error");

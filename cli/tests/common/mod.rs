@@ -77,3 +77,29 @@ pub fn hundred_lost_updates() -> String {
 pub fn sh(script: &str) -> Vec<String> {
     vec!["sh".into(), "-c".into(), script.into()]
 }
+
+/// Waits (up to `limit`) for `marker` to exist, `settle` more, then sends
+/// SIGTERM to `child` (a lockscope process the test started) and returns
+/// its exit code, standard output and standard error.
+#[cfg(unix)]
+pub fn sigterm_once(
+    child: std::process::Child,
+    marker: &std::path::Path,
+    limit: Duration,
+    settle: Duration,
+) -> (Option<i32>, String, String) {
+    let start = std::time::Instant::now();
+    while !marker.is_file() && start.elapsed() < limit {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(marker.is_file(), "{} never appeared", marker.display());
+    std::thread::sleep(settle);
+    // SAFETY: sends SIGTERM to the process this test started.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -35,6 +35,11 @@
 //! - [`LongHold`](crate::finding::FindingKind::LongHold): a lock's longest hold is longer
 //!   than [`Config::long_hold_factor`] times the mean of its other holds and
 //!   at least [`Config::long_hold_min_ns`].
+//! - Neither for a wait or hold a deadlock explains: a request that closes
+//!   a wait-for cycle ([`super::wait_cycle`]) marks the cycle's waits and
+//!   the holds they wait on, and those are counted in the statistics but
+//!   never judged (the deadlock analyses report the cycle, also when a
+//!   timeout or the watchdog broke it and the waits then ended).
 //!
 //! On a [`ClockUnit::Sequence`] trace (STD) times are event positions: the
 //! statistics are still computed in that unit, but no time-based finding
@@ -44,7 +49,8 @@
 //! occurrence is the finding, the others are counted as its occurrences.
 //!
 //! # Performance
-//! O(1) per event plus O(holders) at a request: dense per-lock and
+//! O(1) per event plus O(holders) at a request (and the cycle walk at a
+//! request that finds the lock held by a blocked thread): dense per-lock and
 //! per-thread vectors, hold start times read from the [`Replay`] state. Only
 //! contended acquisitions touch the p99 histogram (a fixed 7.8 KB per
 //! contended lock) and the contention-site table (hashed by site pair).
@@ -59,6 +65,7 @@
 
 use std::collections::HashMap;
 
+use super::wait_cycle::{find_cycle, Link};
 use super::{names, run, Analysis, Config, Context, Finished, Input};
 use crate::finding::{FindingId, Findings, Waited};
 use crate::report::{LockStats, Report, ThreadStats};
@@ -86,6 +93,9 @@ pub struct Contention {
     starvation: HashMap<(u32, Option<SiteId>, &'static str), FindingId>,
     /// Per lock: arrival tickets and the threads waiting, for bypasses.
     queues: Vec<Queue>,
+    /// Holds a wait-for cycle waits on, (thread, lock, acquisition index):
+    /// their release records them as deadlocked. As few as the deadlocks.
+    deadlocked_holds: Vec<(ThreadId, ObjId, u64)>,
     last_time: u64,
     stats: Vec<LockStats>,
     thread_stats: Vec<ThreadStats>,
@@ -103,6 +113,9 @@ struct PendingWait {
     ticket: u64,
     /// Acquisitions by threads that arrived later (see the module docs).
     overtaken: u64,
+    /// The wait was part of a wait-for cycle: a deadlock, which the
+    /// deadlock analyses report, explains it.
+    deadlocked: bool,
 }
 
 /// One lock's waiting line.
@@ -184,6 +197,7 @@ impl Contention {
             .find(|&&(h, m)| h != ev.thread && !mode.compatible(m))
             .map(|&(h, _)| cx.state.thread(h).holding(obj).and_then(|held| held.site));
         let acquisitions_then = self.lock(obj).acquisitions;
+        let deadlocked = holder.is_some() && self.closes_cycle(cx, ev, obj, mode);
         self.leave_line(ev.thread);
         let queue = self.queue(obj);
         let ticket = queue.next_ticket;
@@ -195,7 +209,45 @@ impl Contention {
             holder,
             ticket,
             overtaken: 0,
+            deadlocked,
         });
+    }
+
+    /// Whether `ev`, a request of `obj`, closes a wait-for cycle. If it
+    /// does, the other waits of the cycle are marked deadlocked and the
+    /// holds it waits on are remembered as deadlocked holds.
+    fn closes_cycle(&mut self, cx: &Context<'_>, ev: &Event, obj: ObjId, mode: LockMode) -> bool {
+        let holder_blocked = cx.state.obj(obj).holders.iter().any(|&(h, m)| {
+            h != ev.thread && !mode.compatible(m) && cx.state.thread(h).blocked.is_some()
+        });
+        if !holder_blocked {
+            return false; // the common contended request: no walk
+        }
+        let first = Link {
+            thread: ev.thread,
+            on: WaitTarget::Lock { obj, mode },
+            since: cx.index,
+            time: Some(ev.time),
+            site: ev.site,
+        };
+        let Some(cycle) = find_cycle(cx.meta, cx.state, first) else {
+            return false;
+        };
+        for (i, link) in cycle.iter().enumerate() {
+            let next = cycle[(i + 1) % cycle.len()].thread;
+            if let WaitTarget::Lock { obj, .. } = link.on {
+                if let Some(Some(p)) = self.waits.get_mut(link.thread.index()) {
+                    p.deadlocked |= p.obj == obj;
+                }
+                if let Some(held) = cx.state.thread(next).holding(obj) {
+                    let hold = (next, obj, held.since);
+                    if !self.deadlocked_holds.contains(&hold) {
+                        self.deadlocked_holds.push(hold);
+                    }
+                }
+            }
+        }
+        true
     }
 
     fn on_acquired(&mut self, cx: &Context<'_>, ev: &Event, obj: ObjId, found: &mut Findings) {
@@ -227,11 +279,15 @@ impl Contention {
         if p.holder.is_none() && before == p.acquisitions_then {
             return;
         }
+
         let bypassed = p.overtaken;
         let wait = ev.time.saturating_sub(blocked.time);
         let holder_site = p.holder.unwrap_or(previous_site);
         acc.record_wait(wait, blocked.site, holder_site);
         self.thread(t).record_wait(wait);
+        if p.deadlocked {
+            return; // a deadlock, which the deadlock analyses report
+        }
         let wait_step = findings::WaitSteps {
             request: (blocked.since, Some(blocked.time), blocked.site),
             acquired: Some((cx.index, Some(ev.time), ev.site)),
@@ -252,7 +308,14 @@ impl Contention {
             (cx.index, ev.time, ev.site),
         );
         self.thread(ev.thread).record_hold(hold.len);
-        self.lock(obj).record_hold(hold);
+        let key = (ev.thread, obj, held.since);
+        match self.deadlocked_holds.iter().position(|&h| h == key) {
+            Some(i) => {
+                self.deadlocked_holds.swap_remove(i);
+                self.lock(obj).record_deadlocked_hold(hold.len);
+            }
+            None => self.lock(obj).record_hold(hold),
+        }
     }
 
     /// Reports `t`'s wait for `obj` if it was bypassed `bypassed` times or
@@ -296,7 +359,8 @@ impl Contention {
             .filter_map(|(t, p)| p.map(|p| (ThreadId(t as u32), p)))
             .collect();
         for (t, p) in pending {
-            let Some(blocked) = cx.state.thread(t).blocked else {
+            let state = cx.state.thread(t);
+            let Some(blocked) = state.blocked.filter(|_| !state.exited && !p.deadlocked) else {
                 continue;
             };
             let same_lock = matches!(blocked.on, WaitTarget::Lock { obj, .. } if obj == p.obj);
@@ -336,6 +400,7 @@ impl Analysis for Contention {
         self.starvation = HashMap::new();
         self.waits = Vec::new();
         self.queues = Vec::new();
+        self.deadlocked_holds = Vec::new();
         if cx.meta.header.clock == ClockUnit::Nanoseconds {
             for (i, acc) in self.locks.iter().enumerate() {
                 if let Some(f) = findings::long_hold(cx, ObjId(i as u32), acc) {

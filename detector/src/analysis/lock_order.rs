@@ -103,6 +103,9 @@ pub struct LockOrder {
     deep: u64,
     /// Reused for each request's held set.
     scratch: Vec<(u32, LockMode)>,
+    /// Each lock's first acquisition site in this trace (see
+    /// [`class`](self::class): a declared site equal to it is a first use).
+    first_sites: class::FirstSites,
 }
 
 /// Most held locks a request adds edges from (the innermost): a thread
@@ -124,6 +127,7 @@ impl Default for LockOrder {
             limits: Vec::new(),
             deep: 0,
             scratch: Vec::new(),
+            first_sites: class::FirstSites::default(),
         }
     }
 }
@@ -249,6 +253,9 @@ impl Analysis for LockOrder {
         let state = cx.state.thread(t);
         if self.feasibility && !self.recorder.started() && opens_a_pattern(ev, state) {
             self.recorder.start(cx.state, cx.config.feasibility_window);
+        }
+        if let EventKind::Request { obj, .. } | EventKind::Acquired { obj, .. } = ev.kind {
+            self.first_sites.saw(cx.meta, obj, ev.site);
         }
         match ev.kind {
             EventKind::Request { obj, mode } => {
@@ -381,6 +388,7 @@ impl Analysis for LockOrder {
                  patterns are graded unconfirmed"
             ));
         }
+        self.merged.first_sites = std::mem::take(&mut self.first_sites);
         for key in patterns.keys() {
             self.merged.offered(cx, key);
         }

@@ -24,6 +24,7 @@ pub mod deadlock;
 pub mod discipline;
 pub mod feasibility;
 pub mod graphs;
+pub mod held_across_await;
 mod histogram;
 mod live_notes;
 pub mod lock_order;
@@ -35,6 +36,7 @@ pub mod race;
 pub(crate) mod testkit;
 pub mod transient_deadlock;
 mod unseen;
+mod wait_cycle;
 pub mod witness;
 
 pub use config::Config;
@@ -122,6 +124,7 @@ pub fn default_analyses(_config: &Config) -> Vec<Box<dyn Analysis>> {
         Box::new(lost_update::LostUpdates::new()),
         Box::new(race::Races::new()),
         Box::new(transient_deadlock::TransientDeadlocks::new()),
+        Box::new(held_across_await::HeldAcrossAwait::default()),
         Box::new(LiveNotes::default()),
     ]
 }

@@ -39,7 +39,7 @@ pub fn mode(meta: &TraceMeta, obj: ObjId, mode: LockMode) -> Option<Mode> {
 
 /// `mode` on a primitive of `kind`, if that kind has modes (an rwlock).
 pub fn mode_of(kind: PrimitiveKind, mode: LockMode) -> Option<Mode> {
-    (kind == PrimitiveKind::RwLock).then_some(match mode {
+    kind.is_rwlock().then_some(match mode {
         LockMode::Exclusive => Mode::Write,
         LockMode::Shared => Mode::Read,
         LockMode::Upgradable => Mode::Upgradable,

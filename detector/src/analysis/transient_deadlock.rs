@@ -7,13 +7,8 @@
 //!
 //! At every lock request and join request the analysis asks whether the
 //! requesting thread, once blocked, closes a wait-for cycle in the replay
-//! state ([`Context::state`] is the state *before* the event, so the
-//! requester's new wait is taken from the event itself):
-//! - a lock request waits for the lock's incompatible holders (a holder
-//!   re-requesting a non-reentrant lock waits for itself);
-//! - a join waits for the child, unless it has exited;
-//! - every other thread on the chain is followed through its own pending
-//!   lock request or join.
+//! state ([`super::wait_cycle`]: lock requests wait for incompatible
+//! holders, joins for the child).
 //!
 //! A cycle found is a real deadlock at that point of the run: every thread
 //! on it was blocked on the next. It is reported as a
@@ -46,13 +41,14 @@
 //! the trace says which thread would signal them, so a cycle through them
 //! (a stall the watchdog broke) is not reported here.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
+use super::wait_cycle::{find_cycle, Link};
 use super::{names, Analysis, Context};
 use crate::finding::build::{self, Taken, Waiter};
 use crate::finding::{Detail, End, Finding, Findings};
 use crate::state::{Replay, WaitTarget};
-use crate::trace::{Event, EventKind, ObjId, SourceFormat, ThreadId, TraceMeta};
+use crate::trace::{Event, EventKind, ThreadId, TraceMeta};
 
 /// The broken-deadlock analysis.
 #[derive(Debug, Default)]
@@ -105,16 +101,6 @@ impl Cause {
             Cause::Unknown => End::BrokenUnknown,
         }
     }
-}
-
-/// One thread of a cycle and what it waits for.
-#[derive(Clone, Copy, Debug)]
-struct Link {
-    thread: ThreadId,
-    on: WaitTarget,
-    since: u64,
-    time: Option<u64>,
-    site: Option<crate::trace::SiteId>,
 }
 
 impl Analysis for TransientDeadlocks {
@@ -238,66 +224,6 @@ fn finish(f: Found) -> Finding {
     }
     finding.occurrences = f.times;
     finding
-}
-
-/// Whether a holder re-requesting `obj` re-enters instead of blocking (STD
-/// traces come from Java, whose monitors are reentrant).
-fn reenters(meta: &TraceMeta, obj: ObjId) -> bool {
-    meta.format == SourceFormat::Std || meta.primitive(obj).kind.is_reentrant()
-}
-
-/// The threads `t`, blocked on `on`, waits for.
-fn waits_for(meta: &TraceMeta, state: &Replay, t: ThreadId, on: WaitTarget) -> Vec<ThreadId> {
-    match on {
-        WaitTarget::Lock { obj, mode } if meta.primitive(obj).kind.is_lock() => state
-            .obj(obj)
-            .holders
-            .iter()
-            .filter(|&&(h, hmode)| !(mode.compatible(hmode) || h == t && reenters(meta, obj)))
-            .map(|&(h, _)| h)
-            .collect(),
-        WaitTarget::Join { child } if !state.thread(child).exited => vec![child],
-        _ => Vec::new(),
-    }
-}
-
-/// A cycle through `first` (the requester, about to block), found by a
-/// depth-first walk over the other threads' pending waits.
-fn find_cycle(meta: &TraceMeta, state: &Replay, first: Link) -> Option<Vec<Link>> {
-    let waits = waits_for(meta, state, first.thread, first.on);
-    if waits.is_empty() {
-        // The common case, an uncontended request: nothing allocated.
-        return None;
-    }
-    let mut path = vec![first];
-    let mut visited = BTreeSet::from([first.thread]);
-    let mut stack = vec![waits];
-    while let Some(next) = stack.last_mut() {
-        let Some(u) = next.pop() else {
-            stack.pop();
-            path.pop();
-            continue;
-        };
-        if u == first.thread {
-            return Some(path);
-        }
-        if !visited.insert(u) {
-            continue;
-        }
-        let s = state.thread(u);
-        let Some(b) = s.blocked.filter(|_| !s.exited) else {
-            continue;
-        };
-        path.push(Link {
-            thread: u,
-            on: b.on,
-            since: b.since,
-            time: Some(b.time),
-            site: b.site,
-        });
-        stack.push(waits_for(meta, state, u, b.on));
-    }
-    None
 }
 
 /// The finding for `cycle`, rotated to start at its smallest thread; how it

@@ -123,6 +123,21 @@ pub enum Detail {
     /// Two unordered accesses to `var`; the steps hold the accesses (the
     /// current one, then the previous) and where the threads were created.
     DataRace { var: String },
+    /// `task` yielded (its poll ended) on OS thread `worker` while holding
+    /// the blocking lock `lock`, acquired at `site`; `next` (another task,
+    /// or the worker's own code) ran on `worker` next, which proves it.
+    HeldAcrossAwait {
+        task: String,
+        lock: String,
+        worker: String,
+        next: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        site: Option<String>,
+        /// Where the task's last event before the yield was (the await's
+        /// site when the task yielded at a lockscope async lock).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_site: Option<String>,
+    },
 }
 
 /// One thread of a wait-for cycle.

@@ -55,11 +55,13 @@ pub enum FindingKind {
     LostUpdate,
     /// Two unordered conflicting accesses to a tracked variable.
     DataRace,
+    /// A task yielded (its poll ended) while holding a blocking lock.
+    HeldAcrossAwait,
 }
 
 impl FindingKind {
     /// Every kind, most severe first.
-    pub const ALL: [FindingKind; 13] = [
+    pub const ALL: [FindingKind; 14] = [
         FindingKind::Deadlock,
         FindingKind::BlockedForever,
         FindingKind::PotentialDeadlock,
@@ -73,6 +75,7 @@ impl FindingKind {
         FindingKind::LongHold,
         FindingKind::LostUpdate,
         FindingKind::DataRace,
+        FindingKind::HeldAcrossAwait,
     ];
 
     /// The wire name (`deadlock`, `potential_deadlock`, ...).
@@ -91,6 +94,7 @@ impl FindingKind {
             FindingKind::LongHold => "long_hold",
             FindingKind::LostUpdate => "lost_update",
             FindingKind::DataRace => "data_race",
+            FindingKind::HeldAcrossAwait => "held_across_await",
         }
     }
 
@@ -107,7 +111,8 @@ impl FindingKind {
             | FindingKind::LockOrderViolation
             | FindingKind::LostUpdate
             | FindingKind::DataRace
-            | FindingKind::BadRelease => Severity::Error,
+            | FindingKind::BadRelease
+            | FindingKind::HeldAcrossAwait => Severity::Error,
             FindingKind::BlockedForever
             | FindingKind::RecursiveRead
             | FindingKind::HeldAtExit

@@ -106,6 +106,15 @@ pub enum Role {
     Created,
     /// The runtime's live check `check` reported what the finding says.
     Reported { check: String },
+    /// A task's poll ended (it yielded) while it held `holding`; the
+    /// step's site is the task's last event before it.
+    Yielded {
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        holding: Vec<String>,
+    },
+    /// Ran on OS thread `worker` (a task scheduled there, or the worker's
+    /// own code again).
+    RanOn { worker: String },
 }
 
 /// How a lock is held or asked for, where the lock has modes (an rwlock);

@@ -116,11 +116,16 @@ pub enum PrimitiveKind {
     Semaphore,
     Event,
     Barrier,
+    /// An async mutex (`tokio::sync::Mutex`): a task waiting for it is
+    /// pending, its thread free to run other tasks.
+    AsyncMutex,
+    /// An async rwlock (`tokio::sync::RwLock`).
+    AsyncRwLock,
 }
 
 impl PrimitiveKind {
     /// Every kind, in wire-spec order.
-    pub const ALL: [PrimitiveKind; 7] = [
+    pub const ALL: [PrimitiveKind; 9] = [
         PrimitiveKind::Mutex,
         PrimitiveKind::RwLock,
         PrimitiveKind::ReentrantMutex,
@@ -128,6 +133,8 @@ impl PrimitiveKind {
         PrimitiveKind::Semaphore,
         PrimitiveKind::Event,
         PrimitiveKind::Barrier,
+        PrimitiveKind::AsyncMutex,
+        PrimitiveKind::AsyncRwLock,
     ];
 
     /// The wire name (`mutex`, `rwlock`, `reentrant_mutex`, ...).
@@ -140,6 +147,8 @@ impl PrimitiveKind {
             PrimitiveKind::Semaphore => "semaphore",
             PrimitiveKind::Event => "event",
             PrimitiveKind::Barrier => "barrier",
+            PrimitiveKind::AsyncMutex => "async_mutex",
+            PrimitiveKind::AsyncRwLock => "async_rwlock",
         }
     }
 
@@ -149,12 +158,28 @@ impl PrimitiveKind {
     }
 
     /// Whether threads hold this primitive (and so can deadlock on it) in
-    /// the lock sense: mutexes, rwlocks, reentrant mutexes.
+    /// the lock sense: mutexes, rwlocks, reentrant mutexes, blocking or
+    /// async.
     pub fn is_lock(self) -> bool {
         matches!(
             self,
-            PrimitiveKind::Mutex | PrimitiveKind::RwLock | PrimitiveKind::ReentrantMutex
+            PrimitiveKind::Mutex
+                | PrimitiveKind::RwLock
+                | PrimitiveKind::ReentrantMutex
+                | PrimitiveKind::AsyncMutex
+                | PrimitiveKind::AsyncRwLock
         )
+    }
+
+    /// Whether waiting for it suspends a task instead of blocking a thread
+    /// (an async lock): holding it across an `.await` is its normal use.
+    pub fn is_async(self) -> bool {
+        matches!(self, PrimitiveKind::AsyncMutex | PrimitiveKind::AsyncRwLock)
+    }
+
+    /// Whether it has read and write modes (an rwlock, blocking or async).
+    pub fn is_rwlock(self) -> bool {
+        matches!(self, PrimitiveKind::RwLock | PrimitiveKind::AsyncRwLock)
     }
 
     /// Whether the holder may acquire it again without blocking.
@@ -284,6 +309,13 @@ pub enum EventKind {
     End,
     /// A note written by the runtime, such as a live deadlock report.
     Note { note: NoteId },
+
+    // ---- tasks ----
+    /// From this event on, the event's thread runs on OS thread `worker`,
+    /// until another thread's `Scheduled` on `worker`: a task (a thread of
+    /// the trace) polled by a runtime worker, or `worker` itself back to
+    /// its own code. No synchronisation.
+    Scheduled { worker: ThreadId },
 }
 
 impl EventKind {
@@ -319,6 +351,7 @@ impl EventKind {
             EventKind::Begin => T::Begin,
             EventKind::End => T::End,
             EventKind::Note { .. } => T::Note,
+            EventKind::Scheduled { .. } => T::Scheduled,
         }
     }
 
@@ -441,6 +474,7 @@ mod tests {
             EventKind::Begin,
             EventKind::End,
             EventKind::Note { note: NoteId(0) },
+            EventKind::Scheduled { worker: t },
         ];
         let types: Vec<_> = all.iter().map(EventKind::event_type).collect();
         assert_eq!(types, EventType::ALL);

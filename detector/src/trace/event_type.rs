@@ -18,6 +18,7 @@
 //! | 11 | `cond_wait` | 25 | `begin` |
 //! | 12 | `cond_woken` | 26 | `end` |
 //! | 13 | `notify` | 27 | `note` |
+//! | | | 28 | `scheduled` |
 //!
 //! The code is the type's number in the binary encoding
 //! (`docs/trace-format.md`); codes never change within a major version.
@@ -95,6 +96,7 @@ event_types! {
     Begin = 25, "begin";
     End = 26, "end";
     Note = 27, "note";
+    Scheduled = 28, "scheduled";
 }
 
 impl EventType {

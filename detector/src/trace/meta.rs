@@ -11,7 +11,7 @@ use std::fmt;
 use super::event::{BacktraceId, NoteId, ObjId, PrimitiveKind, SiteId, ThreadId, VarId};
 
 /// The trace format version this build reads and writes.
-pub const FORMAT_VERSION: FormatVersion = FormatVersion { major: 1, minor: 0 };
+pub const FORMAT_VERSION: FormatVersion = FormatVersion { major: 1, minor: 1 };
 
 /// The format identifier in every lockscope trace header.
 pub const FORMAT_NAME: &str = "lockscope-trace";

@@ -205,6 +205,7 @@ pub fn every_kind_events() -> Vec<Event> {
         (t1, EventKind::Begin),
         (t1, EventKind::End),
         (t0, EventKind::Note { note: NoteId(0) }),
+        (t1, EventKind::Scheduled { worker: t2 }),
         (t1, EventKind::ThreadExit),
         (t0, EventKind::JoinRequest { child: t1 }),
         (t0, EventKind::Join { child: t1 }),

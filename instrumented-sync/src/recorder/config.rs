@@ -59,9 +59,17 @@ pub(crate) fn backtraces_if_decided() -> Option<bool> {
 #[cold]
 #[inline(never)]
 fn backtraces_from_env() -> bool {
-    let on = std::env::var(BACKTRACE_ENV).is_ok_and(|v| v == "1");
+    let on = backtrace_env().unwrap_or(false);
     BACKTRACES.store(if on { ON } else { OFF }, Ordering::Relaxed);
     on
+}
+
+/// What `LOCKSCOPE_BACKTRACE` says, if it is set: on unless it is empty,
+/// `0`, `off` or `false`. The one reading of the variable, for the
+/// recorder's event backtraces and the live checks' wait backtraces.
+pub(crate) fn backtrace_env() -> Option<bool> {
+    let v = std::env::var(BACKTRACE_ENV).ok()?;
+    Some(!matches!(v.trim(), "" | "0" | "off" | "false"))
 }
 
 /// Turns backtraces on or off in code, overriding the environment.

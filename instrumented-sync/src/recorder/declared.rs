@@ -51,7 +51,8 @@ impl Declared {
             EventKind::ThreadStart { parent } => parent.is_none_or(|p| has(&self.threads, p.0)),
             EventKind::Fork { child }
             | EventKind::JoinRequest { child }
-            | EventKind::Join { child } => has(&self.threads, child.0),
+            | EventKind::Join { child }
+            | EventKind::Scheduled { worker: child } => has(&self.threads, child.0),
             EventKind::CondWait { condvar, mutex, .. }
             | EventKind::CondWoken { condvar, mutex, .. } => {
                 has(&self.objs, condvar.0) && has(&self.objs, mutex.0)

@@ -4,6 +4,10 @@
 //! Survives thread-local teardown: once the state is destroyed, events go
 //! straight to the sink under its mutex (slow, but nothing is lost).
 //!
+//! With feature `tokio`, an event recorded while a tokio task is current is
+//! the task's: the thread's state keeps the task of its latest event and
+//! pushes a switch before an event of another (see `task`).
+//!
 //! # Performance
 //! The hot path is one thread-local access, the clock, and a push of a
 //! 32-byte [`Raw`] event into the ring; call sites travel as `Location`
@@ -51,6 +55,9 @@ struct Local {
     /// The recording this thread is declared in.
     session: Cell<u32>,
     origin: RefCell<Option<Origin>>,
+    /// The task of the latest event, if any.
+    #[cfg(feature = "tokio")]
+    task: super::task::Current,
 }
 
 thread_local! {
@@ -73,7 +80,51 @@ impl Local {
             last: Cell::new(0),
             session: Cell::new(0),
             origin: RefCell::new(None),
+            #[cfg(feature = "tokio")]
+            task: super::task::Current::default(),
         }
+    }
+
+    /// The thread the next event belongs to: the task of the latest one,
+    /// else this OS thread.
+    fn thread(&self) -> ThreadId {
+        #[cfg(feature = "tokio")]
+        return self.task.thread(self.tid);
+        #[cfg(not(feature = "tokio"))]
+        ThreadId(self.tid)
+    }
+
+    /// Switches to the current task if the latest event was another's (or
+    /// not a task's); see `task`.
+    #[inline(always)]
+    fn follow_task(&self, session: u32) {
+        #[cfg(feature = "tokio")]
+        if !self.task.is_current() {
+            let switch = self.task.switch(session, self.tid, self.last.get());
+            self.last.set(switch.time);
+            self.push(switch);
+        }
+        #[cfg(not(feature = "tokio"))]
+        let _ = session;
+    }
+
+    /// Back to this OS thread's own code if the latest event was a task's.
+    fn leave_task(&self, session: u32) {
+        #[cfg(feature = "tokio")]
+        if let Some(switch) = self.task.switch_own(session, self.tid, self.last.get()) {
+            self.last.set(switch.time);
+            self.push(switch);
+        }
+        #[cfg(not(feature = "tokio"))]
+        let _ = session;
+    }
+
+    /// The latest event, of the current task if any, is timed `time`.
+    #[inline(always)]
+    fn timed(&self, time: u64) {
+        self.last.set(time);
+        #[cfg(feature = "tokio")]
+        self.task.record_time(time);
     }
 
     /// Records the event `kind` builds; see [`emit_with`].
@@ -88,8 +139,9 @@ impl Local {
         if self.session.get() != session {
             self.declare(session);
         }
+        self.follow_task(session);
         let time = clock::next(self.last.get(), after);
-        self.last.set(time);
+        self.timed(time);
         let ev = || Raw {
             time,
             kind: kind(),
@@ -121,7 +173,11 @@ impl Local {
         sink::collect();
         // SAFETY: this thread owns `ring`; only it pushes.
         if let Err(ev) = unsafe { self.ring.push(ev) } {
-            let thread = ThreadId(self.tid);
+            // Unreachable in practice: the collection empties this ring.
+            let thread = match ev.kind {
+                EventKind::Scheduled { .. } => ThreadId(self.tid),
+                _ => self.thread(),
+            };
             sink::with(self.session.get(), |s| s.push_raw(thread, ev));
         }
     }
@@ -133,7 +189,7 @@ impl Local {
     #[inline(never)]
     fn push_with_backtrace(&self, session: u32, ev: Raw) {
         let backtrace = capture_backtrace(session);
-        let thread = ThreadId(self.tid);
+        let thread = self.thread();
         sink::with(session, |s| {
             let site = ev.site.map(|loc| s.site(loc));
             s.push(Event {
@@ -166,6 +222,9 @@ impl Local {
         if declared.is_none() {
             return;
         }
+        // A new recording starts this thread on its own code (the sink
+        // forgot the switches it saw).
+        self.leave_task(session);
         self.session.set(session);
         let kind = EventKind::ThreadStart {
             parent: forked_here.map(|o| ThreadId(thread_index(o.parent))),
@@ -216,6 +275,7 @@ impl Drop for Local {
         READY.with(|r| r.set(std::ptr::null()));
         let session = self.session.get();
         if super::active() == Some(session) {
+            self.leave_task(session);
             let time = clock::next(self.last.get(), 0);
             self.last.set(time);
             self.push(Raw {
@@ -303,6 +363,10 @@ pub(crate) fn emit_fast(
     {
         return None;
     }
+    #[cfg(feature = "tokio")]
+    if !local.task.is_current() {
+        return None;
+    }
     let time = clock::next(local.last.get(), after);
     // SAFETY: this thread owns `ring`; only it pushes.
     let pushed = unsafe {
@@ -313,7 +377,7 @@ pub(crate) fn emit_fast(
         })
     };
     pushed.ok()?;
-    local.last.set(time);
+    local.timed(time);
     Some(time)
 }
 
@@ -340,12 +404,13 @@ pub(crate) fn emit_around(
         if l.session.get() != session {
             l.declare(session);
         }
+        l.follow_task(session);
         let time = clock::next(l.last.get(), 0);
-        l.last.set(time);
+        l.timed(time);
         // SAFETY: this thread owns `ring`. Before the time is published:
         // what `op` wakes is timed after it and may be pushed first.
         unsafe { l.ring.announce(time) };
-        (time, l.tid, Announced(l.ring.clone()))
+        (time, l.thread(), Announced(l.ring.clone()))
     });
     match timed {
         Ok((time, tid, announced)) => {
@@ -353,7 +418,7 @@ pub(crate) fn emit_around(
             let kind = op();
             let ev = Raw { time, kind, site };
             if LOCAL.try_with(|l| l.push(ev)).is_err() {
-                sink::with(session, |s| s.push_raw(ThreadId(tid), ev));
+                sink::with(session, |s| s.push_raw(tid, ev));
             }
             drop(announced);
         }
@@ -383,26 +448,61 @@ pub(crate) fn fork(child: u64, name: Option<&str>, site: &'static Location<'stat
         if l.session.get() != session {
             l.declare(session);
         }
-        let parent_id = ThreadId(l.tid);
+        // The parent is the calling task, if one is current.
+        l.follow_task(session);
+        let parent_id = l.thread();
         let name = name.map(str::to_string);
         let tid = thread_index(child);
         sink::with(session, |s| {
             declare_child(s, session, tid, name, Some(parent_id), site, &origin.link)
         })?;
-        Some(l.emit_with(
+        let time = l.emit_with(
             session,
             || EventKind::Fork {
                 child: ThreadId(tid),
             },
             Some(site),
             0,
-        ))
+        );
+        Some((parent_id, time))
     });
-    if let Ok(Some(time)) = forked {
+    if let Ok(Some((parent_id, time))) = forked {
+        origin.parent = u64::from(parent_id.0);
         origin.fork_session = session;
         origin.fork_time = time;
     }
     origin
+}
+
+/// The thread the calling code's events belong to in `session` (its task,
+/// if one is current), declared there; `None` once the thread's state is
+/// destroyed.
+#[cfg(feature = "tokio")]
+pub(crate) fn current_thread(session: u32) -> Option<ThreadId> {
+    LOCAL
+        .try_with(|l| {
+            if l.session.get() != session {
+                l.declare(session);
+            }
+            l.follow_task(session);
+            l.thread()
+        })
+        .ok()
+}
+
+/// A task's poll ended on this thread: if it recorded events, the thread's
+/// own code takes over now (a `scheduled` of this thread), so the trace
+/// shows where the poll ended instead of at this thread's next event.
+#[cfg(feature = "tokio")]
+pub(crate) fn poll_ended() {
+    let Some(session) = super::active() else {
+        return;
+    };
+    let _ = LOCAL.try_with(|l| {
+        if l.session.get() == session {
+            l.leave_task(session);
+        }
+    });
 }
 
 /// The child's side of a spawn, first thing on the new thread: adopts the

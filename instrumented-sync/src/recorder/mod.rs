@@ -52,6 +52,8 @@ mod local;
 mod obj;
 pub(crate) mod ring;
 mod sink;
+#[cfg(feature = "tokio")]
+pub(crate) mod task;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -61,6 +63,10 @@ use std::time::Duration;
 
 use lockscope_detector::trace::{EventKind, Note};
 
+#[cfg(feature = "tokio")]
+pub(crate) use local::current_thread;
+#[cfg(all(feature = "tokio", feature = "record"))]
+pub(crate) use local::poll_ended;
 pub(crate) use local::{emit, emit_with, fork, join, start_thread, ThreadLink};
 pub(crate) use obj::{obj_id, ObjRec, Sync, VarRec};
 #[cfg(feature = "record")]

@@ -16,7 +16,7 @@
 //! is a power of two, so a slot index is a mask, not a division.
 
 use std::mem::MaybeUninit;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use std::panic::Location;
 
@@ -46,7 +46,8 @@ struct Producer {
 }
 
 /// An event as a thread's ring holds it: 32 bytes, against an [`Event`]'s
-/// 48. The thread is the ring's own, and the call site is the `Location`
+/// 48. The thread is implied (the ring's own, or the one the latest switch
+/// named: see [`Ring::event`]), and the call site is the `Location`
 /// itself, interned by the consumer (the sink) when it collects the ring,
 /// so the recording thread neither looks it up nor writes an id. Events
 /// with a backtrace bypass the ring (see `local`).
@@ -72,6 +73,9 @@ pub struct Ring {
     producer: Producer,
     /// The owning thread has exited: no more pushes.
     closed: AtomicBool,
+    /// The thread the consumer assigns the next event to: the ring's own
+    /// until a switch names another (see [`Ring::event`]). Consumer only.
+    belongs: AtomicU32,
 }
 
 // SAFETY: slot `p % CAPACITY` is written only by the single producer while
@@ -114,6 +118,7 @@ impl Ring {
                 announced: AtomicU64::new(0),
             },
             closed: AtomicBool::new(false),
+            belongs: AtomicU32::new(thread.0),
         }
     }
 
@@ -230,9 +235,27 @@ impl Ring {
         self.head.0.load(Ordering::Acquire) == self.tail()
     }
 
-    /// The thread whose events these are.
-    pub fn thread(&self) -> ThreadId {
-        self.thread
+    /// The trace event of consumed event `ev`, with the thread it belongs
+    /// to. A `Scheduled` event in a ring is a *switch*: its `worker` names
+    /// the thread this ring's following events belong to (a task, or the
+    /// ring's own thread again; see `recorder::task`); it becomes that
+    /// thread's `scheduled` on the ring's own thread. Only the consumer
+    /// calls this, in the order the events were pushed.
+    pub fn event(&self, ev: Raw) -> (ThreadId, Raw) {
+        if let EventKind::Scheduled { worker: to } = ev.kind {
+            self.belongs.store(to.0, Ordering::Relaxed);
+            let kind = EventKind::Scheduled {
+                worker: self.thread,
+            };
+            return (to, Raw { kind, ..ev });
+        }
+        (ThreadId(self.belongs.load(Ordering::Relaxed)), ev)
+    }
+
+    /// The consumer forgets the switches it saw (a new recording: the
+    /// producer starts it on its own thread).
+    pub fn reset_belongs(&self) {
+        self.belongs.store(self.thread.0, Ordering::Relaxed);
     }
 
     /// Marks the owner gone (and withdraws an announcement its exit cut
@@ -312,7 +335,30 @@ mod tests {
         // SAFETY: single consumer, upto = tail().
         unsafe { r.consume_to(r.tail(), &mut out) };
         assert_eq!(out, vec![full, ev(43)]);
-        assert_eq!(r.thread(), ThreadId(7));
+        assert_eq!(r.event(full), (ThreadId(7), full));
+    }
+
+    #[test]
+    fn a_switch_names_the_thread_of_the_following_events() {
+        let r = Ring::new(ThreadId(7));
+        let switch = |to| Raw {
+            kind: EventKind::Scheduled {
+                worker: ThreadId(to),
+            },
+            ..ev(1)
+        };
+        let scheduled_on_7 = EventKind::Scheduled {
+            worker: ThreadId(7),
+        };
+        assert_eq!(r.event(ev(0)).0, ThreadId(7));
+        let (thread, sw) = r.event(switch(12));
+        assert_eq!((thread, sw.kind), (ThreadId(12), scheduled_on_7));
+        assert_eq!(r.event(ev(2)).0, ThreadId(12));
+        assert_eq!(r.event(switch(7)).0, ThreadId(7));
+        assert_eq!(r.event(ev(3)).0, ThreadId(7));
+        r.event(switch(12));
+        r.reset_belongs();
+        assert_eq!(r.event(ev(4)).0, ThreadId(7));
     }
 
     #[test]

@@ -55,8 +55,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use lockscope_detector::trace::{
-    BacktraceId, Event, Header, Note, NoteId, ObjId, PrimitiveInfo, Site, SiteId, ThreadId,
-    ThreadInfo, VarId, VarInfo,
+    BacktraceId, Event, EventKind, Header, Note, NoteId, ObjId, PrimitiveInfo, Site, SiteId,
+    ThreadId, ThreadInfo, VarId, VarInfo,
 };
 
 use super::declared::Declared;
@@ -258,6 +258,7 @@ fn discard_rings() {
         // by every caller) or with it known to be empty; `upto` is `tail()`.
         unsafe { r.consume_to(r.tail(), &mut scratch) };
         scratch.clear();
+        r.reset_belongs();
     }
     rings.retain(|r| !(r.is_closed() && r.is_drained()));
 }
@@ -376,7 +377,16 @@ impl Sink {
     }
 
     /// Adds a ring event of `thread` that could not go through its ring.
+    /// A switch (see `Ring::event`) is passed with the ring's own thread
+    /// and becomes the `scheduled` of the thread it names.
     pub(crate) fn push_raw(&mut self, thread: ThreadId, ev: Raw) {
+        let (thread, ev) = match ev.kind {
+            EventKind::Scheduled { worker: to } => {
+                let kind = EventKind::Scheduled { worker: thread };
+                (to, Raw { kind, ..ev })
+            }
+            _ => (thread, ev),
+        };
         let ev = self.event(thread, ev);
         self.pending.push(ev);
     }
@@ -402,8 +412,8 @@ impl Sink {
         for (r, &pos) in rings.iter().zip(&snapshot) {
             // SAFETY: consumer under the SINK lock; `pos` came from tail().
             unsafe { r.consume_to(pos, &mut raw) };
-            let thread = r.thread();
             for ev in raw.drain(..) {
+                let (thread, ev) = r.event(ev);
                 let ev = self.event(thread, ev);
                 self.pending.push(ev);
             }

@@ -41,7 +41,7 @@ pub mod report;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use lockscope_detector::graph::{WaitForGraph, WaitNode};
@@ -83,6 +83,17 @@ fn start(act: Act) {
     }
 }
 
+/// A scan run every interval besides the threads' own: the waits for
+/// async locks (`tokio_sync`), which block no thread.
+static SCAN: OnceLock<fn()> = OnceLock::new();
+
+/// Runs `scan` every interval (the first one installed) once the watchdog
+/// runs (the policy starts it: `policy::ensure_watchdog`).
+#[cfg(all(feature = "tokio", feature = "record"))]
+pub(crate) fn add_scan(scan: fn()) {
+    let _ = SCAN.set(scan);
+}
+
 /// One snapshot: thread id and epoch of each stably blocked thread.
 type Seen = HashSet<(u64, u64)>;
 
@@ -102,6 +113,9 @@ fn run(act: Act) {
     loop {
         let interval = live_config::watchdog_interval();
         std::thread::sleep(interval.unwrap_or(Duration::from_millis(250)));
+        if let (Some(_), Some(scan)) = (interval, SCAN.get()) {
+            scan();
+        }
         if interval.is_none() || registry::blocked_count() == 0 {
             seen.clear();
             continue;

@@ -40,11 +40,6 @@ pub fn render(cx: &Ctx<'_>) -> String {
             block(&mut out, cx, f, d);
             out.push('\n');
         }
-        for t in &cx.report.traces {
-            for w in &t.warnings {
-                let _ = writeln!(out, "{YELLOW}warning{YELLOW:#}: {w}");
-            }
-        }
         for limit in &cx.report.limits {
             let _ = writeln!(out, "{CYAN}note{CYAN:#}: analysis limit: {limit}");
         }
@@ -55,6 +50,13 @@ pub fn render(cx: &Ctx<'_>) -> String {
                  them){DIM:#}",
                 if hidden == 1 { "" } else { "s" }
             );
+        }
+    }
+    // A trace's warnings (a truncated last line, ...) say the run was not
+    // all analyzed: printed even with -q.
+    for t in &cx.report.traces {
+        for w in &t.warnings {
+            let _ = writeln!(out, "{YELLOW}warning{YELLOW:#}: {w}");
         }
     }
     footer(&mut out, cx);

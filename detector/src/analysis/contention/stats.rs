@@ -37,6 +37,8 @@ struct Contended {
     waits: Option<LogHistogram>,
     /// (waiter site, holder site) -> (count, wait total).
     sites: HashMap<(Option<SiteId>, Option<SiteId>), (u64, u64)>,
+    /// Holds that spanned a deadlock on the lock: (count, total, longest).
+    deadlocked: (u64, u64, u64),
 }
 
 impl Contended {
@@ -169,6 +171,16 @@ impl LockAcc {
             self.longest = Some(hold);
         }
     }
+
+    /// Records a hold that spanned a deadlock on this lock. It is in the
+    /// statistics but not in `holds`, `hold_total` and `longest`, which a
+    /// long hold is judged by: the deadlock explains its length.
+    pub(super) fn record_deadlocked_hold(&mut self, len: u64) {
+        let c = self.contended.get_or_insert_with(Default::default);
+        c.deadlocked.0 += 1;
+        c.deadlocked.1 = c.deadlocked.1.saturating_add(len);
+        c.deadlocked.2 = c.deadlocked.2.max(len);
+    }
 }
 
 impl LockAcc {
@@ -193,6 +205,9 @@ impl LockAcc {
                 &b.holder_site,
             ))
         });
+        let (deadlocked, deadlocked_total, deadlocked_max) =
+            contended.map_or((0, 0, 0), |c| c.deadlocked);
+        let hold_total = self.hold_total.saturating_add(deadlocked_total);
         LockStats {
             trace: cx.trace_name.to_owned(),
             name: cx.meta.primitive_name(obj).into_owned(),
@@ -203,9 +218,9 @@ impl LockAcc {
             wait_mean: contended.map_or(0.0, |c| mean(c.wait_total, c.count)),
             wait_p99: contended.map_or(0, Contended::p99),
             wait_max: contended.map_or(0, |c| c.wait_max),
-            hold_total: self.hold_total,
-            hold_mean: mean(self.hold_total, self.holds),
-            hold_max: self.longest.map_or(0, |h| h.len),
+            hold_total,
+            hold_mean: mean(hold_total, self.holds + deadlocked),
+            hold_max: self.longest.map_or(0, |h| h.len).max(deadlocked_max),
             owner_changes: self.owner_changes,
             contention_sites: sites,
         }

@@ -59,6 +59,9 @@ pub struct Merged {
     /// Per trace: name, fork/join clocks and whether they are trusted.
     pub(super) traces: Vec<(String, ForkJoin, bool)>,
     pub(super) edges: EdgeStore,
+    /// The first acquisition sites of the trace being added (see
+    /// [`class::of`]).
+    pub(super) first_sites: class::FirstSites,
 }
 
 fn intern(
@@ -77,7 +80,7 @@ impl Merged {
     /// The global id of the class of lock `o` of trace `trace`.
     pub fn lock(&mut self, trace: usize, meta: &TraceMeta, o: u32) -> u32 {
         let p = meta.primitive(ObjId(o));
-        let (key, local) = class::of(meta, trace, ObjId(o));
+        let (key, local) = class::of(meta, trace, ObjId(o), &self.first_sites);
         let name = meta.primitive_name(ObjId(o)).into_owned();
         let id = intern(&mut self.lock_ids, &mut self.lock_names, key.clone(), name);
         if self.lock_kinds.len() <= id as usize {

@@ -59,6 +59,9 @@ fn role(r: &Role) -> String {
         },
         Role::Created => "was created here".to_owned(),
         Role::Reported { check } => format!("the runtime's live check wrote a {check} report"),
+        Role::Yielded { holding } if holding.is_empty() => "yielded".to_owned(),
+        Role::Yielded { holding } => format!("yielded holding {}", holding.join(", ")),
+        Role::RanOn { worker } => format!("ran on {worker}"),
     }
 }
 

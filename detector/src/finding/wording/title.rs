@@ -162,6 +162,24 @@ fn subject(d: &Detail, w: &Words<'_>) -> String {
              before it"
         ),
         Detail::DataRace { var } => format!("data race on {var}"),
+        Detail::HeldAcrossAwait {
+            task,
+            lock,
+            worker,
+            next,
+            site,
+            ..
+        } => {
+            let then = if next == worker {
+                format!("{worker} went on with its own code")
+            } else {
+                format!("{next} ran on {worker}")
+            };
+            format!(
+                "held across await: {task} yielded holding {lock} (acquired at {}); {then}",
+                q(site)
+            )
+        }
     }
 }
 

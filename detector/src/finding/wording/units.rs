@@ -36,6 +36,7 @@ pub fn count(kind: FindingKind, n: usize) -> String {
         FindingKind::LongHold => ("long hold", "long holds"),
         FindingKind::LostUpdate => ("lost update", "lost updates"),
         FindingKind::DataRace => ("data race", "data races"),
+        FindingKind::HeldAcrossAwait => ("lock held across an await", "locks held across an await"),
     };
     format!("{n} {}", if n == 1 { one } else { many })
 }
@@ -47,8 +48,9 @@ pub fn occurrences(n: u64) -> Option<String> {
 
 /// The closing summary of a report: `1 deadlock, 1 lost update (99
 /// occurrences) in 3 traces`, or `no findings in 1 trace`. `counts` gives,
-/// per kind, the findings and their occurrences.
-pub fn summary(counts: &[(FindingKind, usize, u64)], traces: usize) -> String {
+/// per kind, the findings and their occurrences; `truncated` of the
+/// `traces` ended in a cut record (`in 1 trace (truncated)`).
+pub fn summary(counts: &[(FindingKind, usize, u64)], traces: usize, truncated: usize) -> String {
     let parts: Vec<String> = counts
         .iter()
         .filter(|c| c.1 > 0)
@@ -64,8 +66,13 @@ pub fn summary(counts: &[(FindingKind, usize, u64)], traces: usize) -> String {
     } else {
         parts.join(", ")
     };
+    let cut = match truncated {
+        0 => String::new(),
+        1 if traces == 1 => " (truncated)".to_owned(),
+        n => format!(" ({n} truncated)"),
+    };
     format!(
-        "{what} in {traces} trace{}",
+        "{what} in {traces} trace{}{cut}",
         if traces == 1 { "" } else { "s" }
     )
 }
@@ -108,6 +115,9 @@ pub fn help(kind: FindingKind) -> &'static str {
         }
         FindingKind::DataRace => {
             "Two threads accessed a variable without ordering, and at least one wrote."
+        }
+        FindingKind::HeldAcrossAwait => {
+            "A task yielded while holding a blocking lock: any other task on its worker that              takes the lock blocks the worker thread, and with it the task that would release              it. Drop the guard before the `.await`, or use an async lock."
         }
     }
 }
@@ -205,9 +215,11 @@ mod tests {
             (FindingKind::DataRace, 2, 2),
         ];
         assert_eq!(
-            summary(&counts, 3),
+            summary(&counts, 3, 0),
             "1 deadlock, 1 lost update (99 occurrences), 2 data races in 3 traces"
         );
-        assert_eq!(summary(&[], 1), "no findings in 1 trace");
+        assert_eq!(summary(&[], 1, 0), "no findings in 1 trace");
+        assert_eq!(summary(&[], 1, 1), "no findings in 1 trace (truncated)");
+        assert_eq!(summary(&[], 3, 2), "no findings in 3 traces (2 truncated)");
     }
 }

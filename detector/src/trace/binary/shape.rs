@@ -62,7 +62,7 @@ pub(crate) fn shape(ty: EventType) -> Shape {
         T::Notify => (1, true, true, false),
         T::SemAcquired | T::SemReleased => (1, true, false, false),
         T::EventWoken | T::BarrierPassed => (1, false, true, false),
-        T::Read | T::Write | T::Update | T::Note => (1, false, false, false),
+        T::Read | T::Write | T::Update | T::Note | T::Scheduled => (1, false, false, false),
     };
     Shape {
         operands,
@@ -153,6 +153,7 @@ pub(crate) fn parts(kind: &EventKind, ids: &impl FileIds) -> Parts {
         }
         K::Read { var } | K::Write { var } | K::Update { var } => p.operands[0] = ids.var(var),
         K::Note { note } => p.operands[0] = ids.note(note),
+        K::Scheduled { worker } => p.operands[0] = ids.thread(worker),
     }
     p
 }
@@ -272,6 +273,9 @@ pub(crate) fn assemble(
         T::Note => K::Note {
             note: tables.note(a, "note")?,
         },
+        T::Scheduled => K::Scheduled {
+            worker: tables.thread(a),
+        },
     })
 }
 
@@ -352,6 +356,7 @@ mod tests {
             K::Begin,
             K::End,
             K::Note { note: NoteId(0) },
+            K::Scheduled { worker: t },
         ]
     }
 

@@ -175,7 +175,8 @@ impl<E: Encoder> TraceOut<E> {
             EventKind::ThreadStart { parent: Some(t) }
             | EventKind::Fork { child: t }
             | EventKind::JoinRequest { child: t }
-            | EventKind::Join { child: t } => self.thread(meta, t)?,
+            | EventKind::Join { child: t }
+            | EventKind::Scheduled { worker: t } => self.thread(meta, t)?,
             EventKind::CondWait { condvar, mutex, .. }
             | EventKind::CondWoken { condvar, mutex, .. } => {
                 self.obj(meta, condvar)?;

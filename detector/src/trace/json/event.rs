@@ -163,6 +163,9 @@ impl Decoder {
             T::Note => K::Note {
                 note: self.tables.note(req(rec.note, ty, "note")?, "note")?,
             },
+            T::Scheduled => K::Scheduled {
+                worker: self.tables.thread(req(rec.worker, ty, "worker")?),
+            },
         })
     }
 }

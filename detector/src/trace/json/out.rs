@@ -326,6 +326,7 @@ impl<W: Write> JsonOut<W> {
                 self.u64("var", ids.var(var))
             }
             EventKind::Note { note } => self.u64("note", ids.note(note)),
+            EventKind::Scheduled { worker } => self.u64("worker", ids.thread(worker)),
         }
     }
 }

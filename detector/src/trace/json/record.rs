@@ -131,6 +131,7 @@ pub(crate) struct Record<'a> {
     pub woken: Option<u32>,
     pub var: Option<u64>,
     pub child: Option<u64>,
+    pub worker: Option<u64>,
     pub leader: Option<bool>,
     #[serde(borrow)]
     pub to: Option<Cow<'a, str>>,

@@ -93,7 +93,7 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[0],
-            r#"{"type":"header","format":"lockscope-trace","version":"1.0","command":[],"clock":"ns"}"#
+            r#"{"type":"header","format":"lockscope-trace","version":"1.1","command":[],"clock":"ns"}"#
         );
         assert_eq!(
             lines[1],
