@@ -205,6 +205,15 @@ impl<'scope> Scope<'scope, '_> {
             .push((child, record.clone()));
         let inner = self.inner.spawn(move || {
             recorder::start_thread(child, origin);
+            // Exits in the trace even when `f` panics: the scope's end may
+            // join this thread before its thread-locals are destroyed.
+            struct Exit;
+            impl Drop for Exit {
+                fn drop(&mut self) {
+                    recorder::exit_thread();
+                }
+            }
+            let _exit = Exit;
             f()
         });
         ScopedJoinHandle {

@@ -116,3 +116,45 @@ fn scoped_threads_are_started_and_joined_in_the_trace() {
         .iter()
         .all(|g| *g == Some(lockscope_detector::finding::Grade::Unconfirmed)));
 }
+
+/// A scoped thread whose thread-local destructors run after its closure
+/// returned (here: slowly) is joined by the scope's end in the trace only
+/// after all its events, its exit included.
+#[test]
+fn a_scoped_thread_exits_in_the_trace_before_the_scope_joins_it() {
+    struct Slow;
+    impl Drop for Slow {
+        fn drop(&mut self) {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+    thread_local! {
+        static SLOW: Slow = const { Slow };
+    }
+    let x = lockscope_sync::Tracked::named("x", 0);
+    let ((), t) = support::record(|| {
+        thread::scope(|s| {
+            s.spawn(|| {
+                SLOW.with(|_| ());
+                x.set(x.get() + 1);
+            });
+        });
+        assert_eq!(x.get(), 1);
+    });
+    let join = t
+        .events
+        .iter()
+        .position(|e| matches!(e.kind, EventKind::Join { .. }))
+        .expect("the scope's end joins the thread");
+    let EventKind::Join { child } = t.events[join].kind else {
+        unreachable!()
+    };
+    let last_of_child = t.events.iter().rposition(|e| e.thread == child).unwrap();
+    assert!(
+        matches!(t.events[last_of_child].kind, EventKind::ThreadExit),
+        "{:?}",
+        t.events
+    );
+    assert!(last_of_child < join, "{:?}", t.events);
+    assert_eq!(races(&t), []);
+}

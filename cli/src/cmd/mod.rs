@@ -13,7 +13,7 @@ pub mod run;
 pub mod stats;
 pub mod timeline;
 
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::Path;
 
 use lockscope_detector::report::Report;
@@ -71,10 +71,10 @@ pub fn report_and_gate(
 ) -> CliResult<u8> {
     judged(report, gate, global, |cx| {
         let main = args.main_output()?;
-        write_output(main, &render_as(args.format, cx, gate))?;
+        write_with(main, |out| render_as(args.format, cx, gate, out))?;
         for extra in args.output.iter().filter(|o| o.format.is_some()) {
             let format = extra.format.unwrap_or(args.format);
-            write_output(Some(&extra.path), &render_as(format, cx, gate))?;
+            write_with(Some(&extra.path), |out| render_as(format, cx, gate, out))?;
         }
         let to_files =
             main.is_some_and(|p| p.as_os_str() != "-") && args.format != ReportFormat::Text;
@@ -135,29 +135,50 @@ fn judged(
     Ok(verdict.exit_code())
 }
 
-/// The report in `format`.
-fn render_as(format: ReportFormat, cx: &Ctx<'_>, gate: &Gate) -> String {
-    match format {
+/// Writes the report in `format` to `out`: JSON as it is serialized, the
+/// other formats rendered first.
+fn render_as(
+    format: ReportFormat,
+    cx: &Ctx<'_>,
+    gate: &Gate,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let text = match format {
+        ReportFormat::Json => return render::json::write(cx, out),
         ReportFormat::Text => render::text::render(cx),
-        ReportFormat::Json => render::json::render(cx),
         ReportFormat::Sarif => render::sarif::render(cx, gate.baseline.is_some()),
         ReportFormat::Junit => render::junit::render(cx),
         ReportFormat::Html => render::html::render(cx, &timeline::around_findings(cx.report)),
         ReportFormat::Github => render::github::render(cx),
-    }
+    };
+    out.write_all(text.as_bytes())
 }
 
 /// Writes `text` to `path`, or to standard output (colours stripped as
 /// `--color` and the terminal say) when `path` is `None` or `-`.
 pub fn write_output(path: Option<&Path>, text: &str) -> CliResult<()> {
+    write_with(path, |out| out.write_all(text.as_bytes()))
+}
+
+/// Runs `write` on `path` (created or truncated, colours stripped), or on
+/// standard output (colours stripped as the terminal needs) for `None` or
+/// `-`, buffered and flushed.
+pub fn write_with(
+    path: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> CliResult<()> {
     match path {
         Some(p) if p.as_os_str() != "-" => {
-            let plain = anstream::adapter::strip_str(text).to_string();
-            std::fs::write(p, plain).map_err(|e| CliError::io("write", p, &e))
+            let file = std::fs::File::create(p).map_err(|e| CliError::io("write", p, &e))?;
+            let buffered: Box<dyn Write> = Box::new(io::BufWriter::new(file));
+            let mut out = anstream::StripStream::new(buffered);
+            write(&mut out)
+                .and_then(|()| out.flush())
+                .map_err(|e| CliError::io("write", p, &e))
         }
         _ => {
-            let mut out = anstream::stdout().lock();
-            out.write_all(text.as_bytes())?;
+            let mut out = io::BufWriter::new(anstream::stdout().lock());
+            write(&mut out)?;
             out.flush()?;
             Ok(())
         }

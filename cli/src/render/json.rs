@@ -55,6 +55,15 @@ struct Summary {
 
 /// The JSON report, pretty-printed, with a final newline.
 pub fn render(cx: &Ctx<'_>) -> String {
+    let mut out = Vec::new();
+    // Writing to memory fails only when allocation does.
+    let _ = write(cx, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes the JSON report to `out` as it is serialized: a report with a
+/// million statistics rows is never a string in memory.
+pub fn write(cx: &Ctx<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let report: &Report = cx.report;
     let doc = Document {
         format: FORMAT,
@@ -94,10 +103,10 @@ pub fn render(cx: &Ctx<'_>) -> String {
         thread_stats: &report.thread_stats,
         limits: &report.limits,
     };
-    // Serializing plain structs of strings and numbers cannot fail.
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    s.push('\n');
-    s
+    // Serializing plain structs of strings and numbers fails only when
+    // writing does.
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")
 }
 
 /// `f` in its serde form with its sentences and the gate's decision.

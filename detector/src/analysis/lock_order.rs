@@ -400,7 +400,10 @@ impl Analysis for LockOrder {
                 .collect();
             self.reported.push(cycle);
         }
-        self.merged.add_trace(cx, &edges, clocks, trust);
+        // The feasibility window and the trace's edges go before the merged
+        // graph takes the edges' copies: the three are never whole at once.
+        drop(recorder);
+        self.merged.add_trace(cx, edges, clocks, trust);
         for (_, p) in patterns {
             let mut f = render::finding(p.views, p.grade, Vec::new(), distrust.clone());
             f.unseen_thread = p.unseen.map(|t| super::names::thread(cx.meta, t));

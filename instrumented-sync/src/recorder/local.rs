@@ -55,6 +55,8 @@ struct Local {
     /// The recording this thread is declared in.
     session: Cell<u32>,
     origin: RefCell<Option<Origin>>,
+    /// `thread_exit` is recorded (see [`exit_thread`]).
+    exited: Cell<bool>,
     /// The task of the latest event, if any.
     #[cfg(feature = "tokio")]
     task: super::task::Current,
@@ -80,6 +82,7 @@ impl Local {
             last: Cell::new(0),
             session: Cell::new(0),
             origin: RefCell::new(None),
+            exited: Cell::new(false),
             #[cfg(feature = "tokio")]
             task: super::task::Current::default(),
         }
@@ -269,10 +272,12 @@ fn declare_child(
     link.declared.store(session, Ordering::Relaxed);
 }
 
-impl Drop for Local {
-    fn drop(&mut self) {
-        // First: from here on the fast path sees no state.
-        READY.with(|r| r.set(std::ptr::null()));
+impl Local {
+    /// Records `thread_exit` (once) and publishes its time for the join.
+    fn exit(&self) {
+        if self.exited.replace(true) {
+            return;
+        }
         let session = self.session.get();
         if super::active() == Some(session) {
             self.leave_task(session);
@@ -287,8 +292,25 @@ impl Drop for Local {
         if let Some(o) = self.origin.borrow().as_ref() {
             o.link.exit_time.store(self.last.get(), Ordering::Release);
         }
+    }
+}
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        // First: from here on the fast path sees no state.
+        READY.with(|r| r.set(std::ptr::null()));
+        self.exit();
         self.ring.close();
     }
+}
+
+/// Ends the calling thread's recorded life once its work is done, before
+/// its thread-locals are destroyed: records `thread_exit` and publishes its
+/// time, so that a join is ordered after every event of the thread.
+/// `std::thread::scope` returns once each thread's closure has returned,
+/// possibly before that thread's thread-local destructors have run.
+pub(crate) fn exit_thread() {
+    let _ = LOCAL.try_with(Local::exit);
 }
 
 /// The trace's thread id for lockscope thread id `id`.

@@ -67,7 +67,7 @@ use lockscope_detector::trace::{EventKind, Note};
 pub(crate) use local::current_thread;
 #[cfg(all(feature = "tokio", feature = "record"))]
 pub(crate) use local::poll_ended;
-pub(crate) use local::{emit, emit_with, fork, join, start_thread, ThreadLink};
+pub(crate) use local::{emit, emit_with, exit_thread, fork, join, start_thread, ThreadLink};
 pub(crate) use obj::{obj_id, ObjRec, Sync, VarRec};
 #[cfg(feature = "record")]
 pub(crate) use obj::{ReadersClock, CLOCK_OFFSET};

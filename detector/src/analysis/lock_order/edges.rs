@@ -194,11 +194,6 @@ impl EdgeStore {
         }
     }
 
-    /// The held set `id` of this store.
-    pub fn held(&self, id: HeldId) -> &[(u32, LockMode)] {
-        self.held.get(id)
-    }
-
     /// The representatives of `from -> to`.
     pub fn reps(&self, from: u32, to: u32) -> &[Rep] {
         self.pairs.get(&(from, to)).map_or(&[], Vec::as_slice)
@@ -207,6 +202,13 @@ impl EdgeStore {
     /// Every representative.
     pub fn all(&self) -> impl Iterator<Item = &Rep> {
         self.pairs.values().flatten()
+    }
+
+    /// The held sets and every representative, by value: each lock pair's
+    /// representatives are freed once the iterator has passed them, so a
+    /// store can be folded into another without both being whole.
+    pub fn into_parts(self) -> (HeldSets, impl Iterator<Item = Rep>) {
+        (self.held, self.pairs.into_values().flatten())
     }
 
     /// The graph on dense indices: `(nodes, succ)` where `nodes[i]` is the

@@ -114,18 +114,14 @@ impl Merged {
         intern(&mut self.site_ids, &mut self.sites, text.clone(), text)
     }
 
-    /// Folds trace `cx.trace`'s edges into the merged graph.
-    pub fn add_trace(
-        &mut self,
-        cx: &Context<'_>,
-        edges: &EdgeStore,
-        clocks: ForkJoin,
-        trust: bool,
-    ) {
+    /// Folds trace `cx.trace`'s edges into the merged graph, freeing them
+    /// as it goes.
+    pub fn add_trace(&mut self, cx: &Context<'_>, edges: EdgeStore, clocks: ForkJoin, trust: bool) {
         let mut thread_ids: HashMap<u32, u32> = HashMap::new();
         // Held sets are shared between edges: each is mapped once.
         let mut held_ids: HashMap<HeldId, HeldId> = HashMap::new();
-        for rep in edges.all() {
+        let (held_sets, reps) = edges.into_parts();
+        for rep in reps {
             let thread = *thread_ids.entry(rep.thread).or_insert_with(|| {
                 let t = ThreadId(rep.thread);
                 let name = cx.meta.thread(t).display_name().to_owned();
@@ -135,8 +131,8 @@ impl Merged {
             let held = match held_ids.get(&rep.held) {
                 Some(&id) => id,
                 None => {
-                    let mut held: Vec<_> = edges
-                        .held(rep.held)
+                    let mut held: Vec<_> = held_sets
+                        .get(rep.held)
                         .iter()
                         .map(|&(l, m)| (self.lock(cx.trace, cx.meta, l), m))
                         .collect();
@@ -163,7 +159,7 @@ impl Merged {
                 held,
                 site_from: self.site(cx.meta, rep.site_from),
                 site_to: self.site(cx.meta, rep.site_to),
-                ..rep.clone()
+                ..rep
             };
             self.edges.add_rep(merged);
         }
