@@ -130,7 +130,7 @@ impl Now<'_> {
 #[derive(Clone, Debug, Default)]
 pub(super) struct Summary {
     entries: Vec<Entry>,
-    pub(super) last_write: Option<VectorClock>,
+    pub(super) last_write: Option<(Epoch, VectorClock)>,
 }
 
 impl Summary {
@@ -152,9 +152,27 @@ impl Summary {
                 return false;
             }
         }
-        for e in &self.entries {
-            if (e.wrote() || now.writes) && e.thread() != t && !e.hb.happens_before(now.hb.1) {
+        // One pass: the races, the entries the current access stands in
+        // for (ordered before it by both relations at its access site, see
+        // the module docs; its own thread's too) and the site's count.
+        let stands_in = |e: &Entry, hb_before: bool| {
+            e.site == site
+                && e.wrote() == now.writes
+                && hb_before
+                && e.shb.happens_before(now.shb.1)
+        };
+        let (mut first_replaced, mut replaced, mut same_site) = (None, 0, 0);
+        for (i, e) in self.entries.iter().enumerate() {
+            let hb_before = e.hb.happens_before(now.hb.1);
+            if (e.wrote() || now.writes) && e.thread() != t && !hb_before {
                 merge(out, conflict(e, now));
+            }
+            if e.site == site && e.wrote() == now.writes {
+                same_site += 1;
+            }
+            if stands_in(e, hb_before) {
+                first_replaced.get_or_insert(i);
+                replaced += 1;
             }
         }
         let entry = Entry {
@@ -164,29 +182,23 @@ impl Summary {
             shb,
             index: now.at.index,
         };
-        // The current access stands in for every entry at its access site
-        // ordered before it (see the module docs), its own thread's too.
-        let replaced = |e: &Entry| {
-            e.site == site
-                && e.wrote() == now.writes
-                && e.hb.happens_before(now.hb.1)
-                && e.shb.happens_before(now.shb.1)
-        };
-        if let Some(i) = self.entries.iter().position(replaced).or(mine) {
+        if let Some(i) = first_replaced.or(mine) {
             self.entries[i] = entry;
-            let mut k = 0;
-            self.entries.retain(|e| {
-                k += 1;
-                k - 1 == i || !replaced(e)
-            });
+            if replaced > 1 {
+                let mut k = 0;
+                self.entries.retain(|e| {
+                    k += 1;
+                    k - 1 == i || !stands_in(e, e.hb.happens_before(now.hb.1))
+                });
+            }
             return false;
         }
-        let same = |e: &Entry| e.site == site && e.wrote() == now.writes;
-        let site_full = self.entries.iter().filter(|e| same(e)).count() >= MAX_THREADS_PER_SITE;
+        let site_full = same_site >= MAX_THREADS_PER_SITE;
         if !site_full && self.entries.len() < MAX_PER_VAR {
             self.entries.push(entry);
             return false;
         }
+        let same = |e: &Entry| e.site == site && e.wrote() == now.writes;
         let oldest = (0..self.entries.len())
             .filter(|&i| !site_full || same(&self.entries[i]))
             .min_by_key(|&i| self.entries[i].index)

@@ -26,12 +26,12 @@
 //! # Performance
 //! A write keeps a copy of its thread's clock (its chunks shared with the
 //! thread's, see [`crate::clock`]) and ticks the thread, which copies one
-//! chunk. A read of another thread's write costs one clock join, as an
-//! acquisition does. Memory: one clock per live thread, per kept exited
+//! chunk. A read of a write it does not know yet costs one clock join, as
+//! an acquisition does. Memory: one clock per live thread, per kept exited
 //! thread, per primitive and per variable written, chunks shared.
 
 use super::clocks::Clocks;
-use crate::clock::{Slot, VectorClock};
+use crate::clock::{Epoch, Slot, VectorClock};
 use crate::trace::{ObjId, ThreadId};
 
 /// SHB clocks of one trace.
@@ -98,19 +98,25 @@ impl Shb {
     pub(super) fn access(
         &mut self,
         t: ThreadId,
-        last_write: &mut Option<VectorClock>,
+        last_write: &mut Option<(Epoch, VectorClock)>,
         (read, write): (bool, bool),
         now: u64,
     ) {
         if read {
-            if let Some(w) = last_write {
-                self.clocks.acquire_from(t, w, now);
+            if let Some((writer, w)) = last_write {
+                // A reader that knows the write's epoch knows everything
+                // the writer knew then: the join would change nothing.
+                if !writer.happens_before(self.clocks.current(t, now).1) {
+                    self.clocks.acquire_from(t, w, now);
+                }
             }
         }
         if write {
+            let (s, own) = self.clocks.current(t, now);
+            let epoch = own.epoch(s);
             let mut vc = VectorClock::default();
             self.clocks.release_into(t, &mut vc, now);
-            *last_write = Some(vc);
+            *last_write = Some((epoch, vc));
         }
     }
 }

@@ -8,7 +8,9 @@
 //! events with the lock-order analysis's rules (a request waits for its
 //! acquisition; a re-entrant acquisition adds nothing; a timed request
 //! that gave up, or one still blocked at the end, counts) finds every
-//! event with that key.
+//! event with that key; one replay per thread finds every key's.
+
+use std::collections::HashMap;
 
 use super::log::{Log, Op, View};
 
@@ -27,30 +29,38 @@ pub struct EdgeKey {
 /// One held lock: its id, depth, outermost acquisition (trace index).
 type Hold = (u32, u32, u32);
 
-/// Every `(acquisition of from, request of to)` of `key`, by trace index,
-/// in order. Stops at the thread's first condition-variable event (whose
-/// hold changes the log does not follow).
-pub fn occurrences(log: &Log, view: &View<'_>, key: &EdgeKey) -> Vec<(u64, u64)> {
-    let mut out = Vec::new();
-    let Some(events) = view.threads.get(key.thread as usize) else {
+/// Every occurrence of every edge of thread `thread`:
+/// `(acquisition of from, request of to)` trace indexes per key, in order.
+/// One replay of the thread's events finds them all. Stops at the thread's
+/// first condition-variable event (whose hold changes the log does not
+/// follow).
+pub fn thread_edges(log: &Log, view: &View<'_>, thread: u32) -> HashMap<EdgeKey, Vec<(u64, u64)>> {
+    let mut out: HashMap<EdgeKey, Vec<(u64, u64)>> = HashMap::new();
+    let Some(events) = view.threads.get(thread as usize) else {
         return out;
     };
     let mut held: Vec<Hold> = Vec::new();
     let mut pending: Option<(u32, u32)> = None;
     let site = |e: u32| log.site(e).map(|s| s.0);
-    let check = |held: &[Hold], lock: u32, at: u32, out: &mut Vec<(u64, u64)>| {
-        if lock != key.to || site(at) != key.site_to || held.len() != key.held.len() {
+    let mut record = |held: &[Hold], lock: u32, at: u32| {
+        if held.is_empty() {
             return;
         }
         let mut locks: Vec<u32> = held.iter().map(|h| h.0).collect();
         locks.sort_unstable();
-        if locks != key.held {
-            return;
-        }
-        if let Some(h) = held.iter().find(|h| h.0 == key.from) {
-            if site(h.2) == key.site_from {
-                out.push((u64::from(h.2), u64::from(at)));
-            }
+        let site_to = site(at);
+        for h in held {
+            let key = EdgeKey {
+                thread,
+                from: h.0,
+                site_from: site(h.2),
+                to: lock,
+                site_to,
+                held: locks.clone(),
+            };
+            out.entry(key)
+                .or_default()
+                .push((u64::from(h.2), u64::from(at)));
         }
     };
     for &e in events {
@@ -63,7 +73,7 @@ pub fn occurrences(log: &Log, view: &View<'_>, key: &EdgeKey) -> Vec<(u64, u64)>
                     continue;
                 }
                 let at = request.filter(|r| r.0 == lock).map_or(e, |r| r.1);
-                check(&held, lock, at, &mut out);
+                record(&held, lock, at);
                 held.push((lock, 1, e));
             }
             Op::Release { lock } => {
@@ -77,17 +87,17 @@ pub fn occurrences(log: &Log, view: &View<'_>, key: &EdgeKey) -> Vec<(u64, u64)>
             Op::TryFailed { lock } => {
                 if let Some(r) = pending.take().filter(|r| r.0 == lock) {
                     if held.iter().all(|h| h.0 != lock) {
-                        check(&held, lock, r.1, &mut out);
+                        record(&held, lock, r.1);
                     }
                 }
             }
-            Op::Unsupported => return out,
+            Op::Unsupported => break,
             _ => {}
         }
     }
     if let Some(r) = pending {
         if held.iter().all(|h| h.0 != r.0) {
-            check(&held, r.0, r.1, &mut out);
+            record(&held, r.0, r.1);
         }
     }
     out

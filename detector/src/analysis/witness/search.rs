@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::log::{Log, View};
 use super::moves::{moves, Moved};
-use super::occurrences::{occurrences, EdgeKey};
+use super::occurrences::{thread_edges, EdgeKey};
 use super::replay::{check, Goal};
 use super::walk::{walk, Stops, Walked};
 use super::{Budget, Cuts};
@@ -37,7 +37,8 @@ pub struct Searcher<'a> {
     locks: Locks,
     budget: Budget,
     steps: u64,
-    occurrences: HashMap<EdgeKey, Vec<(u64, u64)>>,
+    /// Per thread asked about: every occurrence of each of its edges.
+    occurrences: HashMap<u32, HashMap<EdgeKey, Vec<(u64, u64)>>>,
     pub cuts: Cuts,
 }
 
@@ -74,10 +75,10 @@ impl<'a> Searcher<'a> {
         let (log, view) = (self.log, &self.view);
         let found = self
             .occurrences
-            .entry(key.clone())
-            .or_insert_with(|| occurrences(log, view, &key));
+            .entry(key.thread)
+            .or_insert_with(|| thread_edges(log, view, key.thread));
         PatternEdge {
-            occurrences: found.clone(),
+            occurrences: found.get(&key).cloned().unwrap_or_default(),
             key,
         }
     }
