@@ -96,14 +96,14 @@ pub struct Budget {
 
 impl Budget {
     /// The default: 3 moves, 16 attempts per pattern, a window of 65,536
-    /// events (4,096 with variables regrouped), 10 million steps per
+    /// events (4,096 with variables regrouped), 50 million steps per
     /// trace.
     pub const DEFAULT: Budget = Budget {
         swaps: 3,
         attempts: 16,
         window: 1 << 16,
         regroup: 1 << 12,
-        steps: 10_000_000,
+        steps: 50_000_000,
     };
 
     /// Sync-preserving reorderings only (the walk, no pinned attempts).
