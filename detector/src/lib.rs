@@ -18,6 +18,7 @@
 
 pub mod analysis;
 pub mod clock;
+mod dense;
 pub mod finding;
 pub mod graph;
 pub mod report;

@@ -213,17 +213,12 @@ impl Replay {
     }
 
     fn thread_mut(&mut self, t: ThreadId) -> &mut ThreadState {
-        if self.threads.len() <= t.index() {
-            self.threads
-                .resize_with(t.index() + 1, ThreadState::default);
-        }
+        crate::dense::grow(&mut self.threads, t.index(), ThreadState::default);
         &mut self.threads[t.index()]
     }
 
     fn obj_mut(&mut self, o: ObjId) -> &mut ObjState {
-        if self.objs.len() <= o.index() {
-            self.objs.resize_with(o.index() + 1, ObjState::default);
-        }
+        crate::dense::grow(&mut self.objs, o.index(), ObjState::default);
         &mut self.objs[o.index()]
     }
 

@@ -132,23 +132,17 @@ impl Contention {
     }
 
     fn lock(&mut self, obj: ObjId) -> &mut LockAcc {
-        if self.locks.len() <= obj.index() {
-            self.locks.resize_with(obj.index() + 1, LockAcc::default);
-        }
+        crate::dense::grow(&mut self.locks, obj.index(), LockAcc::default);
         &mut self.locks[obj.index()]
     }
 
     fn thread(&mut self, t: ThreadId) -> &mut ThreadAcc {
-        if self.threads.len() <= t.index() {
-            self.threads.resize_with(t.index() + 1, ThreadAcc::default);
-        }
+        crate::dense::grow(&mut self.threads, t.index(), ThreadAcc::default);
         &mut self.threads[t.index()]
     }
 
     fn queue(&mut self, obj: ObjId) -> &mut Queue {
-        if self.queues.len() <= obj.index() {
-            self.queues.resize_with(obj.index() + 1, Queue::default);
-        }
+        crate::dense::grow(&mut self.queues, obj.index(), Queue::default);
         &mut self.queues[obj.index()]
     }
 
@@ -179,9 +173,7 @@ impl Contention {
     }
 
     fn wait_slot(&mut self, t: ThreadId) -> &mut Option<PendingWait> {
-        if self.waits.len() <= t.index() {
-            self.waits.resize(t.index() + 1, None);
-        }
+        crate::dense::grow(&mut self.waits, t.index(), || None);
         &mut self.waits[t.index()]
     }
 

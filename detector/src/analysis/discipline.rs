@@ -46,9 +46,7 @@ pub struct Discipline {
 
 impl Discipline {
     fn pending(&mut self, t: ThreadId) -> &mut Option<ObjId> {
-        if self.pending.len() <= t.index() {
-            self.pending.resize(t.index() + 1, None);
-        }
+        crate::dense::grow(&mut self.pending, t.index(), || None);
         &mut self.pending[t.index()]
     }
 

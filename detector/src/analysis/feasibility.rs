@@ -182,11 +182,8 @@ pub struct Recorder {
     pub evicted: u64,
 }
 
-fn grow<T: Default + Clone>(v: &mut Vec<T>, i: usize) -> &mut T {
-    if v.len() <= i {
-        v.resize(i + 1, T::default());
-    }
-    &mut v[i]
+fn grow<T: Default>(v: &mut Vec<T>, i: usize) -> &mut T {
+    crate::dense::entry(v, i, T::default)
 }
 
 impl Recorder {
@@ -225,9 +222,7 @@ impl Recorder {
     }
 
     fn ops_mut(&mut self, t: ThreadId) -> &mut ThreadOps {
-        if self.local.len() <= t.index() {
-            self.local.resize(t.index() + 1, NONE);
-        }
+        crate::dense::grow(&mut self.local, t.index(), || NONE);
         let i = self.local[t.index()];
         if i != NONE {
             return &mut self.threads[i as usize];

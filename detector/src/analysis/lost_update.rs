@@ -109,9 +109,7 @@ impl LostUpdates {
 
     fn pending(&mut self, t: u32) -> &mut Reads {
         let i = t as usize;
-        if self.pending.len() <= i {
-            self.pending.resize_with(i + 1, Reads::default);
-        }
+        crate::dense::grow(&mut self.pending, i, Reads::default);
         &mut self.pending[i]
     }
 
@@ -134,9 +132,7 @@ impl LostUpdates {
     }
 
     fn last_write(&mut self, v: VarId) -> &mut Access {
-        if self.last_write.len() <= v.index() {
-            self.last_write.resize(v.index() + 1, Access::NONE);
-        }
+        crate::dense::grow(&mut self.last_write, v.index(), || Access::NONE);
         &mut self.last_write[v.index()]
     }
 

@@ -121,9 +121,7 @@ impl SiteHashes {
     /// The hash of site `s` of `meta`'s trace, `None` when unknown.
     pub fn get(&mut self, meta: &TraceMeta, s: Option<SiteId>) -> Option<u64> {
         let s = s?;
-        if self.0.len() <= s.index() {
-            self.0.resize(s.index() + 1, None);
-        }
+        crate::dense::grow(&mut self.0, s.index(), || None);
         Some(*self.0[s.index()].get_or_insert_with(|| site_hash(meta.site(s))))
     }
 

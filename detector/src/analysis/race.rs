@@ -153,9 +153,7 @@ impl Races {
     /// to its later updates.
     fn update(&mut self, cx: &Context<'_>, ev: &Event, var: VarId, found: &mut Findings) {
         let t = ev.thread;
-        if self.updates.len() <= var.index() {
-            self.updates.resize_with(var.index() + 1, Default::default);
-        }
+        crate::dense::grow(&mut self.updates, var.index(), Default::default);
         let [hb, shb] = &self.updates[var.index()];
         self.clocks.acquire_from(t, hb, cx.index);
         self.shb.acquire_from(t, shb, cx.index);
@@ -174,9 +172,7 @@ impl Races {
     ) {
         let (var, read, write) = access;
         let t = ev.thread;
-        if self.vars.len() <= var.index() {
-            self.vars.resize_with(var.index() + 1, Summary::default);
-        }
+        crate::dense::grow(&mut self.vars, var.index(), Summary::default);
         let now = Now {
             thread: t,
             at: At {

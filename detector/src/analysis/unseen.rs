@@ -57,9 +57,7 @@ const MAX_DEPTH: usize = 256;
 
 impl Unseen {
     fn life(&mut self, t: ThreadId) -> &mut Life {
-        if self.threads.len() <= t.index() {
-            self.threads.resize(t.index() + 1, Life::default());
-        }
+        crate::dense::grow(&mut self.threads, t.index(), Life::default);
         &mut self.threads[t.index()]
     }
 

@@ -133,9 +133,7 @@ impl Slots {
                 (Slot(self.owner.len() as u32 - 1), 1)
             }
         };
-        if self.of.len() <= t.index() {
-            self.of.resize(t.index() + 1, NONE);
-        }
+        crate::dense::grow(&mut self.of, t.index(), || NONE);
         self.of[t.index()] = slot.0;
         self.owner[slot.index()] = t.0;
         self.active[slot.index()] = now;

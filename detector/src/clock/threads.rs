@@ -126,9 +126,7 @@ impl ThreadClocks {
     }
 
     fn thread_mut(&mut self, t: ThreadId) -> &mut Thread {
-        if self.threads.len() <= t.index() {
-            self.threads.resize_with(t.index() + 1, Thread::default);
-        }
+        crate::dense::grow(&mut self.threads, t.index(), Thread::default);
         &mut self.threads[t.index()]
     }
 
@@ -167,9 +165,7 @@ impl ThreadClocks {
             }
         }
         let graveyard = &self.graveyard;
-        if self.threads.len() <= t.index() {
-            self.threads.resize_with(t.index() + 1, Thread::default);
-        }
+        crate::dense::grow(&mut self.threads, t.index(), Thread::default);
         let thread = &mut self.threads[t.index()];
         match thread.life {
             Life::Gone => thread.vc = graveyard.clone(),

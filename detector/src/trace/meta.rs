@@ -328,19 +328,19 @@ impl TraceMeta {
 
     /// Appends a thread and returns its id.
     pub fn push_thread(&mut self, info: ThreadInfo) -> ThreadId {
-        self.threads.push(info);
+        crate::dense::push(&mut self.threads, info);
         ThreadId(dense(self.threads.len()))
     }
 
     /// Appends a primitive and returns its id.
     pub fn push_primitive(&mut self, info: PrimitiveInfo) -> ObjId {
-        self.primitives.push(info);
+        crate::dense::push(&mut self.primitives, info);
         ObjId(dense(self.primitives.len()))
     }
 
     /// Appends a variable and returns its id.
     pub fn push_var(&mut self, info: VarInfo) -> VarId {
-        self.vars.push(info);
+        crate::dense::push(&mut self.vars, info);
         VarId(dense(self.vars.len()))
     }
 

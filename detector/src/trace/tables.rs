@@ -104,9 +104,7 @@ impl IdMap {
     fn insert(&mut self, id: u64, dense: u32) {
         if id < DIRECT_LIMIT {
             let i = id as usize;
-            if self.direct.len() <= i {
-                self.direct.resize(i + 1, u32::MAX);
-            }
+            crate::dense::grow(&mut self.direct, i, || u32::MAX);
             self.direct[i] = dense;
         } else {
             self.map.insert(id, dense);

@@ -44,9 +44,7 @@ impl FirstSites {
             return;
         }
         let i = o.index();
-        if self.sites.len() <= i {
-            self.sites.resize(i + 1, UNSEEN);
-        }
+        crate::dense::grow(&mut self.sites, i, || UNSEEN);
         if self.sites[i] == UNSEEN {
             self.sites[i] = site.map_or(NO_SITE, |s| s.0);
         }

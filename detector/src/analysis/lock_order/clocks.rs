@@ -107,9 +107,7 @@ impl ForkJoin {
         if self.threads.first(t).is_none() {
             return FRESH;
         }
-        if self.current.len() <= t.index() {
-            self.current.resize(t.index() + 1, NONE);
-        }
+        crate::dense::grow(&mut self.current, t.index(), || NONE);
         if self.current[t.index()] == NONE {
             let s = self.threads.slot(t, now);
             self.current[t.index()] = self.snaps.len() as u32;

@@ -36,9 +36,7 @@ impl Clocks {
     }
 
     fn obj_mut(&mut self, o: ObjId) -> &mut VectorClock {
-        if self.objs.len() <= o.index() {
-            self.objs.resize_with(o.index() + 1, VectorClock::default);
-        }
+        crate::dense::grow(&mut self.objs, o.index(), VectorClock::default);
         &mut self.objs[o.index()]
     }
 

@@ -34,9 +34,7 @@ pub(super) struct ForkJoin {
 
 impl ForkJoin {
     fn life(&mut self, t: ThreadId) -> &mut Life {
-        if self.threads.len() <= t.index() {
-            self.threads.resize_with(t.index() + 1, Life::default);
-        }
+        crate::dense::grow(&mut self.threads, t.index(), Life::default);
         &mut self.threads[t.index()]
     }
 

@@ -242,10 +242,7 @@ pub struct View<'a> {
 }
 
 fn grow<T: Clone>(v: &mut Vec<T>, i: usize, fill: T) -> &mut T {
-    if v.len() <= i {
-        v.resize(i + 1, fill);
-    }
-    &mut v[i]
+    crate::dense::entry(v, i, || fill.clone())
 }
 
 impl<'a> View<'a> {

@@ -86,9 +86,7 @@ impl Interner {
     pub fn insert(&mut self, name: &[u8], id: u32) {
         if let Some((prefix, n)) = numeric(name) {
             if *self.prefix.get_or_insert(prefix) == prefix {
-                if self.direct.len() <= n {
-                    self.direct.resize(n + 1, EMPTY);
-                }
+                crate::dense::grow(&mut self.direct, n, || EMPTY);
                 self.direct[n] = id;
                 return;
             }

@@ -37,9 +37,7 @@ struct Names {
 impl Names {
     /// Gives entry `index` its unique token, once.
     fn ensure(&mut self, index: usize, name: &str, label: &str) {
-        if self.names.len() <= index {
-            self.names.resize(index + 1, None);
-        }
+        crate::dense::grow(&mut self.names, index, || None);
         if self.names[index].is_some() {
             return;
         }
@@ -100,9 +98,7 @@ impl StdWriter {
         let Some(site) = ev.site else {
             return;
         };
-        if self.sites.len() <= site.index() {
-            self.sites.resize(site.index() + 1, None);
-        }
+        crate::dense::grow(&mut self.sites, site.index(), || None);
         self.sites[site.index()].get_or_insert_with(|| match meta.site(site) {
             Site::Label(label) => token(label).into(),
             Site::Source { file, line, column } => token(&format!("{file}:{line}:{column}")).into(),
