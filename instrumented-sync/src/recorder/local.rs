@@ -98,14 +98,21 @@ impl Local {
     /// not a task's); see `task`.
     #[inline(always)]
     fn follow_task(&self, session: u32) {
+        self.follow(session, task_now());
+    }
+
+    /// [`follow_task`](Self::follow_task) with the current task as the
+    /// caller read it.
+    #[inline(always)]
+    fn follow(&self, session: u32, task: TaskNow) {
         #[cfg(feature = "tokio")]
-        if !self.task.is_current() {
-            let switch = self.task.switch(session, self.tid, self.last.get());
+        if !self.task.is(task) {
+            let switch = self.task.switch(session, self.tid, self.last.get(), task);
             self.last.set(switch.time);
             self.push(switch);
         }
         #[cfg(not(feature = "tokio"))]
-        let _ = session;
+        let _ = (session, task);
     }
 
     /// Back to this OS thread's own code if the latest event was a task's.
@@ -136,10 +143,24 @@ impl Local {
         site: Option<&'static Location<'static>>,
         after: u64,
     ) -> u64 {
+        self.emit_as(session, kind, site, after, task_now())
+    }
+
+    /// [`emit_with`](Self::emit_with) for an event of `task`, the current
+    /// task as the caller read it.
+    #[inline(always)]
+    fn emit_as(
+        &self,
+        session: u32,
+        kind: impl FnOnce() -> EventKind,
+        site: Option<&'static Location<'static>>,
+        after: u64,
+        task: TaskNow,
+    ) -> u64 {
         if self.session.get() != session {
             self.declare(session);
         }
-        self.follow_task(session);
+        self.follow(session, task);
         let time = clock::next(self.last.get(), after);
         self.timed(time);
         let ev = || Raw {
@@ -318,6 +339,37 @@ pub(crate) fn emit_with(
     site: Option<&'static Location<'static>>,
     after: u64,
 ) -> u64 {
+    emit_as(session, kind, site, after, task_now())
+}
+
+/// The task an event belongs to: the current tokio task
+/// (`tokio::task::try_id()`), or nothing without the `tokio` feature.
+#[cfg(feature = "tokio")]
+pub(crate) type TaskNow = Option<tokio::task::Id>;
+/// The task an event belongs to: none without the `tokio` feature.
+#[cfg(not(feature = "tokio"))]
+#[derive(Clone, Copy)]
+pub(crate) struct TaskNow;
+
+/// The current task (see [`TaskNow`]).
+#[inline(always)]
+pub(crate) fn task_now() -> TaskNow {
+    #[cfg(feature = "tokio")]
+    return tokio::task::try_id();
+    #[cfg(not(feature = "tokio"))]
+    TaskNow
+}
+
+/// [`emit_with`] for an event of `task`, the current task as the caller
+/// read it (a caller that needs it for itself too reads it once).
+#[inline(always)]
+pub(crate) fn emit_as(
+    session: u32,
+    kind: impl FnOnce() -> EventKind,
+    site: Option<&'static Location<'static>>,
+    after: u64,
+    task: TaskNow,
+) -> u64 {
     // Only the address is taken inside `try_with`: a trivial closure the
     // compiler inlines, where one holding `emit` stayed out of line.
     match LOCAL.try_with(|l| l as *const Local) {
@@ -329,7 +381,7 @@ pub(crate) fn emit_with(
             // this thread runs its thread-local destructors, which cannot
             // start while this call is on its stack; the reference ends
             // with it.
-            unsafe { &*local }.emit_with(session, kind, site, after)
+            unsafe { &*local }.emit_as(session, kind, site, after, task)
         }
         Err(_) => emit_detached(session, kind(), site, after),
     }

@@ -122,6 +122,29 @@ impl ObjRec {
         }
     }
 
+    /// [`record_with`](Self::record_with) for an event of `task`, the
+    /// current task as the caller read it (an async lock reads it once for
+    /// its own bookkeeping and the event).
+    #[cfg(feature = "tokio")]
+    #[inline(always)]
+    pub(crate) fn record_as(
+        &self,
+        meta: &PrimitiveMeta,
+        kind: impl FnOnce(ObjId) -> EventKind,
+        site: Option<&'static Location<'static>>,
+        sync: Sync<'_>,
+        task: super::local::TaskNow,
+    ) {
+        if let Some(session) = active() {
+            if self.declared.load(Ordering::Relaxed) != session {
+                self.declare(session, meta, site);
+            }
+            let after = self.after(sync);
+            let time = super::local::emit_as(session, || kind(obj_id(meta)), site, after, task);
+            self.publish(sync, time);
+        }
+    }
+
     /// [`record_with`](Self::record_with) in recording `session`, for a
     /// caller that already knows it is open. The event is built by `kind`
     /// only once every call that may happen first (declarations) is behind

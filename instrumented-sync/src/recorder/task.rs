@@ -301,7 +301,14 @@ impl Current {
     /// Whether the current task is the latest event's (no switch needed).
     #[inline(always)]
     pub(crate) fn is_current(&self) -> bool {
-        tokio::task::try_id() == self.id.get()
+        self.is(tokio::task::try_id())
+    }
+
+    /// Whether `task` (the current task, as the caller read it) is the
+    /// latest event's.
+    #[inline(always)]
+    pub(crate) fn is(&self, task: Option<Id>) -> bool {
+        task == self.id.get()
     }
 
     /// Whether the latest event was a task's.
@@ -328,14 +335,14 @@ impl Current {
         }
     }
 
-    /// Switches to the current task (or back to the thread's own code):
-    /// declares the task in `session` if it is new there. Returns the switch
-    /// to push, timed after `last` (the OS thread's clock) and the task's
-    /// latest event.
+    /// Switches to `task`, the current task (or back to the thread's own
+    /// code): declares the task in `session` if it is new there. Returns
+    /// the switch to push, timed after `last` (the OS thread's clock) and
+    /// the task's latest event.
     #[cold]
     #[inline(never)]
-    pub(crate) fn switch(&self, session: u32, own: u32, last: u64) -> Raw {
-        self.switch_to(session, own, last, tokio::task::try_id())
+    pub(crate) fn switch(&self, session: u32, own: u32, last: u64, task: Option<Id>) -> Raw {
+        self.switch_to(session, own, last, task)
     }
 
     /// Switches back to the thread's own code if the latest event was a

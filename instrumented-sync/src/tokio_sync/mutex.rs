@@ -104,7 +104,7 @@ impl<T: ?Sized> Mutex<T> {
         self.lock_at(Location::caller())
     }
 
-    fn lock_at(
+    pub(crate) fn lock_at(
         &self,
         site: &'static Location<'static>,
     ) -> impl Future<Output = MutexGuard<'_, T>> + '_ {

@@ -140,7 +140,7 @@ impl<T: ?Sized> RwLock<T> {
         self.write_at(Location::caller())
     }
 
-    fn write_at(
+    pub(crate) fn write_at(
         &self,
         site: &'static Location<'static>,
     ) -> impl Future<Output = RwLockWriteGuard<'_, T>> + '_ {
@@ -321,7 +321,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
             Some(site),
             Sync::None,
         );
-        release.lock().holders().downgraded();
+        release.lock().downgraded();
         release.retake(READ);
         RwLockReadGuard {
             release,

@@ -13,6 +13,9 @@
 //!   interval, is a deadlock, reported with the threads' report and the
 //!   policy's task-deadlock action (by default: report and go on; with
 //!   `panic`, each pending lock future of the cycle panics in its task).
+//! - [`order`]: each task's held async locks, so an acquisition under
+//!   another feeds the learned lock order (an inversion between two tasks
+//!   is reported the first time it is taken).
 //! - [`polled`](held::polled): a task's poll that ends with more blocking
 //!   locks held on its thread than when it began yielded holding them
 //!   (`held_across_await`), seen by lockscope's spawn and tokio's poll
@@ -23,7 +26,8 @@
 //!
 //! # Performance
 //! An uncontended acquisition stores its holder and site (two relaxed
-//! stores, one `try_id()`), a release clears it; a shared acquisition
+//! stores; the caller's `try_id()` is shared with the recorder and the
+//! held list of `order`), a release clears it; a shared acquisition
 //! takes the lock's holder list's own lock. Only a pending lock future
 //! publishes (a global lock, once per wait).
 //!
@@ -34,6 +38,7 @@
 //! locks (the threads' watchdog sees those).
 
 pub(crate) mod held;
+pub(crate) mod order;
 pub(crate) mod scan;
 
 use std::hash::{Hash, Hasher};
@@ -79,7 +84,13 @@ fn number(id: Id) -> u64 {
 /// Who is acting: the current task, else the calling thread's own code.
 #[inline]
 pub(crate) fn key() -> u64 {
-    match tokio::task::try_id() {
+    key_of(tokio::task::try_id())
+}
+
+/// [`key`] for `task`, the current task as the caller read it.
+#[inline]
+pub(crate) fn key_of(task: Option<Id>) -> u64 {
+    match task {
         Some(id) => number(id) & !THREAD,
         None => crate::thread_id::current() | THREAD,
     }
@@ -96,54 +107,57 @@ pub(crate) struct Holders {
 }
 
 impl Holders {
-    /// The caller took the lock in `mode` at `site`.
+    /// `key` (the caller, see [`key`]) took the lock in `mode` at `site`.
     #[inline]
-    pub(crate) fn acquired(&self, mode: LockMode, site: &'static Location<'static>) {
+    pub(crate) fn acquired(&self, key: u64, mode: LockMode, site: &'static Location<'static>) {
         if mode == LockMode::Exclusive {
             self.site
                 .store(std::ptr::from_ref(site).cast_mut(), Ordering::Relaxed);
-            self.exclusive.store(key(), Ordering::Release);
+            self.exclusive.store(key, Ordering::Release);
         } else {
-            self.acquired_shared(site);
+            self.acquired_shared(key, site);
         }
     }
 
     #[inline(never)]
-    fn acquired_shared(&self, site: &'static Location<'static>) {
-        self.shared.lock().push((key(), site));
+    fn acquired_shared(&self, key: u64, site: &'static Location<'static>) {
+        self.shared.lock().push((key, site));
     }
 
-    /// The lock, held in `mode`, is being released.
+    /// The lock, held in `mode`, is being released by `key`: who held it
+    /// (0 if nobody did).
     #[inline]
-    pub(crate) fn released(&self, mode: LockMode) {
+    pub(crate) fn released(&self, key: u64, mode: LockMode) -> u64 {
         if mode == LockMode::Exclusive {
+            // Only the holder releases: no other store can come between.
+            let holder = self.exclusive.load(Ordering::Relaxed);
             self.exclusive.store(0, Ordering::Release);
+            holder
         } else {
-            self.released_shared();
+            self.released_shared(key)
         }
     }
 
     #[inline(never)]
-    fn released_shared(&self) {
-        let key = key();
+    fn released_shared(&self, key: u64) -> u64 {
         let mut shared = self.shared.lock();
         // Its own entry, else any (a guard moved to another task).
         let at = shared
             .iter()
             .position(|h| h.0 == key)
             .or(shared.len().checked_sub(1));
-        if let Some(i) = at {
-            shared.swap_remove(i);
-        }
+        at.map_or(0, |i| shared.swap_remove(i).0)
     }
 
-    /// The exclusive holder now holds it shared (a downgrade).
-    pub(crate) fn downgraded(&self) {
+    /// The exclusive holder now holds it shared (a downgrade); returns the
+    /// holder.
+    pub(crate) fn downgraded(&self) -> u64 {
         let key = self.exclusive.swap(0, Ordering::AcqRel);
         // SAFETY: `site` only ever holds null or a `&'static Location`.
         if let Some(site) = unsafe { self.site.load(Ordering::Relaxed).as_ref() } {
             self.shared.lock().push((key, site));
         }
+        key
     }
 
     /// Every holder: its key, mode and acquisition site.
@@ -282,13 +296,13 @@ mod tests {
     fn holders_follow_acquisitions_releases_and_a_downgrade() {
         let h = Holders::default();
         let here = Location::caller();
-        h.acquired(LockMode::Exclusive, here);
+        h.acquired(key(), LockMode::Exclusive, here);
         assert_eq!(h.snapshot(), [(key(), LockMode::Exclusive, here)]);
-        h.downgraded();
+        assert_eq!(h.downgraded(), key());
         assert_eq!(h.snapshot(), [(key(), LockMode::Shared, here)]);
-        h.acquired(LockMode::Shared, here);
-        h.released(LockMode::Shared);
-        h.released(LockMode::Shared);
+        h.acquired(key(), LockMode::Shared, here);
+        assert_eq!(h.released(key(), LockMode::Shared), key());
+        assert_eq!(h.released(key(), LockMode::Shared), key());
         assert!(h.snapshot().is_empty());
     }
 }
