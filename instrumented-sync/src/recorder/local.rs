@@ -106,7 +106,7 @@ impl Local {
     #[inline(always)]
     fn follow(&self, session: u32, task: TaskNow) {
         #[cfg(feature = "tokio")]
-        if !self.task.is(task) {
+        if !self.task.is(task, self.last.get()) {
             let switch = self.task.switch(session, self.tid, self.last.get(), task);
             self.last.set(switch.time);
             self.push(switch);
@@ -406,17 +406,48 @@ pub(crate) fn emit_fast(
     site: Option<&'static Location<'static>>,
     after: u64,
 ) -> Option<u64> {
+    emit_fast_if(session, kind, site, after, |_local| {
+        #[cfg(feature = "tokio")]
+        return _local.task.is_current(_local.last.get());
+        #[cfg(not(feature = "tokio"))]
+        true
+    })
+}
+
+/// [`emit_fast`] for an event of `task`, the current task as the caller
+/// read it (an async lock's fast path).
+#[cfg(feature = "tokio")]
+#[inline(always)]
+pub(crate) fn emit_fast_as(
+    session: u32,
+    kind: impl FnOnce() -> EventKind,
+    site: Option<&'static Location<'static>>,
+    after: u64,
+    task: TaskNow,
+) -> Option<u64> {
+    emit_fast_if(session, kind, site, after, |local| {
+        local.task.is(task, local.last.get())
+    })
+}
+
+/// [`emit_fast`], which records only if `same_task` says the thread's
+/// latest event is the current task's (no switch to push).
+#[inline(always)]
+fn emit_fast_if(
+    session: u32,
+    kind: impl FnOnce() -> EventKind,
+    site: Option<&'static Location<'static>>,
+    after: u64,
+    same_task: impl FnOnce(&Local) -> bool,
+) -> Option<u64> {
     // SAFETY: non-null only between the state's initialisation and the
     // start of its destructor, which cannot begin while this call is on the
     // thread's stack; the reference ends with this call.
     let local = unsafe { READY.with(Cell::get).as_ref() }?;
     if local.session.get() != session
         || (site.is_some() && super::config::backtraces_if_decided() != Some(false))
+        || !same_task(local)
     {
-        return None;
-    }
-    #[cfg(feature = "tokio")]
-    if !local.task.is_current() {
         return None;
     }
     let time = clock::next(local.last.get(), after);

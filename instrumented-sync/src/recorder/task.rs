@@ -298,17 +298,26 @@ pub(crate) struct Current {
 }
 
 impl Current {
-    /// Whether the current task is the latest event's (no switch needed).
+    /// Whether the current task is the latest event's and recorded
+    /// nothing elsewhere since (no switch needed); `last` is the time of
+    /// the thread's latest event.
     #[inline(always)]
-    pub(crate) fn is_current(&self) -> bool {
-        self.is(tokio::task::try_id())
+    pub(crate) fn is_current(&self, last: u64) -> bool {
+        self.is(tokio::task::try_id(), last)
     }
 
-    /// Whether `task` (the current task, as the caller read it) is the
-    /// latest event's.
+    /// [`is_current`](Self::is_current) for `task`, the current task as
+    /// the caller read it.
+    ///
+    /// A task that ran on another worker since this thread's latest event
+    /// (its latest time is not that event's) needs a switch too: its events
+    /// here must come after the ones it recorded there.
     #[inline(always)]
-    pub(crate) fn is(&self, task: Option<Id>) -> bool {
-        task == self.id.get()
+    pub(crate) fn is(&self, task: Option<Id>, last: u64) -> bool {
+        // SAFETY: as in `record_time`.
+        let moved = unsafe { self.entry.get().as_ref() }
+            .is_some_and(|entry| entry.last.load(Ordering::Relaxed) != last);
+        task == self.id.get() && !moved
     }
 
     /// Whether the latest event was a task's.

@@ -308,13 +308,21 @@ pin_project_lite::pin_project! {
     /// A wait for `lock` (tokio's future `fut`), recorded, its output
     /// turned into lockscope's by `wrap`; `granted` says whether an output
     /// is an acquisition (a closed semaphore's error is not). Generic over
-    /// both, so neither is an indirect call.
-    pub(crate) struct Acquire<'a, F, G, W> {
+    /// all three, so none is an indirect call.
+    ///
+    /// The first poll tries `try_now` (tokio's `try_lock`, ...) under the
+    /// task's cooperative budget, as tokio's own lock future does first:
+    /// an uncontended acquisition never polls `fut` (tokio's wait-queue
+    /// node, copied out of its `async fn`, costs more than the rest of an
+    /// uncontended lock). tokio's free permits are only the ones no queued
+    /// waiter is owed, so this keeps tokio's fairness.
+    pub(crate) struct Acquire<'a, F, T, G, W> {
         #[pin]
         fut: F,
         lock: &'a Recorded,
         take: Take,
         site: &'static Location<'static>,
+        try_now: Option<T>,
         granted: G,
         wrap: W,
         waiting: bool,
@@ -322,7 +330,7 @@ pin_project_lite::pin_project! {
         live: Option<Arc<Waiting>>,
     }
 
-    impl<'a, F, G, W> PinnedDrop for Acquire<'a, F, G, W> {
+    impl<'a, F, T, G, W> PinnedDrop for Acquire<'a, F, T, G, W> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             live::ended(this.live);
@@ -333,12 +341,13 @@ pin_project_lite::pin_project! {
     }
 }
 
-impl<'a, F, G, W> Acquire<'a, F, G, W> {
+impl<'a, F, T, G, W> Acquire<'a, F, T, G, W> {
     pub(crate) fn new(
         lock: &'a Recorded,
         take: Take,
         site: &'static Location<'static>,
         fut: F,
+        try_now: T,
         granted: G,
         wrap: W,
     ) -> Self {
@@ -347,6 +356,7 @@ impl<'a, F, G, W> Acquire<'a, F, G, W> {
             lock,
             take,
             site,
+            try_now: Some(try_now),
             granted,
             wrap,
             waiting: false,
@@ -355,9 +365,10 @@ impl<'a, F, G, W> Acquire<'a, F, G, W> {
     }
 }
 
-impl<F, G, W, O> Future for Acquire<'_, F, G, W>
+impl<F, T, G, W, O> Future for Acquire<'_, F, T, G, W>
 where
     F: Future,
+    T: FnOnce() -> Option<F::Output>,
     G: Fn(&F::Output) -> bool,
     W: FnMut(F::Output) -> O,
 {
@@ -365,6 +376,22 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<O> {
         let this = self.project();
+        if let Some(try_now) = this.try_now.take() {
+            // Spends the budget tokio's own future would (and yields
+            // when it is out); given back unless the lock is taken.
+            let coop = match tokio::task::coop::poll_proceed(cx) {
+                Poll::Ready(coop) => coop,
+                Poll::Pending => {
+                    *this.try_now = Some(try_now);
+                    return Poll::Pending;
+                }
+            };
+            if let Some(out) = try_now() {
+                coop.made_progress();
+                this.lock.acquired(*this.take, this.site, true);
+                return Poll::Ready((this.wrap)(out));
+            }
+        }
         if let Some(verdict) = live::verdict(this.live) {
             // The watchdog found this wait in a deadlock and the policy
             // says panic: the task panics, dropping what it holds.

@@ -9,7 +9,7 @@
 //! held list cannot live in the OS thread's state: it is a [`TaskLocks`]
 //! per holder [`key`](super::key) (a task, or a thread outside any task),
 //! in a process-wide table, and each OS thread keeps the one of the holder
-//! it last ran ([`CACHE`]) so that a task that does not change threads
+//! it last ran ([`CURRENT`]) so that a task that does not change threads
 //! between two acquisitions takes no lock to reach its list.
 //!
 //! What the check does per acquisition, as the blocking locks do
@@ -61,9 +61,10 @@ pub(crate) struct TaskLocks {
     /// Oldest first, each with the chain hash up to it. Only the holder
     /// touches it (see the module docs).
     held: UnsafeCell<Vec<HeldEntry>>,
+    /// `foreign` has ids (read beside `held` on every use).
+    has_foreign: AtomicBool,
     /// Ids of locks in `held` that another task released.
     foreign: Mutex<Vec<u64>>,
-    has_foreign: AtomicBool,
 }
 
 // SAFETY: `held` is only reached by the code running as the holder (one
@@ -79,64 +80,94 @@ type Entries = HashMap<u64, Arc<TaskLocks>>;
 static TABLE: Mutex<Option<(Entries, usize)>> = Mutex::new(None);
 
 thread_local! {
-    /// The entry of the holder this OS thread last ran (by key), and the
-    /// key (0: none).
-    static CACHE: RefCell<Option<Arc<TaskLocks>>> = const { RefCell::new(None) };
-    static CACHED_KEY: Cell<u64> = const { Cell::new(0) };
+    /// The key of the holder this OS thread last ran and its entry, kept
+    /// alive by [`OWNER`] (null: none, or the thread's state is being
+    /// destroyed). `const` with no destructor: reading it is one load.
+    static CURRENT: Cell<(u64, *const TaskLocks)> = const { Cell::new((0, std::ptr::null())) };
+    /// The reference that keeps [`CURRENT`]'s entry alive.
+    static OWNER: Owner = const { Owner(RefCell::new(None)) };
+}
+
+thread_local! {
+    /// Chains checked on this OS thread, direct-mapped by their top bits:
+    /// a hit is one load (the `ThreadState` chain cache behind it is the
+    /// complete one).
+    static RECENT: [Cell<u64>; 64] = const { [const { Cell::new(0) }; 64] };
+}
+
+/// Whether `chain` was checked on this thread lately (if not, ask
+/// [`check`]).
+#[inline(always)]
+fn recently_checked(chain: u64) -> bool {
+    RECENT.with(|r| r[(chain >> 58) as usize].get() == chain)
+}
+
+/// See [`OWNER`].
+struct Owner(RefCell<Option<Arc<TaskLocks>>>);
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        // First: from here on `with_own` sees no entry.
+        CURRENT.with(|c| c.set((0, std::ptr::null())));
+    }
 }
 
 /// Runs `f` on the held list of `key`, the code running now. `None` during
 /// thread-local teardown.
-#[inline]
+#[inline(always)]
 fn with_own<R>(key: u64, f: impl FnOnce(&mut Vec<HeldEntry>) -> R) -> Option<R> {
-    CACHE
-        .try_with(|cache| {
-            if CACHED_KEY.get() != key {
-                switch(cache, key);
-            }
-            let cache = cache.borrow();
-            let locks = cache.as_deref()?;
-            // SAFETY: the caller runs as `key` (see the module docs), and
-            // the list is not borrowed elsewhere on this thread: `f` is
-            // given the only reference and never reenters.
-            let held = unsafe { &mut *locks.held.get() };
-            if locks.has_foreign.load(Ordering::Acquire) {
-                apply_foreign(locks, held);
-            }
-            Some(f(held))
-        })
-        .ok()
-        .flatten()
+    let (cached, mut entry) = CURRENT.with(Cell::get);
+    if cached != key || entry.is_null() {
+        entry = switch(key)?;
+    }
+    // SAFETY: non-null, `entry` is kept alive by this thread's `OWNER`
+    // until its destructor, which nulls it first.
+    let locks = unsafe { &*entry };
+    // SAFETY: the caller runs as `key` (see the module docs), and the list
+    // is not borrowed elsewhere: `f` gets the only reference, and no `f`
+    // calls back into this module.
+    let held = unsafe { &mut *locks.held.get() };
+    if locks.has_foreign.load(Ordering::Acquire) {
+        apply_foreign(locks, held);
+    }
+    Some(f(held))
 }
 
-/// This thread now runs `key`: caches its entry (made if new).
+/// This thread now runs `key`: caches its entry (made if new). `None`
+/// once the thread's state is being destroyed.
 #[cold]
 #[inline(never)]
-fn switch(cache: &RefCell<Option<Arc<TaskLocks>>>, key: u64) {
-    // The previous holder's entry first, so the sweep can drop it.
-    drop(cache.borrow_mut().take());
-    CACHED_KEY.set(0);
-    let entry = {
-        let mut table = TABLE.lock();
-        let (map, swept) = table.get_or_insert_with(Default::default);
-        let entry = map
-            .entry(key)
-            .or_insert_with(|| {
-                Arc::new(TaskLocks {
-                    held: UnsafeCell::new(Vec::new()),
-                    foreign: Mutex::new(Vec::new()),
-                    has_foreign: AtomicBool::new(false),
-                })
-            })
-            .clone();
-        if map.len() > (*swept).max(64) * 2 {
-            sweep(map);
-            *swept = map.len();
-        }
-        entry
-    };
-    *cache.borrow_mut() = Some(entry);
-    CACHED_KEY.set(key);
+fn switch(key: u64) -> Option<*const TaskLocks> {
+    OWNER
+        .try_with(|owner| {
+            // The previous holder's entry first, so the sweep can drop it.
+            CURRENT.with(|c| c.set((0, std::ptr::null())));
+            drop(owner.0.borrow_mut().take());
+            let entry = {
+                let mut table = TABLE.lock();
+                let (map, swept) = table.get_or_insert_with(Default::default);
+                let entry = map
+                    .entry(key)
+                    .or_insert_with(|| {
+                        Arc::new(TaskLocks {
+                            held: UnsafeCell::new(Vec::new()),
+                            has_foreign: AtomicBool::new(false),
+                            foreign: Mutex::new(Vec::new()),
+                        })
+                    })
+                    .clone();
+                if map.len() > (*swept).max(64) * 2 {
+                    sweep(map);
+                    *swept = map.len();
+                }
+                entry
+            };
+            let ptr = Arc::as_ptr(&entry);
+            *owner.0.borrow_mut() = Some(entry);
+            CURRENT.with(|c| c.set((key, ptr)));
+            ptr
+        })
+        .ok()
 }
 
 /// Drops the entries no thread caches that hold nothing. Under the
@@ -206,7 +237,9 @@ pub(crate) fn requested(
 ) {
     let id = lock.id();
     if let Some(Some(chain)) = with_own(key, |held| unchecked(held, id, mode)) {
-        dispatch(check(key, task, lock, mode, site, chain));
+        if !recently_checked(chain) {
+            dispatch(check(key, task, lock, mode, site, chain));
+        }
     }
 }
 
@@ -228,8 +261,8 @@ fn unchecked(held: &[HeldEntry], id: u64, mode: LockMode) -> Option<u64> {
 /// did not wait): they are, first, with the policy's action (`panic`
 /// leaves the lock out of the list). A `try_lock` adds no edge into it.
 ///
-/// The fast path, a holder with no other async lock (or a checked
-/// chain), is one thread-local look-up and a push.
+/// The fast path, a holder with no other async lock (or a chain in the
+/// thread's recent chains), is a thread-local look-up and a push.
 #[inline]
 pub(crate) fn acquired(
     key: u64,
@@ -246,7 +279,7 @@ pub(crate) fn acquired(
         } else {
             None
         };
-        match to_check {
+        match to_check.filter(|&chain| !recently_checked(chain)) {
             Some(chain) => Err(chain),
             None => {
                 push(held, lock, id, mode, site);
@@ -304,6 +337,7 @@ fn check(
     site: &'static Location<'static>,
     chain: u64,
 ) -> Vec<Finding> {
+    let _ = RECENT.try_with(|r| r[(chain >> 58) as usize].set(chain));
     if thread_state::with(|ts| ts.first_time_chain(chain)) == Some(false) {
         return Vec::new();
     }
