@@ -21,10 +21,11 @@
 //!
 //! # Performance
 //! One `tokio::task::try_id()` (a thread-local read) and a compare per
-//! event, and a relaxed store of the event's time into the task's entry (a
-//! task moving to another worker continues from it, so its events keep
-//! their program order in the trace). A switch takes the task table's lock
-//! once per change of task on an OS thread.
+//! event, and a relaxed load and store of the task's latest time in its
+//! entry (a task moving to another worker continues from it, so its events
+//! keep their program order in the trace; one that moved away and back
+//! gets a switch, see [`Current::is`]). A switch takes the task table's
+//! lock once per change of task on an OS thread.
 //!
 //! # Limitations
 //! Without lockscope's spawn or tokio's terminate hook the recorder never
