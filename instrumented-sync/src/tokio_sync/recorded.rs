@@ -250,7 +250,15 @@ impl Recorded {
             Some(g) => (g, true),
             None => {
                 self.requested(take, site);
+                // Published as a lock future's wait is: the watchdog's
+                // scan sees the thread wait (a verdict cannot reach it).
+                let mut wait = None;
+                if let Some(mode) = take.lock_mode() {
+                    let waker = std::task::Waker::noop();
+                    live::pending(&mut wait, &self.meta, self.holders(), mode, site, waker);
+                }
                 let g = block();
+                live::ended(&mut wait);
                 crate::recorder::tick();
                 (g, false)
             }

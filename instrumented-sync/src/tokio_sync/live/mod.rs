@@ -13,6 +13,10 @@
 //!   interval, is a deadlock, reported with the threads' report and the
 //!   policy's task-deadlock action (by default: report and go on; with
 //!   `panic`, each pending lock future of the cycle panics in its task).
+//! - [`mixed`](mixed::scan), in the same scan: a cycle through tasks
+//!   pending on async locks and threads blocked on blocking locks (the
+//!   task a blocked thread runs waits with it), reported with the threads'
+//!   deadlock action.
 //! - [`order`]: each task's held async locks, so an acquisition under
 //!   another feeds the learned lock order (an inversion between two tasks
 //!   is reported the first time it is taken).
@@ -34,10 +38,10 @@
 //! # Limitations
 //! The holder of an async lock is the task that acquired it: a guard
 //! moved to another task is still attributed to the first. Semaphores and
-//! `Notify` are not in the graph, nor are threads blocked on blocking
-//! locks (the threads' watchdog sees those).
+//! `Notify` are not in the graph.
 
 pub(crate) mod held;
+mod mixed;
 pub(crate) mod order;
 pub(crate) mod scan;
 
@@ -50,7 +54,7 @@ use std::task::Waker;
 use lockscope_detector::trace::LockMode;
 use tokio::task::Id;
 
-use crate::held::LockInfo;
+use crate::held::{Held, LockInfo};
 use crate::meta::PrimitiveMeta;
 use crate::raw::Mutex;
 
@@ -192,6 +196,10 @@ pub(crate) struct Waiting {
     mode: LockMode,
     site: &'static Location<'static>,
     holders: Arc<Holders>,
+    /// The blocking locks the thread holds, for a wait outside any task
+    /// (a thread in `block_on` or `blocking_lock`): a thread blocked on
+    /// one of them waits for this wait (`scan`'s mixed cycles).
+    held: Vec<Held>,
     waker: Mutex<Waker>,
     /// The report to panic with (the policy's `panic` action).
     verdict: Mutex<Option<String>>,
@@ -234,6 +242,11 @@ pub(crate) fn pending(
         mode,
         site,
         holders: holders.clone(),
+        held: if task.is_none() {
+            crate::thread_state::with(|ts| ts.held.borrow().snapshot()).unwrap_or_default()
+        } else {
+            Vec::new()
+        },
         waker: Mutex::new(waker.clone()),
         verdict: Mutex::new(None),
     });
