@@ -455,6 +455,22 @@ mod tests {
     }
 
     #[test]
+    fn finished_holders_are_swept_from_the_table() {
+        let a = mutex();
+        let here = Location::caller();
+        // Keys no task or thread has (the top bit set, a thread's, with
+        // ids far above any real thread's), each taking and releasing a
+        // lock once, as short-lived tasks do.
+        for k in 0..5_000u64 {
+            let key = super::super::THREAD | (1 << 40) | k;
+            acquired(key, None, &a, LockMode::Exclusive, here, false);
+            released(key, key, a.id());
+        }
+        let len = TABLE.lock().as_ref().map_or(0, |(map, _)| map.len());
+        assert!(len < 1_000, "{len} holders kept");
+    }
+
+    #[test]
     fn a_release_by_another_holder_is_applied_by_the_holder() {
         let key = super::super::key();
         let a = mutex();
