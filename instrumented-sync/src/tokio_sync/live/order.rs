@@ -5,8 +5,8 @@
 //! the first time it is taken, before anything hangs, with the threads'
 //! report and the policy's lock-order action.
 //!
-//! A task can be held across awaits and resumed on another worker, so its
-//! held list cannot live in the OS thread's state: it is a [`TaskLocks`]
+//! A task holds its guards across awaits and may resume on another worker,
+//! so its held list cannot live in the OS thread's state: it is a [`TaskLocks`]
 //! per holder [`key`](super::key) (a task, or a thread outside any task),
 //! in a process-wide table, and each OS thread keeps the one of the holder
 //! it last ran ([`CURRENT`]) so that a task that does not change threads
@@ -16,8 +16,8 @@
 //! (`order`): a task that holds no other async lock pushes the new one
 //! and checks nothing (the fast path); a blocking acquisition (an await,
 //! `blocking_lock`) under held locks hashes the held chain plus the new
-//! lock, and only a chain the OS thread has not seen (its `ThreadState`
-//! chain cache) goes to the global graph. A lock future checks when it is
+//! lock, and only a chain the OS thread has not seen (its [`RECENT`]
+//! array, then its `ThreadState` chain cache) goes to the global graph. A lock future checks when it is
 //! first polled, before it can pend: an inversion is reported even when
 //! this very await never completes. `try_lock` adds no edge into the lock.
 //!
