@@ -189,7 +189,7 @@ impl Recorded {
     /// The exclusive holder now holds it shared (a downgrade).
     pub(crate) fn downgraded(&self) {
         let holder = self.holders().downgraded();
-        order::downgraded(holder, self.meta.id());
+        order::downgraded(holder, live::key(), self.meta.id());
     }
 
     /// The caller is about to wait for it as `take` at `site`: the

@@ -388,8 +388,13 @@ fn released_by_another(holder: u64, id: u64) {
     }
 }
 
-/// `key`'s exclusive hold of lock `id` is now shared (a downgrade).
-pub(crate) fn downgraded(key: u64, id: u64) {
+/// `holder`'s exclusive hold of lock `id` is now shared (a downgrade by
+/// `key`, the code running now; one by another task, through a guard
+/// moved to it, leaves the holder's entry exclusive).
+pub(crate) fn downgraded(holder: u64, key: u64, id: u64) {
+    if holder != key {
+        return;
+    }
     with_own(key, |held| {
         if let Some(i) = held.iter().rposition(|h| h.id == id) {
             held[i].mode = LockMode::Shared;
