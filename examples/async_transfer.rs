@@ -4,14 +4,17 @@
 //!
 //! `cargo run --features tokio --example async_transfer`: the lucky
 //! schedule. Both tasks start at once, but the second waits 100 ms before
-//! its transfer, so the first is done by then; nothing hangs, and
-//! `lockscope analyze` reports the inversion between the two tasks as a
-//! potential deadlock, with both tasks' lock sites.
+//! its transfer, so the first is done by then; nothing hangs. The learned
+//! lock order reports the inversion between the two tasks on stderr as the
+//! second task takes it (a potential deadlock, lockdep's report with both
+//! tasks' lock sites), and `lockscope analyze` reports it from the trace
+//! and fails its gate on it.
 //!
 //! `cargo run --features tokio --example async_transfer -- hang`: the
 //! schedules line up (each task holds its first account when the other
 //! asks for it). Both tasks pend forever on each other's lock; no thread is
-//! blocked, the runtime goes on. The watchdog reports the two pending
+//! blocked, the runtime goes on. The learned order reports the inversion
+//! as the second request is made, and the watchdog reports the two pending
 //! tasks on stderr within a fraction of a second (lockdep's report, as for
 //! threads) and lets the program go on. The program gives up waiting after
 //! a second, and the trace ends with the two pending tasks, which

@@ -147,6 +147,8 @@ fn publish_in(
         deadline,
         held: ts.held.borrow().snapshot(),
         backtrace,
+        #[cfg(all(feature = "tokio", feature = "record"))]
+        task: tokio::task::try_id(),
     });
     ts.blocked.set(true);
 }

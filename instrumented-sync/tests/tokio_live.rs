@@ -242,3 +242,64 @@ fn a_guard_dropped_before_the_await_is_not_reported() {
     let found = yield_holding(true);
     assert!(found.is_empty(), "{found:#?}");
 }
+
+#[test]
+fn a_cycle_of_a_pending_wait_and_a_thread_blocked_in_a_task_is_one_deadlock() {
+    let _s = serial();
+    policy::set_policy(Policy::default().on_deadlock(Action::Panic));
+    let rt = &runtimes()[1];
+    let cache = Arc::new(Mutex::named("cache", 0));
+    let config = Arc::new(lockscope_sync::Mutex::named("config", 0));
+    let (cache_held, wait_cache) = std::sync::mpsc::channel();
+    let (config_held, wait_config) = tokio::sync::oneshot::channel();
+    // A task takes `cache` (async), then blocks its worker on `config`.
+    let entered = rt.enter();
+    let writer = tokio_sync::spawn_named("cache-writer", {
+        let (cache, config) = (cache.clone(), config.clone());
+        async move {
+            let _cache = cache.lock().await;
+            cache_held.send(()).unwrap();
+            wait_config.await.unwrap();
+            *config.lock() += 1;
+        }
+    });
+    drop(entered);
+    // A thread takes `config` (blocking), then waits for `cache`.
+    let holder = std::thread::Builder::new()
+        .name("config-holder".into())
+        .spawn({
+            let (cache, config, handle) = (cache.clone(), config.clone(), rt.handle().clone());
+            move || {
+                wait_cache.recv().unwrap();
+                let _config = config.lock();
+                config_held.send(()).unwrap();
+                *handle.block_on(cache.lock()) += 1;
+            }
+        })
+        .unwrap();
+    let joined = rt.block_on(async {
+        tokio::time::timeout(Duration::from_secs(5), writer)
+            .await
+            .expect("the deadlock was not broken")
+    });
+    // Both panicked with the report: the worker blocked in the task (which
+    // dropped `cache`), and the thread's pending wait for `cache`.
+    let e = joined.expect_err("the task blocked in the cycle panics");
+    let text = e.into_panic().downcast::<String>().unwrap();
+    assert!(
+        text.starts_with(
+            "lockscope: deadlock: cache-writer holds cache and waits for config; \
+             config-holder holds config and waits for cache"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("*** DEADLOCK ***"), "{text}");
+    let e = holder
+        .join()
+        .expect_err("the thread waiting in the cycle panics");
+    assert_eq!(*e.downcast::<String>().unwrap(), *text);
+    // Neither lock is left held.
+    assert!(config.try_lock().is_some());
+    assert!(cache.try_lock().is_ok());
+    policy::set_policy(Policy::default());
+}

@@ -301,3 +301,42 @@ fn spawn_records_fork_start_exit_and_join_of_the_task() {
         |e| e.thread == parent && matches!(e.kind, EventKind::Fork { child } if child == task)
     ));
 }
+
+#[test]
+fn a_task_that_only_takes_free_locks_still_yields_when_its_budget_is_spent() {
+    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+    // As with tokio's own locks: on a current-thread runtime, a task
+    // looping on a free lock yields after its cooperative budget, so the
+    // other task runs and stops it.
+    let rt = current_thread();
+    let m = Arc::new(Mutex::named("free", 0u64));
+    let stop = Arc::new(AtomicBool::new(false));
+    // Were it never to yield, this thread stops it after 5 s.
+    let forced = std::thread::spawn({
+        let stop = stop.clone();
+        move || {
+            let start = std::time::Instant::now();
+            while !stop.load(Relaxed) && start.elapsed() < Duration::from_secs(5) {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            !stop.swap(true, Relaxed)
+        }
+    });
+    rt.block_on(async {
+        let looping = tokio::spawn({
+            let (m, stop) = (m.clone(), stop.clone());
+            async move {
+                while !stop.load(Relaxed) {
+                    *m.lock().await += 1;
+                }
+            }
+        });
+        let stopper = tokio::spawn({
+            let stop = stop.clone();
+            async move { stop.store(true, Relaxed) }
+        });
+        looping.await.unwrap();
+        stopper.await.unwrap();
+    });
+    assert!(!forced.join().unwrap(), "the looping task never yielded");
+}

@@ -186,6 +186,32 @@ fn plan(
     infos: &[LockInfo],
     site: &'static Location<'static>,
 ) -> Result<Vec<usize>, LockOrderViolation> {
+    let held = || {
+        let mut held: Vec<(LockInfo, &'static Location<'static>)> = ACQUIRED
+            .try_with(|a| a.borrow().clone())
+            .unwrap_or_default();
+        thread_state::with(|ts| {
+            for h in ts.held.borrow().snapshot() {
+                if !held.iter().any(|(l, _)| l.id == h.info.id) {
+                    held.push((h.info, h.site));
+                }
+            }
+        });
+        held
+    };
+    let thread = || thread_state::with(|ts| (ts.thread, ts.slot.name.clone())).unwrap_or((0, None));
+    plan_against(infos, site, held, thread)
+}
+
+/// [`plan`] against the locks `held` returns (each with where it was
+/// acquired), a violation noted as `thread`'s (its id and name): the
+/// async helper's plan, with a task's held async locks.
+pub(crate) fn plan_against(
+    infos: &[LockInfo],
+    site: &'static Location<'static>,
+    held: impl FnOnce() -> Vec<(LockInfo, &'static Location<'static>)>,
+    thread: impl FnOnce() -> (u64, Option<std::sync::Arc<str>>),
+) -> Result<Vec<usize>, LockOrderViolation> {
     let mut order: Vec<usize> = (0..infos.len()).collect();
     order.sort_by_key(|&i| infos[i].key());
     let requested: Vec<LockInfo> = order.iter().map(|&i| infos[i]).collect();
@@ -195,7 +221,7 @@ fn plan(
             requested: requested.clone(),
             site,
         };
-        note(&v);
+        note(&v, thread);
         Err(v)
     };
     if let Some(w) = requested.windows(2).find(|w| w[0].id == w[1].id) {
@@ -204,16 +230,7 @@ fn plan(
     let Some(first) = requested.first() else {
         return Ok(order);
     };
-    let mut held: Vec<(LockInfo, &'static Location<'static>)> = ACQUIRED
-        .try_with(|a| a.borrow().clone())
-        .unwrap_or_default();
-    thread_state::with(|ts| {
-        for h in ts.held.borrow().snapshot() {
-            if !held.iter().any(|(l, _)| l.id == h.info.id) {
-                held.push((h.info, h.site));
-            }
-        }
-    });
+    let mut held = held();
     held.retain(|(l, _)| l.key() >= first.key());
     if held.is_empty() {
         Ok(order)
@@ -222,9 +239,9 @@ fn plan(
     }
 }
 
-/// Writes violation `v` into the trace as a finding (it is also returned
-/// to the caller, who decides what to do).
-fn note(v: &LockOrderViolation) {
+/// Writes violation `v` into the trace as a finding of `thread` (it is
+/// also returned to the caller, who decides what to do).
+fn note(v: &LockOrderViolation, thread: impl FnOnce() -> (u64, Option<std::sync::Arc<str>>)) {
     let Some(first) = v.requested.first() else {
         return;
     };
@@ -233,8 +250,7 @@ fn note(v: &LockOrderViolation) {
         ViolationKind::Duplicate(l) => Some((l, v.site)),
     };
     let Some(held) = held else { return };
-    let thread = thread_state::with(|ts| (ts.thread, ts.slot.name.clone()));
-    let (id, name) = thread.unwrap_or((0, None));
+    let (id, name) = thread();
     let f = super::report::order_violation((id, name.as_deref()), first, held, v.site);
     crate::trace_sink::note_finding(&f);
 }

@@ -38,7 +38,7 @@ use std::sync::Arc;
 
 use foldhash::{HashMap, HashSet};
 use lockscope_detector::graph::dynamic_order::DynamicOrder;
-use lockscope_detector::trace::{LockMode, PrimitiveKind};
+use lockscope_detector::trace::LockMode;
 
 use super::report;
 use crate::held::HeldEntry;
@@ -319,7 +319,7 @@ impl Learned {
             let incoming = taken[(i + nodes.len() - 1) % nodes.len()];
             let outgoing = taken[i];
             let node = &self.nodes[&nodes[i]];
-            let readers_only = node.info.kind == PrimitiveKind::RwLock
+            let readers_only = node.info.kind.is_rwlock()
                 && incoming.to_read
                 && outgoing.from_read
                 && !node.written;
@@ -332,6 +332,7 @@ impl Learned {
 mod tests {
     use super::*;
     use crate::meta::PrimitiveMeta;
+    use lockscope_detector::trace::PrimitiveKind;
 
     fn lock() -> LockInfo {
         LockInfo::of(&PrimitiveMeta::new(PrimitiveKind::Mutex, None))

@@ -7,7 +7,7 @@ use std::panic::Location;
 
 use lockscope_detector::finding::build::{self, SeenEdge, Taken};
 use lockscope_detector::finding::{Detail, End, Finding, FindingKind, Mode, OrderEdge, Role};
-use lockscope_detector::trace::LockMode;
+use lockscope_detector::trace::{LockMode, PrimitiveKind};
 
 use super::learned::Edge;
 use crate::held::{Held, LockInfo};
@@ -23,7 +23,12 @@ pub fn inversion(locks: &[LockInfo], taken: &[&Edge]) -> Finding {
         } else {
             LockMode::Exclusive
         };
-        names::mode(l.kind, m)
+        // An async rwlock has modes too (`names::mode` is the blocking
+        // locks').
+        l.kind
+            .is_rwlock()
+            .then(|| names::mode(PrimitiveKind::RwLock, m))
+            .flatten()
     };
     let edges = taken
         .iter()

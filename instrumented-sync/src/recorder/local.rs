@@ -101,14 +101,21 @@ impl Local {
     /// not a task's); see `task`.
     #[inline(always)]
     fn follow_task(&self, session: u32) {
+        self.follow(session, task_now());
+    }
+
+    /// [`follow_task`](Self::follow_task) with the current task as the
+    /// caller read it.
+    #[inline(always)]
+    fn follow(&self, session: u32, task: TaskNow) {
         #[cfg(feature = "tokio")]
-        if !self.task.is_current() {
-            let switch = self.task.switch(session, self.tid, self.last.get());
+        if !self.task.is(task, self.last.get()) {
+            let switch = self.task.switch(session, self.tid, self.last.get(), task);
             self.last.set(switch.time);
             self.push(switch);
         }
         #[cfg(not(feature = "tokio"))]
-        let _ = session;
+        let _ = (session, task);
     }
 
     /// Back to this OS thread's own code if the latest event was a task's.
@@ -139,10 +146,24 @@ impl Local {
         site: Option<&'static Location<'static>>,
         after: u64,
     ) -> u64 {
+        self.emit_as(session, kind, site, after, task_now())
+    }
+
+    /// [`emit_with`](Self::emit_with) for an event of `task`, the current
+    /// task as the caller read it.
+    #[inline(always)]
+    fn emit_as(
+        &self,
+        session: u32,
+        kind: impl FnOnce() -> EventKind,
+        site: Option<&'static Location<'static>>,
+        after: u64,
+        task: TaskNow,
+    ) -> u64 {
         if self.session.get() != session {
             self.declare(session);
         }
-        self.follow_task(session);
+        self.follow(session, task);
         let time = clock::next(self.last.get(), after);
         self.timed(time);
         let ev = || Raw {
@@ -340,6 +361,37 @@ pub(crate) fn emit_with(
     site: Option<&'static Location<'static>>,
     after: u64,
 ) -> u64 {
+    emit_as(session, kind, site, after, task_now())
+}
+
+/// The task an event belongs to: the current tokio task
+/// (`tokio::task::try_id()`), or nothing without the `tokio` feature.
+#[cfg(feature = "tokio")]
+pub(crate) type TaskNow = Option<tokio::task::Id>;
+/// The task an event belongs to: none without the `tokio` feature.
+#[cfg(not(feature = "tokio"))]
+#[derive(Clone, Copy)]
+pub(crate) struct TaskNow;
+
+/// The current task (see [`TaskNow`]).
+#[inline(always)]
+pub(crate) fn task_now() -> TaskNow {
+    #[cfg(feature = "tokio")]
+    return tokio::task::try_id();
+    #[cfg(not(feature = "tokio"))]
+    TaskNow
+}
+
+/// [`emit_with`] for an event of `task`, the current task as the caller
+/// read it (a caller that needs it for itself too reads it once).
+#[inline(always)]
+pub(crate) fn emit_as(
+    session: u32,
+    kind: impl FnOnce() -> EventKind,
+    site: Option<&'static Location<'static>>,
+    after: u64,
+    task: TaskNow,
+) -> u64 {
     // Only the address is taken inside `try_with`: a trivial closure the
     // compiler inlines, where one holding `emit` stayed out of line.
     match LOCAL.try_with(|l| l as *const Local) {
@@ -351,7 +403,7 @@ pub(crate) fn emit_with(
             // this thread runs its thread-local destructors, which cannot
             // start while this call is on its stack; the reference ends
             // with it.
-            unsafe { &*local }.emit_with(session, kind, site, after)
+            unsafe { &*local }.emit_as(session, kind, site, after, task)
         }
         Err(_) => emit_detached(session, kind(), site, after),
     }
@@ -376,17 +428,48 @@ pub(crate) fn emit_fast(
     site: Option<&'static Location<'static>>,
     after: u64,
 ) -> Option<u64> {
+    emit_fast_if(session, kind, site, after, |_local| {
+        #[cfg(feature = "tokio")]
+        return _local.task.is_current(_local.last.get());
+        #[cfg(not(feature = "tokio"))]
+        true
+    })
+}
+
+/// [`emit_fast`] for an event of `task`, the current task as the caller
+/// read it (an async lock's fast path).
+#[cfg(feature = "tokio")]
+#[inline(always)]
+pub(crate) fn emit_fast_as(
+    session: u32,
+    kind: impl FnOnce() -> EventKind,
+    site: Option<&'static Location<'static>>,
+    after: u64,
+    task: TaskNow,
+) -> Option<u64> {
+    emit_fast_if(session, kind, site, after, |local| {
+        local.task.is(task, local.last.get())
+    })
+}
+
+/// [`emit_fast`], which records only if `same_task` says the thread's
+/// latest event is the current task's (no switch to push).
+#[inline(always)]
+fn emit_fast_if(
+    session: u32,
+    kind: impl FnOnce() -> EventKind,
+    site: Option<&'static Location<'static>>,
+    after: u64,
+    same_task: impl FnOnce(&Local) -> bool,
+) -> Option<u64> {
     // SAFETY: non-null only between the state's initialisation and the
     // start of its destructor, which cannot begin while this call is on the
     // thread's stack; the reference ends with this call.
     let local = unsafe { READY.with(Cell::get).as_ref() }?;
     if local.session.get() != session
         || (site.is_some() && super::config::backtraces_if_decided() != Some(false))
+        || !same_task(local)
     {
-        return None;
-    }
-    #[cfg(feature = "tokio")]
-    if !local.task.is_current() {
         return None;
     }
     let time = clock::next(local.last.get(), after);

@@ -122,6 +122,60 @@ impl ObjRec {
         }
     }
 
+    /// [`record_with`](Self::record_with) for an event of `task`, the
+    /// current task as the caller read it (an async lock reads it once for
+    /// its own bookkeeping and the event).
+    ///
+    /// The event goes straight into the ring (no call) when that needs
+    /// nothing else (see [`record_fast`](Self::record_fast)).
+    #[cfg(feature = "tokio")]
+    #[inline(always)]
+    pub(crate) fn record_as(
+        &self,
+        meta: &PrimitiveMeta,
+        kind: impl FnOnce(ObjId) -> EventKind + Copy,
+        site: Option<&'static Location<'static>>,
+        sync: Sync<'_>,
+        task: super::local::TaskNow,
+    ) {
+        let Some(session) = active() else {
+            return;
+        };
+        if self.declared.load(Ordering::Relaxed) == session {
+            if let Some(id) = meta.assigned_id() {
+                let obj = obj_id_of(id);
+                let after = self.after(sync);
+                let fast = super::local::emit_fast_as(session, || kind(obj), site, after, task);
+                if let Some(time) = fast {
+                    self.publish(sync, time);
+                    return;
+                }
+            }
+        }
+        self.record_as_slow(session, meta, kind, site, sync, task);
+    }
+
+    /// [`record_as`](Self::record_as) when the event needs more than the
+    /// ring push (a declaration, a switch of task, a full ring).
+    #[cfg(feature = "tokio")]
+    #[inline(never)]
+    fn record_as_slow(
+        &self,
+        session: u32,
+        meta: &PrimitiveMeta,
+        kind: impl FnOnce(ObjId) -> EventKind,
+        site: Option<&'static Location<'static>>,
+        sync: Sync<'_>,
+        task: super::local::TaskNow,
+    ) {
+        if self.declared.load(Ordering::Relaxed) != session {
+            self.declare(session, meta, site);
+        }
+        let after = self.after(sync);
+        let time = super::local::emit_as(session, || kind(obj_id(meta)), site, after, task);
+        self.publish(sync, time);
+    }
+
     /// [`record_with`](Self::record_with) in recording `session`, for a
     /// caller that already knows it is open. The event is built by `kind`
     /// only once every call that may happen first (declarations) is behind

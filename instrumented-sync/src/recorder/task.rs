@@ -21,10 +21,11 @@
 //!
 //! # Performance
 //! One `tokio::task::try_id()` (a thread-local read) and a compare per
-//! event, and a relaxed store of the event's time into the task's entry (a
-//! task moving to another worker continues from it, so its events keep
-//! their program order in the trace). A switch takes the task table's lock
-//! once per change of task on an OS thread.
+//! event, and a relaxed load and store of the task's latest time in its
+//! entry (a task moving to another worker continues from it, so its events
+//! keep their program order in the trace; one that moved away and back
+//! gets a switch, see [`Current::is`]). A switch takes the task table's
+//! lock once per change of task on an OS thread.
 //!
 //! # Limitations
 //! Without lockscope's spawn or tokio's terminate hook the recorder never
@@ -298,10 +299,26 @@ pub(crate) struct Current {
 }
 
 impl Current {
-    /// Whether the current task is the latest event's (no switch needed).
+    /// Whether the current task is the latest event's and recorded
+    /// nothing elsewhere since (no switch needed); `last` is the time of
+    /// the thread's latest event.
     #[inline(always)]
-    pub(crate) fn is_current(&self) -> bool {
-        tokio::task::try_id() == self.id.get()
+    pub(crate) fn is_current(&self, last: u64) -> bool {
+        self.is(tokio::task::try_id(), last)
+    }
+
+    /// [`is_current`](Self::is_current) for `task`, the current task as
+    /// the caller read it.
+    ///
+    /// A task that ran on another worker since this thread's latest event
+    /// (its latest time is not that event's) needs a switch too: its events
+    /// here must come after the ones it recorded there.
+    #[inline(always)]
+    pub(crate) fn is(&self, task: Option<Id>, last: u64) -> bool {
+        // SAFETY: as in `record_time`.
+        let moved = unsafe { self.entry.get().as_ref() }
+            .is_some_and(|entry| entry.last.load(Ordering::Relaxed) != last);
+        task == self.id.get() && !moved
     }
 
     /// Whether the latest event was a task's.
@@ -328,14 +345,14 @@ impl Current {
         }
     }
 
-    /// Switches to the current task (or back to the thread's own code):
-    /// declares the task in `session` if it is new there. Returns the switch
-    /// to push, timed after `last` (the OS thread's clock) and the task's
-    /// latest event.
+    /// Switches to `task`, the current task (or back to the thread's own
+    /// code): declares the task in `session` if it is new there. Returns
+    /// the switch to push, timed after `last` (the OS thread's clock) and
+    /// the task's latest event.
     #[cold]
     #[inline(never)]
-    pub(crate) fn switch(&self, session: u32, own: u32, last: u64) -> Raw {
-        self.switch_to(session, own, last, tokio::task::try_id())
+    pub(crate) fn switch(&self, session: u32, own: u32, last: u64, task: Option<Id>) -> Raw {
+        self.switch_to(session, own, last, task)
     }
 
     /// Switches back to the thread's own code if the latest event was a

@@ -30,21 +30,27 @@
 //!
 //! The live checks (`live`): each mutex and rwlock keeps its holders and
 //! each pending lock future publishes its wait, so the watchdog reports a
-//! cycle of pending tasks; lockscope's spawn reports a poll that ends
-//! holding a blocking lock (`held_across_await`).
+//! cycle of pending tasks; each task's held async locks feed the learned
+//! lock order, so an inversion between two tasks is reported the first
+//! time it is taken (`live::order`); lockscope's spawn reports a poll that
+//! ends holding a blocking lock (`held_across_await`). [`acquire`] is the
+//! sorted-id helper for async locks.
 //!
 //! Without the `record` feature these are tokio's own types, re-exported.
 //!
 //! # Performance
-//! An uncontended lock and unlock adds two recorded events to tokio's own
-//! (see `docs/performance.md`, "Async locks").
+//! An uncontended lock and unlock adds to tokio's own the live checks'
+//! bookkeeping (one `tokio::task::try_id()` per acquisition and release,
+//! shared with the recorder) and two recorded events (see
+//! `docs/performance.md`, "Async locks").
 //!
 //! # Limitations
 //! Owned guards need `T: 'static`. The watchdog sees a cycle of tasks
-//! pending on async mutexes and rwlocks (`live`); the learned lock order
-//! and the `acquire` helper do not see async locks (the offline analyses
-//! do).
+//! pending on async mutexes and rwlocks (`live`). The learned order keeps
+//! async and blocking locks apart: an edge between an async lock and a
+//! blocking one is not learned (the offline analyses see it).
 
+mod acquire;
 #[cfg(feature = "record")]
 mod guard;
 #[cfg(feature = "record")]
@@ -99,3 +105,5 @@ where
 }
 
 pub use tokio::sync::{AcquireError, TryAcquireError, TryLockError};
+
+pub use acquire::{acquire, acquire_or_panic, AcquirableAsync, Acquired};

@@ -104,12 +104,21 @@ impl<T: ?Sized> Mutex<T> {
         self.lock_at(Location::caller())
     }
 
-    fn lock_at(
+    pub(crate) fn lock_at(
         &self,
         site: &'static Location<'static>,
     ) -> impl Future<Output = MutexGuard<'_, T>> + '_ {
         let wrap = move |inner| self.guard(inner);
-        Acquire::new(&self.lock, TAKE, site, self.inner.lock(), always, wrap)
+        let try_now = || self.inner.try_lock().ok();
+        Acquire::new(
+            &self.lock,
+            TAKE,
+            site,
+            self.inner.lock(),
+            try_now,
+            always,
+            wrap,
+        )
     }
 
     /// Locks the mutex from synchronous code, blocking the thread (tokio

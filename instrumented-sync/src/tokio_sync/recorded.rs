@@ -18,12 +18,13 @@
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use lockscope_detector::trace::{EventKind, LockMode, ObjId, PrimitiveKind};
 
-use super::live::{self, Holders, Waiting};
+use super::live::{self, order, Holders, Waiting};
 use crate::meta::PrimitiveMeta;
 use crate::recorder::{ObjRec, Sync};
 
@@ -34,6 +35,8 @@ pub(crate) struct Recorded {
     meta: PrimitiveMeta,
     /// Who holds it (made on first use, so `const_new` can build one).
     holders: OnceLock<Arc<Holders>>,
+    /// It was taken exclusively (an rwlock written: see `first_write`).
+    written: AtomicBool,
 }
 
 /// What an acquisition takes.
@@ -96,6 +99,7 @@ impl Recorded {
             rec: ObjRec::new(),
             meta: PrimitiveMeta::new(kind, name),
             holders: OnceLock::new(),
+            written: AtomicBool::new(false),
         }
     }
 
@@ -106,6 +110,7 @@ impl Recorded {
             rec: ObjRec::with_permits(u32::try_from(permits).unwrap_or(u32::MAX - 1)),
             meta: PrimitiveMeta::new(PrimitiveKind::Semaphore, name),
             holders: OnceLock::new(),
+            written: AtomicBool::new(false),
         }
     }
 
@@ -115,6 +120,7 @@ impl Recorded {
             rec: ObjRec::new(),
             meta: PrimitiveMeta::new_const(kind),
             holders: OnceLock::new(),
+            written: AtomicBool::new(false),
         }
     }
 
@@ -129,39 +135,77 @@ impl Recorded {
         self.holders.get_or_init(Arc::default)
     }
 
+    /// The caller took it as `take` at `site`; `check`: a blocking
+    /// acquisition (an await that did not pend, `blocking_lock`) whose
+    /// lock-order edges are not checked yet.
     #[inline]
-    pub(crate) fn acquired(&self, take: Take, site: &'static Location<'static>) {
+    pub(crate) fn acquired(&self, take: Take, site: &'static Location<'static>, check: bool) {
+        // Read once for the live checks and the event.
+        let task = tokio::task::try_id();
         if let Some(mode) = take.lock_mode() {
-            self.holders().acquired(mode, site);
+            let key = live::key_of(task);
+            if mode == LockMode::Exclusive && !self.written.load(Ordering::Relaxed) {
+                self.first_write();
+            }
+            order::acquired(key, task, &self.meta, mode, site, check);
+            self.holders().acquired(key, mode, site);
         }
-        self.rec.record_with(
+        self.rec.record_as(
             &self.meta,
             |obj| take.acquired(obj),
             Some(site),
             Sync::Acquire,
+            task,
         );
+    }
+
+    /// The first write of an rwlock: the learned order hears it.
+    #[cold]
+    #[inline(never)]
+    fn first_write(&self) {
+        self.written.store(true, Ordering::Relaxed);
+        if self.meta.kind().is_rwlock() {
+            order::dispatch(order::written(&self.meta));
+        }
     }
 
     #[inline]
     pub(crate) fn released(&self, take: Take) {
+        let task = tokio::task::try_id();
         if let Some(mode) = take.lock_mode() {
-            self.holders().released(mode);
+            let key = live::key_of(task);
+            let holder = self.holders().released(key, mode);
+            order::released(holder, key, self.meta.id());
         }
-        self.rec.record_with(
+        self.rec.record_as(
             &self.meta,
             |obj| take.released(obj),
             None,
             take.release_sync(),
+            task,
         );
     }
 
+    /// The exclusive holder now holds it shared (a downgrade).
+    pub(crate) fn downgraded(&self) {
+        let holder = self.holders().downgraded();
+        order::downgraded(holder, live::key(), self.meta.id());
+    }
+
+    /// The caller is about to wait for it as `take` at `site`: the
+    /// lock-order check (whose `panic` action leaves nothing behind), then
+    /// the `request`.
     pub(crate) fn requested(&self, take: Take, site: &'static Location<'static>) {
+        let task = tokio::task::try_id();
+        if let Some(mode) = take.lock_mode() {
+            order::requested(live::key_of(task), task, &self.meta, mode, site);
+        }
         let kind = |obj| EventKind::Request {
             obj,
             mode: take.mode(),
         };
         self.rec
-            .record_with(&self.meta, kind, Some(site), Sync::None);
+            .record_as(&self.meta, kind, Some(site), Sync::None, task);
     }
 
     pub(crate) fn failed(&self, take: Take, site: &'static Location<'static>) {
@@ -177,7 +221,7 @@ impl Recorded {
     #[inline]
     pub(crate) fn tried(&self, take: Take, got: bool, site: &'static Location<'static>) {
         if got {
-            self.acquired(take, site);
+            self.acquired(take, site, false);
         } else {
             self.failed(take, site);
         }
@@ -202,17 +246,34 @@ impl Recorded {
         try_now: impl FnOnce() -> Option<G>,
         block: impl FnOnce() -> G,
     ) -> G {
-        let guard = match try_now() {
-            Some(g) => g,
+        let (guard, check) = match try_now() {
+            Some(g) => (g, true),
             None => {
                 self.requested(take, site);
+                // Published as a lock future's wait is: the watchdog's
+                // scan sees the thread wait (a verdict cannot reach it).
+                let mut wait = None;
+                if let Some(mode) = take.lock_mode() {
+                    let waker = std::task::Waker::noop();
+                    live::pending(&mut wait, &self.meta, self.holders(), mode, site, waker);
+                }
                 let g = block();
+                live::ended(&mut wait);
                 crate::recorder::tick();
-                g
+                (g, false)
             }
         };
-        self.acquired(take, site);
+        self.acquired(take, site, check);
         guard
+    }
+}
+
+impl Drop for Recorded {
+    fn drop(&mut self) {
+        // A lock that was taken may be in the learned order's graph.
+        if self.holders.get().is_some() {
+            crate::order::learned::forget(self.meta.id());
+        }
     }
 }
 
@@ -255,13 +316,21 @@ pin_project_lite::pin_project! {
     /// A wait for `lock` (tokio's future `fut`), recorded, its output
     /// turned into lockscope's by `wrap`; `granted` says whether an output
     /// is an acquisition (a closed semaphore's error is not). Generic over
-    /// both, so neither is an indirect call.
-    pub(crate) struct Acquire<'a, F, G, W> {
+    /// all three, so none is an indirect call.
+    ///
+    /// The first poll tries `try_now` (tokio's `try_lock`, ...) under the
+    /// task's cooperative budget, as tokio's own lock future does first:
+    /// an uncontended acquisition never polls `fut` (tokio's wait-queue
+    /// node, copied out of its `async fn`, costs more than the rest of an
+    /// uncontended lock). tokio's free permits are only the ones no queued
+    /// waiter is owed, so this keeps tokio's fairness.
+    pub(crate) struct Acquire<'a, F, T, G, W> {
         #[pin]
         fut: F,
         lock: &'a Recorded,
         take: Take,
         site: &'static Location<'static>,
+        try_now: Option<T>,
         granted: G,
         wrap: W,
         waiting: bool,
@@ -269,7 +338,7 @@ pin_project_lite::pin_project! {
         live: Option<Arc<Waiting>>,
     }
 
-    impl<'a, F, G, W> PinnedDrop for Acquire<'a, F, G, W> {
+    impl<'a, F, T, G, W> PinnedDrop for Acquire<'a, F, T, G, W> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             live::ended(this.live);
@@ -280,12 +349,13 @@ pin_project_lite::pin_project! {
     }
 }
 
-impl<'a, F, G, W> Acquire<'a, F, G, W> {
+impl<'a, F, T, G, W> Acquire<'a, F, T, G, W> {
     pub(crate) fn new(
         lock: &'a Recorded,
         take: Take,
         site: &'static Location<'static>,
         fut: F,
+        try_now: T,
         granted: G,
         wrap: W,
     ) -> Self {
@@ -294,6 +364,7 @@ impl<'a, F, G, W> Acquire<'a, F, G, W> {
             lock,
             take,
             site,
+            try_now: Some(try_now),
             granted,
             wrap,
             waiting: false,
@@ -302,9 +373,10 @@ impl<'a, F, G, W> Acquire<'a, F, G, W> {
     }
 }
 
-impl<F, G, W, O> Future for Acquire<'_, F, G, W>
+impl<F, T, G, W, O> Future for Acquire<'_, F, T, G, W>
 where
     F: Future,
+    T: FnOnce() -> Option<F::Output>,
     G: Fn(&F::Output) -> bool,
     W: FnMut(F::Output) -> O,
 {
@@ -312,6 +384,22 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<O> {
         let this = self.project();
+        if let Some(try_now) = this.try_now.take() {
+            // Spends the budget tokio's own future would (and yields
+            // when it is out); given back unless the lock is taken.
+            let coop = match tokio::task::coop::poll_proceed(cx) {
+                Poll::Ready(coop) => coop,
+                Poll::Pending => {
+                    *this.try_now = Some(try_now);
+                    return Poll::Pending;
+                }
+            };
+            if let Some(out) = try_now() {
+                coop.made_progress();
+                this.lock.acquired(*this.take, this.site, true);
+                return Poll::Ready((this.wrap)(out));
+            }
+        }
         if let Some(verdict) = live::verdict(this.live) {
             // The watchdog found this wait in a deadlock and the policy
             // says panic: the task panics, dropping what it holds.
@@ -319,16 +407,23 @@ where
         }
         match this.fut.poll(cx) {
             Poll::Ready(out) => {
-                *this.waiting = false;
+                // A wait that pended was checked when it began.
+                let check = !std::mem::replace(this.waiting, false);
                 live::ended(this.live);
-                this.lock.tried(*this.take, (this.granted)(&out), this.site);
+                if (this.granted)(&out) {
+                    this.lock.acquired(*this.take, this.site, check);
+                } else {
+                    this.lock.failed(*this.take, this.site);
+                }
                 Poll::Ready((this.wrap)(out))
             }
             Poll::Pending => {
                 if !*this.waiting {
-                    *this.waiting = true;
                     crate::recorder::tick();
+                    // Before `waiting`: a `panic` action drops this future
+                    // with no wait to withdraw.
                     this.lock.requested(*this.take, this.site);
+                    *this.waiting = true;
                 }
                 if let Some(mode) = this.take.lock_mode() {
                     let (lock, holders) = (this.lock.meta(), this.lock.holders());

@@ -131,7 +131,16 @@ impl<T: ?Sized> RwLock<T> {
         site: &'static Location<'static>,
     ) -> impl Future<Output = RwLockReadGuard<'_, T>> + '_ {
         let wrap = move |inner| self.read_guard(inner);
-        Acquire::new(&self.lock, READ, site, self.inner.read(), always, wrap)
+        let try_now = || self.inner.try_read().ok();
+        Acquire::new(
+            &self.lock,
+            READ,
+            site,
+            self.inner.read(),
+            try_now,
+            always,
+            wrap,
+        )
     }
 
     /// Locks for writing, waiting (pending) while anyone holds it.
@@ -140,12 +149,21 @@ impl<T: ?Sized> RwLock<T> {
         self.write_at(Location::caller())
     }
 
-    fn write_at(
+    pub(crate) fn write_at(
         &self,
         site: &'static Location<'static>,
     ) -> impl Future<Output = RwLockWriteGuard<'_, T>> + '_ {
         let wrap = move |inner| self.write_guard(inner);
-        Acquire::new(&self.lock, WRITE, site, self.inner.write(), always, wrap)
+        let try_now = || self.inner.try_write().ok();
+        Acquire::new(
+            &self.lock,
+            WRITE,
+            site,
+            self.inner.write(),
+            try_now,
+            always,
+            wrap,
+        )
     }
 
     /// Locks for reading from synchronous code, blocking the thread.
@@ -321,7 +339,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
             Some(site),
             Sync::None,
         );
-        release.lock().holders().downgraded();
+        release.lock().downgraded();
         release.retake(READ);
         RwLockReadGuard {
             release,

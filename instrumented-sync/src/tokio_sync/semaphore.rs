@@ -123,6 +123,8 @@ impl Semaphore {
             take(n),
             site,
             self.inner.acquire_many(n),
+            // A closed semaphore's error comes from the future.
+            move || self.inner.try_acquire_many(n).ok().map(Ok),
             is_ok,
             wrap,
         )

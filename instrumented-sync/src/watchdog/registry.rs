@@ -69,6 +69,11 @@ pub struct Blocked {
     pub deadline: Option<Instant>,
     pub held: Vec<Held>,
     pub backtrace: Option<Arc<std::backtrace::Backtrace>>,
+    /// The tokio task the thread was running when it blocked, if any
+    /// (features `tokio` and `record`): the task waits with it
+    /// (`tokio_sync`'s scan of mixed cycles).
+    #[cfg(all(feature = "tokio", feature = "record"))]
+    pub task: Option<tokio::task::Id>,
 }
 
 /// One thread's slot.

@@ -13,6 +13,13 @@
 //!   interval, is a deadlock, reported with the threads' report and the
 //!   policy's task-deadlock action (by default: report and go on; with
 //!   `panic`, each pending lock future of the cycle panics in its task).
+//! - [`mixed`](mixed::scan), in the same scan: a cycle through tasks
+//!   pending on async locks and threads blocked on blocking locks (the
+//!   task a blocked thread runs waits with it), reported with the threads'
+//!   deadlock action.
+//! - [`order`]: each task's held async locks, so an acquisition under
+//!   another feeds the learned lock order (an inversion between two tasks
+//!   is reported the first time it is taken).
 //! - [`polled`](held::polled): a task's poll that ends with more blocking
 //!   locks held on its thread than when it began yielded holding them
 //!   (`held_across_await`), seen by lockscope's spawn and tokio's poll
@@ -23,17 +30,19 @@
 //!
 //! # Performance
 //! An uncontended acquisition stores its holder and site (two relaxed
-//! stores, one `try_id()`), a release clears it; a shared acquisition
+//! stores; the caller's `try_id()` is shared with the recorder and the
+//! held list of `order`), a release clears it; a shared acquisition
 //! takes the lock's holder list's own lock. Only a pending lock future
 //! publishes (a global lock, once per wait).
 //!
 //! # Limitations
 //! The holder of an async lock is the task that acquired it: a guard
 //! moved to another task is still attributed to the first. Semaphores and
-//! `Notify` are not in the graph, nor are threads blocked on blocking
-//! locks (the threads' watchdog sees those).
+//! `Notify` are not in the graph.
 
 pub(crate) mod held;
+mod mixed;
+pub(crate) mod order;
 pub(crate) mod scan;
 
 use std::hash::{Hash, Hasher};
@@ -45,7 +54,7 @@ use std::task::Waker;
 use lockscope_detector::trace::LockMode;
 use tokio::task::Id;
 
-use crate::held::LockInfo;
+use crate::held::{Held, LockInfo};
 use crate::meta::PrimitiveMeta;
 use crate::raw::Mutex;
 
@@ -79,7 +88,13 @@ fn number(id: Id) -> u64 {
 /// Who is acting: the current task, else the calling thread's own code.
 #[inline]
 pub(crate) fn key() -> u64 {
-    match tokio::task::try_id() {
+    key_of(tokio::task::try_id())
+}
+
+/// [`key`] for `task`, the current task as the caller read it.
+#[inline]
+pub(crate) fn key_of(task: Option<Id>) -> u64 {
+    match task {
         Some(id) => number(id) & !THREAD,
         None => crate::thread_id::current() | THREAD,
     }
@@ -96,54 +111,57 @@ pub(crate) struct Holders {
 }
 
 impl Holders {
-    /// The caller took the lock in `mode` at `site`.
+    /// `key` (the caller, see [`key`]) took the lock in `mode` at `site`.
     #[inline]
-    pub(crate) fn acquired(&self, mode: LockMode, site: &'static Location<'static>) {
+    pub(crate) fn acquired(&self, key: u64, mode: LockMode, site: &'static Location<'static>) {
         if mode == LockMode::Exclusive {
             self.site
                 .store(std::ptr::from_ref(site).cast_mut(), Ordering::Relaxed);
-            self.exclusive.store(key(), Ordering::Release);
+            self.exclusive.store(key, Ordering::Release);
         } else {
-            self.acquired_shared(site);
+            self.acquired_shared(key, site);
         }
     }
 
     #[inline(never)]
-    fn acquired_shared(&self, site: &'static Location<'static>) {
-        self.shared.lock().push((key(), site));
+    fn acquired_shared(&self, key: u64, site: &'static Location<'static>) {
+        self.shared.lock().push((key, site));
     }
 
-    /// The lock, held in `mode`, is being released.
+    /// The lock, held in `mode`, is being released by `key`: who held it
+    /// (0 if nobody did).
     #[inline]
-    pub(crate) fn released(&self, mode: LockMode) {
+    pub(crate) fn released(&self, key: u64, mode: LockMode) -> u64 {
         if mode == LockMode::Exclusive {
+            // Only the holder releases: no other store can come between.
+            let holder = self.exclusive.load(Ordering::Relaxed);
             self.exclusive.store(0, Ordering::Release);
+            holder
         } else {
-            self.released_shared();
+            self.released_shared(key)
         }
     }
 
     #[inline(never)]
-    fn released_shared(&self) {
-        let key = key();
+    fn released_shared(&self, key: u64) -> u64 {
         let mut shared = self.shared.lock();
         // Its own entry, else any (a guard moved to another task).
         let at = shared
             .iter()
             .position(|h| h.0 == key)
             .or(shared.len().checked_sub(1));
-        if let Some(i) = at {
-            shared.swap_remove(i);
-        }
+        at.map_or(0, |i| shared.swap_remove(i).0)
     }
 
-    /// The exclusive holder now holds it shared (a downgrade).
-    pub(crate) fn downgraded(&self) {
+    /// The exclusive holder now holds it shared (a downgrade); returns the
+    /// holder.
+    pub(crate) fn downgraded(&self) -> u64 {
         let key = self.exclusive.swap(0, Ordering::AcqRel);
         // SAFETY: `site` only ever holds null or a `&'static Location`.
         if let Some(site) = unsafe { self.site.load(Ordering::Relaxed).as_ref() } {
             self.shared.lock().push((key, site));
         }
+        key
     }
 
     /// Every holder: its key, mode and acquisition site.
@@ -178,6 +196,10 @@ pub(crate) struct Waiting {
     mode: LockMode,
     site: &'static Location<'static>,
     holders: Arc<Holders>,
+    /// The blocking locks the thread holds, for a wait outside any task
+    /// (a thread in `block_on` or `blocking_lock`): a thread blocked on
+    /// one of them waits for this wait (`scan`'s mixed cycles).
+    held: Vec<Held>,
     waker: Mutex<Waker>,
     /// The report to panic with (the policy's `panic` action).
     verdict: Mutex<Option<String>>,
@@ -220,6 +242,11 @@ pub(crate) fn pending(
         mode,
         site,
         holders: holders.clone(),
+        held: if task.is_none() {
+            crate::thread_state::with(|ts| ts.held.borrow().snapshot()).unwrap_or_default()
+        } else {
+            Vec::new()
+        },
         waker: Mutex::new(waker.clone()),
         verdict: Mutex::new(None),
     });
@@ -282,13 +309,13 @@ mod tests {
     fn holders_follow_acquisitions_releases_and_a_downgrade() {
         let h = Holders::default();
         let here = Location::caller();
-        h.acquired(LockMode::Exclusive, here);
+        h.acquired(key(), LockMode::Exclusive, here);
         assert_eq!(h.snapshot(), [(key(), LockMode::Exclusive, here)]);
-        h.downgraded();
+        assert_eq!(h.downgraded(), key());
         assert_eq!(h.snapshot(), [(key(), LockMode::Shared, here)]);
-        h.acquired(LockMode::Shared, here);
-        h.released(LockMode::Shared);
-        h.released(LockMode::Shared);
+        h.acquired(key(), LockMode::Shared, here);
+        assert_eq!(h.released(key(), LockMode::Shared), key());
+        assert_eq!(h.released(key(), LockMode::Shared), key());
         assert!(h.snapshot().is_empty());
     }
 }

@@ -55,6 +55,8 @@ pub(crate) fn scan() {
             act(&deadlock(&cycle), &cycle);
         }
     }
+    // With the threads blocked on blocking locks: the mixed cycles.
+    super::mixed::scan(&stable);
 }
 
 /// The cycles among `stable` waits, each in wait order (each waits for a
@@ -81,7 +83,7 @@ fn cycles(stable: &[Arc<Waiting>]) -> Vec<Vec<Arc<Waiting>>> {
 }
 
 /// A waiter's name, as the trace names it.
-fn name(w: &Waiting) -> String {
+pub(crate) fn name(w: &Waiting) -> String {
     match w.task {
         Some(id) => crate::recorder::task::name_of(id),
         None => crate::names::thread(w.key & !super::THREAD, w.thread_name.as_deref()),
