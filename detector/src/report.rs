@@ -2,7 +2,9 @@
 //! per fingerprint, see [`crate::finding`]), what was analyzed, contention
 //! statistics per lock and per thread, and the limits the analyses hit.
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -12,10 +14,12 @@ use crate::finding::{wording, Finding, FindingKind};
 /// in the trace's clock unit ([`TraceSummary::clock`]).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LockStats {
-    /// The trace the lock belongs to.
-    pub trace: String,
+    /// The trace the lock belongs to (one string shared by its rows: a
+    /// trace can have a million).
+    pub trace: Arc<str>,
     pub name: String,
-    pub kind: String,
+    /// The primitive's kind (`mutex`, `rwlock`, ...).
+    pub kind: Cow<'static, str>,
     pub acquisitions: u64,
     /// Acquisitions that had to wait (a request while another thread held
     /// the lock incompatibly).
@@ -39,8 +43,8 @@ pub struct LockStats {
 /// the trace's clock unit.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreadStats {
-    /// The trace the thread belongs to.
-    pub trace: String,
+    /// The trace the thread belongs to (shared by its rows).
+    pub trace: Arc<str>,
     pub name: String,
     pub acquisitions: u64,
     pub contended: u64,

@@ -34,7 +34,7 @@ fn statistics_count_waits_holds_owners_and_sites() {
     tr.lock(t2, l, "waiter.rs:7").unlock(t2, l, "waiter.rs:8"); // same owner again: held 1
     let report = tr.analyze();
     let s = stats(&report, "L");
-    assert_eq!((s.trace.as_str(), s.kind.as_str()), ("test", "mutex"));
+    assert_eq!((&*s.trace, &*s.kind), ("test", "mutex"));
     assert_eq!((s.acquisitions, s.contended), (3, 1));
     assert_eq!((s.wait_total, s.wait_max, s.wait_p99), (87, 87, 87));
     assert_eq!(s.wait_mean, 87.0);

@@ -121,5 +121,5 @@ fn string_buffer_statistics_show_the_contended_lock() {
         .expect("L2 stats");
     assert_eq!((l2.acquisitions, l2.contended, l2.wait_max), (3, 1, 2));
     assert_eq!(l2.contention_sites.len(), 1);
-    assert!(report.stats.iter().all(|s| s.trace == "StringBuffer"));
+    assert!(report.stats.iter().all(|s| &*s.trace == "StringBuffer"));
 }

@@ -39,8 +39,8 @@ impl From<&LockStats> for Row {
     fn from(s: &LockStats) -> Self {
         Row {
             name: s.name.clone(),
-            kind: s.kind.clone(),
-            trace: s.trace.clone(),
+            kind: s.kind.to_string(),
+            trace: s.trace.to_string(),
             acquisitions: s.acquisitions,
             contended: s.contended,
             wait_total: s.wait_total,
@@ -57,7 +57,7 @@ impl From<&ThreadStats> for Row {
     fn from(s: &ThreadStats) -> Self {
         Row {
             name: s.name.clone(),
-            trace: s.trace.clone(),
+            trace: s.trace.to_string(),
             acquisitions: s.acquisitions,
             contended: s.contended,
             wait_total: s.wait_total,

@@ -400,19 +400,20 @@ impl Analysis for Contention {
                 }
             }
         }
+        let trace: std::sync::Arc<str> = cx.trace_name.into();
         let locks = std::mem::take(&mut self.locks);
         rows(
             locks,
             &mut self.stats,
             |acc| acc.acquisitions > 0 || acc.holds > 0,
-            |acc, i| acc.into_stats(cx, ObjId(i)),
+            |acc, i| acc.into_stats(cx, &trace, ObjId(i)),
         );
         let threads = std::mem::take(&mut self.threads);
         rows(
             threads,
             &mut self.thread_stats,
             |acc| acc.acquisitions > 0 || acc.holds > 0,
-            |acc, i| acc.into_stats(cx, ThreadId(i)),
+            |acc, i| acc.into_stats(cx, &trace, ThreadId(i)),
         );
     }
 

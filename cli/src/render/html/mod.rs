@@ -165,11 +165,11 @@ fn locks(report: &Report) -> Vec<LockRow> {
         .stats
         .iter()
         .map(|s| {
-            let clock = report.traces.iter().find(|t| t.name == s.trace);
+            let clock = report.traces.iter().find(|t| *t.name == *s.trace);
             LockRow {
-                trace: s.trace.clone(),
+                trace: s.trace.to_string(),
                 name: s.name.clone(),
-                kind: s.kind.clone(),
+                kind: s.kind.to_string(),
                 clock: clock.map_or_else(|| "ns".to_owned(), |t| t.clock.clone()),
                 acquisitions: s.acquisitions,
                 contended: s.contended,

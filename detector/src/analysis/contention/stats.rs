@@ -2,6 +2,7 @@
 //! their conversion to [`LockStats`] and [`ThreadStats`] rows.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::findings::Point;
 use crate::analysis::histogram::LogHistogram;
@@ -124,9 +125,9 @@ impl ThreadAcc {
         self.hold_max = self.hold_max.max(len);
     }
 
-    pub(super) fn into_stats(self, cx: &Context<'_>, t: ThreadId) -> ThreadStats {
+    pub(super) fn into_stats(self, cx: &Context<'_>, trace: &Arc<str>, t: ThreadId) -> ThreadStats {
         ThreadStats {
-            trace: cx.trace_name.to_owned(),
+            trace: trace.clone(),
             name: names::thread(cx.meta, t),
             acquisitions: self.acquisitions,
             contended: self.contended,
@@ -184,7 +185,7 @@ impl LockAcc {
 }
 
 impl LockAcc {
-    pub(super) fn into_stats(self, cx: &Context<'_>, obj: ObjId) -> LockStats {
+    pub(super) fn into_stats(self, cx: &Context<'_>, trace: &Arc<str>, obj: ObjId) -> LockStats {
         let info = cx.meta.primitive(obj);
         let contended = self.contended.as_deref();
         let mut sites: Vec<ContentionSite> = contended
@@ -209,9 +210,9 @@ impl LockAcc {
             contended.map_or((0, 0, 0), |c| c.deadlocked);
         let hold_total = self.hold_total.saturating_add(deadlocked_total);
         LockStats {
-            trace: cx.trace_name.to_owned(),
+            trace: trace.clone(),
             name: cx.meta.primitive_name(obj).into_owned(),
-            kind: info.kind.as_str().to_owned(),
+            kind: info.kind.as_str().into(),
             acquisitions: self.acquisitions,
             contended: contended.map_or(0, |c| c.count),
             wait_total: contended.map_or(0, |c| c.wait_total),
