@@ -280,6 +280,22 @@ fn act(f: &Finding, cycle: &[Member<'_>]) {
                     }
                 }
             }
+            // Threads first: a doomed thread panics at its next wait slice
+            // (50 ms) only while it still waits, so no task's wait may end,
+            // and release what its thread holds, before then. A task's wait
+            // with a verdict panics whenever it is polled, even on a free
+            // lock.
+            // A doomed thread clears its flag as it panics; a second at most.
+            let doomed = || {
+                cycle.iter().any(|m| {
+                    matches!(m, Member::Thread((s, _), _)
+                        if s.doomed.load(std::sync::atomic::Ordering::Acquire))
+                })
+            };
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+            while doomed() && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
             for m in cycle {
                 if let Member::Wait(w) = m {
                     w.waker.lock().wake_by_ref();
