@@ -393,8 +393,16 @@ pub(crate) fn report_text(f: &Finding) -> String {
 /// Runs the policy's action on finding `f` (already written into the
 /// trace); `panic` is what `Action::Panic` does, given the report.
 fn act(f: &Finding, panic: impl FnOnce(&str)) {
+    act_with(policy().action_for(f).clone(), f, panic);
+}
+
+/// Runs `action` on finding `f` (already written into the trace): `log`
+/// and `callback` print lockdep's report, `abort` prints it and aborts
+/// after the trace is finished; `panic` is what `Action::Panic` does,
+/// given the report.
+pub(crate) fn act_with(action: Action, f: &Finding, panic: impl FnOnce(&str)) {
     let report = report_text(f);
-    match policy().action_for(f).clone() {
+    match action {
         Action::Ignore => {}
         Action::Log => eprintln!("{report}"),
         Action::Abort => {

@@ -34,7 +34,7 @@ use tokio::task::Id;
 use super::{key_of, Waiting, THREAD};
 use crate::held::{Held, LockInfo};
 use crate::names;
-use crate::policy::{self, Action};
+use crate::policy;
 use crate::raw::Mutex;
 use crate::watchdog::registry::{self, Blocked, Slot, WaitDesc};
 
@@ -254,42 +254,31 @@ fn deadlock(cycle: &[Member<'_>]) -> Finding {
 
 /// Reports `f` and runs the policy's deadlock action on `cycle`.
 fn act(f: &Finding, cycle: &[Member<'_>]) {
-    let action = policy::policy().action(FindingKind::Deadlock).clone();
     crate::trace_sink::note_finding(f);
     crate::trace_sink::flush();
-    let report = policy::report_text(f);
-    match action {
-        Action::Ignore => {}
-        Action::Log => eprintln!("{report}"),
-        Action::Abort => {
-            eprintln!("{report}");
-            crate::trace_sink::finish();
-            std::process::abort();
-        }
-        Action::Callback(cb) => {
-            eprintln!("{report}");
-            cb(f);
-        }
-        Action::Panic => {
+    policy::act_with(
+        policy::policy().action(FindingKind::Deadlock).clone(),
+        f,
+        |report| {
             eprintln!("{report}");
             for m in cycle {
                 match m {
-                    Member::Wait(w) => *w.verdict.lock() = Some(report.clone()),
+                    Member::Wait(w) => *w.verdict.lock() = Some(report.to_owned()),
                     Member::Thread((s, _), _) => {
-                        s.doom_if_blocked(&report);
+                        s.doom_if_blocked(report);
                     }
                 }
             }
             // Threads first: a doomed thread panics at its next wait slice
             // (50 ms) only while it still waits, so no task's wait may end,
-            // and release what its thread holds, before then. A task's wait
+            // and release what its thread holds, before then (a doomed thread
+            // clears its flag as it panics; a second at most). A task's wait
             // with a verdict panics whenever it is polled, even on a free
             // lock.
-            // A doomed thread clears its flag as it panics; a second at most.
             let doomed = || {
                 cycle.iter().any(|m| {
                     matches!(m, Member::Thread((s, _), _)
-                        if s.doomed.load(std::sync::atomic::Ordering::Acquire))
+                    if s.doomed.load(std::sync::atomic::Ordering::Acquire))
                 })
             };
             let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
@@ -301,6 +290,6 @@ fn act(f: &Finding, cycle: &[Member<'_>]) {
                     w.waker.lock().wake_by_ref();
                 }
             }
-        }
-    }
+        },
+    );
 }

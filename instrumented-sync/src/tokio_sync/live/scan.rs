@@ -18,7 +18,7 @@ use lockscope_detector::graph::{WaitForGraph, WaitNode};
 use lockscope_detector::trace::{LockMode, PrimitiveKind};
 
 use super::Waiting;
-use crate::policy::{self, Action};
+use crate::policy;
 use crate::raw::Mutex;
 
 /// The serials of the waits pending at the previous scan.
@@ -134,30 +134,19 @@ fn deadlock(cycle: &[Arc<Waiting>]) -> Finding {
 
 /// Reports `f` and runs the policy's task-deadlock action on `cycle`.
 fn act(f: &Finding, cycle: &[Arc<Waiting>]) {
-    let action = policy::policy().task_deadlock_action().clone();
     crate::trace_sink::note_finding(f);
     crate::trace_sink::flush();
-    let report = policy::report_text(f);
-    match action {
-        Action::Ignore => {}
-        Action::Log => eprintln!("{report}"),
-        Action::Abort => {
-            eprintln!("{report}");
-            crate::trace_sink::finish();
-            std::process::abort();
-        }
-        Action::Callback(cb) => {
-            eprintln!("{report}");
-            cb(f);
-        }
-        Action::Panic => {
+    policy::act_with(
+        policy::policy().task_deadlock_action().clone(),
+        f,
+        |report| {
             eprintln!("{report}");
             for w in cycle {
-                *w.verdict.lock() = Some(report.clone());
+                *w.verdict.lock() = Some(report.to_owned());
             }
             for w in cycle {
                 w.waker.lock().wake_by_ref();
             }
-        }
-    }
+        },
+    );
 }
