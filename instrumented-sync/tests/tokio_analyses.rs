@@ -6,6 +6,8 @@
 
 mod support;
 
+mod runtimes;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,6 +18,8 @@ use lockscope_sync::tokio_sync::{self, Mutex};
 use lockscope_sync::Tracked;
 
 use support::{record, Trace};
+
+use runtimes::runtimes;
 
 fn findings(t: &Trace, kind: FindingKind) -> Vec<Finding> {
     let source = Box::new(MemorySource::new(t.meta.clone(), t.events.clone()));
@@ -29,20 +33,6 @@ fn findings(t: &Trace, kind: FindingKind) -> Vec<Finding> {
         .into_iter()
         .filter(|f| f.kind == kind)
         .collect()
-}
-
-fn runtimes() -> [tokio::runtime::Runtime; 2] {
-    [
-        tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .unwrap(),
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_time()
-            .build()
-            .unwrap(),
-    ]
 }
 
 async fn transfer(from: &Mutex<i64>, to: &Mutex<i64>, amount: i64) {

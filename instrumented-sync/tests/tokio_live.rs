@@ -9,6 +9,8 @@
 // Holding a guard across an await is what a test here checks.
 #![allow(clippy::await_holding_lock)]
 
+mod runtimes;
+
 use std::sync::{Arc, Mutex as StdMutex, MutexGuard as StdGuard};
 use std::time::{Duration, Instant};
 
@@ -16,6 +18,8 @@ use lockscope_detector::finding::{Detail, Finding, FindingKind};
 use lockscope_sync::policy::{self, Action, Policy};
 use lockscope_sync::prelude::Named;
 use lockscope_sync::tokio_sync::{self, Mutex};
+
+use runtimes::runtimes;
 
 fn serial() -> StdGuard<'static, ()> {
     static LOCK: StdMutex<()> = StdMutex::new(());
@@ -32,20 +36,6 @@ fn collect() -> (Action, Sink) {
         Action::callback(move |f| s.lock().unwrap().push(f.clone())),
         sink,
     )
-}
-
-fn runtimes() -> [tokio::runtime::Runtime; 2] {
-    [
-        tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .unwrap(),
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_time()
-            .build()
-            .unwrap(),
-    ]
 }
 
 /// Two tasks that each take one lock, wait for the other to hold its

@@ -6,12 +6,16 @@
 //! task leaves nothing behind. On the current-thread and the multi-thread
 //! runtime. Serialised: the policy is global.
 
+mod runtimes;
+
 use std::sync::{Arc, Mutex as StdMutex, MutexGuard as StdGuard};
 
 use lockscope_detector::finding::{Finding, FindingKind};
 use lockscope_sync::order::acquire::ViolationKind;
 use lockscope_sync::policy::{self, Action, Policy};
 use lockscope_sync::tokio_sync::{self, Mutex, RwLock};
+
+use runtimes::runtimes;
 
 fn serial() -> StdGuard<'static, ()> {
     static LOCK: StdMutex<()> = StdMutex::new(());
@@ -30,20 +34,6 @@ fn lock_order_findings(f: impl FnOnce()) -> Vec<Finding> {
     policy::set_policy(Policy::default());
     let found = sink.lock().unwrap().clone();
     found
-}
-
-fn runtimes() -> [tokio::runtime::Runtime; 2] {
-    [
-        tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .unwrap(),
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_time()
-            .build()
-            .unwrap(),
-    ]
 }
 
 type Account = Arc<Mutex<i64>>;
