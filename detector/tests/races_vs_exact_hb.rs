@@ -56,8 +56,8 @@ fn compare(name: &str) -> Compared {
 fn account_jigsaw_and_cache4j_report_every_exact_hb_race_graded_by_shb() {
     // (trace, racy site pairs, racy lines, of them sound) under exact HB.
     let expected = [
-        ("Account", 15, 10, 4),
-        ("jigsaw", 62, 18, 18),
+        ("Account", 12, 10, 3),
+        ("jigsaw", 25, 18, 10),
         ("cache4j_dlf", 10, 13, 5),
     ];
     for (name, pairs, lines, sound) in expected {

@@ -23,9 +23,11 @@
 //!
 //! Each race is reported with what ThreadSanitizer shows: the current
 //! access and the previous one as steps with their sites, and where each
-//! thread was created. A racy pair of sites is one finding per variable
-//! (the pair is unordered); its occurrences count the accesses found racing
-//! with the other site.
+//! thread was created. A racy pair of sites is one finding whatever the
+//! variable (the pair is unordered; the variable counts only when a site is
+//! unknown), as ThreadSanitizer deduplicates by code location: a racy field
+//! of a type is one finding however many values of it race. Its
+//! occurrences count the accesses found racing with the other site.
 //!
 //! Each race is graded (see `shb`): [`Sound`](crate::finding::Grade::Sound)
 //! when some occurrence is also a race under schedulable happens-before
@@ -119,8 +121,8 @@ pub struct Races {
     fork_join: ForkJoin,
     unseen: Unseen,
     conflicts: Vec<Conflict>,
-    /// (var, lower site, higher site) -> its finding and grade, in this
-    /// trace.
+    /// (var when a site is unknown, lower site, higher site) -> its finding
+    /// and grade, in this trace.
     seen: HashMap<(u32, u32, u32), (FindingId, Grade)>,
     /// Accesses forgotten because a site had too many entries.
     forgotten: u64,
@@ -208,7 +210,12 @@ impl Races {
     ) {
         let site = |s: Option<crate::trace::SiteId>| s.map_or(u32::MAX, |s| s.0);
         let (a, b) = (site(ev.site), site(c.previous.at.site));
-        let key = (var.0, a.min(b), a.max(b));
+        let per_var = if a == u32::MAX || b == u32::MAX {
+            var.0
+        } else {
+            u32::MAX
+        };
+        let key = (per_var, a.min(b), a.max(b));
         let unseen = self.unseen.between(c.previous.thread, ev.thread);
         let race = report::Race::new(cx, ev, var, wrote, c, unseen);
         let grade = race.grade();

@@ -24,7 +24,8 @@ use std::collections::{BTreeSet, HashMap};
 use lockscope_detector::trace::{Event, EventKind, EventSource};
 
 /// `(var, lower site, higher site)` by display name (`loc 12`; `unknown
-/// site` for none), as race findings name them.
+/// site` for none), as race findings name them: one pair of sites whatever
+/// the variable, so `var` is empty unless a site is unknown.
 pub type SitePair = (String, String, String);
 
 /// The racy site pairs of a trace under HB and under SHB.
@@ -164,7 +165,7 @@ fn compare(var: &str, now: &Access, earlier: Option<&Vec<Access>>, out: &mut Pai
         } else {
             (&now.site, &a.site)
         };
-        let pair = (var.to_owned(), lo.clone(), hi.clone());
+        let pair = (site_pair_var(var, lo, hi), lo.clone(), hi.clone());
         if get(&a.shb, a.thread) > get(&now.shb, a.thread) {
             out.shb.insert(pair.clone());
         }
@@ -175,6 +176,18 @@ fn compare(var: &str, now: &Access, earlier: Option<&Vec<Access>>, out: &mut Pai
 }
 
 /// The sites (source lines) that take part in some pair.
+/// The variable part of a site pair: empty when both sites are known.
+pub fn site_pair_var(var: &str, lo: &str, hi: &str) -> String {
+    if lo == UNKNOWN || hi == UNKNOWN {
+        var.to_owned()
+    } else {
+        String::new()
+    }
+}
+
+/// The name of an unknown site.
+pub const UNKNOWN: &str = "unknown site";
+
 pub fn lines(pairs: &BTreeSet<SitePair>) -> BTreeSet<&str> {
     pairs
         .iter()

@@ -98,13 +98,10 @@ pub fn races(report: &Report) -> HashMap<SitePair, Option<Grade>> {
             let Detail::DataRace { var } = &f.detail else {
                 panic!("a data race names its variable");
             };
-            let site = |i: usize| f.steps[i].site.clone().unwrap_or("unknown site".into());
+            let site = |i: usize| f.steps[i].site.clone().unwrap_or(hb::UNKNOWN.into());
             let (a, b) = (site(0), site(1));
-            let pair = if a <= b {
-                (var.clone(), a, b)
-            } else {
-                (var.clone(), b, a)
-            };
+            let (a, b) = if a <= b { (a, b) } else { (b, a) };
+            let pair = (hb::site_pair_var(var, &a, &b), a, b);
             (pair, f.grade)
         })
         .collect()
@@ -276,6 +273,7 @@ fn score_races(trace: &Trace, truth: &Truth, text: &str, report: &Report, t: &mu
         .iter()
         .map(|&(v, a, b)| (format!("V{v}"), format!("loc {a}"), format!("loc {b}")))
         .map(|(v, a, b)| if a <= b { (v, a, b) } else { (v, b, a) })
+        .map(|(v, a, b)| (hb::site_pair_var(&v, &a, &b), a, b))
         .collect();
     t.hb_pairs = exact.hb.len();
     t.shb_pairs = exact.shb.len();
