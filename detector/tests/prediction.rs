@@ -46,7 +46,9 @@ fn print(label: &str, per_size: &[Tally]) {
     for (i, t) in per_size.iter().enumerate() {
         println!("{label} size {i}: {t}");
     }
-    println!("{label} all: {}", total(per_size));
+    let all = total(per_size);
+    println!("{label} all: {all}");
+    println!("{label} missed: {:?}", all.missed);
 }
 
 fn with(witness: Option<Budget>) -> Config {

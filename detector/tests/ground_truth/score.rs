@@ -127,6 +127,8 @@ pub struct Tally {
     /// reordering reaches (false positives).
     pub findings: usize,
     pub wrong: Vec<String>,
+    /// Deadlocking lock sets not found, by seed (what recall misses).
+    pub missed: Vec<String>,
     /// Exact-HB racy site pairs / reported / SHB racy pairs / graded sound.
     pub hb_pairs: usize,
     pub hb_found: usize,
@@ -152,6 +154,7 @@ impl Tally {
         self.sets_both += o.sets_both;
         self.findings += o.findings;
         self.wrong.extend(o.wrong.iter().cloned());
+        self.missed.extend(o.missed.iter().cloned());
         self.hb_pairs += o.hb_pairs;
         self.hb_found += o.hb_found;
         self.shb_pairs += o.shb_pairs;
@@ -261,6 +264,9 @@ fn score_deadlocks(trace: &Trace, truth: &Truth, report: &Report, t: &mut Tally)
     t.sets = real.len();
     t.sets_found = sets.len();
     t.sets_both = sets.intersection(&real).count();
+    for locks in real.difference(&sets) {
+        t.missed.push(format!("seed {}: locks {locks:?}", trace.seed));
+    }
 }
 
 fn score_races(trace: &Trace, truth: &Truth, text: &str, report: &Report, t: &mut Tally) {

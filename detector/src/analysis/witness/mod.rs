@@ -95,11 +95,11 @@ pub struct Budget {
 }
 
 impl Budget {
-    /// The default: 3 moves, 16 attempts per pattern, a window of 65,536
+    /// The default: 8 moves, 16 attempts per pattern, a window of 65,536
     /// events (4,096 with variables regrouped), 50 million steps per
     /// trace.
     pub const DEFAULT: Budget = Budget {
-        swaps: 3,
+        swaps: 8,
         attempts: 16,
         window: 1 << 16,
         regroup: 1 << 12,
