@@ -2,9 +2,12 @@
 //! analyses) with the default witness budget against the closure-only
 //! configuration (`Config::witness = None`: the sync-preserving closure
 //! over sampled occurrences, no witness log, no search), in the same run,
-//! on two traces:
+//! on three traces:
 //!
 //! - `jigsaw.std` (143K events, 1,663 locks), read from `tests/data/std`;
+//! - `Account.std` (706 events, 6 threads), from the same folder: short
+//!   enough for the exploration of every reordering, which spends its
+//!   states on three patterns without a witness;
 //! - the 5M-event race-heavy synthetic trace (8 threads, 64 locks, 20k
 //!   variables, fixed seed; see `support/synth.rs`), streamed from the
 //!   generator.
@@ -39,21 +42,32 @@ fn configs() -> [(&'static str, Config); 2] {
     ]
 }
 
-fn jigsaw(c: &mut Criterion) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/std/jigsaw.std");
+/// The two configurations on benchmark trace `name` of `tests/data/std`.
+fn benchmark_trace(c: &mut Criterion, name: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data/std")
+        .join(format!("{name}.std"));
     let run = |config: &Config| -> Report {
         let input = Input {
-            name: "jigsaw.std".to_owned(),
-            source: lockscope_detector::trace::open(&path).expect("jigsaw.std opens"),
+            name: name.to_owned(),
+            source: lockscope_detector::trace::open(&path).expect("the trace opens"),
         };
-        analyze(vec![input], config).expect("jigsaw.std analyzes")
+        analyze(vec![input], config).expect("the trace analyzes")
     };
-    let mut g = c.benchmark_group("jigsaw");
+    let mut g = c.benchmark_group(name);
     g.sample_size(20);
     for (label, config) in configs() {
         g.bench_function(label, |b| b.iter(|| run(&config)));
     }
     g.finish();
+}
+
+fn jigsaw(c: &mut Criterion) {
+    benchmark_trace(c, "jigsaw");
+}
+
+fn account(c: &mut Criterion) {
+    benchmark_trace(c, "Account");
 }
 
 fn synth_5m(c: &mut Criterion) {
@@ -73,5 +87,5 @@ fn synth_5m(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, jigsaw, synth_5m);
+criterion_group!(benches, jigsaw, account, synth_5m);
 criterion_main!(benches);

@@ -228,3 +228,28 @@ fn locks_and_threads_by_the_hundred_thousand_cost_bytes_each() {
     // and the report's statistics rows together.
     assert!(peak < n * 1750, "{} bytes per lock and thread", peak / n);
 }
+
+/// A short trace whose unreachable inversion is explored state by state,
+/// with 1,500 more threads each writing one shared variable: every order
+/// of those writes is another state, and each state's key has a word per
+/// thread. The exploration stops at its allowance, which counts such
+/// states as several, and says so.
+#[test]
+fn an_explored_trace_with_many_threads_stays_within_its_allowance() {
+    let _one = serial();
+    let mut text = String::from(
+        "T1|acq(A)|1\nT1|acq(B)|2\nT1|rel(B)|3\nT1|rel(A)|4\nT1|w(x)|5\n\
+         T2|r(x)|6\nT2|acq(B)|7\nT2|acq(A)|8\nT2|rel(A)|9\nT2|rel(B)|10\n",
+    );
+    for t in 3..1_503 {
+        text += &format!("T{t}|w(y)|11\n");
+    }
+    let (report, peak) = analyze_measured(&text, &Config::default());
+    assert_eq!(report.count(FindingKind::PotentialDeadlock), 1);
+    assert!(
+        limits_mention(&report, "exploration of reorderings ran out of states"),
+        "{:?}",
+        report.limits
+    );
+    assert!(peak < 100 * MB, "peak heap {} MB", peak / MB);
+}

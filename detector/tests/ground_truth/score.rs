@@ -265,7 +265,8 @@ fn score_deadlocks(trace: &Trace, truth: &Truth, report: &Report, t: &mut Tally)
     t.sets_found = sets.len();
     t.sets_both = sets.intersection(&real).count();
     for locks in real.difference(&sets) {
-        t.missed.push(format!("seed {}: locks {locks:?}", trace.seed));
+        t.missed
+            .push(format!("seed {}: locks {locks:?}", trace.seed));
     }
 }
 

@@ -24,7 +24,14 @@
 //!    the next write (`variables`: a write with its reads may run before
 //!    an earlier one with its reads, and writes no read of the schedule
 //!    reads are not ordered among themselves).
-//! 3. **Replay** (`replay`): every schedule, from either step, is replayed
+//! 3. **Exploration** (`explore`): when neither finds a witness, every
+//!    correct reordering of a short trace is explored state by state (at
+//!    most [`Budget::states`] states per trace, traces of at most
+//!    [`Budget::explore`] events), which also reorders sections of locks
+//!    the deadlocked threads do not hold. With the states
+//!    unbounded it finds every deadlock of the pattern a correct
+//!    reordering reaches.
+//! 4. **Replay** (`replay`): every schedule, from any step, is replayed
 //!    from the start of the trace and checked against the correct
 //!    reordering rules and the deadlock it claims. Only a schedule that
 //!    passes is a witness, so a witness is a real execution: the search
@@ -37,7 +44,7 @@
 //! [`Budget`] bounds the search: moves per witness, pinned attempts per
 //! pattern, events sorted per schedule (the window around the pattern's
 //! held acquisitions: events before the earliest one run in trace order),
-//! and work per trace (events scanned by closures, scheduled and
+//! states explored per pattern, and work per trace (events scanned by closures, scheduled and
 //! replayed). Each cut is counted in [`Cuts`] and reported in the report's
 //! limits.
 //!
@@ -57,11 +64,14 @@
 //! as exclusive by the closures (the replay knows shared holds). Each
 //! variable's reads and writes are scheduled in one of three orders (trace
 //! order, or two taken from a schedule that ignored variables); a witness
-//! that needs another is not found. Only the sections the deadlocked
-//! threads hold move: a witness that needs two sections of another lock
-//! swapped is not found.
+//! that needs another is not found by the closures. Only the sections the
+//! deadlocked threads hold move in the closures: a witness that needs two
+//! sections of another lock swapped is left to the exploration, which
+//! reaches it on small traces only (its states grow with the
+//! interleavings of the whole trace).
 
 mod closure;
+mod explore;
 mod linearize;
 mod log;
 mod moves;
@@ -90,25 +100,34 @@ pub struct Budget {
     /// Most events one schedule sorts with a variable's accesses out of
     /// trace order (when trace order has no schedule).
     pub regroup: usize,
+    /// Most states the exploration visits per trace (see `explore`); 0
+    /// leaves it out.
+    pub states: u64,
+    /// Most events a trace may have to be explored.
+    pub explore: usize,
     /// Work per trace: events scanned by closures, scheduled and replayed.
     pub steps: u64,
 }
 
 impl Budget {
     /// The default: 8 moves, 16 attempts per pattern, a window of 65,536
-    /// events (4,096 with variables regrouped), 50 million steps per
-    /// trace.
+    /// events (4,096 with variables regrouped), 50 million steps per trace,
+    /// and 100,000 states explored per trace of at most 4,096 events.
     pub const DEFAULT: Budget = Budget {
         swaps: 8,
         attempts: 16,
         window: 1 << 16,
         regroup: 1 << 12,
+        states: 100_000,
+        explore: 1 << 12,
         steps: 50_000_000,
     };
 
-    /// Sync-preserving reorderings only (the walk, no pinned attempts).
+    /// Sync-preserving reorderings only (the walk, no pinned attempts, no
+    /// exploration).
     pub const SYNC_PRESERVING: Budget = Budget {
         swaps: 0,
+        states: 0,
         ..Budget::DEFAULT
     };
 
@@ -118,6 +137,8 @@ impl Budget {
         attempts: usize::MAX,
         window: usize::MAX,
         regroup: usize::MAX,
+        states: u64::MAX,
+        explore: usize::MAX,
         steps: u64::MAX,
     };
 }
@@ -143,6 +164,12 @@ pub struct Cuts {
     /// Attempts without a schedule in trace order of variables, larger
     /// than [`Budget::regroup`].
     pub regroup: u64,
+    /// Patterns left unexplored (or explored in part) when the trace's
+    /// [`Budget::states`] ran out.
+    pub states: u64,
+    /// Patterns not explored: the trace has more than [`Budget::explore`]
+    /// events.
+    pub explore: u64,
     /// Events not logged (ids too large to pack): patterns after them get
     /// no witness.
     pub log: u64,
@@ -185,6 +212,20 @@ impl Cuts {
                 "{name}: {} deadlock witness attempt(s) had more than {} events to reorder with \
                  variables regrouped and were scheduled with variables in trace order only",
                 self.regroup, budget.regroup
+            ));
+        }
+        if self.states > 0 {
+            out.push(format!(
+                "{name}: the exploration of reorderings ran out of states ({} per trace); {} \
+                 deadlock pattern(s) were not explored to the end",
+                budget.states, self.states
+            ));
+        }
+        if self.explore > 0 {
+            out.push(format!(
+                "{name}: {} deadlock pattern(s) without a witness were not explored state by \
+                 state: the trace has more than {} events",
+                self.explore, budget.explore
             ));
         }
         if self.log > 0 {

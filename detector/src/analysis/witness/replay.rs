@@ -30,84 +30,148 @@ pub struct Goal {
 /// Holders of one lock: `(thread, depth, shared)`.
 type Holders = Vec<(u32, u32, bool)>;
 
-/// Whether `schedule` (trace indexes) is a correct reordering of the trace
-/// that ends at `goals`.
-pub fn check(view: &View<'_>, schedule: &[u32], goals: &[Goal]) -> bool {
-    let mut next = vec![0u32; view.threads.len()];
-    let mut holders: HashMap<u32, Holders> = HashMap::new();
-    let mut last_write: HashMap<u32, u32> = HashMap::new();
-    let done = |next: &[u32], e: u32| {
+/// A correct reordering in progress: each thread's next position, each
+/// lock's holders and each variable's last write. Which locks a thread
+/// holds follows from its position, so two runs with the same positions
+/// and last writes are in the same state ([`Run::key`]).
+#[derive(Clone, Debug)]
+pub struct Run {
+    next: Vec<u32>,
+    holders: HashMap<u32, Holders>,
+    last_write: HashMap<u32, u32>,
+}
+
+impl Run {
+    /// The start of the trace: no thread has run.
+    pub fn new(view: &View<'_>) -> Self {
+        Run {
+            next: vec![0; view.threads.len()],
+            holders: HashMap::new(),
+            last_write: HashMap::new(),
+        }
+    }
+
+    /// Each thread's next position.
+    pub fn next(&self) -> &[u32] {
+        &self.next
+    }
+
+    fn done(&self, view: &View<'_>, e: u32) -> bool {
         let t = view.events[e as usize].thread as usize;
-        next[t] > view.pos[e as usize]
-    };
-    for &e in schedule {
+        self.next[t] > view.pos[e as usize]
+    }
+
+    /// Whether trace event `e` may run next.
+    pub fn allows(&self, view: &View<'_>, e: u32) -> bool {
         let ev = view.events[e as usize];
         let (t, p) = (ev.thread, view.pos[e as usize]);
-        if next[t as usize] != p {
+        if self.next[t as usize] != p {
             return false;
         }
         if let Some((from, fork)) = view.fork_of(t) {
-            if p >= from && !done(&next, fork) {
+            if p >= from && !self.done(view, fork) {
                 return false;
             }
         }
         let dep = view.dep[e as usize];
-        let ok = match ev.op() {
-            Op::Acquire { lock, shared } => acquire(holders.entry(lock).or_default(), t, shared),
-            Op::Release { lock } => release(holders.entry(lock).or_default(), t),
+        let written = |var: u32| self.last_write.get(&var).copied().unwrap_or(NO_EVENT);
+        let holders = |lock: u32| self.holders.get(&lock).map_or(&[][..], Vec::as_slice);
+        match ev.op() {
+            Op::Acquire { lock, shared } => {
+                let h = holders(lock);
+                h.iter().any(|x| x.0 == t) || h.iter().all(|x| shared && x.2)
+            }
+            Op::Release { lock } => holders(lock).iter().any(|x| x.0 == t),
             Op::TryFailed { lock } => {
-                let held = holders
-                    .get(&lock)
-                    .is_some_and(|h| h.iter().any(|x| x.0 != t));
-                held && (dep == NO_EVENT || done(&next, dep))
+                holders(lock).iter().any(|x| x.0 != t) && (dep == NO_EVENT || self.done(view, dep))
             }
-            Op::Read { var } => last_write.get(&var).copied().unwrap_or(NO_EVENT) == dep,
-            Op::Write { var } => {
-                last_write.insert(var, e);
-                true
-            }
-            Op::Update { var } => last_write.insert(var, e).unwrap_or(NO_EVENT) == dep,
-            Op::Sync { .. } | Op::Join { .. } => dep == NO_EVENT || done(&next, dep),
+            Op::Read { var } | Op::Update { var } => written(var) == dep,
+            Op::Sync { .. } | Op::Join { .. } => dep == NO_EVENT || self.done(view, dep),
             Op::Unsupported => false,
-            Op::Nop | Op::Request { .. } | Op::Fork { .. } => true,
-        };
-        if !ok {
-            return false;
+            Op::Nop | Op::Request { .. } | Op::Fork { .. } | Op::Write { .. } => true,
         }
-        next[t as usize] += 1;
     }
-    goals.iter().all(|g| {
-        next[g.thread as usize] == g.stop
-            && g.wants.is_none_or(|lock| {
-                holders
-                    .get(&lock)
-                    .is_some_and(|h| !h.is_empty() && h.iter().all(|x| x.0 != g.thread))
-            })
-    })
-}
 
-fn acquire(h: &mut Holders, t: u32, shared: bool) -> bool {
-    if let Some(mine) = h.iter_mut().find(|x| x.0 == t) {
-        mine.1 += 1;
-        return true;
-    }
-    if h.iter().any(|x| !(shared && x.2)) {
-        return false;
-    }
-    h.push((t, 1, shared));
-    true
-}
-
-fn release(h: &mut Holders, t: u32) -> bool {
-    match h.iter().position(|x| x.0 == t) {
-        Some(i) => {
-            h[i].1 -= 1;
-            if h[i].1 == 0 {
-                h.remove(i);
+    /// Runs trace event `e`, which [`allows`](Run::allows) said may run.
+    pub fn apply(&mut self, view: &View<'_>, e: u32) {
+        let ev = view.events[e as usize];
+        let t = ev.thread;
+        match ev.op() {
+            Op::Acquire { lock, shared } => {
+                acquire(self.holders.entry(lock).or_default(), t, shared)
             }
-            true
+            Op::Release { lock } => {
+                let h = self.holders.entry(lock).or_default();
+                release(h, t);
+                if h.is_empty() {
+                    self.holders.remove(&lock);
+                }
+            }
+            Op::Write { var } | Op::Update { var } => {
+                self.last_write.insert(var, e);
+            }
+            _ => {}
         }
-        None => false,
+        self.next[t as usize] += 1;
+    }
+
+    /// Runs `e` if it may run next; whether it ran.
+    pub fn step(&mut self, view: &View<'_>, e: u32) -> bool {
+        let ok = self.allows(view, e);
+        if ok {
+            self.apply(view, e);
+        }
+        ok
+    }
+
+    /// Whether every goal holds: its thread at its stop, wanting a lock
+    /// another thread holds (if it wants one).
+    pub fn reaches(&self, goals: &[Goal]) -> bool {
+        goals.iter().all(|g| {
+            self.next[g.thread as usize] == g.stop
+                && g.wants
+                    .is_none_or(|lock| self.held_by_other(lock, g.thread))
+        })
+    }
+
+    /// Whether a thread other than `t` holds `lock`.
+    pub fn held_by_other(&self, lock: u32, t: u32) -> bool {
+        self.holders
+            .get(&lock)
+            .is_some_and(|h| !h.is_empty() && h.iter().all(|x| x.0 != t))
+    }
+
+    /// The state as a key: the positions, then each variable's last write
+    /// by variable.
+    pub fn key(&self) -> Vec<u32> {
+        let mut writes: Vec<(u32, u32)> = self.last_write.iter().map(|(&v, &w)| (v, w)).collect();
+        writes.sort_unstable();
+        let mut key = self.next.clone();
+        key.extend(writes.into_iter().flat_map(|(v, w)| [v, w]));
+        key
+    }
+}
+
+/// Whether `schedule` (trace indexes) is a correct reordering of the trace
+/// that ends at `goals`.
+pub fn check(view: &View<'_>, schedule: &[u32], goals: &[Goal]) -> bool {
+    let mut run = Run::new(view);
+    schedule.iter().all(|&e| run.step(view, e)) && run.reaches(goals)
+}
+
+fn acquire(h: &mut Holders, t: u32, shared: bool) {
+    match h.iter_mut().find(|x| x.0 == t) {
+        Some(mine) => mine.1 += 1,
+        None => h.push((t, 1, shared)),
+    }
+}
+
+fn release(h: &mut Holders, t: u32) {
+    if let Some(i) = h.iter().position(|x| x.0 == t) {
+        h[i].1 -= 1;
+        if h[i].1 == 0 {
+            h.remove(i);
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! combinations it stood on; every schedule is replayed before it counts.
 
 use super::closure::{Closure, Failure, Locks, Policy};
+use super::explore::{explore, Explored, Local};
 use super::linearize::{linearize, Unscheduled};
 use std::collections::{HashMap, HashSet};
 
@@ -37,6 +38,11 @@ pub struct Searcher<'a> {
     locks: Locks,
     budget: Budget,
     steps: u64,
+    /// States the exploration may still visit in this trace.
+    states: u64,
+    /// Variables and locks one thread uses, for the exploration (built on
+    /// its first use).
+    local: Option<Local>,
     /// Per thread asked about: every occurrence of each of its edges.
     occurrences: HashMap<u32, HashMap<EdgeKey, Vec<(u64, u64)>>>,
     pub cuts: Cuts,
@@ -52,6 +58,8 @@ impl<'a> Searcher<'a> {
             locks,
             budget,
             steps: budget.steps,
+            states: budget.states,
+            local: None,
             occurrences: HashMap::new(),
             cuts: Cuts {
                 log: log.dropped,
@@ -122,7 +130,23 @@ impl<'a> Searcher<'a> {
         if self.budget.swaps == 0 {
             return None;
         }
-        // The combinations the walk stood on first, then every other one.
+        if let Some(w) = self.pinned_attempts(edges, &pattern, visited) {
+            return Some(w);
+        }
+        if self.steps == 0 {
+            return None;
+        }
+        self.explored(edges, &pattern, &wants)
+    }
+
+    /// Pinned closures on the combinations the walk stood on first, then on
+    /// every other one, within [`Budget::attempts`].
+    fn pinned_attempts(
+        &mut self,
+        edges: &[PatternEdge],
+        pattern: &[Stops],
+        visited: Vec<Vec<usize>>,
+    ) -> Option<Witness> {
         let seen: HashSet<Vec<usize>> = visited.iter().cloned().collect();
         let lens: Vec<usize> = pattern.iter().map(|p| p.stops.len()).collect();
         let rest = Combinations::new(lens).filter(|at| !seen.contains(at));
@@ -131,7 +155,7 @@ impl<'a> Searcher<'a> {
                 self.cuts.attempts += 1;
                 return None;
             }
-            if let Some(moved) = self.pinned(edges, &pattern, &at) {
+            if let Some(moved) = self.pinned(edges, pattern, &at) {
                 return Some(Self::witness(edges, &at, moved));
             }
             if self.steps == 0 {
@@ -140,6 +164,42 @@ impl<'a> Searcher<'a> {
             }
         }
         None
+    }
+
+    /// A witness from exploring every correct reordering, within
+    /// [`Budget::states`] per trace, in a trace of at most
+    /// [`Budget::explore`] events.
+    fn explored(
+        &mut self,
+        edges: &[PatternEdge],
+        pattern: &[Stops],
+        wants: &[u32],
+    ) -> Option<Witness> {
+        if self.budget.states == 0 {
+            return None;
+        }
+        if self.view.events.len() > self.budget.explore {
+            self.cuts.explore += 1;
+            return None;
+        }
+        if self.states == 0 {
+            self.cuts.states += 1;
+            return None;
+        }
+        let local = self.local.get_or_insert_with(|| Local::new(&self.view));
+        match explore(&self.view, local, pattern, wants, &mut self.states) {
+            Explored::Found { schedule, at } => {
+                let goals = Self::goals(pattern, wants, &at);
+                self.pay(schedule.len());
+                let moved = self.replayed(&goals, &schedule)?;
+                Some(Self::witness(edges, &at, moved))
+            }
+            Explored::Unreachable => None,
+            Explored::States => {
+                self.cuts.states += 1;
+                None
+            }
+        }
     }
 
     fn witness(edges: &[PatternEdge], at: &[usize], moved: Vec<Moved>) -> Witness {
