@@ -205,48 +205,12 @@ fn deadlocked(run: &Run, pattern: &[Stops], wants: &[u32]) -> Option<Vec<usize>>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::witness::testlog::{acq, log, rel, req};
     use crate::analysis::witness::Log;
-    use crate::trace::{Event, EventKind, LockMode, ObjId, ThreadId};
+    use crate::trace::EventKind;
 
-    fn log(events: &[(u32, EventKind)]) -> Log {
-        let mut log = Log::default();
-        for &(t, kind) in events {
-            let ev = Event {
-                time: 0,
-                thread: ThreadId(t),
-                site: None,
-                backtrace: None,
-                kind,
-            };
-            log.on_event(&ev, u64::MAX, |_| true);
-        }
-        log
-    }
-
-    fn acq(l: u32) -> EventKind {
-        EventKind::Acquired {
-            obj: ObjId(l),
-            mode: LockMode::Exclusive,
-            depth: 1,
-        }
-    }
-
-    fn rel(l: u32) -> EventKind {
-        EventKind::Released {
-            obj: ObjId(l),
-            mode: LockMode::Exclusive,
-        }
-    }
-
-    fn req(l: u32) -> EventKind {
-        EventKind::Request {
-            obj: ObjId(l),
-            mode: LockMode::Exclusive,
-        }
-    }
-
-    /// T0 takes A then B; T1 first takes and releases C twice around
-    /// nothing, then takes B then A. The deadlock needs T1's B before T0's.
+    /// T0 takes A, then asks for B; T1 takes and releases C (a lock of its
+    /// own), takes B, then asks for A: both stop at their requests.
     fn inversion() -> Log {
         log(&[
             (0, acq(0)),
@@ -264,95 +228,56 @@ mod tests {
         ])
     }
 
+    /// The same inversion with both threads holding G around it.
+    fn guarded() -> Log {
+        let mut events: Vec<(u32, EventKind)> = Vec::new();
+        for (t, first, second) in [(0, 0, 1), (1, 1, 0)] {
+            events.extend([(t, acq(3)), (t, acq(first)), (t, req(second))]);
+            events.extend([(t, acq(second)), (t, rel(second)), (t, rel(first))]);
+            events.push((t, rel(3)));
+        }
+        log(&events)
+    }
+
+    /// Explores `log` for threads 0 and 1 stopped at `stops`, wanting B and
+    /// A, with `states` allowed.
+    fn run(log: &Log, stops: [u32; 2], states: &mut u64) -> Explored {
+        let view = log.view();
+        let pattern = stops.map(|s| vec![s]);
+        let pattern: Vec<Stops> = (0..2)
+            .map(|t| Stops {
+                thread: t as u32,
+                stops: pattern[t].clone(),
+            })
+            .collect();
+        explore(&view, &Local::new(&view), &pattern, &[1, 0], states)
+    }
+
     #[test]
     fn a_reordering_that_deadlocks_is_found_and_replays() {
         let log = inversion();
-        let view = log.view();
-        // T0 stops at its request of B (position 1), T1 at its request of A
-        // (position 3).
-        let pattern = [
-            Stops {
-                thread: 0,
-                stops: vec![1],
-            },
-            Stops {
-                thread: 1,
-                stops: vec![3],
-            },
-        ];
-        let mut steps = u64::MAX;
-        let found = explore(&view, &Local::new(&view), &pattern, &[1, 0], &mut steps);
+        let found = run(&log, [1, 3], &mut u64::MAX.clone());
         let Explored::Found { schedule, at } = found else {
             panic!("no witness: {found:?}");
         };
         assert_eq!(at, [0, 0]);
-        let goals = [
-            Goal {
-                thread: 0,
-                stop: 1,
-                wants: Some(1),
-            },
-            Goal {
-                thread: 1,
-                stop: 3,
-                wants: Some(0),
-            },
-        ];
-        assert!(super::super::replay::check(&view, &schedule, &goals));
+        let goal = |thread, stop, lock| Goal {
+            thread,
+            stop,
+            wants: Some(lock),
+        };
+        let goals = [goal(0, 1, 1), goal(1, 3, 0)];
+        assert!(super::super::replay::check(&log.view(), &schedule, &goals));
     }
 
     #[test]
-    fn a_deadlock_no_reordering_reaches_is_unreachable_and_bounds_are_kept() {
-        // The same threads, but T1 holds G around everything and so does
-        // T0: the inversion is guarded.
-        let log = log(&[
-            (0, acq(3)),
-            (0, acq(0)),
-            (0, acq(1)),
-            (0, rel(1)),
-            (0, rel(0)),
-            (0, rel(3)),
-            (1, acq(3)),
-            (1, acq(1)),
-            (1, req(0)),
-            (1, acq(0)),
-            (1, rel(0)),
-            (1, rel(1)),
-            (1, rel(3)),
-        ]);
-        let view = log.view();
-        let pattern = [
-            Stops {
-                thread: 0,
-                stops: vec![2],
-            },
-            Stops {
-                thread: 1,
-                stops: vec![2],
-            },
-        ];
-        let mut steps = u64::MAX;
+    fn a_guarded_inversion_is_unreachable_and_the_allowance_is_kept() {
         assert_eq!(
-            explore(&view, &Local::new(&view), &pattern, &[1, 0], &mut steps),
+            run(&guarded(), [2, 2], &mut u64::MAX.clone()),
             Explored::Unreachable
         );
-        let log = inversion();
-        let view = log.view();
-        let pattern = [
-            Stops {
-                thread: 0,
-                stops: vec![1],
-            },
-            Stops {
-                thread: 1,
-                stops: vec![3],
-            },
-        ];
         let mut few = 1;
-        assert_eq!(
-            explore(&view, &Local::new(&view), &pattern, &[1, 0], &mut few),
-            Explored::States
-        );
+        assert_eq!(run(&inversion(), [1, 3], &mut few), Explored::States);
         assert_eq!(few, 0);
     }
 }

@@ -78,6 +78,8 @@ mod moves;
 mod occurrences;
 mod replay;
 mod search;
+#[cfg(test)]
+mod testlog;
 mod variables;
 mod walk;
 

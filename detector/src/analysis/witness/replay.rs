@@ -178,41 +178,8 @@ fn release(h: &mut Holders, t: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::witness::Log;
-    use crate::trace::{Event, EventKind, LockMode, ObjId, ThreadId, VarId};
-
-    fn log(events: &[(u32, EventKind)]) -> Log {
-        let mut log = Log::default();
-        for &(t, kind) in events {
-            let ev = Event {
-                time: 0,
-                thread: ThreadId(t),
-                site: None,
-                backtrace: None,
-                kind,
-            };
-            log.on_event(&ev, u64::MAX, |_| true);
-        }
-        log
-    }
-
-    fn acq(l: u32) -> EventKind {
-        EventKind::Acquired {
-            obj: ObjId(l),
-            mode: LockMode::Exclusive,
-            depth: 1,
-        }
-    }
-
-    fn rel(l: u32) -> EventKind {
-        EventKind::Released {
-            obj: ObjId(l),
-            mode: LockMode::Exclusive,
-        }
-    }
-
-    const W: EventKind = EventKind::Write { var: VarId(0) };
-    const R: EventKind = EventKind::Read { var: VarId(0) };
+    use crate::analysis::witness::testlog::{acq, log, rel, R, W};
+    use crate::trace::{EventKind, ThreadId};
 
     #[test]
     fn the_trace_itself_replays_and_its_goal_holds() {

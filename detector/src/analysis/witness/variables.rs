@@ -144,30 +144,12 @@ pub fn grouped(view: &View<'_>, set: &[u32], schedule: &[u32], dead: Dead) -> Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::witness::testlog::{log, R, W};
     use crate::analysis::witness::Log;
-    use crate::trace::{Event, EventKind, ThreadId, VarId};
 
     fn view_of(log: &Log) -> View<'_> {
         log.view()
     }
-
-    fn log(events: &[(u32, EventKind)]) -> Log {
-        let mut log = Log::default();
-        for &(t, kind) in events {
-            let ev = Event {
-                time: 0,
-                thread: ThreadId(t),
-                site: None,
-                backtrace: None,
-                kind,
-            };
-            log.on_event(&ev, u64::MAX, |_| true);
-        }
-        log
-    }
-
-    const W: EventKind = EventKind::Write { var: VarId(0) };
-    const R: EventKind = EventKind::Read { var: VarId(0) };
 
     fn edges(view: &View<'_>, order: &[u32]) -> Vec<(u32, u32)> {
         let set: Vec<u32> = (0..view.events.len() as u32).collect();
