@@ -7,23 +7,26 @@
 //! order the replay rules allow ([`Run::allows`]), visiting each state
 //! (thread positions and last writes, [`Run::key`]) once, until every
 //! pattern thread stands at one of its stops wanting a lock another thread
-//! holds. So it finds every deadlock of the pattern that a correct
-//! reordering reaches, when it is allowed enough states.
+//! holds. So with the allowance and the trace length unbounded
+//! ([`Budget::UNLIMITED`](super::Budget::UNLIMITED)) it finds a witness
+//! whenever a correct reordering reaches the deadlock.
 //!
-//! An event no other thread can observe or be held up by (one that touches
-//! nothing, a fork or join, an access to a variable or lock only its
-//! thread uses) runs at once as the state's only successor, unless its
-//! thread stands at one of its stops: it commutes with every other
-//! thread's events, so running it first loses no state the others can
-//! reach (a partial-order reduction, as in the exhaustive checker of
-//! `detector/tests/ground_truth`).
+//! An event that only enables other threads' events, never disables one,
+//! and changes nothing they read (one that touches nothing, a fork or
+//! join, an access to a variable or lock only its thread uses) runs at
+//! once as the state's only successor, unless its thread stands at one of
+//! its stops: it commutes with every other thread's events, so running it
+//! first loses no state the others can reach (a partial-order reduction,
+//! as in the exhaustive checker of `detector/tests/ground_truth`).
 //!
 //! # Performance
-//! A state costs one clone of the run and one hash of its key (threads plus
-//! variables written); the states are bounded per trace
-//! ([`Budget::states`](super::Budget::states), a state with a key longer
-//! than 32 words counting as several, so memory stays within about 128
-//! bytes per state allowed: 13 MB by default), and only traces of at most
+//! A state tried (new or seen before) costs one clone of the run and one
+//! hash of its key (threads plus variables written), and is paid from the
+//! trace's allowance ([`Budget::states`](super::Budget::states)), a state
+//! with a key longer than 32 words counting as several: the work is
+//! bounded by the allowance, and the memory (the keys kept, the runs and
+//! successor lists on the stack) stays within a few hundred bytes per unit
+//! of it, some 100 MB by default. Only traces of at most
 //! [`Budget::explore`](super::Budget::explore) events are explored. A
 //! pattern thread past its last stop is not explored further.
 
@@ -106,15 +109,18 @@ pub fn explore(
     states: &mut u64,
 ) -> Explored {
     let start = Run::new(view);
+    if let Some(at) = deadlocked(&start, pattern, wants) {
+        return Explored::Found {
+            schedule: Vec::new(),
+            at,
+        };
+    }
     let mut seen = HashSet::from([start.key()]);
     let first = successors(view, local, pattern, &start);
     // Per frame: the run, its successors and how many were tried.
     let mut stack = vec![(start, first, 0usize)];
     let mut schedule: Vec<u32> = Vec::new();
     while let Some((run, next, tried)) = stack.last_mut() {
-        if let Some(at) = deadlocked(run, pattern, wants) {
-            return Explored::Found { schedule, at };
-        }
         let Some(&e) = next.get(*tried) else {
             stack.pop();
             schedule.pop();
@@ -126,19 +132,23 @@ pub fn explore(
         if !viable(&child, pattern) {
             continue;
         }
+        // Every state tried is paid for, seen before or not: the work is
+        // in building and hashing its key.
         let key = child.key();
         let cost = cost(&key);
-        if seen.contains(&key) {
-            continue;
-        }
         if *states < cost {
             *states = 0;
             return Explored::States;
         }
         *states -= cost;
-        seen.insert(key);
-        let next = successors(view, local, pattern, &child);
+        if !seen.insert(key) {
+            continue;
+        }
         schedule.push(e);
+        if let Some(at) = deadlocked(&child, pattern, wants) {
+            return Explored::Found { schedule, at };
+        }
+        let next = successors(view, local, pattern, &child);
         stack.push((child, next, 0));
     }
     Explored::Unreachable

@@ -28,9 +28,8 @@
 //!    correct reordering of a short trace is explored state by state (at
 //!    most [`Budget::states`] states per trace, traces of at most
 //!    [`Budget::explore`] events), which also reorders sections of locks
-//!    the deadlocked threads do not hold. With the states
-//!    unbounded it finds every deadlock of the pattern a correct
-//!    reordering reaches.
+//!    the deadlocked threads do not hold. With [`Budget::UNLIMITED`] it
+//!    finds a witness whenever a correct reordering reaches the deadlock.
 //! 4. **Replay** (`replay`): every schedule, from any step, is replayed
 //!    from the start of the trace and checked against the correct
 //!    reordering rules and the deadlock it claims. Only a schedule that
@@ -44,9 +43,9 @@
 //! [`Budget`] bounds the search: moves per witness, pinned attempts per
 //! pattern, events sorted per schedule (the window around the pattern's
 //! held acquisitions: events before the earliest one run in trace order),
-//! states explored per pattern, and work per trace (events scanned by closures, scheduled and
-//! replayed). Each cut is counted in [`Cuts`] and reported in the report's
-//! limits.
+//! states explored per trace, and work per trace (events scanned by
+//! closures, scheduled and replayed). Each cut is counted in [`Cuts`] and
+//! reported in the report's limits.
 //!
 //! # Performance
 //! The walk costs one pass over the events its closure reaches, whatever
@@ -114,13 +113,13 @@ pub struct Budget {
 impl Budget {
     /// The default: 8 moves, 16 attempts per pattern, a window of 65,536
     /// events (4,096 with variables regrouped), 50 million steps per trace,
-    /// and 100,000 states explored per trace of at most 4,096 events.
+    /// and 250,000 states explored per trace of at most 4,096 events.
     pub const DEFAULT: Budget = Budget {
         swaps: 8,
         attempts: 16,
         window: 1 << 16,
         regroup: 1 << 12,
-        states: 100_000,
+        states: 250_000,
         explore: 1 << 12,
         steps: 50_000_000,
     };

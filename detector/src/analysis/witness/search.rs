@@ -191,8 +191,9 @@ impl<'a> Searcher<'a> {
             Explored::Found { schedule, at } => {
                 let goals = Self::goals(pattern, wants, &at);
                 self.pay(schedule.len());
-                let moved = self.replayed(&goals, &schedule)?;
-                Some(Self::witness(edges, &at, moved))
+                let moved = self.replayed(&goals, &schedule);
+                debug_assert!(moved.is_some(), "an explored schedule replays");
+                Some(Self::witness(edges, &at, moved?))
             }
             Explored::Unreachable => None,
             Explored::States => {
