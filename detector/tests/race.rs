@@ -57,6 +57,30 @@ fn unlocked_writes_race_in_thread_sanitizer_layout() {
 }
 
 #[test]
+fn one_pair_of_sites_is_one_finding_naming_its_variables() {
+    // The same two lines race on ten values of one field: one finding,
+    // ten occurrences, the first eight variables named; a race at other
+    // sites is another finding.
+    let mut tr = Trace::new();
+    let (t1, t2) = (tr.thread("T1"), tr.thread("T2"));
+    for i in 0..10 {
+        let v = tr.var(&format!("account{i}.balance"));
+        tr.read(t1, v, "a.rs:1").write(t2, v, "b.rs:2");
+    }
+    let y = tr.var("y");
+    tr.write(t1, y, "c.rs:3").write(t2, y, "c.rs:3");
+    let report = tr.analyze();
+    let found = races(&report);
+    assert_eq!(found.len(), 2);
+    let pair = found[0];
+    assert_eq!(pair.occurrences, 10);
+    assert_eq!(pair.vars.len(), 8);
+    assert_eq!(pair.vars[0], "account0.balance");
+    assert_eq!(pair.vars[7], "account7.balance");
+    assert_eq!(found[1].vars, ["y"]);
+}
+
+#[test]
 fn properly_locked_accesses_do_not_race() {
     let mut tr = Trace::new();
     let (t1, t2, x, l) = (tr.thread("T1"), tr.thread("T2"), tr.var("x"), tr.mutex("L"));

@@ -42,7 +42,7 @@ mod reads;
 
 use reads::{Read, Reads};
 
-use super::names::{self, SiteHashes};
+use super::names::{self, SiteHashes, VarsNamed};
 use super::unseen::Unseen;
 use super::{Analysis, Context};
 use crate::finding::{
@@ -93,7 +93,7 @@ pub struct LostUpdates {
     /// (read site, write site), the bug a fingerprint names -> its
     /// finding, in this trace (with the variable first when a site is
     /// unknown, else `u32::MAX`).
-    found: HashMap<(u32, u32, u32), FindingId>,
+    found: HashMap<(u32, u32, u32), (FindingId, VarsNamed)>,
     site_hashes: SiteHashes,
     /// Occurrences of (read site, write site) pairs past
     /// [`super::MAX_DISTINCT`] in this trace, not kept.
@@ -156,8 +156,11 @@ impl LostUpdates {
         };
         let key = (per_var, r1.site, w1.site);
         let unseen = self.unseen.between(w1.thread(), w2.thread());
-        match self.found.get(&key) {
-            Some(&id) => {
+        let full = self.found.len() >= super::MAX_DISTINCT;
+        match self.found.get_mut(&key) {
+            Some((id, vars)) => {
+                let id = *id;
+                vars.note(cx.meta, id, v, found);
                 if unseen.is_none() {
                     found.regrade(id, Grade::Confirmed, None);
                 }
@@ -165,7 +168,7 @@ impl LostUpdates {
                 let tuple = tuple_of([site(r1), site(w2), site(w1)]);
                 found.again(id, tuple, || steps(cx.meta, v, (r1, w2, w1)));
             }
-            None if self.found.len() >= super::MAX_DISTINCT => self.unkept += 1,
+            None if full => self.unkept += 1,
             None => {
                 let mut f = finding(cx.meta, v, (r1, w2, w1));
                 f = match unseen {
@@ -176,7 +179,9 @@ impl LostUpdates {
                     None => f.graded(Grade::Confirmed),
                 };
                 let id = found.add(f);
-                self.found.insert(key, id);
+                let mut vars = VarsNamed::default();
+                vars.note(cx.meta, id, v, found);
+                self.found.insert(key, (id, vars));
             }
         }
     }

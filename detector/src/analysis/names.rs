@@ -3,7 +3,9 @@
 //! where locks have them, waits, durations, and steps at trace events.
 
 use crate::finding::build::At;
-use crate::finding::{site_hash, Duration, Mode, Role, Step, TimeUnit, WaitOn};
+use crate::finding::{
+    site_hash, Duration, FindingId, Findings, Mode, Role, Step, TimeUnit, WaitOn,
+};
 use crate::state::WaitTarget;
 use crate::trace::{ClockUnit, LockMode, ObjId, PrimitiveKind, SiteId, ThreadId, TraceMeta, VarId};
 
@@ -128,5 +130,25 @@ impl SiteHashes {
     /// Forgets every hash (the next trace has other site ids).
     pub fn clear(&mut self) {
         self.0.clear();
+    }
+}
+
+/// The variables a finding per pair of sites names: the first
+/// [`VarsNamed::MAX`] distinct ones its occurrences touched, by id, so an
+/// occurrence on a variable already named builds no string.
+#[derive(Debug, Default)]
+pub struct VarsNamed(Vec<VarId>);
+
+impl VarsNamed {
+    /// Most variables named per finding.
+    pub const MAX: usize = 8;
+
+    /// Names `v` in finding `id` if it is new here and there is room (the
+    /// finding may name it already: its first occurrence's variable).
+    pub fn note(&mut self, meta: &TraceMeta, id: FindingId, v: VarId, found: &mut Findings) {
+        if self.0.len() < Self::MAX && !self.0.contains(&v) {
+            self.0.push(v);
+            found.name_var(id, var(meta, v));
+        }
     }
 }

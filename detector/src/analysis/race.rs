@@ -87,7 +87,7 @@
 
 use hashbrown::HashMap;
 
-use super::names::SiteHashes;
+use super::names::{SiteHashes, VarsNamed};
 use super::unseen::Unseen;
 use super::{Analysis, Context, Finished};
 use crate::clock::VectorClock;
@@ -121,9 +121,9 @@ pub struct Races {
     fork_join: ForkJoin,
     unseen: Unseen,
     conflicts: Vec<Conflict>,
-    /// (var when a site is unknown, lower site, higher site) -> its finding
-    /// and grade, in this trace.
-    seen: HashMap<(u32, u32, u32), (FindingId, Grade)>,
+    /// (var when a site is unknown, lower site, higher site) -> its finding,
+    /// grade and the variables it names, in this trace.
+    seen: HashMap<(u32, u32, u32), (FindingId, Grade, VarsNamed)>,
     /// Accesses forgotten because a site had too many entries.
     forgotten: u64,
     site_hashes: SiteHashes,
@@ -219,12 +219,15 @@ impl Races {
         let unseen = self.unseen.between(c.previous.thread, ev.thread);
         let race = report::Race::new(cx, ev, var, wrote, c, unseen);
         let grade = race.grade();
-        match self.seen.get(&key) {
-            Some(&(id, known)) => {
-                if grade > known {
+        let full = self.seen.len() >= super::MAX_DISTINCT;
+        match self.seen.get_mut(&key) {
+            Some((id, known, vars)) => {
+                let id = *id;
+                if grade > *known {
                     found.regrade(id, grade, None);
-                    self.seen.insert(key, (id, grade));
+                    *known = grade;
                 }
+                vars.note(cx.meta, id, var, found);
                 let hashes = &mut self.site_hashes;
                 let tuple = tuple_of([
                     hashes.get(cx.meta, ev.site),
@@ -232,10 +235,12 @@ impl Races {
                 ]);
                 found.again(id, tuple, || race.steps(cx.meta));
             }
-            None if self.seen.len() >= super::MAX_DISTINCT => self.unkept += 1,
+            None if full => self.unkept += 1,
             None => {
                 let id = found.add(race.into_finding(cx.meta));
-                self.seen.insert(key, (id, grade));
+                let mut vars = VarsNamed::default();
+                vars.note(cx.meta, id, var, found);
+                self.seen.insert(key, (id, grade, vars));
             }
         }
     }

@@ -157,6 +157,16 @@ impl Findings {
         }
     }
 
+    /// Adds variable `name` to finding `id`'s variables, unless it is
+    /// there: a finding per pair of sites names the variables its
+    /// occurrences touched.
+    pub fn name_var(&mut self, id: FindingId, name: String) {
+        let vars = &mut self.entries[id.0].finding.vars;
+        if !vars.contains(&name) {
+            vars.push(name);
+        }
+    }
+
     /// Marks finding `id` as reported by the runtime's live checks, which
     /// raises its severity to `severity` if that is higher: what a live
     /// check reported fails the gate whatever grade the trace gives it.

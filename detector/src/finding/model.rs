@@ -30,7 +30,9 @@ pub struct Finding {
     /// Display names of the primitives involved.
     #[serde(default)]
     pub primitives: Vec<String>,
-    /// Display names of the variables involved.
+    /// Display names of the variables involved (for a data race or lost
+    /// update, one finding per pair of sites: the first eight distinct
+    /// variables its occurrences touched).
     #[serde(default)]
     pub vars: Vec<String>,
     /// What it says.
