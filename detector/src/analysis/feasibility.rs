@@ -277,14 +277,6 @@ impl Recorder {
                 op
             }
             EventKind::TryFailed { obj, .. } => dep(*grow(&mut self.last_op, obj.index())),
-            EventKind::Notify { condvar: obj, .. }
-            | EventKind::SemAcquired { obj, .. }
-            | EventKind::SemReleased { obj, .. }
-            | EventKind::EventSet { obj }
-            | EventKind::EventClear { obj }
-            | EventKind::EventWoken { obj, .. }
-            | EventKind::BarrierWait { obj }
-            | EventKind::BarrierPassed { obj, .. } => self.chain(obj, here),
             EventKind::Fork { child } => {
                 let from = self.next_pos(child);
                 self.ops_mut(child).fork = Some((from, here));
@@ -298,7 +290,9 @@ impl Recorder {
                 }),
                 _ => nop(),
             },
-            _ => nop(),
+            kind => kind
+                .sync_obj()
+                .map_or_else(nop, |obj| self.chain(obj, here)),
         };
         self.ops_mut(t).ops.push_back(op);
         *grow(&mut self.next, t.index()) = here.pos + 1;
@@ -673,18 +667,11 @@ mod tests {
 
     #[test]
     fn join_brings_the_whole_child() {
-        // T3 takes A after T1's section; T0 joins T3 and then forks T2,
-        // which inverts. The fork brings the join, the join all of T3, and
-        // T3's section of A follows T1's in the trace, so T1 must release A
-        // first: unconfirmed.
-        let mut b = TraceBuilder::std();
-        b.lock("T1", "A", "1")
-            .lock("T1", "B", "2")
-            .rel("T1", "B")
-            .rel("T1", "A");
-        b.lock("T3", "A", "5").rel("T3", "A");
-        b.join("T0", "T3").fork("T0", "T2");
-        b.lock("T2", "B", "3").lock("T2", "A", "4");
-        assert_eq!(grade(&b), [Grade::Unconfirmed]);
+        // The fork brings the join, the join all of T3, and T3's section of
+        // A follows T1's in the trace, so T1 must release A first.
+        assert_eq!(
+            grade(&crate::analysis::testkit::join_then_fork_inversion()),
+            [Grade::Unconfirmed]
+        );
     }
 }

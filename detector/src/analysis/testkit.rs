@@ -302,3 +302,20 @@ pub fn rows(f: &Finding) -> Vec<(usize, String)> {
         .map(|r| (r.column, wording::op(&r.op)))
         .collect()
 }
+
+/// T1 nests A then B; T3 takes A after T1's section; T0 joins T3 and then
+/// forks T2, which nests B then A. The fork brings the join and the join
+/// all of T3, whose section of A follows T1's in the trace: the
+/// sync-preserving closure cannot deadlock it, a reordering that runs T3's
+/// section first can.
+pub fn join_then_fork_inversion() -> TraceBuilder {
+    let mut b = TraceBuilder::std();
+    b.lock("T1", "A", "1")
+        .lock("T1", "B", "2")
+        .rel("T1", "B")
+        .rel("T1", "A");
+    b.lock("T3", "A", "5").rel("T3", "A");
+    b.join("T0", "T3").fork("T0", "T2");
+    b.lock("T2", "B", "3").lock("T2", "A", "4");
+    b
+}

@@ -388,6 +388,25 @@ impl EventKind {
         }
     }
 
+    /// The object of an operation that orders threads without holding a
+    /// lock, if it is one: a notify (its condvar), a semaphore permit
+    /// taken or given back, an event set, cleared or woken from, a barrier
+    /// arrival or passage. Replays keep such operations on one object in
+    /// trace order.
+    pub fn sync_obj(&self) -> Option<ObjId> {
+        match *self {
+            EventKind::Notify { condvar: obj, .. }
+            | EventKind::SemAcquired { obj, .. }
+            | EventKind::SemReleased { obj, .. }
+            | EventKind::EventSet { obj }
+            | EventKind::EventClear { obj }
+            | EventKind::EventWoken { obj, .. }
+            | EventKind::BarrierWait { obj }
+            | EventKind::BarrierPassed { obj, .. } => Some(obj),
+            _ => None,
+        }
+    }
+
     /// The tracked variable this event accesses, if any.
     pub fn var(&self) -> Option<VarId> {
         match *self {

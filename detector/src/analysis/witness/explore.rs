@@ -158,22 +158,23 @@ pub fn explore(
 /// standing at one of its stops if there is one, else every event that
 /// may run next.
 fn successors(view: &View<'_>, local: &Local, pattern: &[Stops], run: &Run) -> Vec<u32> {
-    let next = |t: usize| {
-        let e = *view.threads[t].get(run.next()[t] as usize)?;
-        run.allows(view, e).then_some(e)
-    };
+    let enabled: Vec<(usize, u32)> = (0..view.threads.len())
+        .filter_map(|t| {
+            let e = *view.threads[t].get(run.next()[t] as usize)?;
+            run.allows(view, e).then_some((t, e))
+        })
+        .collect();
     let at_stop = |t: usize| {
         pattern
             .iter()
             .any(|p| p.thread as usize == t && p.stops.binary_search(&run.next()[t]).is_ok())
     };
-    let eager = (0..view.threads.len())
-        .filter(|&t| !at_stop(t))
-        .filter_map(next)
-        .find(|&e| local.invisible(view, e));
-    match eager {
-        Some(e) => vec![e],
-        None => (0..view.threads.len()).filter_map(next).collect(),
+    match enabled
+        .iter()
+        .find(|&&(t, e)| !at_stop(t) && local.invisible(view, e))
+    {
+        Some(&(_, e)) => vec![e],
+        None => enabled.into_iter().map(|(_, e)| e).collect(),
     }
 }
 

@@ -151,16 +151,8 @@ impl Log {
             EventKind::Acquired { obj, .. }
             | EventKind::Released { obj, .. }
             | EventKind::Request { obj, .. }
-            | EventKind::TryFailed { obj, .. }
-            | EventKind::Notify { condvar: obj, .. }
-            | EventKind::SemAcquired { obj, .. }
-            | EventKind::SemReleased { obj, .. }
-            | EventKind::EventSet { obj }
-            | EventKind::EventClear { obj }
-            | EventKind::EventWoken { obj, .. }
-            | EventKind::BarrierWait { obj }
-            | EventKind::BarrierPassed { obj, .. } => (10, obj.0),
-            _ => (0, 0),
+            | EventKind::TryFailed { obj, .. } => (10, obj.0),
+            kind => kind.sync_obj().map_or((0, 0), |obj| (10, obj.0)),
         };
         match Ev::new(ev.thread.0, code, operand) {
             Some(e) => {

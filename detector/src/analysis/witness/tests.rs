@@ -194,17 +194,8 @@ fn both_directions_over_one_lock_set_are_graded() {
 
 #[test]
 fn the_child_a_join_brings_can_move_its_section() {
-    // T3 takes A after T1's section; T0 joins T3 and then forks T2, which
-    // inverts: T3's section moves before T1's.
-    let mut b = TraceBuilder::std();
-    b.lock("T1", "A", "1")
-        .lock("T1", "B", "2")
-        .rel("T1", "B")
-        .rel("T1", "A");
-    b.lock("T3", "A", "5").rel("T3", "A");
-    b.join("T0", "T3").fork("T0", "T2");
-    b.lock("T2", "B", "3").lock("T2", "A", "4");
-    let report = b.analyze();
+    // T3's section moves before T1's.
+    let report = crate::analysis::testkit::join_then_fork_inversion().analyze();
     let f = found(&report)[0];
     assert_eq!(f.grade, Some(Grade::Feasible));
     assert_eq!(reordered(f)[0].moved.thread, "T3");
