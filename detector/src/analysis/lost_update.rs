@@ -149,12 +149,7 @@ impl LostUpdates {
     }
 
     fn report(&mut self, cx: &Context<'_>, v: VarId, (r1, w2, w1): Lost, found: &mut Findings) {
-        let per_var = if r1.site == NO_SITE || w1.site == NO_SITE {
-            v.0
-        } else {
-            u32::MAX
-        };
-        let key = (per_var, r1.site, w1.site);
+        let key = names::site_pair_key(v, [r1.site, w1.site]);
         let unseen = self.unseen.between(w1.thread(), w2.thread());
         let full = self.found.len() >= super::MAX_DISTINCT;
         match self.found.get_mut(&key) {
@@ -204,14 +199,10 @@ fn finding(meta: &TraceMeta, v: VarId, (r1, w2, w1): Lost) -> Finding {
         thread: t1.clone(),
         overwritten: t2.clone(),
     };
-    // One finding per (read site, write site), whatever the variable; the
-    // variable counts only when a site is unknown.
-    let identity: &[&str] = if r1.site().is_some() && w1.site().is_some() {
-        &[&read_site, &write_site]
-    } else {
-        &[&x, &read_site, &write_site]
-    };
-    let mut f = Finding::new(FindingKind::LostUpdate, identity, detail);
+    // One finding per (read site, write site), whatever the variable.
+    let known = r1.site().is_some() && w1.site().is_some();
+    let identity = names::site_pair_identity(&x, [&read_site, &write_site], known);
+    let mut f = Finding::new(FindingKind::LostUpdate, &identity, detail);
     f.threads = vec![t1, t2];
     f.vars.push(x);
     f.steps = steps(meta, v, (r1, w2, w1));

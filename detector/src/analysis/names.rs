@@ -152,3 +152,28 @@ impl VarsNamed {
         }
     }
 }
+
+/// The key, within a trace, of a finding per pair of sites whatever the
+/// variable (a data race, a lost update): the sites as the finding orders
+/// them (`u32::MAX` for an unknown one), after the variable when a site is
+/// unknown (accesses of two variables at unknown sites are not one bug),
+/// else after `u32::MAX`.
+pub fn site_pair_key(v: VarId, sites: [u32; 2]) -> (u32, u32, u32) {
+    let var = if sites.contains(&u32::MAX) {
+        v.0
+    } else {
+        u32::MAX
+    };
+    (var, sites[0], sites[1])
+}
+
+/// The identity (what the fingerprint hashes) of the finding of
+/// [`site_pair_key`]: its two sites, after the variable when a site is
+/// unknown (`known` is false).
+pub fn site_pair_identity<'a>(var: &'a str, sites: [&'a str; 2], known: bool) -> Vec<&'a str> {
+    if known {
+        sites.to_vec()
+    } else {
+        vec![var, sites[0], sites[1]]
+    }
+}

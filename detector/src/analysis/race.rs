@@ -87,7 +87,7 @@
 
 use hashbrown::HashMap;
 
-use super::names::{SiteHashes, VarsNamed};
+use super::names::{self, SiteHashes, VarsNamed};
 use super::unseen::Unseen;
 use super::{Analysis, Context, Finished};
 use crate::clock::VectorClock;
@@ -210,12 +210,7 @@ impl Races {
     ) {
         let site = |s: Option<crate::trace::SiteId>| s.map_or(u32::MAX, |s| s.0);
         let (a, b) = (site(ev.site), site(c.previous.at.site));
-        let per_var = if a == u32::MAX || b == u32::MAX {
-            var.0
-        } else {
-            u32::MAX
-        };
-        let key = (per_var, a.min(b), a.max(b));
+        let key = names::site_pair_key(var, [a.min(b), a.max(b)]);
         let unseen = self.unseen.between(c.previous.thread, ev.thread);
         let race = report::Race::new(cx, ev, var, wrote, c, unseen);
         let grade = race.grade();

@@ -74,15 +74,9 @@ impl Race {
         let mut sites = [site(self.current), site(self.previous)];
         sites.sort_unstable();
         let detail = Detail::DataRace { var: x.clone() };
-        // One finding per site pair, whatever the variable; the variable
-        // counts only when a site is unknown.
-        let identity: &[&str] = if self.current.at.site.is_some() && self.previous.at.site.is_some()
-        {
-            &[&sites[0], &sites[1]]
-        } else {
-            &[&x, &sites[0], &sites[1]]
-        };
-        let mut f = Finding::new(FindingKind::DataRace, identity, detail);
+        let known = self.current.at.site.is_some() && self.previous.at.site.is_some();
+        let identity = names::site_pair_identity(&x, [&sites[0], &sites[1]], known);
+        let mut f = Finding::new(FindingKind::DataRace, &identity, detail);
         f.unseen_thread = self.unseen.map(|t| names::thread(meta, t));
         f = f.graded(self.grade());
         f.threads = vec![
