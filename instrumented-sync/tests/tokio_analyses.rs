@@ -98,6 +98,11 @@ fn two_tasks_pending_on_each_others_lock_are_a_deadlock() {
                 assert!(joined.is_err());
             })
         });
+        // The two tasks stay pending until the runtime drops them: not
+        // while another test records.
+        let serial = support::serial();
+        drop(rt);
+        drop(serial);
         let deadlocks = findings(&t, FindingKind::Deadlock);
         assert_eq!(deadlocks.len(), 1, "{deadlocks:#?}");
         let mut threads = deadlocks[0].threads.clone();

@@ -11,7 +11,10 @@ use lockscope_detector::trace::{self, Event, EventKind, ObjId, TraceMeta};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
-fn serial() -> MutexGuard<'static, ()> {
+/// The lock every recording holds: also held to tear down what a test
+/// left running (a runtime with tasks pending forever), so no other
+/// test's recording sees it.
+pub fn serial() -> MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
 }
 
