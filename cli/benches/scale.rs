@@ -4,7 +4,9 @@
 //!
 //! - `race_heavy`: `analyze --format json` and `stats` on the race-heavy
 //!   trace (many races, lost updates and lock-order cycles), against
-//!   `info` (the reader alone) and `wc -l` (reading the file);
+//!   `info` (the reader alone), `wc -l` (reading the file) and `analyze`
+//!   on one thread (`-j 1`; by default the analyses take the CPUs
+//!   available, two threads at most);
 //! - `well_synchronized_stdin`: the finding-free trace piped into
 //!   `analyze -`, against `info -` and `wc -l` on the same pipe.
 //!
@@ -72,6 +74,12 @@ fn race_heavy(c: &mut Criterion) {
     });
     lockscope(&mut g, "baseline: info", &["-q", "info", file], None);
     lockscope(&mut g, "stats", &["-q", "stats", file], None);
+    lockscope(
+        &mut g,
+        "baseline: analyze --format json -j 1",
+        &["-q", "-j", "1", "analyze", "--format", "json", file],
+        None,
+    );
     lockscope(
         &mut g,
         "analyze --format json",

@@ -43,6 +43,20 @@ pub struct Global {
     /// Print more: every finding of a group, backtraces, reader warnings.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Threads for the analyses (default: the CPUs available). With more
+    /// than one, the lock analyses and the variable analyses each read the
+    /// traces on a thread of their own (standard input is read once, on one).
+    #[arg(short, long, global = true, value_name = "N")]
+    pub jobs: Option<std::num::NonZeroUsize>,
+}
+
+impl Global {
+    /// The threads the analyses may use: `--jobs`, else the CPUs available.
+    pub fn jobs(&self) -> usize {
+        self.jobs
+            .or_else(|| std::thread::available_parallelism().ok())
+            .map_or(1, std::num::NonZeroUsize::get)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -14,6 +14,7 @@ pub mod config_file;
 pub mod error;
 pub mod gate;
 pub mod inputs;
+pub mod passes;
 pub mod render;
 pub mod sites;
 pub mod source;

@@ -30,9 +30,7 @@ impl Progress {
     pub fn new(specs: &[InputSpec], quiet: bool) -> Self {
         let total: u64 = specs.iter().map(InputSpec::size).sum();
         if quiet || total < PROGRESS_MIN_BYTES {
-            return Progress {
-                bar: ProgressBar::hidden(),
-            };
+            return Progress::hidden();
         }
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
         let style = ProgressStyle::with_template(
@@ -43,6 +41,13 @@ impl Progress {
             bar.set_style(style);
         }
         Progress { bar }
+    }
+
+    /// A bar never drawn.
+    pub fn hidden() -> Self {
+        Progress {
+            bar: ProgressBar::hidden(),
+        }
     }
 
     /// Removes the bar from the terminal.

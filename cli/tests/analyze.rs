@@ -374,3 +374,43 @@ fn colours_only_when_asked() {
         .assert()
         .stdout(predicate::str::contains("\u{1b}[").not());
 }
+
+/// The report `lockscope -j JOBS analyze --format FORMAT TRACES` prints,
+/// with its exit code.
+fn report_with_jobs(jobs: &str, format: &str, traces: &[String]) -> (Option<i32>, Vec<u8>) {
+    let dir = workdir();
+    let out = lockscope()
+        .current_dir(dir.path())
+        .args(["-j", jobs, "analyze", "--format", format])
+        .args(traces)
+        .output()
+        .expect("runs");
+    (out.status.code(), out.stdout)
+}
+
+#[test]
+fn the_report_is_the_same_on_one_thread_or_two() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let sets = [
+        vec![format!("{root}/examples/traces")],
+        vec![data("Account.std"), data("StringBuffer.std")],
+    ];
+    for traces in &sets {
+        for format in ["json", "text"] {
+            let one = report_with_jobs("1", format, traces);
+            let two = report_with_jobs("2", format, traces);
+            assert!(
+                one.0.is_some_and(|c| c <= 1),
+                "{traces:?}: exit {:?}",
+                one.0
+            );
+            assert_eq!(one.0, two.0, "{traces:?} {format}: exit codes");
+            assert!(
+                one.1 == two.1,
+                "{traces:?} {format}: reports differ\n{}\n---\n{}",
+                String::from_utf8_lossy(&one.1),
+                String::from_utf8_lossy(&two.1)
+            );
+        }
+    }
+}

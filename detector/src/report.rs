@@ -124,6 +124,27 @@ impl Report {
         tests
     }
 
+    /// The report of one pass over every analysis, from the reports of
+    /// passes over the same inputs by each [`Part`](crate::analysis::Part),
+    /// given in [`Part::ALL`](crate::analysis::Part::ALL) order: the traces
+    /// as the first part read them (every part reads the same), the
+    /// findings, statistics and limits of each part in turn, the findings
+    /// sorted again.
+    pub fn merge(parts: impl IntoIterator<Item = Report>) -> Report {
+        let mut merged = Report::default();
+        for (i, part) in parts.into_iter().enumerate() {
+            if i == 0 {
+                merged.traces = part.traces;
+            }
+            merged.findings.extend(part.findings);
+            merged.stats.extend(part.stats);
+            merged.thread_stats.extend(part.thread_stats);
+            merged.limits.extend(part.limits);
+        }
+        merged.sort();
+        merged
+    }
+
     /// How many findings (distinct fingerprints) of `kind`.
     pub fn count(&self, kind: FindingKind) -> usize {
         self.findings.iter().filter(|f| f.kind == kind).count()

@@ -4,12 +4,15 @@
 //! notify of a mutex), gives a report, never a panic and never an error;
 //! the same trace written in the binary encoding and read back gives a
 //! report or a positioned reader error (exit 0/1 or 2 at the command
-//! line), never a panic. What the analyses keep is bounded by the trace:
+//! line), never a panic; a pass per analysis part, merged, is the whole
+//! analysis, and a part finds nothing in a trace with no event it acts on. What the analyses keep is bounded by the trace:
 //! no more findings than events.
 
 mod support;
 
-use lockscope_detector::analysis::{analyze, contention, deadlock, lock_order, Config, Input};
+use lockscope_detector::analysis::{
+    analyze, analyze_part, contention, deadlock, lock_order, Config, Input, Part,
+};
 use lockscope_detector::report::Report;
 use lockscope_detector::trace::{
     from_reader, write_trace, EventKind, LockMode, ObjId, OutputFormat, PrimitiveKind, ThreadId,
@@ -203,6 +206,31 @@ proptest! {
     }
 
     #[test]
+    fn the_parts_merged_are_the_whole_analysis(
+        std in any::<bool>(),
+        threads in 1usize..6,
+        vars in 1usize..4,
+        ops in proptest::collection::vec(op(), 0..120),
+    ) {
+        let trace = build(std, threads, vars, &ops);
+        let config = Config::default();
+        let whole = analyze(input(&trace), &config).expect("an in-memory trace always reads");
+        let parts: Vec<Report> = Part::ALL
+            .into_iter()
+            .map(|part| analyze_part(input(&trace), &config, part).expect("reads"))
+            .collect();
+        for (part, report) in Part::ALL.into_iter().zip(&parts) {
+            let acted_on = trace.events().iter().any(|ev| part.acts_on(ev));
+            if !acted_on {
+                prop_assert!(report.findings.is_empty(), "{part:?}: {:#?}", report.findings);
+                prop_assert!(report.limits.is_empty(), "{part:?}: {:?}", report.limits);
+                prop_assert!(report.stats.is_empty() && report.thread_stats.is_empty());
+            }
+        }
+        prop_assert_eq!(Report::merge(parts), whole);
+    }
+
+    #[test]
     fn the_binary_encoding_of_any_event_sequence_reads_or_errs_at_a_position(
         threads in 1usize..6,
         vars in 1usize..4,
@@ -210,10 +238,10 @@ proptest! {
     ) {
         let trace = build(false, threads, vars, &ops);
         let mut bytes = Vec::new();
-        if write_trace(&mut trace.source(), OutputFormat::Binary, &mut bytes).map_err(|e| eprintln!("WERR {e}")).is_err() {
+        if write_trace(&mut trace.source(), OutputFormat::Binary, &mut bytes).is_err() {
             return Ok(());
         }
-        eprintln!("WOK");let Ok(source) = from_reader("random.lsb", Box::new(std::io::Cursor::new(bytes))) else {
+        let Ok(source) = from_reader("random.lsb", Box::new(std::io::Cursor::new(bytes))) else {
             return Ok(());
         };
         let inputs = vec![Input { name: "random.lsb".into(), source }];

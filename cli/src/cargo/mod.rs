@@ -157,7 +157,7 @@ pub fn run(runner: Runner, args: &TestArgs, global: &Global) -> CliResult<u8> {
             runner.subcommand().join(" ")
         ));
     }
-    let report = cmd::analyze::analyze_specs(&specs, global.quiet)?;
+    let report = cmd::analyze::analyze_specs(&specs, global.quiet, global.jobs())?;
     let code = cmd::report_and_gate(&report, &gate, &args.gate, global)?;
     Ok(if status_ok { code } else { EXIT_FAIL })
 }

@@ -113,7 +113,7 @@ fn section(
     show: fn(&Finding) -> bool,
 ) -> CliResult<()> {
     let spec = InputSpec::File(path.to_path_buf());
-    let report = super::analyze::analyze_specs(std::slice::from_ref(&spec), true)?;
+    let report = super::analyze::analyze_specs(std::slice::from_ref(&spec), true, global.jobs())?;
     let verdict = gate.judge(&report);
     let name = path
         .file_name()

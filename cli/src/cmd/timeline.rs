@@ -42,7 +42,7 @@ pub fn run(args: &TimelineArgs, global: &Global) -> CliResult<u8> {
             "-: `timeline` reads each trace twice (findings, then the timeline); give a file",
         ));
     }
-    let report = super::analyze::analyze_specs(&specs, global.quiet)?;
+    let report = super::analyze::analyze_specs(&specs, global.quiet, global.jobs())?;
     let progress = Progress::new(&specs, global.quiet);
     let mut built = Vec::new();
     for spec in &specs {

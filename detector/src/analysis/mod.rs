@@ -9,6 +9,10 @@
 //! as a lock-order inversion split across two test processes. Findings go
 //! into one [`Findings`] collector, which aggregates them by fingerprint.
 //!
+//! The analyses fall into independent [`Part`]s, which a caller may run as
+//! separate passes (on threads of its own: this crate starts none) and
+//! merge.
+//!
 //! [`run`] drives a chosen set of analyses: `lockscope stats` runs only
 //! the contention analysis, `lockscope graph` only what its graph needs
 //! ([`lock_order::graph`], [`deadlock::wait_for_graphs`]).
@@ -113,20 +117,65 @@ impl std::fmt::Debug for Input<'_> {
     }
 }
 
-/// Every analysis, in the order they see each event. The live-notes
-/// analysis comes last: it leaves out what the others already found.
-pub fn default_analyses(_config: &Config) -> Vec<Box<dyn Analysis>> {
-    vec![
-        Box::new(deadlock::Deadlocks::default()),
-        Box::new(lock_order::LockOrder::new()),
-        Box::new(discipline::Discipline::default()),
-        Box::new(contention::Contention::new()),
-        Box::new(lost_update::LostUpdates::new()),
-        Box::new(race::Races::new()),
-        Box::new(transient_deadlock::TransientDeadlocks::new()),
-        Box::new(held_across_await::HeldAcrossAwait::default()),
-        Box::new(LiveNotes::default()),
-    ]
+/// The default analyses fall into independent parts: no analysis of one
+/// part reads what an analysis of another finds, and each kind of finding
+/// comes from one part only. So a pass per part over the same inputs, the
+/// reports merged in [`Part::ALL`] order ([`Report::merge`]), gives the
+/// report of one pass over every analysis ([`analyze`]); a caller with
+/// threads to spare runs the parts side by side ([`analyze_part`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// Locks and threads: deadlocks, lock order, discipline, contention,
+    /// transient deadlocks, locks held across an await, and the live
+    /// checks' notes (which leave out what the deadlock and lock-order
+    /// analyses found, so they share this part).
+    Locks,
+    /// Tracked variables: lost updates and data races.
+    Accesses,
+}
+
+impl Part {
+    /// Every part, in the order their findings and limits are merged.
+    pub const ALL: [Part; 2] = [Part::Locks, Part::Accesses];
+
+    /// Whether this part's analyses act on `ev`. A pass of a part over
+    /// inputs none of whose events it acts on finds nothing and hits no
+    /// limit, so a caller whose reading saw no such event may leave the
+    /// pass out.
+    pub fn acts_on(self, ev: &Event) -> bool {
+        match self {
+            Part::Locks => true,
+            Part::Accesses => ev.kind.var().is_some(),
+        }
+    }
+
+    /// This part's analyses, in the order they see each event.
+    pub fn analyses(self, _config: &Config) -> Vec<Box<dyn Analysis>> {
+        match self {
+            Part::Locks => vec![
+                Box::new(deadlock::Deadlocks::default()),
+                Box::new(lock_order::LockOrder::new()),
+                Box::new(discipline::Discipline::default()),
+                Box::new(contention::Contention::new()),
+                Box::new(transient_deadlock::TransientDeadlocks::new()),
+                Box::new(held_across_await::HeldAcrossAwait::default()),
+                Box::new(LiveNotes::default()),
+            ],
+            Part::Accesses => vec![
+                Box::new(lost_update::LostUpdates::new()),
+                Box::new(race::Races::new()),
+            ],
+        }
+    }
+}
+
+/// Every analysis, in the order they see each event: the parts'
+/// analyses in [`Part::ALL`] order.
+pub fn default_analyses(config: &Config) -> Vec<Box<dyn Analysis>> {
+    Part::ALL
+        .into_iter()
+        .flat_map(|part| part.analyses(config))
+        .collect()
 }
 
 /// Runs every analysis over `inputs`, one streaming pass each.
@@ -134,7 +183,25 @@ pub fn default_analyses(_config: &Config) -> Vec<Box<dyn Analysis>> {
 /// Returns an error only when an input cannot be read; what the analyses
 /// find is in the [`Report`].
 pub fn analyze(inputs: Vec<Input<'_>>, config: &Config) -> Result<Report, TraceError> {
-    let mut analyses = default_analyses(config);
+    run_boxed(inputs, config, default_analyses(config))
+}
+
+/// Runs one [`Part`]'s analyses over `inputs`, one streaming pass each:
+/// [`Report::merge`] of every part's report over the same inputs is what
+/// [`analyze`] returns.
+pub fn analyze_part(
+    inputs: Vec<Input<'_>>,
+    config: &Config,
+    part: Part,
+) -> Result<Report, TraceError> {
+    run_boxed(inputs, config, part.analyses(config))
+}
+
+fn run_boxed(
+    inputs: Vec<Input<'_>>,
+    config: &Config,
+    mut analyses: Vec<Box<dyn Analysis>>,
+) -> Result<Report, TraceError> {
     let mut refs: Vec<&mut dyn Analysis> = analyses
         .iter_mut()
         .map(|a| {

@@ -50,7 +50,8 @@
 //! after it was joined, or a forked thread with no event at all (begin/end
 //! markers count here: a thread may run nothing else) marks the trace's
 //! fork/join operands as untrustworthy, and from then on no fork/join edge
-//! is used in that trace; [`Report::limits`] says so. A fork edge is applied
+//! is used in that trace; [`Report::limits`] says so (in a trace that
+//! accesses a tracked variable: in one that does not, nothing can race). A fork edge is applied
 //! at the child's first event and a join of a thread that never ran merges
 //! nothing, so a fork naming a thread that never runs adds no order even
 //! before the mismatch is known.
@@ -356,10 +357,13 @@ impl Analysis for Races {
     }
 
     fn end_trace(&mut self, cx: &Context<'_>, _found: &mut Findings) {
-        if let Some(limit) = self.fork_join.end_trace(cx) {
-            self.limits.push(limit);
+        // A trace without an access to a tracked variable has nothing that
+        // could race, so what limited the clocks does not matter there.
+        let fork_join = self.fork_join.end_trace(cx);
+        if self.started {
+            self.limits.extend(fork_join);
+            self.limits.extend(self.cuts(cx.trace_name));
         }
-        self.limits.extend(self.cuts(cx.trace_name));
         if self.forgotten > 0 {
             self.limits.push(format!(
                 "data_race: {}: {} accesses forgot an earlier access of their variable (more \

@@ -163,6 +163,11 @@ impl Trace {
     }
 
     /// The trace as an in-memory source.
+    /// The events pushed so far.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
     pub fn source(&self) -> MemorySource {
         MemorySource::new(self.meta.clone(), self.events.clone())
     }

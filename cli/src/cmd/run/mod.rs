@@ -74,7 +74,7 @@ pub fn run(args: &RunArgs, global: &Global) -> CliResult<u8> {
             dir.display()
         )));
     }
-    let report = super::analyze::analyze_specs(&specs, global.quiet)?;
+    let report = super::analyze::analyze_specs(&specs, global.quiet, global.jobs())?;
     let code = super::report_and_gate(&report, &gate, &args.gate, global)?;
     let errors = traces::write_errors(&dir);
     let cut: Vec<&str> = report
