@@ -3,7 +3,7 @@
 //! side by side, each on its own thread reading the inputs again, their
 //! reports merged (the same report, see [`Part`]).
 //!
-//! The first part starts at once and its reading watches for events the
+//! The first part starts at once and watches its events for those the
 //! later parts act on ([`Part::acts_on`]): a later part starts when the
 //! first such event is read, and is left out when none comes (its pass
 //! would find nothing), so a trace without tracked variables is read once.
@@ -18,69 +18,69 @@
 //! part decodes and replays the inputs, so memory grows by one reader and
 //! one replay state while both run. docs/performance.md has the figures.
 
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::thread::{Scope, ScopedJoinHandle};
 
-use lockscope_detector::analysis::{analyze, analyze_part, Config, Input, Part};
+use lockscope_detector::analysis::{self, analyze, analyze_part, Analysis, Config, Context, Part};
+use lockscope_detector::finding::Findings;
 use lockscope_detector::report::Report;
-use lockscope_detector::trace::{Event, EventSource, TraceError, TraceMeta};
+use lockscope_detector::trace::Event;
 
 use crate::error::CliResult;
 use crate::inputs::InputSpec;
 use crate::source::Progress;
 
-/// Analyzes `specs` with every analysis, on up to `jobs` threads.
+/// Analyzes `specs` with every analysis, the parts side by side when
+/// `jobs` is 2 or more.
 pub fn run(specs: &[InputSpec], progress: &Progress, jobs: usize) -> CliResult<Report> {
     let config = Config::default();
     let (first, later) = Part::ALL.split_first().expect("one part at least");
     if jobs < 2 || !specs.iter().all(rereadable) {
         return Ok(analyze(progress.inputs(specs)?, &config)?);
     }
-    let later = &later[..later.len().min(jobs - 1)];
-    let (starts, waits): (Vec<_>, Vec<_>) = later
-        .iter()
-        .map(|&part| {
-            let (start, wait) = sync_channel(1);
-            ((part, start), (part, wait))
-        })
-        .unzip();
     let config = &config;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = waits
-            .into_iter()
-            .map(|(part, wait)| s.spawn(move || later_part(part, &wait, specs, config)))
-            .collect();
-        let inputs = progress.inputs(specs).map(|inputs| {
-            inputs
-                .into_iter()
-                .map(|input| watched(input, &starts))
-                .collect()
-        });
-        drop(starts);
-        let first = inputs.and_then(|inputs| Ok(analyze_part(inputs, config, *first)?));
+    std::thread::scope(|scope| {
+        let mut starter = Starter {
+            scope,
+            waiting: later.to_vec(),
+            started: Vec::new(),
+            specs,
+            config,
+        };
+        let first = first_part(*first, &mut starter, specs, progress, config);
         let mut reports = vec![first?];
-        for handle in handles {
-            let later = handle
+        for part in later {
+            let Some(i) = starter.started.iter().position(|(p, _)| p == part) else {
+                continue;
+            };
+            let (_, handle) = starter.started.swap_remove(i);
+            let report = handle
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            reports.extend(later?);
+            reports.push(report?);
         }
         Ok(Report::merge(reports))
     })
 }
 
-/// `part`'s report, once `wait` says the first part's reading saw an event
-/// it acts on; `None` when the reading ended without one.
-fn later_part(
+/// `part`'s report, its reading watched by `starter`.
+fn first_part(
     part: Part,
-    wait: &Receiver<()>,
+    starter: &mut dyn Analysis,
     specs: &[InputSpec],
+    progress: &Progress,
     config: &Config,
-) -> CliResult<Option<Report>> {
-    if wait.recv().is_err() {
-        return Ok(None);
-    }
-    let inputs = Progress::hidden().inputs(specs)?;
-    Ok(Some(analyze_part(inputs, config, part)?))
+) -> CliResult<Report> {
+    let inputs = progress.inputs(specs)?;
+    let mut analyses = part.analyses(config);
+    let mut refs: Vec<&mut dyn Analysis> = analyses
+        .iter_mut()
+        .map(|a| {
+            let a: &mut dyn Analysis = a.as_mut();
+            a
+        })
+        .collect();
+    refs.push(starter);
+    Ok(analysis::run(inputs, config, &mut refs)?)
 }
 
 /// Whether `spec` can be opened and read a second time.
@@ -91,42 +91,34 @@ fn rereadable(spec: &InputSpec) -> bool {
     }
 }
 
-/// `input`, its reading watched for the parts waiting in `starts`.
-fn watched<'a>(input: Input<'a>, starts: &[(Part, SyncSender<()>)]) -> Input<'a> {
-    Input {
-        name: input.name,
-        source: Box::new(Watched {
-            source: input.source,
-            starts: starts.to_vec(),
-        }),
-    }
+/// Watches the first part's events (it finds nothing) and starts each
+/// later part on a thread of its own at the first event the part acts on.
+/// A part not started by the end is left out. No thread is started before
+/// one is needed, so a run that needs none stays single-threaded (and
+/// keeps the allocator's single-thread fast paths).
+struct Starter<'scope, 'env> {
+    scope: &'scope Scope<'scope, 'env>,
+    waiting: Vec<Part>,
+    started: Vec<(Part, ScopedJoinHandle<'scope, CliResult<Report>>)>,
+    specs: &'env [InputSpec],
+    config: &'env Config,
 }
 
-/// A source that starts each waiting part at the first event it acts on.
-/// The parts still waiting when every watched source is dropped are left
-/// out (their channels close).
-struct Watched<'a> {
-    source: Box<dyn EventSource + 'a>,
-    starts: Vec<(Part, SyncSender<()>)>,
-}
-
-impl EventSource for Watched<'_> {
-    fn meta(&self) -> &TraceMeta {
-        self.source.meta()
-    }
-
-    fn next_event(&mut self) -> Result<Option<Event>, TraceError> {
-        let ev = self.source.next_event()?;
-        if let Some(ev) = &ev {
-            self.starts.retain(|(part, start)| {
-                let acts = part.acts_on(ev);
-                if acts {
-                    // A full channel has been told already.
-                    let _ = start.try_send(());
-                }
-                !acts
-            });
+impl Analysis for Starter<'_, '_> {
+    fn on_event(&mut self, _cx: &Context<'_>, ev: &Event, _found: &mut Findings) {
+        if self.waiting.is_empty() {
+            return;
         }
-        Ok(ev)
+        let (specs, config) = (self.specs, self.config);
+        for part in self.waiting.iter().copied().filter(|p| p.acts_on(ev)) {
+            let handle = self.scope.spawn(move || {
+                let inputs = Progress::hidden().inputs(specs)?;
+                Ok(analyze_part(inputs, config, part)?)
+            });
+            self.started.push((part, handle));
+        }
+        self.waiting.retain(|p| !p.acts_on(ev));
     }
+
+    fn end_trace(&mut self, _cx: &Context<'_>, _found: &mut Findings) {}
 }
