@@ -140,7 +140,12 @@ impl RawRwLock {
                 .record_with(&self.meta, event, Some(site), self.acquire_sync(mode));
         }
         if !done.checked {
+            // A finding whose policy is `panic` unwinds from here with the
+            // lock taken and no guard made yet: release it on the way out
+            // (recorded, its held entry dropped), as the guard would.
+            let release = ReleaseOnUnwind { lock: self, mode };
             live::acquired_as(PrimitiveKind::RwLock, &self.meta, mode, blocking, site);
+            std::mem::forget(release);
         }
     }
 
@@ -275,6 +280,29 @@ impl RawRwLock {
         self.rec.record(&self.meta, kind, Some(site), sync);
         live::released(&self.meta, LockMode::Upgradable);
         live::acquired(&self.meta, LockMode::Exclusive, true, site);
+    }
+}
+
+/// Releases an rwlock taken in `mode` whose acquisition unwinds before
+/// lock_api made its guard; forgotten once the acquisition returns.
+struct ReleaseOnUnwind<'a> {
+    lock: &'a RawRwLock,
+    mode: LockMode,
+}
+
+impl Drop for ReleaseOnUnwind<'_> {
+    fn drop(&mut self) {
+        self.lock.released(self.mode);
+        let inner = &self.lock.inner;
+        // SAFETY: the acquisition that is unwinding took the inner lock in
+        // `mode`, and nothing else will release it.
+        unsafe {
+            match self.mode {
+                LockMode::Shared => inner.unlock_shared(),
+                LockMode::Exclusive => inner.unlock_exclusive(false),
+                LockMode::Upgradable => inner.unlock_upgradable(false),
+            }
+        }
     }
 }
 

@@ -227,6 +227,42 @@ fn panic_policy_panics_in_the_thread_that_closes_the_cycle() {
     lockscope_sync::policy::set_policy(quiet());
 }
 
+/// The same verdict on an rwlock, in each mode it can be taken in: the
+/// panic unwinds from the acquisition before a guard exists, and the lock
+/// is released on the way out, so the next thread can take it.
+#[test]
+fn panic_policy_releases_the_rwlock_the_verdict_struck() {
+    use lockscope_sync::prelude::*;
+    let _s = serial();
+    lockscope_sync::policy::set_policy(
+        quiet().on_lock_order(lockscope_sync::policy::Action::Panic),
+    );
+    for (name, mode) in [("write", 0), ("read", 1), ("upgradable", 2)] {
+        let a = Arc::new(lockscope_sync::RwLock::named("rw_panic_a", ()));
+        let b = Arc::new(TMutex::new("rw_panic_b"));
+        drop((a.write(), b.lock()));
+        let (a2, b2) = (a.clone(), b.clone());
+        let err = thread::spawn(move || {
+            let _b = b2.lock();
+            match mode {
+                0 => drop(a2.write()),
+                1 => drop(a2.read()),
+                _ => drop(a2.upgradable_read()),
+            }
+        })
+        .join()
+        .unwrap_err();
+        let msg = err.downcast_ref::<String>().unwrap();
+        assert!(
+            msg.starts_with("lockscope: potential deadlock: "),
+            "{name}: {msg}"
+        );
+        assert!(a.try_write().is_some(), "{name}: released by unwinding");
+        assert!(b.try_lock().is_some(), "{name}");
+    }
+    lockscope_sync::policy::set_policy(quiet());
+}
+
 /// A lock-order verdict (policy `panic`) while `unlocked` takes a reentrant
 /// mutex back: the panic unwinds with the level released once, by the
 /// fresh acquisition, not a second time by the guard `unlocked` emptied
