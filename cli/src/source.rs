@@ -1,5 +1,6 @@
 //! Opens expanded inputs with the detector's format-detecting reader, behind
-//! one progress bar.
+//! one progress bar. An analysis's inputs are each opened when first read,
+//! so only the traces being read hold a file descriptor.
 //!
 //! The bar counts bytes read across all inputs. It is drawn on stderr only
 //! when the inputs total more than [`PROGRESS_MIN_BYTES`], `-q` is off and
@@ -10,7 +11,7 @@ use std::fs::File;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use lockscope_detector::analysis::Input;
-use lockscope_detector::trace::{self, EventSource, TraceError};
+use lockscope_detector::trace::{self, Event, EventSource, SourceFormat, TraceError, TraceMeta};
 
 use crate::error::CliResult;
 use crate::inputs::InputSpec;
@@ -57,28 +58,60 @@ impl Progress {
 
     /// Opens `spec`, counting its bytes on the bar.
     pub fn open(&self, spec: &InputSpec) -> CliResult<Box<dyn EventSource + Send>> {
-        let name = spec.name();
-        self.bar.set_message(name.clone());
-        let source = match spec {
-            InputSpec::Stdin => trace::from_reader(&name, Box::new(std::io::stdin()))?,
-            InputSpec::File(path) => {
-                let file = File::open(path).map_err(|e| TraceError::io(&name, e))?;
-                trace::from_reader(&name, Box::new(self.bar.wrap_read(file)))?
-            }
-        };
-        Ok(source)
+        Ok(open(spec, &self.bar)?)
     }
 
-    /// Opens every input for [`lockscope_detector::analysis::analyze`].
+    /// Every input for [`lockscope_detector::analysis::analyze`], each
+    /// opened when it is first read (see [`OnFirstRead`]).
     pub fn inputs(&self, specs: &[InputSpec]) -> CliResult<Vec<Input<'static>>> {
-        specs
+        Ok(specs
             .iter()
-            .map(|s| {
-                Ok(Input {
-                    name: s.name(),
-                    source: self.open(s)?,
-                })
+            .map(|spec| Input {
+                name: spec.name(),
+                source: Box::new(OnFirstRead {
+                    spec: spec.clone(),
+                    bar: self.bar.clone(),
+                    source: None,
+                    unread: TraceMeta::new(SourceFormat::JsonLines),
+                }),
             })
-            .collect()
+            .collect())
+    }
+}
+
+/// Opens `spec`, counting its bytes on `bar`.
+fn open(spec: &InputSpec, bar: &ProgressBar) -> Result<Box<dyn EventSource + Send>, TraceError> {
+    let name = spec.name();
+    bar.set_message(name.clone());
+    match spec {
+        InputSpec::Stdin => trace::from_reader(&name, Box::new(std::io::stdin())),
+        InputSpec::File(path) => {
+            let file = File::open(path).map_err(|e| TraceError::io(&name, e))?;
+            trace::from_reader(&name, Box::new(bar.wrap_read(file)))
+        }
+    }
+}
+
+/// An input opened at its first read, so that only the inputs being read
+/// hold a file: a directory of thousands of traces (one per test process)
+/// stays under the open-files limit. Its tables are empty until then.
+struct OnFirstRead {
+    spec: InputSpec,
+    bar: ProgressBar,
+    source: Option<Box<dyn EventSource + Send>>,
+    unread: TraceMeta,
+}
+
+impl EventSource for OnFirstRead {
+    fn meta(&self) -> &TraceMeta {
+        self.source.as_ref().map_or(&self.unread, |s| s.meta())
+    }
+
+    fn next_event(&mut self) -> Result<Option<Event>, TraceError> {
+        let source = match &mut self.source {
+            Some(source) => source,
+            None => self.source.insert(open(&self.spec, &self.bar)?),
+        };
+        source.next_event()
     }
 }

@@ -414,3 +414,35 @@ fn the_report_is_the_same_on_one_thread_or_two() {
         }
     }
 }
+
+/// Each input is opened when it is read, so a directory of more traces
+/// than the process may hold open (one per test process, as `cargo
+/// lockscope nextest` writes them) is analyzed, on one thread or two.
+#[cfg(unix)]
+#[test]
+fn more_traces_than_the_open_files_limit_are_analyzed() {
+    let dir = workdir();
+    for i in 0..200 {
+        let trace = "T0|fork(T1)|1\nT0|w(V1)|2\nT1|r(V1)|3\nT0|join(T1)|4\n";
+        std::fs::write(dir.path().join(format!("t{i:03}.std")), trace).unwrap();
+    }
+    let bin = assert_cmd::cargo::cargo_bin("lockscope");
+    for jobs in ["1", "2"] {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -n 64 && exec \"$0\" \"$@\"")
+            .arg(&bin)
+            .args(["--color=never", "-q", "-j", jobs, "analyze", "."])
+            .current_dir(dir.path())
+            .env_remove("LOCKSCOPE_TRACE")
+            .output()
+            .expect("sh runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "-j {jobs}: {stdout}{stderr}");
+        assert!(
+            stdout.contains("in 200 traces"),
+            "-j {jobs}: {stdout}{stderr}"
+        );
+    }
+}
