@@ -9,32 +9,19 @@
 //! every check. A finding that fails the gate is a `<failure>` whose body is
 //! the text report of the finding; a warned one passes with the text in
 //! `<system-out>`; an allowed, suppressed or baselined one is `<skipped>`
-//! with the reason.
-
-use std::io::Cursor;
+//! with the reason. Written by nextest's `quick-junit`, as the per-test
+//! layout is.
 
 use lockscope_detector::finding::wording::{self, Words};
 use lockscope_detector::finding::FindingKind;
-use quick_xml::events::{BytesCData, BytesDecl, BytesEnd, BytesStart, BytesText, Event};
-use quick_xml::Writer;
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::Ctx;
 use crate::gate::{Level, Status};
 
-struct Case {
-    class: String,
-    name: String,
-    outcome: Outcome,
-}
-
-enum Outcome {
-    Pass,
-    Warn(String),
-    Fail { message: String, body: String },
-    Skip(String),
-}
-
-fn cases(cx: &Ctx<'_>) -> Vec<Case> {
+/// One test case per finding, then one passing case per kind that found
+/// nothing.
+fn cases(cx: &Ctx<'_>) -> Vec<TestCase> {
     let mut out = Vec::new();
     for (i, (f, d)) in cx
         .report
@@ -48,30 +35,42 @@ fn cases(cx: &Ctx<'_>) -> Vec<Case> {
             None => format!("{title} [{}]", f.fingerprint),
             Some(n) => format!("{title} [{}] {n}", f.fingerprint),
         };
-        let body = || finding_text(cx, i);
-        let outcome = match (&d.status, d.level) {
-            (Status::Suppressed { reason }, _) => Outcome::Skip(format!("suppressed: {reason}")),
-            (Status::Baselined, _) => Outcome::Skip("in baseline".to_owned()),
-            (Status::New, Level::Allow) => Outcome::Skip("allowed".to_owned()),
-            (Status::New, Level::Warn) => Outcome::Warn(body()),
-            (Status::New, Level::Deny) => Outcome::Fail {
-                message: title.clone(),
-                body: body(),
-            },
+        let skipped = |why: &str| {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(why);
+            status
         };
-        out.push(Case {
-            class: format!("lockscope.{}", f.kind),
-            name,
-            outcome,
-        });
+        let mut warned = None;
+        let status = match (&d.status, d.level) {
+            (Status::Suppressed { reason }, _) => skipped(&format!("suppressed: {reason}")),
+            (Status::Baselined, _) => skipped("in baseline"),
+            (Status::New, Level::Allow) => skipped("allowed"),
+            (Status::New, Level::Warn) => {
+                warned = Some(finding_text(cx, i));
+                TestCaseStatus::success()
+            }
+            (Status::New, Level::Deny) => {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                status
+                    .set_message(title)
+                    .set_type(f.kind.as_str())
+                    .set_description(finding_text(cx, i));
+                status
+            }
+        };
+        let mut case = TestCase::new(name, status);
+        case.set_classname(format!("lockscope.{}", f.kind));
+        if let Some(text) = warned {
+            case.set_system_out(text);
+        }
+        out.push(case);
     }
     for kind in FindingKind::ALL {
         if cx.report.count(kind) == 0 {
-            out.push(Case {
-                class: format!("lockscope.{kind}"),
-                name: format!("no {}", wording::count(kind, 2).trim_start_matches("2 ")),
-                outcome: Outcome::Pass,
-            });
+            let name = format!("no {}", wording::count(kind, 2).trim_start_matches("2 "));
+            let mut case = TestCase::new(name, TestCaseStatus::success());
+            case.set_classname(format!("lockscope.{kind}"));
+            out.push(case);
         }
     }
     out
@@ -83,77 +82,21 @@ fn finding_text(cx: &Ctx<'_>, index: usize) -> String {
 }
 
 /// The JUnit document, with a final newline: nextest's layout (one case per
-/// test) when the traces name their tests, else one case per finding.
+/// test) when the traces name their tests, else one suite `lockscope` with
+/// one case per finding. Both are written by nextest's `quick-junit`.
 pub fn render(cx: &Ctx<'_>) -> String {
     if super::junit_by_test::applies(cx) {
         return super::junit_by_test::render(cx);
     }
-    let cases = cases(cx);
-    let count =
-        |p: fn(&Outcome) -> bool| cases.iter().filter(|c| p(&c.outcome)).count().to_string();
-    let tests = cases.len().to_string();
-    let failures = count(|o| matches!(o, Outcome::Fail { .. }));
-    let skipped = count(|o| matches!(o, Outcome::Skip(_)));
-    let mut w = Writer::new_with_indent(Cursor::new(Vec::new()), b' ', 2);
-    let attrs = [
-        ("name", "lockscope"),
-        ("tests", tests.as_str()),
-        ("failures", failures.as_str()),
-        ("errors", "0"),
-        ("skipped", skipped.as_str()),
-    ];
-    // Writing into a Vec cannot fail; errors are ignored rather than unwrapped.
-    let _ = w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
-    let _ = w.write_event(Event::Start(
-        BytesStart::new("testsuites").with_attributes(attrs),
-    ));
-    let _ = w.write_event(Event::Start(
-        BytesStart::new("testsuite").with_attributes(attrs),
-    ));
-    for c in &cases {
-        write_case(&mut w, c);
+    let mut suite = TestSuite::new("lockscope");
+    suite.add_test_cases(cases(cx));
+    let mut report = Report::new("lockscope");
+    report.add_test_suite(suite);
+    let mut xml = report.to_string().unwrap_or_default();
+    if !xml.ends_with('\n') {
+        xml.push('\n');
     }
-    let _ = w.write_event(Event::End(BytesEnd::new("testsuite")));
-    let _ = w.write_event(Event::End(BytesEnd::new("testsuites")));
-    let mut s = String::from_utf8_lossy(&w.into_inner().into_inner()).into_owned();
-    s.push('\n');
-    s
-}
-
-fn write_case(w: &mut Writer<Cursor<Vec<u8>>>, c: &Case) {
-    let start = BytesStart::new("testcase")
-        .with_attributes([("classname", c.class.as_str()), ("name", c.name.as_str())]);
-    if let Outcome::Pass = c.outcome {
-        let _ = w.write_event(Event::Empty(start));
-        return;
-    }
-    let _ = w.write_event(Event::Start(start));
-    match &c.outcome {
-        Outcome::Pass => {}
-        Outcome::Skip(why) => {
-            let _ = w.write_event(Event::Empty(
-                BytesStart::new("skipped").with_attributes([("message", why.as_str())]),
-            ));
-        }
-        Outcome::Warn(body) => text_element(w, "system-out", &[], body),
-        Outcome::Fail { message, body } => {
-            let kind = c.class.trim_start_matches("lockscope.");
-            text_element(w, "failure", &[("message", message), ("type", kind)], body);
-        }
-    }
-    let _ = w.write_event(Event::End(BytesEnd::new("testcase")));
-}
-
-fn text_element(w: &mut Writer<Cursor<Vec<u8>>>, tag: &str, attrs: &[(&str, &str)], body: &str) {
-    let _ = w.write_event(Event::Start(
-        BytesStart::new(tag).with_attributes(attrs.iter().copied()),
-    ));
-    if body.contains("]]>") {
-        let _ = w.write_event(Event::Text(BytesText::new(body)));
-    } else {
-        let _ = w.write_event(Event::CData(BytesCData::new(body)));
-    }
-    let _ = w.write_event(Event::End(BytesEnd::new(tag)));
+    xml
 }
 
 #[cfg(test)]
@@ -172,10 +115,18 @@ mod tests {
             "{xml}"
         );
         // 5 findings + 9 kinds with no findings.
-        assert!(
-            xml.contains("tests=\"14\" failures=\"4\" errors=\"0\" skipped=\"1\""),
-            "{xml}"
-        );
+        let suite = xml
+            .lines()
+            .find(|l| l.trim_start().starts_with("<testsuite "))
+            .expect("one suite");
+        for count in [
+            "tests=\"14\"",
+            "failures=\"4\"",
+            "errors=\"0\"",
+            "skipped=\"1\"",
+        ] {
+            assert!(suite.contains(count), "{count}: {xml}");
+        }
         assert!(xml.contains("(3 occurrences)"), "{xml}");
         assert!(xml.contains(wording::DEADLOCK), "{xml}");
         assert!(xml.contains("name=\"no data races\"") || !xml.contains("no data race"));
@@ -205,8 +156,8 @@ mod tests {
                     b"skipped" => skipped += 1,
                     _ => {}
                 },
-                E::CData(t) if in_failure => {
-                    failure_text.push_str(&String::from_utf8_lossy(&t.into_inner()));
+                E::Text(t) if in_failure => {
+                    failure_text.push_str(&t.decode().expect("UTF-8 text"));
                     in_failure = false;
                 }
                 _ => {}
