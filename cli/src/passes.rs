@@ -49,17 +49,33 @@ pub fn run(specs: &[InputSpec], progress: &Progress, jobs: usize) -> CliResult<R
         let first = first_part(*first, &mut starter, specs, progress, config);
         let mut reports = vec![first?];
         for part in later {
-            let Some(i) = starter.started.iter().position(|(p, _)| p == part) else {
-                continue;
+            let report = match starter.started.iter().position(|(p, _)| p == part) {
+                Some(i) => match starter.started.swap_remove(i).1 {
+                    Started::Thread(handle) => handle
+                        .join()
+                        .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                    Started::NoThread => later_part(specs, config, *part),
+                },
+                None => continue,
             };
-            let (_, handle) = starter.started.swap_remove(i);
-            let report = handle
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
             reports.push(report?);
         }
         Ok(Report::merge(reports))
     })
+}
+
+/// A later part that an event it acts on started.
+enum Started<'scope> {
+    /// Running on a thread of its own.
+    Thread(ScopedJoinHandle<'scope, CliResult<Report>>),
+    /// No thread could be started: it runs after the first part.
+    NoThread,
+}
+
+/// A later part's pass over `specs` (which it opens again).
+fn later_part(specs: &[InputSpec], config: &Config, part: Part) -> CliResult<Report> {
+    let inputs = Progress::hidden().inputs(specs)?;
+    Ok(analyze_part(inputs, config, part)?)
 }
 
 /// `part`'s report, its reading watched by `starter`.
@@ -99,7 +115,7 @@ fn rereadable(spec: &InputSpec) -> bool {
 struct Starter<'scope, 'env> {
     scope: &'scope Scope<'scope, 'env>,
     waiting: Vec<Part>,
-    started: Vec<(Part, ScopedJoinHandle<'scope, CliResult<Report>>)>,
+    started: Vec<(Part, Started<'scope>)>,
     specs: &'env [InputSpec],
     config: &'env Config,
 }
@@ -111,11 +127,13 @@ impl Analysis for Starter<'_, '_> {
         }
         let (specs, config) = (self.specs, self.config);
         for part in self.waiting.iter().copied().filter(|p| p.acts_on(ev)) {
-            let handle = self.scope.spawn(move || {
-                let inputs = Progress::hidden().inputs(specs)?;
-                Ok(analyze_part(inputs, config, part)?)
-            });
-            self.started.push((part, handle));
+            let spawned = std::thread::Builder::new()
+                .name(format!("lockscope {part:?}"))
+                .spawn_scoped(self.scope, move || later_part(specs, config, part));
+            // Without a thread (a process or memory limit) the part runs
+            // after the first, on the calling thread.
+            let started = spawned.map_or(Started::NoThread, Started::Thread);
+            self.started.push((part, started));
         }
         self.waiting.retain(|p| !p.acts_on(ev));
     }
