@@ -27,6 +27,8 @@ given to `run` failed), 2 for usage errors and unreadable input.";
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    #[command(flatten)]
+    pub threads: Threads,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -43,6 +45,16 @@ pub struct Global {
     /// Print more: every finding of a group, backtraces, reader warnings.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// `lockscope`'s `-j` ([`Threads`]); `cargo lockscope` leaves `-j` to
+    /// cargo and uses the default.
+    #[arg(skip)]
+    pub jobs: Option<std::num::NonZeroUsize>,
+}
+
+/// `lockscope`'s thread option, kept out of [`Global`] so that `cargo
+/// lockscope test -j 4` passes `-j 4` on to cargo.
+#[derive(Debug, Args)]
+pub struct Threads {
     /// Threads for the analyses (default: the CPUs available). With more
     /// than one, the lock analyses and the variable analyses each read the
     /// traces on a thread of their own (standard input is read once, on one).

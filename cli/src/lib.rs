@@ -32,11 +32,12 @@ pub fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("lockscope: internal error: {info}; please report this with the command line");
     }));
-    let cli = match Cli::try_parse() {
+    let mut cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // Help and version print and exit 0; usage errors exit 2.
         Err(e) => e.exit(),
     };
+    cli.global.jobs = cli.threads.jobs;
     set_color(cli.global.color);
     match dispatch(&cli) {
         Ok(code) => ExitCode::from(code),

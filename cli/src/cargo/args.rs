@@ -171,6 +171,16 @@ mod tests {
     }
 
     #[test]
+    fn a_jobs_flag_goes_to_cargo() {
+        let cli = parse_from(&["cargo", "lockscope", "test", "-j", "4", "--lib"]);
+        let TestCommand::Test(args) = &cli.command else {
+            panic!("{cli:?}");
+        };
+        assert_eq!(args.cargo_args, ["-j", "4", "--lib"]);
+        assert_eq!(cli.global.jobs, None);
+    }
+
+    #[test]
     fn the_definition_is_consistent() {
         command().debug_assert();
     }
