@@ -122,11 +122,15 @@ struct Starter<'scope, 'env> {
 
 impl Analysis for Starter<'_, '_> {
     fn on_event(&mut self, _cx: &Context<'_>, ev: &Event, _found: &mut Findings) {
-        if self.waiting.is_empty() {
+        // Every event of the first part comes here: one test each while
+        // nothing is to start.
+        if !self.waiting.iter().any(|p| p.acts_on(ev)) {
             return;
         }
+        let (now, still) = self.waiting.iter().partition(|p| p.acts_on(ev));
+        self.waiting = still;
         let (specs, config) = (self.specs, self.config);
-        for part in self.waiting.iter().copied().filter(|p| p.acts_on(ev)) {
+        for part in now {
             let spawned = std::thread::Builder::new()
                 .name(format!("lockscope {part:?}"))
                 .spawn_scoped(self.scope, move || later_part(specs, config, part));
@@ -135,7 +139,6 @@ impl Analysis for Starter<'_, '_> {
             let started = spawned.map_or(Started::NoThread, Started::Thread);
             self.started.push((part, started));
         }
-        self.waiting.retain(|p| !p.acts_on(ev));
     }
 
     fn end_trace(&mut self, _cx: &Context<'_>, _found: &mut Findings) {}
