@@ -35,7 +35,7 @@ pub fn run(specs: &[InputSpec], progress: &Progress, jobs: usize) -> CliResult<R
     let config = Config::default();
     let (first, later) = Part::ALL.split_first().expect("one part at least");
     if jobs < 2 || !specs.iter().all(rereadable) {
-        return Ok(analyze(progress.inputs(specs)?, &config)?);
+        return Ok(analyze(progress.inputs(specs), &config)?);
     }
     let config = &config;
     std::thread::scope(|scope| {
@@ -74,7 +74,7 @@ enum Started<'scope> {
 
 /// A later part's pass over `specs` (which it opens again).
 fn later_part(specs: &[InputSpec], config: &Config, part: Part) -> CliResult<Report> {
-    let inputs = Progress::hidden().inputs(specs)?;
+    let inputs = Progress::hidden().inputs(specs);
     Ok(analyze_part(inputs, config, part)?)
 }
 
@@ -86,7 +86,7 @@ fn first_part(
     progress: &Progress,
     config: &Config,
 ) -> CliResult<Report> {
-    let inputs = progress.inputs(specs)?;
+    let inputs = progress.inputs(specs);
     let mut analyses = part.analyses(config);
     let mut refs: Vec<&mut dyn Analysis> = analyses
         .iter_mut()

@@ -63,8 +63,8 @@ impl Progress {
 
     /// Every input for [`lockscope_detector::analysis::analyze`], each
     /// opened when it is first read (see [`OnFirstRead`]).
-    pub fn inputs(&self, specs: &[InputSpec]) -> CliResult<Vec<Input<'static>>> {
-        Ok(specs
+    pub fn inputs(&self, specs: &[InputSpec]) -> Vec<Input<'static>> {
+        specs
             .iter()
             .map(|spec| Input {
                 name: spec.name(),
@@ -75,7 +75,7 @@ impl Progress {
                     unread: TraceMeta::new(SourceFormat::JsonLines),
                 }),
             })
-            .collect())
+            .collect()
     }
 }
 

@@ -23,7 +23,7 @@ use crate::source::Progress;
 pub fn run(args: &GraphArgs, global: &Global) -> CliResult<u8> {
     let specs = inputs::expand(&args.traces)?;
     let progress = Progress::new(&specs, global.quiet);
-    let inputs = progress.inputs(&specs)?;
+    let inputs = progress.inputs(&specs);
     let config = Config::default();
     let view = if args.wait_for {
         GraphView::of("wait-for", &deadlock::wait_for_graphs(inputs, &config)?)
