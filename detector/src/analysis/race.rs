@@ -51,10 +51,10 @@
 //! markers count here: a thread may run nothing else) marks the trace's
 //! fork/join operands as untrustworthy, and from then on no fork/join edge
 //! is used in that trace; [`Report::limits`] says so (in a trace that
-//! accesses a tracked variable: in one that does not, nothing can race). A fork edge is applied
-//! at the child's first event and a join of a thread that never ran merges
-//! nothing, so a fork naming a thread that never runs adds no order even
-//! before the mismatch is known.
+//! accesses a tracked variable: in one that does not, nothing can race).
+//! A fork edge is applied at the child's first event and a join of a
+//! thread that never ran merges nothing, so a fork naming a thread that
+//! never runs adds no order even before the mismatch is known.
 //!
 //! # Performance
 //! Until a trace's first access to a tracked variable nothing is done per
