@@ -42,7 +42,7 @@ mod reads;
 
 use reads::{Read, Reads};
 
-use super::names::{self, SiteHashes, VarsNamed};
+use super::names::{self, SiteHashes, VarsNamed, NO_SITE};
 use super::unseen::Unseen;
 use super::{Analysis, Context};
 use crate::finding::{
@@ -61,7 +61,6 @@ struct Access {
 }
 
 const NO_THREAD: u32 = u32::MAX;
-const NO_SITE: u32 = u32::MAX;
 
 impl Access {
     const NONE: Access = Access {

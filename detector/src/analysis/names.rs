@@ -153,13 +153,16 @@ impl VarsNamed {
     }
 }
 
+/// An unknown site in [`site_pair_key`].
+pub const NO_SITE: u32 = u32::MAX;
+
 /// The key, within a trace, of a finding per pair of sites whatever the
 /// variable (a data race, a lost update): the sites as the finding orders
-/// them (`u32::MAX` for an unknown one), after the variable when a site is
+/// them ([`NO_SITE`] for an unknown one), after the variable when a site is
 /// unknown (accesses of two variables at unknown sites are not one bug),
 /// else after `u32::MAX`.
 pub fn site_pair_key(v: VarId, sites: [u32; 2]) -> (u32, u32, u32) {
-    let var = if sites.contains(&u32::MAX) {
+    let var = if sites.contains(&NO_SITE) {
         v.0
     } else {
         u32::MAX

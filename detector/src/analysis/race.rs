@@ -209,7 +209,7 @@ impl Races {
         c: &Conflict,
         found: &mut Findings,
     ) {
-        let site = |s: Option<crate::trace::SiteId>| s.map_or(u32::MAX, |s| s.0);
+        let site = |s: Option<crate::trace::SiteId>| s.map_or(names::NO_SITE, |s| s.0);
         let (a, b) = (site(ev.site), site(c.previous.at.site));
         let key = names::site_pair_key(var, [a.min(b), a.max(b)]);
         let unseen = self.unseen.between(c.previous.thread, ev.thread);
