@@ -55,8 +55,11 @@
 //! oldest quarter (linear in what it drops). One check is linear in the
 //! events it adds to the closure (each thread prefix is scanned once), plus
 //! O(threads x log sections) each time an acquisition of a lock enters the
-//! set; its scratch state is per thread with events in the window. Memory
-//! is bounded by the window, never by the trace.
+//! set; its scratch state is per thread with events in the window. It
+//! scans the latest events first, a few at a time per thread, so an
+//! infeasible check usually ends near the pattern, after a few events
+//! rather than the whole window. Memory is bounded by the window, never
+//! by the trace.
 //!
 //! # Limitations
 //! Patterns that need two critical sections of one lock swapped, or a
@@ -574,6 +577,62 @@ mod tests {
         assert!((64..=80).contains(&rec.len()), "{}", rec.len());
         assert!(rec.sections.len() <= 80);
         assert_eq!(rec.evicted, 10_000 - rec.len() as u64);
+    }
+
+    #[test]
+    fn an_infeasible_check_stops_near_the_pattern() {
+        // T1 and T2 pass a counter back and forth 10,000 times; then T1
+        // writes x after its request for B, and T2 reads x before its
+        // request for A. The read right before T2's request needs an
+        // event past T1's: infeasible, found without scanning the long
+        // prefix.
+        use super::{Loc, Recorder, Verdict};
+        use crate::state::Replay;
+        use crate::trace::{Event, EventKind, LockMode, ObjId, ThreadId, VarId};
+        let mut rec = Recorder::new();
+        rec.start(&Replay::new(), 1 << 20);
+        let mut index = 0;
+        let mut at = |rec: &mut Recorder, t: u32, kind| {
+            let here = Loc {
+                thread: t,
+                pos: rec.next_pos(ThreadId(t)),
+            };
+            let ev = Event {
+                time: 0,
+                thread: ThreadId(t),
+                site: None,
+                backtrace: None,
+                kind,
+            };
+            rec.on_event(index, &ev, false);
+            index += 1;
+            here
+        };
+        let (counter, x) = (VarId(0), VarId(1));
+        for _ in 0..10_000 {
+            at(&mut rec, 1, EventKind::Update { var: counter });
+            at(&mut rec, 2, EventKind::Update { var: counter });
+        }
+        let (a, b, mode) = (ObjId(0), ObjId(1), LockMode::Exclusive);
+        let acquired = |obj| EventKind::Acquired {
+            obj,
+            mode,
+            depth: 1,
+        };
+        at(&mut rec, 1, acquired(a));
+        let first = at(&mut rec, 1, EventKind::Request { obj: b, mode });
+        at(&mut rec, 1, acquired(b));
+        at(&mut rec, 1, EventKind::Write { var: x });
+        at(&mut rec, 2, acquired(b));
+        at(&mut rec, 2, EventKind::Read { var: x });
+        let second = at(&mut rec, 2, EventKind::Request { obj: a, mode });
+        let mut budget = 1_000_000;
+        assert_eq!(
+            rec.sync_preserving(&[first, second], &mut budget),
+            Verdict::Infeasible
+        );
+        let scanned = 1_000_000 - budget;
+        assert!(scanned < 100, "{scanned} events scanned");
     }
 
     #[test]

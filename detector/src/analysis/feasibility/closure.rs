@@ -5,22 +5,29 @@
 //! with no event in the window is wholly before it, so every event it
 //! has is in the closure already.
 
+use std::collections::VecDeque;
+
 use hashbrown::HashSet;
 
 use super::sections::OPEN;
 use super::{Loc, Need, Recorder, Verdict, NONE};
 
+/// Events of one thread scanned at a time before the closure turns to
+/// the latest events it has not scanned.
+const CHUNK: u32 = 32;
+
 /// One closure computation.
 pub(super) struct Closure<'a> {
     rec: &'a Recorder,
     /// Per window thread: prefix length in the set (as a position: events
-    /// before it are in), and how far it was scanned.
+    /// before it are in).
     frontier: Vec<u32>,
-    scanned: Vec<u32>,
     /// Per window thread: the most the prefix may grow (a pattern event's
     /// position, or the thread's end).
     limit: Vec<u32>,
-    work: Vec<u32>,
+    /// Events in the set not scanned yet: `(window thread, from, to)`,
+    /// the latest at the back.
+    work: VecDeque<(u32, u32, u32)>,
     dirty: Vec<u32>,
     is_dirty: HashSet<u32>,
 }
@@ -41,16 +48,16 @@ impl<'a> Closure<'a> {
         }
         Some(Closure {
             rec,
-            scanned: frontier.clone(),
             frontier,
             limit,
-            work: Vec::new(),
+            work: VecDeque::new(),
             dirty: Vec::new(),
             is_dirty: HashSet::new(),
         })
     }
 
     /// The window entry of thread `t`, if it has one.
+    #[inline]
     fn local(&self, t: u32) -> Option<usize> {
         match self.rec.local.get(t as usize) {
             Some(&i) if i != NONE => Some(i as usize),
@@ -60,6 +67,7 @@ impl<'a> Closure<'a> {
 
     /// Grows thread `t`'s prefix to at least `len`; false if that passes
     /// its limit.
+    #[inline]
     fn raise(&mut self, t: u32, len: u32) -> bool {
         let Some(i) = self.local(t) else {
             // No event in the window: all it did is before it.
@@ -71,8 +79,8 @@ impl<'a> Closure<'a> {
         if len > self.limit[i] {
             return false;
         }
-        self.frontier[i] = len;
-        self.work.push(i as u32);
+        let from = std::mem::replace(&mut self.frontier[i], len);
+        self.work.push_back((i as u32, from, len));
         true
     }
 
@@ -84,8 +92,8 @@ impl<'a> Closure<'a> {
             }
         }
         loop {
-            while let Some(i) = self.work.pop() {
-                match self.scan(i as usize, budget) {
+            while let Some(range) = self.work.pop_back() {
+                match self.scan(range, budget) {
                     Some(true) => {}
                     Some(false) => return Verdict::Infeasible,
                     None => return Verdict::OutOfBudget,
@@ -103,23 +111,28 @@ impl<'a> Closure<'a> {
         }
     }
 
-    /// Adds what the newly included events of window thread `i` need.
-    fn scan(&mut self, i: usize, budget: &mut u64) -> Option<bool> {
+    /// Adds what the latest [`CHUNK`] events of `(i, from, to)`, newly
+    /// in the set, need, and puts the rest of the range back at the front
+    /// of the work: the events nearest the pattern have the latest
+    /// dependencies, the ones that pass a limit when the pattern is
+    /// infeasible, so following them first ends an infeasible check after
+    /// a few events rather than after every thread's whole prefix. The set
+    /// reached is the same in any order.
+    fn scan(&mut self, (i, from, to): (u32, u32, u32), budget: &mut u64) -> Option<bool> {
         let rec = self.rec;
-        let ops = &rec.threads[i];
-        let (from, to) = (self.scanned[i], self.frontier[i]);
-        if from >= to {
-            return Some(true);
+        let ops = &rec.threads[i as usize];
+        let lo = from.max(to.saturating_sub(CHUNK));
+        *budget = budget.checked_sub(u64::from(to - lo))?;
+        if lo > from {
+            self.work.push_front((i, from, lo));
         }
-        *budget = budget.checked_sub(u64::from(to - from))?;
-        self.scanned[i] = to;
         if let Some((start, fork)) = ops.fork {
             if to > start && !self.raise(fork.thread, fork.pos + 1) {
                 return Some(false);
             }
         }
-        let range = (from - ops.first) as usize..(to - ops.first) as usize;
-        for op in ops.ops.range(range) {
+        let range = (lo - ops.first) as usize..(to - ops.first) as usize;
+        for op in ops.ops.range(range).rev() {
             match op.need() {
                 Need::Event(t, pos) if !self.raise(t, pos + 1) => return Some(false),
                 Need::Acquires(lock) if self.is_dirty.insert(lock) => self.dirty.push(lock),

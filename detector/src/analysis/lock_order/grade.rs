@@ -259,6 +259,10 @@ impl Grader<'_> {
                 if grade == Grade::Feasible {
                     return (best, first_ordered, false);
                 }
+                if self.budget == 0 || self.recorder.is_none() {
+                    // No later combination can do better than this one.
+                    return (best, first_ordered, combos(chosen) > MAX_COMBOS);
+                }
             }
             if !next_combo(&mut combo, chosen) {
                 return (best, first_ordered, false);
@@ -339,6 +343,13 @@ fn one_thread_twice(chosen: &[&Rep]) -> bool {
 
 fn pairs(insts: &[Instance]) -> Vec<(u64, u64)> {
     insts.iter().map(|i| (i.idx_from, i.idx_to)).collect()
+}
+
+/// The occurrence combinations of `chosen` (saturating).
+fn combos(chosen: &[&Rep]) -> usize {
+    chosen
+        .iter()
+        .fold(1usize, |n, r| n.saturating_mul(r.instances.len()))
 }
 
 /// Advances a mixed-radix counter over each rep's instances.
