@@ -329,11 +329,20 @@ impl Analysis for LockOrder {
         };
         let mut patterns = kept::Patterns::default();
         let cut = search(&edges, cx.config, &mut |chosen| {
-            let graded = grader.grade(chosen);
             let key: kept::Key = chosen
                 .iter()
                 .map(|r| (r.from, r.site_from, r.site_to))
                 .collect();
+            // A key already feasible on concurrent evidence spends no more
+            // grading work: only a confirmed pattern could replace it.
+            let graded = if patterns.settled(&key) {
+                match grader.confirmed(chosen) {
+                    Some(graded) => graded,
+                    None => return false,
+                }
+            } else {
+                grader.grade(chosen)
+            };
             patterns.offer(key, &graded, || render::views(cx.meta, chosen, &graded.at))
         });
         let name = cx.trace_name;

@@ -12,9 +12,22 @@ use hashbrown::HashSet;
 use super::sections::OPEN;
 use super::{Loc, Need, Recorder, Verdict, NONE};
 
-/// Events of one thread scanned at a time before the closure turns to
-/// the latest events it has not scanned.
+/// Events of one thread scanned at first before the closure turns to the
+/// latest events it has not scanned; each time the rest of a range comes
+/// up again it scans twice as many, up to [`MAX_CHUNK`], so a long scan
+/// (a feasible pattern's) runs in long sequential stretches.
 const CHUNK: u32 = 32;
+const MAX_CHUNK: u32 = 1 << 14;
+
+/// Positions `from..to` of window thread `thread`, to scan `chunk` at a
+/// time.
+#[derive(Clone, Copy, Debug)]
+struct Range {
+    thread: u32,
+    from: u32,
+    to: u32,
+    chunk: u32,
+}
 
 /// One closure computation.
 pub(super) struct Closure<'a> {
@@ -25,9 +38,8 @@ pub(super) struct Closure<'a> {
     /// Per window thread: the most the prefix may grow (a pattern event's
     /// position, or the thread's end).
     limit: Vec<u32>,
-    /// Events in the set not scanned yet: `(window thread, from, to)`,
-    /// the latest at the back.
-    work: VecDeque<(u32, u32, u32)>,
+    /// Events in the set not scanned yet, the latest at the back.
+    work: VecDeque<Range>,
     dirty: Vec<u32>,
     is_dirty: HashSet<u32>,
 }
@@ -80,7 +92,12 @@ impl<'a> Closure<'a> {
             return false;
         }
         let from = std::mem::replace(&mut self.frontier[i], len);
-        self.work.push_back((i as u32, from, len));
+        self.work.push_back(Range {
+            thread: i as u32,
+            from,
+            to: len,
+            chunk: CHUNK,
+        });
         true
     }
 
@@ -111,20 +128,30 @@ impl<'a> Closure<'a> {
         }
     }
 
-    /// Adds what the latest [`CHUNK`] events of `(i, from, to)`, newly
-    /// in the set, need, and puts the rest of the range back at the front
-    /// of the work: the events nearest the pattern have the latest
-    /// dependencies, the ones that pass a limit when the pattern is
-    /// infeasible, so following them first ends an infeasible check after
-    /// a few events rather than after every thread's whole prefix. The set
-    /// reached is the same in any order.
-    fn scan(&mut self, (i, from, to): (u32, u32, u32), budget: &mut u64) -> Option<bool> {
+    /// Adds what the latest `chunk` events of `range`, newly in the set,
+    /// need, and puts the rest of the range back at the front of the work:
+    /// the events nearest the pattern have the latest dependencies, the
+    /// ones that pass a limit when the pattern is infeasible, so following
+    /// them first ends an infeasible check after a few events rather than
+    /// after every thread's whole prefix. The set reached is the same in
+    /// any order.
+    fn scan(&mut self, range: Range, budget: &mut u64) -> Option<bool> {
+        let Range {
+            thread: i,
+            from,
+            to,
+            chunk,
+        } = range;
         let rec = self.rec;
         let ops = &rec.threads[i as usize];
-        let lo = from.max(to.saturating_sub(CHUNK));
+        let lo = from.max(to.saturating_sub(chunk));
         *budget = budget.checked_sub(u64::from(to - lo))?;
         if lo > from {
-            self.work.push_front((i, from, lo));
+            self.work.push_front(Range {
+                to: lo,
+                chunk: (chunk * 2).min(MAX_CHUNK),
+                ..range
+            });
         }
         if let Some((start, fork)) = ops.fork {
             if to > start && !self.raise(fork.thread, fork.pos + 1) {

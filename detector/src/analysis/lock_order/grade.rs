@@ -136,14 +136,8 @@ impl Grader<'_> {
         if one_thread_twice(chosen) {
             return sequential(&first);
         }
-        if let Some(latest) = self.confirmed(chosen) {
-            return Graded {
-                grade: Grade::Confirmed,
-                at: pairs(&latest),
-                concurrent: true,
-                unseen: None,
-                moved: Vec::new(),
-            };
+        if let Some(confirmed) = self.confirmed(chosen) {
+            return confirmed;
         }
         let (best, first_ordered, cut) = self.fast(chosen);
         let mut found: Option<Found> = best.map(|(g, insts)| (g, pairs(&insts), Vec::new()));
@@ -279,9 +273,26 @@ impl Grader<'_> {
         (0..n).any(|i| (0..n).any(|j| i != j && self.clocks.happens_before(at(i), at(j))))
     }
 
+    /// The pattern's grade if it is confirmed: on distinct threads, the
+    /// trace ending with each blocked at its edge's latest occurrence.
+    /// (What [`Grader::grade`] gives it then, with no other work.)
+    pub fn confirmed(&self, chosen: &[&Rep]) -> Option<Graded> {
+        if one_thread_twice(chosen) {
+            return None;
+        }
+        let latest = self.blocked_at_latest(chosen)?;
+        Some(Graded {
+            grade: Grade::Confirmed,
+            at: pairs(&latest),
+            concurrent: true,
+            unseen: None,
+            moved: Vec::new(),
+        })
+    }
+
     /// Each edge's latest occurrence, when the trace ends with every
     /// thread of the pattern blocked at it.
-    fn confirmed(&self, chosen: &[&Rep]) -> Option<Vec<Instance>> {
+    fn blocked_at_latest(&self, chosen: &[&Rep]) -> Option<Vec<Instance>> {
         let latest: Vec<Instance> = chosen
             .iter()
             .map(|r| r.instances.last().copied())
@@ -308,7 +319,7 @@ impl Grader<'_> {
         // Fork/join constraints only ever add events to the closure, so the
         // closure applies them even when happens-before is not trusted: a
         // misnamed fork can hide a deadlock, never invent one.
-        let Some(recorder) = self.recorder else {
+        let Some(recorder) = self.recorder.filter(|_| self.budget > 0) else {
             return Grade::Unconfirmed;
         };
         match recorder.sync_preserving(&locs, &mut self.budget) {

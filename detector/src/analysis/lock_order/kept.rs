@@ -58,6 +58,14 @@ impl Patterns {
         known.is_none()
     }
 
+    /// Whether the pattern kept for `key` is concurrent and feasible, so
+    /// only a confirmed one could replace it.
+    pub fn settled(&self, key: &Key) -> bool {
+        self.by_key
+            .get(key)
+            .is_some_and(|k| k.concurrent && k.grade >= Grade::Feasible)
+    }
+
     /// Every key offered.
     pub fn keys(&self) -> impl Iterator<Item = &Key> {
         self.by_key.keys()
@@ -96,6 +104,19 @@ mod tests {
             unseen: None,
             moved: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_key_is_settled_once_feasible_on_concurrent_evidence() {
+        let mut p = Patterns::default();
+        let ab = vec![(1, 10, 11), (2, 12, 13)];
+        assert!(!p.settled(&ab));
+        p.offer(ab.clone(), &graded(Grade::Feasible, false), Vec::new);
+        assert!(!p.settled(&ab), "sequential evidence");
+        p.offer(ab.clone(), &graded(Grade::Unconfirmed, true), Vec::new);
+        assert!(!p.settled(&ab));
+        p.offer(ab.clone(), &graded(Grade::Feasible, true), Vec::new);
+        assert!(p.settled(&ab));
     }
 
     #[test]
