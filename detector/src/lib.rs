@@ -21,6 +21,7 @@ pub mod clock;
 mod dense;
 pub mod finding;
 pub mod graph;
+mod prefetch;
 pub mod report;
 pub mod state;
 pub mod timeline;

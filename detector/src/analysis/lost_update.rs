@@ -236,6 +236,25 @@ fn steps(meta: &TraceMeta, v: VarId, (r1, w2, w1): Lost) -> Vec<Step> {
 }
 
 impl Analysis for LostUpdates {
+    fn prefetches(&self) -> bool {
+        true
+    }
+
+    fn prefetch(&self, ev: &Event, near: bool) {
+        let Some(var) = ev.kind.var() else {
+            return;
+        };
+        if near {
+            return;
+        }
+        if let Some(w) = self.last_write.get(var.index()) {
+            crate::prefetch::value(w);
+        }
+        if let Some(reads) = self.pending.get(ev.thread.index()) {
+            reads.prefetch(var.0);
+        }
+    }
+
     fn on_event(&mut self, cx: &Context<'_>, ev: &Event, found: &mut Findings) {
         self.unseen.on_event(cx, ev);
         let Some(var) = ev.kind.var() else {

@@ -22,6 +22,7 @@ use crate::report::{LockStats, Report, ThreadStats, TraceSummary};
 use crate::state::Replay;
 use crate::trace::{Event, EventSource, TraceError, TraceMeta};
 
+mod ahead;
 mod config;
 pub mod contention;
 pub mod deadlock;
@@ -86,6 +87,20 @@ pub trait Analysis {
     /// The end of one trace: `cx.state` is the final state and `cx.index`
     /// the number of events. Adds the findings of this trace.
     fn end_trace(&mut self, cx: &Context<'_>, found: &mut Findings);
+
+    /// Whether the analysis takes [`Analysis::prefetch`] hints: the driver
+    /// reads ahead of the events it analyzes only when one does.
+    fn prefetches(&self) -> bool {
+        false
+    }
+
+    /// A hint for an event [`on_event`](Analysis::on_event) sees soon: first
+    /// [`ahead::LOOKAHEAD`] events before it (`near == false`), then half
+    /// that (`near == true`). The analysis may ask for the memory the event
+    /// will touch (first what it can locate without a cache miss, then,
+    /// near, what that memory points to); it must not change anything the
+    /// analysis finds.
+    fn prefetch(&self, _ev: &Event, _near: bool) {}
 
     /// After the last trace: adds findings that need every trace, and
     /// returns statistics and limits hit.
@@ -254,7 +269,8 @@ pub fn analyze_trace(
     let mut state = Replay::new();
     let mut index = 0u64;
     let (mut first_time, mut last_time) = (None, 0);
-    while let Some(ev) = source.next_event()? {
+    let mut ahead = ahead::Ahead::new(analyses);
+    while let Some(ev) = ahead.next(source, analyses)? {
         let cx = Context {
             trace,
             trace_name: name,

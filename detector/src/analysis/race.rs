@@ -356,6 +356,21 @@ impl Analysis for Races {
         }
     }
 
+    fn prefetches(&self) -> bool {
+        true
+    }
+
+    fn prefetch(&self, ev: &Event, near: bool) {
+        let Some(summary) = ev.kind.var().and_then(|v| self.vars.get(v.index())) else {
+            return;
+        };
+        if near {
+            summary.prefetch();
+        } else {
+            crate::prefetch::value(summary);
+        }
+    }
+
     fn end_trace(&mut self, cx: &Context<'_>, _found: &mut Findings) {
         // A trace without an access to a tracked variable has nothing that
         // could race, so what limited the clocks does not matter there.

@@ -129,6 +129,12 @@ impl PartialEq for VectorClock {
 impl Eq for VectorClock {}
 
 impl VectorClock {
+    /// Asks for the memory of the clock's chunk list (see
+    /// [`crate::prefetch`]).
+    pub(crate) fn prefetch(&self) {
+        crate::prefetch::lines(&self.chunks, 64);
+    }
+
     /// The initial clock of the owner of `s`: 1 for `s`, 0 elsewhere (so its
     /// first epoch is distinguishable from [`Epoch::NONE`]).
     pub fn new_for(s: Slot) -> Self {

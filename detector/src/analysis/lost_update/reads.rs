@@ -56,6 +56,16 @@ impl Default for Reads {
 }
 
 impl Reads {
+    /// Asks for the memory of `var`'s entry when it is at a known place
+    /// (dense storage; see [`crate::prefetch`]).
+    pub(super) fn prefetch(&self, var: u32) {
+        if let Reads::Dense { by_var, .. } = self {
+            if let Some(r) = by_var.get(var as usize) {
+                crate::prefetch::value(r);
+            }
+        }
+    }
+
     /// Records `read` as the pending read of `var`.
     pub(super) fn insert(&mut self, var: u32, read: Read) {
         let v = var as usize;

@@ -207,6 +207,16 @@ impl Summary {
         true
     }
 
+    /// Asks for the memory [`Summary::access`] and the SHB check of an
+    /// access will read: the remembered accesses and the last write's
+    /// clock (see [`crate::prefetch`]).
+    pub(super) fn prefetch(&self) {
+        crate::prefetch::lines(&self.entries, 512);
+        if let Some((_, vc)) = &self.last_write {
+            vc.prefetch();
+        }
+    }
+
     /// Entries remembered (for tests of the memory bound).
     #[cfg(test)]
     fn len(&self) -> usize {
