@@ -333,12 +333,18 @@ impl Analysis for LockOrder {
                 .iter()
                 .map(|r| (r.from, r.site_from, r.site_to))
                 .collect();
-            // A key already feasible on concurrent evidence spends no more
-            // grading work: only a confirmed pattern could replace it.
-            let graded = if patterns.settled(&key) {
+            // A key whose kept pattern only a confirmed one could replace
+            // spends no more grading work.
+            let can_be_feasible = grader.can_be_feasible();
+            let graded = if patterns.settled(&key, can_be_feasible) {
                 match grader.confirmed(chosen) {
                     Some(graded) => graded,
-                    None => return false,
+                    None => {
+                        if !patterns.settled(&key, true) {
+                            grader.skipped(chosen);
+                        }
+                        return false;
+                    }
                 }
             } else {
                 grader.grade(chosen)

@@ -293,18 +293,30 @@ impl Grader<'_> {
     /// Each edge's latest occurrence, when the trace ends with every
     /// thread of the pattern blocked at it.
     fn blocked_at_latest(&self, chosen: &[&Rep]) -> Option<Vec<Instance>> {
-        let latest: Vec<Instance> = chosen
-            .iter()
-            .map(|r| r.instances.last().copied())
-            .collect::<Option<_>>()?;
-        let blocked = chosen.iter().zip(&latest).all(|(r, inst)| {
-            let blocked = self.state.thread(ThreadId(r.thread)).blocked;
-            blocked.is_some_and(|b| {
-                b.since == inst.idx_to
-                    && matches!(b.on, WaitTarget::Lock { obj, .. } if obj.0 == r.to)
-            })
-        });
-        blocked.then_some(latest)
+        let blocked_at = |r: &&Rep| {
+            let inst = r.instances.last()?;
+            let blocked = self.state.thread(ThreadId(r.thread)).blocked?;
+            let at_it = blocked.since == inst.idx_to
+                && matches!(blocked.on, WaitTarget::Lock { obj, .. } if obj.0 == r.to);
+            at_it.then_some(*inst)
+        };
+        chosen.iter().map(blocked_at).collect()
+    }
+
+    /// Counts a pattern not graded because its key is settled at
+    /// unconfirmed (see [`Grader::can_be_feasible`]) where the witness
+    /// search would have searched it but for [`Grader::over_window`].
+    pub fn skipped(&mut self, chosen: &[&Rep]) {
+        let searchable = !one_thread_twice(chosen) && self.exclusive(chosen);
+        self.unsearched += u64::from(self.over_window && searchable);
+    }
+
+    /// Whether grading a pattern may still give it a feasible grade: the
+    /// closure has budget left, or the witness search may run.
+    pub fn can_be_feasible(&self) -> bool {
+        (self.recorder.is_some() && self.budget > 0)
+            || self.witness.is_some()
+            || self.witness_from.is_some()
     }
 
     fn feasible(&mut self, chosen: &[&Rep], insts: &[Instance]) -> Grade {

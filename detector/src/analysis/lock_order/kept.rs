@@ -58,12 +58,18 @@ impl Patterns {
         known.is_none()
     }
 
-    /// Whether the pattern kept for `key` is concurrent and feasible, so
-    /// only a confirmed one could replace it.
-    pub fn settled(&self, key: &Key) -> bool {
+    /// Whether only a confirmed pattern could replace the one kept for
+    /// `key`: it is concurrent, and feasible, or unconfirmed when grading
+    /// can no longer give a feasible grade (`can_be_feasible` false).
+    pub fn settled(&self, key: &Key, can_be_feasible: bool) -> bool {
+        let enough = if can_be_feasible {
+            Grade::Feasible
+        } else {
+            Grade::Unconfirmed
+        };
         self.by_key
             .get(key)
-            .is_some_and(|k| k.concurrent && k.grade >= Grade::Feasible)
+            .is_some_and(|k| k.concurrent && k.grade >= enough)
     }
 
     /// Every key offered.
@@ -107,16 +113,19 @@ mod tests {
     }
 
     #[test]
-    fn a_key_is_settled_once_feasible_on_concurrent_evidence() {
+    fn a_key_is_settled_once_nothing_but_confirmed_can_outrank_it() {
         let mut p = Patterns::default();
         let ab = vec![(1, 10, 11), (2, 12, 13)];
-        assert!(!p.settled(&ab));
+        assert!(!p.settled(&ab, true));
+        assert!(!p.settled(&ab, false));
         p.offer(ab.clone(), &graded(Grade::Feasible, false), Vec::new);
-        assert!(!p.settled(&ab), "sequential evidence");
+        assert!(!p.settled(&ab, true), "sequential evidence");
+        assert!(!p.settled(&ab, false), "sequential evidence");
         p.offer(ab.clone(), &graded(Grade::Unconfirmed, true), Vec::new);
-        assert!(!p.settled(&ab));
+        assert!(!p.settled(&ab, true));
+        assert!(p.settled(&ab, false), "no feasible grade to be had");
         p.offer(ab.clone(), &graded(Grade::Feasible, true), Vec::new);
-        assert!(p.settled(&ab));
+        assert!(p.settled(&ab, true));
     }
 
     #[test]
