@@ -22,7 +22,9 @@
 //! trace), each trace's fork/join snapshots (for `lockscope graph`) and
 //! the keys of the patterns the instance analyses offered.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
+
+use hashbrown::HashSet;
 
 use super::clocks::ForkJoin;
 use super::edges::{EdgeStore, HeldId, Rep, NO_SITE};
