@@ -62,10 +62,13 @@ pub(crate) fn pack(name: &[u8]) -> Option<u128> {
     if len > 15 {
         return None;
     }
-    let mut bytes = [0u8; 16];
-    bytes[..len].copy_from_slice(name);
-    bytes[15] = len as u8;
-    Some(u128::from_le_bytes(bytes))
+    // Byte by byte: names are a few bytes long, and a `copy_from_slice`
+    // of a length only known at run time is a `memcpy` call.
+    let mut key = (len as u128) << 120;
+    for (i, &b) in name.iter().enumerate() {
+        key |= u128::from(b) << (8 * i);
+    }
+    Some(key)
 }
 
 impl Interner {
