@@ -15,9 +15,9 @@
 //!
 //! # Performance
 //! Adding an occurrence is a hash lookup of the pair plus a scan of its
-//! (at most [`MAX_REPS_PER_PAIR`]) representatives' 4-byte tags; memory
-//! is at most [`MAX_REPS`] representatives of about 150 bytes, plus the
-//! distinct held sets, never growing with events.
+//! (at most [`MAX_REPS_PER_PAIR`]) representatives; memory is at most
+//! [`MAX_REPS`] representatives of about 150 bytes, plus the distinct held
+//! sets, never growing with events.
 
 use hashbrown::HashMap;
 
@@ -127,53 +127,6 @@ impl Rep {
         self.count += 1;
         self.instances.record(instance);
     }
-
-    /// A 32-bit digest of what [`Rep::same_key`] compares: equal keys have
-    /// equal tags.
-    fn tag(&self) -> u32 {
-        let mut h = u64::from(self.thread) ^ (u64::from(self.trace) << 32);
-        for x in [
-            self.site_from,
-            self.site_to,
-            self.held.0,
-            u32::from(self.mode_from as u8) | (u32::from(self.mode_to as u8) << 8),
-        ] {
-            h = (h ^ u64::from(x)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            h ^= h >> 29;
-        }
-        h as u32
-    }
-}
-
-/// The representatives of one lock pair, with each one's [`Rep::tag`]
-/// beside it: finding an occurrence's representative scans 4 bytes per
-/// representative, not a whole one.
-#[derive(Clone, Debug, Default)]
-struct Pair {
-    tags: Vec<u32>,
-    reps: Vec<Rep>,
-}
-
-impl Pair {
-    fn find(&mut self, rep: &Rep) -> Option<&mut Rep> {
-        let tag = rep.tag();
-        let reps = &mut self.reps;
-        self.tags
-            .iter()
-            .enumerate()
-            .filter(|&(_, &t)| t == tag)
-            .map(|(i, _)| i)
-            .find(|&i| reps[i].same_key(rep))
-            .map(|i| &mut reps[i])
-    }
-
-    fn push(&mut self, rep: Rep) {
-        if self.tags.len() == self.tags.capacity() && self.tags.len() < 4 {
-            self.tags.reserve_exact(1);
-        }
-        self.tags.push(rep.tag());
-        push(&mut self.reps, rep);
-    }
 }
 
 /// Appends `rep`, growing a short list one at a time: most lock pairs
@@ -189,7 +142,7 @@ fn push(reps: &mut Vec<Rep>, rep: Rep) {
 /// Every edge of one lock-order graph.
 #[derive(Clone, Debug, Default)]
 pub struct EdgeStore {
-    pairs: HashMap<(u32, u32), Pair>,
+    pairs: HashMap<(u32, u32), Vec<Rep>>,
     /// The held sets its representatives refer to.
     pub held: HeldSets,
     reps: usize,
@@ -211,14 +164,14 @@ impl EdgeStore {
             }
             None => self.pairs.entry((edge.from, edge.to)).or_default(),
         };
-        if let Some(rep) = reps.find(&edge) {
+        if let Some(rep) = reps.iter_mut().find(|r| r.same_key(&edge)) {
             rep.record(instance);
-        } else if reps.reps.len() < MAX_REPS_PER_PAIR && !full {
+        } else if reps.len() < MAX_REPS_PER_PAIR && !full {
             let mut rep = edge;
             rep.instances.clear();
             rep.count = 0;
             rep.record(instance);
-            reps.push(rep);
+            push(reps, rep);
             self.reps += 1;
         } else {
             self.dropped += 1;
@@ -230,11 +183,11 @@ impl EdgeStore {
     pub fn add_rep(&mut self, rep: Rep) {
         let full = self.reps >= MAX_REPS;
         let reps = self.pairs.entry((rep.from, rep.to)).or_default();
-        if let Some(same) = reps.find(&rep) {
+        if let Some(same) = reps.iter_mut().find(|r| r.same_key(&rep)) {
             same.count += rep.count;
             same.instances.extend(&rep.instances);
-        } else if reps.reps.len() < MAX_REPS_PER_PAIR && !full {
-            reps.push(rep);
+        } else if reps.len() < MAX_REPS_PER_PAIR && !full {
+            push(reps, rep);
             self.reps += 1;
         } else {
             self.dropped += 1;
@@ -243,21 +196,19 @@ impl EdgeStore {
 
     /// The representatives of `from -> to`.
     pub fn reps(&self, from: u32, to: u32) -> &[Rep] {
-        self.pairs
-            .get(&(from, to))
-            .map_or(&[], |p| p.reps.as_slice())
+        self.pairs.get(&(from, to)).map_or(&[], Vec::as_slice)
     }
 
     /// Every representative.
     pub fn all(&self) -> impl Iterator<Item = &Rep> {
-        self.pairs.values().flat_map(|p| &p.reps)
+        self.pairs.values().flatten()
     }
 
     /// The held sets and every representative, by value: each lock pair's
     /// representatives are freed once the iterator has passed them, so a
     /// store can be folded into another without both being whole.
     pub fn into_parts(self) -> (HeldSets, impl Iterator<Item = Rep>) {
-        (self.held, self.pairs.into_values().flat_map(|p| p.reps))
+        (self.held, self.pairs.into_values().flatten())
     }
 
     /// The graph on dense indices: `(nodes, succ)` where `nodes[i]` is the
