@@ -328,11 +328,10 @@ impl Analysis for LockOrder {
             unsearched: 0,
         };
         let mut patterns = kept::Patterns::default();
+        let mut key: kept::Key = Vec::new();
         let cut = search(&edges, cx.config, &mut |chosen| {
-            let key: kept::Key = chosen
-                .iter()
-                .map(|r| (r.from, r.site_from, r.site_to))
-                .collect();
+            key.clear();
+            key.extend(chosen.iter().map(|r| (r.from, r.site_from, r.site_to)));
             // A key whose kept pattern only a confirmed one could replace
             // spends no more grading work.
             let can_be_feasible = grader.can_be_feasible();
@@ -349,7 +348,7 @@ impl Analysis for LockOrder {
             } else {
                 grader.grade(chosen)
             };
-            patterns.offer(key, &graded, || render::views(cx.meta, chosen, &graded.at))
+            patterns.offer(&key, &graded, || render::views(cx.meta, chosen, &graded.at))
         });
         let name = cx.trace_name;
         self.limits.extend(cut.messages(name));

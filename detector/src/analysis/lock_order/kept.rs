@@ -9,7 +9,9 @@
 //! patterns, which is what makes a one-thread inversion, or one on threads
 //! joined one after the other, a finding.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+
+use hashbrown::HashMap;
 
 use super::grade::Graded;
 use crate::analysis::witness::Moved;
@@ -32,19 +34,26 @@ pub struct Kept {
     pub moved: Vec<Moved>,
 }
 
-/// The patterns of one trace, by key.
+/// The patterns of one trace, by key (a hash map: the search looks a key
+/// up for every pattern it finds; [`Patterns::keys`] and
+/// [`Patterns::reported`] sort).
 #[derive(Debug, Default)]
 pub struct Patterns {
-    by_key: BTreeMap<Key, Kept>,
+    by_key: HashMap<Key, Kept>,
 }
 
 impl Patterns {
     /// Offers a pattern; `views` is called only if it is kept. Returns
     /// whether the key is new.
-    pub fn offer(&mut self, key: Key, g: &Graded, views: impl FnOnce() -> Vec<SeenEdge>) -> bool {
+    pub fn offer(
+        &mut self,
+        key: &[(u32, u32, u32)],
+        g: &Graded,
+        views: impl FnOnce() -> Vec<SeenEdge>,
+    ) -> bool {
         let rank = |k: &Kept| (k.concurrent, k.grade);
         let new = (g.concurrent, g.grade);
-        let known = self.by_key.get(&key).map(rank);
+        let known = self.by_key.get(key).map(rank);
         if known.is_none_or(|k| new > k) {
             let kept = Kept {
                 grade: g.grade,
@@ -53,7 +62,7 @@ impl Patterns {
                 unseen: g.unseen,
                 moved: g.moved.clone(),
             };
-            self.by_key.insert(key, kept);
+            self.by_key.insert(key.to_vec(), kept);
         }
         known.is_none()
     }
@@ -61,7 +70,7 @@ impl Patterns {
     /// Whether only a confirmed pattern could replace the one kept for
     /// `key`: it is concurrent, and feasible, or unconfirmed when grading
     /// can no longer give a feasible grade (`can_be_feasible` false).
-    pub fn settled(&self, key: &Key, can_be_feasible: bool) -> bool {
+    pub fn settled(&self, key: &[(u32, u32, u32)], can_be_feasible: bool) -> bool {
         let enough = if can_be_feasible {
             Grade::Feasible
         } else {
@@ -72,9 +81,11 @@ impl Patterns {
             .is_some_and(|k| k.concurrent && k.grade >= enough)
     }
 
-    /// Every key offered.
-    pub fn keys(&self) -> impl Iterator<Item = &Key> {
-        self.by_key.keys()
+    /// Every key offered, sorted.
+    pub fn keys(&self) -> Vec<&Key> {
+        let mut keys: Vec<&Key> = self.by_key.keys().collect();
+        keys.sort_unstable();
+        keys
     }
 
     /// The patterns reported, by key: sequential ones only where their lock
@@ -91,10 +102,13 @@ impl Patterns {
             .filter(|(_, p)| p.concurrent)
             .map(|(k, _)| set(k))
             .collect();
-        self.by_key
+        let mut reported: Vec<(Key, Kept)> = self
+            .by_key
             .into_iter()
             .filter(|(k, p)| p.concurrent || !concurrent.contains(&set(k)))
-            .collect()
+            .collect();
+        reported.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        reported
     }
 }
 
@@ -118,13 +132,13 @@ mod tests {
         let ab = vec![(1, 10, 11), (2, 12, 13)];
         assert!(!p.settled(&ab, true));
         assert!(!p.settled(&ab, false));
-        p.offer(ab.clone(), &graded(Grade::Feasible, false), Vec::new);
+        p.offer(&ab, &graded(Grade::Feasible, false), Vec::new);
         assert!(!p.settled(&ab, true), "sequential evidence");
         assert!(!p.settled(&ab, false), "sequential evidence");
-        p.offer(ab.clone(), &graded(Grade::Unconfirmed, true), Vec::new);
+        p.offer(&ab, &graded(Grade::Unconfirmed, true), Vec::new);
         assert!(!p.settled(&ab, true));
         assert!(p.settled(&ab, false), "no feasible grade to be had");
-        p.offer(ab.clone(), &graded(Grade::Feasible, true), Vec::new);
+        p.offer(&ab, &graded(Grade::Feasible, true), Vec::new);
         assert!(p.settled(&ab, true));
     }
 
@@ -134,10 +148,10 @@ mod tests {
         let ab = vec![(1, 10, 11), (2, 12, 13)];
         let ab_other_sites = vec![(1, 20, 21), (2, 22, 23)];
         let cd = vec![(3, 30, 31), (4, 32, 33)];
-        assert!(p.offer(ab.clone(), &graded(Grade::Sequential, false), Vec::new));
-        assert!(!p.offer(ab.clone(), &graded(Grade::Unconfirmed, true), Vec::new));
-        p.offer(ab_other_sites, &graded(Grade::Sequential, false), Vec::new);
-        p.offer(cd.clone(), &graded(Grade::Sequential, false), Vec::new);
+        assert!(p.offer(&ab, &graded(Grade::Sequential, false), Vec::new));
+        assert!(!p.offer(&ab, &graded(Grade::Unconfirmed, true), Vec::new));
+        p.offer(&ab_other_sites, &graded(Grade::Sequential, false), Vec::new);
+        p.offer(&cd, &graded(Grade::Sequential, false), Vec::new);
         let kept: Vec<(Key, Grade)> = p
             .reported()
             .into_iter()

@@ -174,19 +174,18 @@ impl Merged {
         let mut done = Finished::default();
         type Found = (Vec<SeenEdge>, Vec<usize>);
         let mut found: BTreeMap<Key, Found> = BTreeMap::new();
+        let mut key: Key = Vec::new();
         let cut = search(&self.edges, config, &mut |chosen| {
-            let key: Key = chosen
-                .iter()
-                .map(|r| (r.from, r.site_from, r.site_to))
-                .collect();
-            let key = rotated(key);
-            if self.offered.contains(&key) || found.contains_key(&key) {
+            key.clear();
+            key.extend(chosen.iter().map(|r| (r.from, r.site_from, r.site_to)));
+            rotate(&mut key);
+            if self.offered.contains(key.as_slice()) || found.contains_key(key.as_slice()) {
                 return false;
             }
             let mut traces: Vec<usize> = chosen.iter().map(|r| r.trace as usize).collect();
             traces.sort_unstable();
             traces.dedup();
-            found.insert(key, (self.views(chosen), traces));
+            found.insert(key.clone(), (self.views(chosen), traces));
             true
         });
         if !self.merges {
@@ -264,7 +263,12 @@ impl Merged {
 /// `key` rotated to start at its smallest edge: one key per cycle, wherever
 /// a search entered it.
 fn rotated(mut key: Key) -> Key {
+    rotate(&mut key);
+    key
+}
+
+/// Rotates `key` to start at its smallest edge.
+fn rotate(key: &mut [(u32, u32, u32)]) {
     let start = (0..key.len()).min_by_key(|&i| key[i]).unwrap_or(0);
     key.rotate_left(start);
-    key
 }
