@@ -8,10 +8,14 @@
 //! error is returned after the events read before it were analyzed, as
 //! without reading ahead.
 //!
+//! Whether an analysis takes hints can change as the trace goes (an
+//! analysis whose state fits in the cache has nothing to prefetch, see
+//! [`MANY_VARIABLES`]): it is asked again every [`RECHECK`] events.
+//!
 //! # Performance
-//! Nothing for a set of analyses without a prefetching one (the same
-//! `next_event` call). Otherwise one move of each event through a ring of
-//! [`LOOKAHEAD`] and two virtual calls per prefetching analysis.
+//! While no analysis takes hints, one `next_event` call per event, as
+//! without reading ahead. Otherwise one move of each event through a ring
+//! of [`LOOKAHEAD`] and two virtual calls per prefetching analysis.
 
 use std::collections::VecDeque;
 
@@ -21,23 +25,31 @@ use crate::trace::{Event, EventSource, TraceError};
 /// Events read ahead of the one analyzed.
 pub(crate) const LOOKAHEAD: usize = 16;
 
+/// Events between two checks of which analyses take hints.
+const RECHECK: u64 = 1 << 16;
+
+/// Variables past which per-variable state (tens to hundreds of bytes
+/// each) outgrows a core's share of the cache, so an analysis keeping it
+/// gains from prefetching; below it, the hints cost more than they save.
+pub(crate) const MANY_VARIABLES: usize = 1 << 13;
+
 /// The events read but not yet analyzed.
 pub(super) struct Ahead {
     /// Indexes of the analyses that take hints; empty: no reading ahead.
     hinted: Vec<usize>,
+    /// Events handed out.
+    served: u64,
     events: VecDeque<Event>,
     /// How the source ended, once it did.
     end: Option<Result<(), TraceError>>,
 }
 
 impl Ahead {
-    pub(super) fn new(analyses: &[&mut dyn Analysis]) -> Self {
-        let hinted: Vec<usize> = (0..analyses.len())
-            .filter(|&i| analyses[i].prefetches())
-            .collect();
+    pub(super) fn new() -> Self {
         Ahead {
-            events: VecDeque::with_capacity(if hinted.is_empty() { 0 } else { LOOKAHEAD }),
-            hinted,
+            hinted: Vec::new(),
+            served: 0,
+            events: VecDeque::new(),
             end: None,
         }
     }
@@ -48,10 +60,16 @@ impl Ahead {
         source: &mut dyn EventSource,
         analyses: &[&mut dyn Analysis],
     ) -> Result<Option<Event>, TraceError> {
-        if self.hinted.is_empty() {
+        if self.served % RECHECK == 0 {
+            self.hinted.clear();
+            self.hinted
+                .extend((0..analyses.len()).filter(|&i| analyses[i].prefetches()));
+        }
+        self.served += 1;
+        if self.hinted.is_empty() && self.events.is_empty() && self.end.is_none() {
             return source.next_event();
         }
-        while self.end.is_none() && self.events.len() < LOOKAHEAD {
+        while !self.hinted.is_empty() && self.end.is_none() && self.events.len() < LOOKAHEAD {
             match source.next_event() {
                 Ok(Some(ev)) => {
                     for &i in &self.hinted {
@@ -141,6 +159,58 @@ mod tests {
         }
 
         fn end_trace(&mut self, _cx: &Context<'_>, _found: &mut Findings) {}
+    }
+
+    /// Takes hints from its 70,000th event to its 140,000th, and counts
+    /// the events it sees out of order.
+    #[derive(Default)]
+    struct Switching {
+        seen: u32,
+        out_of_order: u32,
+        hints: RefCell<u32>,
+    }
+
+    impl Analysis for Switching {
+        fn prefetches(&self) -> bool {
+            (70_000..140_000).contains(&self.seen)
+        }
+
+        fn prefetch(&self, _ev: &Event, _near: bool) {
+            *self.hints.borrow_mut() += 1;
+        }
+
+        fn on_event(&mut self, _cx: &Context<'_>, ev: &Event, _found: &mut Findings) {
+            let var = ev.kind.var().expect("a read").0;
+            self.out_of_order += u32::from(var != self.seen);
+            self.seen += 1;
+        }
+
+        fn end_trace(&mut self, _cx: &Context<'_>, _found: &mut Findings) {}
+    }
+
+    #[test]
+    fn reading_ahead_starts_and_stops_without_losing_or_reordering_events() {
+        let n = 200_000;
+        let mut source = Failing {
+            meta: TraceMeta::new(SourceFormat::Std),
+            served: 0,
+            n,
+        };
+        let mut switching = Switching::default();
+        let result = crate::analysis::analyze_trace(
+            0,
+            "t.std",
+            &mut source,
+            &Config::default(),
+            &mut [&mut switching],
+            &mut Findings::default(),
+        );
+        assert!(result.is_err());
+        assert_eq!((switching.seen, switching.out_of_order), (n, 0));
+        // Hinted while it asked, as checked every RECHECK events: from
+        // event 131,072 to 196,607, twice each.
+        let hints = switching.hints.into_inner();
+        assert!((100_000..=140_000).contains(&hints), "{hints} hints");
     }
 
     #[test]

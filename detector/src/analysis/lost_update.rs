@@ -237,7 +237,7 @@ fn steps(meta: &TraceMeta, v: VarId, (r1, w2, w1): Lost) -> Vec<Step> {
 
 impl Analysis for LostUpdates {
     fn prefetches(&self) -> bool {
-        true
+        self.last_write.len() > super::ahead::MANY_VARIABLES
     }
 
     fn prefetch(&self, ev: &Event, near: bool) {

@@ -357,7 +357,7 @@ impl Analysis for Races {
     }
 
     fn prefetches(&self) -> bool {
-        true
+        self.vars.len() > super::ahead::MANY_VARIABLES
     }
 
     fn prefetch(&self, ev: &Event, near: bool) {
