@@ -102,9 +102,10 @@ mod tests {
     use std::cell::RefCell;
 
     use super::*;
+    use crate::analysis::testkit::event;
     use crate::analysis::{Config, Context};
     use crate::finding::Findings;
-    use crate::trace::{EventKind, SourceFormat, ThreadId, TraceMeta, VarId};
+    use crate::trace::{EventKind, SourceFormat, TraceMeta, VarId};
 
     /// Serves `n` reads (of variables 0, 1, ...) and then an error.
     struct Failing {
@@ -124,16 +125,28 @@ mod tests {
                 return Err(TraceError::io("t.std", err));
             }
             self.served += 1;
-            Ok(Some(Event {
-                time: 0,
-                thread: ThreadId(0),
-                site: None,
-                backtrace: None,
-                kind: EventKind::Read {
-                    var: VarId(self.served - 1),
-                },
-            }))
+            let var = VarId(self.served - 1);
+            Ok(Some(event(0, EventKind::Read { var })))
         }
+    }
+
+    /// Analyzes `n` reads and then a read error with `analysis`; whether
+    /// the error came back.
+    fn until_an_error(n: u32, analysis: &mut dyn Analysis) -> bool {
+        let mut source = Failing {
+            meta: TraceMeta::new(SourceFormat::Std),
+            served: 0,
+            n,
+        };
+        let result = crate::analysis::analyze_trace(
+            0,
+            "t.std",
+            &mut source,
+            &Config::default(),
+            &mut [analysis],
+            &mut Findings::default(),
+        );
+        result.is_err()
     }
 
     /// Notes what it is told, in order: `(var, "far" | "near" | "event")`.
@@ -191,21 +204,8 @@ mod tests {
     #[test]
     fn reading_ahead_starts_and_stops_without_losing_or_reordering_events() {
         let n = 200_000;
-        let mut source = Failing {
-            meta: TraceMeta::new(SourceFormat::Std),
-            served: 0,
-            n,
-        };
         let mut switching = Switching::default();
-        let result = crate::analysis::analyze_trace(
-            0,
-            "t.std",
-            &mut source,
-            &Config::default(),
-            &mut [&mut switching],
-            &mut Findings::default(),
-        );
-        assert!(result.is_err());
+        assert!(until_an_error(n, &mut switching));
         assert_eq!((switching.seen, switching.out_of_order), (n, 0));
         // Hinted while it asked, as checked every RECHECK events: from
         // event 131,072 to 196,607, twice each.
@@ -216,21 +216,8 @@ mod tests {
     #[test]
     fn every_event_read_before_an_error_is_analyzed_in_order_after_its_hints() {
         let n = 3 * LOOKAHEAD as u32;
-        let mut source = Failing {
-            meta: TraceMeta::new(SourceFormat::Std),
-            served: 0,
-            n,
-        };
         let mut log = Log::default();
-        let result = crate::analysis::analyze_trace(
-            0,
-            "t.std",
-            &mut source,
-            &Config::default(),
-            &mut [&mut log],
-            &mut Findings::default(),
-        );
-        assert!(result.is_err());
+        assert!(until_an_error(n, &mut log));
         let seen = log.seen.into_inner();
         let events: Vec<u32> = seen
             .iter()

@@ -587,8 +587,9 @@ mod tests {
         // event past T1's: infeasible, found without scanning the long
         // prefix.
         use super::{Loc, Recorder, Verdict};
+        use crate::analysis::testkit::event;
         use crate::state::Replay;
-        use crate::trace::{Event, EventKind, LockMode, ObjId, ThreadId, VarId};
+        use crate::trace::{EventKind, LockMode, ObjId, ThreadId, VarId};
         let mut rec = Recorder::new();
         rec.start(&Replay::new(), 1 << 20);
         let mut index = 0;
@@ -597,14 +598,7 @@ mod tests {
                 thread: t,
                 pos: rec.next_pos(ThreadId(t)),
             };
-            let ev = Event {
-                time: 0,
-                thread: ThreadId(t),
-                site: None,
-                backtrace: None,
-                kind,
-            };
-            rec.on_event(index, &ev, false);
+            rec.on_event(index, &event(t, kind), false);
             index += 1;
             here
         };

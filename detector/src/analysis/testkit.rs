@@ -264,6 +264,17 @@ impl TraceBuilder {
     }
 }
 
+/// An event of thread `t` at time 0, without site or backtrace.
+pub fn event(t: u32, kind: EventKind) -> Event {
+    Event {
+        time: 0,
+        thread: ThreadId(t),
+        site: None,
+        backtrace: None,
+        kind,
+    }
+}
+
 pub fn req_kind(obj: ObjId, mode: LockMode) -> EventKind {
     EventKind::Request { obj, mode }
 }

@@ -159,17 +159,8 @@ impl ForkJoin {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::testkit::event as ev;
     use crate::trace::{SourceFormat, ThreadInfo};
-
-    fn ev(t: u32, kind: EventKind) -> Event {
-        Event {
-            time: 0,
-            thread: ThreadId(t),
-            site: None,
-            backtrace: None,
-            kind,
-        }
-    }
 
     #[test]
     fn fork_orders_parent_prefix_before_child_and_join_orders_child_before_rest() {

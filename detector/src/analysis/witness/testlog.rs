@@ -1,20 +1,14 @@
 //! Logs built from event lists, for the unit tests of the witness search.
 
 use super::Log;
-use crate::trace::{Event, EventKind, LockMode, ObjId, ThreadId, VarId};
+use crate::analysis::testkit::event;
+use crate::trace::{EventKind, LockMode, ObjId, VarId};
 
 /// The log of `events`, each `(thread, what it does)`.
 pub fn log(events: &[(u32, EventKind)]) -> Log {
     let mut log = Log::default();
     for &(t, kind) in events {
-        let ev = Event {
-            time: 0,
-            thread: ThreadId(t),
-            site: None,
-            backtrace: None,
-            kind,
-        };
-        log.on_event(&ev, u64::MAX, |_| true);
+        log.on_event(&event(t, kind), u64::MAX, |_| true);
     }
     log
 }
