@@ -75,7 +75,7 @@ use crate::state::ThreadState;
 use crate::trace::{Event, EventKind, LockMode, ObjId, SiteId, ThreadId};
 use clocks::ForkJoin;
 use edges::{EdgeStore, Instance, Rep, NO_SITE};
-use grade::{Grader, SampleCuts, FEASIBILITY_STEPS};
+use grade::{Graded, Grader, SampleCuts, FEASIBILITY_STEPS};
 use search::search;
 
 pub use graph::graph;
@@ -332,21 +332,8 @@ impl Analysis for LockOrder {
         let cut = search(&edges, cx.config, &mut |chosen| {
             key.clear();
             key.extend(chosen.iter().map(|r| (r.from, r.site_from, r.site_to)));
-            // A key whose kept pattern only a confirmed one could replace
-            // spends no more grading work.
-            let can_be_feasible = grader.can_be_feasible();
-            let graded = if patterns.settled(&key, can_be_feasible) {
-                match grader.confirmed(chosen) {
-                    Some(graded) => graded,
-                    None => {
-                        if !patterns.settled(&key, true) {
-                            grader.skipped(chosen);
-                        }
-                        return false;
-                    }
-                }
-            } else {
-                grader.grade(chosen)
+            let Some(graded) = grade_unsettled(&mut grader, &patterns, &key, chosen) else {
+                return false;
             };
             patterns.offer(&key, &graded, || render::views(cx.meta, chosen, &graded.at))
         });
@@ -433,6 +420,27 @@ impl Analysis for LockOrder {
         done.limits.splice(0..0, std::mem::take(&mut self.limits));
         done
     }
+}
+
+/// The grade of pattern `chosen` (key `key`), or `None` when the pattern
+/// kept for its key settles it: then only a confirmed grade could replace
+/// that one, and no grading work is spent on anything else.
+fn grade_unsettled(
+    grader: &mut Grader<'_>,
+    patterns: &kept::Patterns,
+    key: &[(u32, u32, u32)],
+    chosen: &[&Rep],
+) -> Option<Graded> {
+    if !patterns.settled(key, grader.can_be_feasible()) {
+        return Some(grader.grade(chosen));
+    }
+    let confirmed = grader.confirmed(chosen);
+    if confirmed.is_none() && !patterns.settled(key, true) {
+        // Left below feasible without a witness search, as grading would
+        // have left it.
+        grader.skipped(chosen);
+    }
+    confirmed
 }
 
 #[cfg(test)]

@@ -253,7 +253,7 @@ impl Grader<'_> {
                 if grade == Grade::Feasible {
                     return (best, first_ordered, false);
                 }
-                if self.budget == 0 || self.recorder.is_none() {
+                if !self.closure_can_run() {
                     // No later combination can do better than this one.
                     return (best, first_ordered, combos(chosen) > MAX_COMBOS);
                 }
@@ -314,9 +314,13 @@ impl Grader<'_> {
     /// Whether grading a pattern may still give it a feasible grade: the
     /// closure has budget left, or the witness search may run.
     pub fn can_be_feasible(&self) -> bool {
-        (self.recorder.is_some() && self.budget > 0)
-            || self.witness.is_some()
-            || self.witness_from.is_some()
+        self.closure_can_run() || self.witness.is_some() || self.witness_from.is_some()
+    }
+
+    /// Whether a feasibility closure can still run: there is a window and
+    /// budget left.
+    fn closure_can_run(&self) -> bool {
+        self.recorder.is_some() && self.budget > 0
     }
 
     fn feasible(&mut self, chosen: &[&Rep], insts: &[Instance]) -> Grade {
@@ -331,7 +335,7 @@ impl Grader<'_> {
         // Fork/join constraints only ever add events to the closure, so the
         // closure applies them even when happens-before is not trusted: a
         // misnamed fork can hide a deadlock, never invent one.
-        let Some(recorder) = self.recorder.filter(|_| self.budget > 0) else {
+        let Some(recorder) = self.recorder.filter(|_| self.closure_can_run()) else {
             return Grade::Unconfirmed;
         };
         match recorder.sync_preserving(&locs, &mut self.budget) {
