@@ -157,6 +157,24 @@ impl RawRwLock {
         }
     }
 
+    /// Records the release of a hold in `mode` and releases the lock
+    /// (not fairly): what every unlock in `mode` does.
+    ///
+    /// # Safety
+    /// The caller holds the lock in `mode`.
+    #[inline]
+    unsafe fn release(&self, mode: LockMode) {
+        self.released(mode);
+        // SAFETY: the caller holds the lock in `mode`.
+        unsafe {
+            match mode {
+                LockMode::Shared => self.inner.unlock_shared(),
+                LockMode::Exclusive => self.inner.unlock_exclusive(false),
+                LockMode::Upgradable => self.inner.unlock_upgradable(false),
+            }
+        }
+    }
+
     /// Out of line, as [`Self::acquired`].
     #[inline(never)]
     fn released(&self, mode: LockMode) {
@@ -292,17 +310,9 @@ struct ReleaseOnUnwind<'a> {
 
 impl Drop for ReleaseOnUnwind<'_> {
     fn drop(&mut self) {
-        self.lock.released(self.mode);
-        let inner = &self.lock.inner;
-        // SAFETY: the acquisition that is unwinding took the inner lock in
+        // SAFETY: the acquisition that is unwinding took the lock in
         // `mode`, and nothing else will release it.
-        unsafe {
-            match self.mode {
-                LockMode::Shared => inner.unlock_shared(),
-                LockMode::Exclusive => inner.unlock_exclusive(false),
-                LockMode::Upgradable => inner.unlock_upgradable(false),
-            }
-        }
+        unsafe { self.lock.release(self.mode) }
     }
 }
 
@@ -371,9 +381,8 @@ unsafe impl lock_api::RawRwLock for RawRwLock {
 
     #[inline]
     unsafe fn unlock_shared(&self, _guard: Guard) {
-        self.released(LockMode::Shared);
         // SAFETY: the caller holds a shared lock of this lock.
-        unsafe { self.inner.unlock_shared() }
+        unsafe { self.release(LockMode::Shared) }
     }
 
     #[inline]
@@ -399,9 +408,8 @@ unsafe impl lock_api::RawRwLock for RawRwLock {
 
     #[inline]
     unsafe fn unlock_exclusive(&self, _guard: Guard) {
-        self.released(LockMode::Exclusive);
         // SAFETY: the caller holds this lock exclusively.
-        unsafe { self.inner.unlock_exclusive(false) }
+        unsafe { self.release(LockMode::Exclusive) }
     }
 
     fn is_locked(&self) -> bool {
@@ -522,9 +530,8 @@ unsafe impl lock_api::RawRwLockUpgrade for RawRwLock {
     }
 
     unsafe fn unlock_upgradable(&self, _guard: Guard) {
-        self.released(LockMode::Upgradable);
         // SAFETY: the caller holds the upgradable lock.
-        unsafe { self.inner.unlock_upgradable(false) }
+        unsafe { self.release(LockMode::Upgradable) }
     }
 
     #[track_caller]
