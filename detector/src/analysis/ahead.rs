@@ -34,6 +34,7 @@ const RECHECK: u64 = 1 << 16;
 pub(crate) const MANY_VARIABLES: usize = 1 << 13;
 
 /// The events read but not yet analyzed.
+#[derive(Default)]
 pub(super) struct Ahead {
     /// Indexes of the analyses that take hints; empty: no reading ahead.
     hinted: Vec<usize>,
@@ -45,15 +46,6 @@ pub(super) struct Ahead {
 }
 
 impl Ahead {
-    pub(super) fn new() -> Self {
-        Ahead {
-            hinted: Vec::new(),
-            served: 0,
-            events: VecDeque::new(),
-            end: None,
-        }
-    }
-
     /// The next event to analyze.
     pub(super) fn next(
         &mut self,

@@ -269,7 +269,7 @@ pub fn analyze_trace(
     let mut state = Replay::new();
     let mut index = 0u64;
     let (mut first_time, mut last_time) = (None, 0);
-    let mut ahead = ahead::Ahead::new();
+    let mut ahead = ahead::Ahead::default();
     while let Some(ev) = ahead.next(source, analyses)? {
         let cx = Context {
             trace,
