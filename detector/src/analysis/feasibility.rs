@@ -75,7 +75,10 @@ use crate::state::Replay;
 use crate::trace::{Event, EventKind, ObjId, ThreadId, VarId};
 
 mod closure;
+mod known;
 mod sections;
+
+use known::Known;
 
 use sections::Sections;
 
@@ -425,13 +428,15 @@ impl Recorder {
         }
     }
 
-    /// Whether the sync-preserving closure of the prefixes strictly before
-    /// each `(thread, pos)` of `pattern` avoids every pattern event.
-    /// `budget` is decremented per event scanned.
-    pub fn sync_preserving(&self, pattern: &[Loc], budget: &mut u64) -> Verdict {
-        match closure::Closure::new(self, pattern) {
-            Some(c) => c.run(budget),
-            None => Verdict::OutOfWindow,
+    /// Feasibility checks of this window, each starting from what earlier
+    /// ones found where it can.
+    pub fn checks(&self) -> Checks<'_> {
+        Checks {
+            rec: self,
+            known: Known::default(),
+            scratch: closure::Scratch::default(),
+            pattern: Vec::new(),
+            climb_after: CLIMB_AFTER,
         }
     }
 
@@ -444,6 +449,78 @@ impl Recorder {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// Feasibility checks of one recorder's window, which grading does not
+/// change. They build ladders of closed sets (see `known`) that later
+/// checks start from: that changes what a check costs, never its verdict.
+#[derive(Debug)]
+pub struct Checks<'a> {
+    rec: &'a Recorder,
+    known: Known,
+    scratch: closure::Scratch,
+    /// The pattern being checked, as `(window thread, position)`.
+    pattern: Vec<(u32, u32)>,
+    /// Events a check scans before it stops to build ladders.
+    climb_after: u64,
+}
+
+/// Events a check scans before it stops to build the ladders of its
+/// pattern's threads, when they have rungs left to build below the
+/// pattern: by then it is likely a long check, whose closure a ladder
+/// makes short for later checks too.
+const CLIMB_AFTER: u64 = 1 << 16;
+
+impl Checks<'_> {
+    /// Whether the sync-preserving closure of the prefixes strictly before
+    /// each `(thread, pos)` of `pattern` avoids every pattern event.
+    /// `budget` is decremented per event scanned.
+    pub fn sync_preserving(&mut self, pattern: &[Loc], budget: &mut u64) -> Verdict {
+        use closure::{Closure, Outcome};
+        let rec = self.rec;
+        let Some(closure) = Closure::new(rec, pattern, &mut self.scratch) else {
+            return Verdict::OutOfWindow;
+        };
+        self.pattern.clear();
+        self.pattern.extend_from_slice(closure.from());
+        let climbable = self
+            .pattern
+            .iter()
+            .any(|&(i, pos)| next_rung(&mut self.known, rec, i, pos).is_some());
+        let give_up = if climbable {
+            self.climb_after
+        } else {
+            u64::MAX
+        };
+        match closure.run(budget, &self.known, give_up) {
+            Outcome::GaveUp => {}
+            done => return done.verdict(),
+        }
+        for &(i, pos) in &self.pattern {
+            while let Some(rung) = next_rung(&mut self.known, rec, i, pos) {
+                let Some(step) = Closure::new(rec, pattern, &mut self.scratch) else {
+                    return Verdict::OutOfWindow;
+                };
+                // The rung is part of the pattern's closure, so a rung that
+                // passes a pattern event makes the pattern infeasible.
+                match step.of_prefix(i, rung).run(budget, &self.known, u64::MAX) {
+                    Outcome::Closed => self.known.add_rung(i, self.scratch.frontier.clone()),
+                    other => return other.verdict(),
+                }
+            }
+        }
+        match Closure::new(rec, pattern, &mut self.scratch) {
+            Some(c) => c.run(budget, &self.known, u64::MAX).verdict(),
+            None => Verdict::OutOfWindow,
+        }
+    }
+}
+
+/// The next rung of window thread `i`'s ladder to build at or below
+/// `pos`.
+fn next_rung(known: &mut Known, rec: &Recorder, i: u32, pos: u32) -> Option<u32> {
+    let ops = &rec.threads[i as usize];
+    known.next_rung(i, ops.first, ops.ops.len() as u32, pos, rec.threads.len())
 }
 
 fn nop() -> Op {
@@ -463,6 +540,9 @@ fn dep(on: Loc) -> Op {
 
 #[cfg(test)]
 mod soundness;
+
+#[cfg(test)]
+mod ladder_tests;
 
 #[cfg(test)]
 mod tests {
@@ -622,7 +702,7 @@ mod tests {
         let second = at(&mut rec, 2, EventKind::Request { obj: a, mode });
         let mut budget = 1_000_000;
         assert_eq!(
-            rec.sync_preserving(&[first, second], &mut budget),
+            rec.checks().sync_preserving(&[first, second], &mut budget),
             Verdict::Infeasible
         );
         let scanned = 1_000_000 - budget;

@@ -312,7 +312,7 @@ impl Analysis for LockOrder {
             state: cx.state,
             clocks: &clocks,
             held: &edges.held,
-            recorder: self.feasibility.then_some(&recorder),
+            checks: self.feasibility.then(|| recorder.checks()),
             trust,
             unseen: &self.unseen,
             budget: FEASIBILITY_STEPS,

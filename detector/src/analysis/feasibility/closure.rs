@@ -9,6 +9,7 @@ use std::collections::VecDeque;
 
 use hashbrown::HashSet;
 
+use super::known::Known;
 use super::sections::OPEN;
 use super::{Loc, Need, Recorder, Verdict, NONE};
 
@@ -29,15 +30,51 @@ struct Range {
     chunk: u32,
 }
 
+/// How a closure computation ended.
+pub(super) enum Outcome {
+    /// Closed without passing a pattern event (each window thread's prefix
+    /// length in the set is the scratch's `frontier`).
+    Closed,
+    /// The set holds a pattern event.
+    Infeasible,
+    /// The work budget ran out.
+    OutOfBudget,
+    /// It scanned as many events as it was allowed to.
+    GaveUp,
+}
+
+impl Outcome {
+    /// What the outcome says of the pattern.
+    pub(super) fn verdict(&self) -> Verdict {
+        match self {
+            Outcome::Closed => Verdict::Feasible,
+            Outcome::Infeasible => Verdict::Infeasible,
+            Outcome::OutOfBudget | Outcome::GaveUp => Verdict::OutOfBudget,
+        }
+    }
+}
+
 /// One closure computation.
 pub(super) struct Closure<'a> {
     rec: &'a Recorder,
+    s: &'a mut Scratch,
+    /// Events in the set not scanned yet: the length of the `work`.
+    pending: u64,
+}
+
+/// A closure computation's state, kept between checks so that a check
+/// allocates nothing once its buffers have grown.
+#[derive(Debug, Default)]
+pub(super) struct Scratch {
     /// Per window thread: prefix length in the set (as a position: events
     /// before it are in).
-    frontier: Vec<u32>,
+    pub(super) frontier: Vec<u32>,
     /// Per window thread: the most the prefix may grow (a pattern event's
     /// position, or the thread's end).
     limit: Vec<u32>,
+    /// The prefixes it is the closure of, as `(window thread, position)`:
+    /// the pattern's, or one thread's for a ladder rung.
+    from: Vec<(u32, u32)>,
     /// Events in the set not scanned yet, the latest at the back.
     work: VecDeque<Range>,
     dirty: Vec<u32>,
@@ -45,27 +82,27 @@ pub(super) struct Closure<'a> {
 }
 
 impl<'a> Closure<'a> {
-    /// The closure before `pattern`, starting from the window's start;
-    /// `None` when a pattern event is not in the window.
-    pub(super) fn new(rec: &'a Recorder, pattern: &[Loc]) -> Option<Self> {
-        let frontier: Vec<u32> = rec.threads.iter().map(|t| t.first).collect();
-        let mut limit: Vec<u32> = rec.threads.iter().map(|t| t.end()).collect();
+    /// The closure of the prefixes before `pattern`, starting from the
+    /// window's start; `None` when a pattern event is not in the window.
+    pub(super) fn new(rec: &'a Recorder, pattern: &[Loc], s: &'a mut Scratch) -> Option<Self> {
+        s.frontier.clear();
+        s.frontier.extend(rec.threads.iter().map(|t| t.first));
+        s.limit.clear();
+        s.limit.extend(rec.threads.iter().map(|t| t.end()));
+        s.from.clear();
+        s.work.clear();
+        s.dirty.clear();
+        s.is_dirty.clear();
         for l in pattern {
             let i = rec.local.get(l.thread as usize).copied().unwrap_or(NONE);
             let t = rec.threads.get(i as usize)?;
             if l.pos < t.first || l.pos >= t.end() {
                 return None;
             }
-            limit[i as usize] = limit[i as usize].min(l.pos);
+            s.limit[i as usize] = s.limit[i as usize].min(l.pos);
+            s.from.push((i, l.pos));
         }
-        Some(Closure {
-            rec,
-            frontier,
-            limit,
-            work: VecDeque::new(),
-            dirty: Vec::new(),
-            is_dirty: HashSet::new(),
-        })
+        Some(Closure { rec, pending: 0, s })
     }
 
     /// The window entry of thread `t`, if it has one.
@@ -77,22 +114,45 @@ impl<'a> Closure<'a> {
         }
     }
 
+    /// The prefixes it is the closure of.
+    pub(super) fn from(&self) -> &[(u32, u32)] {
+        &self.s.from
+    }
+
+    /// The same check's closure of window thread `thread`'s prefix before
+    /// `pos` (at most the pattern's position on that thread): the pattern
+    /// events still limit it, so passing one means the pattern is
+    /// infeasible.
+    pub(super) fn of_prefix(self, thread: u32, pos: u32) -> Self {
+        self.s.from.clear();
+        self.s.from.push((thread, pos));
+        self
+    }
+
     /// Grows thread `t`'s prefix to at least `len`; false if that passes
     /// its limit.
     #[inline]
     fn raise(&mut self, t: u32, len: u32) -> bool {
-        let Some(i) = self.local(t) else {
+        match self.local(t) {
+            Some(i) => self.grow(i, len),
             // No event in the window: all it did is before it.
-            return true;
-        };
-        if len <= self.frontier[i] {
+            None => true,
+        }
+    }
+
+    /// Grows window thread `i`'s prefix to at least `len`; false if that
+    /// passes its limit.
+    #[inline]
+    fn grow(&mut self, i: usize, len: u32) -> bool {
+        if len <= self.s.frontier[i] {
             return true;
         }
-        if len > self.limit[i] {
+        if len > self.s.limit[i] {
             return false;
         }
-        let from = std::mem::replace(&mut self.frontier[i], len);
-        self.work.push_back(Range {
+        let from = std::mem::replace(&mut self.s.frontier[i], len);
+        self.pending += u64::from(len - from);
+        self.s.work.push_back(Range {
             thread: i as u32,
             from,
             to: len,
@@ -101,31 +161,105 @@ impl<'a> Closure<'a> {
         true
     }
 
-    pub(super) fn run(mut self, budget: &mut u64) -> Verdict {
-        for i in 0..self.limit.len() {
-            let t = &self.rec.threads[i];
-            if self.limit[i] < t.end() {
-                self.raise(t.thread, self.limit[i]);
-            }
+    /// Computes the closure, starting from the largest rung of `known`
+    /// that it contains each time it has scanned `known.look_every` more
+    /// events; gives up after scanning `give_up` events.
+    ///
+    /// Sync preservation is checked for the locks whose acquisitions
+    /// entered the set each time the events scanned double, not only once
+    /// every other rule is satisfied: the set only grows, so a section
+    /// found not to be the latest of its lock stays so, and the set
+    /// reached is the same; but a pattern whose prefixes include a later
+    /// section of a lock one of them holds open (the infeasible kind that
+    /// costs most) ends after a few chunks rather than after the whole
+    /// closure, and the checks cost no more than the scans before them.
+    pub(super) fn run(mut self, budget: &mut u64, known: &Known, give_up: u64) -> Outcome {
+        for k in 0..self.s.from.len() {
+            let (i, pos) = self.s.from[k];
+            let i = i as usize;
+            self.grow(i, pos.min(self.s.limit[i]));
         }
+        let (mut scanned, mut look_at, mut preserve_at) = (0, 0, 0);
         loop {
-            while let Some(range) = self.work.pop_back() {
-                match self.scan(range, budget) {
-                    Some(true) => {}
-                    Some(false) => return Verdict::Infeasible,
-                    None => return Verdict::OutOfBudget,
+            if scanned >= look_at {
+                look_at = scanned + known.look_every;
+                let rung = known.best(&self.s.frontier);
+                if let Some(closed) = rung.filter(|closed| self.worth(closed)) {
+                    if !self.jump(closed) {
+                        return Outcome::Infeasible;
+                    }
                 }
             }
-            if self.dirty.is_empty() {
-                return Verdict::Feasible;
-            }
-            for lock in std::mem::take(&mut self.dirty) {
-                self.is_dirty.remove(&lock);
-                if !self.preserve(lock) {
-                    return Verdict::Infeasible;
+            if scanned >= preserve_at || self.s.work.is_empty() {
+                preserve_at = (2 * scanned).max(u64::from(CHUNK));
+                for lock in std::mem::take(&mut self.s.dirty) {
+                    self.s.is_dirty.remove(&lock);
+                    if !self.preserve(lock) {
+                        return Outcome::Infeasible;
+                    }
                 }
+            }
+            let Some(range) = self.s.work.pop_back() else {
+                return Outcome::Closed;
+            };
+            if scanned >= give_up {
+                return Outcome::GaveUp;
+            }
+            let left = *budget;
+            match self.scan(range, budget) {
+                Some(true) => {}
+                Some(false) => return Outcome::Infeasible,
+                None => return Outcome::OutOfBudget,
+            }
+            scanned += left - *budget;
+        }
+    }
+
+    /// Takes `closed`, a closed set that is part of this closure (a rung
+    /// of [`Known`] whose prefix it holds); false if it holds a pattern
+    /// event. The set becomes the
+    /// union of the two, and the part of this set beyond `closed` is
+    /// scanned again (the work pending in `closed` is done): a lock
+    /// acquired there may now have a later section in `closed`, or an
+    /// earlier one, and rescanning marks it for sync preservation. A lock
+    /// whose sections in the union all lie in `closed` needs nothing: they
+    /// kept its order there and are no less complete in the union.
+    fn jump(&mut self, closed: &[u32]) -> bool {
+        if closed.iter().zip(&self.s.limit).any(|(c, limit)| c > limit) {
+            return false;
+        }
+        self.s.work.clear();
+        self.pending = 0;
+        for (i, (f, &c)) in self.s.frontier.iter_mut().zip(closed).enumerate() {
+            if *f > c {
+                self.pending += u64::from(*f - c);
+                self.s.work.push_back(Range {
+                    thread: i as u32,
+                    from: c,
+                    to: *f,
+                    chunk: CHUNK,
+                });
+            } else {
+                *f = c;
             }
         }
+        true
+    }
+
+    /// Whether taking `closed` (see [`Closure::jump`]) leaves less to scan:
+    /// what lies beyond it in this set is scanned again, instead of this
+    /// set's pending work and what `closed` holds beyond this set, which
+    /// the closure holds too.
+    fn worth(&self, closed: &[u32]) -> bool {
+        let (mut again, mut spared) = (0, self.pending);
+        for (&f, &c) in self.s.frontier.iter().zip(closed) {
+            if f > c {
+                again += u64::from(f - c);
+            } else {
+                spared += u64::from(c - f);
+            }
+        }
+        again < spared
     }
 
     /// Adds what the latest `chunk` events of `range`, newly in the set,
@@ -146,8 +280,9 @@ impl<'a> Closure<'a> {
         let ops = &rec.threads[i as usize];
         let lo = from.max(to.saturating_sub(chunk));
         *budget = budget.checked_sub(u64::from(to - lo))?;
+        self.pending -= u64::from(to - lo);
         if lo > from {
-            self.work.push_front(Range {
+            self.s.work.push_front(Range {
                 to: lo,
                 chunk: (chunk * 2).min(MAX_CHUNK),
                 ..range
@@ -162,7 +297,7 @@ impl<'a> Closure<'a> {
         for op in ops.ops.range(range).rev() {
             match op.need() {
                 Need::Event(t, pos) if !self.raise(t, pos + 1) => return Some(false),
-                Need::Acquires(lock) if self.is_dirty.insert(lock) => self.dirty.push(lock),
+                Need::Acquires(lock) if self.s.is_dirty.insert(lock) => self.s.dirty.push(lock),
                 _ => {}
             }
         }
@@ -178,7 +313,7 @@ impl<'a> Closure<'a> {
         let mut last = Vec::new();
         for (t, sections) in &per_lock.threads {
             let f = match self.local(*t) {
-                Some(i) => self.frontier[i],
+                Some(i) => self.s.frontier[i],
                 None => self.rec.next.get(*t as usize).copied().unwrap_or(0),
             };
             let n = sections.partition_point(|s| s.acq < f);

@@ -9,7 +9,7 @@
 
 use super::clocks::ForkJoin;
 use super::edges::{HeldSets, Instance, Rep, NO_SITE};
-use crate::analysis::feasibility::{Loc, Recorder, Verdict};
+use crate::analysis::feasibility::{Checks, Loc, Verdict};
 use crate::analysis::unseen::Unseen;
 use crate::analysis::witness::{Budget, EdgeKey, Log, Moved, Searcher};
 use crate::finding::Grade;
@@ -51,9 +51,9 @@ pub struct Grader<'a> {
     pub clocks: &'a ForkJoin,
     /// The held sets the edges refer to.
     pub held: &'a HeldSets,
-    /// The trace's events for feasibility; `None` grades every pattern
-    /// that is not confirmed as unconfirmed.
-    pub recorder: Option<&'a Recorder>,
+    /// Feasibility checks over the trace's window; `None` grades every
+    /// pattern that is not confirmed as unconfirmed.
+    pub checks: Option<Checks<'a>>,
     /// Whether fork/join happens-before may order patterns.
     pub trust: bool,
     /// The trace's threads lockscope did not see start or join.
@@ -320,7 +320,7 @@ impl Grader<'_> {
     /// Whether a feasibility closure can still run: there is a window and
     /// budget left.
     fn closure_can_run(&self) -> bool {
-        self.recorder.is_some() && self.budget > 0
+        self.checks.is_some() && self.budget > 0
     }
 
     fn feasible(&mut self, chosen: &[&Rep], insts: &[Instance]) -> Grade {
@@ -335,10 +335,13 @@ impl Grader<'_> {
         // Fork/join constraints only ever add events to the closure, so the
         // closure applies them even when happens-before is not trusted: a
         // misnamed fork can hide a deadlock, never invent one.
-        let Some(recorder) = self.recorder.filter(|_| self.closure_can_run()) else {
+        if !self.closure_can_run() {
+            return Grade::Unconfirmed;
+        }
+        let Some(checks) = self.checks.as_mut() else {
             return Grade::Unconfirmed;
         };
-        match recorder.sync_preserving(&locs, &mut self.budget) {
+        match checks.sync_preserving(&locs, &mut self.budget) {
             Verdict::Feasible => Grade::Feasible,
             Verdict::Infeasible => Grade::Unconfirmed,
             Verdict::OutOfWindow => {
