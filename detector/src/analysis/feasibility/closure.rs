@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use hashbrown::HashSet;
 
 use super::known::Known;
-use super::sections::OPEN;
+use super::sections::{Section, OPEN};
 use super::{Loc, Need, Recorder, Verdict, NONE};
 
 /// Events of one thread scanned at first before the closure turns to the
@@ -79,6 +79,8 @@ pub(super) struct Scratch {
     work: VecDeque<Range>,
     dirty: Vec<u32>,
     is_dirty: HashSet<u32>,
+    /// Per thread, the latest section of the lock being preserved.
+    last: Vec<(u32, Section)>,
 }
 
 impl<'a> Closure<'a> {
@@ -310,7 +312,8 @@ impl<'a> Closure<'a> {
         let Some(per_lock) = self.rec.sections.of(lock) else {
             return true;
         };
-        let mut last = Vec::new();
+        let mut last = std::mem::take(&mut self.s.last);
+        last.clear();
         for (t, sections) in &per_lock.threads {
             let f = match self.local(*t) {
                 Some(i) => self.s.frontier[i],
@@ -321,15 +324,12 @@ impl<'a> Closure<'a> {
                 last.push((*t, sections[n - 1]));
             }
         }
-        let Some(latest) = last.iter().map(|(_, s)| s.index).max() else {
-            return true;
-        };
-        let latest = latest.max(per_lock.past);
-        for (t, s) in last {
-            if s.index != latest && (s.rel == OPEN || !self.raise(t, s.rel + 1)) {
-                return false;
-            }
-        }
-        true
+        let latest = last.iter().map(|(_, s)| s.index).max();
+        let latest = latest.map(|l| l.max(per_lock.past));
+        let preserved = last
+            .iter()
+            .all(|&(t, s)| Some(s.index) == latest || (s.rel != OPEN && self.raise(t, s.rel + 1)));
+        self.s.last = last;
+        preserved
     }
 }
