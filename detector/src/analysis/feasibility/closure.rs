@@ -168,13 +168,14 @@ impl<'a> Closure<'a> {
     /// events; gives up after scanning `give_up` events.
     ///
     /// Sync preservation is checked for the locks whose acquisitions
-    /// entered the set each time the events scanned double, not only once
-    /// every other rule is satisfied: the set only grows, so a section
+    /// entered the set each time the events scanned grow fourfold, not only
+    /// once every other rule is satisfied: the set only grows, so a section
     /// found not to be the latest of its lock stays so, and the set
     /// reached is the same; but a pattern whose prefixes include a later
     /// section of a lock one of them holds open (the infeasible kind that
-    /// costs most) ends after a few chunks rather than after the whole
-    /// closure, and the checks cost no more than the scans before them.
+    /// costs most) ends after scanning at most four times what it needs
+    /// rather than the whole closure. (Doubling checks 37% more locks on
+    /// the race-heavy 5M trace for 1% fewer events scanned.)
     pub(super) fn run(mut self, budget: &mut u64, known: &Known, give_up: u64) -> Outcome {
         for k in 0..self.s.from.len() {
             let (i, pos) = self.s.from[k];
@@ -193,7 +194,7 @@ impl<'a> Closure<'a> {
                 }
             }
             if scanned >= preserve_at || self.s.work.is_empty() {
-                preserve_at = (2 * scanned).max(u64::from(CHUNK));
+                preserve_at = (4 * scanned).max(u64::from(CHUNK));
                 for lock in std::mem::take(&mut self.s.dirty) {
                     self.s.is_dirty.remove(&lock);
                     if !self.preserve(lock) {
