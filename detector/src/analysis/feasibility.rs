@@ -53,13 +53,16 @@
 //! # Performance
 //! Recording is O(1) per event, plus, every quarter window, dropping the
 //! oldest quarter (linear in what it drops). One check is linear in the
-//! events it adds to the closure (each thread prefix is scanned once), plus
-//! O(threads x log sections) each time an acquisition of a lock enters the
-//! set; its scratch state is per thread with events in the window. It
-//! scans the latest events first, a few at a time per thread, so an
-//! infeasible check usually ends near the pattern, after a few events
-//! rather than the whole window. Memory is bounded by the window, never
-//! by the trace.
+//! events it adds to the closure, plus O(threads x log sections) for each
+//! lock whose acquisitions entered the set, each time the events scanned
+//! grow fourfold; its scratch state is per thread with events in the
+//! window. It scans the latest events first, a few at a time per thread,
+//! so an infeasible check usually ends near the pattern, after a few
+//! events rather than the whole window. It takes whole the closures of
+//! single-thread prefixes that earlier checks built (`known`), rescanning
+//! what it had beyond them; a check that scans 64K events builds those of
+//! its threads first, then starts again. Memory is bounded by the window,
+//! never by the trace.
 //!
 //! # Limitations
 //! Patterns that need two critical sections of one lock swapped, or a
@@ -453,7 +456,9 @@ impl Recorder {
 
 /// Feasibility checks of one recorder's window, which grading does not
 /// change. They build ladders of closed sets (see `known`) that later
-/// checks start from: that changes what a check costs, never its verdict.
+/// checks start from: that changes what a check costs, never the verdict
+/// of one the budget suffices for (a check that builds ladders first can
+/// spend more of it than one that scans alone, and later checks less).
 #[derive(Debug)]
 pub struct Checks<'a> {
     rec: &'a Recorder,

@@ -163,9 +163,10 @@ impl<'a> Closure<'a> {
         true
     }
 
-    /// Computes the closure, starting from the largest rung of `known`
-    /// that it contains each time it has scanned `known.look_every` more
-    /// events; gives up after scanning `give_up` events.
+    /// Computes the closure; each time it has scanned `known.look_every`
+    /// more events it looks for the largest rung of `known` whose prefix
+    /// it holds, and takes it when that leaves less to scan
+    /// ([`Closure::worth`]); gives up after scanning `give_up` events.
     ///
     /// Sync preservation is checked for the locks whose acquisitions
     /// entered the set each time the events scanned grow fourfold, not only

@@ -124,15 +124,17 @@ impl Known {
     }
 
     /// The largest rung a set with prefixes `frontier` holds the prefix
-    /// of, so is contained in the closure of.
+    /// of, so is contained in the closure of; of two as large, the one of
+    /// the lower thread (the map's order varies from run to run, and the
+    /// rung taken decides the work a check does, so the budget's cuts).
     pub(super) fn best(&self, frontier: &[u32]) -> Option<&[u32]> {
         self.ladders
             .iter()
             .filter_map(|(&t, ladder)| {
                 let j = ladder.below(frontier[t as usize]).min(ladder.rungs.len());
-                j.checked_sub(1).map(|j| &ladder.rungs[j])
+                j.checked_sub(1).map(|j| (t, &ladder.rungs[j]))
             })
-            .max_by_key(|(_, size)| *size)
-            .map(|(closed, _)| closed.as_slice())
+            .max_by_key(|&(t, (_, size))| (*size, std::cmp::Reverse(t)))
+            .map(|(_, (closed, _))| closed.as_slice())
     }
 }
