@@ -503,11 +503,15 @@ impl Checks<'_> {
         }
         for &(i, pos) in &self.pattern {
             while let Some(rung) = next_rung(&mut self.known, rec, i, pos) {
-                let Some(step) = Closure::new(rec, pattern, &mut self.scratch) else {
+                // A rung is built without the pattern's limits, so it is
+                // kept whatever the pattern; it is part of the pattern's
+                // closure, so one that cannot close (a section left open
+                // before a later one of its lock) or that passes a pattern
+                // event (seen when the check takes it) makes the pattern
+                // infeasible.
+                let Some(step) = Closure::new(rec, &[], &mut self.scratch) else {
                     return Verdict::OutOfWindow;
                 };
-                // The rung is part of the pattern's closure, so a rung that
-                // passes a pattern event makes the pattern infeasible.
                 match step.of_prefix(i, rung).run(budget, &self.known, u64::MAX) {
                     Outcome::Closed => self.known.add_rung(i, self.scratch.frontier.clone()),
                     other => return other.verdict(),

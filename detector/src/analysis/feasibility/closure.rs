@@ -121,10 +121,9 @@ impl<'a> Closure<'a> {
         &self.s.from
     }
 
-    /// The same check's closure of window thread `thread`'s prefix before
-    /// `pos` (at most the pattern's position on that thread): the pattern
-    /// events still limit it, so passing one means the pattern is
-    /// infeasible.
+    /// The closure of window thread `thread`'s prefix before `pos` instead
+    /// of the pattern's prefixes (a ladder rung: made from an empty
+    /// pattern, nothing limits it).
     pub(super) fn of_prefix(self, thread: u32, pos: u32) -> Self {
         self.s.from.clear();
         self.s.from.push((thread, pos));
