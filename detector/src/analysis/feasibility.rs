@@ -434,13 +434,7 @@ impl Recorder {
     /// Feasibility checks of this window, each starting from what earlier
     /// ones found where it can.
     pub fn checks(&self) -> Checks<'_> {
-        Checks {
-            rec: self,
-            known: Known::default(),
-            scratch: closure::Scratch::default(),
-            pattern: Vec::new(),
-            climb_after: CLIMB_AFTER,
-        }
+        Checks::new(self, Known::default(), CLIMB_AFTER)
     }
 
     /// Events in the window (for tests and accounting).
@@ -476,7 +470,19 @@ pub struct Checks<'a> {
 /// makes short for later checks too.
 const CLIMB_AFTER: u64 = 1 << 16;
 
-impl Checks<'_> {
+impl<'a> Checks<'a> {
+    /// Checks of `rec`'s window with ladders `known`, built once a check
+    /// has scanned `climb_after` events.
+    fn new(rec: &'a Recorder, known: Known, climb_after: u64) -> Self {
+        Checks {
+            rec,
+            known,
+            scratch: closure::Scratch::default(),
+            pattern: Vec::new(),
+            climb_after,
+        }
+    }
+
     /// Whether the sync-preserving closure of the prefixes strictly before
     /// each `(thread, pos)` of `pattern` avoids every pattern event.
     /// `budget` is decremented per event scanned.

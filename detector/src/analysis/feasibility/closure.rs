@@ -152,14 +152,20 @@ impl<'a> Closure<'a> {
             return false;
         }
         let from = std::mem::replace(&mut self.s.frontier[i], len);
-        self.pending += u64::from(len - from);
+        self.queue(i, from, len);
+        true
+    }
+
+    /// Puts positions `from..to` of window thread `i`, in the set, on the
+    /// work to scan.
+    fn queue(&mut self, i: usize, from: u32, to: u32) {
+        self.pending += u64::from(to - from);
         self.s.work.push_back(Range {
             thread: i as u32,
             from,
-            to: len,
+            to,
             chunk: CHUNK,
         });
-        true
     }
 
     /// Computes the closure; each time it has scanned `known.look_every`
@@ -220,9 +226,8 @@ impl<'a> Closure<'a> {
 
     /// Takes `closed`, a closed set that is part of this closure (a rung
     /// of [`Known`] whose prefix it holds); false if it holds a pattern
-    /// event. The set becomes the
-    /// union of the two, and the part of this set beyond `closed` is
-    /// scanned again (the work pending in `closed` is done): a lock
+    /// event. The set becomes the union of the two, and the part of this
+    /// set beyond `closed` is scanned again (the work pending in `closed` is done): a lock
     /// acquired there may now have a later section in `closed`, or an
     /// earlier one, and rescanning marks it for sync preservation. A lock
     /// whose sections in the union all lie in `closed` needs nothing: they
@@ -233,17 +238,12 @@ impl<'a> Closure<'a> {
         }
         self.s.work.clear();
         self.pending = 0;
-        for (i, (f, &c)) in self.s.frontier.iter_mut().zip(closed).enumerate() {
-            if *f > c {
-                self.pending += u64::from(*f - c);
-                self.s.work.push_back(Range {
-                    thread: i as u32,
-                    from: c,
-                    to: *f,
-                    chunk: CHUNK,
-                });
+        for (i, &c) in closed.iter().enumerate() {
+            let f = self.s.frontier[i];
+            if f > c {
+                self.queue(i, c, f);
             } else {
-                *f = c;
+                self.s.frontier[i] = c;
             }
         }
         true

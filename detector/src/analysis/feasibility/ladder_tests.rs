@@ -3,7 +3,6 @@
 
 use proptest::prelude::*;
 
-use super::closure::Scratch;
 use super::known::Known;
 use super::{Checks, Loc, Recorder, Verdict};
 use crate::analysis::testkit::event;
@@ -14,13 +13,7 @@ use crate::trace::{EventKind, LockMode, ObjId, ThreadId, VarId};
 /// after every `look_every` events scanned, and built once a check has
 /// scanned `climb_after` events.
 fn tuned(rec: &Recorder, spacing: u32, look_every: u64, climb_after: u64) -> Checks<'_> {
-    Checks {
-        rec,
-        known: Known::with_spacing(spacing, look_every),
-        scratch: Scratch::default(),
-        pattern: Vec::new(),
-        climb_after,
-    }
+    Checks::new(rec, Known::with_spacing(spacing, look_every), climb_after)
 }
 
 /// Records `kind` on thread `t`, returning its position.

@@ -335,8 +335,8 @@ impl Grader<'_> {
         // Fork/join constraints only ever add events to the closure, so the
         // closure applies them even when happens-before is not trusted: a
         // misnamed fork can hide a deadlock, never invent one.
-        let budget_left = self.budget > 0;
-        let Some(checks) = self.checks.as_mut().filter(|_| budget_left) else {
+        let can_run = self.closure_can_run();
+        let Some(checks) = self.checks.as_mut().filter(|_| can_run) else {
             return Grade::Unconfirmed;
         };
         match checks.sync_preserving(&locs, &mut self.budget) {
